@@ -1,0 +1,172 @@
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import (
+    CalendarException,
+    DomainEvent,
+    Escalation,
+    Notification,
+    Signature,
+    SlaPolicy,
+    SlaTimer,
+    StaffProfile,
+    WorkCalendar,
+)
+from .services.calendar import calendar_load_chinese
+
+User = get_user_model()
+
+
+class StaffProfileInline(admin.StackedInline):
+    model = StaffProfile
+    fk_name = "user"
+    can_delete = False
+    extra = 0
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(SimpleHistoryAdmin, BaseUserAdmin):
+    inlines = [StaffProfileInline]
+    list_display = ["username", "last_name", "first_name", "email", "is_active", "role_list"]
+    list_filter = ["groups", "is_active", "is_staff"]
+
+    @admin.display(description=_("roles"))
+    def role_list(self, obj) -> str:
+        return ", ".join(g.name for g in obj.groups.all())
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "region", "team", "phone", "manager"]
+    list_filter = ["region", "team"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "phone"]
+    autocomplete_fields = ["user", "manager"]
+
+
+class CalendarExceptionInline(admin.TabularInline):
+    model = CalendarException
+    extra = 1
+    ordering = ["-date"]
+
+
+@admin.register(WorkCalendar)
+class WorkCalendarAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "time_zone", "service_level", "always_open", "is_default",
+                    "month_view"]
+    inlines = [CalendarExceptionInline]
+    actions = ["load_chinese_holidays"]
+
+    @admin.display(description=_("month view"))
+    def month_view(self, obj) -> str:
+        return format_html(
+            '<a href="{}">{}</a>', reverse("core:calendar", args=[obj.pk]), _("open")
+        )
+
+    @admin.action(description=_("Load Chinese public holidays and make-up days"))
+    def load_chinese_holidays(self, request, queryset):
+        for calendar in queryset:
+            result = calendar_load_chinese(calendar=calendar, by=request.user)
+            self.message_user(
+                request,
+                _("%(cal)s: %(c)s new, %(u)s changed.")
+                % {"cal": calendar, "c": result.created, "u": result.updated},
+                messages.SUCCESS,
+            )
+
+
+@admin.register(CalendarException)
+class CalendarExceptionAdmin(SimpleHistoryAdmin):
+    list_display = ["date", "kind", "note", "calendar"]
+    list_filter = ["calendar", "kind"]
+    date_hierarchy = "date"
+    search_fields = ["note"]
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(SimpleHistoryAdmin):
+    list_display = ["subject", "target", "condition", "amount", "unit", "warn_percent",
+                    "calendar", "active"]
+    list_filter = ["subject", "unit", "active"]
+    list_editable = ["active"]
+    search_fields = ["subject", "target", "description"]
+
+
+@admin.register(SlaTimer)
+class SlaTimerAdmin(SimpleHistoryAdmin):
+    """Timers are changed only by workflow services and the sweep: read-only here."""
+
+    list_display = ["target", "subject_type", "subject_id", "state", "started_at", "due_at",
+                    "warned_at", "breached_at", "met_at", "assignee"]
+    list_filter = ["state", "target", "subject_type"]
+    date_hierarchy = "due_at"
+    list_select_related = ["subject_type", "assignee"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Escalation)
+class EscalationAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "kind", "timer", "recipients"]
+    list_filter = ["kind"]
+    list_select_related = ["timer"]
+
+
+@admin.register(DomainEvent)
+class DomainEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "kind", "actor", "target_type", "target_id"]
+    list_filter = ["kind", "target_type"]
+    search_fields = ["kind"]
+    list_select_related = ["actor", "target_type"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "recipient", "kind", "title", "read_at", "email_state"]
+    list_filter = ["kind", "email_state"]
+    search_fields = ["title", "recipient__username"]
+    list_select_related = ["recipient"]
+
+
+@admin.register(Signature)
+class SignatureAdmin(SimpleHistoryAdmin):
+    list_display = ["signed_at", "form", "signer_name", "signer_role", "method", "recorded_by",
+                    "content_sha256"]
+    list_filter = ["form", "method"]
+    readonly_fields = [f.name for f in Signature._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

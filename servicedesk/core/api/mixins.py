@@ -1,0 +1,225 @@
+"""Reusable pieces every API resource shares (API.md "Workflow resources").
+
+- ``FSMSerializerMixin`` adds ``state``, ``state_display``, ``available_transitions`` and
+  ``timers`` to a serializer.
+- ``FSMViewSetMixin`` turns a ``transitions`` table into one POST action per transition
+  (``…/transitions/<name>/``), each listed in the OpenAPI schema with its arguments.
+- ``HistoryMixin`` gives ``GET …/history/``; ``FormsMixin`` the printed forms and
+  signatures endpoints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from .. import printforms, selectors
+from ..services.signatures import signature_record
+from ..services.transitions import available_transitions, fsm_field_name
+from .permissions import ReadModelPermissions
+from .serializers import HistoryEntrySerializer, SignatureSerializer, TimerSerializer
+
+
+class FSMSerializerMixin(serializers.Serializer):
+    state = serializers.SerializerMethodField()
+    state_display = serializers.SerializerMethodField()
+    available_transitions = serializers.SerializerMethodField()
+    timers = serializers.SerializerMethodField()
+
+    def get_state(self, obj: Any) -> str:
+        return getattr(obj, fsm_field_name(type(obj)))
+
+    def get_state_display(self, obj: Any) -> str:
+        return str(getattr(obj, f"get_{fsm_field_name(type(obj))}_display")())
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_available_transitions(self, obj: Any) -> list[str]:
+        request = self.context.get("request")
+        if request is None:
+            return []
+        return available_transitions(obj, request.user)
+
+    @extend_schema_field(TimerSerializer(many=True))
+    def get_timers(self, obj: Any) -> list[dict]:
+        timers = getattr(obj, "prefetched_timers", None)
+        if timers is None:
+            timers = selectors.timers_for(obj)
+        return TimerSerializer(timers, many=True).data
+
+
+
+@dataclass(frozen=True)
+class TransitionSpec:
+    """One API transition: the service to call and the serializer of its arguments.
+
+    The service is called as ``service(obj, by=user, **validated_data)`` and returns the
+    updated object.
+    """
+
+    service: Callable[..., Any]
+    input: type[serializers.Serializer] | None = None
+    summary: str = ""
+
+
+def _make_transition_action(name: str, spec: TransitionSpec) -> Callable:
+    def transition(self, request, pk=None):
+        obj = self.get_object()
+        data: dict[str, Any] = {}
+        if spec.input is not None:
+            ser = spec.input(data=request.data, context=self.get_serializer_context())
+            ser.is_valid(raise_exception=True)
+            data = dict(ser.validated_data)
+        updated = spec.service(obj, by=request.user, **data)
+        return Response(self.get_serializer(self.refetch(updated)).data)
+
+    transition.__name__ = f"transition_{name}"
+    transition = extend_schema(
+        summary=spec.summary or name.replace("_", " "),
+        request=spec.input,
+        responses={200: None, 409: OpenApiResponse(description="Not allowed now")},
+        operation_id=None,
+    )(transition)
+    return action(
+        detail=True,
+        methods=["post"],
+        url_path=f"transitions/{name}",
+        url_name=f"transition-{name.replace('_', '-')}",
+        permission_classes=[ReadModelPermissions],
+    )(transition)
+
+
+class FSMViewSetMixin:
+    """Add ``transitions = {"name": TransitionSpec(...)}`` to a ModelViewSet."""
+
+    transitions: dict[str, TransitionSpec] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, spec in cls.__dict__.get("transitions", {}).items():
+            setattr(cls, f"transition_{name}", _make_transition_action(name, spec))
+
+    def refetch(self, obj: Any) -> Any:
+        """Reload through the view's queryset so the response has its usual shape."""
+        return self.get_queryset().get(pk=obj.pk)
+
+
+class HistoryMixin:
+    @extend_schema(responses=HistoryEntrySerializer(many=True), summary="Change history")
+    @action(detail=True, methods=["get"], url_path="history")
+    def history(self, request, pk=None):
+        obj = self.get_object()
+        return Response(HistoryEntrySerializer(selectors.history_changes(obj), many=True).data)
+
+
+class FormsMixin:
+    """``forms/``, ``forms/<code>/`` (PDF) and ``signatures/`` of API.md."""
+
+    @extend_schema(
+        summary="Printable forms of this record",
+        responses=inline_serializer(
+            "FormListItem",
+            {
+                "code": serializers.CharField(),
+                "title": serializers.CharField(),
+                "url": serializers.CharField(),
+                "signatures": SignatureSerializer(many=True),
+            },
+            many=True,
+        ),
+    )
+    @action(detail=True, methods=["get"], url_path="forms")
+    def forms(self, request, pk=None):
+        obj = self.get_object()
+        items = []
+        for spec in printforms.forms_for(type(obj)):
+            sigs = selectors.signatures_for(obj, spec.code)
+            items.append(
+                {
+                    "code": spec.code,
+                    "title": str(spec.title),
+                    "url": request.build_absolute_uri(f"{request.path}{spec.code}/"),
+                    "signatures": SignatureSerializer(sigs, many=True).data,
+                }
+            )
+        return Response(items)
+
+    @extend_schema(
+        summary="The form as a PDF",
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+    )
+    @action(detail=True, methods=["get"], url_path=r"forms/(?P<form>[a-z0-9_]+)")
+    def form_pdf(self, request, pk=None, form=None):
+        obj = self.get_object()
+        try:
+            spec = printforms.form_get(type(obj), form)
+        except LookupError:
+            raise NotFound() from None
+        pdf = printforms.render(spec, obj)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{spec.code}-{obj.pk}.pdf"'
+        return response
+
+    @extend_schema(
+        summary="Record a signature (drawn PNG data URL or signed scan upload)",
+        request={
+            "application/json": inline_serializer(
+                "SignatureDrawnInput",
+                {
+                    "form": serializers.CharField(),
+                    "signer_name": serializers.CharField(),
+                    "signer_role": serializers.CharField(),
+                    "image": serializers.CharField(help_text="data:image/png;base64,…"),
+                },
+            ),
+            "multipart/form-data": inline_serializer(
+                "SignatureScanInput",
+                {
+                    "form": serializers.CharField(),
+                    "signer_name": serializers.CharField(),
+                    "signer_role": serializers.CharField(),
+                    "file": serializers.FileField(),
+                },
+            ),
+        },
+        responses={201: SignatureSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="signatures",
+        parser_classes=[JSONParser, MultiPartParser, FormParser],
+        permission_classes=[ReadModelPermissions],
+    )
+    def signatures(self, request, pk=None):
+        obj = self.get_object()
+        if not request.user.has_perm("core.add_signature"):
+            from rest_framework.exceptions import PermissionDenied
+
+            raise PermissionDenied()
+        sig = signature_record(
+            target=obj,
+            form=str(request.data.get("form", "")),
+            signer_name=str(request.data.get("signer_name", "")),
+            signer_role=str(request.data.get("signer_role", "")),
+            image=request.data.get("image") or None,
+            file=request.FILES.get("file"),
+            by=request.user,
+            ip_address=request.META.get("REMOTE_ADDR"),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
+        return Response(SignatureSerializer(sig).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,182 @@
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from ..models import (
+    CalendarException,
+    Notification,
+    Signature,
+    SlaPolicy,
+    SlaTimer,
+    WorkCalendar,
+)
+from ..models.calendar import parse_weekly_periods
+
+
+class TimerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SlaTimer
+        fields = ["target", "state", "started_at", "due_at", "warned_at", "met_at", "breached_at"]
+
+
+class TimerDetailSerializer(serializers.ModelSerializer):
+    subject_type = serializers.SerializerMethodField()
+    subject = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SlaTimer
+        fields = [
+            "id",
+            "subject_type",
+            "subject_id",
+            "subject",
+            "target",
+            "state",
+            "assignee",
+            "policy",
+            "calendar",
+            "amount",
+            "unit",
+            "started_at",
+            "due_at",
+            "warn_at",
+            "paused_at",
+            "paused_seconds",
+            "warned_at",
+            "met_at",
+            "breached_at",
+            "cancelled_at",
+        ]
+
+    def get_subject_type(self, obj: SlaTimer) -> str:
+        return f"{obj.subject_type.app_label}.{obj.subject_type.model}"
+
+    def get_subject(self, obj: SlaTimer) -> str:
+        return str(obj.subject) if obj.subject is not None else ""
+
+
+class HistoryChangeSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    old = serializers.JSONField(allow_null=True)
+    new = serializers.JSONField(allow_null=True)
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    when = serializers.DateTimeField()
+    user = serializers.CharField(allow_null=True)
+    type = serializers.CharField()
+    reason = serializers.CharField(allow_blank=True)
+    changes = HistoryChangeSerializer(many=True)
+
+
+class SignatureSerializer(serializers.ModelSerializer):
+    recorded_by = serializers.CharField(source="recorded_by.get_username", read_only=True)
+    verify_token = serializers.UUIDField(read_only=True)
+
+    class Meta:
+        model = Signature
+        fields = [
+            "id",
+            "form",
+            "signer_name",
+            "signer_role",
+            "method",
+            "signed_at",
+            "content_sha256",
+            "file_sha256",
+            "signed_pdf_sha256",
+            "ip_address",
+            "recorded_by",
+            "verify_token",
+        ]
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "title", "body", "url", "created_at", "read_at"]
+        read_only_fields = fields
+
+
+class CalendarExceptionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CalendarException
+        fields = ["date", "kind", "note"]
+
+
+class WorkCalendarSerializer(serializers.ModelSerializer):
+    exceptions = CalendarExceptionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = WorkCalendar
+        fields = [
+            "id",
+            "name",
+            "time_zone",
+            "weekly_periods",
+            "always_open",
+            "service_level",
+            "is_default",
+            "exceptions",
+        ]
+
+    def validate_weekly_periods(self, value):
+        from django.core.exceptions import ValidationError
+
+        try:
+            parse_weekly_periods(value)
+        except ValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+        return value
+
+    def validate_time_zone(self, value: str) -> str:
+        import zoneinfo
+
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise serializers.ValidationError(_("Unknown time zone.")) from exc
+        return value
+
+
+class SlaPolicySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SlaPolicy
+        fields = [
+            "id",
+            "subject",
+            "target",
+            "condition",
+            "amount",
+            "unit",
+            "calendar",
+            "warn_percent",
+            "notify",
+            "description",
+            "active",
+        ]
+
+
+class TokenInputSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+    def validate(self, attrs):
+        user = authenticate(
+            request=self.context.get("request"),
+            username=attrs["username"],
+            password=attrs["password"],
+        )
+        if user is None or not user.is_active:
+            raise serializers.ValidationError(
+                {"non_field_errors": [_("Unable to log in with these credentials.")]}
+            )
+        attrs["user"] = user
+        return attrs
+
+
+class TokenOutputSerializer(serializers.Serializer):
+    token = serializers.CharField()

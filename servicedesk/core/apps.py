@@ -1,0 +1,35 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "servicedesk.core"
+    label = "core"
+    verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import post_migrate
+        from simple_history import register
+        from simple_history.exceptions import MultipleRegistrationsError
+
+        from . import printables, roles  # noqa: F401 - registers the core's printed forms
+        from .navigation import NavItem, nav_register
+
+        try:
+            register(get_user_model(), app="servicedesk.core", table_name="core_historicaluser")
+        except MultipleRegistrationsError:  # pragma: no cover - reloads in dev server
+            pass
+        # Permissions only exist after post_migrate created them: sync groups then.
+        post_migrate.connect(roles.sync_role_permissions_handler, dispatch_uid="core.roles")
+        nav_register(
+            NavItem(_("Dashboard"), "core:dashboard", "speedometer2", order=0),
+            NavItem(_("Notifications"), "core:notifications", "bell", order=90),
+            NavItem(
+                _("Working calendar"),
+                "core:calendars",
+                "calendar3",
+                permission="core.view_workcalendar",
+                order=95,
+            ),
+        )

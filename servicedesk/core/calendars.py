@@ -1,0 +1,82 @@
+"""Bridge from the calendar tables to the pure time arithmetic of ``worktime``.
+
+``calendar_spec`` caches one immutable ``CalendarSpec`` per calendar and rebuilds it when
+the calendar or any of its exceptions changed (one aggregate query decides).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Max
+
+from . import worktime
+from .choices import DayKind, ServiceLevel, TimeUnit
+from .models import WorkCalendar
+from .models.calendar import parse_weekly_periods
+
+_cache: dict[int, tuple[tuple, worktime.CalendarSpec]] = {}
+_lock = threading.Lock()
+
+
+def _stamp(calendar: WorkCalendar) -> tuple:
+    agg = calendar.exceptions.aggregate(n=Count("id"), last=Max("updated_at"))
+    return (calendar.updated_at, agg["n"], agg["last"])
+
+
+def calendar_spec(calendar: WorkCalendar) -> worktime.CalendarSpec:
+    stamp = _stamp(calendar)
+    cached = _cache.get(calendar.pk)
+    if cached and cached[0] == stamp:
+        return cached[1]
+    holidays, makeup = set(), set()
+    for day, kind in calendar.exceptions.values_list("date", "kind"):
+        (holidays if kind == DayKind.HOLIDAY else makeup).add(day)
+    spec = worktime.CalendarSpec(
+        tz=calendar.time_zone,
+        weekly=parse_weekly_periods(calendar.weekly_periods),
+        holidays=frozenset(holidays),
+        makeup_days=frozenset(makeup),
+        always_open=calendar.always_open,
+    )
+    with _lock:
+        _cache[calendar.pk] = (stamp, spec)
+    return spec
+
+
+def default_calendar() -> WorkCalendar:
+    calendar = WorkCalendar.objects.filter(is_default=True).first()
+    if calendar is None:
+        calendar, _created = WorkCalendar.objects.get_or_create(
+            name="标准工作日历 5×8",
+            defaults={"is_default": True, "service_level": ServiceLevel.BUSINESS_HOURS},
+        )
+    return calendar
+
+
+def calendar_for_service_level(level: str | None) -> WorkCalendar:
+    """DESIGN.md §4: the contract's service level picks the calendar, else the default."""
+    if level:
+        calendar = WorkCalendar.objects.filter(service_level=level).first()
+        if calendar is not None:
+            return calendar
+    return default_calendar()
+
+
+def deadline(
+    calendar: WorkCalendar, start: dt.datetime, amount: Decimal | int | float, unit: str
+) -> dt.datetime:
+    spec = calendar_spec(calendar)
+    return worktime.add(spec, start, _amount(amount, unit), unit)
+
+
+def _amount(amount: Any, unit: str) -> Any:
+    value = Decimal(str(amount))
+    if unit in (TimeUnit.WORKING_DAYS,) and value != value.to_integral_value():
+        raise ValueError("working days are whole days")
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)

@@ -1,0 +1,60 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    """The roles of DESIGN.md §1; each is a Django group of the same name."""
+
+    DIRECTOR = "director", _("Director")
+    SALES_MANAGER = "sales_manager", _("Sales manager")
+    IMPLEMENTATION_MANAGER = "implementation_manager", _("Implementation manager")
+    PROJECT_MANAGER = "project_manager", _("Project manager")
+    CONSULTANT = "consultant", _("Implementation consultant")
+    FIRST_VISIT_AGENT = "first_visit_agent", _("First-visit agent")
+    HOTLINE_ENGINEER = "hotline_engineer", _("Hotline engineer")
+    SERVICE_MANAGER = "service_manager", _("Service manager")
+    FIELD_ENGINEER = "field_engineer", _("Field engineer")
+    TECH_MANAGER = "tech_manager", _("Technical manager")
+    REGION_LEAD = "region_lead", _("Region lead")
+    TESTER = "tester", _("Tester")
+    DEVELOPER = "developer", _("Developer")
+    AUDITOR = "auditor", _("Auditor")
+
+
+class EmailState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    SKIPPED = "skipped", _("Not sent by e-mail")
+    FAILED = "failed", _("Failed")
+
+
+class SignatureMethod(models.TextChoices):
+    DRAWN = "drawn", _("Drawn on screen")
+    SCAN = "scan", _("Signed scan uploaded")
+
+
+class DayKind(models.TextChoices):
+    HOLIDAY = "holiday", _("Public holiday")
+    WORKDAY = "workday", _("Make-up working day")
+
+
+class TimeUnit(models.TextChoices):
+    MINUTES = "minutes", _("Minutes (wall clock)")
+    HOURS = "hours", _("Hours (wall clock)")
+    WORKING_MINUTES = "working_minutes", _("Working minutes")
+    WORKING_HOURS = "working_hours", _("Working hours")
+    WORKING_DAYS = "working_days", _("Working days")
+    NEXT_WORKING_DAY_START = "next_working_day_start", _("Before the next working day starts")
+
+
+class TimerState(models.TextChoices):
+    RUNNING = "running", _("Running")
+    PAUSED = "paused", _("Paused")
+    MET = "met", _("Met")
+    BREACHED = "breached", _("Breached")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ServiceLevel(models.TextChoices):
+    BUSINESS_HOURS = "5x8", _("5×8 (working hours)")
+    ROUND_THE_CLOCK = "7x24", _("7×24 (round the clock)")

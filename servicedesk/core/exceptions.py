@@ -1,0 +1,22 @@
+"""Application errors that the API and the portal render in one place (STYLE.md rule 6)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ApplicationError(Exception):
+    """Bad input or a business rule that refuses the action: 400 / a form message."""
+
+    def __init__(self, message: str, extra: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extra = extra or {}
+
+
+class TransitionConflict(ApplicationError):
+    """The transition is not allowed now, or someone else changed the record: 409."""
+
+
+class NotPermitted(ApplicationError):
+    """The user may not perform this action: 403."""

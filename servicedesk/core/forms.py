@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import WorkCalendar
+
+
+class DeskFormMixin:
+    """Bootstrap classes on every widget, and ``is-invalid`` on fields with errors."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, (forms.CheckboxInput, forms.RadioSelect)):
+                css = "form-check-input"
+            elif isinstance(widget, (forms.Select, forms.SelectMultiple)):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+
+class SignatureDrawForm(DeskFormMixin, forms.Form):
+    signer_name = forms.CharField(label=_("Signer's name"), max_length=100)
+    signer_role = forms.CharField(label=_("Signs as"), max_length=100)
+    image = forms.CharField(widget=forms.HiddenInput, required=False)
+    file = forms.FileField(label=_("Or upload the signed scan (PDF, PNG, JPEG)"), required=False)
+
+    def __init__(self, *args, slots=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if slots:
+            self.fields["signer_role"] = forms.ChoiceField(
+                label=_("Signs as"),
+                choices=[(s.role, s.label) for s in slots],
+                widget=forms.Select(attrs={"class": "form-select"}),
+            )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("image") and not data.get("file"):
+            raise forms.ValidationError(
+                _("Draw the signature in the box or upload the signed scan.")
+            )
+        if data.get("image") and data.get("file"):
+            raise forms.ValidationError(_("Give either a drawn signature or a scan, not both."))
+        return data
+
+
+class VerifyForm(DeskFormMixin, forms.Form):
+    file = forms.FileField(label=_("The PDF to check"))
+
+
+class CalendarImportForm(DeskFormMixin, forms.Form):
+    calendar = forms.ModelChoiceField(label=_("Calendar"), queryset=WorkCalendar.objects.all())
+    file = forms.FileField(
+        label=_("CSV file"), help_text=_("One line per date: date,kind,note (kind: holiday or workday).")
+    )

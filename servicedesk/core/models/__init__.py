@@ -1,0 +1,18 @@
+from .calendar import CalendarException, WorkCalendar
+from .events import DomainEvent
+from .notifications import Notification
+from .signatures import Signature
+from .sla import Escalation, SlaPolicy, SlaTimer
+from .staff import StaffProfile
+
+__all__ = [
+    "CalendarException",
+    "DomainEvent",
+    "Escalation",
+    "Notification",
+    "Signature",
+    "SlaPolicy",
+    "SlaTimer",
+    "StaffProfile",
+    "WorkCalendar",
+]

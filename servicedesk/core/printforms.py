@@ -1,0 +1,164 @@
+"""Registry of printable forms: which records print which forms, and who signs them.
+
+An app registers a builder per form::
+
+    @register_form(Dispatch, "service_request", _("Service request form"),
+                   slots=[SignatureSlot("customer", _("Customer")), ...], seal=True)
+    def build(dispatch) -> FormDocument: ...
+
+The builder returns the unsigned document; this module adds the company header, the
+signature boxes with any recorded signatures, the fingerprint and the verification QR.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from . import printing
+
+
+@dataclass(frozen=True)
+class SignatureSlot:
+    role: str  # matched against Signature.signer_role (code or label)
+    label: Any  # printed label, e.g. "客户签字"
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    model: type[models.Model]
+    code: str
+    title: Any
+    build: Callable[[models.Model], printing.FormDocument]
+    slots: tuple[SignatureSlot, ...] = field(default_factory=tuple)
+    seal: bool = False
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.model._meta.label_lower, self.code)
+
+
+_registry: dict[tuple[str, str], FormSpec] = {}
+
+
+def register_form(
+    model: type[models.Model],
+    code: str,
+    title: Any,
+    *,
+    slots: list[SignatureSlot] | tuple[SignatureSlot, ...] = (),
+    seal: bool = False,
+) -> Callable:
+    def decorator(build: Callable[[models.Model], printing.FormDocument]) -> Callable:
+        spec = FormSpec(model, code, title, build, tuple(slots), seal)
+        _registry[spec.key] = spec
+        return build
+
+    return decorator
+
+
+def forms_for(model: type[models.Model]) -> list[FormSpec]:
+    label = model._meta.label_lower
+    return [spec for key, spec in _registry.items() if key[0] == label]
+
+
+def form_get(model: type[models.Model], code: str) -> FormSpec:
+    try:
+        return _registry[(model._meta.label_lower, code)]
+    except KeyError:
+        raise LookupError(code) from None
+
+
+def company_header() -> printing.CompanyHeader:
+    return printing.CompanyHeader(
+        name=settings.COMPANY_NAME,
+        address=settings.COMPANY_ADDRESS,
+        phone=settings.COMPANY_PHONE,
+        website=settings.COMPANY_WEBSITE,
+    )
+
+
+def absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def record_url(obj: models.Model) -> str:
+    getter = getattr(obj, "get_absolute_url", None)
+    return absolute(getter()) if getter else settings.SITE_URL
+
+
+def unsigned_document(spec: FormSpec, obj: models.Model) -> printing.FormDocument:
+    doc = spec.build(obj)
+    doc.company = company_header()
+    doc.record_url = doc.record_url or record_url(obj)
+    doc.signatures = []
+    doc.fingerprint = None
+    doc.verify_url = None
+    return doc
+
+
+def signed_document(
+    spec: FormSpec, obj: models.Model, signatures: list[Any]
+) -> printing.FormDocument:
+    """The form with its signature boxes filled from ``signatures`` (Signature rows)."""
+    doc = unsigned_document(spec, obj)
+    remaining = list(signatures)
+    boxes: list[printing.SignatureBox] = []
+    for slot in spec.slots:
+        match = _take_signature(remaining, slot)
+        boxes.append(_box(slot.label, match))
+    for extra in remaining:  # signers beyond the planned slots still appear
+        boxes.append(_box(extra.signer_role, extra))
+    if spec.seal:
+        boxes.append(printing.SignatureBox(label=str(_seal_label()), is_seal_box=True))
+    doc.signatures = boxes
+    if signatures:
+        latest = signatures[-1]
+        doc.fingerprint = latest.content_sha256
+        doc.verify_url = absolute(reverse("core:verify", args=[latest.verify_token]))
+    return doc
+
+
+def _seal_label() -> Any:
+    from django.utils.translation import gettext
+
+    return gettext("Company seal")
+
+
+def _take_signature(remaining: list[Any], slot: SignatureSlot) -> Any:
+    wanted = {slot.role.lower(), str(slot.label).lower()}
+    for sig in remaining:
+        if sig.signer_role.strip().lower() in wanted:
+            remaining.remove(sig)
+            return sig
+    return None
+
+
+def _box(label: Any, sig: Any) -> printing.SignatureBox:
+    if sig is None:
+        return printing.SignatureBox(label=str(label))
+    image = None
+    if sig.image:
+        with sig.image.open("rb") as fh:
+            image = fh.read()
+    return printing.SignatureBox(
+        label=str(label),
+        signer_name=sig.signer_name,
+        signer_role=sig.signer_role,
+        signed_at=timezone.localtime(sig.signed_at),
+        image_png=image,
+    )
+
+
+def render(spec: FormSpec, obj: models.Model) -> bytes:
+    """The PDF as it stands now, with every signature recorded so far."""
+    from .selectors import signatures_for
+
+    signatures = list(signatures_for(obj, spec.code).order_by("signed_at", "id"))
+    return printing.render_pdf(signed_document(spec, obj, signatures))

@@ -1,0 +1,168 @@
+"""Signatures on printed forms (DESIGN.md §7, API.md "Printed forms and signatures")."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import io
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import printing
+from ..choices import SignatureMethod
+from ..exceptions import ApplicationError
+from ..models import Signature
+from ..printforms import FormSpec, form_get, signed_document, unsigned_document
+from .events import event_record
+
+SCAN_TYPES = {
+    b"%PDF": ("application/pdf", "pdf"),
+    b"\x89PNG": ("image/png", "png"),
+    b"\xff\xd8\xff": ("image/jpeg", "jpg"),
+}
+MAX_SIGNATURE_IMAGE_BYTES = 2 * 1024 * 1024
+
+
+def _decode_data_url(data_url: str) -> bytes:
+    prefix = "data:image/png;base64,"
+    if not isinstance(data_url, str) or not data_url.startswith(prefix):
+        raise ApplicationError(
+            _("The signature must be a PNG data URL."),
+            extra={"image": [_("The signature must be a PNG data URL.")]},
+        )
+    try:
+        raw = base64.b64decode(data_url[len(prefix) :], validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ApplicationError(
+            _("The signature image is not valid base64."),
+            extra={"image": [_("The signature image is not valid base64.")]},
+        ) from exc
+    _check_png(raw)
+    return raw
+
+
+def _check_png(raw: bytes) -> None:
+    from PIL import Image, UnidentifiedImageError
+
+    error = None
+    if len(raw) > MAX_SIGNATURE_IMAGE_BYTES:
+        error = _("The signature image is too large.")
+    elif not raw.startswith(b"\x89PNG"):
+        error = _("The signature must be a PNG image.")
+    else:
+        try:
+            with Image.open(io.BytesIO(raw)) as img:
+                img.verify()
+                if img.width < 20 or img.height < 10:
+                    error = _("The signature image is too small.")
+        except (UnidentifiedImageError, OSError, SyntaxError):
+            error = _("The signature image cannot be read.")
+    if error:
+        raise ApplicationError(error, extra={"image": [error]})
+
+
+def _check_scan(data: bytes, name: str) -> str:
+    if len(data) > settings.UPLOAD_MAX_BYTES:
+        msg = _("The file is larger than %(mb)s MB.") % {
+            "mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)
+        }
+        raise ApplicationError(msg, extra={"file": [msg]})
+    for magic, (_ctype, ext) in SCAN_TYPES.items():
+        if data.startswith(magic):
+            return ext
+    msg = _("Upload a PDF, PNG or JPEG scan of the signed form.")
+    raise ApplicationError(msg, extra={"file": [msg]})
+
+
+def signature_record(
+    *,
+    target: models.Model,
+    form: str,
+    signer_name: str,
+    signer_role: str,
+    by: Any,
+    image: str | None = None,
+    file: Any = None,
+    ip_address: str | None = None,
+    user_agent: str = "",
+) -> Signature:
+    """Record a drawn signature (PNG data URL) or an uploaded signed scan.
+
+    Keeps the SHA-256 of the content signed and of the file, renders the signed PDF once
+    and keeps its SHA-256 for the verification page.
+    """
+    errors: dict[str, list[str]] = {}
+    if not (signer_name or "").strip():
+        errors["signer_name"] = [_("This field is required.")]
+    if not (signer_role or "").strip():
+        errors["signer_role"] = [_("This field is required.")]
+    if bool(image) == bool(file):
+        errors["image"] = [_("Give either a drawn signature or a signed scan, not both.")]
+    try:
+        spec = form_get(type(target), form)
+    except LookupError:
+        errors["form"] = [_("This record has no form “%(form)s”.") % {"form": form}]
+    if errors:
+        raise ApplicationError(next(iter(errors.values()))[0], extra=errors)
+
+    now = timezone.now()
+    if image:
+        raw = _decode_data_url(image)
+        method, ext = SignatureMethod.DRAWN, "png"
+    else:
+        raw = file.read()
+        ext = _check_scan(raw, getattr(file, "name", ""))
+        method = SignatureMethod.SCAN
+    content_sha = printing.content_fingerprint(unsigned_document(spec, target))
+
+    with transaction.atomic():
+        sig = Signature(
+            target=target,
+            form=form,
+            signer_name=signer_name.strip()[:100],
+            signer_role=signer_role.strip()[:100],
+            method=method,
+            file_sha256=hashlib.sha256(raw).hexdigest(),
+            content_sha256=content_sha,
+            signed_at=now,
+            ip_address=ip_address or None,
+            user_agent=(user_agent or "")[:300],
+            recorded_by=by,
+        )
+        field_file = sig.image if method == SignatureMethod.DRAWN else sig.scan
+        field_file.save(f"{form}.{ext}", ContentFile(raw), save=False)
+        sig._history_user = by
+        sig.save()
+        _render_signed_pdf(spec, target, sig)
+        event_record(
+            kind="form.signed",
+            target=target,
+            actor=by,
+            data={"form": form, "signer": sig.signer_name, "role": sig.signer_role,
+                  "method": method, "content_sha256": content_sha},
+        )
+    return sig
+
+
+def _render_signed_pdf(spec: FormSpec, target: models.Model, sig: Signature) -> None:
+    from ..selectors import signatures_for
+
+    signatures = list(signatures_for(target, spec.code).order_by("signed_at", "id"))
+    pdf = printing.render_pdf(signed_document(spec, target, signatures))
+    sig.signed_pdf.save(f"{spec.code}-signed.pdf", ContentFile(pdf), save=False)
+    sig.signed_pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+    sig.save(update_fields=["signed_pdf", "signed_pdf_sha256"])
+
+
+def signatures_verify(*, data: bytes) -> list[Signature]:
+    """Signatures whose signed PDF is byte-for-byte the given file."""
+    digest = hashlib.sha256(data).hexdigest()
+    return list(
+        Signature.objects.filter(signed_pdf_sha256=digest).select_related("target_type")
+    )

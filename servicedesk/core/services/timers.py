@@ -1,0 +1,368 @@
+"""The one service API for SLA timers (DESIGN.md §4).
+
+Workflow services start, pause, resume, meet and cancel timers here; they never compute
+deadlines themselves. Due and warning instants are stored in the timer row, and the
+periodic sweep (``sla_sweep``) turns them into warnings and breaches.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_update_with_history
+
+from .. import worktime
+from ..calendars import calendar_for_service_level, calendar_spec, deadline
+from ..choices import TimerState, TimeUnit
+from ..exceptions import ApplicationError
+from ..models import Escalation, Notification, SlaPolicy, SlaTimer, WorkCalendar
+
+WALL_CLOCK_UNITS = {TimeUnit.MINUTES, TimeUnit.HOURS}
+
+
+def sla_subject_name(obj: models.Model) -> str:
+    return getattr(obj, "sla_subject", obj._meta.model_name)
+
+
+def sla_context(obj: models.Model) -> dict[str, str]:
+    """Attributes policies may condition on (``severity``, ``service_level``, …)."""
+    getter = getattr(obj, "sla_context", None)
+    return {k: str(v) for k, v in (getter() if getter else {}).items()}
+
+
+def policy_find(*, subject: str, target: str, context: dict[str, str]) -> SlaPolicy | None:
+    """The active policy whose condition matches, the most specific one first."""
+    best: tuple[int, SlaPolicy] | None = None
+    for policy in SlaPolicy.objects.filter(subject=subject, target=target, active=True):
+        items = policy.condition_items()
+        if all(context.get(k) == v for k, v in items.items()):
+            if best is None or len(items) > best[0]:
+                best = (len(items), policy)
+    return best[1] if best else None
+
+
+def _calendar_for(obj: models.Model, policy: SlaPolicy | None) -> WorkCalendar:
+    if policy is not None and policy.calendar_id:
+        return policy.calendar
+    level = sla_context(obj).get("service_level")
+    return calendar_for_service_level(level)
+
+
+def _warn_instant(
+    calendar: WorkCalendar, unit: str, start: dt.datetime, due: dt.datetime, percent: int
+) -> dt.datetime:
+    if unit in WALL_CLOCK_UNITS or calendar.always_open:
+        return start + (due - start) * percent / 100
+    spec = calendar_spec(calendar)
+    allowed = worktime.working_time_between(spec, start, due)
+    if allowed <= dt.timedelta(0):
+        return due
+    minutes = allowed.total_seconds() * percent / 100 / 60
+    return min(worktime.add_working_minutes(spec, start, minutes), due)
+
+
+def timer_start(
+    *,
+    subject: models.Model,
+    target: str,
+    started_at: dt.datetime | None = None,
+    assignee: Any = None,
+    context: dict[str, str] | None = None,
+    amount: Decimal | int | None = None,
+    unit: str | None = None,
+    due_at: dt.datetime | None = None,
+) -> SlaTimer | None:
+    """Start the ``target`` timer of ``subject`` from its policy (or an explicit amount).
+
+    Returns ``None`` when no active policy applies. Starting a target that is already
+    open returns the open timer unchanged, so callers may retry safely. ``due_at`` gives a
+    fixed deadline (an appointment time) instead of the policy's amount.
+    """
+    started_at = started_at or timezone.now()
+    ctx = {**sla_context(subject), **(context or {})}
+    policy = policy_find(subject=sla_subject_name(subject), target=target, context=ctx)
+    if amount is None:
+        if policy is None:
+            return None
+        amount, unit = policy.amount, policy.unit
+    if unit not in TimeUnit.values:
+        raise ApplicationError(_("Unknown time unit %(unit)s.") % {"unit": unit})
+    existing = _open_timer(subject, target)
+    if existing is not None:
+        return existing
+    calendar = _calendar_for(subject, policy)
+    due = due_at if due_at is not None else deadline(calendar, started_at, amount, unit)
+    if due < started_at:
+        raise ApplicationError(_("A deadline cannot be before its start."))
+    percent = policy.warn_percent if policy else 80
+    warn = _warn_instant(calendar, unit, started_at, due, percent)
+    timer = SlaTimer(
+        subject_type=ContentType.objects.get_for_model(subject),
+        subject_id=subject.pk,
+        target=target,
+        policy=policy,
+        calendar=calendar,
+        amount=Decimal(str(amount)),
+        unit=unit,
+        warn_percent=percent,
+        assignee=assignee,
+        notify=list(policy.notify) if policy else ["assignee"],
+        state=TimerState.RUNNING,
+        started_at=started_at,
+        due_at=due,
+        warn_at=warn,
+        next_check_at=warn if warn < due else due,
+    )
+    timer._change_reason = "start"
+    timer.save()
+    return timer
+
+
+def _open_timer(subject: models.Model, target: str, *, lock: bool = False) -> SlaTimer | None:
+    qs = SlaTimer.objects.for_subject(subject).open().filter(target=target)
+    if lock:
+        qs = qs.select_for_update()
+    return qs.first()
+
+
+def _save(timer: SlaTimer, reason: str, fields: Iterable[str]) -> SlaTimer:
+    timer._change_reason = reason
+    timer.save(update_fields=list(fields))
+    return timer
+
+
+@transaction.atomic
+def timer_pause(
+    *, subject: models.Model, target: str, at: dt.datetime | None = None
+) -> SlaTimer | None:
+    timer = _open_timer(subject, target, lock=True)
+    if timer is None or timer.state != TimerState.RUNNING:
+        return timer
+    timer.state = TimerState.PAUSED
+    timer.paused_at = at or timezone.now()
+    timer.next_check_at = None
+    return _save(timer, "pause", ["state", "paused_at", "next_check_at"])
+
+
+@transaction.atomic
+def timer_resume(
+    *, subject: models.Model, target: str, at: dt.datetime | None = None
+) -> SlaTimer | None:
+    """Resume a paused timer: the working time it was paused is added to its deadline."""
+    timer = _open_timer(subject, target, lock=True)
+    if timer is None or timer.state != TimerState.PAUSED:
+        return timer
+    at = at or timezone.now()
+    if timer.unit in WALL_CLOCK_UNITS or timer.calendar.always_open:
+        paused = max(at - timer.paused_at, dt.timedelta(0))
+        timer.due_at += paused
+        timer.warn_at += paused
+    else:
+        spec = calendar_spec(timer.calendar)
+        paused = max(worktime.working_time_between(spec, timer.paused_at, at), dt.timedelta(0))
+        minutes = paused.total_seconds() / 60
+        if minutes:
+            timer.due_at = worktime.add_working_minutes(spec, timer.due_at, minutes)
+            timer.warn_at = worktime.add_working_minutes(spec, timer.warn_at, minutes)
+    timer.paused_seconds += int(paused.total_seconds())
+    timer.paused_at = None
+    timer.state = TimerState.RUNNING
+    timer.next_check_at = timer.due_at if timer.warned_at else min(timer.warn_at, timer.due_at)
+    return _save(
+        timer,
+        "resume",
+        ["state", "paused_at", "paused_seconds", "due_at", "warn_at", "next_check_at"],
+    )
+
+
+@transaction.atomic
+def timer_meet(
+    *, subject: models.Model, target: str, at: dt.datetime | None = None
+) -> SlaTimer | None:
+    """Record that the target was reached. A breached timer keeps its breach and gets met_at."""
+    at = at or timezone.now()
+    timer = _open_timer(subject, target, lock=True)
+    if timer is None:
+        timer = (
+            SlaTimer.objects.for_subject(subject)
+            .select_for_update()
+            .filter(target=target, state=TimerState.BREACHED, met_at__isnull=True)
+            .order_by("-started_at")
+            .first()
+        )
+        if timer is None:
+            return None
+        timer.met_at = at
+        return _save(timer, "met late", ["met_at"])
+    if timer.state == TimerState.RUNNING and at > timer.due_at:
+        # Met after the due time but before the sweep noticed: it is still a breach.
+        timer.state = TimerState.BREACHED
+        timer.breached_at = timer.due_at
+    else:
+        timer.state = TimerState.MET
+    timer.met_at = at
+    timer.paused_at = None
+    timer.next_check_at = None
+    return _save(timer, "meet", ["state", "met_at", "breached_at", "paused_at", "next_check_at"])
+
+
+@transaction.atomic
+def timer_cancel(
+    *, subject: models.Model, target: str, at: dt.datetime | None = None
+) -> SlaTimer | None:
+    timer = _open_timer(subject, target, lock=True)
+    if timer is None:
+        return None
+    timer.state = TimerState.CANCELLED
+    timer.cancelled_at = at or timezone.now()
+    timer.next_check_at = None
+    return _save(timer, "cancel", ["state", "cancelled_at", "next_check_at"])
+
+
+def timers_cancel_all(*, subject: models.Model, at: dt.datetime | None = None) -> int:
+    """Cancel every open timer of ``subject`` (e.g. when a workflow is terminated)."""
+    targets = SlaTimer.objects.for_subject(subject).open().values_list("target", flat=True)
+    return sum(timer_cancel(subject=subject, target=t, at=at) is not None for t in list(targets))
+
+
+# --- the sweep ---------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    warned: int = 0
+    breached: int = 0
+    notifications: int = 0
+    batches: int = 0
+    timer_ids: list[int] = field(default_factory=list)
+
+
+def _recipients(timer: SlaTimer, role_members: dict[str, list[Any]]) -> list[Any]:
+    people: dict[int, Any] = {}
+    for who in timer.notify or ["assignee"]:
+        if who == "assignee" and timer.assignee_id:
+            people[timer.assignee_id] = timer.assignee
+        elif who == "assignee_manager" and timer.assignee_id:
+            profile = getattr(timer.assignee, "profile", None)
+            if profile is not None and profile.manager_id:
+                people[profile.manager_id] = profile.manager
+        elif who not in ("assignee", "assignee_manager"):
+            for user in role_members.get(who, []):
+                people[user.pk] = user
+    return [p for p in people.values() if p.is_active]
+
+
+def _role_members(timers: list[SlaTimer]) -> dict[str, list[Any]]:
+    roles = {w for t in timers for w in (t.notify or []) if w not in ("assignee", "assignee_manager")}
+    members: dict[str, list[Any]] = defaultdict(list)
+    if roles:
+        user_model = get_user_model()
+        for user in user_model.objects.filter(groups__name__in=roles, is_active=True).annotate(
+            role=models.F("groups__name")
+        ):
+            members[user.role].append(user)
+    return members
+
+
+def sla_sweep(*, now: dt.datetime | None = None, batch_size: int = 1000) -> SweepResult:
+    """Mark warnings and breaches of running timers whose check time has come.
+
+    Each batch is one transaction that locks its rows with SKIP LOCKED, so concurrent
+    sweeps share the work without processing a timer twice; the unique constraints on
+    escalations and notification keys make a repeated run a no-op.
+    """
+    now = now or timezone.now()
+    result = SweepResult()
+    while True:
+        with transaction.atomic():
+            timers = list(
+                SlaTimer.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(state=TimerState.RUNNING, next_check_at__lte=now)
+                .select_related("assignee__profile__manager", "subject_type")
+                .order_by("next_check_at", "id")[:batch_size]
+            )
+            if not timers:
+                return result
+            result.batches += 1
+            _process_batch(timers, now, result)
+        if len(timers) < batch_size:
+            return result
+
+
+def _process_batch(timers: list[SlaTimer], now: dt.datetime, result: SweepResult) -> None:
+    models.prefetch_related_objects(timers, "subject")
+    role_members = _role_members(timers)
+    escalations: list[Escalation] = []
+    notifications: list[Notification] = []
+    for timer in timers:
+        if timer.due_at <= now:
+            kind = Escalation.Kind.BREACH
+            timer.state = TimerState.BREACHED
+            timer.breached_at = timer.due_at
+            timer.next_check_at = None
+            result.breached += 1
+        else:
+            kind = Escalation.Kind.WARNING
+            timer.warned_at = timer.warn_at
+            timer.next_check_at = timer.due_at
+            result.warned += 1
+        result.timer_ids.append(timer.pk)
+        people = _recipients(timer, role_members)
+        escalations.append(
+            Escalation(timer=timer, kind=kind, recipients=[p.get_username() for p in people])
+        )
+        notifications.extend(_notification_rows(timer, kind, people))
+    bulk_update_with_history(
+        timers,
+        SlaTimer,
+        ["state", "breached_at", "warned_at", "next_check_at"],
+        default_change_reason="sla sweep",
+    )
+    Escalation.objects.bulk_create(escalations, ignore_conflicts=True)
+    Notification.objects.bulk_create(notifications, ignore_conflicts=True)
+    result.notifications += len(notifications)
+    if notifications:
+        from .notifications import _kick_delivery
+
+        transaction.on_commit(_kick_delivery)
+
+
+def _notification_rows(timer: SlaTimer, kind: str, people: list[Any]) -> list[Notification]:
+    from ..choices import EmailState
+
+    subject = timer.subject
+    label = str(subject) if subject is not None else f"#{timer.subject_id}"
+    local_due = timezone.localtime(timer.due_at)
+    if kind == Escalation.Kind.BREACH:
+        title = _("Overdue: %(target)s of %(subject)s") % {"target": timer.target, "subject": label}
+    else:
+        title = _("Due soon: %(target)s of %(subject)s") % {
+            "target": timer.target,
+            "subject": label,
+        }
+    body = _("Due at %(due)s.") % {"due": f"{local_due:%Y-%m-%d %H:%M}"}
+    url = subject.get_absolute_url() if hasattr(subject, "get_absolute_url") else ""
+    return [
+        Notification(
+            recipient=person,
+            kind=f"sla_{kind}",
+            title=title[:200],
+            body=body,
+            url=url,
+            target_type=timer.subject_type,
+            target_id=timer.subject_id,
+            dedupe_key=f"sla:{timer.pk}:{kind}",
+            email_state=EmailState.PENDING if person.email else EmailState.SKIPPED,
+        )
+        for person in people
+    ]

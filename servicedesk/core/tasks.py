@@ -1,0 +1,25 @@
+"""Thin Celery tasks: each calls one service and is safe to run twice or on two workers."""
+
+from celery import shared_task
+
+
+@shared_task(name="core.sla_sweep", acks_late=True)
+def sla_sweep() -> dict:
+    from .services.timers import sla_sweep as sweep
+
+    result = sweep()
+    return {"warned": result.warned, "breached": result.breached, "batches": result.batches}
+
+
+@shared_task(name="core.deliver_notifications", acks_late=True)
+def deliver_notifications() -> int:
+    from .services.notifications import notifications_deliver
+
+    return notifications_deliver()
+
+
+@shared_task(name="core.check_calendar_coverage", acks_late=True)
+def check_calendar_coverage() -> int:
+    from .services.calendar import calendar_coverage_check
+
+    return calendar_coverage_check()

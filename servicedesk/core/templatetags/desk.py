@@ -1,0 +1,103 @@
+"""Template helpers shared by every page, so status colours and countdowns mean the same
+everywhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+from django.utils.html import format_html
+
+from .. import printforms, selectors
+
+register = template.Library()
+
+# One colour family per meaning, used on every page (badges, board columns, lists).
+STATE_TONES = {
+    "waiting": {"new", "draft", "requested", "recorded", "pending", "applied", "scheduled",
+                "planned"},
+    "active": {"in_progress", "in_service", "assigned", "confirmed", "on_site", "verifying",
+               "evaluating", "in_fix", "in_development", "allocated", "planning", "ready",
+               "dispatch_requested", "dispatched", "reported", "verified"},
+    "attention": {"shelved", "paused", "scope_review", "commercial_review", "acceptance_review",
+                  "reopened", "quoted", "expired"},
+    "done": {"answered", "resolved", "completed", "written_off", "fixed", "confirmed_fix",
+             "accepted", "delivered", "customer_accepted", "done", "signed", "met",
+             "solution_confirmed", "workaround"},
+    "closed": {"closed", "archived", "terminated", "cancelled", "rejected", "declined",
+               "missed"},
+}
+TONE_CLASS = {
+    "waiting": "text-bg-secondary",
+    "active": "text-bg-primary",
+    "attention": "text-bg-warning",
+    "done": "text-bg-success",
+    "closed": "text-bg-dark",
+}
+
+
+def state_tone(state: str) -> str:
+    for tone, states in STATE_TONES.items():
+        if state in states:
+            return tone
+    return "waiting"
+
+
+@register.simple_tag
+def state_badge(obj: Any, field: str = "state") -> str:
+    state = getattr(obj, field)
+    label = getattr(obj, f"get_{field}_display", lambda: state)()
+    tone = state_tone(state)
+    return format_html(
+        '<span class="badge state-badge {} " data-state="{}">{}</span>',
+        TONE_CLASS[tone],
+        state,
+        label,
+    )
+
+
+@register.filter
+def timer_tone(timer: Any) -> str:
+    """on_time / warning / breached / met / paused / cancelled: one rule for all pages."""
+    now = timezone.now()
+    if timer.state == "breached" or (timer.state == "running" and timer.due_at <= now):
+        return "breached"
+    if timer.state == "running" and (timer.warned_at or timer.warn_at <= now):
+        return "warning"
+    if timer.state == "running":
+        return "on_time"
+    return timer.state
+
+
+@register.inclusion_tag("core/partials/timers.html")
+def timers_widget(obj: Any, compact: bool = False) -> dict:
+    timers = getattr(obj, "prefetched_timers", None)
+    if timers is None:
+        timers = list(selectors.timers_for(obj))
+    return {"timers": timers, "compact": compact}
+
+
+@register.filter
+def content_type_id(obj: Any) -> int:
+    return ContentType.objects.get_for_model(obj).pk
+
+
+@register.inclusion_tag("core/partials/forms_panel.html", takes_context=True)
+def forms_panel(context: dict, obj: Any) -> dict:
+    ct_id = ContentType.objects.get_for_model(obj).pk
+    items = []
+    for spec in printforms.forms_for(type(obj)):
+        items.append(
+            {"spec": spec, "signatures": list(selectors.signatures_for(obj, spec.code))}
+        )
+    return {"items": items, "ct_id": ct_id, "object": obj, "request": context.get("request")}
+
+
+@register.inclusion_tag("core/partials/history.html")
+def history_panel(obj: Any, limit: int = 30) -> dict:
+    return {
+        "entries": selectors.history_changes(obj, limit=limit),
+        "events": list(selectors.events_for(obj)[:limit]),
+    }

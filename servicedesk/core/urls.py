@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/<int:pk>/read/", views.notification_read, name="notification-read"),
+    path("notifications/read-all/", views.notification_read_all, name="notifications-read-all"),
+    path("print/<int:ct_id>/<int:pk>/<slug:code>.pdf", views.form_pdf, name="form-pdf"),
+    path("sign/<int:ct_id>/<int:pk>/<slug:code>/", views.form_sign, name="form-sign"),
+    path("verify/<uuid:token>/", views.verify, name="verify"),
+    path("calendars/", views.calendars, name="calendars"),
+    path("calendars/<int:pk>/", views.calendar_month, name="calendar"),
+    path("calendars/import/", views.calendar_import, name="calendar-import"),
+]

@@ -1,0 +1,249 @@
+"""Portal pages of the shared kernel: dashboard, notifications, forms, signatures."""
+
+from __future__ import annotations
+
+import calendar as pycalendar
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import printforms, selectors
+from .choices import DayKind
+from .exceptions import ApplicationError
+from .forms import CalendarImportForm, SignatureDrawForm, VerifyForm
+from .models import Notification, SlaTimer, WorkCalendar
+from .services.calendar import calendar_import_csv
+from .services.notifications import notification_mark_read, notifications_mark_all_read
+from .services.signatures import signature_record, signatures_verify
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    context = {
+        "my_timers": selectors.my_open_timers(user=user),
+        "recent_notifications": list(selectors.notifications_for(user=user)[:8]),
+        "overdue_count": SlaTimer.objects.restrict(user)
+        .filter(state="breached", met_at__isnull=True)
+        .count(),
+        "running_count": SlaTimer.objects.restrict(user).filter(state="running").count(),
+    }
+    return render(request, "core/dashboard.html", context)
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    qs = selectors.notifications_for(user=request.user)
+    if request.GET.get("unread"):
+        qs = qs.unread()
+    return render(
+        request,
+        "core/notification_list.html",
+        {"notifications": qs[:200], "only_unread": bool(request.GET.get("unread"))},
+    )
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+    notification = get_object_or_404(Notification.objects.restrict(request.user), pk=pk)
+    notification_mark_read(notification=notification, by=request.user)
+    if request.htmx:
+        return render(request, "core/partials/notification_row.html", {"n": notification})
+    return redirect(notification.url or "core:notifications")
+
+
+@login_required
+@require_POST
+def notification_read_all(request: HttpRequest) -> HttpResponse:
+    count = notifications_mark_all_read(by=request.user)
+    messages.success(request, _("%(count)s notifications marked as read.") % {"count": count})
+    return redirect("core:notifications")
+
+
+def _record_for(request: HttpRequest, ct_id: int, pk: int):
+    content_type = get_object_or_404(ContentType, pk=ct_id)
+    model = content_type.model_class()
+    if model is None:
+        raise Http404
+    manager = model._default_manager
+    qs = manager.restrict(request.user) if hasattr(manager, "restrict") else manager.none()
+    return get_object_or_404(qs, pk=pk)
+
+
+@login_required
+def form_pdf(request: HttpRequest, ct_id: int, pk: int, code: str) -> HttpResponse:
+    obj = _record_for(request, ct_id, pk)
+    try:
+        spec = printforms.form_get(type(obj), code)
+    except LookupError:
+        raise Http404 from None
+    response = HttpResponse(printforms.render(spec, obj), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{code}-{obj.pk}.pdf"'
+    return response
+
+
+@login_required
+def form_sign(request: HttpRequest, ct_id: int, pk: int, code: str) -> HttpResponse:
+    """Sign on screen (canvas) or upload the signed scan of a printed form."""
+    obj = _record_for(request, ct_id, pk)
+    try:
+        spec = printforms.form_get(type(obj), code)
+    except LookupError:
+        raise Http404 from None
+    if not request.user.has_perm("core.add_signature"):
+        raise PermissionDenied
+    form = SignatureDrawForm(request.POST or None, request.FILES or None, slots=spec.slots)
+    if request.method == "POST" and form.is_valid():
+        try:
+            signature_record(
+                target=obj,
+                form=code,
+                signer_name=form.cleaned_data["signer_name"],
+                signer_role=form.cleaned_data["signer_role"],
+                image=form.cleaned_data.get("image") or None,
+                file=form.cleaned_data.get("file"),
+                by=request.user,
+                ip_address=request.META.get("REMOTE_ADDR"),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            )
+        except ApplicationError as exc:
+            for field, errors in exc.extra.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+            if not exc.extra:
+                form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The signature was recorded."))
+            return redirect(request.GET.get("next") or request.path)
+    return render(
+        request,
+        "core/form_sign.html",
+        {
+            "object": obj,
+            "spec": spec,
+            "form": form,
+            "ct_id": ct_id,
+            "signatures": selectors.signatures_for(obj, code),
+        },
+    )
+
+
+def verify(request: HttpRequest, token: str) -> HttpResponse:
+    """Public page behind the QR code: does a PDF match what was signed?"""
+    from .models import Signature
+
+    signature = get_object_or_404(Signature, verify_token=token)
+    form = VerifyForm(request.POST or None, request.FILES or None)
+    outcome = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data["file"].read()
+        matches = signatures_verify(data=data)
+        outcome = {
+            "ok": any(m.target_type_id == signature.target_type_id
+                      and m.target_id == signature.target_id for m in matches),
+            "matches": matches,
+        }
+    siblings = selectors.signatures_for(signature.target, signature.form).order_by("signed_at")
+    return render(
+        request,
+        "core/verify.html",
+        {"signature": signature, "signatures": siblings, "form": form, "outcome": outcome},
+    )
+
+
+@login_required
+def calendar_month(request: HttpRequest, pk: int) -> HttpResponse:
+    """A month view with holidays and make-up working days marked."""
+    calendar = get_object_or_404(WorkCalendar.objects.restrict(request.user), pk=pk)
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year", today.year))
+        month = int(request.GET.get("month", today.month))
+        first = dt.date(year, month, 1)
+    except ValueError:
+        first = today.replace(day=1)
+    from . import worktime
+    from .calendars import calendar_spec
+
+    spec = calendar_spec(calendar)
+    exceptions = {e.date: e for e in calendar.exceptions.filter(
+        date__year=first.year, date__month=first.month)}
+    weeks = []
+    for week in pycalendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month):
+        row = []
+        for day in week:
+            exc = exceptions.get(day)
+            row.append(
+                {
+                    "date": day,
+                    "in_month": day.month == first.month,
+                    "working": worktime.is_working_day(spec, day),
+                    "holiday": exc is not None and exc.kind == DayKind.HOLIDAY,
+                    "makeup": exc is not None and exc.kind == DayKind.WORKDAY,
+                    "note": exc.note if exc else "",
+                    "today": day == today,
+                }
+            )
+        weeks.append(row)
+    prev_month = (first - dt.timedelta(days=1)).replace(day=1)
+    next_month = (first + dt.timedelta(days=32)).replace(day=1)
+    return render(
+        request,
+        "core/calendar_month.html",
+        {
+            "calendar": calendar,
+            "calendars": WorkCalendar.objects.restrict(request.user),
+            "first": first,
+            "weeks": weeks,
+            "prev": prev_month,
+            "next": next_month,
+            "weekday_names": [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"),
+                              _("Sun")],
+        },
+    )
+
+
+@login_required
+@permission_required("core.add_calendarexception", raise_exception=True)
+def calendar_import(request: HttpRequest) -> HttpResponse:
+    form = CalendarImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        raw = form.cleaned_data["file"].read()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = None
+            form.add_error("file", _("The file must be UTF-8 text."))
+        if text is not None:
+            try:
+                result = calendar_import_csv(
+                    calendar=form.cleaned_data["calendar"], text=text, by=request.user
+                )
+            except ApplicationError as exc:
+                for error in exc.extra.get("file", [exc.message]):
+                    form.add_error("file", error)
+            else:
+                messages.success(
+                    request,
+                    _("Imported: %(c)s new, %(u)s changed, %(n)s unchanged.")
+                    % {"c": result.created, "u": result.updated, "n": result.unchanged},
+                )
+                return redirect("core:calendar", pk=form.cleaned_data["calendar"].pk)
+    return render(request, "core/calendar_import.html", {"form": form})
+
+
+@login_required
+def calendars(request: HttpRequest) -> HttpResponse:
+    first = WorkCalendar.objects.restrict(request.user).first()
+    if first is None:
+        raise Http404
+    return redirect("core:calendar", pk=first.pk)

@@ -1,0 +1,59 @@
+/* Live SLA countdowns and the on-screen signature pad. No external requests. */
+(function () {
+  "use strict";
+  var lang = document.documentElement.lang || "zh-hans";
+  var zh = lang.indexOf("zh") === 0;
+
+  function fmt(ms) {
+    var abs = Math.abs(ms), mins = Math.floor(abs / 60000);
+    var d = Math.floor(mins / 1440), h = Math.floor((mins % 1440) / 60), m = mins % 60;
+    if (zh) {
+      return (d ? d + " 天 " : "") + (d || h ? h + " 小时 " : "") + m + " 分";
+    }
+    return (d ? d + "d " : "") + (d || h ? h + "h " : "") + m + "m";
+  }
+
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll("[data-timer-due]").forEach(function (el) {
+      var state = el.getAttribute("data-timer-state");
+      if (state !== "running") { return; }
+      var due = Date.parse(el.getAttribute("data-timer-due"));
+      var warn = Date.parse(el.getAttribute("data-timer-warn"));
+      var left = due - now;
+      var tone = left <= 0 ? "breached" : (now >= warn ? "warning" : "on_time");
+      el.className = el.className.replace(/timer-\w+/g, "").trim() + " timer-" + tone;
+      var out = el.querySelector(".timer-countdown");
+      if (out) {
+        out.textContent = left > 0
+          ? (zh ? "剩余 " : "") + fmt(left) + (zh ? "" : " left")
+          : (zh ? "已超时 " : "overdue ") + fmt(left);
+      }
+    });
+  }
+  tick();
+  setInterval(tick, 30000);
+  document.addEventListener("htmx:afterSwap", tick);
+
+  var canvas = document.querySelector("canvas.signature-pad");
+  if (canvas && window.SignaturePad) {
+    var pad = new window.SignaturePad(canvas, { minWidth: 1, maxWidth: 3 });
+    var resize = function () {
+      var ratio = Math.max(window.devicePixelRatio || 1, 1);
+      canvas.width = canvas.offsetWidth * ratio;
+      canvas.height = canvas.offsetHeight * ratio;
+      canvas.getContext("2d").scale(ratio, ratio);
+      pad.clear();
+    };
+    window.addEventListener("resize", resize);
+    resize();
+    var clear = document.querySelector("[data-signature-clear]");
+    if (clear) { clear.addEventListener("click", function () { pad.clear(); }); }
+    var form = canvas.closest("form");
+    form.addEventListener("submit", function () {
+      var input = form.querySelector("input[name=image]");
+      if (!pad.isEmpty()) { input.value = pad.toDataURL("image/png"); }
+    });
+    window.deskSignaturePad = pad;
+  }
+})();

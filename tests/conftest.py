@@ -1,0 +1,83 @@
+"""Shared fixtures. Tests that need PostgreSQL, Redis or a browser use them when present
+and skip otherwise, except with CI=true, where a missing service fails the test."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+CI = os.environ.get("CI", "").lower() == "true"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def missing(reason: str) -> None:
+    if CI:
+        pytest.fail(f"CI=true but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def redis_url() -> str | None:
+    url = os.environ.get("REDIS_URL") or os.environ.get("CELERY_BROKER_URL", "")
+    return url if url.startswith("redis://") else None
+
+
+def redis_available() -> bool:
+    url = redis_url()
+    if not url:
+        return False
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except Exception:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _required_services(request):
+    if request.node.get_closest_marker("postgres"):
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            missing("this test needs PostgreSQL (set DATABASE_URL)")
+    if request.node.get_closest_marker("redis") and not redis_available():
+        missing("this test needs Redis (set REDIS_URL or CELERY_BROKER_URL)")
+    if request.node.get_closest_marker("browser"):
+        if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+            missing("this test needs Chromium (/usr/bin/chromium)")
+        try:
+            import playwright  # noqa: F401
+        except ImportError:
+            missing("this test needs the playwright package")
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def make_user(db):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from servicedesk.core.roles import sync_role_permissions
+
+    sync_role_permissions()
+    counter = {"n": 0}
+
+    def make(*roles: str, username: str | None = None, **extra):
+        counter["n"] += 1
+        user = get_user_model().objects.create_user(
+            username=username or f"user{counter['n']}",
+            password="pw-123456",
+            email=extra.pop("email", f"user{counter['n']}@example.com"),
+            **extra,
+        )
+        for role in roles:
+            user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return make
