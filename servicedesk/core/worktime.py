@@ -27,22 +27,28 @@ Conventions, chosen once so that every caller gets the same answer:
   are rounded (half-even) to the microsecond; ``working_days`` must be integral.
 * A working day is a date with at least one non-empty working period. Searching more
   than :data:`MAX_EMPTY_DAYS` consecutive days without working time raises ``ValueError``.
+* ``always_open`` (7x24): every instant is working time; a working day closes at 24:00,
+  so Wed 10:00 + 1 working day is Fri 00:00 (the end of Thursday).
+* Per-date periods are resolved once and memoised per spec instance, behind a shared LRU
+  keyed by ``(spec, date)``: callers should keep and reuse one spec per calendar.
 """
 
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
-from decimal import ROUND_HALF_EVEN, Decimal
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from fractions import Fraction
-from functools import lru_cache
-from typing import Final, Literal
+from functools import lru_cache, wraps
+from typing import Any, Final, Literal, TypeAlias, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
     "MAX_EMPTY_DAYS",
     "UNITS",
+    "Amount",
     "CalendarSpec",
     "Period",
     "Unit",
@@ -58,8 +64,11 @@ __all__ = [
     "working_time_between",
 ]
 
-Period = tuple[time, time | None]
+Period: TypeAlias = tuple[time, time | None]
 """A local wall-clock period ``(start, end)``; ``end=None`` means midnight (24:00)."""
+
+Amount: TypeAlias = int | float | Decimal | Fraction
+"""Amounts of a unit; fractions are rounded half-even to the microsecond."""
 
 Unit = Literal[
     "minutes",
@@ -81,7 +90,7 @@ UNITS: Final[tuple[str, ...]] = (
 MAX_EMPTY_DAYS: Final = 3660
 """Consecutive days without working time after which a search gives up (about 10 years)."""
 
-_UTC: Final = timezone.utc
+_UTC: Final = UTC
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=_UTC)
 _ONE_US: Final = timedelta(microseconds=1)
 _ONE_DAY: Final = timedelta(days=1)
@@ -101,13 +110,13 @@ _Day = tuple[tuple[tuple[int, int], ...], int, int, int]
 _EMPTY_DAY: Final[_Day] = ((), 0, 0, 0)
 
 
-def _validate_periods(periods: object, what: str) -> tuple[Period, ...]:
+def _validate_periods(periods: Iterable[Period], what: str) -> tuple[Period, ...]:
     """Normalise to tuples and reject unsorted, overlapping or empty periods early."""
-    if isinstance(periods, (str, bytes)) or not hasattr(periods, "__iter__"):
+    if isinstance(periods, (str, bytes)) or not isinstance(periods, Iterable):
         raise ValueError(f"{what}: expected a sequence of (start, end) periods")
     result: list[Period] = []
     previous_end: time | None = _MIDNIGHT
-    for item in periods:  # type: ignore[attr-defined]
+    for item in periods:
         try:
             start, end = item
         except (TypeError, ValueError):
@@ -127,9 +136,9 @@ def _validate_periods(periods: object, what: str) -> tuple[Period, ...]:
     return tuple(result)
 
 
-def _validate_dates(values: object, what: str) -> frozenset[date]:
+def _validate_dates(values: Iterable[date], what: str) -> frozenset[date]:
     """Reject datetimes: ``date == datetime`` is always False, so they would never match."""
-    result = frozenset(values)  # type: ignore[arg-type]
+    result = frozenset(values)
     for value in result:
         if not isinstance(value, date) or isinstance(value, datetime):
             raise ValueError(f"{what}: {value!r} is not a datetime.date")
@@ -166,7 +175,7 @@ class CalendarSpec:
             raise ValueError(f"tz must be an IANA time zone name, not {self.tz!r}")
         try:
             zone = ZoneInfo(self.tz)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):
             raise ValueError(f"unknown time zone {self.tz!r}") from None
         weekly = tuple(self.weekly)
         if len(weekly) != 7:
@@ -227,16 +236,16 @@ class CalendarSpec:
     @classmethod
     def default(
         cls,
-        holidays: object = (),
-        makeup_days: object = (),
+        holidays: Iterable[date] = (),
+        makeup_days: Iterable[date] = (),
         tz: str = "Asia/Shanghai",
     ) -> CalendarSpec:
         """The 5x8 calendar of the seeds: Mon-Fri 09:00-12:00 and 13:00-18:00."""
         return cls(
             tz=tz,
             weekly=DEFAULT_WEEKLY,
-            holidays=frozenset(holidays),  # type: ignore[arg-type]
-            makeup_days=frozenset(makeup_days),  # type: ignore[arg-type]
+            holidays=frozenset(holidays),
+            makeup_days=frozenset(makeup_days),
         )
 
     @classmethod
@@ -309,8 +318,10 @@ def _compute_day(spec: CalendarSpec, day: date) -> _Day:
     spans: list[tuple[int, int]] = []
     for start, end in periods:
         s = _wall_to_us(zone, day, start)
-        e = _wall_to_us(zone, day + _ONE_DAY, _MIDNIGHT) if end is None else _wall_to_us(
-            zone, day, end
+        e = (
+            _wall_to_us(zone, day + _ONE_DAY, _MIDNIGHT)
+            if end is None
+            else _wall_to_us(zone, day, end)
         )
         if e > s:  # a period entirely inside a DST gap has no working time
             spans.append((s, e))
@@ -453,13 +464,30 @@ def _between_us(spec: CalendarSpec, a: int, b: int, first_day: date, last_day: d
 
 # --------------------------------------------------------------------------- public
 
+_F = TypeVar("_F", bound=Callable[..., Any])
 
-def add_working_minutes(spec: CalendarSpec, start: datetime, minutes: object) -> datetime:
+
+def _in_range(func: _F) -> _F:
+    """Report results beyond year 1..9999 as ValueError, like every other bad input."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except OverflowError:
+            raise ValueError(f"{func.__name__}: date out of the supported range") from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@_in_range
+def add_working_minutes(spec: CalendarSpec, start: datetime, minutes: Amount) -> datetime:
     """Earliest instant at which `minutes` of working time have passed since `start`."""
     return _add_working(spec, start, _amount_us(minutes, _US_PER_MINUTE))
 
 
-def add_working_hours(spec: CalendarSpec, start: datetime, hours: object) -> datetime:
+@_in_range
+def add_working_hours(spec: CalendarSpec, start: datetime, hours: Amount) -> datetime:
     """Like :func:`add_working_minutes`, in hours (fractions allowed)."""
     return _add_working(spec, start, _amount_us(hours, _US_PER_HOUR))
 
@@ -469,14 +497,11 @@ def _add_working(spec: CalendarSpec, start: datetime, amount: int) -> datetime:
     local = start.astimezone(spec._zone)
     if amount == 0:
         return local
-    try:
-        result = _add_working_us(spec, start_us, local.date(), amount)
-    except OverflowError:
-        raise ValueError("working-time deadline is out of the supported date range") from None
-    return _from_us(result, spec._zone)
+    return _from_us(_add_working_us(spec, start_us, local.date(), amount), spec._zone)
 
 
-def add_working_days(spec: CalendarSpec, start: datetime, days: object) -> datetime:
+@_in_range
+def add_working_days(spec: CalendarSpec, start: datetime, days: Amount) -> datetime:
     """Close of business of the `days`-th working day after the start's local date.
 
     The start day itself is never counted, even when it is a working day and the start is
@@ -488,25 +513,19 @@ def add_working_days(spec: CalendarSpec, start: datetime, days: object) -> datet
     local = start.astimezone(spec._zone)
     if n == 0:
         return local
-    try:
-        info = _nth_working_day(spec, local.date(), n)
-    except OverflowError:
-        raise ValueError("working-day deadline is out of the supported date range") from None
-    return _from_us(info[2], spec._zone)
+    return _from_us(_nth_working_day(spec, local.date(), n)[2], spec._zone)
 
 
+@_in_range
 def next_working_day_start(spec: CalendarSpec, start: datetime) -> datetime:
     """Opening of the first working day strictly after the start's local date (次日上班前)."""
     _check_aware(start)
     local = start.astimezone(spec._zone)
-    try:
-        info = _nth_working_day(spec, local.date(), 1)
-    except OverflowError:
-        raise ValueError("next working day is out of the supported date range") from None
-    return _from_us(info[1], spec._zone)
+    return _from_us(_nth_working_day(spec, local.date(), 1)[1], spec._zone)
 
 
-def add(spec: CalendarSpec, start: datetime, amount: object, unit: str) -> datetime:
+@_in_range
+def add(spec: CalendarSpec, start: datetime, amount: Amount | None, unit: str) -> datetime:
     """Deadline for `amount` `unit` after `start`; the single entry point for SLA policies.
 
     `amount` is ignored for ``next_working_day_start``.
@@ -521,13 +540,11 @@ def add(spec: CalendarSpec, start: datetime, amount: object, unit: str) -> datet
         return next_working_day_start(spec, start)
     if unit == "minutes" or unit == "hours":
         us = _amount_us(amount, _US_PER_MINUTE if unit == "minutes" else _US_PER_HOUR)
-        try:
-            return _from_us(_to_us(start) + us, spec._zone)
-        except OverflowError:
-            raise ValueError("deadline is out of the supported date range") from None
+        return _from_us(_to_us(start) + us, spec._zone)
     raise ValueError(f"unknown unit {unit!r}; expected one of {', '.join(UNITS)}")
 
 
+@_in_range
 def working_time_between(spec: CalendarSpec, a: datetime, b: datetime) -> timedelta:
     """Working time elapsed from `a` to `b`, exact to the microsecond.
 
@@ -548,6 +565,7 @@ def working_minutes_between(spec: CalendarSpec, a: datetime, b: datetime) -> flo
     return working_time_between(spec, a, b) / timedelta(minutes=1)
 
 
+@_in_range
 def is_working_time(spec: CalendarSpec, dt: datetime) -> bool:
     """Whether `dt` lies inside a working period (periods are half open: [start, end))."""
     x = _to_us(dt)

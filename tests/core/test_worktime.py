@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import pickle
 import time as clock
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -21,7 +21,6 @@ from servicedesk.core.worktime import CalendarSpec
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
-UTC = timezone.utc
 US = timedelta(microseconds=1)  # add it to UTC datetimes only: aware arithmetic is wall-clock
 
 # The real Chinese calendar: 2026 National Day holiday 10-01..10-07, make-up working
@@ -266,6 +265,9 @@ def test_makeup_periods_default_to_the_first_working_weekday() -> None:
     assert wt.working_periods_on(spec, date(2026, 9, 20)) == [
         (sh(2026, 9, 20, 8), sh(2026, 9, 20, 12))
     ]
+    # No weekday has periods: a make-up day without explicit periods has no working time.
+    nothing = CalendarSpec(weekly=((),) * 7, makeup_days={date(2026, 9, 20)})
+    assert not wt.is_working_day(nothing, date(2026, 9, 20))
 
 
 def test_multi_week_holiday_across_the_year_end() -> None:
@@ -274,9 +276,7 @@ def test_multi_week_holiday_across_the_year_end() -> None:
     assert wt.add_working_minutes(spec, sh(2026, 12, 18, 17), 120) == sh(2027, 1, 11, 10)
     assert wt.add_working_days(spec, sh(2026, 12, 18, 17), 1) == sh(2027, 1, 11, 18)
     assert wt.next_working_day_start(spec, sh(2026, 12, 18, 17)) == sh(2027, 1, 11, 9)
-    assert wt.working_time_between(spec, sh(2026, 12, 18), sh(2027, 1, 12)) == timedelta(
-        hours=16
-    )
+    assert wt.working_time_between(spec, sh(2026, 12, 18), sh(2027, 1, 12)) == timedelta(hours=16)
 
 
 def test_period_until_midnight_joins_the_next_day() -> None:
@@ -287,9 +287,7 @@ def test_period_until_midnight_joins_the_next_day() -> None:
     assert wt.working_periods_on(spec, monday) == [(sh(2026, 9, 14, 20), sh(2026, 9, 15, 0))]
     assert wt.add_working_minutes(spec, sh(2026, 9, 14, 23), 120) == sh(2026, 9, 15, 1)
     assert wt.is_working_time(spec, sh(2026, 9, 15, 0))
-    assert wt.working_time_between(spec, sh(2026, 9, 14), sh(2026, 9, 16)) == timedelta(
-        hours=10
-    )
+    assert wt.working_time_between(spec, sh(2026, 9, 14), sh(2026, 9, 16)) == timedelta(hours=10)
     # Close of business of a day ending at 24:00 is the following midnight.
     assert wt.add_working_days(spec, sh(2026, 9, 10, 12), 1) == sh(2026, 9, 15, 0)
 
@@ -372,7 +370,10 @@ def _u(*args: int) -> datetime:
         (
             BERLIN_DST,
             date(2026, 10, 25),
-            [(_u(2026, 10, 24, 23), _u(2026, 10, 25, 3)), (_u(2026, 10, 25, 8), _u(2026, 10, 25, 16))],
+            [
+                (_u(2026, 10, 24, 23), _u(2026, 10, 25, 3)),
+                (_u(2026, 10, 25, 8), _u(2026, 10, 25, 16)),
+            ],
         ),
         (
             NEW_YORK_DST,

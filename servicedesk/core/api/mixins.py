@@ -113,6 +113,12 @@ class FSMViewSetMixin:
         for name, spec in cls.__dict__.get("transitions", {}).items():
             setattr(cls, f"transition_{name}", _make_transition_action(name, spec))
 
+    def paginate_queryset(self, queryset: Any) -> Any:
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            selectors.timers_attach(list(page))
+        return page
+
     def refetch(self, obj: Any) -> Any:
         """Reload through the view's queryset so the response has its usual shape."""
         return self.get_queryset().get(pk=obj.pk)

@@ -1,0 +1,165 @@
+"""Browser harness: headless Debian Chromium (Playwright, sync API) against ``live_server``.
+
+One browser per session, a fresh context and page per test. When a test fails, the page
+is saved as a full-page screenshot to ``var/test-results/<test name>.png``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+# The sync API runs an asyncio loop in this thread; Django's async-unsafe guard would
+# otherwise refuse every ORM call made by the test itself.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+RESULTS_DIR = Path(__file__).resolve().parents[2] / "var" / "test-results"
+DEFAULT_TIMEOUT_MS = 10_000
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    # No internet here: without these Chromium keeps dialling Google's services.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DESKTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def chromium_path() -> str:
+    path = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    if os.path.exists(path):
+        return path
+    return shutil.which("chromium") or path
+
+
+def result_path(name: str, suffix: str = ".png") -> Path:
+    """A file in var/test-results/ named after ``name`` (made safe for file systems)."""
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    return RESULTS_DIR / (re.sub(r"[^\w.-]+", "_", name).strip("_") + suffix)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    # rep_setup / rep_call / rep_teardown: the page fixture looks at rep_call.
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance):
+    browser = playwright_instance.chromium.launch(
+        executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def viewport() -> dict[str, int]:
+    """Override (or parametrize indirectly) for other screen sizes."""
+    return DESKTOP
+
+
+@pytest.fixture
+def context(browser, live_server, viewport) -> Iterator:
+    # A browser set to Chinese, as at the customers' desks: Django's LocaleMiddleware
+    # would serve English to Chromium's default Accept-Language (en-US).
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport=viewport,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+    )
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context, request) -> Iterator:
+    page = context.new_page()
+    yield page
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        for number, open_page in enumerate(context.pages):
+            suffix = "" if number == 0 else f"-{number}"
+            try:
+                open_page.screenshot(
+                    path=str(result_path(request.node.name + suffix)), full_page=True
+                )
+            except Exception as exc:  # a crashed page must not hide the real failure
+                print(f"screenshot of {request.node.name}{suffix} failed: {exc}")
+
+
+@pytest.fixture
+def screenshot() -> Callable[..., Path]:
+    """Save a deliberate full-page screenshot: ``screenshot(page, "dashboard-desktop")``."""
+
+    def take(page, name: str, *, full_page: bool = True) -> Path:
+        path = result_path(name)
+        page.screenshot(path=str(path), full_page=full_page)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def demo_staff(transactional_db):
+    """The demo company's staff (password ``DEMO_PASSWORD``) and the default calendars.
+
+    ``transactional_db`` flushes every table after each test, so the rows the data
+    migrations created (role groups, calendars) are recreated here.
+    """
+    from servicedesk.core.demo import load_staff
+    from servicedesk.core.roles import sync_role_permissions
+    from servicedesk.core.services.calendar import calendar_ensure_defaults
+
+    sync_role_permissions()
+    calendar_ensure_defaults()
+    return {username: name for username, name, _role in load_staff()}
+
+
+@pytest.fixture
+def demo_password() -> str:
+    from servicedesk.core.demo import DEMO_PASSWORD
+
+    return DEMO_PASSWORD
+
+
+@pytest.fixture
+def login(live_server) -> Callable[..., None]:
+    """``login(page, username, password)``: log in through the login form.
+
+    Waits until the browser has left the login page; the caller asserts what it expects
+    to see (the dashboard, an error, ...).
+    """
+    from playwright.sync_api import expect
+
+    def do_login(page, username: str, password: str, *, expect_success: bool = True) -> None:
+        page.goto("/accounts/login/")
+        page.locator("#id_username").fill(username)
+        page.locator("#id_password").fill(password)
+        page.get_by_test_id("login-submit").click()
+        if expect_success:
+            expect(page.get_by_test_id("dashboard-title")).to_be_visible()
+
+    return do_login

@@ -1,0 +1,17 @@
+from django.db import transaction
+
+from servicedesk.core.services import transition_run
+
+from .models import Job
+
+
+def job_start(job: Job, *, by, note: str = "") -> Job:
+    with transaction.atomic():
+        return transition_run(
+            instance=job, name="start", by=by, kwargs={"note": note}, update_fields=["note"]
+        )
+
+
+def job_finish(job: Job, *, by) -> Job:
+    with transaction.atomic():
+        return transition_run(instance=job, name="finish", by=by)
