@@ -4,10 +4,10 @@ from celery import shared_task
 
 
 @shared_task(name="core.sla_sweep", acks_late=True)
-def sla_sweep() -> dict:
+def sla_sweep(batch_size: int = 1000) -> dict:
     from .services.timers import sla_sweep as sweep
 
-    result = sweep()
+    result = sweep(batch_size=batch_size)
     return {"warned": result.warned, "breached": result.breached, "batches": result.batches}
 
 

@@ -31,8 +31,16 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-DESKTOP = {"width": 1366, "height": 900}
-PHONE = {"width": 390, "height": 844}
+DEVICES = {
+    "desktop": {"viewport": {"width": 1366, "height": 900}},
+    # A common phone (iPhone 12-15 size); field engineers sign on these.
+    "phone": {
+        "viewport": {"width": 390, "height": 844},
+        "device_scale_factor": 2,
+        "is_mobile": True,
+        "has_touch": True,
+    },
+}
 
 
 def chromium_path() -> str:
@@ -74,20 +82,21 @@ def browser(playwright_instance):
 
 
 @pytest.fixture
-def viewport() -> dict[str, int]:
-    """Override (or parametrize indirectly) for other screen sizes."""
-    return DESKTOP
+def device(request) -> dict:
+    """Screen of the test's browser: ``desktop`` unless the test says
+    ``@pytest.mark.parametrize("device", ["phone"], indirect=True)``."""
+    return DEVICES[getattr(request, "param", "desktop")]
 
 
 @pytest.fixture
-def context(browser, live_server, viewport) -> Iterator:
+def context(browser, live_server, device) -> Iterator:
     # A browser set to Chinese, as at the customers' desks: Django's LocaleMiddleware
     # would serve English to Chromium's default Accept-Language (en-US).
     context = browser.new_context(
         base_url=live_server.url,
-        viewport=viewport,
         locale="zh-CN",
         timezone_id="Asia/Shanghai",
+        **device,
     )
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     yield context
