@@ -29,6 +29,13 @@ Conventions, chosen once so that every caller gets the same answer:
   than :data:`MAX_EMPTY_DAYS` consecutive days without working time raises ``ValueError``.
 * ``always_open`` (7x24): every instant is working time; a working day closes at 24:00,
   so Wed 10:00 + 1 working day is Fri 00:00 (the end of Thursday).
+* Wrong types (a string amount, a bool, a date for a datetime) raise ``TypeError``;
+  results beyond year 9999 raise ``ValueError``.
+* Laws (property-tested): ``add_working_minutes(add_working_minutes(s, a), b) ==
+  add_working_minutes(s, a + b)`` for all a, b >= 0; ``working_time_between(s,
+  add_working_minutes(s, a)) == a``; ``working_time_between`` is additive and
+  antisymmetric; every unit is monotone in the start. ``add_working_days`` composes the
+  same way only when no working day closes at 24:00 (a 24:00 close is the next date).
 * Per-date periods are resolved once and memoised per spec instance, behind a shared LRU
   keyed by ``(spec, date)``: callers should keep and reuse one spec per calendar.
 """
@@ -56,6 +63,7 @@ __all__ = [
     "add_working_days",
     "add_working_hours",
     "add_working_minutes",
+    "add_working_time",
     "is_working_day",
     "is_working_time",
     "next_working_day_start",
@@ -490,6 +498,16 @@ def add_working_minutes(spec: CalendarSpec, start: datetime, minutes: Amount) ->
 def add_working_hours(spec: CalendarSpec, start: datetime, hours: Amount) -> datetime:
     """Like :func:`add_working_minutes`, in hours (fractions allowed)."""
     return _add_working(spec, start, _amount_us(hours, _US_PER_HOUR))
+
+
+@_in_range
+def add_working_time(spec: CalendarSpec, start: datetime, duration: timedelta) -> datetime:
+    """Like :func:`add_working_minutes` with an exact ``timedelta`` (e.g. a paused span)."""
+    if not isinstance(duration, timedelta):
+        raise TypeError(f"duration must be a timedelta, got {type(duration).__name__}")
+    if duration < timedelta(0):
+        raise ValueError(f"duration must not be negative, got {duration!r}")
+    return _add_working(spec, start, duration // _ONE_US)
 
 
 def _add_working(spec: CalendarSpec, start: datetime, amount: int) -> datetime:

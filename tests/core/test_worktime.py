@@ -138,6 +138,17 @@ def test_add_working_minutes(start: datetime, minutes: int, expected: datetime) 
     assert wt.add(CN, start, minutes, "working_minutes") == expected
 
 
+def test_add_working_time_takes_an_exact_timedelta() -> None:
+    start = sh(2026, 9, 11, 11, 30)
+    paused = timedelta(minutes=59, seconds=59, microseconds=7)
+    assert wt.add_working_time(CN, start, paused) == sh(2026, 9, 11, 13, 29, 59, 7)
+    assert wt.add_working_time(CN, sh(2026, 9, 11, 20), timedelta(0)) == sh(2026, 9, 11, 20)
+    with pytest.raises(ValueError, match="negative"):
+        wt.add_working_time(CN, start, -US)
+    with pytest.raises(TypeError):
+        wt.add_working_time(CN, start, 60)  # type: ignore[arg-type]
+
+
 def test_add_working_minutes_keeps_seconds_and_microseconds() -> None:
     start = sh(2026, 9, 11, 11, 59, 30, 250)
     assert wt.add_working_minutes(CN, start, 1) == sh(2026, 9, 11, 13, 0, 30, 250)

@@ -68,6 +68,9 @@ def pytest_runtest_makereport(item, call):
 def playwright_instance():
     from playwright.sync_api import sync_playwright
 
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=DEFAULT_TIMEOUT_MS)
     with sync_playwright() as playwright:
         yield playwright
 

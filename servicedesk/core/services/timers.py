@@ -51,11 +51,11 @@ def policy_find(*, subject: str, target: str, context: dict[str, str]) -> SlaPol
     return best[1] if best else None
 
 
-def _calendar_for(obj: models.Model, policy: SlaPolicy | None) -> WorkCalendar:
+def _calendar_for(policy: SlaPolicy | None, context: dict[str, str]) -> WorkCalendar:
     if policy is not None and policy.calendar_id:
         return policy.calendar
-    level = sla_context(obj).get("service_level")
-    return calendar_for_service_level(level)
+    # The same context that chose the policy (the subject's, overridden by the caller's).
+    return calendar_for_service_level(context.get("service_level"))
 
 
 def _warn_instant(
@@ -100,7 +100,7 @@ def timer_start(
     existing = _open_timer(subject, target)
     if existing is not None:
         return existing
-    calendar = _calendar_for(subject, policy)
+    calendar = _calendar_for(policy, ctx)
     due = due_at if due_at is not None else deadline(calendar, started_at, amount, unit)
     if due < started_at:
         raise ApplicationError(_("A deadline cannot be before its start."))
