@@ -38,6 +38,12 @@ def notifications_create(
     With ``dedupe_key`` a recipient gets the notification once, however often this runs.
     """
     users = {u.pk: u for u in recipients if u is not None and u.is_active}
+    if dedupe_key is not None and users:
+        already = Notification.objects.filter(
+            dedupe_key=dedupe_key, recipient__in=list(users)
+        ).values_list("recipient_id", flat=True)
+        for pk in already:
+            users.pop(pk, None)
     if not users:
         return []
     target_type = ContentType.objects.get_for_model(target) if target is not None else None
