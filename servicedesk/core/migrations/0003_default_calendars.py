@@ -20,7 +20,7 @@ def seed(apps, schema_editor):
         defaults={
             "always_open": True,
             "service_level": "7x24",
-            "weekly_periods": {str(d): [["00:00", "23:59"]] for d in range(7)},
+            "weekly_periods": {str(d): [["00:00", "24:00"]] for d in range(7)},
         },
     )
     from chinese_calendar.constants import holidays, workdays

@@ -21,7 +21,7 @@ def default_weekly_periods() -> dict[str, list[list[str]]]:
     return {day: [list(p) for p in periods] for day, periods in DEFAULT_WEEKLY_PERIODS.items()}
 
 
-def parse_weekly_periods(raw: dict) -> tuple[tuple[tuple[dt.time, dt.time], ...], ...]:
+def parse_weekly_periods(raw: dict) -> tuple[tuple[tuple[dt.time, dt.time | None], ...], ...]:
     """Validate the JSON of weekly periods and turn it into the worktime module's shape."""
     if not isinstance(raw, dict):
         raise ValidationError(_("Weekly periods must map weekday numbers 0-6 to periods."))
@@ -30,20 +30,23 @@ def parse_weekly_periods(raw: dict) -> tuple[tuple[tuple[dt.time, dt.time], ...]
         periods = []
         for item in raw.get(str(day), raw.get(day, [])) or []:
             try:
-                start, end = (dt.time.fromisoformat(value) for value in item)
+                raw_start, raw_end = item
+                start = dt.time.fromisoformat(raw_start)
+                # "24:00" closes the day at midnight (the worktime module's None end).
+                end = None if raw_end in ("24:00", "24:00:00") else dt.time.fromisoformat(raw_end)
             except (TypeError, ValueError) as exc:
                 raise ValidationError(
                     _("Weekday %(day)s: %(item)s is not a pair of HH:MM times."),
                     params={"day": day, "item": item},
                 ) from exc
-            if end <= start:
+            if end is not None and end <= start:
                 raise ValidationError(
                     _("Weekday %(day)s: a period must end after it starts."), params={"day": day}
                 )
             periods.append((start, end))
-        periods.sort()
+        periods.sort(key=lambda p: p[0])
         for (_s1, e1), (s2, _e2) in zip(periods, periods[1:], strict=False):
-            if s2 < e1:
+            if e1 is None or s2 < e1:
                 raise ValidationError(
                     _("Weekday %(day)s: periods overlap."), params={"day": day}
                 )

@@ -134,7 +134,7 @@ def calendar_ensure_defaults() -> tuple[WorkCalendar, WorkCalendar]:
         defaults={
             "always_open": True,
             "service_level": ServiceLevel.ROUND_THE_CLOCK,
-            "weekly_periods": {str(d): [["00:00", "23:59"]] for d in range(7)},
+            "weekly_periods": {str(d): [["00:00", "24:00"]] for d in range(7)},
         },
     )
     calendar_load_chinese(calendar=standard)

@@ -170,10 +170,9 @@ def timer_resume(
     else:
         spec = calendar_spec(timer.calendar)
         paused = max(worktime.working_time_between(spec, timer.paused_at, at), dt.timedelta(0))
-        minutes = paused.total_seconds() / 60
-        if minutes:
-            timer.due_at = worktime.add_working_minutes(spec, timer.due_at, minutes)
-            timer.warn_at = worktime.add_working_minutes(spec, timer.warn_at, minutes)
+        if paused:
+            timer.due_at = worktime.add_working_time(spec, timer.due_at, paused)
+            timer.warn_at = worktime.add_working_time(spec, timer.warn_at, paused)
     timer.paused_seconds += int(paused.total_seconds())
     timer.paused_at = None
     timer.state = TimerState.RUNNING
