@@ -64,8 +64,7 @@ class CalendarExceptionInline(admin.TabularInline):
 
 @admin.register(WorkCalendar)
 class WorkCalendarAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "time_zone", "service_level", "always_open", "is_default",
-                    "month_view"]
+    list_display = ["name", "time_zone", "service_level", "always_open", "is_default", "month_view"]
     inlines = [CalendarExceptionInline]
     actions = ["load_chinese_holidays"]
 
@@ -97,8 +96,16 @@ class CalendarExceptionAdmin(SimpleHistoryAdmin):
 
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(SimpleHistoryAdmin):
-    list_display = ["subject", "target", "condition", "amount", "unit", "warn_percent",
-                    "calendar", "active"]
+    list_display = [
+        "subject",
+        "target",
+        "condition",
+        "amount",
+        "unit",
+        "warn_percent",
+        "calendar",
+        "active",
+    ]
     list_filter = ["subject", "unit", "active"]
     list_editable = ["active"]
     search_fields = ["subject", "target", "description"]
@@ -108,8 +115,18 @@ class SlaPolicyAdmin(SimpleHistoryAdmin):
 class SlaTimerAdmin(SimpleHistoryAdmin):
     """Timers are changed only by workflow services and the sweep: read-only here."""
 
-    list_display = ["target", "subject_type", "subject_id", "state", "started_at", "due_at",
-                    "warned_at", "breached_at", "met_at", "assignee"]
+    list_display = [
+        "target",
+        "subject_type",
+        "subject_id",
+        "state",
+        "started_at",
+        "due_at",
+        "warned_at",
+        "breached_at",
+        "met_at",
+        "assignee",
+    ]
     list_filter = ["state", "target", "subject_type"]
     date_hierarchy = "due_at"
     list_select_related = ["subject_type", "assignee"]
@@ -160,8 +177,15 @@ class NotificationAdmin(ReadOnlyAdmin):
 
 @admin.register(Signature)
 class SignatureAdmin(SimpleHistoryAdmin):
-    list_display = ["signed_at", "form", "signer_name", "signer_role", "method", "recorded_by",
-                    "content_sha256"]
+    list_display = [
+        "signed_at",
+        "form",
+        "signer_name",
+        "signer_role",
+        "method",
+        "recorded_by",
+        "content_sha256",
+    ]
     list_filter = ["form", "method"]
     readonly_fields = [f.name for f in Signature._meta.fields]
 

@@ -1,3 +1,5 @@
+import contextlib
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -16,10 +18,8 @@ class CoreConfig(AppConfig):
         from . import printables, roles  # noqa: F401 - registers the core's printed forms
         from .navigation import NavItem, nav_register
 
-        try:
+        with contextlib.suppress(MultipleRegistrationsError):  # dev server reloads
             register(get_user_model(), app="servicedesk.core", table_name="core_historicaluser")
-        except MultipleRegistrationsError:  # pragma: no cover - reloads in dev server
-            pass
         # Permissions only exist after post_migrate created them: sync groups then.
         post_migrate.connect(roles.sync_role_permissions_handler, dispatch_uid="core.roles")
         nav_register(

@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.http import HttpRequest
 
+from .choices import Role
 from .navigation import nav_for
 from .selectors import unread_count
-from .choices import Role
 
 
 def role_label(name: str) -> str:

@@ -10,26 +10,48 @@ from .choices import Role
 from .models import StaffProfile
 from .roles import STAFF_ROLES
 
-DEMO_PASSWORD = "demo1234"
+DEMO_PASSWORD = "demo1234"  # noqa: S105 - printed for the demo on purpose
 
 # username, family name, given name, role, region, team, phone, manager username
 STAFF = [
     ("zhaomin", "赵", "敏", Role.DIRECTOR, "华东", "管理层", "13801000001", ""),
     ("qianjun", "钱", "军", Role.SALES_MANAGER, "华东", "销售部", "13801000002", "zhaomin"),
-    ("sunli", "孙", "丽", Role.IMPLEMENTATION_MANAGER, "华东", "实施部", "13801000003",
-     "zhaomin"),
+    ("sunli", "孙", "丽", Role.IMPLEMENTATION_MANAGER, "华东", "实施部", "13801000003", "zhaomin"),
     ("lihua", "李", "华", Role.PROJECT_MANAGER, "华东", "实施部", "13801000004", "sunli"),
     ("zhouqiang", "周", "强", Role.CONSULTANT, "华东", "实施部", "13801000005", "lihua"),
     ("wufang", "吴", "芳", Role.FIRST_VISIT_AGENT, "华东", "客服部", "13801000006", "zhengwei"),
     ("zhengwei", "郑", "伟", Role.SERVICE_MANAGER, "华东", "服务部", "13801000007", "zhaomin"),
-    ("wangjing", "王", "静", Role.HOTLINE_ENGINEER, "华东", "服务部·热线", "13801000008",
-     "zhengwei"),
-    ("fenglei", "冯", "磊", Role.HOTLINE_ENGINEER, "华东", "服务部·热线", "13801000009",
-     "zhengwei"),
-    ("chengang", "陈", "刚", Role.FIELD_ENGINEER, "华东", "服务部·现场", "13801000010",
-     "zhengwei"),
-    ("chuyang", "褚", "阳", Role.FIELD_ENGINEER, "苏南", "合作伙伴·苏州信达", "13801000011",
-     "zhengwei"),
+    (
+        "wangjing",
+        "王",
+        "静",
+        Role.HOTLINE_ENGINEER,
+        "华东",
+        "服务部·热线",
+        "13801000008",
+        "zhengwei",
+    ),
+    (
+        "fenglei",
+        "冯",
+        "磊",
+        Role.HOTLINE_ENGINEER,
+        "华东",
+        "服务部·热线",
+        "13801000009",
+        "zhengwei",
+    ),
+    ("chengang", "陈", "刚", Role.FIELD_ENGINEER, "华东", "服务部·现场", "13801000010", "zhengwei"),
+    (
+        "chuyang",
+        "褚",
+        "阳",
+        Role.FIELD_ENGINEER,
+        "苏南",
+        "合作伙伴·苏州信达",
+        "13801000011",
+        "zhengwei",
+    ),
     ("weidong", "卫", "东", Role.TECH_MANAGER, "华东", "技术部", "13801000012", "zhaomin"),
     ("jiangtao", "蒋", "涛", Role.REGION_LEAD, "苏南", "片区", "13801000013", "weidong"),
     ("shenyu", "沈", "雨", Role.TESTER, "总部", "测试组", "13801000014", "weidong"),
@@ -44,11 +66,10 @@ def load_staff() -> list[tuple[str, str, str]]:
     user_model = get_user_model()
     rows = []
     users = {}
-    for username, family, given, role, region, team, phone, _manager in STAFF:
+    for username, family, given, role, *_rest in STAFF:
         user, created = user_model.objects.get_or_create(
             username=username,
-            defaults={"last_name": family, "first_name": given,
-                      "email": f"{username}@example.com"},
+            defaults={"last_name": family, "first_name": given, "email": f"{username}@example.com"},
         )
         if created:
             user.set_password(DEMO_PASSWORD)
@@ -68,8 +89,8 @@ def load_staff() -> list[tuple[str, str, str]]:
             },
         )
     admin, created = user_model.objects.get_or_create(
-        username="admin", defaults={"last_name": "系统", "first_name": "管理员",
-                                    "email": "admin@example.com"}
+        username="admin",
+        defaults={"last_name": "系统", "first_name": "管理员", "email": "admin@example.com"},
     )
     if created:
         admin.set_password(DEMO_PASSWORD)

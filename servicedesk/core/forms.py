@@ -62,5 +62,6 @@ class VerifyForm(DeskFormMixin, forms.Form):
 class CalendarImportForm(DeskFormMixin, forms.Form):
     calendar = forms.ModelChoiceField(label=_("Calendar"), queryset=WorkCalendar.objects.all())
     file = forms.FileField(
-        label=_("CSV file"), help_text=_("One line per date: date,kind,note (kind: holiday or workday).")
+        label=_("CSV file"),
+        help_text=_("One line per date: date,kind,note (kind: holiday or workday)."),
     )

@@ -38,7 +38,12 @@ def nav_for(user: Any, current_path: str = "") -> list[dict[str, Any]]:
             continue
         active = current_path == url or (url != "/" and current_path.startswith(url))
         out.append(
-            {"label": item.label, "url": url, "icon": item.icon, "active": active,
-             "section": item.section}
+            {
+                "label": item.label,
+                "url": url,
+                "icon": item.icon,
+                "active": active,
+                "section": item.section,
+            }
         )
     return out

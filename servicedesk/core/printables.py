@@ -51,8 +51,7 @@ def calendar_confirmation(calendar: WorkCalendar) -> printing.FormDocument:
     for day, items in sorted(calendar.weekly_periods.items(), key=lambda kv: int(kv[0])):
         if items:
             periods.append(
-                f"{_('Weekday')} {WEEKDAYS[int(day)]}: "
-                + "、".join(f"{a}–{b}" for a, b in items)
+                f"{_('Weekday')} {WEEKDAYS[int(day)]}: " + "、".join(f"{a}–{b}" for a, b in items)
             )
     holidays = calendar.exceptions.filter(date__year=year, kind=DayKind.HOLIDAY).count()
     makeups = calendar.exceptions.filter(date__year=year, kind=DayKind.WORKDAY).count()
@@ -61,8 +60,11 @@ def calendar_confirmation(calendar: WorkCalendar) -> printing.FormDocument:
         number=f"CAL-{year}-{calendar.pk:03d}",
         company=printing.CompanyHeader(name=""),
         record_url="",
-        meta=[(_("Calendar"), calendar.name), (_("Year"), str(year)),
-              (_("Printed"), dt.date.today().isoformat())],
+        meta=[
+            (_("Calendar"), calendar.name),
+            (_("Year"), str(year)),
+            (_("Printed"), dt.date.today().isoformat()),
+        ],
         blocks=[
             printing.KeyValueGrid(
                 rows=[

@@ -148,8 +148,10 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
         data = form.cleaned_data["file"].read()
         matches = signatures_verify(data=data)
         outcome = {
-            "ok": any(m.target_type_id == signature.target_type_id
-                      and m.target_id == signature.target_id for m in matches),
+            "ok": any(
+                m.target_type_id == signature.target_type_id and m.target_id == signature.target_id
+                for m in matches
+            ),
             "matches": matches,
         }
     siblings = selectors.signatures_for(signature.target, signature.form).order_by("signed_at")
@@ -175,8 +177,10 @@ def calendar_month(request: HttpRequest, pk: int) -> HttpResponse:
     from .calendars import calendar_spec
 
     spec = calendar_spec(calendar)
-    exceptions = {e.date: e for e in calendar.exceptions.filter(
-        date__year=first.year, date__month=first.month)}
+    exceptions = {
+        e.date: e
+        for e in calendar.exceptions.filter(date__year=first.year, date__month=first.month)
+    }
     weeks = []
     for week in pycalendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month):
         row = []
@@ -206,8 +210,7 @@ def calendar_month(request: HttpRequest, pk: int) -> HttpResponse:
             "weeks": weeks,
             "prev": prev_month,
             "next": next_month,
-            "weekday_names": [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"),
-                              _("Sun")],
+            "weekday_names": [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")],
         },
     )
 

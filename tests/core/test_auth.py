@@ -47,7 +47,11 @@ def test_password_change(client, make_user):
     client.force_login(user)
     response = client.post(
         "/accounts/password/",
-        {"old_password": "pw-123456", "new_password1": "Qiang-2026!x", "new_password2": "Qiang-2026!x"},
+        {
+            "old_password": "pw-123456",
+            "new_password1": "Qiang-2026!x",
+            "new_password2": "Qiang-2026!x",
+        },
     )
     assert response.status_code == 302
     user.refresh_from_db()
@@ -60,8 +64,9 @@ def test_api_token_and_token_auth(make_user):
     bad = api.post("/api/v1/auth/token/", {"username": "audit", "password": "no"}, format="json")
     assert bad.status_code == 400
     assert "non_field_errors" in bad.json()
-    ok = api.post("/api/v1/auth/token/", {"username": "audit", "password": "pw-123456"},
-                  format="json")
+    ok = api.post(
+        "/api/v1/auth/token/", {"username": "audit", "password": "pw-123456"}, format="json"
+    )
     token = ok.json()["token"]
     assert APIClient().get("/api/v1/timers/").status_code in (401, 403)
     api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
@@ -82,9 +87,11 @@ def test_calendar_write_needs_a_manager(make_user):
     assert api.post("/api/v1/calendars/", payload, format="json").status_code == 403
     api.force_authenticate(make_user(Role.SERVICE_MANAGER))
     assert api.post("/api/v1/calendars/", payload, format="json").status_code == 201
-    bad = api.post("/api/v1/calendars/", {"name": "x", "time_zone": "Mars/Base",
-                                          "weekly_periods": {"0": [["18:00", "09:00"]]}},
-                   format="json")
+    bad = api.post(
+        "/api/v1/calendars/",
+        {"name": "x", "time_zone": "Mars/Base", "weekly_periods": {"0": [["18:00", "09:00"]]}},
+        format="json",
+    )
     assert bad.status_code == 400
     assert set(bad.json()) == {"time_zone", "weekly_periods"}
 
@@ -99,7 +106,10 @@ def test_production_settings_pass_the_deploy_check():
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=settings.BASE_DIR, env=env, capture_output=True, text=True,
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

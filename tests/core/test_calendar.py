@@ -78,7 +78,8 @@ def test_csv_errors_name_every_bad_line_and_import_nothing():
     before = cal.exceptions.count()
     with pytest.raises(ApplicationError) as info:
         calendar_import_csv(
-            calendar=cal, text="2031-01-01,holiday,ok\n2031-13-01,holiday,x\nbad\n2031-02-02,party,x\n"
+            calendar=cal,
+            text="2031-01-01,holiday,ok\n2031-13-01,holiday,x\nbad\n2031-02-02,party,x\n",
         )
     messages = info.value.extra["file"]
     assert len(messages) == 3
@@ -120,7 +121,10 @@ def test_portal_import_shows_errors_without_losing_anything(client, make_user):
     assert cal.exceptions.count() == before
     response = client.post(
         "/calendars/import/",
-        {"calendar": cal.pk, "file": SimpleUploadedFile("h.csv", "2031-01-01,holiday,元旦\n".encode())},
+        {
+            "calendar": cal.pk,
+            "file": SimpleUploadedFile("h.csv", "2031-01-01,holiday,元旦\n".encode()),
+        },
     )
     assert response.status_code == 302
     assert cal.exceptions.count() == before + 1

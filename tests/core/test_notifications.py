@@ -90,7 +90,9 @@ def test_only_the_recipient_marks_read(make_user):
 def test_portal_list_shows_unread_count_and_marks_read(client, make_user):
     user = make_user(Role.HOTLINE_ENGINEER)
     notifications_create(
-        recipients=[user], kind="x", title="回电提醒",
+        recipients=[user],
+        kind="x",
+        title="回电提醒",
         target=WorkCalendar.objects.first(),
     )
     client.force_login(user)

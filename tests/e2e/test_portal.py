@@ -60,6 +60,14 @@ def draw_signature(page: Page) -> None:
     page.mouse.up()
 
 
+def open_sign_page(page: Page) -> None:
+    """The sign page of the default calendar's confirmation form, as from its print list."""
+    open_calendar(page, 2026, 10)
+    page.goto(page.get_by_test_id("sign-calendar_confirmation").get_attribute("href"))
+    expect(page).to_have_url(SIGN_URL)
+    expect(page.locator("canvas.signature-pad")).to_be_visible()
+
+
 def test_static_files_are_served(page):
     response = page.request.get("/static/vendor/bootstrap/bootstrap.min.css")
     assert response.status == 200
@@ -150,7 +158,6 @@ def test_calendar_marks_holidays_and_prints_confirmation(page, demo_staff, demo_
     # National Day (1-7 October 2026) and the Saturday worked in exchange (10 October).
     national_day = page.locator("td[data-date='2026-10-01']")
     expect(national_day).to_have_class(re.compile(r"\bholiday\b"))
-    expect(national_day).to_contain_text("National Day")
     expect(page.locator("td[data-date='2026-10-07']")).to_have_class(re.compile(r"\bholiday\b"))
     makeup = page.locator("td[data-date='2026-10-10']")
     expect(makeup).to_have_class(re.compile(r"\bmakeup\b"))
@@ -174,7 +181,9 @@ def test_sign_on_screen(page, demo_staff, demo_password, login, screenshot):
 
     login(page, "zhengwei", demo_password)
     open_calendar(page, 2026, 10)
-    unsigned = fetch_pdf(page, page.get_by_test_id("print-calendar_confirmation").get_attribute("href"))
+    unsigned = fetch_pdf(
+        page, page.get_by_test_id("print-calendar_confirmation").get_attribute("href")
+    )
 
     page.get_by_test_id("sign-calendar_confirmation").click()
     expect(page).to_have_url(SIGN_URL)
@@ -208,7 +217,9 @@ def test_sign_on_screen(page, demo_staff, demo_password, login, screenshot):
     assert signature.method == "drawn"
     assert signature.image.name.endswith(".png")
 
-    signed = fetch_pdf(page, page.get_by_test_id("sign-form").get_by_role("link").last.get_attribute("href"))
+    signed = fetch_pdf(
+        page, page.get_by_test_id("sign-form").get_by_role("link").last.get_attribute("href")
+    )
     result_path("calendar_confirmation-signed", ".pdf").write_bytes(signed)
     assert signed != unsigned
     assert b"FontFile2" in signed
@@ -265,3 +276,62 @@ def test_phone_layout(page, demo_staff, demo_password, login, screenshot):
     expect(page.locator("canvas.signature-pad")).to_be_visible()
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     screenshot(page, "sign-phone")
+
+
+# Known application bugs, kept as strict xfails: when one is fixed its test XPASSes,
+# which fails the run until the marker is removed.
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="desk.js clears the signature pad on every window resize (phone address bar)",
+)
+@pytest.mark.parametrize("device", ["phone"], indirect=True)
+def test_signature_survives_window_resize(page, demo_staff, demo_password, login):
+    login(page, "zhengwei", demo_password)
+    open_sign_page(page)
+    draw_signature(page)
+    # Scrolling on a phone hides the address bar: the window gets taller.
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => done()))")
+    page.locator("#id_signer_name").fill("郑伟")
+    page.get_by_test_id("sign-submit").click()
+    expect(page.get_by_test_id("form-errors")).to_have_count(0, timeout=2000)
+
+
+@pytest.mark.xfail(
+    strict=True, reason="the month grid with holiday notes is wider than a 390 px screen"
+)
+@pytest.mark.parametrize("device", ["phone"], indirect=True)
+def test_phone_calendar_fits_screen(page, demo_staff, demo_password, login):
+    login(page, "zhengwei", demo_password)
+    open_calendar(page, 2026, 10)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="holiday notes come from chinese_calendar's English names ('National Day')",
+)
+def test_calendar_holiday_names_in_chinese(page, demo_staff, demo_password, login):
+    login(page, "zhengwei", demo_password)
+    open_calendar(page, 2026, 10)
+    expect(page.locator("td[data-date='2026-10-01']")).to_contain_text("国庆", timeout=1000)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the sign page lists the role code ('service_manager'), not its label",
+)
+def test_signature_role_shown_by_name(page, demo_staff, demo_password, login):
+    login(page, "zhengwei", demo_password)
+    open_sign_page(page)
+    draw_signature(page)
+    page.locator("#id_signer_name").fill("郑伟")
+    page.locator("#id_signer_role").select_option("service_manager")
+    page.get_by_test_id("sign-submit").click()
+    expect(page).to_have_url(CALENDAR_URL)
+    page.get_by_test_id("sign-calendar_confirmation").click()
+    signed = page.locator(".list-group").last.locator(".list-group-item").first
+    expect(signed).to_contain_text("郑伟")
+    expect(signed).not_to_contain_text("service_manager", timeout=1000)

@@ -15,8 +15,16 @@ from .services import job_finish, job_start
 class JobSerializer(FSMSerializerMixin, serializers.ModelSerializer):
     class Meta:
         model = Job
-        fields = ["id", "title", "note", "owner", "state", "state_display",
-                  "available_transitions", "timers"]
+        fields = [
+            "id",
+            "title",
+            "note",
+            "owner",
+            "state",
+            "state_display",
+            "available_transitions",
+            "timers",
+        ]
 
 
 class StartInput(serializers.Serializer):

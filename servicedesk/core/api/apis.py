@@ -125,9 +125,11 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="read")
     def read(self, request, pk=None):
         notification = self.get_object()
-        return Response(self.get_serializer(notification_mark_read(
-            notification=notification, by=request.user
-        )).data)
+        return Response(
+            self.get_serializer(
+                notification_mark_read(notification=notification, by=request.user)
+            ).data
+        )
 
     @extend_schema(request=None, responses={200: None})
     @action(detail=False, methods=["post"], url_path="read-all")

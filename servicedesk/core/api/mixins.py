@@ -62,7 +62,6 @@ class FSMSerializerMixin(serializers.Serializer):
         return TimerSerializer(timers, many=True).data
 
 
-
 @dataclass(frozen=True)
 class TransitionSpec:
     """One API transition: the service to call and the serializer of its arguments.

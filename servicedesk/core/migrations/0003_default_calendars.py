@@ -25,7 +25,9 @@ def seed(apps, schema_editor):
     )
     from chinese_calendar.constants import holidays, workdays
 
-    existing = set(CalendarException.objects.filter(calendar=standard).values_list("date", flat=True))
+    existing = set(
+        CalendarException.objects.filter(calendar=standard).values_list("date", flat=True)
+    )
     rows = [
         CalendarException(calendar=standard, date=day, kind="holiday", note=str(name))
         for day, name in holidays.items()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -45,11 +46,9 @@ def parse_weekly_periods(raw: dict) -> tuple[tuple[tuple[dt.time, dt.time | None
                 )
             periods.append((start, end))
         periods.sort(key=lambda p: p[0])
-        for (_s1, e1), (s2, _e2) in zip(periods, periods[1:], strict=False):
+        for (_s1, e1), (s2, _e2) in itertools.pairwise(periods):
             if e1 is None or s2 < e1:
-                raise ValidationError(
-                    _("Weekday %(day)s: periods overlap."), params={"day": day}
-                )
+                raise ValidationError(_("Weekday %(day)s: periods overlap."), params={"day": day})
         week.append(tuple(periods))
     return tuple(week)
 

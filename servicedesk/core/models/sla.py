@@ -27,7 +27,9 @@ class SlaPolicy(models.Model):
         _("condition"),
         max_length=100,
         blank=True,
-        help_text=_("Comma-separated field=value pairs the subject must match, e.g. severity=serious."),
+        help_text=_(
+            "Comma-separated field=value pairs the subject must match, e.g. severity=serious."
+        ),
     )
     amount = models.DecimalField(
         _("amount"), max_digits=8, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
@@ -50,7 +52,9 @@ class SlaPolicy(models.Model):
         _("notify"),
         default=list,
         blank=True,
-        help_text=_('Who is told of warnings and breaches: "assignee", "assignee_manager" or role names.'),
+        help_text=_(
+            'Who is told of warnings and breaches: "assignee", "assignee_manager" or role names.'
+        ),
     )
     description = models.CharField(_("rule"), max_length=300, blank=True)
     active = models.BooleanField(_("active"), default=True)
@@ -91,9 +95,7 @@ class SlaTimerQuerySet(RestrictedQuerySet):
         return self.filter(state=TimerState.RUNNING, next_check_at__lte=now)
 
     def for_subject(self, obj: models.Model) -> SlaTimerQuerySet:
-        return self.filter(
-            subject_type=ContentType.objects.get_for_model(obj), subject_id=obj.pk
-        )
+        return self.filter(subject_type=ContentType.objects.get_for_model(obj), subject_id=obj.pk)
 
 
 class SlaTimer(models.Model):

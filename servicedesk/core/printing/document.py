@@ -831,7 +831,7 @@ class _DeferredFooterCanvas(Canvas):
         self._draw_footer = draw_footer
         self._held_pages: list[dict[str, Any]] = []
 
-    def showPage(self) -> None:  # reportlab API name
+    def showPage(self) -> None:  # noqa: N802 - reportlab API name
         self._held_pages.append(dict(self.__dict__))
         self._startPage()
 

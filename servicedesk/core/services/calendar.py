@@ -99,10 +99,13 @@ def parse_exceptions_csv(text: str) -> list[tuple[dt.date, str, str]]:
         try:
             day = dt.date.fromisoformat(raw_date)
         except ValueError:
-            errors.append(_("line %(n)s: %(value)s is not a date (YYYY-MM-DD)") % {
-                "n": number,
-                "value": raw_date,
-            })
+            errors.append(
+                _("line %(n)s: %(value)s is not a date (YYYY-MM-DD)")
+                % {
+                    "n": number,
+                    "value": raw_date,
+                }
+            )
             continue
         kind = KIND_ALIASES.get(raw_kind)
         if kind is None:
@@ -154,10 +157,14 @@ def calendar_coverage_check(*, today: dt.date | None = None) -> int:
     ]
     if not missing:
         return 0
-    managers = get_user_model().objects.filter(
-        groups__name__in=[Role.SERVICE_MANAGER, Role.DIRECTOR, Role.TECH_MANAGER],
-        is_active=True,
-    ).distinct()
+    managers = (
+        get_user_model()
+        .objects.filter(
+            groups__name__in=[Role.SERVICE_MANAGER, Role.DIRECTOR, Role.TECH_MANAGER],
+            is_active=True,
+        )
+        .distinct()
+    )
     sent = 0
     with transaction.atomic():
         for calendar in missing:
@@ -165,7 +172,8 @@ def calendar_coverage_check(*, today: dt.date | None = None) -> int:
                 notifications_create(
                     recipients=list(managers),
                     kind="calendar_coverage",
-                    title=_("%(year)s holidays are not entered in “%(calendar)s”") % {
+                    title=_("%(year)s holidays are not entered in “%(calendar)s”")
+                    % {
                         "year": next_year,
                         "calendar": calendar.name,
                     },

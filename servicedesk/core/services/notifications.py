@@ -72,15 +72,15 @@ def _kick_delivery() -> None:
 
     try:
         deliver_notifications.delay()
-    except Exception:  # noqa: BLE001 - the outbox row is safe; beat retries delivery
+    except Exception:
         logger.warning("notification delivery not queued; beat will pick it up", exc_info=True)
 
 
 def notification_mark_read(*, notification: Notification, by: Any) -> Notification:
     if notification.recipient_id != by.pk:
-        from ..exceptions import NotPermitted
-
         from django.utils.translation import gettext as _
+
+        from ..exceptions import NotPermitted
 
         raise NotPermitted(_("This notification is not yours."))
     if notification.read_at is None:
@@ -133,7 +133,7 @@ def _deliver_one(row: Notification, now: dt.datetime) -> None:
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[row.recipient.email],
         )
-    except Exception as exc:  # noqa: BLE001 - any transport error is retried
+    except Exception as exc:
         row.email_attempts += 1
         row.email_last_error = str(exc)[:2000]
         if row.email_attempts >= MAX_EMAIL_ATTEMPTS:

@@ -144,8 +144,13 @@ def signature_record(
             kind="form.signed",
             target=target,
             actor=by,
-            data={"form": form, "signer": sig.signer_name, "role": sig.signer_role,
-                  "method": method, "content_sha256": content_sha},
+            data={
+                "form": form,
+                "signer": sig.signer_name,
+                "role": sig.signer_role,
+                "method": method,
+                "content_sha256": content_sha,
+            },
         )
     return sig
 
@@ -163,6 +168,4 @@ def _render_signed_pdf(spec: FormSpec, target: models.Model, sig: Signature) -> 
 def signatures_verify(*, data: bytes) -> list[Signature]:
     """Signatures whose signed PDF is byte-for-byte the given file."""
     digest = hashlib.sha256(data).hexdigest()
-    return list(
-        Signature.objects.filter(signed_pdf_sha256=digest).select_related("target_type")
-    )
+    return list(Signature.objects.filter(signed_pdf_sha256=digest).select_related("target_type"))

@@ -45,9 +45,9 @@ def policy_find(*, subject: str, target: str, context: dict[str, str]) -> SlaPol
     best: tuple[int, SlaPolicy] | None = None
     for policy in SlaPolicy.objects.filter(subject=subject, target=target, active=True):
         items = policy.condition_items()
-        if all(context.get(k) == v for k, v in items.items()):
-            if best is None or len(items) > best[0]:
-                best = (len(items), policy)
+        matches = all(context.get(k) == v for k, v in items.items())
+        if matches and (best is None or len(items) > best[0]):
+            best = (len(items), policy)
     return best[1] if best else None
 
 
@@ -262,7 +262,9 @@ def _recipients(timer: SlaTimer, role_members: dict[str, list[Any]]) -> list[Any
 
 
 def _role_members(timers: list[SlaTimer]) -> dict[str, list[Any]]:
-    roles = {w for t in timers for w in (t.notify or []) if w not in ("assignee", "assignee_manager")}
+    roles = {
+        w for t in timers for w in (t.notify or []) if w not in ("assignee", "assignee_manager")
+    }
     members: dict[str, list[Any]] = defaultdict(list)
     if roles:
         user_model = get_user_model()

@@ -16,18 +16,61 @@ register = template.Library()
 
 # One colour family per meaning, used on every page (badges, board columns, lists).
 STATE_TONES = {
-    "waiting": {"new", "draft", "requested", "recorded", "pending", "applied", "scheduled",
-                "planned"},
-    "active": {"in_progress", "in_service", "assigned", "confirmed", "on_site", "verifying",
-               "evaluating", "in_fix", "in_development", "allocated", "planning", "ready",
-               "dispatch_requested", "dispatched", "reported", "verified"},
-    "attention": {"shelved", "paused", "scope_review", "commercial_review", "acceptance_review",
-                  "reopened", "quoted", "expired"},
-    "done": {"answered", "resolved", "completed", "written_off", "fixed", "confirmed_fix",
-             "accepted", "delivered", "customer_accepted", "done", "signed", "met",
-             "solution_confirmed", "workaround"},
-    "closed": {"closed", "archived", "terminated", "cancelled", "rejected", "declined",
-               "missed"},
+    "waiting": {
+        "new",
+        "draft",
+        "requested",
+        "recorded",
+        "pending",
+        "applied",
+        "scheduled",
+        "planned",
+    },
+    "active": {
+        "in_progress",
+        "in_service",
+        "assigned",
+        "confirmed",
+        "on_site",
+        "verifying",
+        "evaluating",
+        "in_fix",
+        "in_development",
+        "allocated",
+        "planning",
+        "ready",
+        "dispatch_requested",
+        "dispatched",
+        "reported",
+        "verified",
+    },
+    "attention": {
+        "shelved",
+        "paused",
+        "scope_review",
+        "commercial_review",
+        "acceptance_review",
+        "reopened",
+        "quoted",
+        "expired",
+    },
+    "done": {
+        "answered",
+        "resolved",
+        "completed",
+        "written_off",
+        "fixed",
+        "confirmed_fix",
+        "accepted",
+        "delivered",
+        "customer_accepted",
+        "done",
+        "signed",
+        "met",
+        "solution_confirmed",
+        "workaround",
+    },
+    "closed": {"closed", "archived", "terminated", "cancelled", "rejected", "declined", "missed"},
 }
 TONE_CLASS = {
     "waiting": "text-bg-secondary",
@@ -89,9 +132,7 @@ def forms_panel(context: dict, obj: Any) -> dict:
     ct_id = ContentType.objects.get_for_model(obj).pk
     items = []
     for spec in printforms.forms_for(type(obj)):
-        items.append(
-            {"spec": spec, "signatures": list(selectors.signatures_for(obj, spec.code))}
-        )
+        items.append({"spec": spec, "signatures": list(selectors.signatures_for(obj, spec.code))})
     return {"items": items, "ct_id": ct_id, "object": obj, "request": context.get("request")}
 
 

@@ -29,8 +29,16 @@ class Command(BaseCommand):
         celery = [python, "-m", "celery", "-A", "servicedesk"]
         commands = {
             "web": [python, manage, "runserver", options["addr"], "--noreload"],
-            "worker": [*celery, "worker", "-l", "INFO", "-c", options["concurrency"],
-                       "-n", "worker@%h"],
+            "worker": [
+                *celery,
+                "worker",
+                "-l",
+                "INFO",
+                "-c",
+                options["concurrency"],
+                "-n",
+                "worker@%h",
+            ],
             "beat": [*celery, "beat", "-l", "INFO", "-s", str(var / "celerybeat-schedule")],
         }
         procs: dict[str, subprocess.Popen] = {}
