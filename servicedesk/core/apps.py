@@ -26,6 +26,13 @@ class CoreConfig(AppConfig):
             NavItem(_("Dashboard"), "core:dashboard", "speedometer2", order=0),
             NavItem(_("Notifications"), "core:notifications", "bell", order=90),
             NavItem(
+                _("Deadlines"),
+                "core:timers",
+                "stopwatch",
+                permission="core.view_slatimer",
+                order=92,
+            ),
+            NavItem(
                 _("Working calendar"),
                 "core:calendars",
                 "calendar3",

@@ -7,6 +7,7 @@ app_name = "core"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("notifications/", views.notification_list, name="notifications"),
+    path("deadlines/", views.timer_list, name="timers"),
     path("notifications/<int:pk>/read/", views.notification_read, name="notification-read"),
     path("notifications/read-all/", views.notification_read_all, name="notifications-read-all"),
     path("print/<int:ct_id>/<int:pk>/<slug:code>.pdf", views.form_pdf, name="form-pdf"),

@@ -39,6 +39,60 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "core/dashboard.html", context)
 
 
+TIMER_SORTS = {
+    "due": "due_at",
+    "-due": "-due_at",
+    "started": "started_at",
+    "-started": "-started_at",
+    "target": "target",
+    "-target": "-target",
+    "state": "state",
+    "-state": "-state",
+}
+
+
+@login_required
+def timer_list(request: HttpRequest) -> HttpResponse:
+    """Every deadline the user may see, as a dense sortable table for managers."""
+    from django.core.paginator import Paginator
+
+    qs = selectors.timers_list(user=request.user)
+    state = request.GET.get("state", "open")
+    if state == "open":
+        qs = qs.open()
+    elif state in dict(SlaTimer._meta.get_field("state").choices):
+        qs = qs.filter(state=state)
+    if request.GET.get("overdue"):
+        qs = qs.filter(state="breached", met_at__isnull=True) | qs.filter(
+            state="running", due_at__lte=timezone.now()
+        )
+    target = request.GET.get("target", "")
+    if target:
+        qs = qs.filter(target=target)
+    sort = request.GET.get("sort", "due")
+    qs = qs.order_by(TIMER_SORTS.get(sort, "due_at"), "id")
+    page = Paginator(qs, 100).get_page(request.GET.get("page"))
+    from django.db.models import prefetch_related_objects
+
+    prefetch_related_objects(page.object_list, "subject")
+    params = request.GET.copy()
+    params.pop("sort", None)
+    params.pop("page", None)
+    return render(
+        request,
+        "core/timer_list.html",
+        {
+            "page": page,
+            "sort": sort,
+            "state": state,
+            "target": target,
+            "targets": SlaTimer.objects.values_list("target", flat=True).distinct().order_by(),
+            "states": SlaTimer._meta.get_field("state").choices,
+            "query": params.urlencode(),
+        },
+    )
+
+
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.notifications_for(user=request.user)
