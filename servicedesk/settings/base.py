@@ -228,6 +228,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.check_calendar_coverage",
         "schedule": crontab(hour=8, minute=30),
     },
+    "contracts-service-states": {
+        "task": "contracts.update_service_states",
+        "schedule": crontab(hour=0, minute=10),
+    },
+    "contracts-renewal-reminders": {
+        "task": "contracts.renewal_reminders",
+        "schedule": crontab(hour=8, minute=0),
+    },
 }
 
 LOGGING = {

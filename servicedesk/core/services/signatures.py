@@ -67,7 +67,8 @@ def _check_png(raw: bytes) -> None:
         raise ApplicationError(error, extra={"image": [error]})
 
 
-def _check_scan(data: bytes, name: str) -> str:
+def upload_check(data: bytes, name: str = "") -> str:
+    """Check an uploaded scan's size and type by its bytes; returns its extension."""
     if len(data) > settings.UPLOAD_MAX_BYTES:
         msg = _("The file is larger than %(mb)s MB.") % {
             "mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)
@@ -117,7 +118,7 @@ def signature_record(
         method, ext = SignatureMethod.DRAWN, "png"
     else:
         raw = file.read()
-        ext = _check_scan(raw, getattr(file, "name", ""))
+        ext = upload_check(raw, getattr(file, "name", ""))
         method = SignatureMethod.SCAN
     content_sha = printing.content_fingerprint(unsigned_document(spec, target))
 

@@ -53,6 +53,7 @@ def transition_run(
     """Lock, check, apply and save one transition; returns the locked, saved instance.
 
     ``update_fields`` names the fields the transition method sets besides the state.
+    ``by`` is the acting user, or ``None`` for the system (scheduled tasks).
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("transition_run must be called inside transaction.atomic()")
@@ -66,7 +67,8 @@ def transition_run(
     method = getattr(obj, name, None)
     if method is None or not hasattr(method, "_django_fsm"):
         raise TransitionConflict(_("Unknown transition “%(name)s”.") % {"name": name})
-    if not has_transition_perm(method, by):
+    # ``by=None`` is the system itself (a scheduled task): only the conditions apply.
+    if by is not None and not has_transition_perm(method, by):
         if not can_proceed(method, check_conditions=False):
             raise TransitionConflict(_not_allowed_message(obj, name, state_field))
         raise NotPermitted(_("You may not perform this action."))

@@ -1,0 +1,98 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CustomerCategory(models.TextChoices):
+    """Seed 001 §4.4: revisit cycles depend on the customer's category."""
+
+    A = "A", _("A (key account)")
+    B = "B", _("B")
+    C = "C", _("C")
+
+
+class ContractState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SIGNED = "signed", _("Signed")
+    IN_SERVICE = "in_service", _("In service")
+    EXPIRED = "expired", _("Expired")
+    TERMINATED = "terminated", _("Terminated")
+
+
+class ServiceType(models.TextChoices):
+    """What a request asks for; contracts cover some of them (service scope)."""
+
+    PHONE_SUPPORT = "phone_support", _("Phone support")
+    REMOTE_SUPPORT = "remote_support", _("Remote support")
+    REPAIR = "repair", _("On-site repair")
+    INSTALLATION = "installation", _("Installation")
+    ROUTINE_INSPECTION = "routine_inspection", _("Routine inspection")
+    TRAINING = "training", _("Training")
+    UPGRADE = "upgrade", _("Upgrade")
+    GOODS_INSPECTION = "goods_inspection", _("Goods inspection")
+    DATA_SERVICE = "data_service", _("Data service")
+    CONSULTING = "consulting", _("Consulting")
+    IMPLEMENTATION = "implementation", _("Implementation")
+    DEVELOPMENT = "development", _("New requirement (development)")
+
+
+class QuotaPeriod(models.TextChoices):
+    YEAR = "year", _("per year")
+    QUARTER = "quarter", _("per quarter")
+    MONTH = "month", _("per month")
+    PERIOD = "period", _("per service period")
+
+
+class PeriodKind(models.TextChoices):
+    FREE = "free", _("Free (from the contract)")
+    PAID = "paid", _("Paid (renewal)")
+
+
+class ChargeUnit(models.TextChoices):
+    PER_VISIT = "per_visit", _("per visit")
+    PER_PERSON_DAY = "per_person_day", _("per person-day")
+    PER_HOUR = "per_hour", _("per hour")
+    FIXED = "fixed", _("fixed price")
+
+
+class EntitlementResult(models.TextChoices):
+    IN_SCOPE = "in_scope", _("In scope")
+    OUT_OF_SCOPE = "out_of_scope", _("Out of scope")
+    UNDETERMINED = "undetermined", _("Undetermined")
+
+
+class DocumentKind(models.TextChoices):
+    FULL = "full", _("Full copy (management and sales only)")
+    REDACTED = "redacted", _("Redacted copy (for implementation and service)")
+
+
+class FirstVisitState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    VERIFYING = "verifying", _("Verifying")
+    COMPLETED = "completed", _("Completed")
+
+
+class Department(models.TextChoices):
+    IMPLEMENTATION = "implementation", _("Implementation")
+    SERVICE = "service", _("Service")
+    SALES = "sales", _("Sales")
+    DEVELOPMENT = "development", _("Development")
+    TRAINING = "training", _("Training")
+
+
+class RevisitState(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    DONE = "done", _("Done")
+    MISSED = "missed", _("Missed")
+
+
+class RevisitReason(models.TextChoices):
+    PERIODIC = "periodic", _("Periodic revisit")
+    POST_VISIT = "post_visit", _("Follow-up after an on-site visit")
+    POST_INSTALLATION = "post_installation", _("Follow-up after an installation")
+    POST_TRAINING = "post_training", _("Follow-up after a training")
+
+
+class RevisitFollowUp(models.TextChoices):
+    NONE = "", _("Nothing")
+    TICKET = "ticket", _("Open a service ticket")
+    ON_SITE = "on_site", _("Request an on-site visit")

@@ -1,0 +1,272 @@
+"""Writes of the contracts app (STYLE.md rule 2): one transaction per service."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.db import models, transaction
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from servicedesk.core.choices import Role
+from servicedesk.core.exceptions import ApplicationError
+from servicedesk.core.services import event_record, notifications_create, transition_run
+from servicedesk.core.services.signatures import upload_check
+
+from .choices import ContractState, DocumentKind, FirstVisitState, PeriodKind
+from .models import (
+    Contract,
+    ContractDocument,
+    Customer,
+    FirstVisit,
+    ServicePeriod,
+    ServiceUsage,
+)
+
+RENEWAL_NOTICE_DAYS = 30
+
+
+def _fail(field: str, message: str) -> ApplicationError:
+    return ApplicationError(message, extra={field: [message]})
+
+
+# -- customers ----------------------------------------------------------------------
+
+
+def customer_save(*, customer: Customer, by: Any) -> Customer:
+    """Create or update a customer (forms and imports validate fields first)."""
+    customer.full_clean()
+    customer._history_user = by
+    customer.save()
+    return customer
+
+
+# -- contracts ----------------------------------------------------------------------
+
+
+def contract_add_period(
+    *,
+    contract: Contract,
+    kind: str,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    by: Any,
+    amount: Decimal | None = None,
+) -> ServicePeriod:
+    if ends_on < starts_on:
+        raise _fail("ends_on", _("The period must end on or after its start."))
+    overlapping = contract.periods.filter(starts_on__lte=ends_on, ends_on__gte=starts_on)
+    if overlapping.exists():
+        raise _fail("starts_on", _("The period overlaps an existing service period."))
+    period = ServicePeriod(
+        contract=contract,
+        kind=kind,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        amount=amount,
+        created_by=by,
+    )
+    period._history_user = by
+    period.save()
+    return period
+
+
+def _least_busy(role: str) -> Any:
+    """The active member of ``role`` with the fewest open first visits."""
+    user_model = get_user_model()
+    return (
+        user_model.objects.filter(groups__name=role, is_active=True)
+        .annotate(
+            open_visits=Count(
+                "first_visits", filter=~Q(first_visits__state=FirstVisitState.COMPLETED)
+            )
+        )
+        .order_by("open_visits", "pk")
+        .first()
+    )
+
+
+def contract_sign(contract: Contract, *, by: Any, today: dt.date | None = None) -> Contract:
+    """Sign: create the first visit, file the documents, announce ``contract_signed``.
+
+    DESIGN.md §5: signing needs sales manager, dates, amount, scope and service level
+    (the transition's condition). When the free period has begun the contract goes
+    straight into service.
+    """
+    today = today or timezone.localdate()
+    problems = contract.signing_problems()
+    if problems:
+        raise ApplicationError(
+            _("The contract cannot be signed yet: it needs %(missing)s.")
+            % {"missing": "、".join(problems)},
+            extra={"non_field_errors": [_("Missing: %(m)s") % {"m": "、".join(problems)}]},
+        )
+    with transaction.atomic():
+        contract = transition_run(instance=contract, name="sign", by=by)
+        if contract.periods.filter(starts_on__lte=today).exists():
+            contract = transition_run(instance=contract, name="start_service", by=None)
+        agent = _least_busy(Role.FIRST_VISIT_AGENT)
+        visit = FirstVisit(contract=contract, customer=contract.customer, agent=agent)
+        visit._history_user = by
+        visit.save()
+        contract.documents.filter(filed_at__isnull=True).update(filed_at=timezone.now())
+        event_record(
+            kind="contract_signed",
+            target=contract,
+            actor=by,
+            data={"includes_implementation": contract.includes_implementation,
+                  "first_visit": visit.pk},
+        )
+        if agent is not None:
+            notifications_create(
+                recipients=[agent],
+                kind="first_visit",
+                title=_("First visit: %(customer)s") % {"customer": contract.customer},
+                body=_("Contract %(number)s was signed; verify the customer's data.")
+                % {"number": contract.number},
+                url=visit.get_absolute_url(),
+                target=visit,
+            )
+    return contract
+
+
+def contract_renew(
+    contract: Contract,
+    *,
+    by: Any,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    amount: Decimal | None = None,
+) -> Contract:
+    """A renewal adds a paid period and returns the contract to service (seed 001 §5)."""
+    with transaction.atomic():
+        contract = transition_run(
+            instance=contract,
+            name="renew",
+            by=by,
+            event_data={"starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat()},
+        )
+        contract_add_period(
+            contract=contract,
+            kind=PeriodKind.PAID,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            amount=amount,
+            by=by,
+        )
+    return contract
+
+
+def contract_terminate(contract: Contract, *, by: Any, reason: str) -> Contract:
+    if not (reason or "").strip():
+        raise _fail("reason", _("Give the reason for terminating the contract."))
+    with transaction.atomic():
+        return transition_run(
+            instance=contract,
+            name="terminate",
+            by=by,
+            kwargs={"reason": reason.strip()},
+            update_fields=["terminated_reason"],
+            reason=reason.strip()[:100],
+        )
+
+
+def contract_document_upload(
+    *, contract: Contract, kind: str, file: Any, by: Any
+) -> ContractDocument:
+    if kind not in DocumentKind.values:
+        raise _fail("kind", _("Choose the full or the redacted copy."))
+    data = file.read()
+    ext = upload_check(data, getattr(file, "name", ""))
+    document = ContractDocument(
+        contract=contract,
+        kind=kind,
+        sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_by=by,
+        filed_at=timezone.now() if contract.state != ContractState.DRAFT else None,
+    )
+    document.file.save(f"{contract.number}.{ext}", ContentFile(data), save=False)
+    document._history_user = by
+    document.save()
+    return document
+
+
+def service_usage_record(
+    *, contract: Contract, service_type: str, on: dt.date, source: models.Model | None = None
+) -> ServiceUsage:
+    """Count one use of a service against the contract's quota (idempotent per source)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    if source is not None:
+        usage, _created = ServiceUsage.objects.get_or_create(
+            contract=contract,
+            service_type=service_type,
+            source_type=ContentType.objects.get_for_model(source),
+            source_id=source.pk,
+            defaults={"used_on": on},
+        )
+        return usage
+    return ServiceUsage.objects.create(contract=contract, service_type=service_type, used_on=on)
+
+
+# -- scheduled work -------------------------------------------------------------------
+
+
+def contracts_update_service_states(*, today: dt.date | None = None) -> dict[str, int]:
+    """Daily: signed contracts whose period began go into service; contracts whose last
+    period ended become expired. Idempotent: a second run finds nothing to do."""
+    today = today or timezone.localdate()
+    started = expired = 0
+    to_start = Contract.objects.filter(
+        state=ContractState.SIGNED, periods__starts_on__lte=today
+    ).distinct()
+    for contract in to_start:
+        with transaction.atomic():
+            transition_run(instance=contract, name="start_service", by=None)
+            started += 1
+    to_expire = (
+        Contract.objects.filter(state=ContractState.IN_SERVICE)
+        .annotate(last_day=Max("periods__ends_on"))
+        .filter(Q(last_day__lt=today) | Q(last_day__isnull=True))
+    )
+    for contract in to_expire:
+        with transaction.atomic():
+            transition_run(instance=contract, name="expire", by=None)
+            expired += 1
+    return {"started": started, "expired": expired}
+
+
+def renewal_reminders_send(*, today: dt.date | None = None) -> int:
+    """30 days before the last period ends, the sales manager is told to renew (once)."""
+    today = today or timezone.localdate()
+    horizon = today + dt.timedelta(days=RENEWAL_NOTICE_DAYS)
+    due = (
+        Contract.objects.filter(state=ContractState.IN_SERVICE)
+        .annotate(last_day=Max("periods__ends_on"))
+        .filter(last_day__gte=today, last_day__lte=horizon)
+        .select_related("customer", "sales_manager")
+    )
+    sent = 0
+    with transaction.atomic():
+        for contract in due:
+            recipient = contract.sales_manager or contract.customer.sales_manager
+            sent += len(
+                notifications_create(
+                    recipients=[recipient],
+                    kind="renewal",
+                    title=_("Renewal due: %(customer)s (%(number)s)")
+                    % {"customer": contract.customer, "number": contract.number},
+                    body=_("The service period ends on %(date)s.")
+                    % {"date": contract.last_day.isoformat()},
+                    url=contract.get_absolute_url(),
+                    target=contract,
+                    dedupe_key=f"renewal:{contract.pk}:{contract.last_day.isoformat()}",
+                )
+            )
+    return sent
