@@ -57,14 +57,15 @@ class Entitlement:
             "code": self.code,
             "contract": self.contract.pk if self.contract else None,
             "period": (
-                {"kind": self.period.kind, "starts_on": self.period.starts_on,
-                 "ends_on": self.period.ends_on}
+                {
+                    "kind": self.period.kind,
+                    "starts_on": self.period.starts_on,
+                    "ends_on": self.period.ends_on,
+                }
                 if self.period
                 else None
             ),
-            "charge": (
-                {k: v for k, v in asdict(self.charge).items()} if self.charge else None
-            ),
+            "charge": ({k: v for k, v in asdict(self.charge).items()} if self.charge else None),
         }
 
 
@@ -92,8 +93,9 @@ def _standard_rates() -> list[ChargeRate]:
     return list(ChargeRate.objects.filter(contract__isnull=True))
 
 
-def _charge(contract: Contract | None, service_type: str, standard: list[ChargeRate] | None
-            ) -> Charge | None:
+def _charge(
+    contract: Contract | None, service_type: str, standard: list[ChargeRate] | None
+) -> Charge | None:
     def pick(rates: list[ChargeRate]) -> ChargeRate | None:
         typed = [r for r in rates if r.service_type == service_type]
         general = [r for r in rates if not r.service_type]
@@ -204,9 +206,9 @@ def entitlement_check(
             _charge(first[1], service_type, standard),
         )
     # Prefer a covering contract that includes the type.
-    covering.sort(key=lambda cp: not any(
-        s.service_type == service_type for s in cp[0].scope_items.all()
-    ))
+    covering.sort(
+        key=lambda cp: not any(s.service_type == service_type for s in cp[0].scope_items.all())
+    )
     current, period = covering[0]
     items = list(current.scope_items.all())
     if not items:

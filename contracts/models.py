@@ -95,7 +95,10 @@ class Contact(models.Model):
         _("authorised to receive account/report passwords"), default=False
     )
     authorised_by = models.CharField(
-        _("authorised by"), max_length=100, blank=True, help_text=_("Who at the customer authorised it.")
+        _("authorised by"),
+        max_length=100,
+        blank=True,
+        help_text=_("Who at the customer authorised it."),
     )
     authorised_on = models.DateField(_("authorised on"), null=True, blank=True)
 

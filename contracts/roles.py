@@ -56,8 +56,12 @@ ROLE_PERMISSIONS = {
     Role.FIRST_VISIT_AGENT: _READ
     + _CUSTOMER_WRITE
     + _REVISITS
-    + ["contracts.perform_first_visit", "contracts.change_firstvisit",
-       "contracts.add_firstvisitneed", "contracts.change_firstvisitneed"],
+    + [
+        "contracts.perform_first_visit",
+        "contracts.change_firstvisit",
+        "contracts.add_firstvisitneed",
+        "contracts.change_firstvisitneed",
+    ],
     Role.HOTLINE_ENGINEER: _READ + _REVISITS,
     Role.SERVICE_MANAGER: _READ + _CUSTOMER_WRITE + _REVISITS + ["contracts.change_revisitcycle"],
     Role.FIELD_ENGINEER: _READ,

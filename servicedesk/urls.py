@@ -8,10 +8,12 @@ from servicedesk.core.api.apis import TokenApi
 api_v1 = [
     path("auth/token/", TokenApi.as_view(), name="auth-token"),
     path("", include("servicedesk.core.api.urls")),
+    path("", include("contracts.api.urls")),
 ]
 
 urlpatterns = [
     path("", include("servicedesk.core.urls")),
+    path("", include("contracts.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

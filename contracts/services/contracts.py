@@ -19,8 +19,8 @@ from servicedesk.core.exceptions import ApplicationError
 from servicedesk.core.services import event_record, notifications_create, transition_run
 from servicedesk.core.services.signatures import upload_check
 
-from .choices import ContractState, DocumentKind, FirstVisitState, PeriodKind
-from .models import (
+from ..choices import ContractState, DocumentKind, FirstVisitState, PeriodKind
+from ..models import (
     Contract,
     ContractDocument,
     Customer,
@@ -120,8 +120,10 @@ def contract_sign(contract: Contract, *, by: Any, today: dt.date | None = None) 
             kind="contract_signed",
             target=contract,
             actor=by,
-            data={"includes_implementation": contract.includes_implementation,
-                  "first_visit": visit.pk},
+            data={
+                "includes_implementation": contract.includes_implementation,
+                "first_visit": visit.pk,
+            },
         )
         if agent is not None:
             notifications_create(
@@ -270,3 +272,37 @@ def renewal_reminders_send(*, today: dt.date | None = None) -> int:
                 )
             )
     return sent
+
+
+def contract_save_draft(
+    *,
+    by: Any,
+    data: dict[str, Any],
+    contract: Contract | None = None,
+) -> Contract:
+    """Create or edit a draft contract with its scope, free period and own rates."""
+    from ..models import ChargeRate, ServiceScopeItem
+
+    if contract is not None and contract.state != ContractState.DRAFT:
+        raise _fail("non_field_errors", _("Only a draft contract can be edited."))
+    scope = data.pop("scope_items", None)
+    free = data.pop("free_period", None)
+    rates = data.pop("charge_rates", None)
+    with transaction.atomic():
+        contract = contract or Contract()
+        for name, value in data.items():
+            setattr(contract, name, value)
+        contract._history_user = by
+        contract.save()
+        if scope is not None:
+            contract.scope_items.all().delete()
+            ServiceScopeItem.objects.bulk_create(
+                ServiceScopeItem(contract=contract, **item) for item in scope
+            )
+        if free is not None:
+            contract.periods.filter(kind=PeriodKind.FREE).delete()
+            contract_add_period(contract=contract, kind=PeriodKind.FREE, by=by, **free)
+        if rates is not None:
+            contract.charge_rates.all().delete()
+            ChargeRate.objects.bulk_create(ChargeRate(contract=contract, **r) for r in rates)
+    return contract

@@ -1,0 +1,18 @@
+from rest_framework.routers import DefaultRouter
+
+from .apis import (
+    AssetViewSet,
+    ContactViewSet,
+    ContractViewSet,
+    CustomerViewSet,
+    InstalledProductViewSet,
+)
+
+router = DefaultRouter()
+router.register("customers", CustomerViewSet, basename="customer")
+router.register("contacts", ContactViewSet, basename="contact")
+router.register("assets", AssetViewSet, basename="asset")
+router.register("installed-products", InstalledProductViewSet, basename="installed-product")
+router.register("contracts", ContractViewSet, basename="contract")
+
+urlpatterns = router.urls

@@ -1,0 +1,90 @@
+"""Reads of the contracts app, shaped and restricted to what the user may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Max, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from .choices import ContractState, DocumentKind
+from .models import (
+    Contact,
+    Contract,
+    ContractDocument,
+    Customer,
+    InstalledProduct,
+    ServicePeriod,
+)
+
+
+def customers_list(*, user: Any, search: str = "") -> QuerySet[Customer]:
+    qs = Customer.objects.restrict(user).select_related("sales_manager")
+    if search:
+        qs = qs.filter(
+            Q(name__icontains=search)
+            | Q(short_name__icontains=search)
+            | Q(phone__contains=search)
+            | Q(contacts__phone__contains=search)
+            | Q(contacts__mobile__contains=search)
+            | Q(products__licence_number__iexact=search)
+        ).distinct()
+    return qs
+
+
+def contracts_list(*, user: Any) -> QuerySet[Contract]:
+    return (
+        Contract.objects.restrict(user)
+        .select_related("customer", "sales_manager")
+        .prefetch_related(
+            Prefetch("periods", queryset=ServicePeriod.objects.order_by("starts_on")),
+            "scope_items",
+        )
+    )
+
+
+def contract_detail(*, user: Any, pk: int) -> Contract:
+    return (
+        contracts_list(user=user)
+        .prefetch_related("charge_rates", "documents__uploaded_by")
+        .get(pk=pk)
+    )
+
+
+def documents_visible(*, user: Any, contract: Contract) -> list[ContractDocument]:
+    """The full copy only for those who may see prices (director, sales)."""
+    docs = list(contract.documents.all())
+    if user.has_perm("contracts.view_full_copy"):
+        return docs
+    return [d for d in docs if d.kind == DocumentKind.REDACTED]
+
+
+def document_may_download(*, user: Any, document: ContractDocument) -> bool:
+    if not user.has_perm("contracts.view_contractdocument"):
+        return False
+    if document.kind == DocumentKind.FULL:
+        return user.has_perm("contracts.view_full_copy")
+    return True
+
+
+def contacts_authorised_for_passwords(*, customer: Customer) -> QuerySet[Contact]:
+    return customer.contacts.filter(may_receive_passwords=True)
+
+
+def renewals_due(*, user: Any, today: dt.date | None = None, days: int = 30) -> QuerySet[Contract]:
+    """The sales manager's renewal worklist: in service and ending within ``days``."""
+    today = today or timezone.localdate()
+    return (
+        Contract.objects.restrict(user)
+        .filter(state__in=[ContractState.IN_SERVICE, ContractState.EXPIRED])
+        .filter(Q(sales_manager=user) | Q(customer__sales_manager=user))
+        .annotate(last_day=Max("periods__ends_on"))
+        .filter(last_day__lte=today + dt.timedelta(days=days))
+        .select_related("customer")
+        .order_by("last_day")
+    )
+
+
+def products_for(customer: Customer) -> QuerySet[InstalledProduct]:
+    return customer.products.select_related("contract")

@@ -1,0 +1,27 @@
+"""Writes of the contracts app. Import from here."""
+
+from .contracts import (
+    contract_add_period,
+    contract_document_upload,
+    contract_renew,
+    contract_save_draft,
+    contract_sign,
+    contract_terminate,
+    contracts_update_service_states,
+    customer_save,
+    renewal_reminders_send,
+    service_usage_record,
+)
+
+__all__ = [
+    "contract_add_period",
+    "contract_document_upload",
+    "contract_renew",
+    "contract_save_draft",
+    "contract_sign",
+    "contract_terminate",
+    "contracts_update_service_states",
+    "customer_save",
+    "renewal_reminders_send",
+    "service_usage_record",
+]

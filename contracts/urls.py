@@ -1,0 +1,9 @@
+
+from .views import customers, visits
+
+app_name = "contracts"
+
+urlpatterns = [
+    *customers.urlpatterns,
+    *visits.urlpatterns,
+]

@@ -1,0 +1,4 @@
+"""Portal pages for customers and contracts (the customer archive, contract pages)."""
+
+
+urlpatterns: list = []

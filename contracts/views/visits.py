@@ -1,0 +1,4 @@
+"""Portal pages for first visits and revisits."""
+
+
+urlpatterns: list = []
