@@ -65,7 +65,7 @@ class Entitlement:
                 if self.period
                 else None
             ),
-            "charge": ({k: v for k, v in asdict(self.charge).items()} if self.charge else None),
+            "charge": asdict(self.charge) if self.charge else None,
         }
 
 

@@ -414,7 +414,8 @@ class ChargeRate(models.Model):
         ordering = ["contract", "service_type"]
 
     def __str__(self) -> str:
-        return f"{self.get_service_type_display() or _('any service')}: {self.price} {self.get_unit_display()}"
+        kind = self.get_service_type_display() or _("any service")
+        return f"{kind}: {self.price} {self.get_unit_display()}"
 
 
 def contract_document_path(instance: ContractDocument, filename: str) -> str:
