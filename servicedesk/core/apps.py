@@ -17,7 +17,10 @@ class CoreConfig(AppConfig):
 
         from . import printables, roles  # noqa: F401 - registers the core's printed forms
         from .navigation import NavItem, nav_register
+        from .people import display_name
 
+        # Every list, form choice and history row names people as colleagues say them.
+        get_user_model().__str__ = display_name
         with contextlib.suppress(MultipleRegistrationsError):  # dev server reloads
             register(get_user_model(), app="servicedesk.core", table_name="core_historicaluser")
         # Permissions only exist after post_migrate created them: sync groups then.

@@ -7,9 +7,8 @@ everyone knows the deadlines of the coming year rest on a checked calendar.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -17,8 +16,6 @@ from . import printing
 from .choices import DayKind
 from .models import WorkCalendar
 from .printforms import SignatureSlot, register_form
-
-WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
 
 
 @register_form(
@@ -42,7 +39,7 @@ def calendar_confirmation(calendar: WorkCalendar) -> printing.FormDocument:
         rows.append(
             [
                 exc.date.isoformat(),
-                _("Weekday") + " " + WEEKDAYS[exc.date.weekday()],
+                str(WEEKDAYS[exc.date.weekday()]),
                 exc.get_kind_display(),
                 exc.note,
             ]
@@ -51,7 +48,11 @@ def calendar_confirmation(calendar: WorkCalendar) -> printing.FormDocument:
     for day, items in sorted(calendar.weekly_periods.items(), key=lambda kv: int(kv[0])):
         if items:
             periods.append(
-                f"{_('Weekday')} {WEEKDAYS[int(day)]}: " + "、".join(f"{a}–{b}" for a, b in items)
+                _("%(weekday)s: %(periods)s")
+                % {
+                    "weekday": WEEKDAYS[int(day)],
+                    "periods": "、".join(f"{a}–{b}" for a, b in items),
+                }
             )
     holidays = calendar.exceptions.filter(date__year=year, kind=DayKind.HOLIDAY).count()
     makeups = calendar.exceptions.filter(date__year=year, kind=DayKind.WORKDAY).count()
@@ -63,7 +64,6 @@ def calendar_confirmation(calendar: WorkCalendar) -> printing.FormDocument:
         meta=[
             (_("Calendar"), calendar.name),
             (_("Year"), str(year)),
-            (_("Printed"), dt.date.today().isoformat()),
         ],
         blocks=[
             printing.KeyValueGrid(

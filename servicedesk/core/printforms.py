@@ -112,9 +112,9 @@ def signed_document(
     boxes: list[printing.SignatureBox] = []
     for slot in spec.slots:
         match = _take_signature(remaining, slot)
-        boxes.append(_box(slot.label, match))
+        boxes.append(_box(slot.label, match, role_label=str(slot.label)))
     for extra in remaining:  # signers beyond the planned slots still appear
-        boxes.append(_box(extra.signer_role, extra))
+        boxes.append(_box(extra.signer_role, extra, role_label=extra.signer_role))
     if spec.seal:
         boxes.append(printing.SignatureBox(label=str(_seal_label()), is_seal_box=True))
     doc.signatures = boxes
@@ -140,7 +140,20 @@ def _take_signature(remaining: list[Any], slot: SignatureSlot) -> Any:
     return None
 
 
-def _box(label: Any, sig: Any) -> printing.SignatureBox:
+def signer_role_label(sig: Any) -> str:
+    """The printed name of a signer's role: a slot's label when the role is a slot code."""
+    model = sig.target_type.model_class()
+    try:
+        spec = form_get(model, sig.form) if model is not None else None
+    except LookupError:
+        spec = None
+    for slot in spec.slots if spec else ():
+        if sig.signer_role.strip().lower() == slot.role.lower():
+            return str(slot.label)
+    return sig.signer_role
+
+
+def _box(label: Any, sig: Any, role_label: str = "") -> printing.SignatureBox:
     if sig is None:
         return printing.SignatureBox(label=str(label))
     image = None
@@ -150,7 +163,7 @@ def _box(label: Any, sig: Any) -> printing.SignatureBox:
     return printing.SignatureBox(
         label=str(label),
         signer_name=sig.signer_name,
-        signer_role=sig.signer_role,
+        signer_role=role_label or sig.signer_role,
         signed_at=timezone.localtime(sig.signed_at),
         image_png=image,
     )

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -23,6 +24,16 @@ from .models import Notification, SlaTimer, WorkCalendar
 from .services.calendar import calendar_import_csv
 from .services.notifications import notification_mark_read, notifications_mark_all_read
 from .services.signatures import signature_record, signatures_verify
+
+
+def safe_next(request: HttpRequest, default: str) -> str:
+    """The ``next`` parameter only when it points back into this site."""
+    target = request.GET.get("next") or request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
 
 
 @login_required
@@ -177,7 +188,7 @@ def form_sign(request: HttpRequest, ct_id: int, pk: int, code: str) -> HttpRespo
                 form.add_error(None, exc.message)
         else:
             messages.success(request, _("The signature was recorded."))
-            return redirect(request.GET.get("next") or request.path)
+            return redirect(safe_next(request, request.path))
     return render(
         request,
         "core/form_sign.html",

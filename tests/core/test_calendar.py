@@ -142,6 +142,6 @@ def test_calendars_api_lists_exceptions(make_user):
     api.force_authenticate(make_user(Role.TESTER))
     data = api.get("/api/v1/calendars/").json()["results"]
     standard = next(c for c in data if c["is_default"])
-    assert {"date": "2026-10-10", "kind": "workday", "note": "National Day 调休上班"} in standard[
+    assert {"date": "2026-10-10", "kind": "workday", "note": "国庆节调休上班"} in standard[
         "exceptions"
     ]

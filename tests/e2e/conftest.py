@@ -120,6 +120,12 @@ def page(context, request) -> Iterator:
                 print(f"screenshot of {request.node.name}{suffix} failed: {exc}")
 
 
+@pytest.fixture(name="result_path")
+def result_path_fixture() -> Callable[..., Path]:
+    """``result_path("calendar_confirmation", ".pdf")``: where to keep an artefact."""
+    return result_path
+
+
 @pytest.fixture
 def screenshot() -> Callable[..., Path]:
     """Save a deliberate full-page screenshot: ``screenshot(page, "dashboard-desktop")``."""

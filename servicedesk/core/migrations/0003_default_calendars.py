@@ -23,18 +23,27 @@ def seed(apps, schema_editor):
             "weekly_periods": {str(d): [["00:00", "24:00"]] for d in range(7)},
         },
     )
-    from chinese_calendar.constants import holidays, workdays
+    from chinese_calendar.constants import Holiday, holidays, workdays
+
+    chinese = {h.value: h.chinese for h in Holiday}
 
     existing = set(
         CalendarException.objects.filter(calendar=standard).values_list("date", flat=True)
     )
     rows = [
-        CalendarException(calendar=standard, date=day, kind="holiday", note=str(name))
+        CalendarException(
+            calendar=standard, date=day, kind="holiday", note=chinese.get(name, str(name))
+        )
         for day, name in holidays.items()
         if day not in existing
     ]
     rows += [
-        CalendarException(calendar=standard, date=day, kind="workday", note=f"{name} 调休上班")
+        CalendarException(
+            calendar=standard,
+            date=day,
+            kind="workday",
+            note=f"{chinese.get(name, str(name))}调休上班",
+        )
         for day, name in workdays.items()
         if day not in existing
     ]

@@ -34,7 +34,7 @@ class StaffProfile(models.Model):
         verbose_name_plural = _("staff profiles")
 
     def __str__(self) -> str:
-        return self.user.get_full_name() or self.user.get_username()
+        return str(self.user)
 
     @classmethod
     def scope_for_user(cls, user) -> Q | None:

@@ -67,10 +67,14 @@ def _upsert(
 
 def chinese_calendar_rows() -> list[tuple[dt.date, str, str]]:
     """Every holiday and make-up working day the chinesecalendar package knows."""
-    from chinese_calendar.constants import holidays, workdays
+    from chinese_calendar.constants import Holiday, holidays, workdays
 
-    rows = [(day, DayKind.HOLIDAY, str(name)) for day, name in holidays.items()]
-    rows += [(day, DayKind.WORKDAY, f"{name} 调休上班") for day, name in workdays.items()]
+    chinese = {h.value: h.chinese for h in Holiday}
+    rows = [(day, DayKind.HOLIDAY, chinese.get(name, str(name))) for day, name in holidays.items()]
+    rows += [
+        (day, DayKind.WORKDAY, f"{chinese.get(name, str(name))}调休上班")
+        for day, name in workdays.items()
+    ]
     return sorted(rows)
 
 

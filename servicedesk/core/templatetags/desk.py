@@ -136,6 +136,18 @@ def forms_panel(context: dict, obj: Any) -> dict:
     return {"items": items, "ct_id": ct_id, "object": obj, "request": context.get("request")}
 
 
+@register.filter
+def signer_role(signature: Any) -> str:
+    return printforms.signer_role_label(signature)
+
+
+@register.filter
+def person(user: Any) -> str:
+    from ..people import display_name
+
+    return display_name(user)
+
+
 @register.inclusion_tag("core/partials/history.html")
 def history_panel(obj: Any, limit: int = 30) -> dict:
     return {

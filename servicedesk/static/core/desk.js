@@ -38,12 +38,18 @@
   var canvas = document.querySelector("canvas.signature-pad");
   if (canvas && window.SignaturePad) {
     var pad = new window.SignaturePad(canvas, { minWidth: 1, maxWidth: 3 });
+    var lastWidth = 0;
     var resize = function () {
+      // A phone's address bar hiding resizes the window: keep what was drawn.
+      if (canvas.offsetWidth === lastWidth) { return; }
+      lastWidth = canvas.offsetWidth;
+      var strokes = pad.toData();
       var ratio = Math.max(window.devicePixelRatio || 1, 1);
       canvas.width = canvas.offsetWidth * ratio;
       canvas.height = canvas.offsetHeight * ratio;
       canvas.getContext("2d").scale(ratio, ratio);
       pad.clear();
+      if (strokes.length) { pad.fromData(strokes); }
     };
     window.addEventListener("resize", resize);
     resize();
