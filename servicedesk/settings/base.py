@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "django_htmx",
+    "import_export",
     "servicedesk.core",
     "contracts",
     "projects",
