@@ -1,0 +1,483 @@
+"""The hotline: duty roster, calls, service tickets, knowledge base (DESIGN.md §5 Ticket,
+seed 002 §3, seed 001 §4.3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from simple_history.models import HistoricalRecords
+
+from contracts.choices import EntitlementResult, ServiceType
+from servicedesk.core.querysets import RestrictedManager, RestrictedQuerySet
+
+from .choices import (
+    Channel,
+    CommercialDecision,
+    ScopeDecision,
+    Severity,
+    TicketKind,
+    TicketState,
+)
+
+User = settings.AUTH_USER_MODEL
+
+
+class HotlineLine(models.Model):
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    number = models.CharField(_("number"), max_length=30, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("hotline line")
+        verbose_name_plural = _("hotline lines")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DutyShift(models.Model):
+    """One engineer on one line for one shift (值班安排); hand-over acknowledged at start."""
+
+    line = models.ForeignKey(
+        HotlineLine, verbose_name=_("line"), on_delete=models.PROTECT, related_name="shifts"
+    )
+    engineer = models.ForeignKey(
+        User, verbose_name=_("engineer"), on_delete=models.PROTECT, related_name="duty_shifts"
+    )
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    handover_acknowledged_at = models.DateTimeField(
+        _("hand-over acknowledged"), null=True, blank=True
+    )
+    handover_note = models.TextField(_("hand-over note"), blank=True)
+    planned_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = RestrictedManager()
+    history = HistoricalRecords()
+
+    sla_subject = "duty_shift"
+
+    class Meta:
+        verbose_name = _("duty shift")
+        verbose_name_plural = _("duty roster")
+        ordering = ["starts_at", "line"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="shift_ends_after_start"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["engineer", "starts_at"]),
+            models.Index(fields=["line", "starts_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line} {self.starts_at:%m-%d %H:%M} {self.engineer}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("tickets:shift", args=[self.pk])
+
+
+def ticket_has_resolution(ticket: Ticket) -> bool:
+    """Seed 002 §3: the record needs the problem, cause, solution and steps."""
+    return all(
+        (value or "").strip()
+        for value in (ticket.problem, ticket.cause, ticket.solution, ticket.steps)
+    )
+
+
+class TicketQuerySet(RestrictedQuerySet):
+    def open(self) -> TicketQuerySet:
+        return self.exclude(state__in=[TicketState.CLOSED])
+
+
+class Ticket(ConcurrentTransitionMixin, models.Model):
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=TicketKind.choices, default=TicketKind.REQUEST
+    )
+    customer = models.ForeignKey(
+        "contracts.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+    )
+    contract = models.ForeignKey(
+        "contracts.Contract",
+        verbose_name=_("contract"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+    )
+    caller_name = models.CharField(_("caller"), max_length=60)
+    caller_company = models.CharField(_("company"), max_length=200)
+    caller_phone = models.CharField(_("phone"), max_length=30, db_index=True)
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Channel.choices, default=Channel.PHONE
+    )
+    product = models.CharField(_("product"), max_length=100)
+    service_type = models.CharField(
+        _("service type"),
+        max_length=30,
+        choices=ServiceType.choices,
+        default=ServiceType.PHONE_SUPPORT,
+    )
+    description = models.TextField(_("symptoms"))
+    received_at = models.DateTimeField(_("received"))
+    severity = models.CharField(
+        _("severity"), max_length=12, choices=Severity.choices, default=Severity.NORMAL
+    )
+    needs_on_site = models.BooleanField(
+        _("needs an on-site visit"),
+        default=False,
+        help_text=_("Submit to the service manager within 30 working minutes."),
+    )
+    state = FSMField(
+        _("state"), default=TicketState.NEW, choices=TicketState.choices, protected=True
+    )
+    first_contact_owner = models.ForeignKey(
+        User,
+        verbose_name=_("first-contact owner"),
+        on_delete=models.PROTECT,
+        related_name="first_contact_tickets",
+        help_text=_("首问责任制: who took the call stays responsible until it is closed."),
+    )
+    assignee = models.ForeignKey(
+        User,
+        verbose_name=_("assignee"),
+        on_delete=models.PROTECT,
+        related_name="assigned_tickets",
+    )
+    # Entitlement at intake (contracts app), kept as it was decided.
+    entitlement = models.CharField(
+        _("entitlement"), max_length=15, choices=EntitlementResult.choices, blank=True
+    )
+    entitlement_reason = models.CharField(_("entitlement reason"), max_length=300, blank=True)
+    entitlement_code = models.CharField(max_length=30, blank=True)
+    charge = models.JSONField(_("charge"), null=True, blank=True)
+    # Resolution
+    problem = models.TextField(_("problem"), blank=True)
+    cause = models.TextField(_("cause"), blank=True)
+    solution = models.TextField(_("solution"), blank=True)
+    steps = models.TextField(_("steps"), blank=True)
+    shelve_reason = models.TextField(_("why shelved"), blank=True)
+    dispatch_notes = models.TextField(
+        _("for the field engineer"),
+        blank=True,
+        help_text=_("What the engineer on site must know."),
+    )
+    # Scope and commercial review (seed 001 §4.3.3–3.5, §5.4)
+    scope_decision = models.CharField(
+        _("scope decision"), max_length=15, choices=ScopeDecision.choices, blank=True
+    )
+    scope_note = models.TextField(_("scope note"), blank=True)
+    commercial_decision = models.CharField(
+        _("commercial decision"), max_length=15, choices=CommercialDecision.choices, blank=True
+    )
+    agreed_charge = models.DecimalField(
+        _("agreed charge (CNY)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    commercial_note = models.TextField(_("customer's decision / terms"), blank=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = TicketQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("service ticket")
+        verbose_name_plural = _("service tickets")
+        ordering = ["-received_at", "-id"]
+        permissions = [
+            ("work_ticket", _("Can work hotline tickets")),
+            ("decide_scope", _("Can decide whether a request is in scope")),
+            ("decide_charge", _("Can decide charges for out-of-scope requests")),
+            ("close_ticket", _("Can close tickets")),
+            ("disclose_password", _("Can disclose account/report passwords")),
+        ]
+        indexes = [
+            models.Index(fields=["state", "received_at"]),
+            models.Index(fields=["assignee", "state"]),
+            models.Index(fields=["first_contact_owner", "state"]),
+            models.Index(fields=["customer", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.caller_company}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("tickets:ticket", args=[self.pk])
+
+    def sla_context(self) -> dict[str, str]:
+        level = self.contract.service_level if self.contract_id else ""
+        return {"service_level": level, "severity": self.severity, "kind": self.kind}
+
+    # -- transitions (pure) -----------------------------------------------------------
+    @transition(
+        field=state,
+        source=[TicketState.NEW, TicketState.SHELVED],
+        target=TicketState.ANSWERED,
+        permission="tickets.work_ticket",
+    )
+    def answer(self, at: dt.datetime) -> None:
+        self.answered_at = at
+
+    @transition(
+        field=state,
+        source=TicketState.NEW,
+        target=TicketState.SHELVED,
+        permission="tickets.work_ticket",
+    )
+    def shelve(self, reason: str) -> None:
+        self.shelve_reason = reason
+
+    @transition(
+        field=state,
+        source=TicketState.SHELVED,
+        target=TicketState.SHELVED,
+        permission="tickets.work_ticket",
+    )
+    def call_back(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=[TicketState.NEW, TicketState.SHELVED],
+        target=TicketState.DISPATCH_REQUESTED,
+        permission="tickets.work_ticket",
+    )
+    def request_dispatch(self, notes: str) -> None:
+        self.dispatch_notes = notes
+
+    @transition(field=state, source=TicketState.DISPATCH_REQUESTED, target=TicketState.DISPATCHED)
+    def dispatch(self) -> None:
+        pass
+
+    @transition(field=state, source=TicketState.DISPATCHED, target=TicketState.RESOLVED)
+    def resolve(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=TicketState.NEW,
+        target=TicketState.SCOPE_REVIEW,
+        permission="tickets.work_ticket",
+    )
+    def refer_scope(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=TicketState.SCOPE_REVIEW,
+        target=TicketState.NEW,
+        permission="tickets.decide_scope",
+    )
+    def confirm_in_scope(self, note: str = "") -> None:
+        self.scope_decision = ScopeDecision.IN_SCOPE
+        self.scope_note = note
+
+    @transition(
+        field=state,
+        source=TicketState.SCOPE_REVIEW,
+        target=TicketState.COMMERCIAL_REVIEW,
+        permission="tickets.decide_scope",
+    )
+    def confirm_out_of_scope(self, note: str = "") -> None:
+        self.scope_decision = ScopeDecision.OUT_OF_SCOPE
+        self.scope_note = note
+
+    @transition(
+        field=state,
+        source=TicketState.NEW,
+        target=TicketState.COMMERCIAL_REVIEW,
+        permission="tickets.work_ticket",
+    )
+    def refer_commercial(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=TicketState.COMMERCIAL_REVIEW,
+        target=TicketState.NEW,
+        permission="tickets.decide_charge",
+    )
+    def agree_charge(self, amount, note: str = "") -> None:
+        self.commercial_decision = CommercialDecision.CHARGE_AGREED
+        self.agreed_charge = amount
+        self.commercial_note = note
+
+    @transition(
+        field=state,
+        source=TicketState.COMMERCIAL_REVIEW,
+        target=TicketState.NEW,
+        permission="tickets.decide_charge",
+    )
+    def waive_charge(self, note: str = "") -> None:
+        self.commercial_decision = CommercialDecision.WAIVED
+        self.agreed_charge = 0
+        self.commercial_note = note
+
+    @transition(
+        field=state,
+        source=TicketState.COMMERCIAL_REVIEW,
+        target=TicketState.CLOSED,
+        permission="tickets.decide_charge",
+    )
+    def decline(self, note: str, at: dt.datetime) -> None:
+        self.commercial_decision = CommercialDecision.DECLINED
+        self.commercial_note = note
+        self.closed_at = at
+
+    @transition(
+        field=state,
+        source=[TicketState.ANSWERED, TicketState.RESOLVED],
+        target=TicketState.CLOSED,
+        conditions=[ticket_has_resolution],
+        permission="tickets.close_ticket",
+    )
+    def close(self, at: dt.datetime) -> None:
+        self.closed_at = at
+
+
+class TicketNote(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("note"))
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("ticket note")
+        verbose_name_plural = _("ticket notes")
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+class Call(models.Model):
+    """A call reported by the phone system (API.md: calls/)."""
+
+    caller_phone = models.CharField(_("caller's phone"), max_length=30, db_index=True)
+    started_at = models.DateTimeField(_("started"))
+    answered = models.BooleanField(_("answered"))
+    rings = models.PositiveSmallIntegerField(_("rings before answer"), default=0)
+    duration_seconds = models.PositiveIntegerField(_("duration (s)"), default=0)
+    engineer = models.ForeignKey(
+        User,
+        verbose_name=_("engineer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="calls",
+    )
+    line = models.ForeignKey(
+        HotlineLine,
+        verbose_name=_("line"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="calls",
+    )
+    customer = models.ForeignKey(
+        "contracts.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="calls",
+    )
+    ticket = models.ForeignKey(
+        Ticket,
+        verbose_name=_("ticket"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="calls",
+    )
+    external_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+
+    objects = RestrictedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
+        ordering = ["-started_at"]
+        indexes = [
+            models.Index(fields=["started_at"]),
+            models.Index(fields=["engineer", "started_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.caller_phone} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class KnowledgeArticle(models.Model):
+    """标准化问题库: answers published from closed tickets, searched at intake."""
+
+    title = models.CharField(_("title"), max_length=200)
+    product = models.CharField(_("product"), max_length=100, blank=True)
+    module = models.CharField(_("module"), max_length=100, blank=True)
+    symptoms = models.TextField(_("symptoms"))
+    cause = models.TextField(_("cause"), blank=True)
+    solution = models.TextField(_("solution"))
+    steps = models.TextField(_("steps"), blank=True)
+    source_ticket = models.ForeignKey(
+        Ticket, on_delete=models.SET_NULL, null=True, blank=True, related_name="articles"
+    )
+    search_text = models.TextField(editable=False, blank=True)
+    solved_count = models.PositiveIntegerField(_("calls solved"), default=0)
+    published = models.BooleanField(_("published"), default=True)
+    author = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = RestrictedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("knowledge article")
+        verbose_name_plural = _("knowledge base")
+        ordering = ["-solved_count", "-updated_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("tickets:article", args=[self.pk])
+
+
+class PasswordDisclosure(models.Model):
+    """Seed 002 §3: account/report passwords only to contacts the customer authorised."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="disclosures")
+    contact = models.ForeignKey("contracts.Contact", on_delete=models.PROTECT, related_name="+")
+    what = models.CharField(_("what was disclosed"), max_length=100)
+    disclosed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    disclosed_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("password disclosure")
+        verbose_name_plural = _("password disclosures")
+        ordering = ["-disclosed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.what} → {self.contact}"

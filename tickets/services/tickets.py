@@ -1,0 +1,486 @@
+"""Service tickets: intake with entitlement, the state machine's services and its timers.
+
+Timers (DESIGN.md §4, seed 002 §3): ``handover_to_manager`` from intake (unresolved at
+end of day → the service manager before the next working day starts);
+``dispatch_submission`` when the call needs an on-site visit (30 working minutes);
+``callback`` (1 h) and ``reply`` (3 working hours) when shelved; ``acknowledge`` for
+complaints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contracts.choices import EntitlementResult
+from contracts.entitlement import entitlement_check
+from contracts.models import Contract, Customer
+from contracts.services import service_usage_record
+from servicedesk.core.choices import Role
+from servicedesk.core.exceptions import ApplicationError
+from servicedesk.core.services import event_record, notifications_create, transition_run
+from servicedesk.core.services.timers import (
+    timer_cancel,
+    timer_meet,
+    timer_start,
+    timers_cancel_all,
+)
+
+from ..choices import CommercialDecision, Severity, TicketKind, TicketState
+from ..models import Ticket, TicketNote
+
+RECEIVED_AT_SKEW = dt.timedelta(minutes=2)
+REQUIRED_TEXT = {
+    "caller_name": _("Who called?"),
+    "caller_company": _("Which company?"),
+    "caller_phone": _("The caller's phone number."),
+    "product": _("Which product?"),
+    "description": _("Describe the symptoms."),
+}
+
+
+def _role_members(role: str) -> list[Any]:
+    return list(get_user_model().objects.filter(groups__name=role, is_active=True))
+
+
+def _errors(errors: dict[str, list[str]]) -> None:
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise ApplicationError(first, extra=errors)
+
+
+def _sales_manager(ticket: Ticket) -> Any:
+    if ticket.contract_id and ticket.contract.sales_manager_id:
+        return ticket.contract.sales_manager
+    return ticket.customer.sales_manager if ticket.customer_id else None
+
+
+def ticket_intake(
+    *,
+    by: Any,
+    customer: Customer | None,
+    caller_name: str,
+    caller_company: str,
+    caller_phone: str,
+    product: str,
+    description: str,
+    channel: str = "phone",
+    service_type: str = "phone_support",
+    received_at: dt.datetime | None = None,
+    severity: str = Severity.NORMAL,
+    kind: str = TicketKind.REQUEST,
+    needs_on_site: bool = False,
+    contract: Contract | None = None,
+    call: Any = None,
+) -> Ticket:
+    """Record a request; decide its entitlement and route it. Never refuses (seed 001
+    §4.3.6): out of scope goes to the sales manager, undetermined to the arbiter."""
+    now = timezone.now()
+    received_at = received_at or now
+    values = {
+        "caller_name": caller_name,
+        "caller_company": caller_company,
+        "caller_phone": caller_phone,
+        "product": product,
+        "description": description,
+    }
+    errors: dict[str, list[str]] = {
+        field: [str(message)]
+        for field, message in REQUIRED_TEXT.items()
+        if not (values[field] or "").strip()
+    }
+    if customer is None:
+        errors["customer"] = [_("Find the customer first (by phone, name or dongle number).")]
+    if received_at > now + RECEIVED_AT_SKEW:
+        errors["received_at"] = [_("The call cannot have been received in the future.")]
+    if contract is not None and customer is not None and contract.customer_id != customer.pk:
+        errors["contract"] = [_("This contract belongs to another customer.")]
+    _errors(errors)
+
+    result = entitlement_check(
+        customer=customer, service_type=service_type, on=received_at, contract=contract
+    )
+    with transaction.atomic():
+        assignee = by
+        if kind == TicketKind.COMPLAINT:
+            # Complaints go to the technical manager (DESIGN.md §1).
+            assignee = next(iter(_role_members(Role.TECH_MANAGER)), by)
+        ticket = Ticket(
+            number=uuid.uuid4().hex[:20],
+            kind=kind,
+            customer=customer,
+            contract=contract or result.contract,
+            caller_name=caller_name.strip(),
+            caller_company=caller_company.strip(),
+            caller_phone=caller_phone.strip(),
+            channel=channel,
+            product=product.strip(),
+            service_type=service_type,
+            description=description.strip(),
+            received_at=received_at,
+            severity=severity,
+            needs_on_site=needs_on_site,
+            first_contact_owner=by,
+            assignee=assignee,
+            entitlement=result.result,
+            entitlement_reason=result.reason[:300],
+            entitlement_code=result.code,
+            charge=_jsonable(result.as_dict()["charge"]),
+        )
+        ticket._history_user = by
+        ticket.save()
+        local = timezone.localtime(received_at)
+        ticket.number = f"RX{local:%Y%m%d}-{ticket.pk:05d}"
+        ticket.save(update_fields=["number"])
+        if call is not None:
+            call.ticket = ticket
+            call.customer = customer
+            call.save(update_fields=["ticket", "customer"])
+        timer_start(
+            subject=ticket, target="handover_to_manager", started_at=received_at, assignee=by
+        )
+        if needs_on_site:
+            timer_start(
+                subject=ticket, target="dispatch_submission", started_at=received_at, assignee=by
+            )
+        if kind == TicketKind.COMPLAINT:
+            timer_start(
+                subject=ticket, target="acknowledge", started_at=received_at, assignee=assignee
+            )
+        if result.result == EntitlementResult.IN_SCOPE and result.contract is not None:
+            service_usage_record(
+                contract=result.contract, service_type=service_type, on=local.date(), source=ticket
+            )
+        if severity == Severity.SYSTEM_DOWN:
+            notifications_create(
+                recipients=_role_members(Role.TECH_MANAGER),
+                kind="system_down",
+                title=_("System down: %(customer)s") % {"customer": customer},
+                body=description[:500],
+                url=ticket.get_absolute_url(),
+                target=ticket,
+            )
+        if result.result == EntitlementResult.UNDETERMINED:
+            ticket = transition_run(
+                instance=ticket, name="refer_scope", by=None, reason=result.code
+            )
+            notifications_create(
+                recipients=_role_members(Role.DIRECTOR) + _role_members(Role.TECH_MANAGER),
+                kind="scope_review",
+                title=_("Is this in scope? %(number)s") % {"number": ticket.number},
+                body=result.reason,
+                url=ticket.get_absolute_url(),
+                target=ticket,
+            )
+        elif result.result == EntitlementResult.OUT_OF_SCOPE:
+            ticket = transition_run(
+                instance=ticket, name="refer_commercial", by=None, reason=result.code
+            )
+            _notify_sales(ticket, result.reason)
+        event_record(
+            kind="ticket.received",
+            target=ticket,
+            actor=by,
+            data={"entitlement": result.result, "code": result.code},
+        )
+    return ticket
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def _notify_sales(ticket: Ticket, reason: str) -> None:
+    manager = _sales_manager(ticket)
+    recipients = [manager] if manager else _role_members(Role.SALES_MANAGER)
+    notifications_create(
+        recipients=recipients,
+        kind="commercial_review",
+        title=_("Charge decision needed: %(customer)s %(number)s")
+        % {"customer": ticket.customer, "number": ticket.number},
+        body=reason,
+        url=ticket.get_absolute_url(),
+        target=ticket,
+    )
+
+
+def _meet(ticket: Ticket, *targets: str) -> None:
+    for target in targets:
+        timer_meet(subject=ticket, target=target)
+
+
+def ticket_answer(
+    ticket: Ticket, *, by: Any, problem: str, cause: str, solution: str, steps: str
+) -> Ticket:
+    """Solved on the phone (seed 002 §3): record problem, cause, solution and steps."""
+    fields = {"problem": problem, "cause": cause, "solution": solution, "steps": steps}
+    _errors({k: [_("This field is required.")] for k, v in fields.items() if not (v or "").strip()})
+    with transaction.atomic():
+        for name, value in fields.items():
+            setattr(ticket, name, value.strip())
+        ticket = transition_run(
+            instance=ticket,
+            name="answer",
+            by=by,
+            kwargs={"at": timezone.now()},
+            update_fields=["answered_at", *fields],
+        )
+        _meet(ticket, "callback", "reply", "handover_to_manager", "acknowledge")
+        timer_cancel(subject=ticket, target="dispatch_submission")
+    return ticket
+
+
+def ticket_shelve(ticket: Ticket, *, by: Any, reason: str) -> Ticket:
+    """Put the call on hold to consult: call back within 1 hour, reply within 3 working
+    hours (seed 002 §3)."""
+    _errors({} if (reason or "").strip() else {"reason": [_("Why is it shelved?")]})
+    with transaction.atomic():
+        ticket = transition_run(
+            instance=ticket,
+            name="shelve",
+            by=by,
+            kwargs={"reason": reason.strip()},
+            update_fields=["shelve_reason"],
+        )
+        now = timezone.now()
+        timer_start(subject=ticket, target="callback", started_at=now, assignee=ticket.assignee)
+        timer_start(subject=ticket, target="reply", started_at=now, assignee=ticket.assignee)
+    return ticket
+
+
+def ticket_call_back(ticket: Ticket, *, by: Any, note: str) -> Ticket:
+    _errors({} if (note or "").strip() else {"note": [_("What did you tell the customer?")]})
+    with transaction.atomic():
+        ticket = transition_run(
+            instance=ticket, name="call_back", by=by, event_data={"note": note.strip()[:500]}
+        )
+        TicketNote.objects.create(ticket=ticket, author=by, text=note.strip())
+        _meet(ticket, "callback")
+    return ticket
+
+
+def ticket_request_dispatch(ticket: Ticket, *, by: Any, notes: str) -> Ticket:
+    """Submit to the service manager for an on-site visit (the field-service app turns the
+    request into a dispatch when it hears ``ticket.dispatch_requested``)."""
+    _errors(
+        {}
+        if (notes or "").strip()
+        else {"notes": [_("Tell the field engineer what they must know.")]}
+    )
+    with transaction.atomic():
+        ticket = transition_run(
+            instance=ticket,
+            name="request_dispatch",
+            by=by,
+            kwargs={"notes": notes.strip()},
+            update_fields=["dispatch_notes"],
+        )
+        timer_start(
+            subject=ticket, target="dispatch_submission", started_at=ticket.received_at, assignee=by
+        )
+        _meet(ticket, "dispatch_submission", "reply", "handover_to_manager", "acknowledge")
+        event_record(
+            kind="ticket.dispatch_requested",
+            target=ticket,
+            actor=by,
+            data={
+                "ticket": ticket.pk,
+                "customer": ticket.customer_id,
+                "contract": ticket.contract_id,
+                "service_type": ticket.service_type,
+                "notes": ticket.dispatch_notes,
+            },
+        )
+        notifications_create(
+            recipients=_role_members(Role.SERVICE_MANAGER),
+            kind="dispatch_requested",
+            title=_("On-site visit requested: %(customer)s") % {"customer": ticket.customer},
+            body=ticket.dispatch_notes[:500],
+            url=ticket.get_absolute_url(),
+            target=ticket,
+        )
+    return ticket
+
+
+def ticket_mark_dispatched(ticket: Ticket, *, by: Any = None) -> Ticket:
+    with transaction.atomic():
+        return transition_run(instance=ticket, name="dispatch", by=by)
+
+
+def ticket_mark_resolved(ticket: Ticket, *, by: Any = None, **resolution: str) -> Ticket:
+    """The dispatch solved the problem on site: copy its resolution onto the ticket."""
+    with transaction.atomic():
+        fields = [k for k in ("problem", "cause", "solution", "steps") if resolution.get(k)]
+        for name in fields:
+            setattr(ticket, name, resolution[name])
+        return transition_run(instance=ticket, name="resolve", by=by, update_fields=fields)
+
+
+def ticket_scope_decide(ticket: Ticket, *, by: Any, in_scope: bool, note: str = "") -> Ticket:
+    """The designated arbiter decides (seed 001 §4.3.3)."""
+    with transaction.atomic():
+        name = "confirm_in_scope" if in_scope else "confirm_out_of_scope"
+        ticket = transition_run(
+            instance=ticket,
+            name=name,
+            by=by,
+            kwargs={"note": note},
+            update_fields=["scope_decision", "scope_note"],
+        )
+        if not in_scope:
+            _notify_sales(ticket, note or ticket.entitlement_reason)
+    return ticket
+
+
+def ticket_commercial_decide(
+    ticket: Ticket, *, by: Any, decision: str, amount: Decimal | None = None, note: str = ""
+) -> Ticket:
+    """The sales manager's decision (seed 001 §4.3.5, §5.4): charge agreed or waived →
+    back to work; declined by the customer → closed with their decision recorded."""
+    errors: dict[str, list[str]] = {}
+    if decision not in CommercialDecision.values:
+        errors["decision"] = [_("Choose charge agreed, waived or declined.")]
+    if decision == CommercialDecision.CHARGE_AGREED and (amount is None or amount < 0):
+        errors["amount"] = [_("Enter the charge agreed with the customer.")]
+    if decision == CommercialDecision.DECLINED and not (note or "").strip():
+        errors["note"] = [_("Record the customer's decision.")]
+    _errors(errors)
+    with transaction.atomic():
+        fields = ["commercial_decision", "agreed_charge", "commercial_note"]
+        if decision == CommercialDecision.CHARGE_AGREED:
+            ticket = transition_run(
+                instance=ticket,
+                name="agree_charge",
+                by=by,
+                kwargs={"amount": amount, "note": note},
+                update_fields=fields,
+            )
+        elif decision == CommercialDecision.WAIVED:
+            ticket = transition_run(
+                instance=ticket,
+                name="waive_charge",
+                by=by,
+                kwargs={"note": note},
+                update_fields=fields,
+            )
+        else:
+            ticket = transition_run(
+                instance=ticket,
+                name="decline",
+                by=by,
+                kwargs={"note": note, "at": timezone.now()},
+                update_fields=[*fields, "closed_at"],
+            )
+            timers_cancel_all(subject=ticket)
+        notifications_create(
+            recipients=[ticket.assignee, ticket.first_contact_owner],
+            kind="commercial_decision",
+            title=_("%(number)s: %(decision)s")
+            % {"number": ticket.number, "decision": ticket.get_commercial_decision_display()},
+            body=note,
+            url=ticket.get_absolute_url(),
+            target=ticket,
+        )
+    return ticket
+
+
+def ticket_close(ticket: Ticket, *, by: Any) -> Ticket:
+    if not all(
+        (getattr(ticket, f) or "").strip() for f in ("problem", "cause", "solution", "steps")
+    ):
+        _errors(
+            {
+                f: [_("Required before closing.")]
+                for f in ("problem", "cause", "solution", "steps")
+                if not (getattr(ticket, f) or "").strip()
+            }
+        )
+    with transaction.atomic():
+        ticket = transition_run(
+            instance=ticket,
+            name="close",
+            by=by,
+            kwargs={"at": timezone.now()},
+            update_fields=["closed_at"],
+        )
+        _meet(ticket, "handover_to_manager", "acknowledge", "reply", "callback")
+        timers_cancel_all(subject=ticket)
+    return ticket
+
+
+def ticket_transfer(ticket: Ticket, *, by: Any, to: Any, note: str = "") -> Ticket:
+    """Hand the work to another engineer; the first-contact owner stays (首问责任制)."""
+    if to is None or not to.is_active:
+        _errors({"to": [_("Choose an active engineer.")]})
+    if ticket.state == TicketState.CLOSED:
+        _errors({"non_field_errors": [_("A closed ticket cannot be transferred.")]})
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        previous = ticket.assignee
+        ticket.assignee = to
+        ticket._history_user = by
+        ticket._change_reason = "transfer"
+        ticket.save(update_fields=["assignee"])
+        from servicedesk.core.models import SlaTimer
+
+        SlaTimer.objects.for_subject(ticket).open().filter(assignee=previous).update(assignee=to)
+        if note.strip():
+            TicketNote.objects.create(ticket=ticket, author=by, text=note.strip())
+        event_record(
+            kind="ticket.transfer",
+            target=ticket,
+            actor=by,
+            data={"from": previous.pk, "to": to.pk, "note": note[:300]},
+        )
+        notifications_create(
+            recipients=[to],
+            kind="ticket_transfer",
+            title=_("Ticket transferred to you: %(number)s") % {"number": ticket.number},
+            body=note,
+            url=ticket.get_absolute_url(),
+            target=ticket,
+        )
+    return ticket
+
+
+def ticket_handover_to_manager(ticket: Ticket, *, by: Any, note: str = "") -> Ticket:
+    """Unresolved at the end of the day: hand it to the service manager (seed 002 §3)."""
+    with transaction.atomic():
+        _meet(ticket, "handover_to_manager")
+        TicketNote.objects.create(
+            ticket=ticket, author=by, text=note.strip() or _("Handed over to the service manager.")
+        )
+        event_record(
+            kind="ticket.handover_to_manager", target=ticket, actor=by, data={"note": note[:300]}
+        )
+        notifications_create(
+            recipients=_role_members(Role.SERVICE_MANAGER),
+            kind="handover_to_manager",
+            title=_("Unresolved today: %(number)s %(customer)s")
+            % {"number": ticket.number, "customer": ticket.customer},
+            body=note,
+            url=ticket.get_absolute_url(),
+            target=ticket,
+        )
+    return ticket
+
+
+def ticket_add_note(ticket: Ticket, *, by: Any, text: str) -> TicketNote:
+    _errors({} if (text or "").strip() else {"text": [_("Write the note.")]})
+    note = TicketNote(ticket=ticket, author=by, text=text.strip())
+    note._history_user = by
+    note.save()
+    return note
