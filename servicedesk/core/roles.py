@@ -63,6 +63,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 # Roles whose members use the Django admin (DESIGN.md §1: managers also use the admin).
 STAFF_ROLES = {
     Role.DIRECTOR,
+    Role.SALES_MANAGER,
     Role.IMPLEMENTATION_MANAGER,
     Role.SERVICE_MANAGER,
     Role.TECH_MANAGER,

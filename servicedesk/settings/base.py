@@ -183,6 +183,20 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "kind", "unit" or "state" of their own: name each enum.
+    "ENUM_NAME_OVERRIDES": {
+        "DayKindEnum": "servicedesk.core.choices.DayKind",
+        "TimeUnitEnum": "servicedesk.core.choices.TimeUnit",
+        "TimerStateEnum": "servicedesk.core.choices.TimerState",
+        "PeriodKindEnum": "contracts.choices.PeriodKind",
+        "DocumentKindEnum": "contracts.choices.DocumentKind",
+        "ChargeUnitEnum": "contracts.choices.ChargeUnit",
+        "ContractStateEnum": "contracts.choices.ContractState",
+        "FirstVisitStateEnum": "contracts.choices.FirstVisitState",
+        "RevisitStateEnum": "contracts.choices.RevisitState",
+        "TicketKindEnum": "tickets.choices.TicketKind",
+        "TicketStateEnum": "tickets.choices.TicketState",
+    },
 }
 
 # Content Security Policy: everything is served from our own origin.

@@ -4,6 +4,9 @@
 in under 10 seconds, with a number of queries that depends on the number of batches only
 (QUERIES_PER_BATCH per batch, plus at most QUERIES_FIXED for the final empty look-up).
 A second sweep over 1,000 due timers shows the same queries per batch.
+
+The test's transaction is never committed (plain ``django_db``): the deferred foreign-key
+checks and the WAL flush of a real commit are not in these figures.
 """
 
 from __future__ import annotations
@@ -33,8 +36,8 @@ SECOND_DUE = 1_000
 BATCH_SIZE = 1_000
 MAX_SECONDS = 10.0
 # Per batch: SAVEPOINT, the locking SELECT, the subjects' prefetch (one per subject
-# model), the role members, the UPDATE, the history INSERT, the escalation INSERT, the
-# notification INSERT, RELEASE SAVEPOINT.
+# model: one here), the role members, one UPDATE per kind (breaches only here: one), the
+# history INSERT, the escalation INSERT, the notification INSERT, RELEASE SAVEPOINT.
 QUERIES_PER_BATCH = 9
 # The last look-up that finds nothing: SAVEPOINT, SELECT, RELEASE.
 QUERIES_FIXED = 3
@@ -47,9 +50,7 @@ def make_timers(now: datetime) -> list[int]:
     managers = [users.create_user(f"bench-mgr{i}", email=f"mgr{i}@example.com") for i in range(2)]
     service_managers, _created = Group.objects.get_or_create(name="service_manager")
     for i in range(2):
-        users.create_user(f"bench-sm{i}", email=f"sm{i}@example.com").groups.add(
-            service_managers
-        )
+        users.create_user(f"bench-sm{i}", email=f"sm{i}@example.com").groups.add(service_managers)
     assignees = []
     for i in range(5):
         user = users.create_user(f"bench-eng{i}", email=f"eng{i}@example.com")
@@ -89,11 +90,15 @@ def measure(label: str, now: datetime) -> tuple[SweepResult, int, float]:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE core_slatimer")
     with CaptureQueriesContext(connection) as ctx:
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         result = sla_sweep(now=now, batch_size=BATCH_SIZE)
-        seconds = time.perf_counter() - began
+        seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
     queries = len(ctx.captured_queries)
+    database = sum(float(q["time"]) for q in ctx.captured_queries)
     print(f"BENCH {label}_seconds: {seconds:.2f}")
+    # where the time went: this process's CPU, and waiting for PostgreSQL
+    print(f"BENCH {label}_python_cpu_seconds: {cpu:.2f}")
+    print(f"BENCH {label}_database_seconds: {database:.2f}")
     return result, queries, seconds
 
 
@@ -111,7 +116,6 @@ def test_bench_sla_sweep() -> None:
     assert Escalation.objects.count() == DUE
     assert Notification.objects.count() == recipients * DUE
     assert SlaTimer.objects.running().count() == TOTAL - DUE
-    assert seconds < MAX_SECONDS
     assert queries <= QUERIES_PER_BATCH * result.batches + QUERIES_FIXED
 
     # The same with 1,000 due among the 90,000 still running.
@@ -128,3 +132,4 @@ def test_bench_sla_sweep() -> None:
     per_batch = (queries - small_queries) / (result.batches - small.batches)
     assert per_batch <= QUERIES_PER_BATCH
     assert queries - per_batch * result.batches == small_queries - per_batch * small.batches
+    assert seconds < MAX_SECONDS

@@ -136,11 +136,15 @@ def test_the_most_specific_policy_wins():
 
     start = sh(2026, 9, 16, 10, 0)
     a = timer_start(
-        subject=make_subject("d1", "defect"), target="report", started_at=start,
+        subject=make_subject("d1", "defect"),
+        target="report",
+        started_at=start,
         context={"severity": "serious", "service_level": "7x24"},
     )
     b = timer_start(
-        subject=make_subject("d2", "defect"), target="report", started_at=start,
+        subject=make_subject("d2", "defect"),
+        target="report",
+        started_at=start,
         context={"severity": "minor"},
     )
     assert a.policy == narrow
@@ -322,6 +326,16 @@ def test_resume_after_the_warning_checks_the_due_time_next(ticket):
     assert Escalation.objects.filter(timer=timer).count() == 2
 
 
+def test_a_pause_after_the_deadline_does_not_move_the_breach(ticket):
+    timer_start(subject=ticket, target="callback", started_at=sh(2026, 9, 16, 10, 0))
+    timer_pause(subject=ticket, target="callback", at=sh(2026, 9, 16, 11, 0, 30))
+    timer_resume(subject=ticket, target="callback", at=sh(2026, 9, 16, 11, 30))
+    sla_sweep(now=sh(2026, 9, 16, 12, 0))
+    timer = SlaTimer.objects.get()
+    assert timer.state == TimerState.BREACHED
+    assert timer.breached_at == sh(2026, 9, 16, 11, 0)  # today: 11:30
+
+
 def test_wall_clock_pause_adds_wall_clock_time():
     defect = make_subject("sla-defect", "defect", context={"severity": "serious"})
     timer = timer_start(subject=defect, target="fix", started_at=sh(2026, 9, 11, 17, 0))
@@ -370,7 +384,9 @@ def test_meet_after_due_but_before_the_sweep_is_a_breach(ticket):
     assert timer.met_at == sh(2026, 9, 16, 11, 0, 30)
     assert timer.next_check_at is None
     assert sla_sweep(now=sh(2026, 9, 16, 11, 1)).timer_ids == []
-    assert reasons(timer) == ["start", "meet"]
+    # The breach is written as the sweep would have: its escalation and history row.
+    assert reasons(timer) == ["start", "sla sweep", "met late"]
+    assert list(timer.escalations.values_list("kind", flat=True)) == ["breach"]
 
 
 def test_meet_after_the_sweep_breached_keeps_the_breach(ticket):
@@ -537,7 +553,11 @@ def test_sweep_works_in_batches(engineer):
     subject = make_subject("many")
     for i in range(25):
         timer_start(
-            subject=subject, target=f"t{i}", started_at=start, amount=10, unit="minutes",
+            subject=subject,
+            target=f"t{i}",
+            started_at=start,
+            amount=10,
+            unit="minutes",
             assignee=engineer,
         )
     result = sla_sweep(now=sh(2026, 9, 16, 11, 0), batch_size=10)

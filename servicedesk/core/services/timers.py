@@ -16,10 +16,9 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_update_with_history
 
 from .. import worktime
 from ..calendars import calendar_for_service_level, calendar_spec, deadline
@@ -124,7 +123,12 @@ def timer_start(
         next_check_at=warn if warn < due else due,
     )
     timer._change_reason = "start"
-    timer.save()
+    try:
+        with transaction.atomic():
+            timer.save()
+    except IntegrityError:
+        # Started concurrently by another request: the open timer is the answer.
+        return _open_timer(subject, target)
     return timer
 
 
@@ -148,8 +152,12 @@ def timer_pause(
     timer = _open_timer(subject, target, lock=True)
     if timer is None or timer.state != TimerState.RUNNING:
         return timer
+    at = at or timezone.now()
+    if at > timer.due_at:
+        # Already late: a pause cannot move the breach; the sweep records it.
+        return timer
     timer.state = TimerState.PAUSED
-    timer.paused_at = at or timezone.now()
+    timer.paused_at = at
     timer.next_check_at = None
     return _save(timer, "pause", ["state", "paused_at", "next_check_at"])
 
@@ -204,9 +212,12 @@ def timer_meet(
         timer.met_at = at
         return _save(timer, "met late", ["met_at"])
     if timer.state == TimerState.RUNNING and at > timer.due_at:
-        # Met after the due time but before the sweep noticed: it is still a breach.
-        timer.state = TimerState.BREACHED
-        timer.breached_at = timer.due_at
+        # Met after the due time but before the sweep noticed: it is still a breach, with
+        # its escalation and notifications, exactly as the sweep would have written them.
+        _process_batch([timer], at, SweepResult())
+        timer.refresh_from_db()
+        timer.met_at = at
+        return _save(timer, "met late", ["met_at"])
     else:
         timer.state = TimerState.MET
     timer.met_at = at
@@ -305,30 +316,39 @@ def _process_batch(timers: list[SlaTimer], now: dt.datetime, result: SweepResult
     role_members = _role_members(timers)
     escalations: list[Escalation] = []
     notifications: list[Notification] = []
+    breached: list[int] = []
+    warned: list[int] = []
     for timer in timers:
         if timer.due_at <= now:
             kind = Escalation.Kind.BREACH
             timer.state = TimerState.BREACHED
             timer.breached_at = timer.due_at
             timer.next_check_at = None
+            breached.append(timer.pk)
             result.breached += 1
         else:
             kind = Escalation.Kind.WARNING
             timer.warned_at = timer.warn_at
             timer.next_check_at = timer.due_at
+            warned.append(timer.pk)
             result.warned += 1
         result.timer_ids.append(timer.pk)
         people = _recipients(timer, role_members)
         escalations.append(
-            Escalation(timer=timer, kind=kind, recipients=[p.get_username() for p in people])
+            Escalation(timer_id=timer.pk, kind=kind, recipients=[p.get_username() for p in people])
         )
         notifications.extend(_notification_rows(timer, kind, people))
-    bulk_update_with_history(
-        timers,
-        SlaTimer,
-        ["state", "breached_at", "warned_at", "next_check_at"],
-        default_change_reason="sla sweep",
-    )
+    # Every row of a kind gets the same change: one set-based UPDATE per kind. (bulk_update's
+    # CASE WHEN per row and field took 14 s of 10,000 breaches, these 0.3 s: tests/bench.)
+    if breached:
+        SlaTimer.objects.filter(pk__in=breached).update(
+            state=TimerState.BREACHED, breached_at=models.F("due_at"), next_check_at=None
+        )
+    if warned:
+        SlaTimer.objects.filter(pk__in=warned).update(
+            warned_at=models.F("warn_at"), next_check_at=models.F("due_at")
+        )
+    SlaTimer.history.bulk_history_create(timers, update=True, default_change_reason="sla sweep")
     Escalation.objects.bulk_create(escalations, ignore_conflicts=True)
     Notification.objects.bulk_create(notifications, ignore_conflicts=True)
     result.notifications += len(notifications)
@@ -354,13 +374,14 @@ def _notification_rows(timer: SlaTimer, kind: str, people: list[Any]) -> list[No
     body = _("Due at %(due)s.") % {"due": f"{local_due:%Y-%m-%d %H:%M}"}
     url = subject.get_absolute_url() if hasattr(subject, "get_absolute_url") else ""
     return [
+        # Ids, not instances: 40,000 rows per 10,000 breaches, FK descriptors cost.
         Notification(
-            recipient=person,
+            recipient_id=person.pk,
             kind=f"sla_{kind}",
             title=title[:200],
             body=body,
             url=url,
-            target_type=timer.subject_type,
+            target_type_id=timer.subject_type_id,
             target_id=timer.subject_id,
             dedupe_key=f"sla:{timer.pk}:{kind}",
             email_state=EmailState.PENDING if person.email else EmailState.SKIPPED,
