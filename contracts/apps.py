@@ -5,3 +5,25 @@ from django.utils.translation import gettext_lazy as _
 class ContractsConfig(AppConfig):
     name = "contracts"
     verbose_name = _("Contracts and customers")
+
+    def ready(self) -> None:
+        from servicedesk.core.navigation import NavItem, nav_register
+
+        from . import printing  # noqa: F401 - first-visit record, contract service summary
+
+        nav_register(
+            NavItem(
+                _("First visits"),
+                "contracts:first-visits",
+                "person-check",
+                permission="contracts.view_firstvisit",
+                order=30,
+            ),
+            NavItem(
+                _("Revisits"),
+                "contracts:revisits",
+                "telephone-outbound",
+                permission="contracts.perform_revisit",
+                order=31,
+            ),
+        )

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CustomerCategory(models.TextChoices):
@@ -66,7 +67,7 @@ class DocumentKind(models.TextChoices):
 
 
 class FirstVisitState(models.TextChoices):
-    PENDING = "pending", _("Pending")
+    PENDING = "pending", pgettext_lazy("first visit", "Pending")
     VERIFYING = "verifying", _("Verifying")
     COMPLETED = "completed", _("Completed")
 
@@ -80,9 +81,9 @@ class Department(models.TextChoices):
 
 
 class RevisitState(models.TextChoices):
-    SCHEDULED = "scheduled", _("Scheduled")
-    DONE = "done", _("Done")
-    MISSED = "missed", _("Missed")
+    SCHEDULED = "scheduled", pgettext_lazy("revisit", "Scheduled")
+    DONE = "done", pgettext_lazy("revisit", "Done")
+    MISSED = "missed", pgettext_lazy("revisit", "Missed")
 
 
 class RevisitReason(models.TextChoices):

@@ -2,6 +2,8 @@
 
 from celery import shared_task
 
+from .tasks_visits import revisits_generate, revisits_mark_missed  # noqa: F401
+
 
 @shared_task(name="contracts.update_service_states", acks_late=True)
 def update_service_states() -> dict:

@@ -1,4 +1,365 @@
-"""Portal pages for first visits and revisits."""
+"""Portal pages for first visits and revisits (thin: a form, one service, a render).
+
+State changes happen only on POST to their own URLs; conflicts and refusals come back as
+a message (or as errors next to the inputs). Adding a need and routing needs answer htmx
+requests with the needs panel alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from servicedesk.core import selectors as core_selectors
+from servicedesk.core.exceptions import ApplicationError, NotPermitted, TransitionConflict
+from servicedesk.core.services.transitions import available_transitions
+
+from .. import printing  # noqa: F401 - registers the printed forms these pages offer
+from .. import selectors_visits as selectors
+from ..choices import FirstVisitState, RevisitReason, RevisitState
+from ..forms_visits import FirstVisitNeedForm, FirstVisitVerifyForm, RevisitRecordForm
+from ..models import VERIFIABLE_FIELDS, FirstVisit, Revisit
+from ..services.visits import (
+    first_visit_add_need,
+    first_visit_complete,
+    first_visit_route_needs,
+    first_visit_start,
+    first_visit_verify,
+    revisit_record,
+)
+
+PAGE_SIZE = 50
+UPCOMING_DAYS = 14
 
 
-urlpatterns: list = []
+def _safe_url(obj: Any) -> str:
+    """The record's page, or "" while the app that serves it has no page yet."""
+    try:
+        return obj.get_absolute_url() if obj is not None else ""
+    except NoReverseMatch:
+        return ""
+
+
+def _run(request: HttpRequest, action: Callable[[], Any], form: Any = None) -> bool:
+    """Call a service; refusals become a message or form errors (STYLE.md rule 6)."""
+    try:
+        action()
+    except NotPermitted as exc:
+        raise PermissionDenied(exc.message) from exc
+    except TransitionConflict as exc:
+        # Not the input's fault: the record moved on (or someone else was quicker).
+        messages.error(request, exc.message)
+        return False
+    except ApplicationError as exc:
+        if form is not None:
+            form.add_service_errors(exc.extra, exc.message)
+        else:
+            messages.error(request, exc.message)
+        return False
+    return True
+
+
+# -- first visits ------------------------------------------------------------------------
+
+
+def _visit_or_404(request: HttpRequest, pk: int) -> FirstVisit:
+    try:
+        return selectors.first_visit_get(request.user, pk)
+    except FirstVisit.DoesNotExist:
+        raise Http404 from None
+
+
+@login_required
+@permission_required("contracts.view_firstvisit", raise_exception=True)
+def first_visit_list(request: HttpRequest) -> HttpResponse:
+    search = request.GET.get("q", "").strip()
+    state = request.GET.get("state", "")
+    qs = selectors.first_visits_for(request.user, search=search, state=state)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    core_selectors.timers_attach(list(page.object_list))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "contracts/first_visit_list.html",
+        {
+            "page": page,
+            "search": search,
+            "state": state,
+            "states": FirstVisitState.choices,
+            "verifiable_total": len(VERIFIABLE_FIELDS),
+            "query": params.urlencode(),
+        },
+    )
+
+
+def _visit_context(
+    request: HttpRequest,
+    visit: FirstVisit,
+    *,
+    verify_form: FirstVisitVerifyForm | None = None,
+    need_form: FirstVisitNeedForm | None = None,
+) -> dict[str, Any]:
+    targets = selectors.first_visit_targets(visit)
+    rows = selectors.verification_rows(visit, targets)
+    if verify_form is None:
+        verify_form = FirstVisitVerifyForm(
+            rows=rows,
+            needs_software=targets["product"] is None,
+            initial={"notes": visit.notes},
+        )
+    user = request.user
+    may_work = user.has_perm("contracts.perform_first_visit")
+    needs = list(visit.needs.all())
+    return {
+        "visit": visit,
+        "customer_url": _safe_url(visit.customer),
+        "contract_url": _safe_url(visit.contract),
+        "rows": rows,
+        "unverified": [r for r in rows if not r.mark],
+        "verify_form": verify_form,
+        "need_form": need_form or FirstVisitNeedForm(),
+        "needs": needs,
+        "unrouted": [n for n in needs if n.routed_at is None],
+        "transitions": available_transitions(visit, user),
+        "may_work": may_work and visit.state == FirstVisitState.VERIFYING,
+    }
+
+
+@login_required
+@permission_required("contracts.view_firstvisit", raise_exception=True)
+def first_visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _visit_or_404(request, pk)
+    return render(request, "contracts/first_visit_detail.html", _visit_context(request, visit))
+
+
+@login_required
+@require_POST
+def first_visit_start_view(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _visit_or_404(request, pk)
+    if _run(request, lambda: first_visit_start(visit, by=request.user)):
+        messages.success(request, _("First visit started: verify each field with the customer."))
+    return redirect(visit.get_absolute_url())
+
+
+@login_required
+@require_POST
+def first_visit_verify_view(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _visit_or_404(request, pk)
+    targets = selectors.first_visit_targets(visit)
+    form = FirstVisitVerifyForm(
+        request.POST,
+        rows=selectors.verification_rows(visit, targets),
+        needs_software=targets["product"] is None,
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        done = _run(
+            request,
+            lambda: first_visit_verify(
+                visit,
+                by=request.user,
+                checks=data["checks"],
+                corrections=data["corrections"],
+                notes=data["notes"],
+            ),
+            form,
+        )
+        if done:
+            messages.success(request, _("Verification saved."))
+            return redirect(visit.get_absolute_url())
+    visit = _visit_or_404(request, pk)
+    context = _visit_context(request, visit, verify_form=form)
+    return render(request, "contracts/first_visit_detail.html", context)
+
+
+def _needs_response(request: HttpRequest, visit: FirstVisit, need_form=None) -> HttpResponse:
+    visit = _visit_or_404(request, visit.pk)
+    context = _visit_context(request, visit, need_form=need_form)
+    return render(request, "contracts/partials/visit_needs.html", context)
+
+
+@login_required
+@require_POST
+def first_visit_need_add(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _visit_or_404(request, pk)
+    form = FirstVisitNeedForm(request.POST)
+    saved = form.is_valid() and _run(
+        request,
+        lambda: first_visit_add_need(
+            visit,
+            by=request.user,
+            department=form.cleaned_data["department"],
+            description=form.cleaned_data["description"],
+        ),
+        form,
+    )
+    if request.htmx:
+        return _needs_response(request, visit, None if saved else form)
+    if saved:
+        messages.success(request, _("Need recorded."))
+        return redirect(f"{visit.get_absolute_url()}#needs")
+    context = _visit_context(request, _visit_or_404(request, pk), need_form=form)
+    return render(request, "contracts/first_visit_detail.html", context)
+
+
+@login_required
+@require_POST
+def first_visit_route_needs_view(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _visit_or_404(request, pk)
+    done = _run(request, lambda: first_visit_route_needs(visit, by=request.user))
+    if request.htmx:
+        return _needs_response(request, visit)
+    if done:
+        messages.success(request, _("The needs were sent to the departments."))
+    return redirect(f"{visit.get_absolute_url()}#needs")
+
+
+@login_required
+@require_POST
+def first_visit_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _visit_or_404(request, pk)
+    if _run(request, lambda: first_visit_complete(visit, by=request.user)):
+        messages.success(request, _("First visit completed."))
+    return redirect(visit.get_absolute_url())
+
+
+# -- revisits ----------------------------------------------------------------------------
+
+REVISIT_TABS = {
+    "due": gettext_lazy("Due now"),
+    "upcoming": gettext_lazy("Upcoming"),
+    "done": RevisitState.DONE.label,
+    "missed": RevisitState.MISSED.label,
+}
+
+
+def _revisit_or_404(request: HttpRequest, pk: int) -> Revisit:
+    try:
+        return selectors.revisit_get(request.user, pk)
+    except Revisit.DoesNotExist:
+        raise Http404 from None
+
+
+@login_required
+@permission_required("contracts.view_revisit", raise_exception=True)
+def revisit_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    today = timezone.localdate()
+    tab = request.GET.get("tab", "due")
+    if tab not in REVISIT_TABS:
+        tab = "due"
+    sees_all = selectors.revisit_sees_all(user)
+    if tab == "due":
+        qs = selectors.revisits_worklist(user, today, sees_all=sees_all)
+    elif tab == "upcoming":
+        qs = selectors.revisits_worklist(
+            user, today, upcoming_days=UPCOMING_DAYS, sees_all=sees_all
+        ).filter(due_on__gt=today)
+    else:
+        qs = selectors.revisits_closed(user, state=tab, sees_all=sees_all)
+    reason = request.GET.get("reason", "")
+    if reason in RevisitReason.values:
+        qs = qs.filter(reason=reason)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "contracts/revisit_list.html",
+        {
+            "page": page,
+            "tab": tab,
+            "tabs": REVISIT_TABS,
+            "reason": reason,
+            "reasons": RevisitReason.choices,
+            "today": today,
+            "sees_all": sees_all,
+            "query": params.urlencode(),
+        },
+    )
+
+
+def _revisit_context(
+    request: HttpRequest, revisit: Revisit, form: RevisitRecordForm | None = None
+) -> dict[str, Any]:
+    previous = list(
+        selectors.revisits_closed(request.user, state=RevisitState.DONE, sees_all=True)
+        .filter(customer_id=revisit.customer_id)
+        .exclude(pk=revisit.pk)[:5]
+    )
+    return {
+        "revisit": revisit,
+        "form": form or RevisitRecordForm(),
+        "customer_url": _safe_url(revisit.customer),
+        "transitions": available_transitions(revisit, request.user),
+        "previous": previous,
+        "contacts": list(revisit.customer.contacts.all()[:5]),
+        "today": timezone.localdate(),
+    }
+
+
+@login_required
+@permission_required("contracts.view_revisit", raise_exception=True)
+def revisit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    revisit = _revisit_or_404(request, pk)
+    return render(request, "contracts/revisit_detail.html", _revisit_context(request, revisit))
+
+
+@login_required
+@require_POST
+def revisit_record_view(request: HttpRequest, pk: int) -> HttpResponse:
+    revisit = _revisit_or_404(request, pk)
+    form = RevisitRecordForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        done = _run(
+            request,
+            lambda: revisit_record(
+                revisit,
+                by=request.user,
+                contact_name=data["contact_name"],
+                opinion=data["opinion"],
+                satisfaction=data["satisfaction"],
+                issue_raised=data["issue_raised"],
+                follow_up=data["follow_up"],
+            ),
+            form,
+        )
+        if done:
+            messages.success(request, _("Revisit recorded."))
+            return redirect("contracts:revisits")
+    revisit = _revisit_or_404(request, pk)
+    return render(
+        request, "contracts/revisit_detail.html", _revisit_context(request, revisit, form)
+    )
+
+
+urlpatterns = [
+    path("first-visits/", first_visit_list, name="first-visits"),
+    path("first-visits/<int:pk>/", first_visit_detail, name="first-visit"),
+    path("first-visits/<int:pk>/start/", first_visit_start_view, name="first-visit-start"),
+    path("first-visits/<int:pk>/verify/", first_visit_verify_view, name="first-visit-verify"),
+    path("first-visits/<int:pk>/needs/", first_visit_need_add, name="first-visit-need-add"),
+    path(
+        "first-visits/<int:pk>/route-needs/",
+        first_visit_route_needs_view,
+        name="first-visit-route-needs",
+    ),
+    path("first-visits/<int:pk>/complete/", first_visit_complete_view, name="first-visit-complete"),
+    path("revisits/", revisit_list, name="revisits"),
+    path("revisits/<int:pk>/", revisit_detail, name="revisit"),
+    path("revisits/<int:pk>/record/", revisit_record_view, name="revisit-record"),
+]

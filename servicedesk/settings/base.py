@@ -248,6 +248,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contracts.update_service_states",
         "schedule": crontab(hour=0, minute=10),
     },
+    # Missed first, so a successor is generated the same night.
+    "contracts-revisits-mark-missed": {
+        "task": "contracts.revisits_mark_missed",
+        "schedule": crontab(hour=0, minute=20),
+    },
+    "contracts-revisits-generate": {
+        "task": "contracts.revisits_generate",
+        "schedule": crontab(hour=0, minute=30),
+    },
     "contracts-renewal-reminders": {
         "task": "contracts.renewal_reminders",
         "schedule": crontab(hour=8, minute=0),
