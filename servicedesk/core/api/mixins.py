@@ -17,7 +17,6 @@ from typing import Any
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     inline_serializer,
@@ -87,18 +86,19 @@ def _make_transition_action(name: str, spec: TransitionSpec) -> Callable:
         return Response(self.get_serializer(self.refetch(updated)).data)
 
     transition.__name__ = f"transition_{name}"
-    transition = extend_schema(
-        summary=spec.summary or name.replace("_", " "),
-        request=spec.input,
-        responses={200: None, 409: OpenApiResponse(description="Not allowed now")},
-        operation_id=None,
-    )(transition)
-    return action(
+    # @action replaces the function's kwargs, so the schema is attached after it.
+    transition = action(
         detail=True,
         methods=["post"],
         url_path=f"transitions/{name}",
         url_name=f"transition-{name.replace('_', '-')}",
         permission_classes=[ReadModelPermissions],
+    )(transition)
+    return extend_schema(
+        summary=spec.summary or name.replace("_", " "),
+        description="Runs the transition; 409 when it is not allowed now or the record "
+        "changed concurrently, 400 with field errors for bad arguments.",
+        request=spec.input,
     )(transition)
 
 

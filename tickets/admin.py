@@ -1,0 +1,458 @@
+"""Admin of the hotline for managers (DESIGN.md §8, STYLE.md rule 11).
+
+Every model has history. Tickets are taken on the portal and the API (intake decides the
+entitlement); here their state is read-only and each transition is a button calling the
+same service. Shifts are planned and removed through the roster services, articles saved
+through the knowledge services; calls, notes and password disclosures are records written
+by services and are read-only.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.urls import NoReverseMatch
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from servicedesk.core.admin_fsm import FSMTransitionAdminMixin
+from servicedesk.core.exceptions import ApplicationError
+
+from .choices import CommercialDecision
+from .models import (
+    Call,
+    DutyShift,
+    HotlineLine,
+    KnowledgeArticle,
+    PasswordDisclosure,
+    Ticket,
+    TicketNote,
+)
+from .services import (
+    ticket_answer,
+    ticket_call_back,
+    ticket_close,
+    ticket_commercial_decide,
+    ticket_request_dispatch,
+    ticket_scope_decide,
+    ticket_shelve,
+)
+from .services.knowledge import article_delete, article_save
+from .services.roster import shift_plan, shift_plan_errors, shift_remove
+
+# -- shared pieces ---------------------------------------------------------------------
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """History on every model; "View on site" once the portal page exists."""
+
+    def view_on_site(self, obj: Any) -> str | None:
+        try:
+            return obj.get_absolute_url()
+        except (AttributeError, NoReverseMatch):
+            return None
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple-history's "Revert" saves on POST without asking for change permission.
+        if request.method == "POST":
+            obj = self.get_object(request, unquote(object_id))
+            if obj is None or not self.has_change_permission(request, obj):
+                raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class ReadOnlyHistoryAdmin(HistoryAdmin):
+    """Rows written only by services."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+def _text(label, required: bool = True, rows: int = 3) -> forms.CharField:
+    return forms.CharField(
+        label=label, required=required, widget=forms.Textarea(attrs={"rows": rows})
+    )
+
+
+# -- lines -----------------------------------------------------------------------------
+
+
+@admin.register(HotlineLine)
+class HotlineLineAdmin(HistoryAdmin):
+    list_display = ["name", "number", "active"]
+    list_filter = ["active"]
+    search_fields = ["name", "number"]
+
+
+# -- duty roster -----------------------------------------------------------------------
+
+
+class DutyShiftAddForm(forms.ModelForm):
+    """A new shift; ``shift_plan`` checks the same rules again under a lock."""
+
+    class Meta:
+        model = DutyShift
+        fields = ["line", "engineer", "starts_at", "ends_at"]
+
+    def clean(self):
+        data = super().clean()
+        values = [data.get(k) for k in ("line", "engineer", "starts_at", "ends_at")]
+        if all(v is not None for v in values):
+            line, engineer, starts_at, ends_at = values
+            errors = shift_plan_errors(
+                line=line, engineer=engineer, starts_at=starts_at, ends_at=ends_at
+            )
+            for field, messages_ in errors.items():
+                for message in messages_:
+                    self.add_error(field if field in self.fields else None, message)
+        return data
+
+
+@admin.register(DutyShift)
+class DutyShiftAdmin(HistoryAdmin):
+    list_display = ["starts_at", "ends_at", "line", "engineer", "handover_acknowledged_at"]
+    list_filter = ["line", ("engineer", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["engineer__username", "engineer__last_name", "engineer__first_name"]
+    list_select_related = ["line", "engineer"]
+    date_hierarchy = "starts_at"
+    readonly_fields = [
+        "line",
+        "engineer",
+        "starts_at",
+        "ends_at",
+        "handover_acknowledged_at",
+        "handover_note",
+        "planned_by",
+    ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = DutyShiftAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else []
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["line", "engineer", "starts_at", "ends_at"]
+        return self.readonly_fields
+
+    def has_change_permission(self, request, obj=None):
+        # A planned shift is removed and planned again, never edited.
+        return False if obj is not None else super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        shift = shift_plan(
+            by=request.user,
+            line=obj.line,
+            engineer=obj.engineer,
+            starts_at=obj.starts_at,
+            ends_at=obj.ends_at,
+        )
+        obj.pk = shift.pk
+
+    def delete_model(self, request, obj):
+        shift_remove(obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for shift in queryset.order_by("pk"):
+            try:
+                shift_remove(shift, by=request.user)
+            except ApplicationError as exc:
+                self.message_user(request, f"{shift}: {exc.message}", messages.ERROR)
+
+
+# -- tickets ---------------------------------------------------------------------------
+
+
+class AnswerForm(forms.Form):
+    problem = _text(_("problem"))
+    cause = _text(_("cause"))
+    solution = _text(_("solution"))
+    steps = _text(_("steps"))
+
+
+class ShelveForm(forms.Form):
+    reason = _text(_("why shelved"))
+
+
+class CallBackForm(forms.Form):
+    note = _text(_("what the customer was told"))
+
+
+class RequestDispatchForm(forms.Form):
+    notes = _text(_("for the field engineer"))
+
+
+class ScopeNoteForm(forms.Form):
+    note = _text(_("scope note"), required=False)
+
+
+class AgreeChargeForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("agreed charge (CNY)"), max_digits=10, decimal_places=2, min_value=0
+    )
+    note = _text(_("customer's decision / terms"), required=False)
+
+
+class CommercialNoteForm(forms.Form):
+    note = _text(_("customer's decision / terms"), required=False)
+
+
+class DeclineForm(forms.Form):
+    note = _text(_("customer's decision / terms"))
+
+
+class TicketNoteInline(ReadOnlyInline):
+    model = TicketNote
+    fields = ["created_at", "author", "text"]
+    readonly_fields = fields
+
+
+class CallInline(ReadOnlyInline):
+    model = Call
+    fields = ["started_at", "caller_phone", "answered", "rings", "duration_seconds", "engineer"]
+    readonly_fields = fields
+
+
+class PasswordDisclosureInline(ReadOnlyInline):
+    model = PasswordDisclosure
+    fields = ["disclosed_at", "contact", "what", "disclosed_by"]
+    readonly_fields = fields
+
+
+@admin.register(Ticket)
+class TicketAdmin(FSMTransitionAdminMixin, HistoryAdmin):
+    """Tickets are taken on the portal or the API; here they are read and moved on."""
+
+    transition_services = {
+        "answer": (ticket_answer, AnswerForm),
+        "shelve": (ticket_shelve, ShelveForm),
+        "call_back": (ticket_call_back, CallBackForm),
+        "request_dispatch": (ticket_request_dispatch, RequestDispatchForm),
+        "confirm_in_scope": (partial(ticket_scope_decide, in_scope=True), ScopeNoteForm),
+        "confirm_out_of_scope": (partial(ticket_scope_decide, in_scope=False), ScopeNoteForm),
+        "agree_charge": (
+            partial(ticket_commercial_decide, decision=CommercialDecision.CHARGE_AGREED),
+            AgreeChargeForm,
+        ),
+        "waive_charge": (
+            partial(ticket_commercial_decide, decision=CommercialDecision.WAIVED),
+            CommercialNoteForm,
+        ),
+        "decline": (
+            partial(ticket_commercial_decide, decision=CommercialDecision.DECLINED),
+            DeclineForm,
+        ),
+        "close": (ticket_close, None),
+    }
+    transition_labels = {
+        "answer": _("Answered…"),
+        "shelve": _("Shelve…"),
+        "call_back": _("Called back…"),
+        "request_dispatch": _("Request a dispatch…"),
+        "confirm_in_scope": _("In scope…"),
+        "confirm_out_of_scope": _("Out of scope…"),
+        "agree_charge": _("Charge agreed…"),
+        "waive_charge": _("Waive the charge…"),
+        "decline": _("Customer declined…"),
+        "close": _("Close"),
+    }
+    # Closing one by one: each needs its own resolution checked.
+    transition_bulk_actions = False
+
+    list_display = [
+        "number",
+        "caller_company",
+        "customer",
+        "state",
+        "severity",
+        "kind",
+        "entitlement",
+        "assignee",
+        "first_contact_owner",
+        "received_at",
+    ]
+    list_filter = [
+        "state",
+        "severity",
+        "kind",
+        "channel",
+        "entitlement",
+        ("assignee", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = [
+        "number",
+        "caller_phone",
+        "caller_name",
+        "caller_company",
+        "customer__name",
+        "customer__short_name",
+    ]
+    list_select_related = ["customer", "assignee", "first_contact_owner"]
+    date_hierarchy = "received_at"
+    inlines = [TicketNoteInline, CallInline, PasswordDisclosureInline]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "number",
+                    "kind",
+                    "state",
+                    "severity",
+                    "customer",
+                    "contract",
+                    "caller_name",
+                    "caller_company",
+                    "caller_phone",
+                    "channel",
+                    "product",
+                    "service_type",
+                    "description",
+                    "received_at",
+                    "needs_on_site",
+                    "first_contact_owner",
+                    "assignee",
+                ]
+            },
+        ),
+        (
+            _("entitlement"),
+            {"fields": ["entitlement", "entitlement_reason", "entitlement_code", "charge"]},
+        ),
+        (
+            _("resolution"),
+            {
+                "fields": [
+                    "problem",
+                    "cause",
+                    "solution",
+                    "steps",
+                    "shelve_reason",
+                    "dispatch_notes",
+                    "answered_at",
+                    "closed_at",
+                ]
+            },
+        ),
+        (
+            _("scope and charge"),
+            {
+                "fields": [
+                    "scope_decision",
+                    "scope_note",
+                    "commercial_decision",
+                    "agreed_charge",
+                    "commercial_note",
+                ]
+            },
+        ),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Everything: a ticket changes only through its services.
+        return [f.name for f in Ticket._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TicketNote)
+class TicketNoteAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["created_at", "ticket", "author", "text"]
+    search_fields = ["text", "ticket__number"]
+    list_select_related = ["ticket", "author"]
+
+
+@admin.register(Call)
+class CallAdmin(ReadOnlyHistoryAdmin):
+    list_display = [
+        "started_at",
+        "caller_phone",
+        "answered",
+        "rings",
+        "duration_seconds",
+        "engineer",
+        "line",
+        "customer",
+        "ticket",
+    ]
+    list_filter = ["answered", "line", ("engineer", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["caller_phone", "external_id", "customer__name", "ticket__number"]
+    list_select_related = ["engineer", "line", "customer", "ticket"]
+    date_hierarchy = "started_at"
+
+
+@admin.register(PasswordDisclosure)
+class PasswordDisclosureAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["disclosed_at", "ticket", "contact", "what", "disclosed_by"]
+    search_fields = ["ticket__number", "contact__name", "what"]
+    list_select_related = ["ticket", "contact__customer", "disclosed_by"]
+    date_hierarchy = "disclosed_at"
+
+
+# -- knowledge base --------------------------------------------------------------------
+
+
+@admin.register(KnowledgeArticle)
+class KnowledgeArticleAdmin(HistoryAdmin):
+    list_display = ["title", "product", "module", "solved_count", "published", "updated_at"]
+    list_filter = ["published", "product"]
+    search_fields = ["title", "symptoms", "solution"]
+    readonly_fields = ["source_ticket", "solved_count", "author", "updated_at"]
+    fields = [
+        "title",
+        "product",
+        "module",
+        "symptoms",
+        "cause",
+        "solution",
+        "steps",
+        "published",
+        "source_ticket",
+        "solved_count",
+        "author",
+        "updated_at",
+    ]
+
+    def save_model(self, request, obj, form, change):
+        data = dict(form.cleaned_data)
+        article = article_save(by=request.user, data=data, article=obj if change else None)
+        obj.pk = article.pk
+
+    def delete_model(self, request, obj):
+        article_delete(obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for article in queryset.order_by("pk"):
+            article_delete(article, by=request.user)

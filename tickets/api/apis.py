@@ -1,0 +1,535 @@
+"""API resources of the hotline: ``tickets/``, ``calls/``, ``duty-shifts/`` and
+``knowledge-articles/`` (API.md). Thin: input serializers, then one service each."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import partial
+from typing import Any
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from servicedesk.core import selectors as core_selectors
+from servicedesk.core.api.apis import OverdueFilterMixin
+from servicedesk.core.api.mixins import FSMViewSetMixin, HistoryMixin, TransitionSpec
+from servicedesk.core.api.permissions import ReadModelPermissions
+from servicedesk.core.exceptions import TransitionConflict
+
+from ..choices import CommercialDecision, TicketState
+from ..models import Call, DutyShift, KnowledgeArticle, Ticket
+from ..search import articles_search
+from ..services import (
+    ticket_add_note,
+    ticket_answer,
+    ticket_call_back,
+    ticket_close,
+    ticket_commercial_decide,
+    ticket_handover_to_manager,
+    ticket_intake,
+    ticket_request_dispatch,
+    ticket_scope_decide,
+    ticket_shelve,
+    ticket_transfer,
+)
+from ..services.calls import (
+    CONNECT_RATE_TARGET,
+    RINGS_TARGET,
+    call_attach,
+    call_record,
+    call_stats,
+    call_stats_total,
+)
+from ..services.disclosure import password_disclose
+from ..services.knowledge import (
+    article_delete,
+    article_mark_solved,
+    article_publish_from_ticket,
+    article_save,
+)
+from ..services.roster import (
+    handover_items,
+    shift_acknowledge_handover,
+    shift_plan,
+    shift_remove,
+)
+from .serializers import (
+    AcknowledgeInput,
+    AgreeChargeInput,
+    AnswerInput,
+    CallAttachInput,
+    CallBackInput,
+    CallInput,
+    CallSerializer,
+    CallStatsOutput,
+    CallStatsQuery,
+    DeclineInput,
+    DisclosureInput,
+    DisclosureSerializer,
+    DutyShiftInput,
+    DutyShiftSerializer,
+    KnowledgeArticleSerializer,
+    MarkSolvedInput,
+    NoteInput,
+    PublishInput,
+    RequestDispatchInput,
+    ShelveInput,
+    TicketBriefSerializer,
+    TicketIntakeInput,
+    TicketNoteInput,
+    TicketNoteSerializer,
+    TicketSerializer,
+    TransferInput,
+)
+
+
+def _require(user: Any, perm: str) -> None:
+    if not user.has_perm(perm):
+        raise PermissionDenied()
+
+
+# -- read helpers (tickets/selectors.py belongs to the portal) ----------------------------
+
+
+def tickets_for_api(*, user: Any) -> QuerySet[Ticket]:
+    return Ticket.objects.restrict(user).select_related(
+        "customer", "contract", "assignee", "first_contact_owner"
+    )
+
+
+# -- tickets -----------------------------------------------------------------------------
+
+
+confirm_in_scope = partial(ticket_scope_decide, in_scope=True)
+confirm_out_of_scope = partial(ticket_scope_decide, in_scope=False)
+agree_charge = partial(ticket_commercial_decide, decision=CommercialDecision.CHARGE_AGREED)
+waive_charge = partial(ticket_commercial_decide, decision=CommercialDecision.WAIVED)
+decline = partial(ticket_commercial_decide, decision=CommercialDecision.DECLINED)
+
+
+class TicketFilter(OverdueFilterMixin):
+    mine = django_filters.BooleanFilter(
+        method="filter_mine",
+        label="Open tickets I took (first contact) or am assigned",
+    )
+    open = django_filters.BooleanFilter(method="filter_open", label="Not closed")
+    received_after = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
+    received_before = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
+    q = django_filters.CharFilter(method="filter_q", label="Number, caller, company or phone")
+
+    class Meta:
+        model = Ticket
+        fields = ["state", "customer", "assignee", "first_contact_owner", "severity", "kind"]
+
+    def filter_mine(self, queryset, name, value):
+        user = self.request.user
+        mine = Q(first_contact_owner=user) | Q(assignee=user)
+        if value:
+            return queryset.filter(mine).exclude(state=TicketState.CLOSED)
+        return queryset.exclude(mine)
+
+    def filter_open(self, queryset, name, value):
+        closed = Q(state=TicketState.CLOSED)
+        return queryset.exclude(closed) if value else queryset.filter(closed)
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(number__icontains=value)
+            | Q(caller_phone__contains=value)
+            | Q(caller_name__icontains=value)
+            | Q(caller_company__icontains=value)
+        )
+
+
+class TicketViewSet(FSMViewSetMixin, HistoryMixin, viewsets.ReadOnlyModelViewSet):
+    """Hotline service tickets. Create = intake (entitlement decided at once; out of scope
+    goes to the sales manager, undetermined to the arbiter; never refused)."""
+
+    serializer_class = TicketSerializer
+    queryset = Ticket.objects.none()
+    filterset_class = TicketFilter
+    ordering_fields = ["received_at", "state", "number", "severity"]
+    transitions = {
+        "answer": TransitionSpec(ticket_answer, AnswerInput, "Answered on the phone"),
+        "shelve": TransitionSpec(
+            ticket_shelve, ShelveInput, "Shelve: call back within 1 h, reply within 3 h"
+        ),
+        "call_back": TransitionSpec(ticket_call_back, CallBackInput, "Called the customer back"),
+        "request_dispatch": TransitionSpec(
+            ticket_request_dispatch, RequestDispatchInput, "Request an on-site dispatch"
+        ),
+        "confirm_in_scope": TransitionSpec(confirm_in_scope, NoteInput, "Arbiter: in scope"),
+        "confirm_out_of_scope": TransitionSpec(
+            confirm_out_of_scope, NoteInput, "Arbiter: out of scope (to the sales manager)"
+        ),
+        "agree_charge": TransitionSpec(
+            agree_charge, AgreeChargeInput, "Sales: charge agreed with the customer"
+        ),
+        "waive_charge": TransitionSpec(waive_charge, NoteInput, "Sales: charge waived"),
+        "decline": TransitionSpec(decline, DeclineInput, "Sales: the customer declined"),
+        "close": TransitionSpec(ticket_close, None, "Close (problem, cause, solution, steps)"),
+    }
+
+    def get_queryset(self):
+        return tickets_for_api(user=self.request.user).order_by("-received_at", "-id")
+
+    def _ticket_response(self, ticket: Ticket, code: int = status.HTTP_200_OK) -> Response:
+        return Response(self.get_serializer(self.refetch(ticket)).data, status=code)
+
+    @extend_schema(request=TicketIntakeInput, responses={201: TicketSerializer})
+    def create(self, request, *args, **kwargs):
+        data = TicketIntakeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        customer = values["customer"]
+        if not values["caller_company"].strip() and customer is not None:
+            values["caller_company"] = customer.name
+        ticket = ticket_intake(by=request.user, **values)
+        return self._ticket_response(ticket, status.HTTP_201_CREATED)
+
+    @extend_schema(request=TransferInput, responses=TicketSerializer, summary="Transfer")
+    @action(detail=True, methods=["post"], permission_classes=[ReadModelPermissions])
+    def transfer(self, request, pk=None):
+        """Hand the work to another engineer; the first-contact owner stays (首问责任制)."""
+        ticket = self.get_object()
+        _require(request.user, "tickets.work_ticket")
+        data = TransferInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        ticket = ticket_transfer(ticket, by=request.user, **data.validated_data)
+        return self._ticket_response(ticket)
+
+    @extend_schema(methods=["get"], responses=TicketNoteSerializer(many=True), summary="List notes")
+    @extend_schema(
+        methods=["post"],
+        request=TicketNoteInput,
+        responses={201: TicketNoteSerializer},
+        summary="Add a note",
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        permission_classes=[ReadModelPermissions],
+        pagination_class=None,
+    )
+    def notes(self, request, pk=None):
+        ticket = self.get_object()
+        if request.method == "GET":
+            notes = ticket.notes.select_related("author").order_by("created_at", "pk")
+            return Response(TicketNoteSerializer(notes, many=True).data)
+        _require(request.user, "tickets.add_ticketnote")
+        data = TicketNoteInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        note = ticket_add_note(ticket, by=request.user, text=data.validated_data["text"])
+        return Response(TicketNoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=NoteInput,
+        responses=TicketSerializer,
+        summary="Unresolved at the end of the day: hand to the service manager",
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="handover_to_manager",
+        permission_classes=[ReadModelPermissions],
+    )
+    def handover_to_manager(self, request, pk=None):
+        ticket = self.get_object()
+        _require(request.user, "tickets.work_ticket")
+        if ticket.state == TicketState.CLOSED:
+            raise TransitionConflict(_("The ticket is closed."))
+        data = NoteInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        ticket = ticket_handover_to_manager(ticket, by=request.user, **data.validated_data)
+        return self._ticket_response(ticket)
+
+    @extend_schema(
+        request=DisclosureInput,
+        responses={201: DisclosureSerializer},
+        summary="Record an account/report password disclosed to an authorised contact",
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="disclose_password",
+        permission_classes=[ReadModelPermissions],
+    )
+    def disclose_password(self, request, pk=None):
+        ticket = self.get_object()
+        data = DisclosureInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        disclosure = password_disclose(ticket=ticket, by=request.user, **data.validated_data)
+        return Response(DisclosureSerializer(disclosure).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        responses=KnowledgeArticleSerializer(many=True),
+        summary="Knowledge-base articles matching the symptoms",
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def suggestions(self, request, pk=None):
+        ticket = self.get_object()
+        articles = articles_search(text=ticket.description, product=ticket.product)
+        return Response(KnowledgeArticleSerializer(articles, many=True).data)
+
+    @extend_schema(
+        request=PublishInput,
+        responses={201: KnowledgeArticleSerializer},
+        summary="Publish the answer to the knowledge base",
+    )
+    @action(detail=True, methods=["post"], permission_classes=[ReadModelPermissions])
+    def publish(self, request, pk=None):
+        ticket = self.get_object()
+        data = PublishInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        article = article_publish_from_ticket(
+            ticket, by=request.user, title=data.validated_data["title"] or None
+        )
+        return Response(KnowledgeArticleSerializer(article).data, status=status.HTTP_201_CREATED)
+
+
+# -- calls -------------------------------------------------------------------------------
+
+
+class CallFilter(django_filters.FilterSet):
+    started_after = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
+    started_before = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
+
+    class Meta:
+        model = Call
+        fields = ["engineer", "line", "customer", "ticket", "answered", "caller_phone"]
+
+
+class CallViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Calls reported by the phone system. ``POST`` twice with the same ``external_id``
+    records one call (the second answer is 200 with the first call)."""
+
+    serializer_class = CallSerializer
+    queryset = Call.objects.none()
+    filterset_class = CallFilter
+    ordering_fields = ["started_at", "rings", "duration_seconds"]
+
+    def get_queryset(self):
+        return (
+            Call.objects.restrict(self.request.user)
+            .select_related("engineer", "customer", "ticket")
+            .order_by("-started_at", "-id")
+        )
+
+    @extend_schema(request=CallInput, responses={201: CallSerializer, 200: CallSerializer})
+    def create(self, request, *args, **kwargs):
+        data = CallInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        external_id = (values.get("external_id") or "").strip()
+        known = bool(external_id) and Call.objects.filter(external_id=external_id).exists()
+        call = call_record(**values)
+        code = status.HTTP_200_OK if known else status.HTTP_201_CREATED
+        return Response(CallSerializer(call).data, status=code)
+
+    @extend_schema(request=CallAttachInput, responses=CallSerializer, summary="Link to a ticket")
+    @action(detail=True, methods=["post"], permission_classes=[ReadModelPermissions])
+    def attach(self, request, pk=None):
+        call = self.get_object()
+        _require(request.user, "tickets.change_call")
+        data = CallAttachInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        call = call_attach(call, data.validated_data["ticket"], request.user)
+        return Response(CallSerializer(self.get_queryset().get(pk=call.pk)).data)
+
+    @extend_schema(
+        parameters=[CallStatsQuery],
+        responses=CallStatsOutput,
+        summary="Connect rate (target ≥ 90 %) and rings before answer (target ≤ 3)",
+    )
+    @action(detail=False, methods=["get"])
+    def stats(self, request):
+        query = CallStatsQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        today = timezone.localdate()
+        end = query.validated_data.get("end") or today
+        start = query.validated_data.get("start") or end - dt.timedelta(days=6)
+        group_by = query.validated_data["group_by"]
+        rows = call_stats(
+            start=_day_start(start), end=_day_start(end + dt.timedelta(days=1)), group_by=group_by
+        )
+        return Response(
+            {
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+                "group_by": group_by,
+                "targets": {"connect_rate": CONNECT_RATE_TARGET, "rings": RINGS_TARGET},
+                "total": call_stats_total(rows),
+                "rows": rows,
+            }
+        )
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+# -- duty roster -------------------------------------------------------------------------
+
+
+class DutyShiftFilter(django_filters.FilterSet):
+    starts_after = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+    mine = django_filters.BooleanFilter(method="filter_mine")
+
+    class Meta:
+        model = DutyShift
+        fields = ["line", "engineer"]
+
+    def filter_mine(self, queryset, name, value):
+        mine = Q(engineer=self.request.user)
+        return queryset.filter(mine) if value else queryset.exclude(mine)
+
+
+class DutyShiftViewSet(
+    HistoryMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    """The duty roster: service managers plan and remove shifts; the engineer on a shift
+    acknowledges the hand-over of the previous shift's open tickets."""
+
+    serializer_class = DutyShiftSerializer
+    queryset = DutyShift.objects.none()
+    filterset_class = DutyShiftFilter
+    ordering_fields = ["starts_at", "line"]
+
+    def get_queryset(self):
+        return (
+            DutyShift.objects.restrict(self.request.user)
+            .select_related("line", "engineer")
+            .order_by("starts_at", "line_id", "pk")
+        )
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            core_selectors.timers_attach(list(page))
+        return page
+
+    def _shift_response(self, shift: DutyShift, code: int = status.HTTP_200_OK) -> Response:
+        return Response(self.get_serializer(self.get_queryset().get(pk=shift.pk)).data, status=code)
+
+    @extend_schema(request=DutyShiftInput, responses={201: DutyShiftSerializer})
+    def create(self, request, *args, **kwargs):
+        data = DutyShiftInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        shift = shift_plan(by=request.user, **data.validated_data)
+        return self._shift_response(shift, status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance):
+        shift_remove(instance, by=self.request.user)
+
+    @extend_schema(
+        request=AcknowledgeInput,
+        responses=DutyShiftSerializer,
+        summary="Acknowledge the hand-over (within 30 minutes of the shift start)",
+    )
+    @action(detail=True, methods=["post"], permission_classes=[ReadModelPermissions])
+    def acknowledge(self, request, pk=None):
+        shift = self.get_object()
+        data = AcknowledgeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        shift = shift_acknowledge_handover(shift, by=request.user, **data.validated_data)
+        return self._shift_response(shift)
+
+    @extend_schema(
+        responses=TicketBriefSerializer(many=True),
+        summary="The previous shift's open tickets to take over",
+    )
+    @action(detail=True, methods=["get"], url_path="handover_items", pagination_class=None)
+    def handover_items(self, request, pk=None):
+        shift = self.get_object()
+        tickets = handover_items(shift).restrict(request.user)
+        return Response(TicketBriefSerializer(tickets, many=True).data)
+
+
+# -- knowledge base ----------------------------------------------------------------------
+
+
+class KnowledgeArticleFilter(django_filters.FilterSet):
+    class Meta:
+        model = KnowledgeArticle
+        fields = ["product", "module", "published", "source_ticket"]
+
+
+class KnowledgeArticleViewSet(HistoryMixin, viewsets.ModelViewSet):
+    """The knowledge base (标准化问题库). ``?search=`` finds articles by symptoms written in
+    Chinese without spaces (``&product=`` ranks that product's articles first)."""
+
+    serializer_class = KnowledgeArticleSerializer
+    queryset = KnowledgeArticle.objects.none()
+    filterset_class = KnowledgeArticleFilter
+    ordering_fields = ["solved_count", "updated_at", "title"]
+
+    def get_queryset(self):
+        return (
+            KnowledgeArticle.objects.restrict(self.request.user)
+            .select_related("source_ticket")
+            .order_by("-solved_count", "-updated_at", "-pk")
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("search", str, description="Symptoms, e.g. 保存凭证时提示科目停用"),
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        text = request.query_params.get("search", "").strip()
+        if not text:
+            return super().list(request, *args, **kwargs)
+        # The view permission (checked already) shows every article: no row scoping here.
+        found = articles_search(
+            text=text, product=request.query_params.get("product", ""), limit=20
+        )
+        page = self.paginate_queryset(found)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def perform_create(self, serializer):
+        serializer.instance = article_save(
+            by=self.request.user, data=dict(serializer.validated_data)
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = article_save(
+            by=self.request.user, data=dict(serializer.validated_data), article=serializer.instance
+        )
+
+    def perform_destroy(self, instance):
+        article_delete(instance, by=self.request.user)
+
+    @extend_schema(
+        request=MarkSolvedInput,
+        responses=KnowledgeArticleSerializer,
+        summary="This article solved a ticket's call (counted once per ticket)",
+    )
+    @action(detail=True, methods=["post"], permission_classes=[ReadModelPermissions])
+    def solved(self, request, pk=None):
+        article = self.get_object()
+        _require(request.user, "tickets.work_ticket")
+        data = MarkSolvedInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        article = article_mark_solved(
+            article, ticket=data.validated_data["ticket"], by=request.user
+        )
+        return Response(self.get_serializer(article).data)

@@ -1,0 +1,465 @@
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from contracts.choices import ServiceType
+from contracts.models import Contact, Contract, Customer
+from servicedesk.core.api.mixins import FSMSerializerMixin
+from servicedesk.core.api.serializers import TimerSerializer
+from servicedesk.core.people import display_name
+
+from ..choices import Channel, Severity, TicketKind
+from ..models import (
+    Call,
+    DutyShift,
+    HotlineLine,
+    KnowledgeArticle,
+    PasswordDisclosure,
+    Ticket,
+    TicketNote,
+)
+
+User = get_user_model()
+
+#: the transitions the API offers (the others are run by the system: intake, dispatches)
+API_TRANSITIONS = (
+    "answer",
+    "shelve",
+    "call_back",
+    "request_dispatch",
+    "confirm_in_scope",
+    "confirm_out_of_scope",
+    "agree_charge",
+    "waive_charge",
+    "decline",
+    "close",
+)
+
+
+@extend_schema_field(serializers.CharField())
+class PersonField(serializers.Field):
+    """A user's display name (read-only)."""
+
+    def __init__(self, **kwargs):
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value) -> str:
+        return display_name(value) if value is not None else ""
+
+
+# -- tickets -----------------------------------------------------------------------------
+
+
+class TicketSerializer(FSMSerializerMixin, serializers.ModelSerializer):
+    customer_name = serializers.CharField(source="customer.name", read_only=True, default="")
+    contract_number = serializers.CharField(source="contract.number", read_only=True, default="")
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    severity_display = serializers.CharField(source="get_severity_display", read_only=True)
+    entitlement_display = serializers.CharField(source="get_entitlement_display", read_only=True)
+    first_contact_owner_name = PersonField(source="first_contact_owner")
+    assignee_name = PersonField(source="assignee")
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "number",
+            "kind",
+            "kind_display",
+            "customer",
+            "customer_name",
+            "contract",
+            "contract_number",
+            "caller_name",
+            "caller_company",
+            "caller_phone",
+            "channel",
+            "product",
+            "service_type",
+            "description",
+            "received_at",
+            "severity",
+            "severity_display",
+            "needs_on_site",
+            "state",
+            "state_display",
+            "available_transitions",
+            "timers",
+            "first_contact_owner",
+            "first_contact_owner_name",
+            "assignee",
+            "assignee_name",
+            "entitlement",
+            "entitlement_display",
+            "entitlement_reason",
+            "charge",
+            "problem",
+            "cause",
+            "solution",
+            "steps",
+            "shelve_reason",
+            "dispatch_notes",
+            "scope_decision",
+            "scope_note",
+            "commercial_decision",
+            "agreed_charge",
+            "commercial_note",
+            "answered_at",
+            "closed_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_available_transitions(self, obj: Ticket) -> list[str]:
+        return [n for n in super().get_available_transitions(obj) if n in API_TRANSITIONS]
+
+
+class TicketIntakeInput(serializers.Serializer):
+    """A call or message taken by the hotline (API.md: key input fields of a ticket)."""
+
+    customer = serializers.PrimaryKeyRelatedField(
+        queryset=Customer.objects.all(), allow_null=True, required=False, default=None
+    )
+    contract = serializers.PrimaryKeyRelatedField(
+        queryset=Contract.objects.all(),
+        allow_null=True,
+        required=False,
+        default=None,
+        help_text="Optional: the customer's active contract is found.",
+    )
+    caller_name = serializers.CharField(max_length=60, allow_blank=True)
+    caller_company = serializers.CharField(
+        max_length=200,
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text="Defaults to the customer's name.",
+    )
+    caller_phone = serializers.CharField(max_length=30, allow_blank=True)
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.PHONE)
+    product = serializers.CharField(max_length=100, allow_blank=True)
+    description = serializers.CharField(allow_blank=True, help_text="The symptoms.")
+    received_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, help_text="Defaults to now; never later."
+    )
+    severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.NORMAL)
+    kind = serializers.ChoiceField(choices=TicketKind.choices, default=TicketKind.REQUEST)
+    service_type = serializers.ChoiceField(
+        choices=ServiceType.choices, default=ServiceType.PHONE_SUPPORT
+    )
+    needs_on_site = serializers.BooleanField(default=False)
+    call = serializers.PrimaryKeyRelatedField(
+        queryset=Call.objects.all(),
+        allow_null=True,
+        required=False,
+        default=None,
+        help_text="The phone system's call this ticket is about.",
+    )
+
+
+class AnswerInput(serializers.Serializer):
+    problem = serializers.CharField(allow_blank=True)
+    cause = serializers.CharField(allow_blank=True)
+    solution = serializers.CharField(allow_blank=True)
+    steps = serializers.CharField(allow_blank=True)
+
+
+class ShelveInput(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True, help_text="Why it is put on hold.")
+
+
+class CallBackInput(serializers.Serializer):
+    note = serializers.CharField(allow_blank=True, help_text="What the customer was told.")
+
+
+class RequestDispatchInput(serializers.Serializer):
+    notes = serializers.CharField(allow_blank=True, help_text="What the field engineer must know.")
+
+
+class NoteInput(serializers.Serializer):
+    note = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class DeclineInput(serializers.Serializer):
+    note = serializers.CharField(allow_blank=True, help_text="The customer's decision.")
+
+
+class AgreeChargeInput(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
+    note = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class TransferInput(serializers.Serializer):
+    to = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+    note = serializers.CharField(allow_blank=True, required=False, default="")
+
+    def validate_to(self, value):
+        if not value.has_perm("tickets.work_ticket"):
+            raise serializers.ValidationError(_("This person does not work hotline tickets."))
+        return value
+
+
+class TicketNoteSerializer(serializers.ModelSerializer):
+    author_name = PersonField(source="author")
+
+    class Meta:
+        model = TicketNote
+        fields = ["id", "author", "author_name", "text", "created_at"]
+        read_only_fields = fields
+
+
+class TicketNoteInput(serializers.Serializer):
+    text = serializers.CharField(allow_blank=True)
+
+
+class DisclosureInput(serializers.Serializer):
+    contact = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.all())
+    what = serializers.CharField(
+        allow_blank=True, help_text="Which password: account set, report, …"
+    )
+
+
+class DisclosureSerializer(serializers.ModelSerializer):
+    contact_name = serializers.CharField(source="contact.name", read_only=True)
+    disclosed_by_name = PersonField(source="disclosed_by")
+
+    class Meta:
+        model = PasswordDisclosure
+        fields = [
+            "id",
+            "ticket",
+            "contact",
+            "contact_name",
+            "what",
+            "disclosed_by",
+            "disclosed_by_name",
+            "disclosed_at",
+        ]
+        read_only_fields = fields
+
+
+class PublishInput(serializers.Serializer):
+    title = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
+
+
+# -- calls -------------------------------------------------------------------------------
+
+
+class CallSerializer(serializers.ModelSerializer):
+    engineer_name = PersonField(source="engineer")
+    customer_name = serializers.CharField(source="customer.name", read_only=True, default="")
+    ticket_number = serializers.CharField(source="ticket.number", read_only=True, default="")
+
+    class Meta:
+        model = Call
+        fields = [
+            "id",
+            "caller_phone",
+            "started_at",
+            "answered",
+            "rings",
+            "duration_seconds",
+            "engineer",
+            "engineer_name",
+            "line",
+            "customer",
+            "customer_name",
+            "ticket",
+            "ticket_number",
+            "external_id",
+        ]
+        read_only_fields = fields
+
+
+class CallInput(serializers.Serializer):
+    """What the phone system reports (API.md)."""
+
+    caller_phone = serializers.CharField(max_length=30)
+    started_at = serializers.DateTimeField()
+    answered = serializers.BooleanField()
+    rings = serializers.IntegerField(min_value=0, max_value=100, default=0)
+    duration_seconds = serializers.IntegerField(min_value=0, default=0)
+    engineer = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.all(), allow_null=True, required=False, default=None
+    )
+    line = serializers.PrimaryKeyRelatedField(
+        queryset=HotlineLine.objects.all(), allow_null=True, required=False, default=None
+    )
+    external_id = serializers.CharField(
+        max_length=64,
+        allow_blank=True,
+        allow_null=True,
+        required=False,
+        default=None,
+        help_text="The phone system's id of the call: sending it again records nothing new.",
+    )
+    ticket = serializers.PrimaryKeyRelatedField(
+        queryset=Ticket.objects.all(), allow_null=True, required=False, default=None
+    )
+
+
+class CallAttachInput(serializers.Serializer):
+    ticket = serializers.PrimaryKeyRelatedField(queryset=Ticket.objects.all())
+
+
+class CallStatsQuery(serializers.Serializer):
+    start = serializers.DateField(required=False, help_text="First day (inclusive).")
+    end = serializers.DateField(required=False, help_text="Last day (inclusive).")
+    group_by = serializers.ChoiceField(choices=["day", "line", "engineer"], default="day")
+
+    def validate(self, attrs):
+        if attrs.get("start") and attrs.get("end") and attrs["end"] < attrs["start"]:
+            raise serializers.ValidationError({"end": [_("The end must be after the start.")]})
+        return attrs
+
+
+class CallStatsRow(serializers.Serializer):
+    key = serializers.CharField(allow_null=True)
+    label = serializers.CharField()
+    calls = serializers.IntegerField()
+    answered = serializers.IntegerField()
+    connect_rate = serializers.FloatField(allow_null=True)
+    avg_rings = serializers.FloatField(allow_null=True)
+    over_3_rings = serializers.IntegerField()
+
+
+class CallStatsTotal(serializers.Serializer):
+    calls = serializers.IntegerField()
+    answered = serializers.IntegerField()
+    connect_rate = serializers.FloatField(allow_null=True)
+    avg_rings = serializers.FloatField(allow_null=True)
+    over_3_rings = serializers.IntegerField()
+
+
+class CallStatsOutput(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    group_by = serializers.CharField()
+    targets = serializers.DictField()
+    total = CallStatsTotal()
+    rows = CallStatsRow(many=True)
+
+
+# -- duty roster -------------------------------------------------------------------------
+
+
+class DutyShiftSerializer(serializers.ModelSerializer):
+    line_name = serializers.CharField(source="line.name", read_only=True)
+    engineer_name = PersonField(source="engineer")
+    timers = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DutyShift
+        fields = [
+            "id",
+            "line",
+            "line_name",
+            "engineer",
+            "engineer_name",
+            "starts_at",
+            "ends_at",
+            "handover_acknowledged_at",
+            "handover_note",
+            "planned_by",
+            "timers",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(TimerSerializer(many=True))
+    def get_timers(self, obj: DutyShift) -> list[dict]:
+        from servicedesk.core import selectors
+
+        timers = getattr(obj, "prefetched_timers", None)
+        if timers is None:
+            timers = selectors.timers_for(obj)
+        return TimerSerializer(timers, many=True).data
+
+
+class DutyShiftInput(serializers.Serializer):
+    line = serializers.PrimaryKeyRelatedField(queryset=HotlineLine.objects.all())
+    engineer = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+
+
+class AcknowledgeInput(serializers.Serializer):
+    note = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class TicketBriefSerializer(serializers.ModelSerializer):
+    """A ticket in a list of hand-over items."""
+
+    customer_name = serializers.CharField(source="customer.name", read_only=True, default="")
+    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    assignee_name = PersonField(source="assignee")
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "number",
+            "customer",
+            "customer_name",
+            "caller_name",
+            "description",
+            "received_at",
+            "state",
+            "state_display",
+            "assignee",
+            "assignee_name",
+        ]
+        read_only_fields = fields
+
+
+# -- knowledge base ----------------------------------------------------------------------
+
+
+class KnowledgeArticleSerializer(serializers.ModelSerializer):
+    source_ticket_number = serializers.CharField(
+        source="source_ticket.number", read_only=True, default=""
+    )
+    score = serializers.SerializerMethodField(help_text="Search score (with ?search=).")
+
+    class Meta:
+        model = KnowledgeArticle
+        fields = [
+            "id",
+            "title",
+            "product",
+            "module",
+            "symptoms",
+            "cause",
+            "solution",
+            "steps",
+            "published",
+            "source_ticket",
+            "source_ticket_number",
+            "solved_count",
+            "author",
+            "updated_at",
+            "score",
+        ]
+        read_only_fields = [
+            "source_ticket",
+            "source_ticket_number",
+            "solved_count",
+            "author",
+            "updated_at",
+            "score",
+        ]
+        extra_kwargs = {
+            "title": {"allow_blank": True},
+            "symptoms": {"allow_blank": True},
+            "solution": {"allow_blank": True},
+        }
+
+    def get_score(self, obj: KnowledgeArticle) -> int | None:
+        return getattr(obj, "search_score", None)
+
+
+class MarkSolvedInput(serializers.Serializer):
+    ticket = serializers.PrimaryKeyRelatedField(queryset=Ticket.objects.all())

@@ -1,0 +1,171 @@
+"""The duty roster and the shift hand-over (seed 002 §3: "服务部经理对热线值班人员进行热线值班
+安排"; "当日值班工程师在上班后 30 分钟内与前一日值班工程师交接未处理(未解决)事项")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from servicedesk.core.choices import Role
+from servicedesk.core.exceptions import ApplicationError, NotPermitted
+from servicedesk.core.services import event_record
+from servicedesk.core.services.timers import timer_meet, timer_start, timers_cancel_all
+
+from ..models import DutyShift, HotlineLine, Ticket
+
+DUTY_ROLES = (Role.HOTLINE_ENGINEER, Role.SERVICE_MANAGER)
+
+
+def _fail(field: str, message: str) -> ApplicationError:
+    return ApplicationError(message, extra={field: [message]})
+
+
+def _check_perm(by: Any, perm: str) -> None:
+    if by is not None and not by.has_perm(perm):
+        raise NotPermitted(_("You may not perform this action."))
+
+
+def shift_plan_errors(
+    *, line: HotlineLine | None, engineer: Any, starts_at: dt.datetime, ends_at: dt.datetime
+) -> dict[str, list[str]]:
+    """What is wrong with a planned shift (forms show it before ``shift_plan`` refuses)."""
+    errors: dict[str, list[str]] = {}
+    if ends_at <= starts_at:
+        errors["ends_at"] = [_("The shift must end after it starts.")]
+    if line is None or not line.active:
+        errors["line"] = [_("Choose an active hotline line.")]
+    if (
+        engineer is None
+        or not engineer.is_active
+        or not engineer.groups.filter(name__in=DUTY_ROLES).exists()
+    ):
+        errors["engineer"] = [_("Only an active hotline engineer or service manager.")]
+    elif "ends_at" not in errors:
+        clash = (
+            DutyShift.objects.filter(
+                engineer=engineer, starts_at__lt=ends_at, ends_at__gt=starts_at
+            )
+            .select_related("line")
+            .first()
+        )
+        if clash is not None:
+            errors["starts_at"] = [
+                _("%(engineer)s is already on duty then (%(shift)s).")
+                % {
+                    "engineer": engineer.get_full_name() or engineer.get_username(),
+                    "shift": clash,
+                }
+            ]
+    return errors
+
+
+def shift_plan(
+    *,
+    by: Any,
+    line: HotlineLine,
+    engineer: Any,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+) -> DutyShift:
+    """Put ``engineer`` on ``line`` from ``starts_at`` to ``ends_at``; the hand-over timer
+    (``shift_handover``, 30 minutes wall clock) starts with the shift."""
+    _check_perm(by, "tickets.add_dutyshift")
+    user_model = get_user_model()
+    with transaction.atomic():
+        # Lock the engineer so two managers cannot plan overlapping shifts at once.
+        locked = user_model.objects.select_for_update().filter(pk=engineer.pk).first()
+        errors = shift_plan_errors(line=line, engineer=locked, starts_at=starts_at, ends_at=ends_at)
+        if errors:
+            raise ApplicationError(next(iter(errors.values()))[0], extra=errors)
+        shift = DutyShift(
+            line=line, engineer=locked, starts_at=starts_at, ends_at=ends_at, planned_by=by
+        )
+        shift._history_user = by
+        shift.save()
+        timer_start(subject=shift, target="shift_handover", started_at=starts_at, assignee=locked)
+        event_record(
+            kind="dutyshift.planned",
+            target=shift,
+            actor=by,
+            data={"line": line.pk, "engineer": locked.pk},
+        )
+    return shift
+
+
+def shift_remove(shift: DutyShift, *, by: Any) -> None:
+    """Take a shift off the roster (not once its hand-over was acknowledged)."""
+    _check_perm(by, "tickets.delete_dutyshift")
+    with transaction.atomic():
+        shift = DutyShift.objects.select_for_update().get(pk=shift.pk)
+        if shift.handover_acknowledged_at is not None:
+            raise _fail(
+                "non_field_errors",
+                _("The hand-over of this shift was acknowledged: it stays on the roster."),
+            )
+        timers_cancel_all(subject=shift)
+        event_record(
+            kind="dutyshift.removed",
+            target=shift,
+            actor=by,
+            data={
+                "line": shift.line_id,
+                "engineer": shift.engineer_id,
+                "starts_at": shift.starts_at.isoformat(),
+            },
+        )
+        shift._history_user = by
+        shift.delete()
+
+
+def previous_shift(shift: DutyShift) -> DutyShift | None:
+    return (
+        DutyShift.objects.filter(line_id=shift.line_id, starts_at__lt=shift.starts_at)
+        .select_related("engineer")
+        .order_by("-starts_at", "-pk")
+        .first()
+    )
+
+
+def handover_items(shift: DutyShift) -> QuerySet[Ticket]:
+    """The previous shift's unresolved tickets on this line: open tickets received during
+    it or still assigned to its engineer; every open ticket when there is no previous
+    shift."""
+    before = previous_shift(shift)
+    tickets = Ticket.objects.open().select_related("customer", "assignee", "first_contact_owner")
+    if before is not None:
+        tickets = tickets.filter(
+            Q(received_at__gte=before.starts_at, received_at__lt=before.ends_at)
+            | Q(assignee_id=before.engineer_id)
+        )
+    return tickets.order_by("received_at", "pk")
+
+
+def shift_acknowledge_handover(shift: DutyShift, *, by: Any, note: str = "") -> DutyShift:
+    """The incoming engineer has taken over the open items (meets ``shift_handover``)."""
+    if by is None or by.pk != shift.engineer_id:
+        raise NotPermitted(_("Only the engineer on this shift acknowledges its hand-over."))
+    with transaction.atomic():
+        shift = DutyShift.objects.select_for_update().get(pk=shift.pk)
+        if shift.handover_acknowledged_at is not None:
+            raise _fail("non_field_errors", _("The hand-over was already acknowledged."))
+        now = timezone.now()
+        items = list(handover_items(shift).values_list("pk", flat=True))
+        shift.handover_acknowledged_at = now
+        shift.handover_note = (note or "").strip()
+        shift._history_user = by
+        shift._change_reason = "hand-over acknowledged"
+        shift.save(update_fields=["handover_acknowledged_at", "handover_note"])
+        timer_meet(subject=shift, target="shift_handover", at=now)
+        event_record(
+            kind="dutyshift.handover_acknowledged",
+            target=shift,
+            actor=by,
+            data={"tickets": items, "note": shift.handover_note[:500]},
+        )
+    return shift
