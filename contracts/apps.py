@@ -13,6 +13,27 @@ class ContractsConfig(AppConfig):
 
         nav_register(
             NavItem(
+                _("Customers"),
+                "contracts:customers",
+                "buildings",
+                permission="contracts.view_customer",
+                order=20,
+            ),
+            NavItem(
+                _("Contracts"),
+                "contracts:contracts",
+                "file-earmark-text",
+                permission="contracts.view_contract",
+                order=21,
+            ),
+            NavItem(
+                _("Renewals due"),
+                "contracts:contract-renewals",
+                "arrow-repeat",
+                permission="contracts.renew_contract",
+                order=22,
+            ),
+            NavItem(
                 _("First visits"),
                 "contracts:first-visits",
                 "person-check",

@@ -300,6 +300,7 @@ def contract_save_draft(
                 ServiceScopeItem(contract=contract, **item) for item in scope
             )
         if free is not None:
+            free = {k: v for k, v in free.items() if k != "kind"}  # always the free period
             contract.periods.filter(kind=PeriodKind.FREE).delete()
             contract_add_period(contract=contract, kind=PeriodKind.FREE, by=by, **free)
         if rates is not None:

@@ -1,4 +1,738 @@
-"""Portal pages for customers and contracts (the customer archive, contract pages)."""
+"""Portal pages for customers and contracts: the customer list and archive (客户服务档案),
+the customer's contacts, products and assets, contracts with their transitions and
+documents, the renewal worklist and the entitlement component used by intake screens.
+
+Thin views (STYLE.md rule 10): validate a form, call one service or selector, render.
+State changes only on POST; htmx requests get partials.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.context_processors import PermWrapper
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Coalesce
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from servicedesk.core.choices import Role
+from servicedesk.core.exceptions import ApplicationError, NotPermitted
+
+from .. import selectors
+from ..archive import customer_archive
+from ..choices import ContractState, CustomerCategory, PeriodKind, ServiceType
+from ..entitlement import entitlement_check
+from ..forms import (
+    AssetForm,
+    ContactForm,
+    ContractForm,
+    CustomerForm,
+    DocumentUploadForm,
+    EntitlementQueryForm,
+    FreePeriodForm,
+    InstalledProductForm,
+    RateFormSet,
+    RenewForm,
+    ScopeFormSet,
+    TerminateForm,
+)
+from ..models import (
+    Asset,
+    Contact,
+    Contract,
+    ContractDocument,
+    Customer,
+    InstalledProduct,
+    ServicePeriod,
+)
+from ..services import (
+    contract_document_upload,
+    contract_renew,
+    contract_save_draft,
+    contract_sign,
+    contract_terminate,
+    customer_save,
+)
+
+PAGE_SIZE = 50
+ENDED_STATES = [ContractState.TERMINATED]
 
 
-urlpatterns: list = []
+def _form_errors_from(exc: ApplicationError, *forms_: Any) -> None:
+    """Put a service's field errors on the form that has the field, the rest on the first."""
+    placed = False
+    for field, errors in exc.extra.items():
+        target = next((f for f in forms_ if field in f.fields), None)
+        for error in errors:
+            (target or forms_[0]).add_error(field if target else None, error)
+            placed = True
+    if not placed:
+        forms_[0].add_error(None, exc.message)
+
+
+def _sort(request: HttpRequest, sorts: dict[str, str], default: str) -> tuple[str, str]:
+    key = request.GET.get("sort", default)
+    bare = key.lstrip("-")
+    if bare not in sorts:
+        key, bare = default, default.lstrip("-")
+    return key, ("-" if key.startswith("-") else "") + sorts[bare]
+
+
+def _query_without(request: HttpRequest, *names: str) -> str:
+    params = request.GET.copy()
+    for name in names:
+        params.pop(name, None)
+    return params.urlencode()
+
+
+# -- customers ------------------------------------------------------------------------
+
+CUSTOMER_SORTS = {
+    "name": "name",
+    "short": "short_name",
+    "region": "region",
+    "category": "category",
+    "industry": "industry",
+    "created": "created_at",
+}
+ACTIVE_STATES = [ContractState.SIGNED, ContractState.IN_SERVICE]
+
+
+def _with_contract_facts(qs: QuerySet[Customer]) -> QuerySet[Customer]:
+    """Active contracts and the last day of service, as scalar subqueries (no extra query);
+    applied to one page of customers only."""
+    active = (
+        Contract.objects.filter(customer=OuterRef("pk"), state__in=ACTIVE_STATES)
+        .order_by()
+        .values("customer")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    until = (
+        ServicePeriod.objects.filter(contract__customer=OuterRef("pk"))
+        .exclude(contract__state__in=ENDED_STATES)
+        .order_by()
+        .values("contract__customer")
+        .annotate(last=Max("ends_on"))
+        .values("last")
+    )
+    return qs.annotate(
+        active_contracts=Coalesce(Subquery(active, output_field=IntegerField()), Value(0)),
+        service_until=Subquery(until),
+    )
+
+
+# Sorting by a contract fact ranks every customer: one grouped join, not a subquery per row.
+FACT_SORTS = {
+    "active": Count("contracts", filter=Q(contracts__state__in=ACTIVE_STATES), distinct=True),
+    "until": Max("contracts__periods__ends_on", filter=~Q(contracts__state__in=ENDED_STATES)),
+}
+FACT_FIELDS = {"active": "active_contracts", "until": "service_until"}
+
+
+def _customer_page(request: HttpRequest, qs: QuerySet[Customer]) -> tuple[str, Any]:
+    """One page of customers with their contract facts, in three queries whatever the page
+    number: the count, the page (its ids as a LIMIT/OFFSET subquery, so the facts are
+    computed for 50 rows, not for every row skipped), and the contacts."""
+    key = request.GET.get("sort", "name")
+    bare = key.lstrip("-")
+    if bare not in CUSTOMER_SORTS and bare not in FACT_SORTS:
+        key, bare = "name", "name"
+    descending = key.startswith("-")
+    if bare in FACT_SORTS:
+        rank = F("sort_key").desc(nulls_last=True) if descending else F("sort_key").asc()
+        ids = qs.annotate(sort_key=FACT_SORTS[bare]).order_by(rank, "pk")
+        field = F(FACT_FIELDS[bare])
+        order = field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)
+    else:
+        order = ("-" if descending else "") + CUSTOMER_SORTS[bare]
+        ids = qs.order_by(order, "pk")
+    page = Paginator(ids.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = _with_contract_facts(
+        Customer.objects.filter(pk__in=page.object_list).select_related("sales_manager")
+    ).order_by(order, "pk")
+    page.object_list = list(rows)
+    prefetch_related_objects(page.object_list, "contacts")
+    return key, page
+
+
+def _partial(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """An htmx fragment: no layout, so none of the layout's context processors' queries."""
+    context = {**context, "perms": PermWrapper(request.user), "request": request}
+    return HttpResponse(render_to_string(template, context))
+
+
+@login_required
+@permission_required("contracts.view_customer", raise_exception=True)
+@require_GET
+def customer_list(request: HttpRequest) -> HttpResponse:
+    """Dense sortable table; the search box updates the table as you type (htmx)."""
+    search = request.GET.get("q", "").strip()[:100]
+    region = request.GET.get("region", "")
+    category = request.GET.get("category", "")
+    qs = selectors.customers_list(user=request.user, search=search)
+    if region:
+        qs = qs.filter(region=region)
+    if category in CustomerCategory.values:
+        qs = qs.filter(category=category)
+    sort, page = _customer_page(request, qs)
+    context = {
+        "page": page,
+        "sort": sort,
+        "q": search,
+        "region": region,
+        "category": category,
+        "query": _query_without(request, "sort", "page"),
+        "page_query": _query_without(request, "page"),
+        "today": timezone.localdate(),
+    }
+    if request.htmx and request.htmx.target == "customer-table":
+        return _partial(request, "contracts/partials/customer_table.html", context)
+    context["regions"] = (
+        Customer.objects.restrict(request.user)
+        .exclude(region="")
+        .order_by("region")
+        .values_list("region", flat=True)
+        .distinct()
+    )
+    context["categories"] = CustomerCategory.choices
+    return render(request, "contracts/customer_list.html", context)
+
+
+@login_required
+def customer_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    if pk is None:
+        if not request.user.has_perm("contracts.add_customer"):
+            raise PermissionDenied
+        customer = Customer()
+    else:
+        if not request.user.has_perm("contracts.change_customer"):
+            raise PermissionDenied
+        customer = get_object_or_404(Customer.objects.restrict(request.user), pk=pk)
+    initial = {}
+    if pk is None and request.user.groups.filter(name=Role.SALES_MANAGER).exists():
+        initial["sales_manager"] = request.user.pk
+    form = CustomerForm(request.POST or None, instance=customer, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = customer_save(customer=form.instance, by=request.user)
+        except ApplicationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            if pk is None:
+                messages.success(
+                    request,
+                    _("Customer %(name)s created: add contacts and installed products next.")
+                    % {"name": customer},
+                )
+            else:
+                messages.success(request, _("Customer %(name)s saved.") % {"name": customer})
+            return redirect(customer)
+    return render(
+        request,
+        "contracts/customer_form.html",
+        {"form": form, "customer": customer, "adding": pk is None},
+    )
+
+
+@login_required
+@permission_required("contracts.view_customer", raise_exception=True)
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The customer service archive: everything about one customer, grouped by contract."""
+    archive = customer_archive(user=request.user, pk=pk)
+    service_type = request.GET.get("service_type", "")
+    if service_type not in ServiceType.values:
+        service_type = ServiceType.PHONE_SUPPORT
+    return render(
+        request,
+        "contracts/customer_archive.html",
+        {
+            "archive": archive,
+            "customer": archive.customer,
+            "today": timezone.localdate(),
+            "service_type": service_type,
+        },
+    )
+
+
+# Contacts, installed products and assets share one small page each (add and edit).
+CHILDREN = {
+    "contact": (Contact, ContactForm, "contracts.%s_contact"),
+    "product": (InstalledProduct, InstalledProductForm, "contracts.%s_installedproduct"),
+    "asset": (Asset, AssetForm, "contracts.%s_asset"),
+}
+
+
+def _child_edit(request: HttpRequest, kind: str, pk: int, item: int | None) -> HttpResponse:
+    model, form_class, perm = CHILDREN[kind]
+    if not request.user.has_perm(perm % ("add" if item is None else "change")):
+        raise PermissionDenied
+    customer = get_object_or_404(Customer.objects.restrict(request.user), pk=pk)
+    if item is None:
+        instance = model(customer=customer)
+    else:
+        instance = get_object_or_404(
+            model.objects.restrict(request.user), pk=item, customer=customer
+        )
+    extra = {} if model is Contact else {"customer": customer}
+    form = form_class(request.POST or None, instance=instance, **extra)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save(by=request.user)
+        messages.success(request, _("Saved: %(item)s.") % {"item": saved})
+        if request.POST.get("another"):
+            return redirect(request.path)
+        return redirect(f"{customer.get_absolute_url()}#{kind}s")
+    return render(
+        request,
+        "contracts/customer_child_form.html",
+        {
+            "form": form,
+            "customer": customer,
+            "kind": kind,
+            "title": model._meta.verbose_name,
+            "adding": item is None,
+        },
+    )
+
+
+@login_required
+def contact_edit(request: HttpRequest, pk: int, item: int | None = None) -> HttpResponse:
+    return _child_edit(request, "contact", pk, item)
+
+
+@login_required
+def product_edit(request: HttpRequest, pk: int, item: int | None = None) -> HttpResponse:
+    return _child_edit(request, "product", pk, item)
+
+
+@login_required
+def asset_edit(request: HttpRequest, pk: int, item: int | None = None) -> HttpResponse:
+    return _child_edit(request, "asset", pk, item)
+
+
+# -- contracts ------------------------------------------------------------------------
+
+CONTRACT_SORTS = {
+    "number": "number",
+    "customer": "customer__name",
+    "state": "state",
+    "signed": "signed_on",
+    "until": "service_until",
+    "amount": "amount",
+}
+
+
+@login_required
+@permission_required("contracts.view_contract", raise_exception=True)
+@require_GET
+def contract_list(request: HttpRequest) -> HttpResponse:
+    search = request.GET.get("q", "").strip()[:100]
+    state = request.GET.get("state", "")
+    qs = selectors.contracts_list(user=request.user).annotate(service_until=Max("periods__ends_on"))
+    if state in ContractState.values:
+        qs = qs.filter(state=state)
+    if search:
+        qs = qs.filter(
+            Q(number__icontains=search)
+            | Q(customer__name__icontains=search)
+            | Q(customer__short_name__icontains=search)
+        )
+    sort, order = _sort(request, CONTRACT_SORTS, "-signed")
+    if order.lstrip("-") == "amount" and not request.user.has_perm("contracts.view_full_copy"):
+        sort, order = "-signed", "-signed_on"
+    qs = qs.order_by(order, "-id")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "sort": sort,
+        "q": search,
+        "state": state,
+        "states": ContractState.choices,
+        "query": _query_without(request, "sort", "page"),
+        "page_query": _query_without(request, "page"),
+        "today": timezone.localdate(),
+    }
+    if request.htmx and request.htmx.target == "contract-table":
+        return _partial(request, "contracts/partials/contract_table.html", context)
+    if request.user.has_perm("contracts.renew_contract"):
+        context["renewals_count"] = selectors.renewals_due(user=request.user).count()
+    return render(request, "contracts/contract_list.html", context)
+
+
+@login_required
+@permission_required("contracts.renew_contract", raise_exception=True)
+@require_GET
+def renewal_list(request: HttpRequest) -> HttpResponse:
+    """The sales manager's renewal worklist: in service and ending within 30 days, or
+    already expired."""
+    today = timezone.localdate()
+    contracts = list(selectors.renewals_due(user=request.user, today=today)[:500])
+    for contract in contracts:
+        contract.days_left = (contract.last_day - today).days if contract.last_day else None
+        contract.days_ago = -contract.days_left if (contract.days_left or 0) < 0 else None
+    return render(request, "contracts/renewal_list.html", {"contracts": contracts, "today": today})
+
+
+def _scope_initial(contract: Contract) -> list[dict[str, Any]]:
+    return [
+        {
+            "service_type": s.service_type,
+            "quota": s.quota,
+            "quota_period": s.quota_period,
+            "note": s.note,
+        }
+        for s in contract.scope_items.all()
+    ]
+
+
+def _rates_initial(contract: Contract) -> list[dict[str, Any]]:
+    return [
+        {"service_type": r.service_type, "unit": r.unit, "price": r.price, "note": r.note}
+        for r in contract.charge_rates.all()
+    ]
+
+
+def _contract_number_suggestion(customer: Customer) -> str:
+    today = timezone.localdate()
+    count = Contract.objects.filter(customer=customer).count() + 1
+    return f"HT-{today:%Y}-{customer.pk:05d}-{count:02d}"
+
+
+def _contract_form_page(
+    request: HttpRequest, customer: Customer, contract: Contract | None
+) -> HttpResponse:
+    """Create or edit a draft: the contract, its scope, its free period and its own rates."""
+    data = request.POST if request.method == "POST" else None
+    show_amount = request.user.has_perm("contracts.view_full_copy")
+    if contract is None:
+        initial = {
+            "number": _contract_number_suggestion(customer),
+            "sales_manager": customer.sales_manager_id,
+        }
+        form = ContractForm(data, initial=initial, show_amount=show_amount)
+        form.instance.customer = customer
+        scope = ScopeFormSet(data, prefix="scope")
+        free_period = None
+        rates = RateFormSet(data, prefix="rates")
+    else:
+        form = ContractForm(data, instance=contract, show_amount=show_amount)
+        scope = ScopeFormSet(data, prefix="scope", initial=_scope_initial(contract))
+        free_period = contract.periods.filter(kind=PeriodKind.FREE).first()
+        rates = RateFormSet(data, prefix="rates", initial=_rates_initial(contract))
+    free = FreePeriodForm(
+        data,
+        prefix="free",
+        initial=(
+            {"starts_on": free_period.starts_on, "ends_on": free_period.ends_on}
+            if free_period
+            else {}
+        ),
+    )
+    if request.method == "POST":
+        valid = [form.is_valid(), scope.is_valid(), free.is_valid(), rates.is_valid()]
+        if all(valid):
+            payload = {name: form.cleaned_data[name] for name in form.fields}
+            payload["customer"] = customer
+            payload["scope_items"] = scope.items()
+            payload["charge_rates"] = rates.rates()
+            if free.period() is not None:
+                payload["free_period"] = free.period()
+            try:
+                contract = contract_save_draft(by=request.user, data=payload, contract=contract)
+            except ApplicationError as exc:
+                _form_errors_from(exc, form, free)
+            else:
+                messages.success(
+                    request, _("Draft contract %(number)s saved.") % {"number": contract}
+                )
+                return redirect(contract)
+    return render(
+        request,
+        "contracts/contract_form.html",
+        {
+            "form": form,
+            "scope": scope,
+            "free": free,
+            "rates": rates,
+            "customer": customer,
+            "contract": contract,
+        },
+    )
+
+
+@login_required
+@permission_required("contracts.add_contract", raise_exception=True)
+def contract_add(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(Customer.objects.restrict(request.user), pk=pk)
+    return _contract_form_page(request, customer, None)
+
+
+@login_required
+@permission_required("contracts.change_contract", raise_exception=True)
+def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    contract = get_object_or_404(
+        Contract.objects.restrict(request.user).select_related("customer"), pk=pk
+    )
+    if contract.state != ContractState.DRAFT:
+        messages.error(request, _("Only a draft contract can be edited."))
+        return redirect(contract)
+    return _contract_form_page(request, contract.customer, contract)
+
+
+def _contract_or_404(request: HttpRequest, pk: int) -> Contract:
+    try:
+        return selectors.contract_detail(user=request.user, pk=pk)
+    except Contract.DoesNotExist:
+        raise Http404 from None
+
+
+def _renew_initial(contract: Contract) -> dict[str, Any]:
+    last = max((p.ends_on for p in contract.periods.all()), default=None)
+    starts = (last + dt.timedelta(days=1)) if last else timezone.localdate()
+    try:
+        ends = starts.replace(year=starts.year + 1) - dt.timedelta(days=1)
+    except ValueError:  # 29 February
+        ends = starts.replace(year=starts.year + 1, day=28)
+    return {"starts_on": starts, "ends_on": ends}
+
+
+def _contract_page(
+    request: HttpRequest,
+    contract: Contract,
+    *,
+    renew_form: RenewForm | None = None,
+    terminate_form: TerminateForm | None = None,
+    upload_form: DocumentUploadForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = request.user
+    today = timezone.localdate()
+    may = {
+        "sign": contract.state == ContractState.DRAFT and user.has_perm("contracts.sign_contract"),
+        "renew": contract.state
+        in (ContractState.SIGNED, ContractState.IN_SERVICE, ContractState.EXPIRED)
+        and user.has_perm("contracts.renew_contract"),
+        "terminate": contract.state != ContractState.TERMINATED
+        and user.has_perm("contracts.terminate_contract"),
+        "edit": contract.state == ContractState.DRAFT
+        and user.has_perm("contracts.change_contract"),
+        "upload": user.has_perm("contracts.add_contractdocument"),
+        "amount": user.has_perm("contracts.view_full_copy"),
+    }
+    first_visit = getattr(contract, "first_visit", None) if contract.state != "draft" else None
+    return render(
+        request,
+        "contracts/contract_detail.html",
+        {
+            "contract": contract,
+            "customer": contract.customer,
+            "documents": selectors.documents_visible(user=user, contract=contract),
+            "problems": contract.signing_problems() if may["sign"] else [],
+            "may": may,
+            "renew_form": renew_form or RenewForm(initial=_renew_initial(contract)),
+            "terminate_form": terminate_form or TerminateForm(),
+            "upload_form": upload_form or DocumentUploadForm(),
+            "first_visit": first_visit,
+            "today": today,
+            "open_panel": (
+                "renew"
+                if renew_form is not None
+                else "terminate"
+                if terminate_form is not None
+                else ""
+            ),
+        },
+        status=status,
+    )
+
+
+@login_required
+@permission_required("contracts.view_contract", raise_exception=True)
+def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _contract_page(request, _contract_or_404(request, pk))
+
+
+def _transition_failed(request: HttpRequest, exc: ApplicationError) -> None:
+    if isinstance(exc, NotPermitted):
+        raise PermissionDenied from exc
+    messages.error(request, exc.message)
+
+
+@login_required
+@permission_required("contracts.sign_contract", raise_exception=True)
+@require_POST
+def contract_sign_view(request: HttpRequest, pk: int) -> HttpResponse:
+    contract = _contract_or_404(request, pk)
+    try:
+        contract = contract_sign(contract, by=request.user)
+    except ApplicationError as exc:
+        _transition_failed(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Contract %(number)s signed; the first visit was created.") % {"number": contract},
+        )
+    return redirect("contracts:contract", pk=pk)
+
+
+@login_required
+@permission_required("contracts.renew_contract", raise_exception=True)
+@require_POST
+def contract_renew_view(request: HttpRequest, pk: int) -> HttpResponse:
+    contract = _contract_or_404(request, pk)
+    form = RenewForm(request.POST)
+    if form.is_valid():
+        try:
+            contract_renew(contract, by=request.user, **form.cleaned_data)
+        except NotPermitted as exc:
+            raise PermissionDenied from exc
+        except ApplicationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(
+                request,
+                _("Contract %(number)s renewed until %(date)s.")
+                % {"number": contract, "date": form.cleaned_data["ends_on"].isoformat()},
+            )
+            return redirect("contracts:contract", pk=pk)
+    return _contract_page(request, contract, renew_form=form, status=400)
+
+
+@login_required
+@permission_required("contracts.terminate_contract", raise_exception=True)
+@require_POST
+def contract_terminate_view(request: HttpRequest, pk: int) -> HttpResponse:
+    contract = _contract_or_404(request, pk)
+    form = TerminateForm(request.POST)
+    if form.is_valid():
+        try:
+            contract_terminate(contract, by=request.user, reason=form.cleaned_data["reason"])
+        except NotPermitted as exc:
+            raise PermissionDenied from exc
+        except ApplicationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, _("Contract %(number)s terminated.") % {"number": contract})
+            return redirect("contracts:contract", pk=pk)
+    return _contract_page(request, contract, terminate_form=form, status=400)
+
+
+@login_required
+@permission_required("contracts.add_contractdocument", raise_exception=True)
+@require_POST
+def contract_document_upload_view(request: HttpRequest, pk: int) -> HttpResponse:
+    contract = _contract_or_404(request, pk)
+    form = DocumentUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            document = contract_document_upload(
+                contract=contract,
+                kind=form.cleaned_data["kind"],
+                file=form.cleaned_data["file"],
+                by=request.user,
+            )
+        except ApplicationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(
+                request, _("%(kind)s uploaded.") % {"kind": document.get_kind_display()}
+            )
+            return redirect(reverse("contracts:contract", args=[pk]) + "#documents")
+    return _contract_page(request, contract, upload_form=form, status=400)
+
+
+@login_required
+@require_GET
+def contract_document(request: HttpRequest, pk: int, doc_pk: int) -> FileResponse:
+    """The copy itself; permissions are checked here, not only by hiding the link."""
+    contract = get_object_or_404(Contract.objects.restrict(request.user), pk=pk)
+    document = get_object_or_404(ContractDocument, pk=doc_pk, contract=contract)
+    if not selectors.document_may_download(user=request.user, document=document):
+        raise PermissionDenied
+    return FileResponse(
+        document.file.open("rb"),
+        as_attachment=False,
+        filename=document.file.name.rsplit("/", 1)[-1],
+    )
+
+
+# -- entitlement ------------------------------------------------------------------------
+
+
+@login_required
+@permission_required("contracts.view_customer", raise_exception=True)
+@require_GET
+def entitlement(request: HttpRequest) -> HttpResponse:
+    """``?customer=<id>&service_type=<t>&on=<date>`` → the entitlement partial (htmx)."""
+    form = EntitlementQueryForm(request.GET)
+    if not form.is_valid():
+        response = _partial(request, "contracts/partials/entitlement.html", {"errors": form.errors})
+        response.status_code = 400
+        return response
+    customer = get_object_or_404(
+        Customer.objects.restrict(request.user), pk=form.cleaned_data["customer"]
+    )
+    on = form.cleaned_data.get("on") or timezone.localdate()
+    result = entitlement_check(
+        customer=customer, service_type=form.cleaned_data["service_type"], on=on
+    )
+    return _partial(
+        request,
+        "contracts/partials/entitlement.html",
+        {"entitlement": result, "on": on, "customer": customer},
+    )
+
+
+urlpatterns = [
+    path("customers/", customer_list, name="customers"),
+    path("customers/add/", customer_edit, name="customer-add"),
+    path("customers/<int:pk>/", customer_detail, name="customer"),
+    path("customers/<int:pk>/edit/", customer_edit, name="customer-edit"),
+    path("customers/<int:pk>/contacts/add/", contact_edit, name="contact-add"),
+    path("customers/<int:pk>/contacts/<int:item>/", contact_edit, name="contact-edit"),
+    path("customers/<int:pk>/products/add/", product_edit, name="product-add"),
+    path("customers/<int:pk>/products/<int:item>/", product_edit, name="product-edit"),
+    path("customers/<int:pk>/assets/add/", asset_edit, name="asset-add"),
+    path("customers/<int:pk>/assets/<int:item>/", asset_edit, name="asset-edit"),
+    path("customers/<int:pk>/contracts/add/", contract_add, name="contract-add"),
+    path("contracts/", contract_list, name="contracts"),
+    path("contracts/renewals/", renewal_list, name="contract-renewals"),
+    path("contracts/<int:pk>/", contract_detail, name="contract"),
+    path("contracts/<int:pk>/edit/", contract_edit, name="contract-edit"),
+    path("contracts/<int:pk>/sign/", contract_sign_view, name="contract-sign"),
+    path("contracts/<int:pk>/renew/", contract_renew_view, name="contract-renew"),
+    path("contracts/<int:pk>/terminate/", contract_terminate_view, name="contract-terminate"),
+    path(
+        "contracts/<int:pk>/documents/",
+        contract_document_upload_view,
+        name="contract-document-upload",
+    ),
+    path(
+        "contracts/<int:pk>/documents/<int:doc_pk>/",
+        contract_document,
+        name="contract-document",
+    ),
+    path("entitlement/", entitlement, name="entitlement"),
+]
