@@ -44,7 +44,7 @@ class SlaPolicy(models.Model):
         help_text=_("Empty: the subject's contract service level decides, else the default."),
     )
     warn_percent = models.PositiveSmallIntegerField(
-        _("warning at (% of the time)"),
+        _("warning at (percent of the time)"),
         default=80,
         validators=[MinValueValidator(1), MaxValueValidator(99)],
     )
