@@ -9,6 +9,7 @@ api_v1 = [
     path("auth/token/", TokenApi.as_view(), name="auth-token"),
     path("", include("servicedesk.core.api.urls")),
     path("", include("contracts.api.urls")),
+    path("", include("tickets.api.urls")),
 ]
 
 urlpatterns = [

@@ -81,3 +81,58 @@ def make_user(db):
         return user
 
     return make
+
+
+SEED_MIGRATIONS = [
+    "servicedesk.core.migrations.0003_default_calendars",
+    "servicedesk.core.migrations.0004_default_sla_policies",
+    "contracts.migrations.0002_defaults",
+    "tickets.migrations.0002_policies_and_lines",
+]
+
+
+def reseed() -> None:
+    """Put back the rows data migrations create. A transactional test ends with a flush,
+    which re-creates content types, permissions and role groups (post_migrate) but not
+    the working calendar, SLA policies, revisit cycles, charging standard or lines."""
+    import importlib
+
+    from django.apps import apps
+
+    for name in SEED_MIGRATIONS:
+        importlib.import_module(name).seed(apps, None)
+
+
+def _is_transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return (
+        "transactional_db" in request.fixturenames
+        or "live_server" in request.fixturenames
+        or bool(marker and marker.kwargs.get("transaction"))
+    )
+
+
+@pytest.fixture(autouse=True)
+def _seed_after_flush(request):
+    if _is_transactional(request):
+        request.getfixturevalue("transactional_db")
+        from servicedesk.core.models import SlaPolicy
+
+        if not SlaPolicy.objects.exists():
+            reseed()
+    yield
+
+
+def pytest_collection_modifyitems(config, items):
+    """Transactional tests run last: their closing flush then disturbs no other test."""
+
+    def transactional(item) -> bool:
+        marker = item.get_closest_marker("django_db")
+        names = getattr(item, "fixturenames", ())
+        return (
+            "transactional_db" in names
+            or "live_server" in names
+            or bool(marker and marker.kwargs.get("transaction"))
+        )
+
+    items.sort(key=transactional)

@@ -4,6 +4,9 @@ from .base import *  # noqa: F403
 from .base import STORAGES, VAR_DIR
 
 DEBUG = False
+# Tests assert the English source messages; the browser tests switch to the product's
+# Chinese default themselves (tests/e2e/conftest.py).
+LANGUAGE_CODE = "en"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     **STORAGES,

@@ -89,6 +89,12 @@ def device(request) -> dict:
     return DEVICES[getattr(request, "param", "desktop")]
 
 
+@pytest.fixture(autouse=True)
+def _product_language(settings) -> None:
+    """The product speaks Chinese by default; the unit tests' settings use English."""
+    settings.LANGUAGE_CODE = "zh-hans"
+
+
 @pytest.fixture
 def context(browser, live_server, device) -> Iterator:
     # A browser set to Chinese, as at the customers' desks: Django's LocaleMiddleware

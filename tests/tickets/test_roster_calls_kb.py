@@ -76,7 +76,7 @@ def customer(sales):
 
 @pytest.fixture
 def line():
-    return HotlineLine.objects.get(name="400 热线")
+    return HotlineLine.objects.get_or_create(name="400 热线")[0]
 
 
 def plan(manager, line, engineer, start: dt.datetime, hours: int = 9) -> DutyShift:
