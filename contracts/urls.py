@@ -1,4 +1,3 @@
-
 from .views import customers, visits
 
 app_name = "contracts"

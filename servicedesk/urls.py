@@ -15,6 +15,7 @@ api_v1 = [
 urlpatterns = [
     path("", include("servicedesk.core.urls")),
     path("", include("contracts.urls")),
+    path("", include("tickets.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

@@ -5,3 +5,44 @@ from django.utils.translation import gettext_lazy as _
 class TicketsConfig(AppConfig):
     name = "tickets"
     verbose_name = _("Hotline")
+
+    def ready(self) -> None:
+        from servicedesk.core.navigation import NavItem, nav_register
+        from servicedesk.core.services import event_subscribe
+
+        from . import printing  # noqa: F401 - registers the printed hotline record
+        from .subscribers import ticket_from_revisit
+
+        event_subscribe("revisit.follow_up_requested", ticket_from_revisit)
+
+        nav_register(
+            NavItem(
+                _("New call"), "tickets:intake", "telephone-plus", "tickets.add_ticket", order=10
+            ),
+            NavItem(_("My tickets"), "tickets:queue", "inbox", "tickets.view_ticket", order=11),
+            # Service manager; tech managers and directors reach it from their queue.
+            NavItem(
+                _("Ticket board"), "tickets:board", "kanban", "tickets.add_dutyshift", order=12
+            ),
+            NavItem(
+                _("Duty roster"),
+                "tickets:roster",
+                "calendar-week",
+                "tickets.view_dutyshift",
+                order=13,
+            ),
+            NavItem(
+                _("Knowledge base"),
+                "tickets:knowledge",
+                "journal-text",
+                "tickets.view_knowledgearticle",
+                order=14,
+            ),
+            NavItem(
+                _("Call statistics"),
+                "tickets:call-stats",
+                "telephone",
+                "tickets.view_call",
+                order=15,
+            ),
+        )

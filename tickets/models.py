@@ -215,6 +215,7 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["assignee", "state"]),
             models.Index(fields=["first_contact_owner", "state"]),
             models.Index(fields=["customer", "state"]),
+            models.Index(fields=["-received_at", "-id"], name="ticket_received_desc"),
         ]
 
     def __str__(self) -> str:

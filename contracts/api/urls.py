@@ -7,7 +7,6 @@ from .apis import (
     CustomerViewSet,
     InstalledProductViewSet,
 )
-
 from .visits import FirstVisitViewSet, RevisitViewSet
 
 router = DefaultRouter()

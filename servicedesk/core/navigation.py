@@ -46,4 +46,8 @@ def nav_for(user: Any, current_path: str = "") -> list[dict[str, Any]]:
                 "section": item.section,
             }
         )
+    # Only the most specific entry is highlighted (/tickets/new/ is "New call", not both).
+    longest = max((len(entry["url"]) for entry in out if entry["active"]), default=0)
+    for entry in out:
+        entry["active"] = entry["active"] and len(entry["url"]) == longest
     return out

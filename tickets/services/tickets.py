@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from contracts.choices import EntitlementResult
 from contracts.entitlement import entitlement_check
@@ -38,11 +39,11 @@ from ..models import Ticket, TicketNote
 
 RECEIVED_AT_SKEW = dt.timedelta(minutes=2)
 REQUIRED_TEXT = {
-    "caller_name": _("Who called?"),
-    "caller_company": _("Which company?"),
-    "caller_phone": _("The caller's phone number."),
-    "product": _("Which product?"),
-    "description": _("Describe the symptoms."),
+    "caller_name": gettext_lazy("Who called?"),
+    "caller_company": gettext_lazy("Which company?"),
+    "caller_phone": gettext_lazy("The caller's phone number."),
+    "product": gettext_lazy("Which product?"),
+    "description": gettext_lazy("Describe the symptoms."),
 }
 
 

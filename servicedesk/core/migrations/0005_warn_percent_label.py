@@ -5,20 +5,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0004_default_sla_policies'),
+        ("core", "0004_default_sla_policies"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalslapolicy',
-            name='warn_percent',
-            field=models.PositiveSmallIntegerField(default=80, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(99)], verbose_name='warning at (percent of the time)'),
+            model_name="historicalslapolicy",
+            name="warn_percent",
+            field=models.PositiveSmallIntegerField(
+                default=80,
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(99),
+                ],
+                verbose_name="warning at (percent of the time)",
+            ),
         ),
         migrations.AlterField(
-            model_name='slapolicy',
-            name='warn_percent',
-            field=models.PositiveSmallIntegerField(default=80, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(99)], verbose_name='warning at (percent of the time)'),
+            model_name="slapolicy",
+            name="warn_percent",
+            field=models.PositiveSmallIntegerField(
+                default=80,
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(99),
+                ],
+                verbose_name="warning at (percent of the time)",
+            ),
         ),
     ]

@@ -1,0 +1,314 @@
+"""Portal forms of the hotline: the intake screen and one small form per ticket action.
+
+Forms check what a form can (required fields, formats, a received time not in the
+future); the services check the rules again and their field errors land on these forms.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from contracts.choices import ServiceType
+from contracts.models import Contact, Customer
+from servicedesk.core.choices import Role
+from servicedesk.core.forms import DeskFormMixin
+
+from .choices import Channel, CommercialDecision, ScopeDecision, Severity, TicketKind
+from .models import Call, HotlineLine
+
+RECEIVED_AT_SKEW = dt.timedelta(minutes=2)
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+DATETIME_INPUTS = [DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+
+
+def _required(message: Any) -> dict[str, Any]:
+    return {"required": message}
+
+
+def _text(rows: int = 3, **attrs: Any) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows, **attrs})
+
+
+class IntakeForm(DeskFormMixin, forms.Form):
+    """The hotline intake (seed 002 §3): who calls, for which customer, about what."""
+
+    customer = forms.IntegerField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("Find the customer first (by phone, name or dongle number)."),
+            "invalid": _("Find the customer first (by phone, name or dongle number)."),
+        },
+    )
+    call = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    caller_name = forms.CharField(
+        label=_("Caller"), max_length=60, error_messages=_required(_("Who called?"))
+    )
+    caller_phone = forms.CharField(
+        label=_("Phone"),
+        max_length=30,
+        error_messages=_required(_("The caller's phone number.")),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    caller_company = forms.CharField(
+        label=_("Company"), max_length=200, error_messages=_required(_("Which company?"))
+    )
+    product = forms.CharField(
+        label=_("Product"),
+        max_length=100,
+        error_messages=_required(_("Which product?")),
+        widget=forms.TextInput(attrs={"list": "product-options", "autocomplete": "off"}),
+    )
+    service_type = forms.ChoiceField(
+        label=_("Service type"), choices=ServiceType.choices, initial=ServiceType.PHONE_SUPPORT
+    )
+    description = forms.CharField(
+        label=_("Symptoms"),
+        error_messages=_required(_("Describe the symptoms.")),
+        widget=_text(4),
+    )
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)
+    received_at = forms.DateTimeField(
+        label=_("Received"),
+        input_formats=DATETIME_INPUTS,
+        widget=forms.DateTimeInput(format=DATETIME_LOCAL, attrs={"type": "datetime-local"}),
+        help_text=_("Now by default; may be earlier, never later."),
+    )
+    severity = forms.ChoiceField(
+        label=_("Severity"),
+        choices=Severity.choices,
+        initial=Severity.NORMAL,
+        widget=forms.RadioSelect,
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=TicketKind.choices,
+        initial=TicketKind.REQUEST,
+        widget=forms.RadioSelect,
+    )
+    needs_on_site = forms.BooleanField(
+        label=_("Needs an on-site visit"),
+        required=False,
+        help_text=_("Submit to the service manager within 30 working minutes."),
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        self.user = user
+        kwargs.setdefault(
+            "initial",
+            {},
+        )
+        kwargs["initial"].setdefault("received_at", timezone.localtime().replace(second=0))
+        super().__init__(*args, **kwargs)
+        self.fields["received_at"].widget.attrs["max"] = timezone.localtime().strftime(
+            DATETIME_LOCAL
+        )
+
+    def clean_customer(self) -> Customer:
+        pk = self.cleaned_data["customer"]
+        customer = Customer.objects.restrict(self.user).filter(pk=pk).first()
+        if customer is None:
+            raise forms.ValidationError(_("Unknown customer: find them by phone, name or dongle."))
+        return customer
+
+    def clean_call(self) -> Call | None:
+        pk = self.cleaned_data.get("call")
+        if not pk:
+            return None
+        call = Call.objects.filter(pk=pk, ticket__isnull=True).first()
+        if call is None:
+            raise forms.ValidationError(_("This call is already linked to a ticket."))
+        return call
+
+    def clean_received_at(self) -> dt.datetime:
+        value = self.cleaned_data["received_at"]
+        if value > timezone.now() + RECEIVED_AT_SKEW:
+            raise forms.ValidationError(_("The call cannot have been received in the future."))
+        return value
+
+    def clean_description(self) -> str:
+        value = self.cleaned_data["description"].strip()
+        if not value:
+            raise forms.ValidationError(_("Describe the symptoms."))
+        return value
+
+
+# -- ticket actions ----------------------------------------------------------------------
+
+
+class AnswerForm(DeskFormMixin, forms.Form):
+    """Solved on the phone: the record needs problem, cause, solution and steps."""
+
+    problem = forms.CharField(label=_("Problem"), widget=_text(2))
+    cause = forms.CharField(label=_("Cause"), widget=_text(2))
+    solution = forms.CharField(label=_("Solution"), widget=_text(2))
+    steps = forms.CharField(label=_("Steps"), widget=_text(3))
+
+
+class ShelveForm(DeskFormMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Why shelved"),
+        widget=_text(2),
+        help_text=_("Call the customer back within 1 hour; reply within 3 working hours."),
+    )
+
+
+class CallBackForm(DeskFormMixin, forms.Form):
+    note = forms.CharField(label=_("What did you tell the customer?"), widget=_text(2))
+
+
+class RequestDispatchForm(DeskFormMixin, forms.Form):
+    notes = forms.CharField(
+        label=_("For the field engineer"),
+        widget=_text(3),
+        help_text=_("What the engineer on site must know."),
+    )
+
+
+class ScopeDecisionForm(DeskFormMixin, forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=ScopeDecision.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(label=_("Note"), required=False, widget=_text(2))
+
+
+class CommercialDecisionForm(DeskFormMixin, forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=CommercialDecision.choices, widget=forms.RadioSelect
+    )
+    amount = forms.DecimalField(
+        label=_("Agreed charge (CNY)"),
+        required=False,
+        min_value=0,
+        max_digits=10,
+        decimal_places=2,
+    )
+    note = forms.CharField(label=_("Customer's decision / terms"), required=False, widget=_text(2))
+
+
+class CloseForm(DeskFormMixin, forms.Form):
+    """Closing needs nothing more than the resolution already recorded."""
+
+
+class TransferForm(DeskFormMixin, forms.Form):
+    to = forms.ModelChoiceField(label=_("Transfer to"), queryset=get_user_model().objects.none())
+    note = forms.CharField(label=_("Note"), required=False, widget=_text(2))
+
+    def __init__(self, *args: Any, ticket: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        roles = [Role.HOTLINE_ENGINEER, Role.SERVICE_MANAGER, Role.TECH_MANAGER]
+        qs = (
+            get_user_model()
+            .objects.filter(is_active=True, groups__name__in=roles)
+            .distinct()
+            .order_by("last_name", "first_name", "username")
+        )
+        if ticket is not None:
+            qs = qs.exclude(pk=ticket.assignee_id)
+        self.fields["to"].queryset = qs
+
+
+class HandoverForm(DeskFormMixin, forms.Form):
+    note = forms.CharField(
+        label=_("What is still open"),
+        required=False,
+        widget=_text(2),
+        help_text=_("Unresolved today: the service manager has it before the next working day."),
+    )
+
+
+class NoteForm(DeskFormMixin, forms.Form):
+    text = forms.CharField(label=_("Note"), widget=_text(2))
+
+
+class DiscloseForm(DeskFormMixin, forms.Form):
+    """Seed 002 §3: only to contacts the customer authorised; every disclosure is logged."""
+
+    contact = forms.ModelChoiceField(label=_("To contact"), queryset=Contact.objects.none())
+    what = forms.CharField(
+        label=_("What is disclosed"),
+        max_length=100,
+        help_text=_("For example: the account-set password of company 001."),
+    )
+
+    def __init__(self, *args: Any, ticket: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if ticket is not None and ticket.customer_id:
+            self.fields["contact"].queryset = Contact.objects.filter(
+                customer=ticket.customer_id, may_receive_passwords=True
+            )
+
+
+class PublishForm(DeskFormMixin, forms.Form):
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=200,
+        required=False,
+        help_text=_("Empty: the problem as recorded."),
+    )
+
+
+# -- roster and knowledge ----------------------------------------------------------------
+
+
+class ShiftForm(DeskFormMixin, forms.Form):
+    line = forms.ModelChoiceField(label=_("Line"), queryset=HotlineLine.objects.none())
+    engineer = forms.ModelChoiceField(label=_("Engineer"), queryset=get_user_model().objects.none())
+    day = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
+    starts = forms.TimeField(
+        label=_("From"),
+        initial=dt.time(8, 30),
+        widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"}),
+    )
+    ends = forms.TimeField(
+        label=_("To"),
+        initial=dt.time(17, 30),
+        widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"}),
+        help_text=_("Earlier than the start: the shift ends the next day."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["line"].queryset = HotlineLine.objects.filter(active=True)
+        self.fields["engineer"].queryset = (
+            get_user_model()
+            .objects.filter(is_active=True)
+            .filter(Q(groups__name=Role.HOTLINE_ENGINEER) | Q(groups__name=Role.SERVICE_MANAGER))
+            .distinct()
+            .order_by("last_name", "first_name", "username")
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        day, starts, ends = data.get("day"), data.get("starts"), data.get("ends")
+        if day and starts and ends:
+            tz = timezone.get_current_timezone()
+            begin = dt.datetime.combine(day, starts, tzinfo=tz)
+            finish = dt.datetime.combine(day, ends, tzinfo=tz)
+            if finish <= begin:
+                finish += dt.timedelta(days=1)
+            data["starts_at"], data["ends_at"] = begin, finish
+        return data
+
+
+class HandoverAcknowledgeForm(DeskFormMixin, forms.Form):
+    note = forms.CharField(label=_("Hand-over note"), required=False, widget=_text(2))
+
+
+class ArticleForm(DeskFormMixin, forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    product = forms.CharField(label=_("Product"), max_length=100, required=False)
+    module = forms.CharField(label=_("Module"), max_length=100, required=False)
+    symptoms = forms.CharField(label=_("Symptoms"), widget=_text(3))
+    cause = forms.CharField(label=_("Cause"), required=False, widget=_text(2))
+    solution = forms.CharField(label=_("Solution"), widget=_text(3))
+    steps = forms.CharField(label=_("Steps"), required=False, widget=_text(4))
+    published = forms.BooleanField(label=_("Published"), required=False, initial=True)

@@ -1,0 +1,593 @@
+"""Reads of the hotline, shaped for the portal and restricted to what the user may see.
+
+Every list here runs in a constant number of queries whatever the data: the intake lookup
+(customers with their contract, service level, contacts and products), the engineer's
+queue and the manager's board (tickets with their timers attached in one query).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.expressions import Window
+from django.db.models.functions import Coalesce, Replace, RowNumber
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from contracts.choices import ContractState
+from contracts.models import Contact, Contract, Customer, InstalledProduct, ServicePeriod
+from servicedesk.core.choices import TimerState
+from servicedesk.core.models import DomainEvent, SlaTimer
+from servicedesk.core.selectors import history_changes, timers_attach
+
+from .choices import TicketState
+from .models import Call, DutyShift, HotlineLine, KnowledgeArticle, Ticket, TicketNote
+
+OPEN_STATES = [s for s in TicketState.values if s != TicketState.CLOSED]
+# The order of the manager's board: what waits for someone first, finished work last.
+BOARD_STATES = [
+    TicketState.NEW,
+    TicketState.SHELVED,
+    TicketState.SCOPE_REVIEW,
+    TicketState.COMMERCIAL_REVIEW,
+    TicketState.DISPATCH_REQUESTED,
+    TicketState.DISPATCHED,
+    TicketState.RESOLVED,
+    TicketState.ANSWERED,
+]
+OPEN_TIMER_STATES = [TimerState.RUNNING, TimerState.PAUSED, TimerState.BREACHED]
+LOOKUP_MIN_CHARS = 2
+PHONE_MIN_DIGITS = 3
+PHONE_CHARS = re.compile(r"^[\d\s()+\-–—]+$")
+
+
+def _ticket_type() -> ContentType:
+    return ContentType.objects.get_for_model(Ticket)
+
+
+def _next_due() -> Subquery:
+    """The due time of the ticket's nearest running timer (NULL when none runs)."""
+    return Subquery(
+        SlaTimer.objects.filter(
+            subject_type=_ticket_type(),
+            subject_id=OuterRef("pk"),
+            state=TimerState.RUNNING,
+        )
+        .order_by("due_at")
+        .values("due_at")[:1]
+    )
+
+
+def _attach_open_timers(tickets: list[Ticket]) -> list[Ticket]:
+    """One query for every ticket's timers; lists show only the deadlines still open."""
+    timers_attach(tickets)
+    for ticket in tickets:
+        ticket.all_timers = ticket.prefetched_timers
+        ticket.prefetched_timers = [
+            t
+            for t in ticket.all_timers
+            if t.state in OPEN_TIMER_STATES and not (t.state == TimerState.BREACHED and t.met_at)
+        ]
+        running = [t for t in ticket.prefetched_timers if t.state == TimerState.RUNNING]
+        ticket.next_timer = min(running, key=lambda t: t.due_at, default=None)
+    return tickets
+
+
+# -- intake ------------------------------------------------------------------------------
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def _stored_digits(field_name: str) -> Replace:
+    """A phone field without the separators people type (-, spaces)."""
+    return Replace(Replace(F(field_name), Value("-"), Value("")), Value(" "), Value(""))
+
+
+def _active_contracts() -> QuerySet[Contract]:
+    return (
+        Contract.objects.filter(
+            state__in=[ContractState.SIGNED, ContractState.IN_SERVICE, ContractState.EXPIRED]
+        )
+        .select_related("sales_manager")
+        .prefetch_related(
+            Prefetch("periods", queryset=ServicePeriod.objects.order_by("starts_on")),
+        )
+        .order_by("-signed_on", "-id")
+    )
+
+
+def customer_lookup(*, user: Any, q: str, limit: int = 10) -> list[Customer]:
+    """Customers matching what the engineer typed: a phone number (the customer's, or a
+    contact's phone or mobile), a name or short name, or a dongle/licence number.
+
+    Six queries whatever the number of customers: the best matches (ids only), those
+    customers, then their contracts, periods, contacts and installed products. Each customer gets
+    ``active_contract``, ``current_period``, ``primary_contact``, ``matched_contact``,
+    ``matched_product`` and ``match`` (why it matched) for the intake screen.
+    """
+    q = (q or "").strip()[:60]
+    if len(q) < LOOKUP_MIN_CHARS:
+        return []
+    digits = _digits(q)
+    phone_like = bool(PHONE_CHARS.match(q)) and len(digits) >= PHONE_MIN_DIGITS
+    if phone_like and len(digits) >= 13 and digits.startswith(("0086", "86")):
+        digits = digits.removeprefix("00").removeprefix("86")  # +86 139…: stored without it
+    # Case-insensitive matching (UPPER … LIKE) costs three times as much: only when the
+    # text has letters. Chinese and digits have no case.
+    cased = q.lower() != q.upper()
+    contains = "icontains" if cased else "contains"
+    customers = Customer.objects.restrict(user)
+    dongles = InstalledProduct.objects.filter(**{f"licence_number__{contains}": q})
+    condition = Q(pk__in=dongles.values("customer_id"))
+    if phone_like:
+        # Numbers are stored as people write them (0512-6666 8888): compare digits. A
+        # company name holds no phone number, so names are not searched.
+        contacts = Contact.objects.alias(
+            phone_digits=_stored_digits("phone"), mobile_digits=_stored_digits("mobile")
+        ).filter(Q(phone_digits__contains=digits) | Q(mobile_digits__contains=digits))
+        customers = customers.alias(phone_digits=_stored_digits("phone"))
+        condition |= Q(phone_digits__contains=digits) | Q(pk__in=contacts.values("customer_id"))
+        rank = [When(phone_digits__endswith=digits, then=Value(0))]
+    else:
+        condition |= Q(**{f"name__{contains}": q}) | Q(**{f"short_name__{contains}": q})
+        rank = [
+            When(short_name__iexact=q, then=Value(0)),
+            When(name__iexact=q, then=Value(0)),
+            When(short_name__istartswith=q, then=Value(1)),
+            When(name__istartswith=q, then=Value(1)),
+        ]
+    open_tickets = (
+        Ticket.objects.filter(customer=OuterRef("pk"), state__in=OPEN_STATES)
+        .order_by()
+        .values("customer")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    # Rank the matches on narrow rows first (thousands may match "有限公司"), then load
+    # the ten shown with everything the screen needs.
+    ids = list(
+        customers.filter(condition)
+        .alias(lookup_rank=Case(*rank, default=Value(2), output_field=IntegerField()))
+        .order_by("lookup_rank", "name")
+        .values_list("pk", flat=True)[:limit]
+    )
+    found = (
+        Customer.objects.filter(pk__in=ids)
+        .annotate(
+            open_tickets=Coalesce(Subquery(open_tickets, output_field=IntegerField()), Value(0))
+        )
+        .select_related("sales_manager")
+        .prefetch_related(
+            Prefetch("contracts", queryset=_active_contracts(), to_attr="lookup_contracts"),
+            Prefetch(
+                "contacts",
+                queryset=Contact.objects.order_by("-is_primary", "name", "pk"),
+                to_attr="lookup_contacts",
+            ),
+            Prefetch(
+                "products",
+                queryset=InstalledProduct.objects.order_by("software", "pk"),
+                to_attr="lookup_products",
+            ),
+        )
+        .in_bulk()
+        if ids
+        else {}
+    )
+    customers = [found[pk] for pk in ids if pk in found]
+    today = timezone.localdate()
+    for customer in customers:
+        _describe_match(customer, q, digits if phone_like else "", today)
+    return customers
+
+
+def _describe_match(customer: Customer, q: str, digits: str, today: dt.date) -> None:
+    contracts = customer.lookup_contracts
+    live = [c for c in contracts if c.state in (ContractState.SIGNED, ContractState.IN_SERVICE)]
+    customer.active_contract = (live or contracts or [None])[0]
+    customer.current_period = None
+    if customer.active_contract is not None:
+        periods = list(customer.active_contract.periods.all())
+        customer.current_period = next((p for p in periods if p.covers(today)), None)
+        customer.last_period = periods[-1] if periods else None
+    contacts = customer.lookup_contacts
+    customer.primary_contact = contacts[0] if contacts else None
+    customer.matched_contact = None
+    customer.matched_product = None
+    lowered = q.lower()
+    customer.matched_product = next(
+        (p for p in customer.lookup_products if lowered in p.licence_number.lower()), None
+    )
+    if digits:
+        customer.matched_contact = next(
+            (c for c in contacts if digits in _digits(c.mobile) or digits in _digits(c.phone)),
+            None,
+        )
+    if digits and customer.matched_contact is not None:
+        customer.match = "contact_phone"
+    elif digits and digits in _digits(customer.phone):
+        customer.match = "phone"
+    elif customer.matched_product is not None and lowered not in customer.name.lower():
+        customer.match = "dongle"
+    else:
+        customer.match = "name"
+    customer.product_names = sorted(
+        {str(p).strip() for p in customer.lookup_products if p.software}
+    )
+
+
+def customer_for_intake(*, user: Any, pk: int) -> Customer | None:
+    """One customer shaped like a lookup result (the card shown once it is picked)."""
+    customer = (
+        Customer.objects.restrict(user)
+        .filter(pk=pk)
+        .select_related("sales_manager")
+        .prefetch_related(
+            Prefetch("contracts", queryset=_active_contracts(), to_attr="lookup_contracts"),
+            Prefetch(
+                "contacts",
+                queryset=Contact.objects.order_by("-is_primary", "name", "pk"),
+                to_attr="lookup_contacts",
+            ),
+            Prefetch(
+                "products",
+                queryset=InstalledProduct.objects.order_by("software", "pk"),
+                to_attr="lookup_products",
+            ),
+        )
+        .first()
+    )
+    if customer is not None:
+        _describe_match(customer, "\x00", "", timezone.localdate())
+        customer.match = ""
+    return customer
+
+
+# Other apps add the open work they hold for a customer (field service: dispatches).
+OpenItemsProvider = Callable[[Customer], list[Any]]
+_open_item_providers: dict[str, OpenItemsProvider] = {}
+
+
+def open_items_register(name: str, provider: OpenItemsProvider) -> None:
+    """``open_items_register("dispatches", dispatches_open_for)``: call from a ready()."""
+    _open_item_providers[name] = provider
+
+
+def customer_open_items(customer: Customer, limit: int = 10) -> dict[str, list[Any]]:
+    """The customer's open tickets, and whatever other apps registered (dispatches)."""
+    tickets = list(
+        Ticket.objects.filter(customer=customer, state__in=OPEN_STATES)
+        .select_related("assignee")
+        .order_by("-received_at", "-id")[:limit]
+    )
+    items: dict[str, list[Any]] = {"tickets": tickets}
+    for name, provider in _open_item_providers.items():
+        items[name] = list(provider(customer))[:limit]
+    return items
+
+
+# -- queue and board ---------------------------------------------------------------------
+
+
+def _queue_condition(user: Any) -> Q:
+    condition = Q(first_contact_owner=user) | Q(assignee=user)
+    if user.has_perm("tickets.decide_charge"):
+        # Seed 001 §5.4: the customer's sales manager negotiates; without one, every
+        # sales manager was told, so every one sees it.
+        condition |= Q(state=TicketState.COMMERCIAL_REVIEW) & (
+            Q(contract__sales_manager=user)
+            | Q(customer__sales_manager=user)
+            | (Q(contract__sales_manager__isnull=True) & Q(customer__sales_manager__isnull=True))
+        )
+    if user.has_perm("tickets.decide_scope"):
+        condition |= Q(state=TicketState.SCOPE_REVIEW)
+    return condition
+
+
+def tickets_list(*, user: Any) -> QuerySet[Ticket]:
+    return Ticket.objects.restrict(user).select_related(
+        "customer", "contract", "assignee", "first_contact_owner"
+    )
+
+
+def my_queue(user: Any, limit: int = 300) -> list[Ticket]:
+    """Open tickets the user took (first contact), works on, or must decide, nearest
+    deadline first; each with ``prefetched_timers`` (open ones) and ``next_timer``."""
+    tickets = list(
+        tickets_list(user=user)
+        .filter(_queue_condition(user))
+        .exclude(state=TicketState.CLOSED)
+        .annotate(next_due=_next_due())
+        .order_by(F("next_due").asc(nulls_last=True), "received_at", "id")[:limit]
+    )
+    return _attach_open_timers(tickets)
+
+
+@dataclass
+class BoardColumn:
+    state: str
+    label: str
+    count: int = 0
+    tickets: list[Ticket] = field(default_factory=list)
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.tickets)
+
+
+def manager_board(user: Any, per_column: int = 50, state: str = "") -> list[BoardColumn]:
+    """Every open ticket by state, nearest deadline first; each column shows its first
+    ``per_column`` cards and the total. Three queries whatever the number of tickets."""
+    states = [state] if state in BOARD_STATES else BOARD_STATES
+    base = tickets_list(user=user).filter(state__in=states)
+    counts = dict(
+        base.order_by().values_list("state").annotate(n=Count("pk")).values_list("state", "n")
+    )
+    ranked = base.annotate(
+        next_due=_next_due(),
+        board_rank=Window(
+            RowNumber(),
+            partition_by=[F("state")],
+            order_by=[F("next_due").asc(nulls_last=True), F("received_at").asc(), F("id").asc()],
+        ),
+    ).filter(board_rank__lte=per_column)
+    tickets = _attach_open_timers(list(ranked.order_by("state", "board_rank")))
+    columns = {s: BoardColumn(s, str(TicketState(s).label), counts.get(s, 0)) for s in states}
+    for ticket in tickets:
+        columns[ticket.state].tickets.append(ticket)
+    return list(columns.values())
+
+
+# -- ticket page -------------------------------------------------------------------------
+
+
+def ticket_detail(user: Any, pk: int) -> Ticket:
+    """The ticket the user may see, with what its page shows; raises DoesNotExist."""
+    return (
+        tickets_list(user=user)
+        .select_related("contract__sales_manager", "customer__sales_manager")
+        .get(pk=pk)
+    )
+
+
+@dataclass
+class TimelineEntry:
+    when: dt.datetime
+    kind: str  # call, note, event, timer, history
+    icon: str
+    title: str
+    actor: Any = None
+    text: str = ""
+    tone: str = ""
+    changes: list[dict[str, Any]] = field(default_factory=list)
+
+
+EVENT_TITLES = {
+    "ticket.received": ("telephone-inbound", gettext_lazy("Call received")),
+    "ticket.answer": ("check2-circle", gettext_lazy("Answered on the phone")),
+    "ticket.shelve": ("pause-circle", gettext_lazy("Shelved to consult")),
+    "ticket.call_back": ("telephone-outbound", gettext_lazy("Called the customer back")),
+    "ticket.request_dispatch": ("truck", gettext_lazy("On-site visit requested")),
+    "ticket.dispatch": ("truck", gettext_lazy("Dispatched")),
+    "ticket.resolve": ("tools", gettext_lazy("Resolved on site")),
+    "ticket.refer_scope": ("question-circle", gettext_lazy("Sent for a scope decision")),
+    "ticket.confirm_in_scope": ("check-circle", gettext_lazy("Decided: in scope")),
+    "ticket.confirm_out_of_scope": ("x-circle", gettext_lazy("Decided: out of scope")),
+    "ticket.refer_commercial": ("cash-coin", gettext_lazy("Sent to the sales manager")),
+    "ticket.agree_charge": ("cash-coin", gettext_lazy("Charge agreed with the customer")),
+    "ticket.waive_charge": ("gift", gettext_lazy("Charge waived")),
+    "ticket.decline": ("slash-circle", gettext_lazy("Customer declined")),
+    "ticket.close": ("archive", gettext_lazy("Closed")),
+    "ticket.transfer": ("arrow-left-right", gettext_lazy("Transferred")),
+    "ticket.handover_to_manager": (
+        "person-up",
+        gettext_lazy("Handed over to the service manager"),
+    ),
+    "ticket.password_disclosed": ("key", gettext_lazy("Password disclosed")),
+}
+TIMER_TARGETS = {
+    "handover_to_manager": gettext_lazy("to the service manager before the next working day"),
+    "dispatch_submission": gettext_lazy("on-site request submitted"),
+    "callback": gettext_lazy("call back within the hour"),
+    "reply": gettext_lazy("reply within 3 working hours"),
+    "acknowledge": gettext_lazy("complaint acknowledged"),
+}
+# Same instant: the call first, then what it started.
+KIND_ORDER = {"call": 0, "event": 1, "note": 2, "timer": 3, "history": 4}
+# Recorded for the field-service app; the transition's own event already tells it.
+HIDDEN_EVENTS = {"ticket.dispatch_requested"}
+
+
+def ticket_timeline(ticket: Ticket) -> list[TimelineEntry]:
+    """Calls, notes, transitions (domain events), deadlines and field history of the
+    ticket, oldest first. At most six queries whatever the ticket's history."""
+    entries: list[TimelineEntry] = []
+    events = [
+        e
+        for e in DomainEvent.objects.filter(target_type=_ticket_type(), target_id=ticket.pk)
+        .select_related("actor")
+        .order_by("created_at", "id")
+        if e.kind not in HIDDEN_EVENTS
+    ]
+    event_notes: list[tuple[str, dt.datetime]] = []
+    transfers: list[tuple[TimelineEntry, dict]] = []
+    for event in events:
+        icon, title = EVENT_TITLES.get(event.kind, ("lightning-charge", event.kind))
+        data = event.data or {}
+        text = str(data.get("note") or "")
+        if event.kind == "ticket.received":
+            text = ticket.entitlement_reason
+        elif text:
+            event_notes.append((text.strip(), event.created_at))
+        # The call was received when the engineer says, maybe before it was recorded.
+        when = ticket.received_at if event.kind == "ticket.received" else event.created_at
+        entry = TimelineEntry(when, "event", icon, str(title), event.actor, text)
+        if event.kind == "ticket.transfer":
+            transfers.append((entry, data))
+        entries.append(entry)
+    _name_transfers(transfers)
+    for note in TicketNote.objects.filter(ticket=ticket).select_related("author"):
+        if any(
+            note.text.strip()[:500] == text[:500]
+            and abs((note.created_at - at).total_seconds()) < 5
+            for text, at in event_notes
+        ):
+            continue  # the call-back or transfer event already shows it
+        entries.append(
+            TimelineEntry(note.created_at, "note", "sticky", _("Note"), note.author, note.text)
+        )
+    for call in Call.objects.filter(ticket=ticket).select_related("engineer", "line"):
+        if call.answered:
+            text = _("Answered after %(rings)s rings, %(minutes)s min") % {
+                "rings": call.rings,
+                "minutes": round(call.duration_seconds / 60, 1),
+            }
+        else:
+            text = _("Not answered")
+        title = _("Call from %(phone)s") % {"phone": call.caller_phone}
+        if call.line_id:
+            title = f"{title} · {call.line}"
+        tone = "" if call.answered else "warning"
+        entries.append(
+            TimelineEntry(call.started_at, "call", "telephone", title, call.engineer, text, tone)
+        )
+    timers = getattr(ticket, "all_timers", None)
+    if timers is None:
+        timers = list(SlaTimer.objects.for_subject(ticket).order_by("started_at", "id"))
+    for timer in timers:
+        target = str(TIMER_TARGETS.get(timer.target, timer.target))
+        due = timezone.localtime(timer.due_at).strftime("%m-%d %H:%M")
+        entries.append(
+            TimelineEntry(
+                timer.started_at,
+                "timer",
+                "stopwatch",
+                _("Deadline: %(target)s, due %(due)s") % {"target": target, "due": due},
+            )
+        )
+        if timer.met_at:
+            title = _("Deadline met: %(target)s") % {"target": target}
+            entries.append(TimelineEntry(timer.met_at, "timer", "check2", title, tone="success"))
+        if timer.breached_at:
+            title = _("Deadline missed: %(target)s") % {"target": target}
+            entries.append(TimelineEntry(timer.breached_at, "timer", "alarm", title, tone="danger"))
+    # Transitions already appear as events: keep only the other field changes.
+    covered = {e.kind.rsplit(".", 1)[-1] for e in events} | {"transfer"}
+    for row in history_changes(ticket, limit=200):
+        if row["type"] == "created" or row["reason"] in covered:
+            continue
+        if not {c["field"] for c in row["changes"]} - {"number"}:
+            continue  # the intake numbers the ticket right after saving it
+        entries.append(
+            TimelineEntry(
+                row["when"],
+                "history",
+                "pencil",
+                row["reason"] or _("Changed"),
+                row["user"],
+                changes=row["changes"],
+            )
+        )
+    entries.sort(key=lambda e: (e.when, KIND_ORDER[e.kind]))
+    return entries
+
+
+def _name_transfers(transfers: list[tuple[TimelineEntry, dict]]) -> None:
+    """Say who a ticket went from and to (one query for the people named)."""
+    if not transfers:
+        return
+    from django.contrib.auth import get_user_model
+
+    ids = {data.get(k) for _entry, data in transfers for k in ("from", "to")} - {None}
+    people = {u.pk: u for u in get_user_model().objects.filter(pk__in=ids)}
+    for entry, data in transfers:
+        entry.title = _("Transferred from %(from)s to %(to)s") % {
+            "from": people.get(data.get("from"), "—"),
+            "to": people.get(data.get("to"), "—"),
+        }
+
+
+# -- roster ------------------------------------------------------------------------------
+
+
+def week_start(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+@dataclass
+class RosterRow:
+    line: HotlineLine
+    cells: list[list[DutyShift]]
+
+
+def roster_week(*, user: Any, start: dt.date) -> list[RosterRow]:
+    """Lines × the 7 days from ``start`` (a Monday), each cell the shifts starting that
+    day. Two queries."""
+    tz = timezone.get_current_timezone()
+    begin = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
+    end = begin + dt.timedelta(days=7)
+    shifts = list(
+        DutyShift.objects.restrict(user)
+        .filter(starts_at__gte=begin, starts_at__lt=end)
+        .select_related("engineer", "line")
+        .order_by("starts_at", "pk")
+    )
+    lines = list(HotlineLine.objects.filter(Q(active=True) | Q(shifts__in=shifts)).distinct())
+    rows = {line.pk: RosterRow(line, [[] for _day in range(7)]) for line in lines}
+    for shift in shifts:
+        day = (timezone.localtime(shift.starts_at).date() - start).days
+        rows[shift.line_id].cells[day].append(shift)
+    return list(rows.values())
+
+
+def shifts_of(*, user: Any, since: dt.datetime | None = None, limit: int = 20) -> list[DutyShift]:
+    """The user's own shifts still to come (or running), soonest first."""
+    since = since or timezone.now()
+    return list(
+        DutyShift.objects.filter(engineer=user, ends_at__gt=since)
+        .select_related("line")
+        .order_by("starts_at")[:limit]
+    )
+
+
+def shift_current(*, user: Any, at: dt.datetime | None = None) -> DutyShift | None:
+    at = at or timezone.now()
+    return (
+        DutyShift.objects.filter(engineer=user, starts_at__lte=at, ends_at__gt=at)
+        .select_related("line")
+        .order_by("starts_at")
+        .first()
+    )
+
+
+def with_open_timers(tickets: list[Ticket]) -> list[Ticket]:
+    """Attach each ticket's open deadlines (one query), e.g. to the hand-over items."""
+    return _attach_open_timers(list(tickets))
+
+
+# -- knowledge and calls -----------------------------------------------------------------
+
+
+def articles_list(*, user: Any) -> QuerySet[KnowledgeArticle]:
+    return KnowledgeArticle.objects.restrict(user).select_related("source_ticket", "author")

@@ -1,0 +1,34 @@
+"""Domain events the hotline reacts to (DESIGN.md §2: apps announce, others subscribe)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from servicedesk.core.models import DomainEvent
+
+
+def ticket_from_revisit(event: DomainEvent) -> None:
+    """A revisit raised an issue and asked for a ticket: open it in the same transaction,
+    owned by whoever made the call (first-contact responsibility)."""
+    data = event.data or {}
+    if data.get("follow_up") != "ticket" or event.actor is None:
+        return
+    from contracts.models import Customer
+
+    from .services import ticket_intake
+
+    customer = Customer.objects.filter(pk=data.get("customer")).first()
+    if customer is None:
+        return
+    contact = customer.contacts.order_by("-is_primary", "pk").first()
+    product = customer.products.order_by("pk").first()
+    ticket_intake(
+        by=event.actor,
+        customer=customer,
+        caller_name=data.get("contact_name") or (contact.name if contact else str(customer)),
+        caller_company=customer.name,
+        caller_phone=(contact.mobile or contact.phone) if contact else customer.phone or "-",
+        product=str(product) if product else _("(not recorded)"),
+        description=data.get("issue") or "",
+        channel="phone",
+    )

@@ -1,0 +1,27 @@
+"""Portal URLs of the hotline (the API lives in ``tickets.api.urls``)."""
+
+from django.urls import path
+
+from .views import intake, roster, tickets
+
+app_name = "tickets"
+
+urlpatterns = [
+    path("tickets/", tickets.queue, name="queue"),
+    path("tickets/board/", tickets.board, name="board"),
+    path("tickets/new/", intake.intake, name="intake"),
+    path("tickets/new/lookup/", intake.lookup, name="lookup"),
+    path("tickets/new/customer/", intake.intake_customer, name="intake-customer"),
+    path("tickets/new/entitlement/", intake.intake_entitlement, name="intake-entitlement"),
+    path("tickets/new/suggest/", intake.suggest, name="suggest"),
+    path("tickets/<int:pk>/", tickets.ticket_detail, name="ticket"),
+    path("tickets/<int:pk>/<slug:name>/", tickets.ticket_action, name="ticket-action"),
+    path("roster/", roster.roster, name="roster"),
+    path("roster/shifts/add/", roster.shift_add, name="shift-add"),
+    path("roster/shifts/<int:pk>/", roster.shift_detail, name="shift"),
+    path("roster/shifts/<int:pk>/delete/", roster.shift_delete, name="shift-delete"),
+    path("roster/shifts/<int:pk>/acknowledge/", roster.shift_acknowledge, name="shift-acknowledge"),
+    path("knowledge/", tickets.knowledge, name="knowledge"),
+    path("knowledge/<int:pk>/", tickets.article, name="article"),
+    path("calls/stats/", tickets.call_statistics, name="call-stats"),
+]
