@@ -223,19 +223,6 @@ def _meet(ticket: Ticket, *targets: str) -> None:
         timer_meet(subject=ticket, target=target)
 
 
-def _save_resolution(ticket: Ticket, values: dict[str, str], by: Any, reason: str) -> None:
-    # transition_run re-reads the locked row, so values set on the caller's instance
-    # before it would be lost: write them on the instance it returns.
-    if not values:
-        return
-    for name, value in values.items():
-        setattr(ticket, name, value)
-    if getattr(by, "is_authenticated", False):
-        ticket._history_user = by
-    ticket._change_reason = reason
-    ticket.save(update_fields=list(values))
-
-
 def ticket_answer(
     ticket: Ticket, *, by: Any, problem: str, cause: str, solution: str, steps: str
 ) -> Ticket:
@@ -248,9 +235,9 @@ def ticket_answer(
             name="answer",
             by=by,
             kwargs={"at": timezone.now()},
+            values={k: v.strip() for k, v in fields.items()},
             update_fields=["answered_at"],
         )
-        _save_resolution(ticket, {k: v.strip() for k, v in fields.items()}, by, "answer")
         _meet(ticket, "callback", "reply", "handover_to_manager", "acknowledge")
         timer_cancel(subject=ticket, target="dispatch_submission")
     return ticket
@@ -337,9 +324,9 @@ def ticket_mark_resolved(ticket: Ticket, *, by: Any = None, **resolution: str) -
     """The dispatch solved the problem on site: copy its resolution onto the ticket."""
     with transaction.atomic():
         fields = [k for k in ("problem", "cause", "solution", "steps") if resolution.get(k)]
-        ticket = transition_run(instance=ticket, name="resolve", by=by)
-        _save_resolution(ticket, {k: resolution[k] for k in fields}, by, "resolve")
-        return ticket
+        return transition_run(
+            instance=ticket, name="resolve", by=by, values={k: resolution[k] for k in fields}
+        )
 
 
 def ticket_scope_decide(ticket: Ticket, *, by: Any, in_scope: bool, note: str = "") -> Ticket:

@@ -46,6 +46,7 @@ def transition_run(
     name: str,
     by: Any,
     kwargs: dict[str, Any] | None = None,
+    values: dict[str, Any] | None = None,
     update_fields: Iterable[str] = (),
     reason: str = "",
     event_data: dict[str, Any] | None = None,
@@ -53,6 +54,9 @@ def transition_run(
     """Lock, check, apply and save one transition; returns the locked, saved instance.
 
     ``update_fields`` names the fields the transition method sets besides the state.
+    ``values`` are fields the service sets on the locked row before the transition (the
+    caller's instance is re-read, so values set on it beforehand would be lost); they are
+    saved with the state in one write and one history row.
     ``by`` is the acting user, or ``None`` for the system (scheduled tasks).
     """
     if not transaction.get_connection().in_atomic_block:
@@ -75,6 +79,8 @@ def transition_run(
     if not can_proceed(method):
         raise TransitionConflict(_not_allowed_message(obj, name, state_field))
     source = getattr(obj, state_field)
+    for field_name, value in (values or {}).items():
+        setattr(obj, field_name, value)
     try:
         method(**(kwargs or {}))
     except TransitionNotAllowed as exc:
@@ -83,7 +89,7 @@ def transition_run(
     if getattr(by, "is_authenticated", False):
         obj._history_user = by
     try:
-        obj.save(update_fields=[state_field, *update_fields])
+        obj.save(update_fields=[state_field, *update_fields, *(values or {})])
     except ConcurrentTransition as exc:
         raise TransitionConflict(
             _("The record was changed by someone else; reload it and try again.")
