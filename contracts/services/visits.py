@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 
 from servicedesk.core.choices import Role
 from servicedesk.core.exceptions import ApplicationError, NotPermitted, TransitionConflict
+from servicedesk.core.selectors import users_in_roles
 from servicedesk.core.services import event_record, notifications_create, transition_run
 from servicedesk.core.services.timers import timer_meet, timer_start
 from servicedesk.core.services.transitions import lock
@@ -328,12 +329,9 @@ def _department_heads(department: str, visit: FirstVisit) -> list[Any]:
         role = Role.SALES_MANAGER
     else:
         role = DEPARTMENT_HEADS[department]
-    user_model = get_user_model()
-    heads = list(user_model.objects.filter(groups__name=role, is_active=True).order_by("pk"))
+    heads = list(users_in_roles(role))
     # A department without a head still must not lose the need: the director hears of it.
-    return heads or list(
-        user_model.objects.filter(groups__name=Role.DIRECTOR, is_active=True).order_by("pk")
-    )
+    return heads or list(users_in_roles(Role.DIRECTOR))
 
 
 def first_visit_complete(visit: FirstVisit, *, by: Any) -> FirstVisit:
@@ -627,9 +625,7 @@ def _follow_up_request(revisit: Revisit, *, by: Any) -> None:
     )
     kind = RevisitFollowUp(revisit.follow_up).label
     notifications_create(
-        recipients=get_user_model().objects.filter(
-            groups__name=Role.SERVICE_MANAGER, is_active=True
-        ),
+        recipients=users_in_roles(Role.SERVICE_MANAGER),
         kind="revisit_follow_up",
         title=_("%(kind)s requested at a revisit: %(customer)s")
         % {"kind": kind, "customer": revisit.customer},

@@ -13,6 +13,18 @@ from django.utils import timezone
 from .models import DomainEvent, Notification, Signature, SlaTimer, WorkCalendar
 
 
+def users_in_roles(*roles: str) -> QuerySet:
+    """Active members of any of ``roles`` (role groups), each once, in a stable order."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(groups__name__in=[str(r) for r in roles], is_active=True)
+        .distinct()
+        .order_by("pk")
+    )
+
+
 def timers_for(obj: models.Model) -> QuerySet[SlaTimer]:
     """An object's timers, newest first within each target."""
     return SlaTimer.objects.for_subject(obj).order_by("started_at", "id")

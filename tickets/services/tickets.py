@@ -14,7 +14,6 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +25,7 @@ from contracts.models import Contract, Customer
 from contracts.services import service_usage_record
 from servicedesk.core.choices import Role
 from servicedesk.core.exceptions import ApplicationError
+from servicedesk.core.selectors import users_in_roles
 from servicedesk.core.services import event_record, notifications_create, transition_run
 from servicedesk.core.services.timers import (
     timer_cancel,
@@ -48,7 +48,7 @@ REQUIRED_TEXT = {
 
 
 def _role_members(role: str) -> list[Any]:
-    return list(get_user_model().objects.filter(groups__name=role, is_active=True))
+    return list(users_in_roles(role))
 
 
 def _errors(errors: dict[str, list[str]]) -> None:

@@ -9,7 +9,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -161,14 +160,9 @@ def calendar_coverage_check(*, today: dt.date | None = None) -> int:
     ]
     if not missing:
         return 0
-    managers = (
-        get_user_model()
-        .objects.filter(
-            groups__name__in=[Role.SERVICE_MANAGER, Role.DIRECTOR, Role.TECH_MANAGER],
-            is_active=True,
-        )
-        .distinct()
-    )
+    from ..selectors import users_in_roles
+
+    managers = users_in_roles(Role.SERVICE_MANAGER, Role.DIRECTOR, Role.TECH_MANAGER)
     sent = 0
     with transaction.atomic():
         for calendar in missing:
