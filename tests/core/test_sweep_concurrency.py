@@ -195,13 +195,18 @@ def wait_until(condition: Callable[[], bool], timeout: float, message: str) -> N
 
 
 def send_sweeps(broker: str, count: int, batch_size: int) -> None:
+    """Send to ``broker`` itself: Celery lets a CELERY_BROKER_URL in the environment (CI
+    sets one) override an app's ``broker=``, so the connection is given explicitly."""
     from celery import Celery
+    from kombu import Connection
 
     sender = Celery("sla-sweep-test", broker=broker)
-    sender.conf.broker_connection_retry_on_startup = True
     try:
-        for _ in range(count):
-            sender.send_task("core.sla_sweep", kwargs={"batch_size": batch_size})
+        with Connection(broker) as connection:
+            for _ in range(count):
+                sender.send_task(
+                    "core.sla_sweep", kwargs={"batch_size": batch_size}, connection=connection
+                )
     finally:
         sender.close()
 
