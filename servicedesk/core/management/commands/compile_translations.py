@@ -3,17 +3,30 @@
 from pathlib import Path
 
 import polib
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
+def locale_dirs() -> list[Path]:
+    """The project's LOCALE_PATHS and each of our apps' own ``locale/`` folder (Django
+    looks in both; an app keeps the catalogue of its own messages)."""
+    dirs = [Path(base) for base in settings.LOCALE_PATHS]
+    base_dir = Path(settings.BASE_DIR).resolve()
+    for config in apps.get_app_configs():
+        path = Path(config.path).resolve()
+        if base_dir in path.parents and (path / "locale").is_dir():
+            dirs.append(path / "locale")
+    return dirs
+
+
 class Command(BaseCommand):
-    help = "Compile locale/*/LC_MESSAGES/*.po to .mo files (idempotent)."
+    help = "Compile the .po files of LOCALE_PATHS and of each app's locale/ (idempotent)."
 
     def handle(self, *args, **options) -> None:
         compiled = 0
-        for base in settings.LOCALE_PATHS:
-            for po_path in Path(base).glob("*/LC_MESSAGES/*.po"):
+        for base in locale_dirs():
+            for po_path in base.glob("*/LC_MESSAGES/*.po"):
                 mo_path = po_path.with_suffix(".mo")
                 if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
                     continue
