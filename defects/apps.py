@@ -5,3 +5,33 @@ from django.utils.translation import gettext_lazy as _
 class DefectsConfig(AppConfig):
     name = "defects"
     verbose_name = _("Defects and requirements")
+
+    def ready(self) -> None:
+        from servicedesk.core.navigation import NavItem, nav_register
+
+        from . import printing  # noqa: F401 - registers the printed forms
+
+        nav_register(
+            NavItem(_("Defect board"), "defects:board", "bug", "defects.view_defect", order=30),
+            NavItem(
+                _("Record a defect"),
+                "defects:defect-create",
+                "bug-fill",
+                "defects.add_defect",
+                order=31,
+            ),
+            NavItem(
+                _("Requirement pipeline"),
+                "defects:requirements",
+                "lightbulb",
+                "defects.view_requirement",
+                order=32,
+            ),
+            NavItem(
+                _("Evaluation reports"),
+                "defects:reports",
+                "clipboard-data",
+                "defects.view_evaluationreport",
+                order=33,
+            ),
+        )

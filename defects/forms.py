@@ -1,0 +1,303 @@
+"""Portal forms of defects and requirement requests: recording, one small form per
+action, the evaluation and the evaluation report. Forms check formats; the services
+check the rules again and their field errors land on these forms."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from contracts.models import Customer
+from servicedesk.core.forms import DeskFormMixin
+
+from .choices import Outcome, RejectReason, Severity
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+DATETIME_INPUTS = [DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+
+
+def _text(rows: int = 3, **attrs: Any) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows, **attrs})
+
+
+def _when(label: Any, required: bool = False) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label,
+        required=required,
+        input_formats=DATETIME_INPUTS,
+        widget=forms.DateTimeInput(format=DATETIME_LOCAL, attrs={"type": "datetime-local"}),
+    )
+
+
+def _day(label: Any) -> forms.DateField:
+    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+def staff_with(perm: str):
+    """Active users holding ``app.codename`` through their role groups."""
+    app_label, codename = perm.split(".")
+    user_model = get_user_model()
+    return (
+        user_model.objects.filter(is_active=True)
+        .filter(
+            Q(
+                groups__permissions__codename=codename,
+                groups__permissions__content_type__app_label=app_label,
+            )
+            | Q(is_superuser=True)
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        from servicedesk.core.people import display_name
+
+        return display_name(obj)
+
+
+class PeopleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        from servicedesk.core.people import display_name
+
+        return display_name(obj)
+
+
+class DefectForm(DeskFormMixin, forms.Form):
+    """Recording a defect (seed 004 §2.1.1.1: a detailed record the tester can follow)."""
+
+    severity = forms.ChoiceField(
+        label=_("Severity"), choices=Severity.choices, widget=forms.RadioSelect
+    )
+    title = forms.CharField(label=_("Title"), max_length=200)
+    customer_sees = forms.CharField(label=_("What the customer sees"), widget=_text(3))
+    steps = forms.CharField(label=_("Steps to reproduce"), widget=_text(4))
+    product = forms.CharField(label=_("Product"), max_length=100)
+    version = forms.CharField(label=_("Version"), max_length=60)
+    module = forms.CharField(label=_("Module"), max_length=100)
+    site = forms.CharField(label=_("Customer site"), max_length=200)
+    customer = forms.ModelChoiceField(
+        label=_("Customer"), queryset=Customer.objects.order_by("name"), required=False
+    )
+    reported_at = _when(_("Reported"))
+    workaround = forms.CharField(label=_("Emergency workaround"), widget=_text(2), required=False)
+    tracker_key = forms.CharField(label=_("External tracker key"), max_length=60, required=False)
+    tracker_url = forms.URLField(
+        label=_("External tracker URL"), max_length=500, required=False, assume_scheme="https"
+    )
+    dispatch = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    ticket = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reported_at"].help_text = _(
+            "When the customer reported it; the deadlines count from then. Empty: now."
+        )
+
+
+class NoteForm(DeskFormMixin, forms.Form):
+    note = forms.CharField(label=_("Note"), widget=_text(3))
+
+
+class ReportForm(DeskFormMixin, forms.Form):
+    note = forms.CharField(
+        label=_("What was verified and reported"), widget=_text(3), required=False
+    )
+
+
+class VerifyForm(DeskFormMixin, forms.Form):
+    note = forms.CharField(label=_("How it was reproduced"), widget=_text(3))
+
+
+class StartFixForm(DeskFormMixin, forms.Form):
+    developer = PersonChoiceField(label=_("Developer"), queryset=None, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["developer"].queryset = staff_with("defects.fix_defect")
+        self.fields["developer"].help_text = _("Empty: yourself.")
+
+
+class FixForm(DeskFormMixin, forms.Form):
+    note = forms.CharField(label=_("What was changed"), widget=_text(3))
+    version = forms.CharField(label=_("Fixed in version"), max_length=60, required=False)
+
+
+class ConfirmForm(DeskFormMixin, forms.Form):
+    note = forms.CharField(label=_("Who confirmed, and what they said"), widget=_text(2))
+
+
+class ReasonForm(DeskFormMixin, forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=_text(2))
+
+
+class CloseForm(DeskFormMixin, forms.Form):
+    pass
+
+
+class RejectForm(DeskFormMixin, forms.Form):
+    reason = forms.ChoiceField(
+        label=_("Rejected as"), choices=RejectReason.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(label=_("Why (told to the customer)"), widget=_text(2))
+
+
+class EscalateForm(DeskFormMixin, forms.Form):
+    point = forms.CharField(label=_("Point of disagreement"), widget=_text(3))
+
+
+class SeverityForm(DeskFormMixin, forms.Form):
+    severity = forms.ChoiceField(
+        label=_("New severity"), choices=Severity.choices, widget=forms.RadioSelect
+    )
+    reason = forms.CharField(label=_("Reason"), widget=_text(2))
+
+
+class WorkaroundForm(DeskFormMixin, forms.Form):
+    workaround = forms.CharField(label=_("Emergency workaround"), widget=_text(4))
+
+
+class PublishForm(DeskFormMixin, forms.Form):
+    title = forms.CharField(label=_("Article title"), max_length=200, required=False)
+
+
+class TrackerForm(DeskFormMixin, forms.Form):
+    key = forms.CharField(label=_("External tracker key"), max_length=60, required=False)
+    url = forms.URLField(
+        label=_("External tracker URL"), max_length=500, required=False, assume_scheme="https"
+    )
+
+
+class FollowForm(DeskFormMixin, forms.Form):
+    pass
+
+
+# -- requirements ------------------------------------------------------------------------
+
+
+class RequirementForm(DeskFormMixin, forms.Form):
+    """Recording a request (seed 004 §2.1.2: clear, precise, with the real intent)."""
+
+    customer = forms.ModelChoiceField(
+        label=_("Customer"), queryset=Customer.objects.order_by("name")
+    )
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(label=_("Description"), widget=_text(4))
+    intent = forms.CharField(label=_("The customer's real intent and purpose"), widget=_text(3))
+    product = forms.CharField(label=_("Product"), max_length=100)
+    module = forms.CharField(label=_("Module"), max_length=100, required=False)
+    recorded_at = _when(_("Raised by the customer"))
+    tracker_key = forms.CharField(label=_("External tracker key"), max_length=60, required=False)
+    tracker_url = forms.URLField(
+        label=_("External tracker URL"), max_length=500, required=False, assume_scheme="https"
+    )
+    ticket = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+def _yes_no(label: Any) -> forms.ChoiceField:
+    return forms.ChoiceField(label=label, choices=YES_NO, widget=forms.RadioSelect)
+
+
+class EvaluateForm(DeskFormMixin, forms.Form):
+    """Seed 001 §3.2: in scope? urgent? affects normal operation? effort? → decision."""
+
+    in_scope = _yes_no(_("Within the contract's scope"))
+    urgent = _yes_no(_("Urgent"))
+    affects_operation = _yes_no(_("Affects normal operation"))
+    effort_days = forms.DecimalField(
+        label=_("Effort (person-days)"), min_value=0, max_digits=7, decimal_places=1
+    )
+    evaluators = PeopleChoiceField(label=_("Evaluated by"), queryset=None)
+    note = forms.CharField(label=_("Evaluation"), widget=_text(3), required=False)
+    outcome = forms.ChoiceField(
+        label=_("Decision"), choices=Outcome.choices, widget=forms.RadioSelect
+    )
+    solution = forms.CharField(label=_("Proposed solution"), widget=_text(3), required=False)
+    workaround = forms.CharField(label=_("Workaround"), widget=_text(3), required=False)
+    trained_people = forms.CharField(
+        label=_("Customer staff trained"), max_length=200, required=False
+    )
+    trained_by = PersonChoiceField(label=_("Trained by"), queryset=None, required=False)
+    trained_at = _when(_("Trained"))
+    explanation = forms.CharField(
+        label=_("Explanation given to the customer"), widget=_text(3), required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["evaluators"].queryset = staff_with("defects.evaluate_requirement")
+        self.fields["evaluators"].widget.attrs["size"] = 4
+        self.fields["trained_by"].queryset = (
+            get_user_model().objects.filter(is_active=True).order_by("username")
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for name in ("in_scope", "urgent", "affects_operation"):
+            if name in data:
+                data[name] = data[name] == "yes"
+        return data
+
+
+class AgreeForm(DeskFormMixin, forms.Form):
+    amount = forms.DecimalField(
+        label=_("Agreed price (CNY)"), min_value=0, max_digits=12, decimal_places=2
+    )
+    note = forms.CharField(label=_("Negotiation"), widget=_text(2), required=False)
+
+
+class ExplanationForm(DeskFormMixin, forms.Form):
+    explanation = forms.CharField(
+        label=_("The customer's decision and what they were told"), widget=_text(3)
+    )
+
+
+class SolutionForm(DeskFormMixin, forms.Form):
+    solution = forms.CharField(label=_("Agreed solution"), widget=_text(5))
+
+
+class ScheduleForm(DeskFormMixin, forms.Form):
+    planned_start = _day(_("Planned start"))
+    planned_delivery = _day(_("Planned delivery"))
+    developer = PersonChoiceField(label=_("Developer"), queryset=None, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["developer"].queryset = staff_with("defects.develop_requirement")
+        self.fields["developer"].help_text = _("Empty: yourself.")
+
+
+class DeliverForm(DeskFormMixin, forms.Form):
+    note = forms.CharField(label=_("What was delivered (version, where)"), widget=_text(2))
+
+
+class CustomerAcceptForm(DeskFormMixin, forms.Form):
+    note = forms.CharField(label=_("Who accepted it at the customer, and how"), widget=_text(2))
+
+
+class EvaluationReportForm(DeskFormMixin, forms.Form):
+    period_start = _day(_("From"))
+    period_end = _day(_("To"))
+    note = forms.CharField(label=_("Note"), widget=_text(2), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("period_start"), data.get("period_end")
+        if start and end and end < start:
+            self.add_error("period_end", _("The period ends before it starts."))
+        return data
+
+
+def default_period(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The previous calendar month."""
+    first = today.replace(day=1)
+    end = first - dt.timedelta(days=1)
+    return end.replace(day=1), end

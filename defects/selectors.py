@@ -1,0 +1,399 @@
+"""Reads of defects and requirement requests, shaped for the portal and the API and
+restricted to what the user may see. Board and pipeline run in a constant number of
+queries whatever the number of records (tests pin them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from servicedesk.core.choices import TimerState
+from servicedesk.core.models import DomainEvent, SlaTimer
+from servicedesk.core.selectors import history_changes, timers_attach
+
+from .choices import DefectState, RequirementState
+from .models import OPEN_DEFECT_STATES, Defect, EvaluationReport, Requirement
+
+BOARD_STATES = [
+    DefectState.RECORDED,
+    DefectState.REPORTED,
+    DefectState.VERIFIED,
+    DefectState.IN_FIX,
+    DefectState.REOPENED,
+    DefectState.FIXED,
+    DefectState.CONFIRMED,
+]
+PIPELINE_STATES = [
+    RequirementState.RECORDED,
+    RequirementState.EVALUATING,
+    RequirementState.QUOTED,
+    RequirementState.ACCEPTED,
+    RequirementState.SOLUTION_CONFIRMED,
+    RequirementState.SCHEDULED,
+    RequirementState.IN_DEVELOPMENT,
+    RequirementState.DELIVERED,
+]
+OPEN_TIMER_STATES = [TimerState.RUNNING, TimerState.PAUSED, TimerState.BREACHED]
+
+
+def _ct(model: type) -> ContentType:
+    return ContentType.objects.get_for_model(model)
+
+
+def _breached(model: type) -> Exists:
+    return Exists(
+        SlaTimer.objects.filter(
+            subject_type=_ct(model), subject_id=OuterRef("pk"), state=TimerState.BREACHED
+        )
+    )
+
+
+def _next_due(model: type) -> Subquery:
+    return Subquery(
+        SlaTimer.objects.filter(
+            subject_type=_ct(model), subject_id=OuterRef("pk"), state=TimerState.RUNNING
+        )
+        .order_by("due_at")
+        .values("due_at")[:1]
+    )
+
+
+def attach_open_timers(objects: list[Any]) -> list[Any]:
+    """One query for every object's timers: ``all_timers``, the open ones as
+    ``prefetched_timers`` and the nearest running one as ``next_timer``."""
+    timers_attach(objects)
+    for obj in objects:
+        obj.all_timers = obj.prefetched_timers
+        obj.prefetched_timers = [
+            t
+            for t in obj.all_timers
+            if t.state in OPEN_TIMER_STATES and not (t.state == TimerState.BREACHED and t.met_at)
+        ]
+        running = [t for t in obj.prefetched_timers if t.state == TimerState.RUNNING]
+        obj.next_timer = min(running, key=lambda t: t.due_at, default=None)
+    return objects
+
+
+# -- defects -----------------------------------------------------------------------------
+
+
+def defects_list(*, user: Any) -> QuerySet[Defect]:
+    return Defect.objects.restrict(user).select_related(
+        "customer", "contract", "assignee", "recorded_by", "developer", "ticket", "dispatch"
+    )
+
+
+@dataclass
+class DefectFilters:
+    severity: str = ""
+    customer: int | None = None
+    product: str = ""
+    overdue: bool = False
+    q: str = ""
+
+    @classmethod
+    def from_query(cls, params: Any) -> DefectFilters:
+        customer = params.get("customer", "")
+        return cls(
+            severity=params.get("severity", "")[:12],
+            customer=int(customer) if customer.isdigit() else None,
+            product=params.get("product", "").strip()[:100],
+            overdue=params.get("overdue", "") in ("1", "true", "on"),
+            q=params.get("q", "").strip()[:100],
+        )
+
+    def apply(self, qs: QuerySet[Defect]) -> QuerySet[Defect]:
+        if self.severity:
+            qs = qs.filter(severity=self.severity)
+        if self.customer:
+            qs = qs.filter(customer_id=self.customer)
+        if self.product:
+            qs = qs.filter(product__icontains=self.product)
+        if self.overdue:
+            qs = qs.filter(_breached(Defect))
+        if self.q:
+            qs = qs.filter(
+                Q(number__icontains=self.q) | Q(title__icontains=self.q) | Q(tracker_key=self.q)
+            )
+        return qs
+
+    @property
+    def active(self) -> bool:
+        return bool(self.severity or self.customer or self.product or self.overdue or self.q)
+
+
+@dataclass
+class BoardColumn:
+    state: str
+    label: str
+    count: int
+    items: list[Any] = field(default_factory=list)
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.items)
+
+
+def defect_board(
+    *, user: Any, filters: DefectFilters | None = None, per_column: int = 25, state: str = ""
+) -> list[BoardColumn]:
+    """Open defects by state, nearest deadline first (the defect board). Three queries:
+    the counts, the first ``per_column`` cards of each column, their timers."""
+    filters = filters or DefectFilters()
+    states = [state] if state in BOARD_STATES else BOARD_STATES
+    base = filters.apply(defects_list(user=user).filter(state__in=states))
+    counts = dict(base.order_by().values_list("state").annotate(n=Count("pk")))
+    ranked = base.annotate(
+        next_due=_next_due(Defect),
+        board_rank=Window(
+            RowNumber(),
+            partition_by=[F("state")],
+            order_by=[F("next_due").asc(nulls_last=True), F("reported_at").asc(), F("id").asc()],
+        ),
+    ).filter(board_rank__lte=per_column)
+    defects = attach_open_timers(list(ranked.order_by("state", "board_rank")))
+    columns = {s: BoardColumn(s, str(DefectState(s).label), counts.get(s, 0)) for s in states}
+    for defect in defects:
+        columns[defect.state].items.append(defect)
+    return list(columns.values())
+
+
+def defect_detail(*, user: Any, pk: int) -> Defect:
+    defect = (
+        defects_list(user=user)
+        .select_related("knowledge_article", "verified_by")
+        .prefetch_related("followers")
+        .get(pk=pk)
+    )
+    attach_open_timers([defect])
+    return defect
+
+
+def board_customers(*, user: Any) -> list[tuple[int, str]]:
+    """Customers with open defects, for the board's filter."""
+    rows = (
+        defects_list(user=user)
+        .filter(state__in=OPEN_DEFECT_STATES, customer__isnull=False)
+        .values_list("customer_id", "customer__name")
+        .distinct()
+        .order_by("customer__name")[:300]
+    )
+    return list(rows)
+
+
+# -- requirements ------------------------------------------------------------------------
+
+
+def requirements_list(*, user: Any) -> QuerySet[Requirement]:
+    return Requirement.objects.restrict(user).select_related(
+        "customer", "contract__sales_manager", "recorded_by", "developer", "trained_by", "ticket"
+    )
+
+
+def requirement_pipeline(*, user: Any, per_column: int = 25, customer: int | None = None):
+    base = requirements_list(user=user).filter(state__in=PIPELINE_STATES)
+    if customer:
+        base = base.filter(customer_id=customer)
+    counts = dict(base.order_by().values_list("state").annotate(n=Count("pk")))
+    ranked = base.annotate(
+        board_rank=Window(
+            RowNumber(),
+            partition_by=[F("state")],
+            order_by=[F("recorded_at").asc(), F("id").asc()],
+        )
+    ).filter(board_rank__lte=per_column)
+    items = attach_open_timers(list(ranked.order_by("state", "board_rank")))
+    columns = {
+        s: BoardColumn(s, str(RequirementState(s).label), counts.get(s, 0)) for s in PIPELINE_STATES
+    }
+    for item in items:
+        columns[item.state].items.append(item)
+    return list(columns.values())
+
+
+def requirements_decided(*, user: Any, limit: int = 20) -> list[Requirement]:
+    """The latest requests closed by their evaluation (workaround, declined) or accepted
+    by the customer, under the pipeline."""
+    return list(
+        requirements_list(user=user)
+        .filter(
+            state__in=[
+                RequirementState.WORKAROUND,
+                RequirementState.DECLINED,
+                RequirementState.CUSTOMER_ACCEPTED,
+            ]
+        )
+        .order_by("-evaluated_at", "-id")[:limit]
+    )
+
+
+def requirement_detail(*, user: Any, pk: int) -> Requirement:
+    item = requirements_list(user=user).prefetch_related("evaluators").get(pk=pk)
+    attach_open_timers([item])
+    return item
+
+
+def evaluated_in(report: EvaluationReport) -> list[Requirement]:
+    """Every request evaluated in the report's period (local dates, both ends included)."""
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(report.period_start, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(report.period_end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    return list(
+        Requirement.objects.filter(evaluated_at__gte=start, evaluated_at__lt=end)
+        .select_related("customer", "contract")
+        .prefetch_related("evaluators")
+        .order_by("evaluated_at", "id")
+    )
+
+
+def reports_list(*, user: Any) -> QuerySet[EvaluationReport]:
+    return EvaluationReport.objects.restrict(user).select_related("created_by")
+
+
+# -- timeline ----------------------------------------------------------------------------
+
+
+@dataclass
+class TimelineEntry:
+    when: dt.datetime
+    kind: str  # event, timer, history
+    icon: str
+    title: str
+    actor: Any = None
+    text: str = ""
+    tone: str = ""
+    changes: list[dict[str, Any]] = field(default_factory=list)
+
+
+EVENT_TITLES = {
+    "defect.recorded": ("bug", gettext_lazy("Defect recorded")),
+    "defect.report": ("send", gettext_lazy("Verified on site and reported")),
+    "defect.verify": ("clipboard-check", gettext_lazy("Reproduced by the tester")),
+    "defect.start_fix": ("tools", gettext_lazy("Fix started")),
+    "defect.fix": ("wrench-adjustable", gettext_lazy("Fixed")),
+    "defect.confirm": ("hand-thumbs-up", gettext_lazy("Confirmed by the customer")),
+    "defect.reopen": ("arrow-counterclockwise", gettext_lazy("Reopened")),
+    "defect.close": ("archive", gettext_lazy("Closed")),
+    "defect.reject": ("slash-circle", gettext_lazy("Rejected")),
+    "defect.escalate": ("person-up", gettext_lazy("Escalated to the region lead")),
+    "defect.change_severity": ("exclamation-triangle", gettext_lazy("Severity changed")),
+    "defect.workaround": ("bandaid", gettext_lazy("Emergency workaround recorded")),
+    "defect.workaround_published": ("journal-plus", gettext_lazy("Workaround published")),
+    "defect.follow": ("eye", gettext_lazy("Following")),
+    "defect.unfollow": ("eye-slash", gettext_lazy("Stopped following")),
+    "requirement.recorded": ("lightbulb", gettext_lazy("Request recorded")),
+    "requirement.start_evaluation": ("search", gettext_lazy("Evaluation started")),
+    "requirement.accept": ("check-circle", gettext_lazy("Accepted (free)")),
+    "requirement.quote": ("cash-coin", gettext_lazy("Quoted")),
+    "requirement.offer_workaround": ("signpost", gettext_lazy("Workaround, customer trained")),
+    "requirement.decline": ("x-circle", gettext_lazy("Declined")),
+    "requirement.agree": ("handshake", gettext_lazy("Customer agreed to the price")),
+    "requirement.refuse_quote": ("x-circle", gettext_lazy("Customer refused the price")),
+    "requirement.confirm_solution": ("patch-check", gettext_lazy("Solution confirmed")),
+    "requirement.schedule": ("calendar-check", gettext_lazy("Scheduled")),
+    "requirement.start_development": ("code-slash", gettext_lazy("Development started")),
+    "requirement.deliver": ("box-seam", gettext_lazy("Delivered")),
+    "requirement.customer_accept": ("award", gettext_lazy("Accepted by the customer")),
+    "form.signed": ("pen", gettext_lazy("Signed")),
+}
+TIMER_TARGETS = {
+    "escalation": gettext_lazy("region lead and back office told"),
+    "report": gettext_lazy("verified and reported"),
+    "verify": gettext_lazy("verified by the tester"),
+    "fix": gettext_lazy("fixed"),
+    "resolve": gettext_lazy("resolved"),
+    "evaluation": gettext_lazy("evaluated"),
+}
+
+
+def timer_label(target: str) -> str:
+    return str(TIMER_TARGETS.get(target, target))
+
+
+def _event_text(event: DomainEvent) -> str:
+    data = event.data or {}
+    if event.kind == "defect.change_severity":
+        from .choices import Severity
+
+        def label(value: str) -> str:
+            return str(Severity(value).label) if value in Severity.values else value
+
+        return _("%(old)s → %(new)s: %(reason)s") % {
+            "old": label(data.get("severity_from", "")),
+            "new": label(data.get("severity_to", "")),
+            "reason": data.get("reason", ""),
+        }
+    if event.kind == "form.signed":
+        return f"{data.get('signer', '')} ({data.get('role', '')})"
+    return str(data.get("point") or data.get("note") or data.get("reason") or "")
+
+
+def timeline(obj: Defect | Requirement) -> list[TimelineEntry]:
+    """Transitions (domain events), deadlines and other field changes, oldest first.
+    Three queries whatever the record's history."""
+    entries: list[TimelineEntry] = []
+    events = list(
+        DomainEvent.objects.filter(target_type=_ct(type(obj)), target_id=obj.pk)
+        .select_related("actor")
+        .order_by("created_at", "id")
+    )
+    for event in events:
+        icon, title = EVENT_TITLES.get(event.kind, ("lightning-charge", event.kind))
+        when = event.created_at
+        if event.kind in ("defect.recorded", "requirement.recorded"):
+            when = getattr(obj, "reported_at", None) or getattr(obj, "recorded_at", when)
+        entries.append(
+            TimelineEntry(when, "event", icon, str(title), event.actor, _event_text(event))
+        )
+    timers = getattr(obj, "all_timers", None)
+    if timers is None:
+        timers = list(SlaTimer.objects.for_subject(obj).order_by("started_at", "id"))
+    for timer in timers:
+        target = timer_label(timer.target)
+        due = timezone.localtime(timer.due_at).strftime("%m-%d %H:%M")
+        entries.append(
+            TimelineEntry(
+                timer.started_at,
+                "timer",
+                "stopwatch",
+                _("Deadline: %(target)s, due %(due)s") % {"target": target, "due": due},
+            )
+        )
+        if timer.met_at:
+            title = _("Deadline met: %(target)s") % {"target": target}
+            entries.append(TimelineEntry(timer.met_at, "timer", "check2", title, tone="success"))
+        if timer.breached_at:
+            title = _("Deadline missed: %(target)s") % {"target": target}
+            entries.append(TimelineEntry(timer.breached_at, "timer", "alarm", title, tone="danger"))
+        if timer.state == TimerState.CANCELLED and timer.cancelled_at:
+            title = _("Deadline cancelled: %(target)s") % {"target": target}
+            entries.append(TimelineEntry(timer.cancelled_at, "timer", "x", title))
+    covered = {e.kind.rsplit(".", 1)[-1] for e in events}
+    for row in history_changes(obj, limit=200):
+        reason = (row["reason"] or "").split(":", 1)[0]
+        if row["type"] == "created" or reason in covered or reason == "record":
+            continue
+        if not {c["field"] for c in row["changes"]} - {"number"}:
+            continue
+        entries.append(
+            TimelineEntry(
+                row["when"],
+                "history",
+                "pencil",
+                row["reason"] or _("Changed"),
+                row["user"],
+                changes=row["changes"],
+            )
+        )
+    order = {"event": 0, "timer": 1, "history": 2}
+    entries.sort(key=lambda e: (e.when, order[e.kind]))
+    return entries

@@ -1,0 +1,524 @@
+"""Requirement requests (新增需求): recording with the customer's real intent, evaluation
+with the entitlement as starting point, the four outcomes, the sales manager's
+negotiation, the signed solution confirmation (方案确定书) and delivery; the periodic
+evaluation report (seed 001 §3.2, seed 004 §2.1.2, DESIGN.md §5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from contracts.choices import ChargeUnit, ServiceType
+from contracts.entitlement import entitlement_check
+from contracts.models import ChargeRate, Contract, Customer
+from servicedesk.core.choices import Role
+from servicedesk.core.exceptions import TransitionConflict
+from servicedesk.core.services import event_record, notifications_create, transition_run
+from servicedesk.core.services.timers import timer_meet, timer_start
+
+from ..choices import Outcome, RequirementState
+from ..models import EvaluationReport, Requirement
+from .common import not_in_future, raise_errors, required, role_members, save_fields
+
+REQUIRED = {
+    "title": gettext_lazy("Give the request a short title."),
+    "description": gettext_lazy(
+        "Describe the requirement clearly and precisely, without ambiguity."
+    ),
+    "intent": gettext_lazy("What does the customer really want, and what is it for?"),
+    "product": gettext_lazy("Which product?"),
+}
+SIGNER_LABELS = {
+    "sales_manager": gettext_lazy("sales manager"),
+    "director": gettext_lazy("director"),
+}
+CENT = Decimal("0.01")
+
+
+def person_day_rate(contract: Contract | None) -> Decimal | None:
+    """The person-day rate for development: the contract's own charging standard first,
+    else the company's (contracts.ChargeRate)."""
+    rates = list(
+        ChargeRate.objects.filter(unit=ChargeUnit.PER_PERSON_DAY).filter(
+            Q(contract=contract) | Q(contract__isnull=True)
+            if contract is not None
+            else Q(contract__isnull=True)
+        )
+    )
+
+    def rank(rate: ChargeRate) -> tuple[int, int]:
+        own = 0 if rate.contract_id else 1
+        typed = {ServiceType.DEVELOPMENT: 0, "": 1}.get(rate.service_type, 2)
+        return (own, typed)
+
+    usable = [r for r in rates if r.service_type in (ServiceType.DEVELOPMENT, "")]
+    return min(usable, key=rank).price if usable else None
+
+
+def quote_for(requirement: Requirement, effort_days: Decimal) -> tuple[Decimal, Decimal] | None:
+    rate = person_day_rate(requirement.contract)
+    if rate is None:
+        return None
+    return rate, (Decimal(effort_days) * rate).quantize(CENT, ROUND_HALF_UP)
+
+
+def _sales(requirement: Requirement) -> list[Any]:
+    contract = requirement.contract
+    if contract is not None and contract.sales_manager_id:
+        return [contract.sales_manager]
+    if requirement.customer.sales_manager_id:
+        return [requirement.customer.sales_manager]
+    return role_members(Role.SALES_MANAGER)
+
+
+def _notify(requirement: Requirement, people: list[Any], kind: str, title: str, body: str = ""):
+    notifications_create(
+        recipients=people,
+        kind=kind,
+        title=title,
+        body=body[:500],
+        url=requirement.get_absolute_url(),
+        target=requirement,
+    )
+
+
+def requirement_record(
+    *,
+    by: Any,
+    customer: Customer | None,
+    title: str,
+    description: str,
+    intent: str,
+    product: str,
+    module: str = "",
+    contract: Contract | None = None,
+    ticket: Any = None,
+    recorded_at: dt.datetime | None = None,
+    tracker_key: str = "",
+    tracker_url: str = "",
+) -> Requirement:
+    """Record a request with a clear description and the customer's real intent (seed 004
+    §2.1.2.1–2); the entitlement for development is looked up for the evaluators."""
+    values = {"title": title, "description": description, "intent": intent, "product": product}
+    errors = required(values, REQUIRED)
+    if customer is None:
+        errors["customer"] = [_("Which customer asks for it?")]
+    recorded_at = recorded_at or timezone.now()
+    not_in_future(recorded_at, "recorded_at", errors)
+    if contract is not None and customer is not None and contract.customer_id != customer.pk:
+        errors["contract"] = [_("This contract belongs to another customer.")]
+    raise_errors(errors)
+    result = entitlement_check(
+        customer=customer, service_type=ServiceType.DEVELOPMENT, on=recorded_at, contract=contract
+    )
+    with transaction.atomic():
+        requirement = Requirement(
+            number=uuid.uuid4().hex[:20],
+            title=title.strip(),
+            description=description.strip(),
+            intent=intent.strip(),
+            customer=customer,
+            contract=contract or result.contract,
+            ticket=ticket,
+            product=product.strip(),
+            module=(module or "").strip(),
+            recorded_at=recorded_at,
+            recorded_by=by,
+            tracker_key=(tracker_key or "").strip(),
+            tracker_url=(tracker_url or "").strip(),
+            entitlement=result.result,
+            entitlement_reason=result.reason[:300],
+        )
+        requirement._history_user = by
+        requirement._change_reason = "record"
+        requirement.save()
+        requirement.number = f"RQ{timezone.localtime(recorded_at):%Y%m%d}-{requirement.pk:05d}"
+        requirement.save(update_fields=["number"])
+        timer_start(subject=requirement, target="evaluation", started_at=recorded_at, assignee=by)
+        event_record(
+            kind="requirement.recorded",
+            target=requirement,
+            actor=by,
+            data={"requirement": requirement.pk, "entitlement": result.result},
+        )
+        _notify(
+            requirement,
+            role_members(Role.TECH_MANAGER),
+            "requirement_recorded",
+            _("Requirement to evaluate: %(number)s %(customer)s")
+            % {"number": requirement.number, "customer": customer},
+            requirement.title,
+        )
+    return requirement
+
+
+def requirement_start_evaluation(requirement: Requirement, *, by: Any) -> Requirement:
+    with transaction.atomic():
+        return transition_run(instance=requirement, name="start_evaluation", by=by)
+
+
+def requirement_evaluate(
+    requirement: Requirement,
+    *,
+    by: Any,
+    outcome: str,
+    in_scope: bool | None,
+    urgent: bool | None,
+    affects_operation: bool | None,
+    effort_days: Decimal | None,
+    evaluators: list[Any] | None = None,
+    note: str = "",
+    solution: str = "",
+    workaround: str = "",
+    trained_people: str = "",
+    trained_by: Any = None,
+    trained_at: dt.datetime | None = None,
+    explanation: str = "",
+) -> Requirement:
+    """Record the evaluation (in scope? urgent? affects normal operation? effort in
+    person-days?, by whom) and its outcome: accepted (free), quoted (effort × the
+    contract's person-day rate, to the sales manager), workaround (the customer trained:
+    who, when) or declined (the explanation given to the customer)."""
+    errors: dict[str, list[str]] = {}
+    if outcome not in Outcome.values:
+        errors["outcome"] = [_("Choose accepted, quoted, workaround or declined.")]
+    for name, value in (("in_scope", in_scope), ("urgent", urgent)):
+        if value is None:
+            errors[name] = [_("Answer yes or no.")]
+    if affects_operation is None:
+        errors["affects_operation"] = [_("Answer yes or no.")]
+    if effort_days is None or effort_days < 0:
+        errors["effort_days"] = [_("Estimate the effort in person-days.")]
+    evaluators = [e for e in (evaluators or [by]) if e is not None]
+    if not evaluators:
+        errors["evaluators"] = [_("Who evaluated it?")]
+    elif any(not e.has_perm("defects.evaluate_requirement") for e in evaluators):
+        errors["evaluators"] = [_("Only the designated evaluators may evaluate requests.")]
+    quote = None
+    if outcome == Outcome.QUOTED and "effort_days" not in errors:
+        if effort_days <= 0:
+            errors["effort_days"] = [_("A quote needs the effort in person-days.")]
+        else:
+            quote = quote_for(requirement, effort_days)
+            if quote is None:
+                errors["outcome"] = [_("No person-day rate in the charging standard.")]
+    if outcome == Outcome.ACCEPTED and in_scope is False and not (note or "").strip():
+        errors["note"] = [_("Out of scope but free: say why.")]
+    if outcome == Outcome.WORKAROUND:
+        if not (workaround or "").strip():
+            errors["workaround"] = [_("Describe the workaround.")]
+        if not (trained_people or "").strip():
+            errors["trained_people"] = [_("Who at the customer was trained?")]
+        if trained_by is None:
+            errors["trained_by"] = [_("Who trained them?")]
+        if trained_at is None:
+            errors["trained_at"] = [_("When were they trained?")]
+        not_in_future(trained_at, "trained_at", errors)
+    if outcome == Outcome.DECLINED and not (explanation or "").strip():
+        errors["explanation"] = [_("Record the explanation given to the customer.")]
+    raise_errors(errors)
+
+    now = timezone.now()
+    values = {
+        "in_scope": in_scope,
+        "urgent": urgent,
+        "affects_operation": affects_operation,
+        "effort_days": effort_days,
+        "evaluation_note": (note or "").strip(),
+    }
+    if (solution or "").strip():
+        values["solution"] = solution.strip()
+    with transaction.atomic():
+        if requirement.state == RequirementState.RECORDED:
+            requirement = transition_run(instance=requirement, name="start_evaluation", by=by)
+        base = ["outcome", "evaluated_at"]
+        if outcome == Outcome.ACCEPTED:
+            requirement = transition_run(
+                instance=requirement,
+                name="accept",
+                by=by,
+                kwargs={"at": now},
+                values=values,
+                update_fields=base,
+            )
+            _notify(
+                requirement,
+                _sales(requirement) + role_members(Role.DIRECTOR),
+                "requirement_accepted",
+                _("Solution confirmation to sign: %(number)s") % {"number": requirement.number},
+                requirement.title,
+            )
+        elif outcome == Outcome.QUOTED:
+            rate, amount = quote
+            requirement = transition_run(
+                instance=requirement,
+                name="quote",
+                by=by,
+                kwargs={"rate": rate, "amount": amount, "at": now},
+                values=values,
+                update_fields=[*base, "person_day_rate", "quote_amount"],
+            )
+            _notify(
+                requirement,
+                _sales(requirement),
+                "requirement_quoted",
+                _("Charged requirement to negotiate: %(number)s ¥%(amount)s")
+                % {"number": requirement.number, "amount": amount},
+                requirement.title,
+            )
+        elif outcome == Outcome.WORKAROUND:
+            requirement = transition_run(
+                instance=requirement,
+                name="offer_workaround",
+                by=by,
+                kwargs={
+                    "workaround": workaround.strip(),
+                    "trained_people": trained_people.strip(),
+                    "trained_by": trained_by,
+                    "trained_at": trained_at,
+                    "at": now,
+                },
+                values=values,
+                update_fields=[*base, "workaround", "trained_people", "trained_by", "trained_at"],
+            )
+        else:
+            requirement = transition_run(
+                instance=requirement,
+                name="decline",
+                by=by,
+                kwargs={"explanation": explanation.strip(), "at": now},
+                values=values,
+                update_fields=[*base, "decline_explanation"],
+            )
+            _notify(
+                requirement,
+                _sales(requirement),
+                "requirement_declined",
+                _("Requirement declined: %(number)s") % {"number": requirement.number},
+                explanation,
+            )
+        requirement.evaluators.set(evaluators)
+        timer_meet(subject=requirement, target="evaluation")
+    return requirement
+
+
+def requirement_agree(
+    requirement: Requirement, *, by: Any, amount: Decimal | None = None, note: str = ""
+) -> Requirement:
+    """The customer agrees to pay the price the sales manager negotiated."""
+    amount = requirement.quote_amount if amount is None else amount
+    if amount is None or amount < 0:
+        raise_errors({"amount": [_("Enter the price agreed with the customer.")]})
+    with transaction.atomic():
+        requirement = transition_run(
+            instance=requirement,
+            name="agree",
+            by=by,
+            kwargs={"amount": amount, "note": (note or "").strip()},
+            update_fields=["agreed_amount", "negotiation_note"],
+        )
+        _notify(
+            requirement,
+            _sales(requirement) + role_members(Role.DIRECTOR),
+            "requirement_accepted",
+            _("Solution confirmation to sign: %(number)s") % {"number": requirement.number},
+            requirement.title,
+        )
+    return requirement
+
+
+def requirement_refuse_quote(requirement: Requirement, *, by: Any, explanation: str) -> Requirement:
+    """The customer will not pay: declined, with what they were told."""
+    if not (explanation or "").strip():
+        raise_errors(
+            {"explanation": [_("Record the customer's decision and what they were told.")]}
+        )
+    with transaction.atomic():
+        return transition_run(
+            instance=requirement,
+            name="refuse_quote",
+            by=by,
+            kwargs={"explanation": explanation.strip()},
+            update_fields=["decline_explanation"],
+        )
+
+
+def requirement_set_solution(requirement: Requirement, *, by: Any, solution: str) -> Requirement:
+    """The final solution agreed with the customer, printed on the solution confirmation.
+    Fixed once anyone has signed it (the signatures cover its content)."""
+    from servicedesk.core.selectors import signatures_for
+
+    from ..models import SOLUTION_FORM
+
+    if not by.has_perm("defects.confirm_solution") and not by.has_perm(
+        "defects.evaluate_requirement"
+    ):
+        from servicedesk.core.exceptions import NotPermitted
+
+        raise NotPermitted(_("You may not perform this action."))
+    if requirement.state != RequirementState.ACCEPTED:
+        raise TransitionConflict(_("The solution is set while the request is accepted."))
+    if signatures_for(requirement, SOLUTION_FORM).exists():
+        raise TransitionConflict(_("The solution confirmation is already signed."))
+    if not (solution or "").strip():
+        raise_errors({"solution": [_("Describe the agreed solution.")]})
+    with transaction.atomic():
+        requirement = Requirement.objects.select_for_update().get(pk=requirement.pk)
+        requirement.solution = solution.strip()
+        save_fields(requirement, by=by, reason="solution", fields=["solution"])
+    return requirement
+
+
+def _require_signatures(requirement: Requirement) -> None:
+    missing = requirement.missing_signers()
+    if missing:
+        raise TransitionConflict(
+            _("The solution confirmation still needs the signature of: %(who)s.")
+            % {"who": ", ".join(str(SIGNER_LABELS[m]) for m in missing)}
+        )
+
+
+def requirement_confirm_solution(requirement: Requirement, *, by: Any) -> Requirement:
+    """The solution confirmation takes effect once the sales manager and the director
+    have signed it (the transition's guard checks the same)."""
+    if not (requirement.solution or "").strip():
+        raise_errors({"solution": [_("Describe the agreed solution first.")]})
+    _require_signatures(requirement)
+    with transaction.atomic():
+        requirement = transition_run(
+            instance=requirement,
+            name="confirm_solution",
+            by=by,
+            kwargs={"at": timezone.now()},
+            update_fields=["solution_confirmed_at"],
+        )
+        _notify(
+            requirement,
+            role_members(Role.DEVELOPER, Role.TECH_MANAGER),
+            "requirement_confirmed",
+            _("Solution confirmed, schedule the work: %(number)s") % {"number": requirement.number},
+            requirement.solution,
+        )
+    return requirement
+
+
+def requirement_schedule(
+    requirement: Requirement,
+    *,
+    by: Any,
+    planned_start: dt.date | None,
+    planned_delivery: dt.date | None,
+    developer: Any = None,
+) -> Requirement:
+    errors: dict[str, list[str]] = {}
+    if planned_start is None:
+        errors["planned_start"] = [_("When does the work start?")]
+    if planned_delivery is None:
+        errors["planned_delivery"] = [_("When will it be delivered?")]
+    elif planned_start is not None and planned_delivery < planned_start:
+        errors["planned_delivery"] = [_("Delivery cannot be before the start.")]
+    developer = developer or by
+    if not developer.has_perm("defects.develop_requirement"):
+        errors["developer"] = [_("Choose a developer.")]
+    raise_errors(errors)
+    _require_signatures(requirement)
+    with transaction.atomic():
+        return transition_run(
+            instance=requirement,
+            name="schedule",
+            by=by,
+            kwargs={
+                "planned_start": planned_start,
+                "planned_delivery": planned_delivery,
+                "developer": developer,
+            },
+            update_fields=["planned_start", "planned_delivery", "developer"],
+        )
+
+
+def requirement_start_development(requirement: Requirement, *, by: Any) -> Requirement:
+    with transaction.atomic():
+        return transition_run(instance=requirement, name="start_development", by=by)
+
+
+def requirement_deliver(requirement: Requirement, *, by: Any, note: str) -> Requirement:
+    if not (note or "").strip():
+        raise_errors({"note": [_("What was delivered (version, where)?")]})
+    with transaction.atomic():
+        requirement = transition_run(
+            instance=requirement,
+            name="deliver",
+            by=by,
+            kwargs={"note": note.strip(), "at": timezone.now()},
+            update_fields=["delivery_note", "delivered_at"],
+        )
+        _notify(
+            requirement,
+            [requirement.recorded_by, *_sales(requirement)],
+            "requirement_delivered",
+            _("Delivered, ask the customer to accept: %(number)s") % {"number": requirement.number},
+            note,
+        )
+    return requirement
+
+
+def requirement_customer_accept(requirement: Requirement, *, by: Any, note: str) -> Requirement:
+    if not (note or "").strip():
+        raise_errors({"note": [_("Who accepted it at the customer, and how?")]})
+    with transaction.atomic():
+        return transition_run(
+            instance=requirement,
+            name="customer_accept",
+            by=by,
+            kwargs={"note": note.strip(), "at": timezone.now()},
+            update_fields=["acceptance_note", "customer_accepted_at"],
+        )
+
+
+def requirement_set_tracker(requirement: Requirement, *, by: Any, key: str, url: str):
+    if not by.has_perm("defects.change_requirement"):
+        from servicedesk.core.exceptions import NotPermitted
+
+        raise NotPermitted(_("You may not perform this action."))
+    with transaction.atomic():
+        requirement = Requirement.objects.select_for_update().get(pk=requirement.pk)
+        requirement.tracker_key = (key or "").strip()
+        requirement.tracker_url = (url or "").strip()
+        save_fields(requirement, by=by, reason="tracker", fields=["tracker_key", "tracker_url"])
+    return requirement
+
+
+def evaluation_report_create(
+    *, by: Any, period_start: dt.date, period_end: dt.date, note: str = ""
+) -> EvaluationReport:
+    """The periodic evaluation report, sent to sales, implementation and management."""
+    if not by.has_perm("defects.add_evaluationreport"):
+        from servicedesk.core.exceptions import NotPermitted
+
+        raise NotPermitted(_("You may not perform this action."))
+    if period_start is None or period_end is None or period_end < period_start:
+        raise_errors({"period_end": [_("The period ends before it starts.")]})
+    with transaction.atomic():
+        report = EvaluationReport(
+            period_start=period_start, period_end=period_end, created_by=by, note=note.strip()
+        )
+        report._history_user = by
+        report.save()
+        event_record(kind="evaluationreport.created", target=report, actor=by, data={})
+        notifications_create(
+            recipients=role_members(Role.SALES_MANAGER, Role.IMPLEMENTATION_MANAGER, Role.DIRECTOR),
+            kind="evaluation_report",
+            title=_("Requirement evaluation report %(period)s") % {"period": report},
+            url=reverse("defects:report", args=[report.pk]),
+            target=report,
+        )
+    return report

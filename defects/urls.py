@@ -1,0 +1,24 @@
+"""Portal URLs of defects and requirement requests (the API lives in ``defects.api.urls``)."""
+
+from django.urls import path
+
+from .views import defects, requirements
+
+app_name = "defects"
+
+urlpatterns = [
+    path("defects/", defects.board, name="board"),
+    path("defects/new/", defects.defect_create, name="defect-create"),
+    path("defects/<int:pk>/", defects.defect_detail, name="defect"),
+    path("defects/<int:pk>/<slug:name>/", defects.defect_action, name="defect-action"),
+    path("requirements/", requirements.pipeline, name="requirements"),
+    path("requirements/new/", requirements.requirement_create, name="requirement-create"),
+    path("requirements/reports/", requirements.reports, name="reports"),
+    path("requirements/reports/<int:pk>/", requirements.report_detail, name="report"),
+    path("requirements/<int:pk>/", requirements.requirement_detail, name="requirement"),
+    path(
+        "requirements/<int:pk>/<slug:name>/",
+        requirements.requirement_action,
+        name="requirement-action",
+    ),
+]

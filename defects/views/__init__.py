@@ -1,0 +1,104 @@
+"""Portal pages of defects and requirement requests. Thin views (STYLE.md rule 10):
+validate a form, call one service or selector, render; state changes only on POST."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from servicedesk.core.exceptions import ApplicationError, NotPermitted, TransitionConflict
+from servicedesk.core.services.transitions import available_transitions
+
+
+@dataclass(frozen=True)
+class Action:
+    """One thing the user can do on a record page: a form and the service it calls."""
+
+    name: str
+    label: Any
+    icon: str
+    form: type[forms.Form]
+    run: Callable[[Any, Any, dict], Any]
+    allowed: Callable[[Any, Any, set[str]], bool]
+    primary: bool = False
+    initial: Callable[[Any], dict] | None = None
+    help: Any = ""
+
+
+def fsm(*names: str) -> Callable[[Any, Any, set[str]], bool]:
+    return lambda obj, user, transitions: bool(transitions.intersection(names))
+
+
+def form_errors_from(exc: ApplicationError, form: forms.Form) -> None:
+    placed = False
+    for name, errors in exc.extra.items():
+        for error in errors if isinstance(errors, (list, tuple)) else [errors]:
+            form.add_error(name if name in form.fields else None, str(error))
+            placed = True
+    if not placed:
+        form.add_error(None, exc.message)
+
+
+def make_form(action: Action, obj: Any, data: Any = None) -> forms.Form:
+    kwargs: dict[str, Any] = {"prefix": action.name}
+    if data is None and action.initial is not None:
+        kwargs["initial"] = action.initial(obj)
+    return action.form(data, **kwargs)
+
+
+def actions_for(actions: dict[str, Action], obj: Any, user: Any) -> list[Action]:
+    transitions = set(available_transitions(obj, user))
+    return [a for a in actions.values() if a.allowed(obj, user, transitions)]
+
+
+def run_action(
+    request: HttpRequest,
+    *,
+    actions: dict[str, Action],
+    obj: Any,
+    name: str,
+    page: Callable[..., HttpResponse],
+    reload: Callable[[], Any],
+) -> HttpResponse:
+    """Run one action (POST); a refused one shows the page again with why (409/400)."""
+    action = actions[name]
+    if not action.allowed(obj, request.user, set(available_transitions(obj, request.user))):
+        messages.error(
+            request,
+            _("“%(action)s” is not possible now (state: %(state)s).")
+            % {"action": action.label, "state": obj.get_state_display()},
+        )
+        return page(request, obj, status=409)
+    form = make_form(action, obj, request.POST)
+    if form.is_valid():
+        try:
+            action.run(obj, request.user, form.cleaned_data)
+        except NotPermitted as exc:
+            raise PermissionDenied(exc.message) from exc
+        except TransitionConflict as exc:
+            messages.error(request, exc.message)
+            return page(request, reload(), status=409)
+        except ApplicationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, _("Done: %(action)s.") % {"action": action.label})
+            return redirect(obj.get_absolute_url())
+    return page(request, obj, failed=name, failed_form=form, status=400)
+
+
+def action_panels(
+    actions: dict[str, Action], obj: Any, user: Any, failed: str, failed_form: Any
+) -> list[dict[str, Any]]:
+    panels = []
+    for action in actions_for(actions, obj, user):
+        form = failed_form if action.name == failed else make_form(action, obj)
+        panels.append({"action": action, "form": form, "open": action.name == failed})
+    return panels

@@ -1,0 +1,401 @@
+"""The defect board, recording a defect (also from a dispatch or a ticket) and the
+defect page with its actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from servicedesk.core.exceptions import ApplicationError
+
+from .. import selectors
+from ..choices import Severity
+from ..forms import (
+    CloseForm,
+    ConfirmForm,
+    DefectForm,
+    EscalateForm,
+    FixForm,
+    FollowForm,
+    PublishForm,
+    ReasonForm,
+    RejectForm,
+    ReportForm,
+    SeverityForm,
+    StartFixForm,
+    TrackerForm,
+    VerifyForm,
+    WorkaroundForm,
+)
+from ..models import Defect
+from ..services import (
+    defect_change_severity,
+    defect_close,
+    defect_confirm,
+    defect_escalate,
+    defect_fix,
+    defect_follow,
+    defect_publish_workaround,
+    defect_record,
+    defect_reject,
+    defect_reopen,
+    defect_report,
+    defect_save_workaround,
+    defect_set_tracker,
+    defect_start_fix,
+    defect_verify,
+)
+from . import Action, action_panels, form_errors_from, fsm, run_action
+
+
+def _open_with(perm: str):
+    return lambda d, u, _t: d.is_open and u.has_perm(perm)
+
+
+def _may_publish(defect: Defect, user: Any, _t: set[str]) -> bool:
+    return bool(defect.workaround) and user.has_perm(
+        "tickets.change_knowledgearticle"
+        if defect.knowledge_article_id
+        else "tickets.add_knowledgearticle"
+    )
+
+
+def _may_follow(defect: Defect, user: Any, _t: set[str]) -> bool:
+    return defect.is_open and user.has_perm("defects.view_defect")
+
+
+def _toggle_follow(defect: Defect, user: Any, data: dict) -> Defect:
+    following = any(f.pk == user.pk for f in defect.followers.all())
+    return defect_follow(defect, by=user, follow=not following)
+
+
+ACTIONS: dict[str, Action] = {
+    a.name: a
+    for a in [
+        Action(
+            "report",
+            gettext_lazy("Report"),
+            "send",
+            ReportForm,
+            lambda d, u, data: defect_report(d, by=u, note=data["note"]),
+            fsm("report"),
+            primary=True,
+            help=gettext_lazy("Verified on site and reported to headquarters."),
+        ),
+        Action(
+            "verify",
+            gettext_lazy("Verify"),
+            "clipboard-check",
+            VerifyForm,
+            lambda d, u, data: defect_verify(d, by=u, note=data["note"]),
+            fsm("verify"),
+            primary=True,
+        ),
+        Action(
+            "start_fix",
+            gettext_lazy("Start fixing"),
+            "tools",
+            StartFixForm,
+            lambda d, u, data: defect_start_fix(d, by=u, developer=data["developer"]),
+            fsm("start_fix"),
+            primary=True,
+        ),
+        Action(
+            "fix",
+            gettext_lazy("Fixed"),
+            "wrench-adjustable",
+            FixForm,
+            lambda d, u, data: defect_fix(d, by=u, note=data["note"], version=data["version"]),
+            fsm("fix"),
+            primary=True,
+        ),
+        Action(
+            "confirm",
+            gettext_lazy("Customer confirms"),
+            "hand-thumbs-up",
+            ConfirmForm,
+            lambda d, u, data: defect_confirm(d, by=u, note=data["note"]),
+            fsm("confirm"),
+            primary=True,
+        ),
+        Action(
+            "close",
+            gettext_lazy("Close"),
+            "archive",
+            CloseForm,
+            lambda d, u, data: defect_close(d, by=u),
+            fsm("close"),
+            primary=True,
+        ),
+        Action(
+            "reopen",
+            gettext_lazy("Reopen"),
+            "arrow-counterclockwise",
+            ReasonForm,
+            lambda d, u, data: defect_reopen(d, by=u, reason=data["reason"]),
+            fsm("reopen"),
+        ),
+        Action(
+            "reject",
+            gettext_lazy("Reject"),
+            "slash-circle",
+            RejectForm,
+            lambda d, u, data: defect_reject(d, by=u, reason=data["reason"], note=data["note"]),
+            fsm("reject"),
+        ),
+        Action(
+            "escalate",
+            gettext_lazy("Escalate to the region lead"),
+            "person-up",
+            EscalateForm,
+            lambda d, u, data: defect_escalate(d, by=u, point=data["point"]),
+            fsm("escalate"),
+            help=gettext_lazy("When the people involved cannot agree."),
+        ),
+        Action(
+            "severity",
+            gettext_lazy("Change severity"),
+            "exclamation-triangle",
+            SeverityForm,
+            lambda d, u, data: defect_change_severity(
+                d, by=u, severity=data["severity"], reason=data["reason"]
+            ),
+            fsm("change_severity"),
+            initial=lambda d: {"severity": d.severity},
+            help=gettext_lazy("The deadlines are planned again from the reported time."),
+        ),
+        Action(
+            "workaround",
+            gettext_lazy("Emergency workaround"),
+            "bandaid",
+            WorkaroundForm,
+            lambda d, u, data: defect_save_workaround(d, by=u, workaround=data["workaround"]),
+            _open_with("defects.work_defect"),
+            initial=lambda d: {"workaround": d.workaround},
+        ),
+        Action(
+            "publish",
+            gettext_lazy("Publish the workaround to the knowledge base"),
+            "journal-plus",
+            PublishForm,
+            lambda d, u, data: defect_publish_workaround(d, by=u, title=data["title"]),
+            _may_publish,
+            initial=lambda d: {"title": d.title},
+        ),
+        Action(
+            "tracker",
+            gettext_lazy("External tracker"),
+            "link-45deg",
+            TrackerForm,
+            lambda d, u, data: defect_set_tracker(d, by=u, key=data["key"], url=data["url"]),
+            lambda d, u, _t: u.has_perm("defects.work_defect"),
+            initial=lambda d: {"key": d.tracker_key, "url": d.tracker_url},
+        ),
+        Action(
+            "follow",
+            gettext_lazy("Follow / unfollow"),
+            "eye",
+            FollowForm,
+            _toggle_follow,
+            _may_follow,
+            help=gettext_lazy("Followers are reminded before a deadline is missed."),
+        ),
+    ]
+}
+
+
+@login_required
+@permission_required("defects.view_defect", raise_exception=True)
+@require_GET
+def board(request: HttpRequest) -> HttpResponse:
+    """Open defects in columns by state; filters: severity, customer, product, overdue."""
+    filters = selectors.DefectFilters.from_query(request.GET)
+    state = request.GET.get("state", "")
+    single = state in selectors.BOARD_STATES
+    columns = selectors.defect_board(
+        user=request.user, filters=filters, per_column=500 if single else 25, state=state
+    )
+    return render(
+        request,
+        "defects/board.html",
+        {
+            "columns": columns,
+            "filters": filters,
+            "single": single,
+            "severities": Severity.choices,
+            "customers": selectors.board_customers(user=request.user),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+def _prefill(request: HttpRequest) -> tuple[dict[str, Any], Any, Any]:
+    """Initial values from the dispatch or ticket the defect comes from."""
+    from fieldservice.models import Dispatch
+    from tickets.models import Ticket
+
+    initial: dict[str, Any] = {"severity": Severity.SERIOUS}
+    dispatch = ticket = None
+    pk = request.GET.get("dispatch", "") or request.POST.get("dispatch", "")
+    if str(pk).isdigit():
+        dispatch = (
+            Dispatch.objects.restrict(request.user)
+            .select_related("customer", "ticket")
+            .filter(pk=pk)
+            .first()
+        )
+        if dispatch is None:
+            raise Http404
+        installed = _installed(dispatch.customer, dispatch.product)
+        initial.update(
+            dispatch=dispatch.pk,
+            customer=dispatch.customer_id,
+            product=dispatch.product or getattr(installed, "software", ""),
+            version=getattr(installed, "version", ""),
+            module=getattr(installed, "modules", ""),
+            site=dispatch.site_address,
+            customer_sees=dispatch.problem,
+            title=(dispatch.problem or "").strip().splitlines()[0][:200]
+            if dispatch.problem
+            else "",
+            steps="\n".join(x for x in (dispatch.steps, dispatch.cause) if x),
+            workaround=dispatch.solution if dispatch.outcome == "partially_solved" else "",
+        )
+        ticket = dispatch.ticket
+    pk = request.GET.get("ticket", "") or request.POST.get("ticket", "")
+    if ticket is None and str(pk).isdigit():
+        ticket = (
+            Ticket.objects.restrict(request.user).select_related("customer").filter(pk=pk).first()
+        )
+        if ticket is None:
+            raise Http404
+        installed = _installed(ticket.customer, ticket.product)
+        initial.update(
+            ticket=ticket.pk,
+            customer=ticket.customer_id,
+            product=ticket.product,
+            version=getattr(installed, "version", ""),
+            module=getattr(installed, "modules", ""),
+            site=ticket.customer.address if ticket.customer else "",
+            customer_sees=ticket.description,
+            title=ticket.description.strip().splitlines()[0][:200] if ticket.description else "",
+        )
+    elif ticket is not None:
+        initial["ticket"] = ticket.pk
+    return initial, dispatch, ticket
+
+
+def _installed(customer: Any, product: str) -> Any:
+    if customer is None:
+        return None
+    products = list(customer.products.all()[:20])
+    for item in products:
+        if product and item.software == product:
+            return item
+    return products[0] if products else None
+
+
+@login_required
+@permission_required("defects.add_defect", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def defect_create(request: HttpRequest) -> HttpResponse:
+    """Record a defect; ``?dispatch=<pk>`` (an on-site engineer escalating to
+    headquarters) or ``?ticket=<pk>`` prefills it."""
+    initial, dispatch, ticket = _prefill(request)
+    form = DefectForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                defect = defect_record(
+                    by=request.user,
+                    severity=data["severity"],
+                    title=data["title"],
+                    steps=data["steps"],
+                    customer_sees=data["customer_sees"],
+                    product=data["product"],
+                    version=data["version"],
+                    module=data["module"],
+                    site=data["site"],
+                    customer=data["customer"],
+                    ticket=ticket,
+                    dispatch=dispatch,
+                    reported_at=data["reported_at"],
+                    workaround=data["workaround"],
+                    tracker_key=data["tracker_key"],
+                    tracker_url=data["tracker_url"],
+                )
+            except ApplicationError as exc:
+                form_errors_from(exc, form)
+            else:
+                messages.success(
+                    request, _("Defect %(number)s recorded.") % {"number": defect.number}
+                )
+                return redirect(defect.get_absolute_url())
+        status = 400
+    return render(
+        request,
+        "defects/defect_form.html",
+        {"form": form, "dispatch": dispatch, "ticket": ticket, "now": timezone.now()},
+        status=status,
+    )
+
+
+def _defect_or_404(request: HttpRequest, pk: int) -> Defect:
+    try:
+        return selectors.defect_detail(user=request.user, pk=pk)
+    except Defect.DoesNotExist:
+        raise Http404 from None
+
+
+def _defect_page(
+    request: HttpRequest,
+    defect: Defect,
+    *,
+    failed: str = "",
+    failed_form: Any = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "defect": defect,
+        "actions": action_panels(ACTIONS, defect, request.user, failed, failed_form),
+        "timeline": selectors.timeline(defect),
+        "following": any(f.pk == request.user.pk for f in defect.followers.all()),
+        "timer_labels": selectors.TIMER_TARGETS,
+    }
+    return render(request, "defects/defect_detail.html", context, status=status)
+
+
+@login_required
+@permission_required("defects.view_defect", raise_exception=True)
+@require_GET
+def defect_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _defect_page(request, _defect_or_404(request, pk))
+
+
+@login_required
+@require_POST
+def defect_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    if name not in ACTIONS:
+        raise Http404
+    if not request.user.has_perm("defects.view_defect"):
+        raise PermissionDenied
+    defect = _defect_or_404(request, pk)
+    return run_action(
+        request,
+        actions=ACTIONS,
+        obj=defect,
+        name=name,
+        page=_defect_page,
+        reload=lambda: _defect_or_404(request, pk),
+    )
