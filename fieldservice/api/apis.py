@@ -1,0 +1,216 @@
+"""API resources of field service: ``dispatches/``, ``engineers/``, ``partners/``
+(API.md). Thin: input serializers, then one service each."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import Q
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from servicedesk.core.api.apis import OverdueFilterMixin
+from servicedesk.core.api.mixins import FormsMixin, FSMViewSetMixin, HistoryMixin, TransitionSpec
+from servicedesk.core.api.permissions import ReadModelPermissions
+
+from ..choices import OPEN_STATES
+from ..models import Dispatch, Engineer, Partner
+from ..selectors import dispatches_for
+from ..services import (
+    dispatch_archive,
+    dispatch_assign,
+    dispatch_cancel,
+    dispatch_check_in,
+    dispatch_complete,
+    dispatch_confirm,
+    dispatch_create,
+    dispatch_reschedule,
+    dispatch_schedule,
+    dispatch_verify,
+    dispatch_write_off,
+    engineer_save,
+    part_add,
+    partner_save,
+)
+from .serializers import (
+    AssignInput,
+    CancelInput,
+    CompleteInput,
+    DispatchCreateInput,
+    DispatchSerializer,
+    EngineerSerializer,
+    PartAddInput,
+    PartnerSerializer,
+    RescheduleInput,
+    ScheduleInput,
+    SparePartSerializer,
+    WriteOffInput,
+)
+
+
+def _require(user: Any, perm: str) -> None:
+    if not user.has_perm(perm):
+        raise PermissionDenied()
+
+
+def _complete(dispatch: Dispatch, *, by: Any, signature_image: str = "", **data: Any) -> Dispatch:
+    return dispatch_complete(dispatch, by=by, signature_image=signature_image or None, **data)
+
+
+class DispatchFilter(OverdueFilterMixin):
+    open = django_filters.BooleanFilter(method="filter_open", label="Not finished")
+    partner = django_filters.NumberFilter(field_name="engineer__partner")
+    assignee = django_filters.NumberFilter(field_name="engineer__user", label="Engineer's user")
+    appointment_after = django_filters.IsoDateTimeFilter(
+        field_name="appointment_at", lookup_expr="gte"
+    )
+    appointment_before = django_filters.IsoDateTimeFilter(
+        field_name="appointment_at", lookup_expr="lt"
+    )
+    q = django_filters.CharFilter(method="filter_q", label="Number, customer or site")
+
+    class Meta:
+        model = Dispatch
+        fields = ["state", "kind", "customer", "contract", "engineer", "ticket", "outcome"]
+
+    def filter_open(self, queryset, name, value):
+        return (
+            queryset.filter(state__in=OPEN_STATES)
+            if value
+            else queryset.exclude(state__in=OPEN_STATES)
+        )
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(number__icontains=value)
+            | Q(customer__name__icontains=value)
+            | Q(site_address__icontains=value)
+        )
+
+
+class DispatchViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.ReadOnlyModelViewSet):
+    """Dispatches (服务要求单). Create = a manager's dispatch (tickets create theirs by
+    requesting one). A partner engineer gets 404 on another partner's work."""
+
+    serializer_class = DispatchSerializer
+    queryset = Dispatch.objects.none()
+    filterset_class = DispatchFilter
+    ordering_fields = ["created_at", "appointment_at", "state", "number", "due_by"]
+    transitions = {
+        "verify": TransitionSpec(dispatch_verify, None, "Service manager: request verified"),
+        "assign": TransitionSpec(
+            dispatch_assign, AssignInput, "Assign to a certified engineer (conflicts refused)"
+        ),
+        "confirm": TransitionSpec(dispatch_confirm, None, "Engineer: form information checked"),
+        "schedule": TransitionSpec(
+            dispatch_schedule, ScheduleInput, "Appointment agreed (starts the arrival timer)"
+        ),
+        "reschedule": TransitionSpec(
+            dispatch_reschedule, RescheduleInput, "New appointment before the agreed time"
+        ),
+        "check_in": TransitionSpec(dispatch_check_in, None, "Arrived on site"),
+        "complete": TransitionSpec(
+            _complete, CompleteInput, "Completed on site (report and customer's signature)"
+        ),
+        "write_off": TransitionSpec(
+            dispatch_write_off, WriteOffInput, "Write off (signed form handed in)"
+        ),
+        "archive": TransitionSpec(dispatch_archive, None, "File in the customer archive"),
+        "cancel": TransitionSpec(dispatch_cancel, CancelInput, "Cancel (before on site)"),
+    }
+
+    def get_queryset(self):
+        return (
+            dispatches_for(self.request.user)
+            .select_related("customer__sales_manager", "contract__sales_manager")
+            .order_by("-created_at", "-id")
+        )
+
+    @extend_schema(request=DispatchCreateInput, responses={201: DispatchSerializer})
+    def create(self, request, *args, **kwargs):
+        _require(request.user, "fieldservice.add_dispatch")
+        data = DispatchCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        dispatch = dispatch_create(by=request.user, **data.validated_data)
+        return Response(
+            self.get_serializer(self.refetch(dispatch)).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(methods=["get"], responses=SparePartSerializer(many=True), summary="Parts")
+    @extend_schema(
+        methods=["post"],
+        request=PartAddInput,
+        responses={201: SparePartSerializer},
+        summary="Record a spare part used, loaned or taken back",
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        permission_classes=[ReadModelPermissions],
+        pagination_class=None,
+        url_path="parts",
+    )
+    def parts(self, request, pk=None):
+        dispatch = self.get_object()
+        if request.method == "GET":
+            return Response(SparePartSerializer(dispatch.parts.all(), many=True).data)
+        _require(request.user, "fieldservice.add_sparepartusage")
+        data = PartAddInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        part = part_add(dispatch, by=request.user, **data.validated_data)
+        return Response(SparePartSerializer(part).data, status=status.HTTP_201_CREATED)
+
+
+class EngineerViewSet(
+    HistoryMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """Field engineers, ours and partners'; only certified, active ones can be assigned."""
+
+    serializer_class = EngineerSerializer
+    queryset = Engineer.objects.none()
+    filterset_fields = ["partner", "region", "active"]
+
+    def get_queryset(self):
+        return Engineer.objects.restrict(self.request.user).select_related("user", "partner")
+
+    def perform_create(self, serializer):
+        serializer.instance = engineer_save(
+            engineer=Engineer(**serializer.validated_data), by=self.request.user
+        )
+
+    def perform_update(self, serializer):
+        engineer = serializer.instance
+        for key, value in serializer.validated_data.items():
+            setattr(engineer, key, value)
+        serializer.instance = engineer_save(engineer=engineer, by=self.request.user)
+
+
+class PartnerViewSet(
+    HistoryMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """Partner companies (乙方) with their cooperation model and billing mode."""
+
+    serializer_class = PartnerSerializer
+    queryset = Partner.objects.none()
+    filterset_fields = ["billing_mode", "cooperation_model", "active"]
+
+    def get_queryset(self):
+        return Partner.objects.restrict(self.request.user).order_by("name")
+
+    def perform_create(self, serializer):
+        serializer.instance = partner_save(
+            partner=Partner(**serializer.validated_data), by=self.request.user
+        )
+
+    def perform_update(self, serializer):
+        partner = serializer.instance
+        for key, value in serializer.validated_data.items():
+            setattr(partner, key, value)
+        serializer.instance = partner_save(partner=partner, by=self.request.user)

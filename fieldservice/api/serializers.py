@@ -1,0 +1,272 @@
+"""Serializers of the field-service API: output representations and transition inputs."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from servicedesk.core.api.mixins import FSMSerializerMixin
+from servicedesk.core.people import display_name
+
+from ..choices import DispatchKind, LeadKind, NextStep, Outcome, PartUsageKind
+from ..models import Dispatch, Engineer, Partner, SparePartUsage
+
+
+class PersonField(serializers.Field):
+    def __init__(self, **kwargs):
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value) -> str:
+        return display_name(value) if value is not None else ""
+
+
+class PartnerSerializer(serializers.ModelSerializer):
+    cooperation_model_display = serializers.CharField(
+        source="get_cooperation_model_display", read_only=True
+    )
+    billing_mode_display = serializers.CharField(source="get_billing_mode_display", read_only=True)
+
+    class Meta:
+        model = Partner
+        fields = [
+            "id",
+            "name",
+            "short_name",
+            "contact_name",
+            "phone",
+            "region",
+            "cooperation_model",
+            "cooperation_model_display",
+            "billing_mode",
+            "billing_mode_display",
+            "person_day_rate",
+            "fee_share_percent",
+            "active",
+            "notes",
+        ]
+
+
+class EngineerSerializer(serializers.ModelSerializer):
+    name = PersonField(source="user")
+    username = serializers.CharField(source="user.username", read_only=True)
+    partner_name = serializers.CharField(source="partner.name", read_only=True, default="")
+    certified = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Engineer
+        fields = [
+            "id",
+            "user",
+            "username",
+            "name",
+            "partner",
+            "partner_name",
+            "region",
+            "skills",
+            "phone",
+            "certified_on",
+            "certification_expires_on",
+            "certified",
+            "active",
+        ]
+
+    def get_certified(self, obj: Engineer) -> bool:
+        return obj.is_certified()
+
+
+class SparePartSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    approved_by_name = PersonField(source="approved_by")
+
+    class Meta:
+        model = SparePartUsage
+        fields = [
+            "id",
+            "kind",
+            "kind_display",
+            "part_name",
+            "part_number",
+            "serial_number",
+            "quantity",
+            "emergency",
+            "repair_tag",
+            "note",
+            "approved_by",
+            "approved_by_name",
+            "approved_at",
+            "recorded_at",
+        ]
+        read_only_fields = ["approved_by", "approved_at", "recorded_at"]
+
+
+class DispatchSerializer(FSMSerializerMixin, serializers.ModelSerializer):
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    contract_number = serializers.CharField(source="contract.number", read_only=True, default="")
+    ticket_number = serializers.CharField(source="ticket.number", read_only=True, default="")
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    entitlement_display = serializers.CharField(source="get_entitlement_display", read_only=True)
+    outcome_display = serializers.CharField(source="get_outcome_display", read_only=True)
+    engineer_name = serializers.SerializerMethodField()
+    customer_signed = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Dispatch
+        fields = [
+            "id",
+            "number",
+            "kind",
+            "kind_display",
+            "source",
+            "ticket",
+            "ticket_number",
+            "follow_up_of",
+            "customer",
+            "customer_name",
+            "contract",
+            "contract_number",
+            "service_type",
+            "entitlement",
+            "entitlement_display",
+            "entitlement_reason",
+            "charge",
+            "service_fee",
+            "site_address",
+            "contact_name",
+            "contact_phone",
+            "product",
+            "problem",
+            "notes",
+            "required_skills",
+            "software_work",
+            "due_from",
+            "due_by",
+            "state",
+            "state_display",
+            "available_transitions",
+            "timers",
+            "engineer",
+            "engineer_name",
+            "planned_start",
+            "planned_minutes",
+            "created_at",
+            "verified_at",
+            "assigned_at",
+            "confirmed_at",
+            "appointment_at",
+            "reschedule_count",
+            "checked_in_at",
+            "completed_at",
+            "outcome",
+            "outcome_display",
+            "cause",
+            "solution",
+            "steps",
+            "precautions",
+            "backup_done",
+            "backup_location",
+            "new_needs",
+            "on_site_minutes",
+            "person_days",
+            "customer_signed",
+            "written_off_at",
+            "next_step",
+            "defect_id",
+            "defect_number",
+            "escalated_at",
+            "archived_at",
+            "followed_up_at",
+            "follow_up_satisfaction",
+            "cancelled_at",
+            "cancel_reason",
+        ]
+        read_only_fields = fields
+
+    def get_engineer_name(self, obj: Dispatch) -> str:
+        return str(obj.engineer) if obj.engineer_id else ""
+
+    def get_customer_signed(self, obj: Dispatch) -> bool:
+        return obj.customer_signature_id is not None
+
+
+class DispatchCreateInput(serializers.Serializer):
+    from contracts.models import Contract, Customer
+
+    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
+    contract = serializers.PrimaryKeyRelatedField(
+        queryset=Contract.objects.all(), required=False, allow_null=True
+    )
+    kind = serializers.ChoiceField(choices=DispatchKind.choices, default=DispatchKind.REPAIR)
+    problem = serializers.CharField()
+    site_address = serializers.CharField(required=False, allow_blank=True, default="")
+    contact_name = serializers.CharField(required=False, allow_blank=True, default="")
+    contact_phone = serializers.CharField(required=False, allow_blank=True, default="")
+    product = serializers.CharField(required=False, allow_blank=True, default="")
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    required_skills = serializers.CharField(required=False, allow_blank=True, default="")
+    software_work = serializers.BooleanField(required=False, allow_null=True, default=None)
+    due_from = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    due_by = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class AssignInput(serializers.Serializer):
+    engineer = serializers.PrimaryKeyRelatedField(queryset=Engineer.objects.select_related("user"))
+    planned_start = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    planned_minutes = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=15, max_value=24 * 60
+    )
+
+
+class ScheduleInput(serializers.Serializer):
+    appointment_at = serializers.DateTimeField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RescheduleInput(serializers.Serializer):
+    appointment_at = serializers.DateTimeField()
+    reason = serializers.CharField()
+    customer_informed = serializers.BooleanField()
+
+
+class LeadInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=LeadKind.choices)
+    description = serializers.CharField()
+
+
+class PartInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=PartUsageKind.choices, default=PartUsageKind.REPLACED)
+    part_name = serializers.CharField()
+    part_number = serializers.CharField(required=False, allow_blank=True, default="")
+    serial_number = serializers.CharField(required=False, allow_blank=True, default="")
+    quantity = serializers.IntegerField(min_value=1, default=1)
+    emergency = serializers.BooleanField(default=False)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PartAddInput(PartInput):
+    repair_tag = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CompleteInput(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    cause = serializers.CharField(required=False, allow_blank=True, default="")
+    solution = serializers.CharField(required=False, allow_blank=True, default="")
+    steps = serializers.CharField(required=False, allow_blank=True, default="")
+    precautions = serializers.CharField(required=False, allow_blank=True, default="")
+    backup_done = serializers.BooleanField(default=False)
+    backup_location = serializers.CharField(required=False, allow_blank=True, default="")
+    new_needs = serializers.CharField(required=False, allow_blank=True, default="")
+    leads = LeadInput(many=True, required=False, default=list)
+    parts = PartInput(many=True, required=False, default=list)
+    signature_image = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="data:image/png;base64,…"
+    )
+    signer_name = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class WriteOffInput(serializers.Serializer):
+    next_step = serializers.ChoiceField(choices=NextStep.choices, required=False, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CancelInput(serializers.Serializer):
+    reason = serializers.CharField()

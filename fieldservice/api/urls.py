@@ -1,0 +1,10 @@
+from rest_framework.routers import DefaultRouter
+
+from .apis import DispatchViewSet, EngineerViewSet, PartnerViewSet
+
+router = DefaultRouter()
+router.register("dispatches", DispatchViewSet, basename="dispatch")
+router.register("engineers", EngineerViewSet, basename="engineer")
+router.register("partners", PartnerViewSet, basename="partner")
+
+urlpatterns = router.urls

@@ -1,0 +1,194 @@
+"""Portal forms of field service: one small form per dispatch action, the manager's new
+dispatch, and the engineer's completion form. Forms check what a form can; the services
+check the rules again and their field errors land on these forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from contracts.models import Customer
+from servicedesk.core.forms import DeskFormMixin
+
+from .choices import DispatchKind, LeadKind, NextStep, Outcome, PartUsageKind
+from .models import Engineer
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+DATETIME_INPUTS = [DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+
+
+def _text(rows: int = 3, **attrs: Any) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows, **attrs})
+
+
+def _when(label: Any, required: bool = True, **kwargs: Any) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label,
+        required=required,
+        input_formats=DATETIME_INPUTS,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+        **kwargs,
+    )
+
+
+class EmptyForm(DeskFormMixin, forms.Form):
+    pass
+
+
+class EngineerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Engineer) -> str:
+        partner = f" · {obj.partner}" if obj.partner_id else ""
+        region = f" · {obj.region}" if obj.region else ""
+        return f"{obj}{region}{partner}"
+
+
+class AssignForm(DeskFormMixin, forms.Form):
+    engineer = EngineerChoiceField(
+        label=_("Engineer"),
+        queryset=Engineer.objects.none(),
+        error_messages={"required": _("Choose the engineer.")},
+    )
+    planned_start = _when(_("Planned start"), required=False)
+    planned_minutes = forms.IntegerField(
+        label=_("Planned duration (minutes)"), min_value=15, max_value=24 * 60, initial=120
+    )
+
+    def __init__(self, *args: Any, engineers: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if engineers is not None:
+            self.fields["engineer"].queryset = engineers
+
+
+class ScheduleForm(DeskFormMixin, forms.Form):
+    appointment_at = _when(
+        _("Appointment agreed with the customer"),
+        error_messages={"required": _("Enter the date and time agreed with the customer.")},
+    )
+    note = forms.CharField(
+        label=_("Agreed with"), max_length=200, required=False, help_text=_("Who, by phone …")
+    )
+
+
+class RescheduleForm(DeskFormMixin, forms.Form):
+    appointment_at = _when(_("New appointment"))
+    reason = forms.CharField(
+        label=_("Reason"), widget=_text(2), error_messages={"required": _("Why does it change?")}
+    )
+    customer_informed = forms.BooleanField(
+        label=_("The customer was told in advance"),
+        error_messages={"required": _("Tell the customer before changing the appointment.")},
+    )
+
+
+class WriteOffForm(DeskFormMixin, forms.Form):
+    next_step = forms.ChoiceField(
+        label=_("Next step"),
+        choices=NextStep.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_("Unsolved or partially solved: a follow-up dispatch or the defect escalation."),
+    )
+    note = forms.CharField(label=_("Note"), widget=_text(2), required=False)
+
+
+class CancelForm(DeskFormMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=_text(2),
+        error_messages={"required": _("Why is the dispatch cancelled?")},
+    )
+
+
+class PartForm(DeskFormMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("Use"), choices=PartUsageKind.choices)
+    part_name = forms.CharField(label=_("Part"), max_length=120)
+    part_number = forms.CharField(label=_("Part number (PN)"), max_length=60, required=False)
+    serial_number = forms.CharField(label=_("Serial number (SN)"), max_length=60, required=False)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, initial=1)
+    emergency = forms.BooleanField(label=_("Emergency (paperwork afterwards)"), required=False)
+    repair_tag = forms.CharField(label=_("Repair tag"), max_length=60, required=False)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+
+class DispatchCreateForm(DeskFormMixin, forms.Form):
+    customer = forms.ModelChoiceField(
+        label=_("Customer"),
+        queryset=Customer.objects.order_by("name"),
+        error_messages={"required": _("Choose the customer.")},
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=DispatchKind.choices)
+    problem = forms.CharField(label=_("Problem"), widget=_text(3))
+    product = forms.CharField(label=_("Product"), max_length=100, required=False)
+    site_address = forms.CharField(
+        label=_("Site address"),
+        max_length=300,
+        required=False,
+        help_text=_("Empty: the customer's address."),
+    )
+    contact_name = forms.CharField(
+        label=_("Site contact"),
+        max_length=60,
+        required=False,
+        help_text=_("Empty: the main contact."),
+    )
+    contact_phone = forms.CharField(label=_("Contact phone"), max_length=30, required=False)
+    required_skills = forms.CharField(label=_("Required skills"), max_length=200, required=False)
+    notes = forms.CharField(label=_("For the engineer"), widget=_text(2), required=False)
+    due_from = _when(_("Due from"), required=False)
+    due_by = _when(_("Due by"), required=False)
+
+
+class CompleteForm(DeskFormMixin, forms.Form):
+    """The engineer's phone form (seed 002 §4): what the customer signs."""
+
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=Outcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose solved, partially solved or unsolved.")},
+    )
+    cause = forms.CharField(label=_("Cause"), widget=_text(2), required=False)
+    solution = forms.CharField(label=_("Solution"), widget=_text(2), required=False)
+    steps = forms.CharField(label=_("Steps"), widget=_text(3), required=False)
+    precautions = forms.CharField(
+        label=_("Precautions told to the customer"), widget=_text(2), required=False
+    )
+    backup_done = forms.BooleanField(label=_("Customer's data backed up first"), required=False)
+    backup_location = forms.CharField(
+        label=_("Where the backup is stored"),
+        max_length=300,
+        required=False,
+        help_text=_("E.g. D:\\backup\\2026-12 (not on C:), or the removable disk."),
+    )
+    part_name = forms.CharField(label=_("Spare part used"), max_length=120, required=False)
+    part_serial = forms.CharField(label=_("Its serial number"), max_length=60, required=False)
+    lead_kind = forms.ChoiceField(
+        label=_("New need noticed"),
+        choices=[("", "—"), *LeadKind.choices],
+        required=False,
+    )
+    lead_description = forms.CharField(
+        label=_("What the customer needs"), widget=_text(2), required=False
+    )
+    signer_name = forms.CharField(label=_("Customer's signer"), max_length=100, required=False)
+    image = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def leads(self) -> list[dict[str, str]]:
+        data = self.cleaned_data
+        if data.get("lead_kind") and data.get("lead_description", "").strip():
+            return [{"kind": data["lead_kind"], "description": data["lead_description"]}]
+        return []
+
+    def parts(self) -> list[dict[str, Any]]:
+        data = self.cleaned_data
+        if data.get("part_name", "").strip():
+            return [{"part_name": data["part_name"], "serial_number": data.get("part_serial", "")}]
+        return []
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("lead_kind") and not (data.get("lead_description") or "").strip():
+            self.add_error("lead_description", _("Describe the need for the sales manager."))
+        return data

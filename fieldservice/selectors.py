@@ -1,0 +1,441 @@
+"""Reads of field service, shaped and restricted to what the user may see.
+
+The board (engineers × days with every card) and the lists run in a constant number of
+queries whatever the data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from servicedesk.core.models import DomainEvent, SlaTimer
+from servicedesk.core.selectors import history_changes, timers_attach
+
+from .choices import BUSY_STATES, BillingMode, DispatchState
+from .models import (
+    Dispatch,
+    DispatchReschedule,
+    Engineer,
+    EngineerLeave,
+    Partner,
+    SparePartUsage,
+    engineer_of,
+)
+
+BOARD_DAYS = 7
+
+
+def dispatches_for(user: Any) -> QuerySet[Dispatch]:
+    """Every dispatch the user may read, shaped for lists and pages."""
+    return Dispatch.objects.restrict(user).select_related(
+        "customer",
+        "contract",
+        "ticket",
+        "engineer__user",
+        "engineer__partner",
+        "follow_up_of",
+    )
+
+
+def dispatch_get(user: Any, pk: int) -> Dispatch:
+    """One dispatch, or 404 (also for another partner's work)."""
+    return get_object_or_404(
+        dispatches_for(user).select_related("customer_signature", "written_off_by"), pk=pk
+    )
+
+
+def dispatches_list(
+    user: Any, *, state: str = "", q: str = "", engineer: int | None = None
+) -> QuerySet[Dispatch]:
+    qs = dispatches_for(user)
+    if state == "open":
+        qs = qs.open()
+    elif state:
+        qs = qs.filter(state=state)
+    if engineer:
+        qs = qs.filter(engineer_id=engineer)
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(
+            Q(number__icontains=q)
+            | Q(customer__name__icontains=q)
+            | Q(customer__short_name__icontains=q)
+            | Q(contact_name__icontains=q)
+            | Q(site_address__icontains=q)
+        )
+    return qs
+
+
+def my_dispatches(user: Any, *, today: dt.date | None = None) -> dict[str, list[Dispatch]]:
+    """The engineer's phone page: today's visits, the ones to confirm or schedule, and
+    the rest still open; timers attached in one query."""
+    today = today or timezone.localdate()
+    engineer = engineer_of(user)
+    if engineer is None:
+        return {"today": [], "todo": [], "later": []}
+    qs = list(
+        dispatches_for(user)
+        .filter(engineer_id=engineer.pk, state__in=[*BUSY_STATES, DispatchState.COMPLETED])
+        .order_by("appointment_at", "planned_start", "pk")
+    )
+    timers_attach(qs)
+    out: dict[str, list[Dispatch]] = {"today": [], "todo": [], "later": []}
+    for d in qs:
+        start = d.slot_start
+        if d.state in (DispatchState.ASSIGNED, DispatchState.CONFIRMED):
+            out["todo"].append(d)
+        elif d.state == DispatchState.ON_SITE or (
+            start is not None and timezone.localdate(start) <= today
+        ):
+            out["today"].append(d)
+        else:
+            out["later"].append(d)
+    return out
+
+
+# -- the board -------------------------------------------------------------------------
+
+
+@dataclass
+class BoardRow:
+    engineer: Engineer
+    days: list[list[Dispatch]]
+    leave_days: set[dt.date] = field(default_factory=set)
+    certified: bool = True
+
+
+@dataclass
+class Board:
+    start: dt.date
+    days: list[dt.date]
+    rows: list[BoardRow]
+    unassigned: list[Dispatch]
+    unplanned: list[Dispatch]
+
+
+def board_get(
+    user: Any, *, start: dt.date | None = None, days: int = BOARD_DAYS, region: str = ""
+) -> Board:
+    """Engineers as rows, days as columns, the week's cards in their cells; requests not
+    yet assigned in a side list. Four queries whatever the size."""
+    start = start or timezone.localdate()
+    day_list = [start + dt.timedelta(days=i) for i in range(days)]
+    begin = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
+    end = begin + dt.timedelta(days=days)
+    engineers_qs = (
+        Engineer.objects.restrict(user)
+        .filter(active=True, user__is_active=True)
+        .select_related("user", "partner")
+    )
+    if region:
+        engineers_qs = engineers_qs.filter(region=region)
+    engineers = list(engineers_qs)
+    index = {e.pk: i for i, e in enumerate(engineers)}
+    rows = [
+        BoardRow(engineer=e, days=[[] for _ in day_list], certified=e.is_certified(start))
+        for e in engineers
+    ]
+    cards = (
+        Dispatch.objects.restrict(user)
+        .filter(engineer_id__in=list(index), state__in=[*BUSY_STATES, DispatchState.COMPLETED])
+        .filter(
+            Q(appointment_at__gte=begin, appointment_at__lt=end)
+            | Q(appointment_at__isnull=True, planned_start__gte=begin, planned_start__lt=end)
+        )
+        .select_related("customer")
+        .only(
+            "pk",
+            "number",
+            "kind",
+            "state",
+            "engineer_id",
+            "appointment_at",
+            "planned_start",
+            "planned_minutes",
+            "customer__name",
+            "customer__short_name",
+            "site_address",
+        )
+        .order_by("appointment_at", "planned_start", "pk")
+    )
+    unplanned = []
+    for card in cards:
+        local = timezone.localdate(card.slot_start)
+        offset = (local - start).days
+        if 0 <= offset < days:
+            rows[index[card.engineer_id]].days[offset].append(card)
+        else:
+            unplanned.append(card)
+    for leave in EngineerLeave.objects.filter(
+        engineer_id__in=list(index), starts_on__lte=day_list[-1], ends_on__gte=start
+    ).only("engineer_id", "starts_on", "ends_on"):
+        row = rows[index[leave.engineer_id]]
+        row.leave_days.update(d for d in day_list if leave.starts_on <= d <= leave.ends_on)
+    unassigned = list(
+        dispatches_for(user)
+        .filter(state__in=[DispatchState.REQUESTED, DispatchState.VERIFIED])
+        .order_by("due_by", "created_at", "pk")[:200]
+    )
+    return Board(start=start, days=day_list, rows=rows, unassigned=unassigned, unplanned=unplanned)
+
+
+# -- the dispatch page -------------------------------------------------------------------
+
+
+@dataclass
+class TimelineEntry:
+    when: dt.datetime
+    kind: str
+    icon: str
+    title: str
+    actor: Any = None
+    text: str = ""
+    tone: str = ""
+    changes: list[dict[str, Any]] = field(default_factory=list)
+
+
+EVENT_TITLES = {
+    "dispatch.created": ("plus-circle", gettext_lazy("Dispatch requested")),
+    "dispatch.verify": ("check2-square", gettext_lazy("Verified by the service manager")),
+    "dispatch.assign": ("person-check", gettext_lazy("Assigned")),
+    "dispatch.confirm": ("clipboard-check", gettext_lazy("Confirmed by the engineer")),
+    "dispatch.schedule": ("calendar-check", gettext_lazy("Appointment agreed")),
+    "dispatch.reschedule": ("calendar-event", gettext_lazy("Appointment moved")),
+    "dispatch.check_in": ("geo-alt", gettext_lazy("Arrived on site")),
+    "dispatch.complete": ("flag", gettext_lazy("Completed on site")),
+    "dispatch.write_off": ("journal-check", gettext_lazy("Written off")),
+    "dispatch.archive": ("archive", gettext_lazy("Archived")),
+    "dispatch.cancel": ("x-circle", gettext_lazy("Cancelled")),
+    "dispatch.escalated": (
+        "arrow-up-circle",
+        gettext_lazy("Escalated to headquarters as a defect"),
+    ),
+    "dispatch.sales_lead": ("megaphone", gettext_lazy("Sales lead")),
+    "dispatch.part": ("cpu", gettext_lazy("Spare part")),
+    "dispatch.part_approved": ("check-circle", gettext_lazy("Spare part approved")),
+    "form.signed": ("pen", gettext_lazy("Signed")),
+}
+TIMER_TARGETS = {
+    "arrival": gettext_lazy("Arrival"),
+    "write_off": gettext_lazy("Write-off"),
+    "follow_up": gettext_lazy("Follow-up call"),
+}
+
+
+def dispatch_timeline(
+    dispatch: Dispatch, timers: list[SlaTimer] | None = None
+) -> list[TimelineEntry]:
+    """Events and deadlines of the dispatch, oldest first; two queries."""
+    entries: list[TimelineEntry] = []
+    events = DomainEvent.objects.filter(
+        target_type=ContentType.objects.get_for_model(Dispatch), target_id=dispatch.pk
+    ).select_related("actor")
+    for event in events.order_by("created_at", "id"):
+        icon, title = EVENT_TITLES.get(event.kind, ("lightning-charge", event.kind))
+        data = event.data or {}
+        text = ""
+        if event.kind == "dispatch.reschedule":
+            text = str(data.get("reason") or "")
+        elif event.kind == "dispatch.sales_lead":
+            text = str(data.get("description") or "")
+        elif event.kind == "dispatch.complete":
+            text = dispatch.get_outcome_display()
+        elif event.kind == "form.signed":
+            text = f"{data.get('signer', '')} · {data.get('role', '')}"
+        elif event.kind == "dispatch.escalated":
+            text = str(data.get("number") or "")
+        elif event.kind == "dispatch.part":
+            text = str(data.get("name") or "")
+        entries.append(
+            TimelineEntry(event.created_at, "event", icon, str(title), event.actor, text)
+        )
+    if timers is None:
+        timers = list(SlaTimer.objects.for_subject(dispatch).order_by("started_at", "id"))
+    for timer in timers:
+        target = str(TIMER_TARGETS.get(timer.target, timer.target))
+        due = timezone.localtime(timer.due_at).strftime("%m-%d %H:%M")
+        if timer.breached_at:
+            entries.append(
+                TimelineEntry(
+                    timer.breached_at,
+                    "timer",
+                    "alarm",
+                    _("%(target)s deadline missed") % {"target": target},
+                    text=_("Due %(due)s") % {"due": due},
+                    tone="danger",
+                )
+            )
+        elif timer.met_at:
+            entries.append(
+                TimelineEntry(
+                    timer.met_at,
+                    "timer",
+                    "check-circle",
+                    _("%(target)s deadline met") % {"target": target},
+                    text=_("Due %(due)s") % {"due": due},
+                )
+            )
+    entries.sort(key=lambda e: e.when)
+    return entries
+
+
+@dataclass
+class DispatchPage:
+    dispatch: Dispatch
+    timers: list[SlaTimer]
+    timeline: list[TimelineEntry]
+    parts: list[SparePartUsage]
+    reschedules: list[DispatchReschedule]
+    follow_ups: list[Dispatch]
+    leads: list[Any]
+    history: list[dict[str, Any]]
+
+
+def dispatch_page(user: Any, pk: int) -> DispatchPage:
+    dispatch = dispatch_get(user, pk)
+    timers = list(SlaTimer.objects.for_subject(dispatch).order_by("started_at", "id"))
+    dispatch.prefetched_timers = timers
+    return DispatchPage(
+        dispatch=dispatch,
+        timers=timers,
+        timeline=dispatch_timeline(dispatch, timers),
+        parts=list(dispatch.parts.select_related("approved_by").all()),
+        reschedules=list(dispatch.reschedules.select_related("by").all()),
+        follow_ups=list(dispatches_for(user).filter(follow_up_of=dispatch).order_by("pk")),
+        leads=list(dispatch.leads.select_related("sales_manager").all()),
+        history=history_changes(dispatch, limit=30),
+    )
+
+
+def engineers_assignable(user: Any) -> QuerySet[Engineer]:
+    return (
+        Engineer.objects.restrict(user)
+        .filter(active=True, user__is_active=True)
+        .select_related("user", "partner")
+    )
+
+
+# -- person-days ------------------------------------------------------------------------
+
+
+@dataclass
+class PersonDayLine:
+    engineer: Engineer
+    visits: int = 0
+    minutes: int = 0
+    person_days: Decimal = Decimal(0)
+    fee: Decimal = Decimal(0)
+
+
+@dataclass
+class PartnerMonth:
+    partner: Partner | None  # None: our own engineers
+    lines: list[PersonDayLine]
+
+    @property
+    def visits(self) -> int:
+        return sum(line.visits for line in self.lines)
+
+    @property
+    def person_days(self) -> Decimal:
+        return sum((line.person_days for line in self.lines), Decimal(0))
+
+    @property
+    def fee(self) -> Decimal:
+        return sum((line.fee for line in self.lines), Decimal(0))
+
+    @property
+    def amount(self) -> Decimal | None:
+        """What the partner is owed this month: person-days × rate, or the share."""
+        if self.partner is None:
+            return None
+        if self.partner.billing_mode == BillingMode.PERSON_DAY:
+            return (self.person_days * (self.partner.person_day_rate or 0)).quantize(
+                Decimal("0.01")
+            )
+        share = (self.partner.fee_share_percent or 0) / Decimal(100)
+        return (self.fee * share).quantize(Decimal("0.01"))
+
+
+def person_days_month(
+    user: Any, *, year: int, month: int, partner: int | None = None
+) -> list[PartnerMonth]:
+    """Visits completed in the month per engineer, grouped by partner (our own first):
+    the monthly cost allocation (seed 004). Two queries."""
+    first = dt.date(year, month, 1)
+    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+    begin = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(nxt, dt.time.min))
+    visits = (
+        Dispatch.objects.restrict(user)
+        .filter(completed_at__gte=begin, completed_at__lt=end, engineer__isnull=False)
+        .exclude(state=DispatchState.CANCELLED)
+        .only("engineer_id", "on_site_minutes", "person_days", "service_fee")
+    )
+    if partner:
+        visits = visits.filter(engineer__partner_id=partner)
+    engineers = {
+        e.pk: e
+        for e in Engineer.objects.restrict(user)
+        .select_related("user", "partner")
+        .filter(pk__in=visits.values("engineer_id"))
+    }
+    lines: dict[int, PersonDayLine] = {}
+    for visit in visits:
+        engineer = engineers.get(visit.engineer_id)
+        if engineer is None:
+            continue
+        line = lines.setdefault(engineer.pk, PersonDayLine(engineer=engineer))
+        line.visits += 1
+        line.minutes += visit.on_site_minutes or 0
+        line.person_days += visit.person_days or Decimal(0)
+        line.fee += visit.service_fee or Decimal(0)
+    grouped: dict[int | None, list[PersonDayLine]] = defaultdict(list)
+    partners: dict[int | None, Partner | None] = {None: None}
+    for line in lines.values():
+        grouped[line.engineer.partner_id].append(line)
+        partners[line.engineer.partner_id] = line.engineer.partner
+    out = [
+        PartnerMonth(partner=partners[key], lines=sorted(items, key=lambda li: str(li.engineer)))
+        for key, items in grouped.items()
+    ]
+    out.sort(key=lambda pm: (pm.partner is not None, str(pm.partner or "")))
+    return out
+
+
+# -- customer archive ---------------------------------------------------------------------
+
+
+def dispatches_for_archive(customer: Any, contracts: list[Any], *, user: Any) -> dict:
+    from contracts.archive import group_by_contract
+
+    items = (
+        Dispatch.objects.restrict(user)
+        .filter(customer=customer)
+        .select_related("engineer__user")
+        .prefetch_related(Prefetch("parts", queryset=SparePartUsage.objects.order_by("pk")))
+        .order_by("-created_at", "-id")[:200]
+    )
+    return group_by_contract(items)
+
+
+def engineer_regions(user: Any) -> list[str]:
+    return sorted(
+        set(
+            Engineer.objects.restrict(user)
+            .filter(active=True)
+            .exclude(region="")
+            .values_list("region", flat=True)
+        )
+    )

@@ -1,0 +1,1180 @@
+"""Dispatches: creation (from a hotline ticket, by a manager, as a follow-up), one service
+per transition of DESIGN.md §5, and the timers of DESIGN.md §4.
+
+Timers: ``arrival`` (due at the appointed time; met by the check-in), ``write_off`` (the
+form handed in before the next working day starts after completion) and ``follow_up``
+(the follow-up call within 2 working days after completion, seed 003 §5.3: 回公司后1-2天内
+用电话或邮件回访客户), which is met when the post-visit revisit is recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contracts.entitlement import entitlement_check
+from contracts.models import Contract, Customer
+from servicedesk.core.choices import Role
+from servicedesk.core.exceptions import ApplicationError, TransitionConflict
+from servicedesk.core.models import Signature
+from servicedesk.core.selectors import signatures_for, users_in_roles
+from servicedesk.core.services import (
+    event_record,
+    notifications_create,
+    signature_record,
+    transition_run,
+)
+from servicedesk.core.services.timers import (
+    timer_cancel,
+    timer_meet,
+    timer_start,
+    timers_cancel_all,
+)
+
+from ..choices import (
+    BUSY_STATES,
+    SOFTWARE_KINDS,
+    DispatchKind,
+    DispatchSource,
+    DispatchState,
+    LeadKind,
+    NextStep,
+    Outcome,
+    PartUsageKind,
+)
+from ..models import (
+    Dispatch,
+    DispatchReschedule,
+    Engineer,
+    EngineerLeave,
+    SalesLead,
+    SparePartUsage,
+)
+
+SERVICE_REPORT = "service_report"
+CUSTOMER_ROLE = "customer"
+ENGINEER_ROLE = "engineer"
+APPOINTMENT_SKEW = dt.timedelta(minutes=5)
+REPORT_FIELDS = ("outcome", "cause", "solution", "steps", "precautions")
+KIND_SERVICE_TYPE = {kind: kind for kind in DispatchKind.values}
+
+
+def _errors(errors: dict[str, list[str]]) -> None:
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise ApplicationError(first, extra=errors)
+
+
+def _text(value: Any) -> str:
+    return (
+        (value or "").strip() if isinstance(value, str) else ("" if value is None else str(value))
+    )
+
+
+def _managers() -> list[Any]:
+    return list(users_in_roles(Role.SERVICE_MANAGER))
+
+
+def _sales_manager(dispatch: Dispatch) -> list[Any]:
+    if dispatch.contract_id and dispatch.contract.sales_manager_id:
+        return [dispatch.contract.sales_manager]
+    if dispatch.customer.sales_manager_id:
+        return [dispatch.customer.sales_manager]
+    return list(users_in_roles(Role.SALES_MANAGER))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+# -- creation ---------------------------------------------------------------------------
+
+
+def dispatch_create(
+    *,
+    by: Any,
+    customer: Customer | None,
+    problem: str,
+    site_address: str = "",
+    contact_name: str = "",
+    contact_phone: str = "",
+    kind: str = DispatchKind.REPAIR,
+    contract: Contract | None = None,
+    ticket: Any = None,
+    follow_up_of: Dispatch | None = None,
+    source: str = DispatchSource.MANAGER,
+    product: str = "",
+    notes: str = "",
+    required_skills: str = "",
+    software_work: bool | None = None,
+    due_from: dt.datetime | None = None,
+    due_by: dt.datetime | None = None,
+    planned_minutes: int = 120,
+) -> Dispatch:
+    """A new dispatch in ``requested``, with the entitlement of the visit decided at once
+    (an out-of-scope visit shows its charge). Site and contact default to the customer's
+    address and main contact."""
+    errors: dict[str, list[str]] = {}
+    if customer is None:
+        errors["customer"] = [_("Choose the customer.")]
+    if kind not in DispatchKind.values:
+        errors["kind"] = [_("Choose a valid kind of dispatch.")]
+    if not _text(problem):
+        errors["problem"] = [_("Describe the problem the engineer goes for.")]
+    if contract is not None and customer is not None and contract.customer_id != customer.pk:
+        errors["contract"] = [_("This contract belongs to another customer.")]
+    if due_from and due_by and due_by < due_from:
+        errors["due_by"] = [_("The window must end after it starts.")]
+    if errors:
+        _errors(errors)
+    contact = customer.contacts.order_by("-is_primary", "pk").first()
+    site_address = _text(site_address) or customer.address
+    contact_name = _text(contact_name) or (contact.name if contact else "")
+    contact_phone = _text(contact_phone) or (
+        (contact.mobile or contact.phone) if contact else customer.phone
+    )
+    if not site_address:
+        errors["site_address"] = [_("Where must the engineer go?")]
+    if not contact_name:
+        errors["contact_name"] = [_("Whom does the engineer meet on site?")]
+    if not contact_phone:
+        errors["contact_phone"] = [_("The site contact's phone number.")]
+    _errors(errors)
+
+    now = timezone.now()
+    service_type = KIND_SERVICE_TYPE[kind]
+    result = entitlement_check(
+        customer=customer, service_type=service_type, on=now, contract=contract
+    )
+    charge = result.as_dict()["charge"]
+    with transaction.atomic():
+        dispatch = Dispatch(
+            number=uuid.uuid4().hex[:20],
+            kind=kind,
+            source=source,
+            ticket=ticket,
+            follow_up_of=follow_up_of,
+            customer=customer,
+            contract=contract or result.contract,
+            service_type=service_type,
+            entitlement=result.result,
+            entitlement_reason=result.reason[:300],
+            entitlement_code=result.code,
+            charge=_jsonable(charge),
+            service_fee=Decimal(str(charge["price"]))
+            if charge and result.routes_to_sales
+            else None,
+            site_address=site_address[:300],
+            contact_name=contact_name[:60],
+            contact_phone=contact_phone[:30],
+            product=_text(product)[:100],
+            problem=_text(problem),
+            notes=_text(notes),
+            required_skills=_text(required_skills)[:200],
+            software_work=(kind in SOFTWARE_KINDS) if software_work is None else software_work,
+            due_from=due_from,
+            due_by=due_by,
+            planned_minutes=planned_minutes,
+            created_by=by if getattr(by, "is_authenticated", False) else None,
+            created_at=now,
+        )
+        if getattr(by, "is_authenticated", False):
+            dispatch._history_user = by
+        dispatch._change_reason = "created"
+        dispatch.save()
+        local = timezone.localtime(now)
+        dispatch.number = f"PG{local:%Y%m%d}-{dispatch.pk:05d}"
+        dispatch.save(update_fields=["number"])
+        event_record(
+            kind="dispatch.created",
+            target=dispatch,
+            actor=by,
+            data={
+                "source": source,
+                "ticket": ticket.pk if ticket is not None else None,
+                "follow_up_of": follow_up_of.pk if follow_up_of is not None else None,
+                "entitlement": result.result,
+            },
+        )
+        if source != DispatchSource.FOLLOW_UP:
+            notifications_create(
+                recipients=_managers(),
+                kind="dispatch_requested",
+                title=_("Dispatch to verify: %(number)s %(customer)s")
+                % {"number": dispatch.number, "customer": customer},
+                body=dispatch.problem[:500],
+                url=dispatch.get_absolute_url(),
+                target=dispatch,
+            )
+    return dispatch
+
+
+def dispatch_from_ticket(*, ticket: Any, by: Any) -> Dispatch | None:
+    """The hotline asked for an on-site visit (``ticket.dispatch_requested``): the
+    dispatch starts as the hotline recorded it, in ``requested``."""
+    if ticket.customer_id is None:
+        return None
+    existing = ticket.dispatches.filter(
+        state__in=[DispatchState.REQUESTED, DispatchState.VERIFIED, *BUSY_STATES]
+    ).first()
+    if existing is not None:
+        return existing
+    customer = ticket.customer
+    kind = (
+        ticket.service_type if ticket.service_type in DispatchKind.values else DispatchKind.REPAIR
+    )
+    return dispatch_create(
+        by=by,
+        customer=customer,
+        contract=ticket.contract,
+        ticket=ticket,
+        source=DispatchSource.TICKET,
+        kind=kind,
+        problem=ticket.description,
+        notes=ticket.dispatch_notes,
+        product=ticket.product,
+        site_address=customer.address or ticket.caller_company,
+        contact_name=ticket.caller_name,
+        contact_phone=ticket.caller_phone,
+    )
+
+
+# -- verify / assign -------------------------------------------------------------------
+
+
+def dispatch_verify(dispatch: Dispatch, *, by: Any) -> Dispatch:
+    """The service manager checked the request (核实现场服务请求记录); the ticket becomes
+    ``dispatched``."""
+    from tickets.choices import TicketState
+    from tickets.services import ticket_mark_dispatched
+
+    with transaction.atomic():
+        dispatch = transition_run(
+            instance=dispatch,
+            name="verify",
+            by=by,
+            kwargs={"at": timezone.now()},
+            update_fields=["verified_at"],
+        )
+        if dispatch.ticket_id and dispatch.ticket.state == TicketState.DISPATCH_REQUESTED:
+            ticket_mark_dispatched(dispatch.ticket, by=by)
+    return dispatch
+
+
+def engineer_conflicts(
+    *,
+    engineer: Engineer,
+    start: dt.datetime | None,
+    minutes: int,
+    exclude: Dispatch | None = None,
+) -> list[str]:
+    """Why ``engineer`` cannot take a visit at ``start`` for ``minutes`` (empty: free)."""
+    problems: list[str] = []
+    day = timezone.localdate(start) if start else timezone.localdate()
+    name = str(engineer)
+    if not engineer.active or not engineer.user.is_active:
+        problems.append(_("%(name)s is not active.") % {"name": name})
+    if not engineer.is_certified(day):
+        if engineer.certified_on is None or engineer.certified_on > day:
+            problems.append(_("%(name)s has not passed certification.") % {"name": name})
+        else:
+            problems.append(
+                _("%(name)s's certification expired on %(date)s.")
+                % {"name": name, "date": engineer.certification_expires_on}
+            )
+    if start is None:
+        return problems
+    leave = (
+        EngineerLeave.objects.filter(engineer=engineer, starts_on__lte=day, ends_on__gte=day)
+        .order_by("starts_on")
+        .first()
+    )
+    if leave is not None:
+        problems.append(
+            _("%(name)s is on leave from %(start)s to %(end)s.")
+            % {"name": name, "start": leave.starts_on, "end": leave.ends_on}
+        )
+    end = start + dt.timedelta(minutes=minutes)
+    others = Dispatch.objects.filter(engineer=engineer, state__in=BUSY_STATES).exclude(
+        pk=exclude.pk if exclude else None
+    )
+    window = dt.timedelta(days=1)
+    for other in others.filter(models_q_slot(start - window, end + window)).only(
+        "number", "appointment_at", "planned_start", "planned_minutes"
+    ):
+        o_start, o_end = other.slot_start, other.slot_end
+        if o_start is not None and o_start < end and start < o_end:
+            problems.append(
+                _("%(name)s already has %(number)s from %(start)s to %(end)s.")
+                % {
+                    "name": name,
+                    "number": other.number,
+                    "start": timezone.localtime(o_start).strftime("%m-%d %H:%M"),
+                    "end": timezone.localtime(o_end).strftime("%H:%M"),
+                }
+            )
+    return problems
+
+
+def models_q_slot(start: dt.datetime, end: dt.datetime):
+    from django.db.models import Q
+
+    return Q(appointment_at__gte=start, appointment_at__lt=end) | Q(
+        appointment_at__isnull=True, planned_start__gte=start, planned_start__lt=end
+    )
+
+
+def _default_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(9, 0)))
+
+
+def dispatch_assign(
+    dispatch: Dispatch,
+    *,
+    by: Any,
+    engineer: Engineer | None,
+    planned_start: dt.datetime | dt.date | None = None,
+    planned_minutes: int | None = None,
+) -> Dispatch:
+    """Assign (or reassign before the appointment) to a certified, active engineer who is
+    not on leave and has no overlapping visit; otherwise refused with the reason.
+
+    The engineer's row is locked, so two managers cannot both book the same slot; two
+    managers assigning the same dispatch at once: the second gets a conflict (409).
+    """
+    if engineer is None:
+        _errors({"engineer": [_("Choose the engineer.")]})
+    if isinstance(planned_start, dt.date) and not isinstance(planned_start, dt.datetime):
+        planned_start = _default_start(planned_start)
+    minutes = planned_minutes or dispatch.planned_minutes
+    if not 15 <= minutes <= 24 * 60:
+        _errors({"planned_minutes": [_("Between 15 minutes and 24 hours.")]})
+    with transaction.atomic():
+        engineer = Engineer.objects.select_for_update().select_related("user").get(pk=engineer.pk)
+        start = planned_start or dispatch.appointment_at or dispatch.planned_start
+        problems = engineer_conflicts(
+            engineer=engineer, start=start, minutes=minutes, exclude=dispatch
+        )
+        if problems:
+            raise ApplicationError(" ".join(problems), extra={"engineer": problems})
+        previous = dispatch.engineer_id
+        dispatch = _stage(dispatch, engineer=engineer, planned_start=start, planned_minutes=minutes)
+        dispatch = transition_run(
+            instance=dispatch,
+            name="assign",
+            by=by,
+            kwargs={"at": timezone.now()},
+            update_fields=["assigned_at", "confirmed_at"],
+            event_data={"engineer": engineer.pk, "previous": previous},
+        )
+        notifications_create(
+            recipients=[engineer.user],
+            kind="dispatch_assigned",
+            title=_("New dispatch: %(number)s %(customer)s")
+            % {"number": dispatch.number, "customer": dispatch.customer},
+            body=dispatch.problem[:500],
+            url=dispatch.get_absolute_url(),
+            target=dispatch,
+        )
+    return dispatch
+
+
+# -- the engineer's steps ---------------------------------------------------------------
+
+
+def dispatch_confirm(dispatch: Dispatch, *, by: Any) -> Dispatch:
+    """The engineer checked the form's information (确认服务派发单上的信息与资料)."""
+    with transaction.atomic():
+        return transition_run(
+            instance=dispatch,
+            name="confirm",
+            by=by,
+            kwargs={"at": timezone.now()},
+            update_fields=["confirmed_at"],
+        )
+
+
+def _check_appointment(dispatch: Dispatch, appointment_at: Any) -> dt.datetime:
+    if not isinstance(appointment_at, dt.datetime):
+        _errors({"appointment_at": [_("Enter the date and time agreed with the customer.")]})
+    if timezone.is_naive(appointment_at):
+        appointment_at = timezone.make_aware(appointment_at)
+    if appointment_at < timezone.now() - APPOINTMENT_SKEW:
+        _errors({"appointment_at": [_("The appointment cannot be in the past.")]})
+    return appointment_at
+
+
+def dispatch_schedule(
+    dispatch: Dispatch, *, by: Any, appointment_at: dt.datetime, note: str = ""
+) -> Dispatch:
+    """The time agreed with the customer (预约); starts the ``arrival`` timer, due then."""
+    appointment_at = _check_appointment(dispatch, appointment_at)
+    with transaction.atomic():
+        if dispatch.engineer_id:
+            engineer = (
+                Engineer.objects.select_for_update()
+                .select_related("user")
+                .get(pk=dispatch.engineer_id)
+            )
+            problems = engineer_conflicts(
+                engineer=engineer,
+                start=appointment_at,
+                minutes=dispatch.planned_minutes,
+                exclude=dispatch,
+            )
+            if problems:
+                raise ApplicationError(" ".join(problems), extra={"appointment_at": problems})
+        dispatch = _stage(
+            dispatch,
+            appointment_at=appointment_at,
+            appointment_note=_text(note)[:200],
+            planned_start=appointment_at,
+        )
+        dispatch = transition_run(
+            instance=dispatch,
+            name="schedule",
+            by=by,
+            update_fields=["appointment_at", "appointment_note", "planned_start"],
+            event_data={"appointment_at": appointment_at.isoformat()},
+        )
+        timer_start(
+            subject=dispatch,
+            target="arrival",
+            started_at=timezone.now(),
+            due_at=appointment_at,
+            assignee=dispatch.engineer.user,
+        )
+    return dispatch
+
+
+def dispatch_reschedule(
+    dispatch: Dispatch,
+    *,
+    by: Any,
+    appointment_at: dt.datetime,
+    reason: str,
+    customer_informed: bool = False,
+) -> Dispatch:
+    """A new time, before the appointed one, with the reason and the customer told in
+    advance (seed 002 §4: 如遇特殊情况，提前告知用户并重新确定上门时间)."""
+    errors: dict[str, list[str]] = {}
+    if not _text(reason):
+        errors["reason"] = [_("Why does the appointment change?")]
+    if not customer_informed:
+        errors["customer_informed"] = [_("Tell the customer before changing the appointment.")]
+    _errors(errors)
+    appointment_at = _check_appointment(dispatch, appointment_at)
+    if (
+        dispatch.state == DispatchState.SCHEDULED
+        and dispatch.appointment_at is not None
+        and timezone.now() >= dispatch.appointment_at
+    ):
+        raise TransitionConflict(
+            _("The appointed time has passed: it can no longer be rescheduled.")
+        )
+    with transaction.atomic():
+        if dispatch.engineer_id:
+            engineer = (
+                Engineer.objects.select_for_update()
+                .select_related("user")
+                .get(pk=dispatch.engineer_id)
+            )
+            problems = engineer_conflicts(
+                engineer=engineer,
+                start=appointment_at,
+                minutes=dispatch.planned_minutes,
+                exclude=dispatch,
+            )
+            if problems:
+                raise ApplicationError(" ".join(problems), extra={"appointment_at": problems})
+        previous = dispatch.appointment_at
+        dispatch = transition_run(
+            instance=dispatch,
+            name="reschedule",
+            by=by,
+            kwargs={"appointment_at": appointment_at},
+            values={"planned_start": appointment_at},
+            update_fields=["appointment_at", "reschedule_count"],
+            reason=f"reschedule: {_text(reason)[:80]}",
+            event_data={
+                "from": previous.isoformat() if previous else None,
+                "to": appointment_at.isoformat(),
+                "reason": _text(reason)[:300],
+            },
+        )
+        DispatchReschedule.objects.create(
+            dispatch=dispatch,
+            previous_at=previous,
+            new_at=appointment_at,
+            reason=_text(reason),
+            customer_informed=True,
+            by=by,
+        )
+        timer_cancel(subject=dispatch, target="arrival")
+        timer_start(
+            subject=dispatch,
+            target="arrival",
+            started_at=timezone.now(),
+            due_at=appointment_at,
+            assignee=dispatch.engineer.user,
+        )
+        notifications_create(
+            recipients=_managers(),
+            kind="dispatch_rescheduled",
+            title=_("Appointment moved: %(number)s to %(when)s")
+            % {
+                "number": dispatch.number,
+                "when": timezone.localtime(appointment_at).strftime("%Y-%m-%d %H:%M"),
+            },
+            body=_text(reason),
+            url=dispatch.get_absolute_url(),
+            target=dispatch,
+        )
+    return dispatch
+
+
+def dispatch_check_in(dispatch: Dispatch, *, by: Any, at: dt.datetime | None = None) -> Dispatch:
+    """On site: meets the ``arrival`` timer, or records its breach when late."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        dispatch = transition_run(
+            instance=dispatch,
+            name="check_in",
+            by=by,
+            kwargs={"at": at},
+            update_fields=["checked_in_at"],
+        )
+        timer_meet(subject=dispatch, target="arrival", at=at)
+    return dispatch
+
+
+# -- the service report ------------------------------------------------------------------
+
+
+def person_days_for(minutes: int) -> Decimal:
+    """On-site time in person-days, by the half day (4 hours), at least half a day."""
+    halves = max(1, math.ceil(minutes / 240))
+    return Decimal(halves) / 2
+
+
+def _report_values(
+    *,
+    dispatch: Dispatch,
+    outcome: str,
+    cause: str,
+    solution: str,
+    steps: str,
+    precautions: str,
+    backup_done: bool,
+    backup_location: str,
+    new_needs: str,
+) -> dict[str, Any]:
+    return {
+        "outcome": outcome or "",
+        "cause": _text(cause),
+        "solution": _text(solution),
+        "steps": _text(steps),
+        "precautions": _text(precautions),
+        "backup_done": bool(backup_done),
+        "backup_location": _text(backup_location)[:300],
+        "new_needs": _text(new_needs),
+    }
+
+
+def _report_errors(dispatch: Dispatch, values: dict[str, Any]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if values["outcome"] not in Outcome.values:
+        errors["outcome"] = [_("Choose solved, partially solved or unsolved.")]
+    labels = {
+        "cause": _("Record the cause of the problem."),
+        "solution": _("Record the solution."),
+        "steps": _("Record the steps taken."),
+        "precautions": _("Record the precautions told to the customer."),
+    }
+    for name, message in labels.items():
+        if not values[name]:
+            errors[name] = [str(message)]
+    if dispatch.software_work:
+        if not values["backup_done"]:
+            errors["backup_done"] = [_("Back up the customer's data before the work.")]
+        if not values["backup_location"]:
+            errors["backup_location"] = [
+                _("Tell the customer where the backup is stored, and record it.")
+            ]
+    return errors
+
+
+def dispatch_save_report(dispatch: Dispatch, *, by: Any, **fields: Any) -> Dispatch:
+    """Keep what the engineer typed so far (on site, before completion)."""
+    allowed = {*REPORT_FIELDS, "backup_done", "backup_location", "new_needs"}
+    unknown = set(fields) - allowed
+    if unknown:
+        _errors({name: [_("Unknown field.")] for name in sorted(unknown)})
+    with transaction.atomic():
+        dispatch = Dispatch.objects.select_for_update().get(pk=dispatch.pk)
+        if dispatch.state != DispatchState.ON_SITE:
+            raise TransitionConflict(_("The report is written on site, after checking in."))
+        if not dispatch.engineer or not (
+            by.has_perm("fieldservice.manage_dispatch") or dispatch.engineer.user_id == by.pk
+        ):
+            from servicedesk.core.exceptions import NotPermitted
+
+            raise NotPermitted(_("You may not perform this action."))
+        changed = []
+        for name, value in fields.items():
+            value = bool(value) if name == "backup_done" else _text(value)
+            if name == "outcome" and value and value not in Outcome.values:
+                _errors({"outcome": [_("Choose solved, partially solved or unsolved.")]})
+            if getattr(dispatch, name) != value:
+                setattr(dispatch, name, value)
+                changed.append(name)
+        if changed:
+            _save(dispatch, by, "service report draft", changed)
+    return dispatch
+
+
+def _stage(dispatch: Dispatch, **fields: Any) -> Dispatch:
+    """Set fields a transition's guard reads before the transition runs (``transition_run``
+    checks the guards before it applies its ``values``). Locked, no history row of its
+    own: the transition's row records them; a refused transition rolls them back."""
+    locked = Dispatch.objects.select_for_update().get(pk=dispatch.pk)
+    if locked.state != dispatch.state:
+        raise TransitionConflict(
+            _("The record was changed by someone else; reload it and try again.")
+        )
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.skip_history_when_saving = True
+    try:
+        locked.save(update_fields=list(fields))
+    finally:
+        del locked.skip_history_when_saving
+    return locked
+
+
+def _save(dispatch: Dispatch, by: Any, reason: str, fields: list[str]) -> None:
+    if getattr(by, "is_authenticated", False):
+        dispatch._history_user = by
+    dispatch._change_reason = reason
+    dispatch.save(update_fields=fields)
+
+
+def dispatch_sign(
+    dispatch: Dispatch,
+    *,
+    by: Any,
+    signer_name: str,
+    signer_role: str = CUSTOMER_ROLE,
+    image: str | None = None,
+    file: Any = None,
+    ip_address: str | None = None,
+    user_agent: str = "",
+) -> Signature:
+    """A signature on the customer service report (drawn, or the signed scan uploaded).
+    The ``form.signed`` subscriber links a customer's signature to the dispatch."""
+    return signature_record(
+        target=dispatch,
+        form=SERVICE_REPORT,
+        signer_name=signer_name,
+        signer_role=signer_role,
+        image=image,
+        file=file,
+        by=by,
+        ip_address=ip_address,
+        user_agent=user_agent,
+    )
+
+
+def dispatch_link_signature(dispatch: Dispatch, *, signature: Signature, by: Any = None) -> None:
+    """Record on the dispatch that the customer signed its service report."""
+    locked = Dispatch.objects.select_for_update().get(pk=dispatch.pk)
+    locked.customer_signature = signature
+    _save(locked, by, "customer signed", ["customer_signature"])
+
+
+def _current_fingerprint(dispatch: Dispatch) -> str:
+    from servicedesk.core import printing
+    from servicedesk.core.printforms import form_get, unsigned_document
+
+    spec = form_get(Dispatch, SERVICE_REPORT)
+    return printing.content_fingerprint(unsigned_document(spec, dispatch))
+
+
+def dispatch_complete(
+    dispatch: Dispatch,
+    *,
+    by: Any,
+    outcome: str,
+    cause: str,
+    solution: str,
+    steps: str,
+    precautions: str,
+    backup_done: bool = False,
+    backup_location: str = "",
+    new_needs: str = "",
+    leads: list[dict[str, str]] | None = None,
+    parts: list[dict[str, Any]] | None = None,
+    signature_image: str | None = None,
+    signer_name: str = "",
+    engineer_signature_image: str | None = None,
+    ip_address: str | None = None,
+    user_agent: str = "",
+) -> Dispatch:
+    """Finish on site (seed 002 §4): the outcome the customer signs as solved / partially
+    solved / unsolved, cause, solution, steps, precautions; the backup and where it is
+    stored for software work; parts used; new needs, each a sales lead for the sales
+    manager. Starts ``write_off`` (before the next working day starts) and ``follow_up``
+    (2 working days), and schedules the post-visit follow-up call."""
+    values = _report_values(
+        dispatch=dispatch,
+        outcome=outcome,
+        cause=cause,
+        solution=solution,
+        steps=steps,
+        precautions=precautions,
+        backup_done=backup_done,
+        backup_location=backup_location,
+        new_needs=new_needs,
+    )
+    errors = _report_errors(dispatch, values)
+    leads = [lead for lead in (leads or []) if _text(lead.get("description"))]
+    for lead in leads:
+        if lead.get("kind") not in LeadKind.values:
+            errors["leads"] = [_("Choose what kind of need it is.")]
+    parts = [p for p in (parts or []) if _text(p.get("part_name"))]
+    for part in parts:
+        if part.get("kind", PartUsageKind.REPLACED) not in PartUsageKind.values:
+            errors["parts"] = [_("Choose how the part was used.")]
+    if leads and not values["new_needs"]:
+        values["new_needs"] = "\n".join(
+            f"{LeadKind(lead['kind']).label}: {_text(lead['description'])}"
+            for lead in leads
+            if lead.get("kind") in LeadKind.values
+        )
+    if signature_image and not _text(signer_name):
+        errors["signer_name"] = [_("Who signed for the customer?")]
+    _errors(errors)
+
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Dispatch.objects.select_for_update().get(pk=dispatch.pk)
+        if locked.state != DispatchState.ON_SITE:
+            raise TransitionConflict(
+                _("“%(name)s” is not allowed now (state: %(state)s).")
+                % {"name": "complete", "state": locked.get_state_display()}
+            )
+        from ..models import may_work_dispatch
+
+        if not may_work_dispatch(locked, by):
+            from servicedesk.core.exceptions import NotPermitted
+
+            raise NotPermitted(_("You may not perform this action."))
+        minutes = max(0, int((now - (locked.checked_in_at or now)).total_seconds() // 60))
+        report = {
+            **values,
+            "completed_at": now,
+            "on_site_minutes": minutes,
+            "person_days": person_days_for(minutes),
+        }
+        changed = [name for name, value in report.items() if getattr(locked, name) != value]
+        for name, value in report.items():
+            setattr(locked, name, value)
+        _save(locked, by, "service report", changed or ["completed_at"])
+        for part in parts:
+            part_add(
+                locked,
+                by=by,
+                kind=part.get("kind") or PartUsageKind.REPLACED,
+                part_name=part["part_name"],
+                part_number=part.get("part_number", ""),
+                serial_number=part.get("serial_number", ""),
+                quantity=int(part.get("quantity") or 1),
+                emergency=bool(part.get("emergency")),
+                note=part.get("note", ""),
+            )
+        # A signature covers the exact content signed (DESIGN.md §7): if the report
+        # changed since, the customer must sign the new one.
+        if (
+            locked.customer_signature_id
+            and not signature_image
+            and locked.customer_signature.content_sha256 != _current_fingerprint(locked)
+        ):
+            locked.customer_signature = None
+            _save(locked, by, "report changed after signing", ["customer_signature"])
+        if engineer_signature_image:
+            dispatch_sign(
+                locked,
+                by=by,
+                signer_name=str(locked.engineer),
+                signer_role=ENGINEER_ROLE,
+                image=engineer_signature_image,
+                ip_address=ip_address,
+                user_agent=user_agent,
+            )
+        if signature_image:
+            dispatch_sign(
+                locked,
+                by=by,
+                signer_name=signer_name,
+                signer_role=CUSTOMER_ROLE,
+                image=signature_image,
+                ip_address=ip_address,
+                user_agent=user_agent,
+            )
+            locked.refresh_from_db(fields=["customer_signature"])
+        if locked.customer_signature_id is None:
+            raise ApplicationError(
+                _("The customer must sign the service report (draw it or upload the scan)."),
+                extra={"signature": [_("The customer's signature is missing.")]},
+            )
+        locked = transition_run(
+            instance=locked,
+            name="complete",
+            by=by,
+            kwargs={"at": now},
+            update_fields=["completed_at"],
+            event_data={"outcome": locked.outcome},
+        )
+        for lead in leads:
+            _lead_create(locked, by=by, kind=lead["kind"], description=lead["description"])
+        manager = _managers()
+        timer_start(
+            subject=locked,
+            target="write_off",
+            started_at=now,
+            assignee=locked.engineer.user if locked.engineer_id else None,
+        )
+        follow_up = timer_start(
+            subject=locked,
+            target="follow_up",
+            started_at=now,
+            assignee=manager[0] if manager else None,
+        )
+        _schedule_follow_up_call(locked, by=by, due=follow_up.due_at if follow_up else now)
+    return locked
+
+
+def _schedule_follow_up_call(dispatch: Dispatch, *, by: Any, due: dt.datetime) -> None:
+    from contracts.choices import RevisitReason
+    from contracts.services.visits import revisit_schedule
+
+    revisit_schedule(
+        customer=dispatch.customer,
+        contract=dispatch.contract,
+        reason=RevisitReason.POST_VISIT,
+        due_on=timezone.localdate(due),
+        by=by,
+        source=dispatch,
+    )
+
+
+def _lead_create(dispatch: Dispatch, *, by: Any, kind: str, description: str) -> SalesLead:
+    recipients = _sales_manager(dispatch)
+    lead = SalesLead(
+        dispatch=dispatch,
+        customer=dispatch.customer,
+        kind=kind,
+        description=_text(description),
+        sales_manager=recipients[0] if recipients else None,
+        recorded_by=by,
+    )
+    lead._history_user = by
+    lead.save()
+    event_record(
+        kind="dispatch.sales_lead",
+        target=dispatch,
+        actor=by,
+        data={"lead": lead.pk, "kind": kind, "description": lead.description[:300]},
+    )
+    notifications_create(
+        recipients=recipients,
+        kind="sales_lead",
+        title=_("Sales lead from a visit: %(customer)s (%(kind)s)")
+        % {"customer": dispatch.customer, "kind": lead.get_kind_display()},
+        body=lead.description[:500],
+        url=dispatch.get_absolute_url(),
+        target=dispatch,
+    )
+    return lead
+
+
+def part_add(
+    dispatch: Dispatch,
+    *,
+    by: Any,
+    part_name: str,
+    kind: str = PartUsageKind.REPLACED,
+    part_number: str = "",
+    serial_number: str = "",
+    quantity: int = 1,
+    emergency: bool = False,
+    repair_tag: str = "",
+    note: str = "",
+) -> SparePartUsage:
+    """A spare part used, loaned or taken back. Emergency loans are recorded at once and
+    completed afterwards by the technical manager's approval (seed 003 §5.4)."""
+    errors: dict[str, list[str]] = {}
+    if not _text(part_name):
+        errors["part_name"] = [_("Which part?")]
+    if kind not in PartUsageKind.values:
+        errors["kind"] = [_("Choose how the part was used.")]
+    if quantity < 1:
+        errors["quantity"] = [_("At least one.")]
+    if kind == PartUsageKind.FAULTY and not (_text(repair_tag) or _text(serial_number)):
+        errors["repair_tag"] = [_("Tag the faulty part (tag or serial number) before it is sent.")]
+    _errors(errors)
+    part = SparePartUsage(
+        dispatch=dispatch,
+        kind=kind,
+        part_name=_text(part_name)[:120],
+        part_number=_text(part_number)[:60],
+        serial_number=_text(serial_number)[:60],
+        quantity=quantity,
+        emergency=emergency,
+        repair_tag=_text(repair_tag)[:60],
+        note=_text(note)[:300],
+        recorded_by=by,
+    )
+    part._history_user = by
+    part.save()
+    event_record(
+        kind="dispatch.part",
+        target=dispatch,
+        actor=by,
+        data={"part": part.pk, "name": part.part_name, "kind": kind, "emergency": emergency},
+    )
+    if emergency or kind == PartUsageKind.LOAN:
+        notifications_create(
+            recipients=list(users_in_roles(Role.TECH_MANAGER)),
+            kind="spare_part_approval",
+            title=_("Spare part to approve: %(part)s for %(number)s")
+            % {"part": part.part_name, "number": dispatch.number},
+            body=part.note,
+            url=dispatch.get_absolute_url(),
+            target=dispatch,
+        )
+    return part
+
+
+def part_approve(part: SparePartUsage, *, by: Any) -> SparePartUsage:
+    if not by.has_perm("fieldservice.change_sparepartusage"):
+        from servicedesk.core.exceptions import NotPermitted
+
+        raise NotPermitted(_("You may not perform this action."))
+    with transaction.atomic():
+        part = SparePartUsage.objects.select_for_update().get(pk=part.pk)
+        if part.approved_at is not None:
+            return part
+        part.approved_by = by
+        part.approved_at = timezone.now()
+        part._history_user = by
+        part._change_reason = "approved"
+        part.save(update_fields=["approved_by", "approved_at"])
+        event_record(
+            kind="dispatch.part_approved", target=part.dispatch, actor=by, data={"part": part.pk}
+        )
+    return part
+
+
+# -- write-off, follow-up, archive, cancel ---------------------------------------------
+
+
+def dispatch_write_off(
+    dispatch: Dispatch, *, by: Any, next_step: str = "", note: str = ""
+) -> Dispatch:
+    """The service manager receives the signed form (核销). Unsolved or partial: choose
+    the next step — a follow-up dispatch (created here, linked) or the defect escalated to
+    headquarters (recorded in the defects app first). The ticket follows to ``resolved``
+    only when the problem is really solved."""
+    from tickets.choices import TicketState
+    from tickets.services import ticket_mark_resolved
+
+    next_step = next_step or ""
+    if next_step not in NextStep.values:
+        _errors({"next_step": [_("Choose a follow-up dispatch or a defect escalation.")]})
+    with transaction.atomic():
+        locked = Dispatch.objects.select_for_update().get(pk=dispatch.pk)
+        if locked.state != DispatchState.COMPLETED:
+            raise TransitionConflict(
+                _("“%(name)s” is not allowed now (state: %(state)s).")
+                % {"name": "write_off", "state": locked.get_state_display()}
+            )
+        if locked.customer_signature_id is None:
+            raise ApplicationError(
+                _("The signed service report is missing: upload the signed scan first."),
+                extra={"signature": [_("The customer's signature is missing.")]},
+            )
+        if locked.needs_next_step:
+            if not next_step and locked.defect_id:
+                next_step = NextStep.DEFECT
+            if not next_step:
+                _errors(
+                    {
+                        "next_step": [
+                            _(
+                                "Unsolved or partially solved: open a follow-up dispatch or "
+                                "escalate to headquarters as a defect."
+                            )
+                        ]
+                    }
+                )
+            if next_step == NextStep.DEFECT and locked.defect_id is None:
+                _errors(
+                    {
+                        "next_step": [
+                            _("Record the defect first (Escalate to headquarters as a defect).")
+                        ]
+                    }
+                )
+        else:
+            next_step = ""
+        if locked.next_step != next_step:
+            locked.next_step = next_step
+            _save(locked, by, "next step", ["next_step"])
+        locked = transition_run(
+            instance=locked,
+            name="write_off",
+            by=by,
+            kwargs={"at": timezone.now(), "note": _text(note)},
+            values={"written_off_by": by},
+            update_fields=["written_off_at", "write_off_note"],
+            event_data={"outcome": locked.outcome, "next_step": next_step},
+        )
+        timer_meet(subject=locked, target="write_off")
+        if next_step == NextStep.FOLLOW_UP:
+            child = dispatch_create(
+                by=by,
+                customer=locked.customer,
+                contract=locked.contract,
+                ticket=locked.ticket,
+                follow_up_of=locked,
+                source=DispatchSource.FOLLOW_UP,
+                kind=locked.kind,
+                problem=_("Follow-up of %(number)s (%(outcome)s): %(problem)s")
+                % {
+                    "number": locked.number,
+                    "outcome": locked.get_outcome_display(),
+                    "problem": locked.problem,
+                },
+                notes="\n".join(
+                    filter(None, [_text(note), locked.cause and _("Cause: ") + locked.cause])
+                ),
+                product=locked.product,
+                site_address=locked.site_address,
+                contact_name=locked.contact_name,
+                contact_phone=locked.contact_phone,
+                required_skills=locked.required_skills,
+                software_work=locked.software_work,
+            )
+            dispatch_verify(child, by=by)
+        if (
+            locked.outcome == Outcome.SOLVED
+            and locked.ticket_id
+            and locked.ticket.state == TicketState.DISPATCHED
+        ):
+            ticket_mark_resolved(
+                locked.ticket,
+                by=by,
+                problem=locked.problem,
+                cause=locked.cause,
+                solution=locked.solution,
+                steps=locked.steps,
+            )
+    return locked
+
+
+def dispatch_mark_escalated(
+    dispatch: Dispatch, *, defect_id: int, defect_number: str, by: Any = None
+) -> Dispatch:
+    """The problem went to headquarters as a defect (defects app, ``defect.recorded``):
+    the dispatch's next step is that defect, tracked there to the end."""
+    with transaction.atomic():
+        locked = Dispatch.objects.select_for_update().get(pk=dispatch.pk)
+        locked.defect_id = defect_id
+        locked.defect_number = (defect_number or "")[:30]
+        locked.escalated_at = timezone.now()
+        fields = ["defect_id", "defect_number", "escalated_at"]
+        if locked.state == DispatchState.COMPLETED and locked.needs_next_step:
+            locked.next_step = NextStep.DEFECT
+            fields.append("next_step")
+        _save(locked, by, "escalated as a defect", fields)
+        event_record(
+            kind="dispatch.escalated",
+            target=locked,
+            actor=by,
+            data={"defect": defect_id, "number": locked.defect_number},
+        )
+    return locked
+
+
+def dispatch_follow_up_recorded(
+    dispatch: Dispatch, *, satisfaction: int | None, at: dt.datetime, by: Any = None
+) -> Dispatch:
+    """The post-visit follow-up call was made (a revisit with reason post_visit)."""
+    with transaction.atomic():
+        locked = Dispatch.objects.select_for_update().get(pk=dispatch.pk)
+        locked.followed_up_at = at
+        locked.follow_up_satisfaction = satisfaction
+        _save(locked, by, "follow-up call", ["followed_up_at", "follow_up_satisfaction"])
+        timer_meet(subject=locked, target="follow_up", at=at)
+    return locked
+
+
+def dispatch_archive(dispatch: Dispatch, *, by: Any) -> Dispatch:
+    """File the signed form in the customer archive (交技术部经理存入相应旳客户档案)."""
+    with transaction.atomic():
+        return transition_run(
+            instance=dispatch,
+            name="archive",
+            by=by,
+            kwargs={"at": timezone.now()},
+            update_fields=["archived_at"],
+        )
+
+
+def dispatch_cancel(dispatch: Dispatch, *, by: Any, reason: str) -> Dispatch:
+    if not _text(reason):
+        _errors({"reason": [_("Why is the dispatch cancelled?")]})
+    with transaction.atomic():
+        dispatch = transition_run(
+            instance=dispatch,
+            name="cancel",
+            by=by,
+            kwargs={"at": timezone.now(), "reason": _text(reason)},
+            update_fields=["cancelled_at", "cancel_reason"],
+        )
+        timers_cancel_all(subject=dispatch)
+        recipients = [dispatch.engineer.user] if dispatch.engineer_id else []
+        if dispatch.ticket_id:
+            recipients.append(dispatch.ticket.first_contact_owner)
+        notifications_create(
+            recipients=recipients,
+            kind="dispatch_cancelled",
+            title=_("Dispatch cancelled: %(number)s") % {"number": dispatch.number},
+            body=_text(reason),
+            url=dispatch.get_absolute_url(),
+            target=dispatch,
+        )
+    return dispatch
+
+
+def signature_for_customer(dispatch: Dispatch) -> Signature | None:
+    return (
+        signatures_for(dispatch, SERVICE_REPORT)
+        .filter(signer_role__iexact=CUSTOMER_ROLE)
+        .order_by("-signed_at", "-id")
+        .first()
+    )

@@ -1,0 +1,509 @@
+"""The dispatch list and page with its actions, the engineer's phone pages, the board and
+the person-days table."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from servicedesk.core.exceptions import ApplicationError, NotPermitted, TransitionConflict
+from servicedesk.core.services.transitions import available_transitions
+
+from .. import selectors
+from ..choices import DispatchState, Outcome
+from ..forms import (
+    AssignForm,
+    CancelForm,
+    CompleteForm,
+    DispatchCreateForm,
+    EmptyForm,
+    PartForm,
+    RescheduleForm,
+    ScheduleForm,
+    WriteOffForm,
+)
+from ..models import Dispatch, Engineer, Partner, SparePartUsage, engineer_of
+from ..services import (
+    dispatch_archive,
+    dispatch_assign,
+    dispatch_cancel,
+    dispatch_check_in,
+    dispatch_complete,
+    dispatch_confirm,
+    dispatch_create,
+    dispatch_reschedule,
+    dispatch_schedule,
+    dispatch_verify,
+    dispatch_write_off,
+    part_add,
+    part_approve,
+)
+from . import form_errors_from
+
+SORTS = {
+    "number": "number",
+    "customer": "customer__name",
+    "state": "state",
+    "appointment": "appointment_at",
+    "created": "created_at",
+    "engineer": "engineer__user__last_name",
+}
+
+
+def defect_create_url(dispatch: Dispatch) -> str:
+    """The defects app's record page, prefilled from the dispatch (contracts-between-apps
+    §3); empty when that app has no such page."""
+    try:
+        return f"{reverse('defects:defect-create')}?dispatch={dispatch.pk}"
+    except NoReverseMatch:
+        return ""
+
+
+# -- list ---------------------------------------------------------------------------------
+
+
+@login_required
+@permission_required("fieldservice.view_dispatch", raise_exception=True)
+@require_GET
+def dispatch_list(request: HttpRequest) -> HttpResponse:
+    state = request.GET.get("state", "open")
+    q = request.GET.get("q", "")
+    sort = request.GET.get("sort", "-created")
+    key = SORTS.get(sort.lstrip("-"), "created_at")
+    order = f"-{key}" if sort.startswith("-") else key
+    qs = selectors.dispatches_list(request.user, state=state, q=q).order_by(order, "-pk")
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    selectors.timers_attach(list(page.object_list))
+    return render(
+        request,
+        "fieldservice/dispatch_list.html",
+        {
+            "page": page,
+            "state": state,
+            "q": q,
+            "sort": sort,
+            "states": DispatchState.choices,
+            "may_create": request.user.has_perm("fieldservice.add_dispatch"),
+        },
+    )
+
+
+@login_required
+@permission_required("fieldservice.add_dispatch", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def dispatch_new(request: HttpRequest) -> HttpResponse:
+    form = DispatchCreateForm(request.POST or None, initial=request.GET.dict())
+    if request.method == "POST" and form.is_valid():
+        try:
+            dispatch = dispatch_create(by=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(
+                request, _("Dispatch %(number)s recorded.") % {"number": dispatch.number}
+            )
+            return redirect(dispatch.get_absolute_url())
+    return render(request, "fieldservice/dispatch_new.html", {"form": form})
+
+
+# -- the dispatch page ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: Any
+    icon: str
+    form: type[forms.Form]
+    run: Callable[[Dispatch, Any, dict], Any]
+    transition: str
+    primary: bool = False
+
+
+def _assign(d: Dispatch, u: Any, data: dict) -> Dispatch:
+    return dispatch_assign(
+        d,
+        by=u,
+        engineer=data["engineer"],
+        planned_start=data.get("planned_start"),
+        planned_minutes=data.get("planned_minutes"),
+    )
+
+
+ACTIONS: dict[str, Action] = {
+    a.name: a
+    for a in [
+        Action("verify", gettext_lazy("Verify"), "check2-square", EmptyForm,
+               lambda d, u, x: dispatch_verify(d, by=u), "verify", primary=True),
+        Action("assign", gettext_lazy("Assign"), "person-check", AssignForm, _assign, "assign",
+               primary=True),
+        Action("confirm", gettext_lazy("Confirm the form"), "clipboard-check", EmptyForm,
+               lambda d, u, x: dispatch_confirm(d, by=u), "confirm", primary=True),
+        Action("schedule", gettext_lazy("Agree the appointment"), "calendar-check", ScheduleForm,
+               lambda d, u, x: dispatch_schedule(d, by=u, **x), "schedule", primary=True),
+        Action("check_in", gettext_lazy("Check in on site"), "geo-alt", EmptyForm,
+               lambda d, u, x: dispatch_check_in(d, by=u), "check_in", primary=True),
+        Action("reschedule", gettext_lazy("Reschedule"), "calendar-event", RescheduleForm,
+               lambda d, u, x: dispatch_reschedule(d, by=u, **x), "reschedule"),
+        Action("write_off", gettext_lazy("Write off"), "journal-check", WriteOffForm,
+               lambda d, u, x: dispatch_write_off(d, by=u, **x), "write_off", primary=True),
+        Action("archive", gettext_lazy("File in the customer archive"), "archive", EmptyForm,
+               lambda d, u, x: dispatch_archive(d, by=u), "archive", primary=True),
+        Action("cancel", gettext_lazy("Cancel"), "x-circle", CancelForm,
+               lambda d, u, x: dispatch_cancel(d, by=u, **x), "cancel"),
+    ]
+}  # fmt: skip
+
+
+def _form_for(action: Action, request: HttpRequest, dispatch: Dispatch, data: Any = None):
+    if action.form is AssignForm:
+        initial = {
+            "engineer": dispatch.engineer_id,
+            "planned_start": dispatch.planned_start and timezone.localtime(dispatch.planned_start),
+            "planned_minutes": dispatch.planned_minutes,
+        }
+        return AssignForm(
+            data, engineers=selectors.engineers_assignable(request.user), initial=initial
+        )
+    if action.form is WriteOffForm:
+        initial = {"next_step": dispatch.next_step or ("defect" if dispatch.defect_id else "")}
+        return WriteOffForm(data, initial=initial)
+    return action.form(data)
+
+
+def _page_context(request: HttpRequest, pk: int, bound: dict | None = None) -> dict[str, Any]:
+    page = selectors.dispatch_page(request.user, pk)
+    dispatch = page.dispatch
+    allowed = set(available_transitions(dispatch, request.user))
+    bound = bound or {}
+    actions = []
+    for action in ACTIONS.values():
+        if action.transition not in allowed:
+            continue
+        form = bound.get(action.name) or _form_for(action, request, dispatch)
+        actions.append({"action": action, "form": form, "open": action.name in bound})
+    user = request.user
+    may_work = "complete" in allowed
+    return {
+        "page": page,
+        "dispatch": dispatch,
+        "actions": actions,
+        "may_complete": may_work,
+        "may_add_part": dispatch.state in (DispatchState.ON_SITE, DispatchState.COMPLETED)
+        and user.has_perm("fieldservice.add_sparepartusage"),
+        "may_approve_parts": user.has_perm("fieldservice.change_sparepartusage"),
+        "part_form": bound.get("part") or PartForm(),
+        "defect_url": defect_create_url(dispatch)
+        if dispatch.state == DispatchState.COMPLETED
+        and dispatch.needs_next_step
+        and dispatch.defect_id is None
+        and user.has_perm("fieldservice.write_off_dispatch")
+        else "",
+        "Outcome": Outcome,
+    }
+
+
+@login_required
+@permission_required("fieldservice.view_dispatch", raise_exception=True)
+@require_GET
+def dispatch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "fieldservice/dispatch_detail.html", _page_context(request, pk))
+
+
+@login_required
+@permission_required("fieldservice.view_dispatch", raise_exception=True)
+@require_POST
+def dispatch_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    action = ACTIONS.get(name)
+    if action is None:
+        raise Http404
+    dispatch = selectors.dispatch_get(request.user, pk)
+    form = _form_for(action, request, dispatch, request.POST)
+    if form.is_valid():
+        try:
+            action.run(dispatch, request.user, form.cleaned_data)
+        except NotPermitted as exc:
+            raise PermissionDenied(exc.message) from exc
+        except TransitionConflict as exc:
+            messages.error(request, exc.message)
+            return redirect(dispatch.get_absolute_url())
+        except ApplicationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, _("%(action)s: done.") % {"action": action.label})
+            target = request.POST.get("next") or ""
+            if target.startswith("/") and not target.startswith("//"):
+                return redirect(target)
+            return redirect(dispatch.get_absolute_url())
+    context = _page_context(request, pk, bound={name: form})
+    return render(request, "fieldservice/dispatch_detail.html", context, status=400)
+
+
+@login_required
+@permission_required("fieldservice.add_sparepartusage", raise_exception=True)
+@require_POST
+def dispatch_part(request: HttpRequest, pk: int) -> HttpResponse:
+    dispatch = selectors.dispatch_get(request.user, pk)
+    form = PartForm(request.POST)
+    if form.is_valid():
+        try:
+            part_add(dispatch, by=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, _("Spare part recorded."))
+            return redirect(dispatch.get_absolute_url())
+    context = _page_context(request, pk, bound={"part": form})
+    return render(request, "fieldservice/dispatch_detail.html", context, status=400)
+
+
+@login_required
+@permission_required("fieldservice.change_sparepartusage", raise_exception=True)
+@require_POST
+def part_approve_view(request: HttpRequest, pk: int, part_pk: int) -> HttpResponse:
+    dispatch = selectors.dispatch_get(request.user, pk)
+    part = get_object_or_404(SparePartUsage, pk=part_pk, dispatch=dispatch)
+    part_approve(part, by=request.user)
+    messages.success(request, _("Spare part approved."))
+    return redirect(dispatch.get_absolute_url())
+
+
+# -- the engineer's phone pages ----------------------------------------------------------
+
+
+@login_required
+@permission_required("fieldservice.work_dispatch", raise_exception=True)
+@require_GET
+def my_dispatches(request: HttpRequest) -> HttpResponse:
+    groups = selectors.my_dispatches(request.user)
+    return render(
+        request,
+        "fieldservice/mine.html",
+        {"groups": groups, "engineer": engineer_of(request.user), "today": timezone.localdate()},
+    )
+
+
+@login_required
+@permission_required("fieldservice.work_dispatch", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def dispatch_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Complete on site with the customer's signature drawn on the phone or tablet; the
+    page keeps a draft in the browser so a reload loses nothing."""
+    dispatch = selectors.dispatch_get(request.user, pk)
+    if dispatch.state != DispatchState.ON_SITE:
+        messages.error(request, _("Check in on site before completing."))
+        return redirect(dispatch.get_absolute_url())
+    initial = {
+        "outcome": dispatch.outcome,
+        "cause": dispatch.cause,
+        "solution": dispatch.solution,
+        "steps": dispatch.steps,
+        "precautions": dispatch.precautions,
+        "backup_done": dispatch.backup_done,
+        "backup_location": dispatch.backup_location,
+        "signer_name": dispatch.contact_name,
+    }
+    form = CompleteForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            dispatch_complete(
+                dispatch,
+                by=request.user,
+                outcome=data["outcome"],
+                cause=data["cause"],
+                solution=data["solution"],
+                steps=data["steps"],
+                precautions=data["precautions"],
+                backup_done=data["backup_done"],
+                backup_location=data["backup_location"],
+                leads=form.leads(),
+                parts=form.parts(),
+                signature_image=data.get("image") or None,
+                signer_name=data.get("signer_name", ""),
+                ip_address=request.META.get("REMOTE_ADDR"),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            )
+        except NotPermitted as exc:
+            raise PermissionDenied(exc.message) from exc
+        except TransitionConflict as exc:
+            messages.error(request, exc.message)
+            return redirect(dispatch.get_absolute_url())
+        except ApplicationError as exc:
+            form_errors_from(exc, form, aliases={"signature": "image", "leads": "lead_kind"})
+        else:
+            messages.success(request, _("Completed. Hand in the form before the next working day."))
+            return render(
+                request,
+                "fieldservice/complete_done.html",
+                {"dispatch": selectors.dispatch_get(request.user, pk)},
+            )
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "fieldservice/complete.html",
+        {"dispatch": dispatch, "form": form, "Outcome": Outcome},
+        status=status,
+    )
+
+
+# -- the board ----------------------------------------------------------------------------
+
+
+def _board_start(request: HttpRequest) -> dt.date:
+    day = parse_date(request.GET.get("start", "") or "")
+    return day or timezone.localdate()
+
+
+@login_required
+@permission_required("fieldservice.manage_dispatch", raise_exception=True)
+@require_GET
+def board(request: HttpRequest) -> HttpResponse:
+    """Engineers × days with the cards; requests to verify or assign in the side list."""
+    start = _board_start(request)
+    region = request.GET.get("region", "")
+    data = selectors.board_get(request.user, start=start, region=region)
+    return render(
+        request,
+        "fieldservice/board.html",
+        {
+            "board": data,
+            "region": region,
+            "regions": selectors.engineer_regions(request.user),
+            "prev": start - dt.timedelta(days=7),
+            "next": start + dt.timedelta(days=7),
+            "today": timezone.localdate(),
+            "assign_form": AssignForm(engineers=selectors.engineers_assignable(request.user)),
+        },
+    )
+
+
+@login_required
+@permission_required("fieldservice.manage_dispatch", raise_exception=True)
+@require_POST
+def board_assign(request: HttpRequest) -> HttpResponse:
+    """Drop a card on an engineer's day (fetch, JSON answer) or post the fallback form."""
+    wants_json = request.headers.get("Accept", "").startswith("application/json")
+    dispatch = selectors.dispatch_get(request.user, int(request.POST.get("dispatch") or 0))
+    engineer = get_object_or_404(
+        selectors.engineers_assignable(request.user), pk=int(request.POST.get("engineer") or 0)
+    )
+    day = parse_date(request.POST.get("day", "") or "")
+    form = AssignForm(request.POST, engineers=selectors.engineers_assignable(request.user))
+    start: Any = day
+    minutes = None
+    if day is None:
+        if not form.is_valid():
+            error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+            return _board_answer(request, wants_json, False, error)
+        start = form.cleaned_data.get("planned_start")
+        minutes = form.cleaned_data.get("planned_minutes")
+    elif dispatch.planned_start and timezone.localdate(dispatch.planned_start) == day:
+        start = dispatch.planned_start
+    try:
+        if dispatch.state == DispatchState.REQUESTED:
+            dispatch = dispatch_verify(dispatch, by=request.user)
+        dispatch_assign(
+            dispatch,
+            by=request.user,
+            engineer=engineer,
+            planned_start=start,
+            planned_minutes=minutes,
+        )
+    except NotPermitted as exc:
+        return _board_answer(request, wants_json, False, exc.message, status=403)
+    except TransitionConflict as exc:
+        return _board_answer(request, wants_json, False, exc.message, status=409)
+    except ApplicationError as exc:
+        return _board_answer(request, wants_json, False, exc.message, status=400)
+    message = _("%(number)s assigned to %(engineer)s.") % {
+        "number": dispatch.number,
+        "engineer": engineer,
+    }
+    return _board_answer(request, wants_json, True, message)
+
+
+def _board_answer(
+    request: HttpRequest, wants_json: bool, ok: bool, message: str, status: int = 200
+) -> HttpResponse:
+    if wants_json:
+        return JsonResponse({"ok": ok, "message": message}, status=status if not ok else 200)
+    (messages.success if ok else messages.error)(request, message)
+    back = request.POST.get("next") or reverse("fieldservice:board")
+    if not back.startswith("/") or back.startswith("//"):
+        back = reverse("fieldservice:board")
+    return redirect(back)
+
+
+# -- person-days --------------------------------------------------------------------------
+
+
+@login_required
+@permission_required("fieldservice.manage_dispatch", raise_exception=True)
+@require_GET
+def person_days(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year") or today.year)
+        month = int(request.GET.get("month") or today.month)
+        if not 1 <= month <= 12 or not 2000 <= year <= 2100:
+            raise ValueError
+    except ValueError:
+        year, month = today.year, today.month
+    partner = request.GET.get("partner")
+    partner_id = int(partner) if partner and partner.isdigit() else None
+    table = selectors.person_days_month(request.user, year=year, month=month, partner=partner_id)
+    prev = dt.date(year, month, 1) - dt.timedelta(days=1)
+    nxt = dt.date(year, month, 28) + dt.timedelta(days=4)
+    return render(
+        request,
+        "fieldservice/person_days.html",
+        {
+            "table": table,
+            "year": year,
+            "month": month,
+            "partner_id": partner_id,
+            "partners": Partner.objects.restrict(request.user).order_by("name"),
+            "prev": prev,
+            "next": nxt,
+        },
+    )
+
+
+@login_required
+@permission_required("fieldservice.view_engineer", raise_exception=True)
+@require_GET
+def engineer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    engineer = get_object_or_404(
+        Engineer.objects.restrict(request.user).select_related("user", "partner"), pk=pk
+    )
+    recent = (
+        selectors.dispatches_for(request.user)
+        .filter(engineer=engineer)
+        .order_by("-created_at", "-pk")[:30]
+    )
+    return render(
+        request,
+        "fieldservice/engineer.html",
+        {
+            "engineer": engineer,
+            "recent": recent,
+            "leaves": engineer.leaves.order_by("-starts_on")[:10],
+        },
+    )
