@@ -270,6 +270,10 @@ def _recipients(timer: SlaTimer, role_members: dict[str, list[Any]]) -> list[Any
         elif who not in ("assignee", "assignee_manager"):
             for user in role_members.get(who, []):
                 people[user.pk] = user
+    # Staff following the subject (e.g. a defect) are told too, whatever the policy names.
+    followers = getattr(timer.subject, "sla_followers", None)
+    for user in followers() if followers else []:
+        people[user.pk] = user
     return [p for p in people.values() if p.is_active]
 
 
