@@ -108,10 +108,16 @@ def my_dispatches(user: Any, *, today: dt.date | None = None) -> dict[str, list[
 
 
 @dataclass
+class BoardCell:
+    day: dt.date
+    cards: list[Dispatch] = field(default_factory=list)
+    on_leave: bool = False
+
+
+@dataclass
 class BoardRow:
     engineer: Engineer
-    days: list[list[Dispatch]]
-    leave_days: set[dt.date] = field(default_factory=set)
+    cells: list[BoardCell]
     certified: bool = True
 
 
@@ -143,7 +149,11 @@ def board_get(
     engineers = list(engineers_qs)
     index = {e.pk: i for i, e in enumerate(engineers)}
     rows = [
-        BoardRow(engineer=e, days=[[] for _ in day_list], certified=e.is_certified(start))
+        BoardRow(
+            engineer=e,
+            cells=[BoardCell(day=d) for d in day_list],
+            certified=e.is_certified(start),
+        )
         for e in engineers
     ]
     cards = (
@@ -174,14 +184,15 @@ def board_get(
         local = timezone.localdate(card.slot_start)
         offset = (local - start).days
         if 0 <= offset < days:
-            rows[index[card.engineer_id]].days[offset].append(card)
+            rows[index[card.engineer_id]].cells[offset].cards.append(card)
         else:
             unplanned.append(card)
     for leave in EngineerLeave.objects.filter(
         engineer_id__in=list(index), starts_on__lte=day_list[-1], ends_on__gte=start
     ).only("engineer_id", "starts_on", "ends_on"):
-        row = rows[index[leave.engineer_id]]
-        row.leave_days.update(d for d in day_list if leave.starts_on <= d <= leave.ends_on)
+        for cell in rows[index[leave.engineer_id]].cells:
+            if leave.starts_on <= cell.day <= leave.ends_on:
+                cell.on_leave = True
     unassigned = list(
         dispatches_for(user)
         .filter(state__in=[DispatchState.REQUESTED, DispatchState.VERIFIED])
