@@ -278,6 +278,7 @@ def defect_verify(defect: Defect, *, by: Any, note: str) -> Defect:
 
 
 def defect_start_fix(defect: Defect, *, by: Any, developer: Any = None) -> Defect:
+    _check(by, "defects.fix_defect")
     developer = developer or by
     if not developer.has_perm("defects.fix_defect"):
         raise_errors({"developer": [_("Choose a developer.")]})

@@ -426,6 +426,10 @@ def requirement_schedule(
         errors["planned_delivery"] = [_("When will it be delivered?")]
     elif planned_start is not None and planned_delivery < planned_start:
         errors["planned_delivery"] = [_("Delivery cannot be before the start.")]
+    if by is not None and not by.has_perm("defects.develop_requirement"):
+        from servicedesk.core.exceptions import NotPermitted
+
+        raise NotPermitted(_("You may not perform this action."))
     developer = developer or by
     if not developer.has_perm("defects.develop_requirement"):
         errors["developer"] = [_("Choose a developer.")]

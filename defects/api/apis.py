@@ -1,0 +1,280 @@
+"""API resources ``defects/`` and ``requirements/`` (API.md), plus the evaluation
+reports. Thin: input serializers, then one service each."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from servicedesk.core.api.apis import OverdueFilterMixin
+from servicedesk.core.api.mixins import FormsMixin, FSMViewSetMixin, HistoryMixin, TransitionSpec
+from servicedesk.core.api.permissions import ReadModelPermissions
+
+from .. import selectors
+from ..choices import DefectState
+from ..models import Defect, EvaluationReport, Requirement
+from ..services import (
+    defect_change_severity,
+    defect_close,
+    defect_confirm,
+    defect_escalate,
+    defect_fix,
+    defect_follow,
+    defect_publish_workaround,
+    defect_record,
+    defect_reject,
+    defect_reopen,
+    defect_report,
+    defect_save_workaround,
+    defect_set_tracker,
+    defect_start_fix,
+    defect_verify,
+    evaluation_report_create,
+    requirement_agree,
+    requirement_confirm_solution,
+    requirement_customer_accept,
+    requirement_deliver,
+    requirement_evaluate,
+    requirement_record,
+    requirement_refuse_quote,
+    requirement_schedule,
+    requirement_set_solution,
+    requirement_set_tracker,
+    requirement_start_development,
+    requirement_start_evaluation,
+)
+from .serializers import (
+    AgreeInput,
+    DefectInput,
+    DefectSerializer,
+    EscalateInput,
+    EvaluateInput,
+    EvaluationReportSerializer,
+    ExplanationInput,
+    FixInput,
+    NoteInput,
+    PublishInput,
+    ReasonInput,
+    RejectInput,
+    RequiredNoteInput,
+    RequirementInput,
+    RequirementSerializer,
+    ScheduleInput,
+    SeverityInput,
+    SolutionInput,
+    StartFixInput,
+    TrackerInput,
+    WorkaroundInput,
+)
+
+
+class DefectFilter(OverdueFilterMixin):
+    open = django_filters.BooleanFilter(method="filter_open", label="Not closed or rejected")
+    product = django_filters.CharFilter(field_name="product", lookup_expr="icontains")
+    q = django_filters.CharFilter(method="filter_q", label="Number, title or tracker key")
+    reported_after = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="gte")
+    reported_before = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="lt")
+
+    class Meta:
+        model = Defect
+        fields = ["state", "severity", "customer", "assignee", "developer", "ticket", "dispatch"]
+
+    def filter_open(self, queryset, name, value):
+        done = Q(state__in=[DefectState.CLOSED, DefectState.REJECTED])
+        return queryset.exclude(done) if value else queryset.filter(done)
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(number__icontains=value) | Q(title__icontains=value) | Q(tracker_key=value)
+        )
+
+
+class DefectViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.ReadOnlyModelViewSet):
+    """Defects (bugs) with severity deadlines counted from ``reported_at``."""
+
+    serializer_class = DefectSerializer
+    queryset = Defect.objects.none()
+    filterset_class = DefectFilter
+    ordering_fields = ["reported_at", "state", "severity", "number"]
+    transitions = {
+        "report": TransitionSpec(defect_report, NoteInput, "Verified on site and reported"),
+        "verify": TransitionSpec(defect_verify, RequiredNoteInput, "Tester reproduced it"),
+        "start_fix": TransitionSpec(defect_start_fix, StartFixInput, "Developer starts the fix"),
+        "fix": TransitionSpec(defect_fix, FixInput, "Fixed"),
+        "confirm": TransitionSpec(defect_confirm, RequiredNoteInput, "Customer confirms"),
+        "reopen": TransitionSpec(defect_reopen, ReasonInput, "Reopen"),
+        "close": TransitionSpec(defect_close, None, "Close (the ticket follows to resolved)"),
+        "reject": TransitionSpec(defect_reject, RejectInput, "Reject: duplicate, not a bug…"),
+        "escalate": TransitionSpec(
+            defect_escalate, EscalateInput, "Escalate a disagreement to the region lead"
+        ),
+        "change_severity": TransitionSpec(
+            defect_change_severity, SeverityInput, "Change severity (re-plans the deadlines)"
+        ),
+    }
+
+    def get_queryset(self):
+        return selectors.defects_list(user=self.request.user).order_by("-reported_at", "-id")
+
+    def _response(self, defect: Defect, code: int = status.HTTP_200_OK) -> Response:
+        return Response(self.get_serializer(self.refetch(defect)).data, status=code)
+
+    @extend_schema(request=DefectInput, responses={201: DefectSerializer})
+    def create(self, request, *args, **kwargs):
+        data = DefectInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        defect = defect_record(by=request.user, **data.validated_data)
+        return self._response(defect, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=WorkaroundInput,
+        responses=DefectSerializer,
+        summary="Record the emergency workaround",
+    )
+    @action(detail=True, methods=["post"], permission_classes=[ReadModelPermissions])
+    def workaround(self, request, pk=None):
+        data = WorkaroundInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        defect = defect_save_workaround(self.get_object(), by=request.user, **data.validated_data)
+        return self._response(defect)
+
+    @extend_schema(
+        request=PublishInput,
+        responses=DefectSerializer,
+        summary="Publish the workaround to the knowledge base",
+    )
+    @action(detail=True, methods=["post"], permission_classes=[ReadModelPermissions])
+    def publish(self, request, pk=None):
+        data = PublishInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        defect = self.get_object()
+        defect_publish_workaround(defect, by=request.user, **data.validated_data)
+        return self._response(defect, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=TrackerInput, responses=DefectSerializer, summary="External tracker link"
+    )
+    @action(detail=True, methods=["post"], permission_classes=[ReadModelPermissions])
+    def tracker(self, request, pk=None):
+        data = TrackerInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        defect = defect_set_tracker(self.get_object(), by=request.user, **data.validated_data)
+        return self._response(defect)
+
+    @extend_schema(
+        request=None, responses=DefectSerializer, summary="Follow (POST) or unfollow (DELETE)"
+    )
+    @action(detail=True, methods=["post", "delete"], permission_classes=[ReadModelPermissions])
+    def follow(self, request, pk=None):
+        defect = defect_follow(self.get_object(), by=request.user, follow=request.method == "POST")
+        return self._response(defect)
+
+
+class RequirementFilter(OverdueFilterMixin):
+    evaluated_after = django_filters.IsoDateTimeFilter(field_name="evaluated_at", lookup_expr="gte")
+    evaluated_before = django_filters.IsoDateTimeFilter(field_name="evaluated_at", lookup_expr="lt")
+
+    class Meta:
+        model = Requirement
+        fields = ["state", "customer", "outcome", "urgent", "in_scope"]
+
+
+class RequirementViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.ReadOnlyModelViewSet):
+    """New-requirement requests (新增需求): evaluation, quote, signed solution confirmation,
+    delivery."""
+
+    serializer_class = RequirementSerializer
+    queryset = Requirement.objects.none()
+    filterset_class = RequirementFilter
+    ordering_fields = ["recorded_at", "state", "evaluated_at", "number"]
+    transitions = {
+        "start_evaluation": TransitionSpec(requirement_start_evaluation, None, "Start evaluating"),
+        "evaluate": TransitionSpec(
+            requirement_evaluate,
+            EvaluateInput,
+            "Evaluate: accepted / quoted (effort × person-day rate) / workaround / declined",
+        ),
+        "agree": TransitionSpec(requirement_agree, AgreeInput, "Customer agrees to the price"),
+        "refuse_quote": TransitionSpec(
+            requirement_refuse_quote, ExplanationInput, "Customer refuses the price"
+        ),
+        "confirm_solution": TransitionSpec(
+            requirement_confirm_solution, None, "Solution confirmed (both signatures needed)"
+        ),
+        "schedule": TransitionSpec(requirement_schedule, ScheduleInput, "Schedule the work"),
+        "start_development": TransitionSpec(requirement_start_development, None, "Start"),
+        "deliver": TransitionSpec(requirement_deliver, RequiredNoteInput, "Delivered"),
+        "customer_accept": TransitionSpec(
+            requirement_customer_accept, RequiredNoteInput, "Customer accepts the delivery"
+        ),
+    }
+
+    def get_queryset(self):
+        return (
+            selectors.requirements_list(user=self.request.user)
+            .prefetch_related("evaluators")
+            .order_by("-recorded_at", "-id")
+        )
+
+    @extend_schema(request=RequirementInput, responses={201: RequirementSerializer})
+    def create(self, request, *args, **kwargs):
+        data = RequirementInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = requirement_record(by=request.user, **data.validated_data)
+        return Response(
+            self.get_serializer(self.refetch(item)).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
+        request=SolutionInput,
+        responses=RequirementSerializer,
+        summary="The agreed solution (before signing)",
+    )
+    @action(detail=True, methods=["post"], permission_classes=[ReadModelPermissions])
+    def solution(self, request, pk=None):
+        data = SolutionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = requirement_set_solution(self.get_object(), by=request.user, **data.validated_data)
+        return Response(self.get_serializer(self.refetch(item)).data)
+
+    @extend_schema(
+        request=TrackerInput, responses=RequirementSerializer, summary="External tracker link"
+    )
+    @action(detail=True, methods=["post"], permission_classes=[ReadModelPermissions])
+    def tracker(self, request, pk=None):
+        data = TrackerInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = requirement_set_tracker(self.get_object(), by=request.user, **data.validated_data)
+        return Response(self.get_serializer(self.refetch(item)).data)
+
+
+class EvaluationReportViewSet(
+    FormsMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Periodic requirement evaluation reports; ``forms/evaluation_report/`` is the PDF."""
+
+    serializer_class = EvaluationReportSerializer
+    queryset = EvaluationReport.objects.none()
+
+    def get_queryset(self):
+        return selectors.reports_list(user=self.request.user).order_by("-period_end", "-id")
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = evaluation_report_create(
+            by=self.request.user,
+            period_start=data["period_start"],
+            period_end=data["period_end"],
+            note=data.get("note", ""),
+        )

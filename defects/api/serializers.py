@@ -1,0 +1,326 @@
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from contracts.models import Contract, Customer
+from fieldservice.models import Dispatch
+from servicedesk.core.api.mixins import FSMSerializerMixin
+from servicedesk.core.people import display_name
+from tickets.models import Ticket
+
+from ..choices import Outcome, RejectReason, Severity
+from ..models import Defect, EvaluationReport, Requirement
+
+User = get_user_model()
+
+
+class PersonField(serializers.Field):
+    def __init__(self, **kwargs):
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value) -> str:
+        return display_name(value) if value is not None else ""
+
+
+# -- defects -----------------------------------------------------------------------------
+
+
+class DefectSerializer(FSMSerializerMixin, serializers.ModelSerializer):
+    severity_display = serializers.CharField(source="get_severity_display", read_only=True)
+    customer_name = serializers.CharField(source="customer.name", read_only=True, default="")
+    assignee_name = PersonField(source="assignee")
+    developer_name = PersonField(source="developer")
+    dispatch_number = serializers.CharField(source="dispatch.number", read_only=True, default="")
+    ticket_number = serializers.CharField(source="ticket.number", read_only=True, default="")
+
+    class Meta:
+        model = Defect
+        fields = [
+            "id",
+            "number",
+            "severity",
+            "severity_display",
+            "title",
+            "steps",
+            "customer_sees",
+            "product",
+            "version",
+            "module",
+            "site",
+            "customer",
+            "customer_name",
+            "contract",
+            "ticket",
+            "ticket_number",
+            "dispatch",
+            "dispatch_number",
+            "reported_at",
+            "state",
+            "state_display",
+            "available_transitions",
+            "timers",
+            "assignee",
+            "assignee_name",
+            "developer",
+            "developer_name",
+            "workaround",
+            "knowledge_article",
+            "tracker_key",
+            "tracker_url",
+            "report_note",
+            "reported_to_hq_at",
+            "verify_note",
+            "verified_at",
+            "fix_note",
+            "fixed_version",
+            "fixed_at",
+            "confirm_note",
+            "confirmed_at",
+            "reopen_reason",
+            "reject_reason",
+            "reject_note",
+            "escalation_point",
+            "escalated_at",
+            "closed_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class DefectInput(serializers.Serializer):
+    """API.md: severity, title, steps, reported_at (default now, never later), optional
+    ticket / dispatch / customer / product; plus what the customer sees and where."""
+
+    severity = serializers.ChoiceField(choices=Severity.choices)
+    title = serializers.CharField(max_length=200, allow_blank=True)
+    steps = serializers.CharField(allow_blank=True, help_text="Steps to reproduce.")
+    customer_sees = serializers.CharField(allow_blank=True, help_text="What the customer sees.")
+    product = serializers.CharField(max_length=100, allow_blank=True, required=False, default="")
+    version = serializers.CharField(max_length=60, allow_blank=True)
+    module = serializers.CharField(max_length=100, allow_blank=True)
+    site = serializers.CharField(max_length=200, allow_blank=True, help_text="Customer site.")
+    reported_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    customer = serializers.PrimaryKeyRelatedField(
+        queryset=Customer.objects.all(), required=False, allow_null=True, default=None
+    )
+    contract = serializers.PrimaryKeyRelatedField(
+        queryset=Contract.objects.all(), required=False, allow_null=True, default=None
+    )
+    ticket = serializers.PrimaryKeyRelatedField(
+        queryset=Ticket.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+    )
+    dispatch = serializers.PrimaryKeyRelatedField(
+        queryset=Dispatch.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+    )
+    workaround = serializers.CharField(allow_blank=True, required=False, default="")
+    tracker_key = serializers.CharField(max_length=60, allow_blank=True, required=False, default="")
+    tracker_url = serializers.URLField(max_length=500, allow_blank=True, required=False, default="")
+
+    def validate(self, attrs):
+        dispatch = attrs.get("dispatch")
+        if not attrs.get("product") and dispatch is not None:
+            attrs["product"] = dispatch.product
+        return attrs
+
+
+class NoteInput(serializers.Serializer):
+    note = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class RequiredNoteInput(serializers.Serializer):
+    note = serializers.CharField(allow_blank=True)
+
+
+class StartFixInput(serializers.Serializer):
+    developer = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), required=False, allow_null=True, default=None
+    )
+
+
+class FixInput(serializers.Serializer):
+    note = serializers.CharField(allow_blank=True, help_text="What was changed.")
+    version = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class ReasonInput(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True)
+
+
+class RejectInput(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=RejectReason.choices)
+    note = serializers.CharField(allow_blank=True, help_text="Why (told to the customer).")
+
+
+class EscalateInput(serializers.Serializer):
+    point = serializers.CharField(allow_blank=True, help_text="The point of disagreement.")
+
+
+class SeverityInput(serializers.Serializer):
+    severity = serializers.ChoiceField(choices=Severity.choices)
+    reason = serializers.CharField(allow_blank=True)
+
+
+class WorkaroundInput(serializers.Serializer):
+    workaround = serializers.CharField(allow_blank=True)
+
+
+class PublishInput(serializers.Serializer):
+    title = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class TrackerInput(serializers.Serializer):
+    key = serializers.CharField(max_length=60, allow_blank=True, required=False, default="")
+    url = serializers.URLField(max_length=500, allow_blank=True, required=False, default="")
+
+
+# -- requirements ------------------------------------------------------------------------
+
+
+class RequirementSerializer(FSMSerializerMixin, serializers.ModelSerializer):
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    outcome_display = serializers.CharField(source="get_outcome_display", read_only=True)
+    evaluators = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    missing_signatures = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Requirement
+        fields = [
+            "id",
+            "number",
+            "title",
+            "description",
+            "intent",
+            "customer",
+            "customer_name",
+            "contract",
+            "ticket",
+            "product",
+            "module",
+            "recorded_at",
+            "state",
+            "state_display",
+            "available_transitions",
+            "timers",
+            "tracker_key",
+            "tracker_url",
+            "entitlement",
+            "entitlement_reason",
+            "in_scope",
+            "urgent",
+            "affects_operation",
+            "effort_days",
+            "evaluators",
+            "evaluation_note",
+            "evaluated_at",
+            "outcome",
+            "outcome_display",
+            "person_day_rate",
+            "quote_amount",
+            "agreed_amount",
+            "negotiation_note",
+            "workaround",
+            "trained_people",
+            "trained_by",
+            "trained_at",
+            "decline_explanation",
+            "solution",
+            "missing_signatures",
+            "solution_confirmed_at",
+            "planned_start",
+            "planned_delivery",
+            "developer",
+            "delivery_note",
+            "delivered_at",
+            "acceptance_note",
+            "customer_accepted_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_missing_signatures(self, obj: Requirement) -> list[str]:
+        return obj.missing_signers()
+
+    def get_available_transitions(self, obj: Requirement) -> list[str]:
+        names = set(super().get_available_transitions(obj))
+        # The four outcomes are one API transition, ``evaluate``.
+        if names & {"accept", "quote", "offer_workaround", "decline", "start_evaluation"}:
+            names -= {"accept", "quote", "offer_workaround", "decline"}
+            names.add("evaluate")
+        return sorted(names)
+
+
+class RequirementInput(serializers.Serializer):
+    customer = serializers.PrimaryKeyRelatedField(
+        queryset=Customer.objects.all(), allow_null=True, required=False, default=None
+    )
+    contract = serializers.PrimaryKeyRelatedField(
+        queryset=Contract.objects.all(), required=False, allow_null=True, default=None
+    )
+    title = serializers.CharField(max_length=200, allow_blank=True)
+    description = serializers.CharField(allow_blank=True)
+    intent = serializers.CharField(allow_blank=True, help_text="The customer's real intent.")
+    product = serializers.CharField(max_length=100, allow_blank=True)
+    module = serializers.CharField(max_length=100, allow_blank=True, required=False, default="")
+    recorded_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    tracker_key = serializers.CharField(max_length=60, allow_blank=True, required=False, default="")
+    tracker_url = serializers.URLField(max_length=500, allow_blank=True, required=False, default="")
+
+
+class EvaluateInput(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    in_scope = serializers.BooleanField(allow_null=True, default=None)
+    urgent = serializers.BooleanField(allow_null=True, default=None)
+    affects_operation = serializers.BooleanField(allow_null=True, default=None)
+    effort_days = serializers.DecimalField(
+        max_digits=7, decimal_places=1, allow_null=True, default=None
+    )
+    evaluators = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=User.objects.filter(is_active=True), required=False, default=list
+    )
+    note = serializers.CharField(allow_blank=True, required=False, default="")
+    solution = serializers.CharField(allow_blank=True, required=False, default="")
+    workaround = serializers.CharField(allow_blank=True, required=False, default="")
+    trained_people = serializers.CharField(allow_blank=True, required=False, default="")
+    trained_by = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), required=False, allow_null=True, default=None
+    )
+    trained_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    explanation = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class AgreeInput(serializers.Serializer):
+    amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True, default=None
+    )
+    note = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class ExplanationInput(serializers.Serializer):
+    explanation = serializers.CharField(allow_blank=True)
+
+
+class SolutionInput(serializers.Serializer):
+    solution = serializers.CharField(allow_blank=True)
+
+
+class ScheduleInput(serializers.Serializer):
+    planned_start = serializers.DateField(allow_null=True, default=None)
+    planned_delivery = serializers.DateField(allow_null=True, default=None)
+    developer = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), required=False, allow_null=True, default=None
+    )
+
+
+class EvaluationReportSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EvaluationReport
+        fields = ["id", "period_start", "period_end", "note", "created_by", "created_at"]
+        read_only_fields = ["created_by", "created_at"]
