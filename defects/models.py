@@ -470,6 +470,9 @@ class Requirement(ConcurrentTransitionMixin, models.Model):
         """Which of the sales manager and the director have not signed the solution yet."""
         from servicedesk.core.models import Signature
 
+        cached = getattr(self, "solution_signer_roles", None)
+        if cached is not None:  # attached for a whole page by the selectors
+            return [r for r in SOLUTION_SIGNERS if r not in cached]
         roles = {
             r.strip().lower()
             for r in Signature.objects.filter(

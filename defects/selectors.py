@@ -236,6 +236,24 @@ def requirements_decided(*, user: Any, limit: int = 20) -> list[Requirement]:
     )
 
 
+def attach_solution_signers(items: list[Requirement]) -> list[Requirement]:
+    """Each request's ``solution_signer_roles`` (who signed its solution confirmation),
+    one query for the page."""
+    from servicedesk.core.models import Signature
+
+    from .models import SOLUTION_FORM
+
+    roles: dict[int, set[str]] = {item.pk: set() for item in items}
+    if items:
+        for target_id, role in Signature.objects.filter(
+            target_type=_ct(Requirement), target_id__in=list(roles), form=SOLUTION_FORM
+        ).values_list("target_id", "signer_role"):
+            roles[target_id].add(role.strip().lower())
+    for item in items:
+        item.solution_signer_roles = roles[item.pk]
+    return items
+
+
 def requirement_detail(*, user: Any, pk: int) -> Requirement:
     item = requirements_list(user=user).prefetch_related("evaluators").get(pk=pk)
     attach_open_timers([item])

@@ -223,6 +223,12 @@ class RequirementViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.Rea
             .order_by("-recorded_at", "-id")
         )
 
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            selectors.attach_solution_signers(list(page))
+        return page
+
     @extend_schema(request=RequirementInput, responses={201: RequirementSerializer})
     def create(self, request, *args, **kwargs):
         data = RequirementInput(data=request.data)

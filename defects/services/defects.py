@@ -404,6 +404,9 @@ def defect_reject(defect: Defect, *, by: Any, reason: str, note: str) -> Defect:
 def defect_escalate(defect: Defect, *, by: Any, point: str) -> Defect:
     """People cannot agree: the region lead coordinates (seed 004 §2.1.1.5)."""
     _note_required(point, "point", _("What is the point of disagreement?"))
+    leads = role_members(Role.REGION_LEAD)
+    if not leads:
+        raise ApplicationError(_("No region lead is set up to escalate to."))
     with transaction.atomic():
         defect = transition_run(
             instance=defect,
@@ -413,9 +416,6 @@ def defect_escalate(defect: Defect, *, by: Any, point: str) -> Defect:
             update_fields=["escalation_point", "escalated_at"],
             event_data={"point": point.strip()[:500]},
         )
-        leads = role_members(Role.REGION_LEAD)
-        if not leads:
-            raise ApplicationError(_("No region lead is set up to escalate to."))
         _follow(defect, leads)
         notifications_create(
             recipients=leads,

@@ -1,0 +1,173 @@
+"""The API of defects and requirements (API.md): create, transitions (409 when not
+allowed now, 400 with field errors), filters incl. ``?overdue=true``, history, printed
+forms, signatures, and a constant number of queries for the list."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from servicedesk.core.services.timers import sla_sweep
+from tests.defects.factories import record_defect, record_requirement, sh
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def client_for():
+    def make(user):
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    return make
+
+
+def test_create_defect_and_run_its_transitions(client_for, engineer, tester, clock):
+    clock.set(sh(2026, 9, 30, 17, 30))
+    api = client_for(engineer)
+    body = {
+        "severity": "serious",
+        "title": "凭证保存报错",
+        "steps": "填制凭证 → 保存",
+        "customer_sees": "科目已停用",
+        "product": "U8",
+        "version": "V13.0",
+        "module": "总账",
+        "site": "苏州",
+        "reported_at": "2026-09-30T17:00:00+08:00",
+    }
+    response = api.post("/api/v1/defects/", body, format="json")
+    assert response.status_code == 201, response.json()
+    data = response.json()
+    assert data["state"] == "recorded" and data["severity_display"] == "Serious"
+    assert {t["target"]: t["due_at"] for t in data["timers"]} == {
+        "report": "2026-10-08T18:00:00+08:00",
+        "fix": "2026-10-01T17:00:00+08:00",
+    }
+    assert "report" in data["available_transitions"]
+    pk = data["id"]
+    # Not allowed now: 409.
+    response = client_for(tester).post(f"/api/v1/defects/{pk}/transitions/verify/", {"note": "x"})
+    assert response.status_code == 409
+    response = api.post(f"/api/v1/defects/{pk}/transitions/report/", {"note": "已复现"})
+    assert response.status_code == 200 and response.json()["state"] == "reported"
+    response = client_for(tester).post(f"/api/v1/defects/{pk}/transitions/verify/", {"note": ""})
+    assert response.status_code == 400 and "note" in response.json()
+    response = client_for(tester).post(
+        f"/api/v1/defects/{pk}/transitions/change_severity/",
+        {"severity": "important", "reason": "分支流程"},
+    )
+    assert response.status_code == 200
+    assert response.json()["severity"] == "important"
+    history = api.get(f"/api/v1/defects/{pk}/history/").json()
+    assert any("分支流程" in row["reason"] for row in history)
+    forms = api.get(f"/api/v1/defects/{pk}/forms/").json()
+    assert [f["code"] for f in forms] == ["defect_record"]
+    pdf = api.get(f"/api/v1/defects/{pk}/forms/defect_record/")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+
+
+def test_bad_input_is_400_with_field_errors(client_for, engineer):
+    response = client_for(engineer).post(
+        "/api/v1/defects/",
+        {
+            "severity": "serious",
+            "title": "",
+            "steps": "",
+            "customer_sees": "",
+            "version": "",
+            "module": "",
+            "site": "",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert {"title", "steps", "customer_sees", "version", "module", "site"} <= set(response.json())
+
+
+def test_filters_and_overdue(client_for, engineer, clock):
+    clock.set(sh(2026, 9, 30, 17, 30))
+    late = record_defect(engineer, severity="serious", reported_at=sh(2026, 9, 30, 17, 0))
+    record_defect(engineer, severity="general", product="T6")
+    sla_sweep(now=sh(2026, 10, 1, 17, 1))
+    api = client_for(engineer)
+    ids = [r["id"] for r in api.get("/api/v1/defects/?overdue=true").json()["results"]]
+    assert ids == [late.pk]
+    rows = api.get("/api/v1/defects/?severity=general&product=t6").json()["results"]
+    assert [r["product"] for r in rows] == ["T6"]
+
+
+def test_defect_list_runs_in_a_constant_number_of_queries(client_for, engineer):
+    api = client_for(engineer)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert api.get("/api/v1/defects/?page_size=50").status_code == 200
+        return len(ctx.captured_queries)
+
+    record_defect(engineer)
+    count()  # warm the content-type cache
+    few = count()
+    for severity in ["fatal", "serious", "important", "general"] * 3:
+        record_defect(engineer, severity=severity)
+    assert count() == few
+
+
+def test_requirement_api_evaluate_quote_and_guard(client_for, sales, director, customer, evaluator):
+    item = record_requirement(sales, customer)
+    api = client_for(evaluator)
+    data = api.get(f"/api/v1/requirements/{item.pk}/").json()
+    assert "evaluate" in data["available_transitions"]
+    assert data["entitlement"] == "in_scope"
+    response = api.post(
+        f"/api/v1/requirements/{item.pk}/transitions/evaluate/",
+        {
+            "outcome": "quoted",
+            "in_scope": False,
+            "urgent": False,
+            "affects_operation": False,
+            "effort_days": "2",
+        },
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["quote_amount"] == "3600.00"
+    response = client_for(sales).post(
+        f"/api/v1/requirements/{item.pk}/transitions/agree/", {}, format="json"
+    )
+    assert response.json()["state"] == "accepted"
+    response = client_for(sales).post(
+        f"/api/v1/requirements/{item.pk}/transitions/confirm_solution/", {}, format="json"
+    )
+    assert response.status_code == 400 and "solution" in response.json()
+    response = client_for(sales).post(
+        f"/api/v1/requirements/{item.pk}/solution/", {"solution": "增加业务员分组"}, format="json"
+    )
+    assert response.status_code == 200
+    response = client_for(sales).post(
+        f"/api/v1/requirements/{item.pk}/transitions/confirm_solution/", {}, format="json"
+    )
+    assert response.status_code == 409
+    assert "signature" in response.json()["detail"]
+    assert client_for(sales).get(f"/api/v1/requirements/{item.pk}/").json()[
+        "missing_signatures"
+    ] == ["sales_manager", "director"]
+
+
+def test_requirement_list_constant_queries(client_for, sales, customer):
+    api = client_for(sales)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert api.get("/api/v1/requirements/").status_code == 200
+        return len(ctx.captured_queries)
+
+    record_requirement(sales, customer)
+    count()
+    few = count()
+    for _ in range(5):
+        record_requirement(sales, customer)
+    assert count() == few
