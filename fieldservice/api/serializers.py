@@ -8,7 +8,7 @@ from servicedesk.core.api.mixins import FSMSerializerMixin
 from servicedesk.core.people import display_name
 
 from ..choices import DispatchKind, LeadKind, NextStep, Outcome, PartUsageKind
-from ..models import Dispatch, Engineer, Partner, SparePartUsage
+from ..models import Dispatch, Engineer, Partner, SparePartUsage, dispatch_actions_for
 
 
 class PersonField(serializers.Field):
@@ -180,6 +180,10 @@ class DispatchSerializer(FSMSerializerMixin, serializers.ModelSerializer):
             "cancel_reason",
         ]
         read_only_fields = fields
+
+    def get_available_transitions(self, obj: Dispatch) -> list[str]:
+        request = self.context.get("request")
+        return dispatch_actions_for(obj, request.user) if request is not None else []
 
     def get_engineer_name(self, obj: Dispatch) -> str:
         return str(obj.engineer) if obj.engineer_id else ""

@@ -705,14 +705,6 @@ def dispatch_link_signature(dispatch: Dispatch, *, signature: Signature, by: Any
     _save(locked, by, "customer signed", ["customer_signature"])
 
 
-def _current_fingerprint(dispatch: Dispatch) -> str:
-    from servicedesk.core import printing
-    from servicedesk.core.printforms import form_get, unsigned_document
-
-    spec = form_get(Dispatch, SERVICE_REPORT)
-    return printing.content_fingerprint(unsigned_document(spec, dispatch))
-
-
 def dispatch_complete(
     dispatch: Dispatch,
     *,
@@ -805,13 +797,10 @@ def dispatch_complete(
                 emergency=bool(part.get("emergency")),
                 note=part.get("note", ""),
             )
-        # A signature covers the exact content signed (DESIGN.md §7): if the report
-        # changed since, the customer must sign the new one.
-        if (
-            locked.customer_signature_id
-            and not signature_image
-            and locked.customer_signature.content_sha256 != _current_fingerprint(locked)
-        ):
+        # A signature covers the content signed (DESIGN.md §7): if the report changed
+        # after the customer signed it, the customer signs the new one.
+        report_changed = [name for name in changed if name in values]
+        if locked.customer_signature_id and not signature_image and report_changed:
             locked.customer_signature = None
             _save(locked, by, "report changed after signing", ["customer_signature"])
         if engineer_signature_image:

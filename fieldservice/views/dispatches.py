@@ -23,7 +23,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from servicedesk.core.exceptions import ApplicationError, NotPermitted, TransitionConflict
-from servicedesk.core.services.transitions import available_transitions
 
 from .. import selectors
 from ..choices import DispatchState, Outcome
@@ -38,7 +37,7 @@ from ..forms import (
     ScheduleForm,
     WriteOffForm,
 )
-from ..models import Dispatch, Engineer, Partner, SparePartUsage, engineer_of
+from ..models import Dispatch, Engineer, Partner, SparePartUsage, dispatch_actions_for, engineer_of
 from ..services import (
     dispatch_archive,
     dispatch_assign,
@@ -190,7 +189,7 @@ def _form_for(action: Action, request: HttpRequest, dispatch: Dispatch, data: An
 def _page_context(request: HttpRequest, pk: int, bound: dict | None = None) -> dict[str, Any]:
     page = selectors.dispatch_page(request.user, pk)
     dispatch = page.dispatch
-    allowed = set(available_transitions(dispatch, request.user))
+    allowed = set(dispatch_actions_for(dispatch, request.user))
     bound = bound or {}
     actions = []
     for action in ACTIONS.values():
