@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -416,15 +417,17 @@ def board_assign(request: HttpRequest) -> HttpResponse:
     elif dispatch.planned_start and timezone.localdate(dispatch.planned_start) == day:
         start = dispatch.planned_start
     try:
-        if dispatch.state == DispatchState.REQUESTED:
-            dispatch = dispatch_verify(dispatch, by=request.user)
-        dispatch_assign(
-            dispatch,
-            by=request.user,
-            engineer=engineer,
-            planned_start=start,
-            planned_minutes=minutes,
-        )
+        # Verify-and-assign is one decision of the manager: both or neither.
+        with transaction.atomic():
+            if dispatch.state == DispatchState.REQUESTED:
+                dispatch = dispatch_verify(dispatch, by=request.user)
+            dispatch_assign(
+                dispatch,
+                by=request.user,
+                engineer=engineer,
+                planned_start=start,
+                planned_minutes=minutes,
+            )
     except NotPermitted as exc:
         return _board_answer(request, wants_json, False, exc.message, status=403)
     except TransitionConflict as exc:

@@ -1,0 +1,247 @@
+"""Admin of field service: every model with history; dispatches read-only with their
+transitions as buttons calling the same services as the portal (STYLE.md rule 11).
+
+Assigning (with its conflict checks against the board) and completing (with the customer's
+signature) happen on the portal; the admin offers the transitions that need no more than a
+reason."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.urls import NoReverseMatch
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from servicedesk.core.admin_fsm import FSMTransitionAdminMixin
+
+from .models import (
+    Dispatch,
+    DispatchReschedule,
+    Engineer,
+    EngineerLeave,
+    Partner,
+    SalesLead,
+    SparePartUsage,
+)
+from .services import (
+    dispatch_archive,
+    dispatch_cancel,
+    dispatch_check_in,
+    dispatch_confirm,
+    dispatch_verify,
+    dispatch_write_off,
+    engineer_save,
+    partner_save,
+)
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    def view_on_site(self, obj: Any) -> str | None:
+        try:
+            return obj.get_absolute_url()
+        except (AttributeError, NoReverseMatch):
+            return None
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class WriteOffNoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class PartInline(admin.TabularInline):
+    model = SparePartUsage
+    extra = 0
+    can_delete = False
+    fields = [
+        "kind",
+        "part_name",
+        "part_number",
+        "serial_number",
+        "quantity",
+        "emergency",
+        "approved_by",
+        "approved_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class EngineerLeaveInline(admin.TabularInline):
+    model = EngineerLeave
+    extra = 0
+
+
+class PartnerAdminForm(forms.ModelForm):
+    class Meta:
+        model = Partner
+        fields = [
+            "name",
+            "short_name",
+            "contact_name",
+            "phone",
+            "region",
+            "cooperation_model",
+            "billing_mode",
+            "person_day_rate",
+            "fee_share_percent",
+            "active",
+            "notes",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        mode = data.get("billing_mode")
+        if mode == "person_day" and data.get("person_day_rate") is None:
+            self.add_error("person_day_rate", _("Enter the person-day rate."))
+        if mode == "fee_share" and data.get("fee_share_percent") is None:
+            self.add_error(
+                "fee_share_percent", _("Enter the partner's share of the after-sales fee.")
+            )
+        return data
+
+
+@admin.register(Partner)
+class PartnerAdmin(HistoryAdmin):
+    form = PartnerAdminForm
+    list_display = [
+        "name",
+        "region",
+        "cooperation_model",
+        "billing_mode",
+        "person_day_rate",
+        "fee_share_percent",
+        "active",
+    ]
+    list_filter = ["billing_mode", "cooperation_model", "active"]
+    search_fields = ["name", "short_name", "contact_name"]
+
+    def save_model(self, request, obj, form, change):
+        partner_save(partner=obj, by=request.user)
+
+
+@admin.register(Engineer)
+class EngineerAdmin(HistoryAdmin):
+    list_display = [
+        "__str__",
+        "partner",
+        "region",
+        "skills",
+        "certified_on",
+        "certification_expires_on",
+        "active",
+    ]
+    list_filter = ["partner", "region", "active"]
+    search_fields = ["user__username", "user__last_name", "user__first_name", "skills"]
+    autocomplete_fields = ["user"]
+    list_select_related = ["user", "partner"]
+    inlines = [EngineerLeaveInline]
+
+    def save_model(self, request, obj, form, change):
+        engineer_save(engineer=obj, by=request.user)
+
+
+@admin.register(Dispatch)
+class DispatchAdmin(FSMTransitionAdminMixin, HistoryAdmin):
+    transition_services = {
+        "verify": (dispatch_verify, None),
+        "confirm": (dispatch_confirm, None),
+        "check_in": (dispatch_check_in, None),
+        "write_off": (dispatch_write_off, WriteOffNoteForm),
+        "archive": (dispatch_archive, None),
+        "cancel": (dispatch_cancel, CancelForm),
+    }
+    transition_labels = {
+        "verify": _("Verify"),
+        "confirm": _("Confirm the form"),
+        "check_in": _("Check in on site"),
+        "write_off": _("Write off…"),
+        "archive": _("File in the customer archive"),
+        "cancel": _("Cancel…"),
+    }
+    transition_bulk_actions = False
+    list_display = [
+        "number",
+        "customer",
+        "kind",
+        "state",
+        "engineer",
+        "appointment_at",
+        "outcome",
+        "created_at",
+    ]
+    list_filter = ["state", "kind", "outcome", "source", "engineer__partner"]
+    search_fields = ["number", "customer__name", "site_address", "contact_name"]
+    list_select_related = ["customer", "engineer__user"]
+    date_hierarchy = "created_at"
+    inlines = [PartInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Dispatch._meta.fields]
+
+
+@admin.register(SalesLead)
+class SalesLeadAdmin(HistoryAdmin):
+    list_display = ["customer", "kind", "description", "sales_manager", "created_at"]
+    list_filter = ["kind"]
+    list_select_related = ["customer", "sales_manager"]
+    readonly_fields = [
+        "dispatch",
+        "customer",
+        "kind",
+        "description",
+        "sales_manager",
+        "recorded_by",
+        "created_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(SparePartUsage)
+class SparePartUsageAdmin(HistoryAdmin):
+    list_display = [
+        "part_name",
+        "kind",
+        "dispatch",
+        "quantity",
+        "emergency",
+        "approved_by",
+        "recorded_at",
+    ]
+    list_filter = ["kind", "emergency"]
+    list_select_related = ["dispatch", "approved_by"]
+    readonly_fields = [f.name for f in SparePartUsage._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(DispatchReschedule)
+class DispatchRescheduleAdmin(HistoryAdmin):
+    list_display = ["dispatch", "previous_at", "new_at", "reason", "by", "at"]
+    readonly_fields = [
+        "dispatch",
+        "previous_at",
+        "new_at",
+        "reason",
+        "customer_informed",
+        "by",
+        "at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
