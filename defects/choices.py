@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Severity(models.TextChoices):
@@ -12,15 +13,15 @@ class Severity(models.TextChoices):
 
 
 class DefectState(models.TextChoices):
-    RECORDED = "recorded", _("Recorded")
-    REPORTED = "reported", _("Reported")
-    VERIFIED = "verified", _("Verified")
-    IN_FIX = "in_fix", _("In fix")
-    FIXED = "fixed", _("Fixed")
-    CONFIRMED = "confirmed", _("Confirmed by the customer")
-    REOPENED = "reopened", _("Reopened")
-    CLOSED = "closed", _("Closed")
-    REJECTED = "rejected", _("Rejected")
+    RECORDED = "recorded", pgettext_lazy("defect", "Recorded")
+    REPORTED = "reported", pgettext_lazy("defect", "Reported")
+    VERIFIED = "verified", pgettext_lazy("defect", "Verified")
+    IN_FIX = "in_fix", pgettext_lazy("defect", "In fix")
+    FIXED = "fixed", pgettext_lazy("defect", "Fixed")
+    CONFIRMED = "confirmed", pgettext_lazy("defect", "Confirmed by the customer")
+    REOPENED = "reopened", pgettext_lazy("defect", "Reopened")
+    CLOSED = "closed", pgettext_lazy("defect", "Closed")
+    REJECTED = "rejected", pgettext_lazy("defect", "Rejected")
 
 
 class RejectReason(models.TextChoices):
@@ -30,17 +31,20 @@ class RejectReason(models.TextChoices):
 
 
 class RequirementState(models.TextChoices):
-    RECORDED = "recorded", _("Recorded")
-    EVALUATING = "evaluating", _("Evaluating")
-    ACCEPTED = "accepted", _("Accepted")
-    QUOTED = "quoted", _("Quoted")
-    WORKAROUND = "workaround", _("Workaround (customer trained)")
-    DECLINED = "declined", _("Declined")
-    SOLUTION_CONFIRMED = "solution_confirmed", _("Solution confirmed")
-    SCHEDULED = "scheduled", _("Scheduled")
-    IN_DEVELOPMENT = "in_development", _("In development")
-    DELIVERED = "delivered", _("Delivered")
-    CUSTOMER_ACCEPTED = "customer_accepted", _("Accepted by the customer")
+    RECORDED = "recorded", pgettext_lazy("requirement", "Recorded")
+    EVALUATING = "evaluating", pgettext_lazy("requirement", "Evaluating")
+    ACCEPTED = "accepted", pgettext_lazy("requirement", "Accepted")
+    QUOTED = "quoted", pgettext_lazy("requirement", "Quoted")
+    WORKAROUND = "workaround", pgettext_lazy("requirement", "Workaround (customer trained)")
+    DECLINED = "declined", pgettext_lazy("requirement", "Declined")
+    SOLUTION_CONFIRMED = "solution_confirmed", pgettext_lazy("requirement", "Solution confirmed")
+    SCHEDULED = "scheduled", pgettext_lazy("requirement", "Scheduled")
+    IN_DEVELOPMENT = "in_development", pgettext_lazy("requirement", "In development")
+    DELIVERED = "delivered", pgettext_lazy("requirement", "Delivered")
+    CUSTOMER_ACCEPTED = (
+        "customer_accepted",
+        pgettext_lazy("requirement", "Accepted by the customer"),
+    )
 
 
 class Outcome(models.TextChoices):

@@ -87,7 +87,7 @@ class DefectForm(DeskFormMixin, forms.Form):
     customer = forms.ModelChoiceField(
         label=_("Customer"), queryset=Customer.objects.order_by("name"), required=False
     )
-    reported_at = _when(_("Reported"))
+    reported_at = _when(_("Reported at"))
     workaround = forms.CharField(label=_("Emergency workaround"), widget=_text(2), required=False)
     tracker_key = forms.CharField(label=_("External tracker key"), max_length=60, required=False)
     tracker_url = forms.URLField(

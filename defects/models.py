@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
+from contracts.choices import EntitlementResult
 from servicedesk.core.querysets import RestrictedQuerySet
 
 from .choices import DefectState, Outcome, RejectReason, RequirementState, Severity
@@ -371,7 +372,9 @@ class Requirement(ConcurrentTransitionMixin, models.Model):
     tracker_key = models.CharField(_("external tracker key"), max_length=60, blank=True)
     tracker_url = models.URLField(_("external tracker URL"), max_length=500, blank=True)
     # Entitlement at recording (contracts.entitlement), the evaluators' starting point.
-    entitlement = models.CharField(_("entitlement"), max_length=15, blank=True)
+    entitlement = models.CharField(
+        _("entitlement"), max_length=15, choices=EntitlementResult.choices, blank=True
+    )
     entitlement_reason = models.CharField(_("entitlement reason"), max_length=300, blank=True)
     # Evaluation (seed 001 §3.2: 合同范围内、紧急、影响系统正常运行、开发工作量)
     in_scope = models.BooleanField(_("within the contract's scope"), null=True, blank=True)

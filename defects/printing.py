@@ -135,7 +135,7 @@ def decision_explanation(item: Requirement) -> printing.FormDocument:
         blocks += [printing.Heading(_("Explanation")), printing.Paragraph(item.decline_explanation)]
     if item.outcome == "quoted" or item.quote_amount is not None:
         blocks += [
-            printing.Heading(_("Price")),
+            printing.Heading(_("Price (CNY)")),
             printing.KeyValueGrid(
                 rows=[
                     (_("Effort (person-days)"), str(item.effort_days)),
@@ -220,7 +220,7 @@ def evaluation_report(report: EvaluationReport) -> printing.FormDocument:
                 _("Affects operation"),
                 _("Person-days"),
                 _("Decision"),
-                _("Price"),
+                _("Price (CNY)"),
             ],
             rows=rows
             or [["—", _("Nothing evaluated in this period."), "", "", "", "", "", "", ""]],

@@ -14,7 +14,7 @@ from django.db.models.expressions import Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from servicedesk.core.choices import TimerState
 from servicedesk.core.models import DomainEvent, SlaTimer
@@ -321,15 +321,27 @@ EVENT_TITLES = {
     "requirement.start_development": ("code-slash", gettext_lazy("Development started")),
     "requirement.deliver": ("box-seam", gettext_lazy("Delivered")),
     "requirement.customer_accept": ("award", gettext_lazy("Accepted by the customer")),
-    "form.signed": ("pen", gettext_lazy("Signed")),
+    "form.signed": ("pen", gettext_lazy("Form signed")),
 }
 TIMER_TARGETS = {
-    "escalation": gettext_lazy("region lead and back office told"),
-    "report": gettext_lazy("verified and reported"),
-    "verify": gettext_lazy("verified by the tester"),
-    "fix": gettext_lazy("fixed"),
-    "resolve": gettext_lazy("resolved"),
-    "evaluation": gettext_lazy("evaluated"),
+    "escalation": pgettext_lazy("deadline", "region lead and back office told"),
+    "report": pgettext_lazy("deadline", "verified and reported"),
+    "verify": pgettext_lazy("deadline", "verified by the tester"),
+    "fix": pgettext_lazy("deadline", "fixed"),
+    "resolve": pgettext_lazy("deadline", "resolved"),
+    "evaluation": pgettext_lazy("deadline", "evaluated"),
+}
+#: plain field changes (not transitions) by their history reason
+HISTORY_TITLES = {
+    "solution": gettext_lazy("Agreed solution written"),
+    "workaround": gettext_lazy("Emergency workaround recorded"),
+    "publish workaround": gettext_lazy("Workaround published"),
+    "tracker": gettext_lazy("External tracker link changed"),
+}
+SIGNER_ROLES = {
+    "sales_manager": gettext_lazy("Sales manager"),
+    "director": gettext_lazy("Director"),
+    "recorded_by": gettext_lazy("Recorded by"),
 }
 
 
@@ -351,7 +363,8 @@ def _event_text(event: DomainEvent) -> str:
             "reason": data.get("reason", ""),
         }
     if event.kind == "form.signed":
-        return f"{data.get('signer', '')} ({data.get('role', '')})"
+        role = str(data.get("role", ""))
+        return f"{data.get('signer', '')}（{SIGNER_ROLES.get(role.lower(), role)}）"
     return str(data.get("point") or data.get("note") or data.get("reason") or "")
 
 
@@ -407,7 +420,7 @@ def timeline(obj: Defect | Requirement) -> list[TimelineEntry]:
                 row["when"],
                 "history",
                 "pencil",
-                row["reason"] or _("Changed"),
+                str(HISTORY_TITLES.get(row["reason"], row["reason"] or _("Changed"))),
                 row["user"],
                 changes=row["changes"],
             )

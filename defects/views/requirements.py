@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from servicedesk.core.exceptions import ApplicationError
 
@@ -315,8 +315,12 @@ def requirement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def requirement_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    """Run one action (POST). A GET (e.g. coming back from signing a form opened on a
+    page shown after a refused action) goes to the record's page."""
+    if request.method == "GET":
+        return redirect(_requirement_or_404(request, pk).get_absolute_url())
     if name not in ACTIONS:
         raise Http404
     if not request.user.has_perm("defects.view_requirement"):
