@@ -16,6 +16,7 @@ class FieldserviceConfig(AppConfig):
         from .subscribers import (
             dispatch_escalated_as_defect,
             dispatch_follow_up_call,
+            dispatch_from_revisit,
             dispatch_from_ticket_requested,
             dispatch_signed,
         )
@@ -24,6 +25,7 @@ class FieldserviceConfig(AppConfig):
         event_subscribe("defect.recorded", dispatch_escalated_as_defect)
         event_subscribe("form.signed", dispatch_signed)
         event_subscribe("revisit.record", dispatch_follow_up_call)
+        event_subscribe("revisit.follow_up_requested", dispatch_from_revisit)
 
         register_archive_section(
             "dispatches",

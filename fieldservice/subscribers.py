@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from django.contrib.contenttypes.models import ContentType
+import logging
 
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+
+from servicedesk.core.exceptions import ApplicationError
 from servicedesk.core.models import DomainEvent, Signature
+
+logger = logging.getLogger(__name__)
 
 
 def dispatch_from_ticket_requested(event: DomainEvent) -> None:
@@ -93,3 +99,41 @@ def dispatch_follow_up_call(event: DomainEvent) -> None:
         at=revisit.done_at or event.created_at,
         by=event.actor,
     )
+
+
+def dispatch_from_revisit(event: DomainEvent) -> None:
+    """``revisit.follow_up_requested`` asking for an on-site visit: a ``requested``
+    dispatch for the service manager to verify (the hotline handles ``ticket``)."""
+    data = event.data or {}
+    if data.get("follow_up") != "on_site":
+        return
+    from contracts.models import Contract, Customer
+
+    from .choices import DispatchSource
+    from .services import dispatch_create
+
+    customer = Customer.objects.filter(pk=data.get("customer")).first()
+    if customer is None:
+        return
+    contract = Contract.objects.filter(pk=data.get("contract")).first()
+    contact = customer.contacts.order_by("-is_primary", "pk").first()
+    try:
+        with transaction.atomic():
+            dispatch_create(
+                by=event.actor,
+                customer=customer,
+                contract=contract,
+                source=DispatchSource.REVISIT,
+                problem=str(data.get("issue") or ""),
+                site_address=customer.address or customer.name,
+                contact_name=str(
+                    data.get("contact_name") or (contact.name if contact else customer.name)
+                ),
+                contact_phone=(contact.mobile or contact.phone)
+                if contact
+                else customer.phone or "-",
+            )
+    except ApplicationError:
+        # The revisit is recorded all the same; the service managers were told of the
+        # request (contracts) and open the dispatch by hand.
+        logger.warning("revisit %s: on-site request not turned into a dispatch", event.target_id)

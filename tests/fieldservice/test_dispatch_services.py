@@ -516,3 +516,59 @@ def test_out_of_scope_dispatch_shows_its_charge(manager, sales):
     d = new_dispatch(manager, customer=contract.customer, site_address="现场")
     assert d.entitlement == "out_of_scope"
     assert d.charge and d.service_fee is not None
+
+
+def test_revisit_asking_for_an_on_site_visit_opens_a_dispatch(manager, make_user):
+    from contracts.services.visits import revisit_schedule
+
+    sales = make_user(Role.SALES_MANAGER)
+    customer = make_contract(sales).customer
+    customer.address = "无锡市新吴区长江路 7 号"
+    customer.save()
+    revisit = revisit_schedule(
+        customer=customer,
+        reason=RevisitReason.POST_TRAINING,
+        due_on=timezone.localdate(),
+        by=manager,
+    )
+    revisit_record(
+        revisit,
+        by=manager,
+        contact_name="李会计",
+        opinion="培训后仍不会用",
+        satisfaction=3,
+        issue_raised="需要上门再讲一次成本核算",
+        follow_up="on_site",
+    )
+    d = Dispatch.objects.get(customer=customer)
+    assert (d.state, d.source, d.problem) == ("requested", "revisit", "需要上门再讲一次成本核算")
+    assert d.site_address == "无锡市新吴区长江路 7 号" and d.contact_name == "李会计"
+
+
+def test_signed_scan_uploaded_on_the_core_sign_page_counts(client, manager, engineer):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+    from PIL import Image
+
+    from servicedesk.core.templatetags.desk import content_type_id
+
+    d = advance(new_dispatch(manager), DispatchState.ON_SITE, manager=manager, engineer=engineer)
+    d = dispatch_save_report(d, by=engineer.user, **REPORT)
+    buf = io.BytesIO()
+    Image.new("RGB", (600, 400), "white").save(buf, format="PNG")
+    client.force_login(engineer.user)
+    url = reverse("core:form-sign", args=[content_type_id(d), d.pk, "service_report"])
+    response = client.post(
+        url,
+        {
+            "signer_name": "王主任",
+            "signer_role": "customer",
+            "file": SimpleUploadedFile("scan.png", buf.getvalue(), content_type="image/png"),
+        },
+    )
+    assert response.status_code in (200, 302)
+    d = reload(d)
+    assert d.customer_signature is not None and d.customer_signature.method == "scan"
+    assert dispatch_complete(d, by=engineer.user, **REPORT).state == DispatchState.COMPLETED
