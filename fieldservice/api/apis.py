@@ -18,7 +18,7 @@ from servicedesk.core.api.mixins import FormsMixin, FSMViewSetMixin, HistoryMixi
 from servicedesk.core.api.permissions import ReadModelPermissions
 
 from ..choices import OPEN_STATES
-from ..models import Dispatch, Engineer, Partner
+from ..models import Dispatch, Engineer, Partner, SparePartUsage
 from ..selectors import dispatches_for
 from ..services import (
     dispatch_archive,
@@ -34,6 +34,7 @@ from ..services import (
     dispatch_write_off,
     engineer_save,
     part_add,
+    part_approve,
     partner_save,
 )
 from .serializers import (
@@ -214,3 +215,26 @@ class PartnerViewSet(
         for key, value in serializer.validated_data.items():
             setattr(partner, key, value)
         serializer.instance = partner_save(partner=partner, by=self.request.user)
+
+
+class SparePartViewSet(HistoryMixin, viewsets.ReadOnlyModelViewSet):
+    """Spare parts used, loaned or taken back on visits (seed 003 §5.4), of the
+    dispatches the user may see; ``approve`` completes an emergency loan's paperwork."""
+
+    serializer_class = SparePartSerializer
+    queryset = SparePartUsage.objects.none()
+    filterset_fields = ["kind", "emergency", "dispatch"]
+
+    def get_queryset(self):
+        visible = dispatches_for(self.request.user).values("pk")
+        return (
+            SparePartUsage.objects.filter(dispatch__in=visible)
+            .select_related("approved_by")
+            .order_by("-recorded_at", "-id")
+        )
+
+    @extend_schema(request=None, responses=SparePartSerializer, summary="Approve (paperwork)")
+    @action(detail=True, methods=["post"], permission_classes=[ReadModelPermissions])
+    def approve(self, request, pk=None):
+        part = part_approve(self.get_object(), by=request.user)
+        return Response(SparePartSerializer(part).data)

@@ -1,10 +1,11 @@
 from rest_framework.routers import DefaultRouter
 
-from .apis import DispatchViewSet, EngineerViewSet, PartnerViewSet
+from .apis import DispatchViewSet, EngineerViewSet, PartnerViewSet, SparePartViewSet
 
 router = DefaultRouter()
 router.register("dispatches", DispatchViewSet, basename="dispatch")
 router.register("engineers", EngineerViewSet, basename="engineer")
 router.register("partners", PartnerViewSet, basename="partner")
+router.register("spare-parts", SparePartViewSet, basename="spare-part")
 
 urlpatterns = router.urls

@@ -241,3 +241,28 @@ def test_two_managers_assign_at_once_one_gets_409(make_user):
     d = Dispatch.objects.get(pk=d.pk)
     assert d.state == DispatchState.ASSIGNED
     assert d.history.filter(history_change_reason="assign").count() == 1
+
+
+def test_spare_parts_resource_is_scoped_and_approvable(manager, make_user):
+    from fieldservice.services import part_add
+
+    tech = make_user(Role.TECH_MANAGER)
+    alpha, beta = make_partner(name="甲"), make_partner(name="乙")
+    a, b = make_engineer(make_user, partner=alpha), make_engineer(make_user, partner=beta)
+    da = advance(new_dispatch(manager), DispatchState.ON_SITE, manager=manager, engineer=a)
+    db = advance(
+        new_dispatch(manager),
+        DispatchState.ON_SITE,
+        manager=manager,
+        engineer=b,
+        appointment=timezone.now() + dt.timedelta(days=2),
+    )
+    pa = part_add(da, by=a.user, part_name="电源", kind="loan", emergency=True)
+    pb = part_add(db, by=b.user, part_name="硬盘")
+    assert {p["id"] for p in api_for(a.user).get("/api/v1/spare-parts/").json()["results"]} == {
+        pa.pk
+    }
+    assert api_for(a.user).get(f"/api/v1/spare-parts/{pb.pk}/").status_code == 404
+    assert api_for(a.user).post(f"/api/v1/spare-parts/{pa.pk}/approve/").status_code == 403
+    r = api_for(tech).post(f"/api/v1/spare-parts/{pa.pk}/approve/")
+    assert r.status_code == 200 and r.json()["approved_by"] == tech.pk
