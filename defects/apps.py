@@ -7,9 +7,22 @@ class DefectsConfig(AppConfig):
     verbose_name = _("Defects and requirements")
 
     def ready(self) -> None:
+        from contracts.archive import register_archive_section
         from servicedesk.core.navigation import NavItem, nav_register
 
         from . import printing  # noqa: F401 - registers the printed forms
+        from .subscribers import defects_for_archive, requirements_for_archive
+
+        register_archive_section(
+            "defects", _("Defects"), defects_for_archive, order=50, permission="defects.view_defect"
+        )
+        register_archive_section(
+            "requirements",
+            _("Requirement requests"),
+            requirements_for_archive,
+            order=51,
+            permission="defects.view_requirement",
+        )
 
         nav_register(
             NavItem(_("Defect board"), "defects:board", "bug", "defects.view_defect", order=30),

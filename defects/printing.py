@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from servicedesk.core import printing
 from servicedesk.core.people import display_name
@@ -135,7 +135,7 @@ def decision_explanation(item: Requirement) -> printing.FormDocument:
         blocks += [printing.Heading(_("Explanation")), printing.Paragraph(item.decline_explanation)]
     if item.outcome == "quoted" or item.quote_amount is not None:
         blocks += [
-            printing.Heading(_("Price (CNY)")),
+            printing.Heading(pgettext("quote", "Price (CNY)")),
             printing.KeyValueGrid(
                 rows=[
                     (_("Effort (person-days)"), str(item.effort_days)),
@@ -220,11 +220,11 @@ def evaluation_report(report: EvaluationReport) -> printing.FormDocument:
                 _("Affects operation"),
                 _("Person-days"),
                 _("Decision"),
-                _("Price (CNY)"),
+                pgettext("quote", "Price (CNY)"),
             ],
             rows=rows
             or [["—", _("Nothing evaluated in this period."), "", "", "", "", "", "", ""]],
-            col_widths=[1.2, 1.3, 1.9, 0.55, 0.55, 0.6, 0.6, 1.0, 0.8],
+            col_widths=[1.3, 1.3, 1.8, 0.55, 0.5, 0.55, 0.5, 1.0, 1.0],
             align=["left", "left", "left", "center", "center", "center", "center", "left", "right"],
         ),
     ]
@@ -237,7 +237,7 @@ def evaluation_report(report: EvaluationReport) -> printing.FormDocument:
         record_url="",
         meta=[
             (_("Period"), str(report)),
-            (_("To"), _("Sales, implementation, management")),
+            (_("Sent to"), _("Sales, implementation, management")),
             (_("Prepared by"), display_name(report.created_by)),
         ],
         blocks=blocks,
@@ -283,7 +283,7 @@ def defect_record_form(defect: Defect) -> printing.FormDocument:
                 (_("Version"), defect.version),
                 (_("Module"), defect.module),
                 (_("Severity"), defect.get_severity_display()),
-                (_("Reported"), _local(defect.reported_at)),
+                (_("Reported at"), _local(defect.reported_at)),
                 (_("External tracker"), defect.tracker_key or "—"),
             ],
             columns=2,

@@ -218,3 +218,14 @@ def test_pages_need_permissions(web, make_user):
     client = web(outsider)
     assert client.get(reverse("defects:board")).status_code == 403
     assert client.get(reverse("defects:requirements")).status_code == 403
+
+
+def test_customer_archive_lists_defects_and_requirements(
+    web, engineer, sales, customer, tech_manager
+):
+    defect = record_defect(engineer, customer=customer)
+    item = record_requirement(sales, customer)
+    page = web(tech_manager).get(customer.get_absolute_url())
+    assert page.status_code == 200
+    assert defect.number in page.content.decode()
+    assert item.number in page.content.decode()
