@@ -205,3 +205,29 @@ def test_admin_pages(client, make_user, manager, engineer):
         client.get(reverse("admin:fieldservice_engineer_change", args=[engineer.pk])).status_code
         == 200
     )
+
+
+def test_dispatch_page_and_my_visits_queries_do_not_grow(client, manager, engineer):
+    from fieldservice.services import part_add
+
+    d = advance(new_dispatch(manager), DispatchState.ON_SITE, manager=manager, engineer=engineer)
+    client.force_login(manager)
+    page = reverse("fieldservice:dispatch", args=[d.pk])
+    _count(client, page)
+    few = _count(client, page)
+    for i in range(5):
+        part_add(d, by=engineer.user, part_name=f"备件{i}")
+    assert _count(client, page) == few
+    client.force_login(engineer.user)
+    mine = reverse("fieldservice:mine")
+    _count(client, mine)
+    few = _count(client, mine)
+    for i in range(4):
+        advance(
+            new_dispatch(manager),
+            DispatchState.SCHEDULED,
+            manager=manager,
+            engineer=engineer,
+            appointment=timezone.now() + dt.timedelta(days=1, hours=3 * i),
+        )
+    assert _count(client, mine) == few
