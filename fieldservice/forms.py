@@ -174,6 +174,7 @@ class CompleteForm(DeskFormMixin, forms.Form):
     )
     signer_name = forms.CharField(label=_("Customer's signer"), max_length=100, required=False)
     image = forms.CharField(widget=forms.HiddenInput, required=False)
+    engineer_image = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def leads(self) -> list[dict[str, str]]:
         data = self.cleaned_data

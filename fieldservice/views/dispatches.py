@@ -337,6 +337,7 @@ def dispatch_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
                 parts=form.parts(),
                 signature_image=data.get("image") or None,
                 signer_name=data.get("signer_name", ""),
+                engineer_signature_image=data.get("engineer_image") or None,
                 ip_address=request.META.get("REMOTE_ADDR"),
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
             )

@@ -128,8 +128,8 @@ def _act(page: Page, action: str, fields: dict[str, str] | None = None, state: s
         expect(_state(page, state)).to_be_visible()
 
 
-def _draw_signature(page: Page) -> None:
-    pad = page.get_by_test_id("signature-pad")
+def _draw_signature(page: Page, testid: str = "signature-pad") -> None:
+    pad = page.get_by_test_id(testid)
     pad.scroll_into_view_if_needed()
     box = pad.bounding_box()
     assert box is not None
@@ -234,6 +234,8 @@ def test_ticket_to_resolved_through_the_field(
     expect(mobile.locator("#outcome-solved")).to_be_checked()
     form.locator("[name='signer_name']").fill("周会计")
     _draw_signature(mobile)  # the restored strokes plus one more
+    mobile.get_by_test_id("engineer-signature").locator("summary").click()
+    _draw_signature(mobile, "engineer-pad")
     screenshot(mobile, "fieldservice-complete-phone")
     with mobile.expect_navigation():
         mobile.get_by_test_id("complete-submit").click()
@@ -259,6 +261,10 @@ def test_ticket_to_resolved_through_the_field(
     expect(page.locator("[data-testid='ticket-state'] [data-state='resolved']")).to_be_visible()
     dispatch = Dispatch.objects.get(pk=DISPATCH_URL.search(dispatch_url).group(1))
     assert dispatch.person_days is not None and dispatch.customer_signature_id
+    from servicedesk.core.selectors import signatures_for
+
+    roles = sorted(signatures_for(dispatch, "service_report").values_list("signer_role", flat=True))
+    assert roles == ["customer", "engineer"]
 
 
 def test_unsolved_visit_spawns_a_follow_up(page, field_data, demo_password, login):
