@@ -196,6 +196,13 @@ SPECTACULAR_SETTINGS = {
         "RevisitStateEnum": "contracts.choices.RevisitState",
         "TicketKindEnum": "tickets.choices.TicketKind",
         "TicketStateEnum": "tickets.choices.TicketState",
+        "TicketSeverityEnum": "tickets.choices.Severity",
+        "DispatchOutcomeEnum": "fieldservice.choices.Outcome",
+        "DefectSeverityEnum": "defects.choices.Severity",
+        "DefectStateEnum": "defects.choices.DefectState",
+        "DefectRejectReasonEnum": "defects.choices.RejectReason",
+        "RequirementStateEnum": "defects.choices.RequirementState",
+        "RequirementOutcomeEnum": "defects.choices.Outcome",
     },
 }
 
