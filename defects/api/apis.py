@@ -48,27 +48,27 @@ from ..services import (
     requirement_start_evaluation,
 )
 from .serializers import (
-    AgreeInput,
+    DefectEscalateInput,
+    DefectFixInput,
     DefectInput,
+    DefectNoteInput,
+    DefectPublishInput,
+    DefectReasonInput,
+    DefectRejectInput,
+    DefectRequiredNoteInput,
     DefectSerializer,
-    EscalateInput,
-    EvaluateInput,
+    DefectSeverityInput,
+    DefectStartFixInput,
+    DefectWorkaroundInput,
     EvaluationReportSerializer,
-    ExplanationInput,
-    FixInput,
-    NoteInput,
-    PublishInput,
-    ReasonInput,
-    RejectInput,
-    RequiredNoteInput,
+    RequirementAgreeInput,
+    RequirementEvaluateInput,
+    RequirementExplanationInput,
     RequirementInput,
+    RequirementScheduleInput,
     RequirementSerializer,
-    ScheduleInput,
-    SeverityInput,
-    SolutionInput,
-    StartFixInput,
-    TrackerInput,
-    WorkaroundInput,
+    RequirementSolutionInput,
+    TrackerLinkInput,
 )
 
 
@@ -104,19 +104,21 @@ class DefectViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.ReadOnly
     filterset_class = DefectFilter
     ordering_fields = ["reported_at", "state", "severity", "number"]
     transitions = {
-        "report": TransitionSpec(defect_report, NoteInput, "Verified on site and reported"),
-        "verify": TransitionSpec(defect_verify, RequiredNoteInput, "Tester reproduced it"),
-        "start_fix": TransitionSpec(defect_start_fix, StartFixInput, "Developer starts the fix"),
-        "fix": TransitionSpec(defect_fix, FixInput, "Fixed"),
-        "confirm": TransitionSpec(defect_confirm, RequiredNoteInput, "Customer confirms"),
-        "reopen": TransitionSpec(defect_reopen, ReasonInput, "Reopen"),
+        "report": TransitionSpec(defect_report, DefectNoteInput, "Verified on site and reported"),
+        "verify": TransitionSpec(defect_verify, DefectRequiredNoteInput, "Tester reproduced it"),
+        "start_fix": TransitionSpec(
+            defect_start_fix, DefectStartFixInput, "Developer starts the fix"
+        ),
+        "fix": TransitionSpec(defect_fix, DefectFixInput, "Fixed"),
+        "confirm": TransitionSpec(defect_confirm, DefectRequiredNoteInput, "Customer confirms"),
+        "reopen": TransitionSpec(defect_reopen, DefectReasonInput, "Reopen"),
         "close": TransitionSpec(defect_close, None, "Close (the ticket follows to resolved)"),
-        "reject": TransitionSpec(defect_reject, RejectInput, "Reject: duplicate, not a bug…"),
+        "reject": TransitionSpec(defect_reject, DefectRejectInput, "Reject: duplicate, not a bug…"),
         "escalate": TransitionSpec(
-            defect_escalate, EscalateInput, "Escalate a disagreement to the region lead"
+            defect_escalate, DefectEscalateInput, "Escalate a disagreement to the region lead"
         ),
         "change_severity": TransitionSpec(
-            defect_change_severity, SeverityInput, "Change severity (re-plans the deadlines)"
+            defect_change_severity, DefectSeverityInput, "Change severity (re-plans the deadlines)"
         ),
     }
 
@@ -134,36 +136,36 @@ class DefectViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.ReadOnly
         return self._response(defect, status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=WorkaroundInput,
+        request=DefectWorkaroundInput,
         responses=DefectSerializer,
         summary="Record the emergency workaround",
     )
     @action(detail=True, methods=["post"], permission_classes=[ReadModelPermissions])
     def workaround(self, request, pk=None):
-        data = WorkaroundInput(data=request.data)
+        data = DefectWorkaroundInput(data=request.data)
         data.is_valid(raise_exception=True)
         defect = defect_save_workaround(self.get_object(), by=request.user, **data.validated_data)
         return self._response(defect)
 
     @extend_schema(
-        request=PublishInput,
+        request=DefectPublishInput,
         responses=DefectSerializer,
         summary="Publish the workaround to the knowledge base",
     )
     @action(detail=True, methods=["post"], permission_classes=[ReadModelPermissions])
     def publish(self, request, pk=None):
-        data = PublishInput(data=request.data)
+        data = DefectPublishInput(data=request.data)
         data.is_valid(raise_exception=True)
         defect = self.get_object()
         defect_publish_workaround(defect, by=request.user, **data.validated_data)
         return self._response(defect, status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=TrackerInput, responses=DefectSerializer, summary="External tracker link"
+        request=TrackerLinkInput, responses=DefectSerializer, summary="External tracker link"
     )
     @action(detail=True, methods=["post"], permission_classes=[ReadModelPermissions])
     def tracker(self, request, pk=None):
-        data = TrackerInput(data=request.data)
+        data = TrackerLinkInput(data=request.data)
         data.is_valid(raise_exception=True)
         defect = defect_set_tracker(self.get_object(), by=request.user, **data.validated_data)
         return self._response(defect)
@@ -198,21 +200,25 @@ class RequirementViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.Rea
         "start_evaluation": TransitionSpec(requirement_start_evaluation, None, "Start evaluating"),
         "evaluate": TransitionSpec(
             requirement_evaluate,
-            EvaluateInput,
+            RequirementEvaluateInput,
             "Evaluate: accepted / quoted (effort × person-day rate) / workaround / declined",
         ),
-        "agree": TransitionSpec(requirement_agree, AgreeInput, "Customer agrees to the price"),
+        "agree": TransitionSpec(
+            requirement_agree, RequirementAgreeInput, "Customer agrees to the price"
+        ),
         "refuse_quote": TransitionSpec(
-            requirement_refuse_quote, ExplanationInput, "Customer refuses the price"
+            requirement_refuse_quote, RequirementExplanationInput, "Customer refuses the price"
         ),
         "confirm_solution": TransitionSpec(
             requirement_confirm_solution, None, "Solution confirmed (both signatures needed)"
         ),
-        "schedule": TransitionSpec(requirement_schedule, ScheduleInput, "Schedule the work"),
+        "schedule": TransitionSpec(
+            requirement_schedule, RequirementScheduleInput, "Schedule the work"
+        ),
         "start_development": TransitionSpec(requirement_start_development, None, "Start"),
-        "deliver": TransitionSpec(requirement_deliver, RequiredNoteInput, "Delivered"),
+        "deliver": TransitionSpec(requirement_deliver, DefectRequiredNoteInput, "Delivered"),
         "customer_accept": TransitionSpec(
-            requirement_customer_accept, RequiredNoteInput, "Customer accepts the delivery"
+            requirement_customer_accept, DefectRequiredNoteInput, "Customer accepts the delivery"
         ),
     }
 
@@ -239,23 +245,23 @@ class RequirementViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.Rea
         )
 
     @extend_schema(
-        request=SolutionInput,
+        request=RequirementSolutionInput,
         responses=RequirementSerializer,
         summary="The agreed solution (before signing)",
     )
     @action(detail=True, methods=["post"], permission_classes=[ReadModelPermissions])
     def solution(self, request, pk=None):
-        data = SolutionInput(data=request.data)
+        data = RequirementSolutionInput(data=request.data)
         data.is_valid(raise_exception=True)
         item = requirement_set_solution(self.get_object(), by=request.user, **data.validated_data)
         return Response(self.get_serializer(self.refetch(item)).data)
 
     @extend_schema(
-        request=TrackerInput, responses=RequirementSerializer, summary="External tracker link"
+        request=TrackerLinkInput, responses=RequirementSerializer, summary="External tracker link"
     )
     @action(detail=True, methods=["post"], permission_classes=[ReadModelPermissions])
     def tracker(self, request, pk=None):
-        data = TrackerInput(data=request.data)
+        data = TrackerLinkInput(data=request.data)
         data.is_valid(raise_exception=True)
         item = requirement_set_tracker(self.get_object(), by=request.user, **data.validated_data)
         return Response(self.get_serializer(self.refetch(item)).data)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from contracts.models import Contract, Customer
@@ -15,6 +16,7 @@ from ..models import Defect, EvaluationReport, Requirement
 User = get_user_model()
 
 
+@extend_schema_field(serializers.CharField())
 class PersonField(serializers.Field):
     def __init__(self, **kwargs):
         kwargs["read_only"] = True
@@ -131,52 +133,52 @@ class DefectInput(serializers.Serializer):
         return attrs
 
 
-class NoteInput(serializers.Serializer):
+class DefectNoteInput(serializers.Serializer):
     note = serializers.CharField(allow_blank=True, required=False, default="")
 
 
-class RequiredNoteInput(serializers.Serializer):
+class DefectRequiredNoteInput(serializers.Serializer):
     note = serializers.CharField(allow_blank=True)
 
 
-class StartFixInput(serializers.Serializer):
+class DefectStartFixInput(serializers.Serializer):
     developer = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), required=False, allow_null=True, default=None
     )
 
 
-class FixInput(serializers.Serializer):
+class DefectFixInput(serializers.Serializer):
     note = serializers.CharField(allow_blank=True, help_text="What was changed.")
     version = serializers.CharField(allow_blank=True, required=False, default="")
 
 
-class ReasonInput(serializers.Serializer):
+class DefectReasonInput(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True)
 
 
-class RejectInput(serializers.Serializer):
+class DefectRejectInput(serializers.Serializer):
     reason = serializers.ChoiceField(choices=RejectReason.choices)
     note = serializers.CharField(allow_blank=True, help_text="Why (told to the customer).")
 
 
-class EscalateInput(serializers.Serializer):
+class DefectEscalateInput(serializers.Serializer):
     point = serializers.CharField(allow_blank=True, help_text="The point of disagreement.")
 
 
-class SeverityInput(serializers.Serializer):
+class DefectSeverityInput(serializers.Serializer):
     severity = serializers.ChoiceField(choices=Severity.choices)
     reason = serializers.CharField(allow_blank=True)
 
 
-class WorkaroundInput(serializers.Serializer):
+class DefectWorkaroundInput(serializers.Serializer):
     workaround = serializers.CharField(allow_blank=True)
 
 
-class PublishInput(serializers.Serializer):
+class DefectPublishInput(serializers.Serializer):
     title = serializers.CharField(allow_blank=True, required=False, default="")
 
 
-class TrackerInput(serializers.Serializer):
+class TrackerLinkInput(serializers.Serializer):
     key = serializers.CharField(max_length=60, allow_blank=True, required=False, default="")
     url = serializers.URLField(max_length=500, allow_blank=True, required=False, default="")
 
@@ -274,7 +276,7 @@ class RequirementInput(serializers.Serializer):
     tracker_url = serializers.URLField(max_length=500, allow_blank=True, required=False, default="")
 
 
-class EvaluateInput(serializers.Serializer):
+class RequirementEvaluateInput(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
     in_scope = serializers.BooleanField(allow_null=True, default=None)
     urgent = serializers.BooleanField(allow_null=True, default=None)
@@ -296,22 +298,22 @@ class EvaluateInput(serializers.Serializer):
     explanation = serializers.CharField(allow_blank=True, required=False, default="")
 
 
-class AgreeInput(serializers.Serializer):
+class RequirementAgreeInput(serializers.Serializer):
     amount = serializers.DecimalField(
         max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True, default=None
     )
     note = serializers.CharField(allow_blank=True, required=False, default="")
 
 
-class ExplanationInput(serializers.Serializer):
+class RequirementExplanationInput(serializers.Serializer):
     explanation = serializers.CharField(allow_blank=True)
 
 
-class SolutionInput(serializers.Serializer):
+class RequirementSolutionInput(serializers.Serializer):
     solution = serializers.CharField(allow_blank=True)
 
 
-class ScheduleInput(serializers.Serializer):
+class RequirementScheduleInput(serializers.Serializer):
     planned_start = serializers.DateField(allow_null=True, default=None)
     planned_delivery = serializers.DateField(allow_null=True, default=None)
     developer = serializers.PrimaryKeyRelatedField(
