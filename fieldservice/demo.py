@@ -231,6 +231,41 @@ def load(stdout: Any = None) -> None:
             signer_name="王主任",
         )
         dispatch_write_off(solved, by=manager)
+
+        if theirs is not None:
+            # The partner's visit of today, written off: it counts in the partner's
+            # person-days (cost allocation).
+            partner_visit = dispatch_create(
+                by=manager,
+                customer=jinggong,
+                site_address=jinggong.address or "苏州工业园区星湖街 328 号 财务部",
+                kind=DispatchKind.DATA_SERVICE,
+                problem=DEMO_MARK + "年度结转前整理往来科目数据。",
+                product="U8 ERP",
+            )
+            partner_visit = dispatch_verify(partner_visit, by=manager)
+            partner_visit = dispatch_assign(
+                partner_visit, by=manager, engineer=theirs, planned_start=now
+            )
+            partner_visit = dispatch_confirm(partner_visit, by=theirs.user)
+            partner_visit = dispatch_schedule(
+                partner_visit, by=theirs.user, appointment_at=now + dt.timedelta(minutes=5)
+            )
+            partner_visit = dispatch_check_in(partner_visit, by=theirs.user)
+            partner_visit = dispatch_complete(
+                partner_visit,
+                by=theirs.user,
+                outcome=Outcome.SOLVED,
+                cause="往来科目辅助核算设置不一致",
+                solution="统一辅助核算并重新对账",
+                steps="1. 备份账套\n2. 调整辅助核算\n3. 重新对账",
+                precautions="新增科目时同步设置辅助核算",
+                backup_done=True,
+                backup_location="财务服务器 E:\\备份",
+                signature_image=_signature(),
+                signer_name="李会计",
+            )
+            dispatch_write_off(partner_visit, by=manager)
     if stdout:
         stdout.write(
             f"Demo dispatches: {Dispatch.objects.count()}, engineers: {Engineer.objects.count()}"

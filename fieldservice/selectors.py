@@ -373,6 +373,10 @@ class PersonDayLine:
     person_days: Decimal = Decimal(0)
     fee: Decimal = Decimal(0)
 
+    @property
+    def hours(self) -> Decimal:
+        return (Decimal(self.minutes) / 60).quantize(Decimal("0.1"))
+
 
 @dataclass
 class PartnerMonth:

@@ -38,7 +38,15 @@ from ..forms import (
     ScheduleForm,
     WriteOffForm,
 )
-from ..models import Dispatch, Engineer, Partner, SparePartUsage, dispatch_actions_for, engineer_of
+from ..models import (
+    Dispatch,
+    Engineer,
+    Partner,
+    SparePartUsage,
+    dispatch_actions_for,
+    engineer_of,
+    split_skills,
+)
 from ..services import (
     dispatch_archive,
     dispatch_assign,
@@ -439,6 +447,13 @@ def board_assign(request: HttpRequest) -> HttpResponse:
         "number": dispatch.number,
         "engineer": engineer,
     }
+    have = {skill.lower() for skill in engineer.skill_list}
+    lacking = [s for s in split_skills(dispatch.required_skills) if s.lower() not in have]
+    if lacking:
+        message += " " + _("Note: %(engineer)s has not listed %(skills)s.") % {
+            "engineer": engineer,
+            "skills": "、".join(lacking),
+        }
     return _board_answer(request, wants_json, True, message)
 
 

@@ -11,7 +11,15 @@ def test_demo_dispatches_in_several_states_once():
     call_command("demo")
     states = sorted(Dispatch.objects.values_list("state", flat=True))
     assert states == sorted(
-        ["requested", "verified", "assigned", "scheduled", "completed", "written_off"]
+        [
+            "requested",
+            "verified",
+            "assigned",
+            "scheduled",
+            "completed",
+            "written_off",
+            "written_off",
+        ]
     )
     assert Engineer.objects.filter(partner__isnull=False).count() == 1
     ticket_dispatch = Dispatch.objects.get(state="requested")

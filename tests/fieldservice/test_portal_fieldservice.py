@@ -231,3 +231,15 @@ def test_dispatch_page_and_my_visits_queries_do_not_grow(client, manager, engine
             appointment=timezone.now() + dt.timedelta(days=1, hours=3 * i),
         )
     assert _count(client, mine) == few
+
+
+def test_board_drop_notes_missing_skills(client, manager, make_user):
+    e = make_engineer(make_user, skills="U8")
+    d = new_dispatch(manager, required_skills="U8、数据库")
+    client.force_login(manager)
+    r = client.post(
+        reverse("fieldservice:board-assign"),
+        {"dispatch": d.pk, "engineer": e.pk, "day": timezone.localdate().isoformat()},
+        headers={"Accept": "application/json"},
+    )
+    assert r.json()["ok"] is True and "数据库" in r.json()["message"]
