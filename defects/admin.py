@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db import models
 from django.urls import NoReverseMatch
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -41,6 +42,8 @@ from .services import (
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
     def view_on_site(self, obj: Any) -> str | None:
         try:
             return obj.get_absolute_url()

@@ -196,3 +196,38 @@ def test_change_severity_to_fatal_notifies_at_once(engineer, tester, region_lead
     defect = record_defect(engineer, severity="general")
     defect_change_severity(defect, by=tester, severity="fatal", reason="系统崩溃")
     assert Notification.objects.filter(recipient=region_lead, kind="defect_fatal").exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_testers_verifying_at_once_one_wins(make_user):
+    """The row lock in transition_run: one verification, one 409, one deadline met."""
+    import threading
+
+    engineer = make_user(Role.FIELD_ENGINEER)
+    testers = [make_user(Role.TESTER), make_user(Role.TESTER)]
+    defect = defect_report(record_defect(engineer, severity="important"), by=engineer)
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def attempt(tester):
+        from django.db import connections
+
+        try:
+            barrier.wait()
+            defect_verify(Defect.objects.get(pk=defect.pk), by=tester, note="复现")
+            outcomes.append("ok")
+        except TransitionConflict:
+            outcomes.append("conflict")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=attempt, args=(t,)) for t in testers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["conflict", "ok"]
+    assert DomainEvent.objects.filter(kind="defect.verify").count() == 1
+    verify = SlaTimer.objects.for_subject(defect).get(target="verify")
+    assert verify.state == "met"
