@@ -572,3 +572,32 @@ def test_signed_scan_uploaded_on_the_core_sign_page_counts(client, manager, engi
     d = reload(d)
     assert d.customer_signature is not None and d.customer_signature.method == "scan"
     assert dispatch_complete(d, by=engineer.user, **REPORT).state == DispatchState.COMPLETED
+
+
+def test_defect_recorded_in_the_defects_app_satisfies_the_write_off(manager, engineer, make_user):
+    from defects.services import defect_record
+
+    d = advance(new_dispatch(manager), DispatchState.ON_SITE, manager=manager, engineer=engineer)
+    d = dispatch_complete(
+        d,
+        by=engineer.user,
+        signature_image=signature_png(),
+        signer_name="王主任",
+        **{**REPORT, "outcome": Outcome.UNSOLVED},
+    )
+    defect = defect_record(
+        by=manager,
+        severity="serious",
+        title="批量打印退出",
+        steps="打印 100 张凭证",
+        customer_sees="程序退出",
+        product="U8",
+        version="V15",
+        module="总账",
+        site=d.site_address,
+        customer=d.customer,
+        dispatch=d,
+    )
+    d = reload(d)
+    assert (d.defect_id, d.defect_number, d.next_step) == (defect.pk, defect.number, "defect")
+    assert dispatch_write_off(d, by=manager).state == DispatchState.WRITTEN_OFF
