@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from servicedesk.core.api.mixins import FSMSerializerMixin
@@ -11,6 +13,7 @@ from ..choices import DispatchKind, LeadKind, NextStep, Outcome, PartUsageKind
 from ..models import Dispatch, Engineer, Partner, SparePartUsage, dispatch_actions_for
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class PersonField(serializers.Field):
     def __init__(self, **kwargs):
         kwargs["read_only"] = True
