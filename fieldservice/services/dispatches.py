@@ -209,7 +209,9 @@ def dispatch_create(
                 "entitlement": result.result,
             },
         )
-        if source != DispatchSource.FOLLOW_UP:
+        # The hotline already told the service managers of its request; a follow-up is
+        # created by the manager who wrote the first visit off.
+        if source not in (DispatchSource.FOLLOW_UP, DispatchSource.TICKET):
             notifications_create(
                 recipients=_managers(),
                 kind="dispatch_requested",
