@@ -123,7 +123,7 @@ class DefectViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.ReadOnly
     }
 
     def get_queryset(self):
-        return selectors.defects_list(user=self.request.user).order_by("-reported_at", "-id")
+        return selectors.defects_for_api(user=self.request.user).order_by("-reported_at", "-id")
 
     def _response(self, defect: Defect, code: int = status.HTTP_200_OK) -> Response:
         return Response(self.get_serializer(self.refetch(defect)).data, status=code)
