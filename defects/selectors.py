@@ -457,3 +457,42 @@ def timeline(obj: Defect | Requirement) -> list[TimelineEntry]:
     order = {"event": 0, "timer": 1, "history": 2}
     entries.sort(key=lambda e: (e.when, order[e.kind]))
     return entries
+
+
+# -- for other apps ----------------------------------------------------------------------
+
+
+@dataclass
+class OpenItem:
+    """An open defect or requirement as a hand-over book lists it (DESIGN.md §5 Hand-over
+    book: number, title and deadline)."""
+
+    kind: str  # "defect" or "requirement"
+    number: str
+    title: str
+    state: str
+    state_display: str
+    due_at: dt.datetime | None
+    url: str
+
+
+def open_items_for_customer(customer: Any) -> list[OpenItem]:
+    """Every open defect and requirement request of ``customer`` with its nearest running
+    deadline, soonest first (four queries), e.g. for the projects app's hand-over book."""
+    defects = attach_open_timers(list(Defect.objects.open().filter(customer=customer)))
+    requirements = attach_open_timers(list(Requirement.objects.open().filter(customer=customer)))
+    items = [
+        OpenItem(
+            kind,
+            obj.number,
+            obj.title,
+            obj.state,
+            str(obj.get_state_display()),
+            obj.next_timer.due_at if obj.next_timer else None,
+            obj.get_absolute_url(),
+        )
+        for kind, objects in (("defect", defects), ("requirement", requirements))
+        for obj in objects
+    ]
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    return sorted(items, key=lambda i: (i.due_at or far, i.number))

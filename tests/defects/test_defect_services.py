@@ -231,3 +231,22 @@ def test_two_testers_verifying_at_once_one_wins(make_user):
     assert DomainEvent.objects.filter(kind="defect.verify").count() == 1
     verify = SlaTimer.objects.for_subject(defect).get(target="verify")
     assert verify.state == "met"
+
+
+def test_open_items_for_the_hand_over_book(engineer, sales, customer, tester):
+    from defects.selectors import open_items_for_customer
+    from tests.defects.factories import record_requirement
+
+    serious = record_defect(engineer, customer=customer, severity="serious")
+    general = record_defect(engineer, customer=customer, severity="general")
+    rejected = defect_reject(
+        record_defect(engineer, customer=customer), by=tester, reason="duplicate", note="同上"
+    )
+    item = record_requirement(sales, customer)
+    record_defect(engineer)  # another customer's
+    items = open_items_for_customer(customer)
+    numbers = [i.number for i in items]
+    assert set(numbers) == {serious.number, general.number, item.number}
+    assert rejected.number not in numbers
+    assert numbers[0] == serious.number  # the fix is due within 24 hours
+    assert all(i.due_at for i in items)
