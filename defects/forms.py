@@ -36,7 +36,9 @@ def _when(label: Any, required: bool = False) -> forms.DateTimeField:
 
 
 def _day(label: Any) -> forms.DateField:
-    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}))
+    return forms.DateField(
+        label=label, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
 
 
 def staff_with(perm: str):
