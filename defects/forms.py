@@ -241,6 +241,12 @@ class EvaluateForm(DeskFormMixin, forms.Form):
             get_user_model().objects.filter(is_active=True).order_by("username")
         )
 
+    def prefill_for(self, user: Any) -> None:
+        """The evaluator filling the form is one of the evaluators (and trains, if so)."""
+        if user.has_perm("defects.evaluate_requirement"):
+            self.initial.setdefault("evaluators", [user.pk])
+        self.initial.setdefault("trained_by", user.pk)
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         for name in ("in_scope", "urgent", "affects_operation"):

@@ -100,5 +100,7 @@ def action_panels(
     panels = []
     for action in actions_for(actions, obj, user):
         form = failed_form if action.name == failed else make_form(action, obj)
+        if not form.is_bound and hasattr(form, "prefill_for"):
+            form.prefill_for(user)
         panels.append({"action": action, "form": form, "open": action.name == failed})
     return panels

@@ -152,8 +152,12 @@ def test_pipeline_and_requirement_page(web, sales, customer, evaluator):
     for _ in range(4):
         record_requirement(sales, customer)
     assert _queries(client, url) == few
-    page = client.get(item.get_absolute_url()).content.decode()
+    response = client.get(item.get_absolute_url())
+    page = response.content.decode()
     assert 'data-testid="action-evaluate"' in page
+    evaluate = next(a for a in response.context["actions"] if a["action"].name == "evaluate")
+    assert evaluate["form"].initial["evaluators"] == [evaluator.pk]
+    assert evaluate["form"].initial["in_scope"] == "yes"  # the entitlement's prefill
     response = client.post(
         reverse("defects:requirement-action", args=[item.pk, "evaluate"]),
         {
