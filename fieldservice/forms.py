@@ -91,6 +91,14 @@ class WriteOffForm(DeskFormMixin, forms.Form):
         help_text=_("Unsolved or partially solved: a follow-up dispatch or the defect escalation."),
     )
     note = forms.CharField(label=_("Note"), widget=_text(2), required=False)
+    service_fee = forms.DecimalField(
+        label=_("After-sales fee (CNY)"),
+        required=False,
+        min_value=0,
+        max_digits=10,
+        decimal_places=2,
+        help_text=_("Charged for this visit, if any; partners paid by share get their part."),
+    )
 
 
 class CancelForm(DeskFormMixin, forms.Form):

@@ -273,6 +273,9 @@ class CompleteInput(serializers.Serializer):
 class WriteOffInput(serializers.Serializer):
     next_step = serializers.ChoiceField(choices=NextStep.choices, required=False, default="")
     note = serializers.CharField(required=False, allow_blank=True, default="")
+    service_fee = serializers.DecimalField(
+        max_digits=10, decimal_places=2, min_value=0, required=False, allow_null=True, default=None
+    )
 
 
 class CancelInput(serializers.Serializer):

@@ -984,18 +984,26 @@ def part_approve(part: SparePartUsage, *, by: Any) -> SparePartUsage:
 
 
 def dispatch_write_off(
-    dispatch: Dispatch, *, by: Any, next_step: str = "", note: str = ""
+    dispatch: Dispatch,
+    *,
+    by: Any,
+    next_step: str = "",
+    note: str = "",
+    service_fee: Decimal | None = None,
 ) -> Dispatch:
     """The service manager receives the signed form (核销). Unsolved or partial: choose
     the next step — a follow-up dispatch (created here, linked) or the defect escalated to
     headquarters (recorded in the defects app first). The ticket follows to ``resolved``
-    only when the problem is really solved."""
+    only when the problem is really solved. ``service_fee``: the after-sales fee of the
+    visit, when known (partners paid by share get their part of it)."""
     from tickets.choices import TicketState
     from tickets.services import ticket_mark_resolved
 
     next_step = next_step or ""
     if next_step not in NextStep.values:
         _errors({"next_step": [_("Choose a follow-up dispatch or a defect escalation.")]})
+    if service_fee is not None and service_fee < 0:
+        _errors({"service_fee": [_("The fee cannot be negative.")]})
     with transaction.atomic():
         locked = Dispatch.objects.select_for_update().get(pk=dispatch.pk)
         if locked.state != DispatchState.COMPLETED:
@@ -1040,7 +1048,10 @@ def dispatch_write_off(
             name="write_off",
             by=by,
             kwargs={"at": timezone.now(), "note": _text(note)},
-            values={"written_off_by": by},
+            values={
+                "written_off_by": by,
+                **({"service_fee": service_fee} if service_fee is not None else {}),
+            },
             update_fields=["written_off_at", "write_off_note"],
             event_data={"outcome": locked.outcome, "next_step": next_step},
         )

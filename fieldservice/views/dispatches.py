@@ -190,7 +190,10 @@ def _form_for(action: Action, request: HttpRequest, dispatch: Dispatch, data: An
             data, engineers=selectors.engineers_assignable(request.user), initial=initial
         )
     if action.form is WriteOffForm:
-        initial = {"next_step": dispatch.next_step or ("defect" if dispatch.defect_id else "")}
+        initial = {
+            "next_step": dispatch.next_step or ("defect" if dispatch.defect_id else ""),
+            "service_fee": dispatch.service_fee,
+        }
         return WriteOffForm(data, initial=initial)
     return action.form(data)
 

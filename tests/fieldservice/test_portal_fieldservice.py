@@ -243,3 +243,22 @@ def test_board_drop_notes_missing_skills(client, manager, make_user):
         headers={"Accept": "application/json"},
     )
     assert r.json()["ok"] is True and "数据库" in r.json()["message"]
+
+
+def test_fee_share_partner_gets_its_share_of_the_fee_set_at_write_off(client, manager, make_user):
+    partner = make_partner(billing_mode="fee_share", person_day_rate=None, fee_share_percent="40")
+    e = make_engineer(make_user, partner=partner)
+    d = advance(new_dispatch(manager), DispatchState.COMPLETED, manager=manager, engineer=e)
+    client.force_login(manager)
+    r = client.post(
+        reverse("fieldservice:dispatch-action", args=[d.pk, "write_off"]),
+        {"next_step": "", "service_fee": "-5"},
+    )
+    assert r.status_code == 400
+    r = client.post(
+        reverse("fieldservice:dispatch-action", args=[d.pk, "write_off"]),
+        {"next_step": "", "service_fee": "500.00"},
+    )
+    assert r.status_code == 302 and str(reload(d).service_fee) == "500.00"
+    page = client.get(reverse("fieldservice:person-days")).content.decode()
+    assert "¥200.00" in page  # 40 % of 500
