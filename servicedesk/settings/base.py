@@ -268,6 +268,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contracts.renewal_reminders",
         "schedule": crontab(hour=8, minute=0),
     },
+    "defects-evaluation-report-monthly": {
+        "task": "defects.evaluation_report_monthly",
+        "schedule": crontab(day_of_month=1, hour=7, minute=0),
+    },
 }
 
 LOGGING = {
