@@ -627,7 +627,15 @@ class EvaluationReport(models.Model):
 
     period_start = models.DateField(_("from"))
     period_end = models.DateField(_("to"))
-    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        User,
+        verbose_name=_("prepared by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty: made by the monthly schedule."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     note = models.TextField(_("note"), blank=True)
 
@@ -642,7 +650,10 @@ class EvaluationReport(models.Model):
             models.CheckConstraint(
                 condition=Q(period_end__gte=models.F("period_start")),
                 name="evaluation_report_period",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["period_start", "period_end"], name="one_evaluation_report_per_period"
+            ),
         ]
 
     def __str__(self) -> str:

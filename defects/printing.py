@@ -238,7 +238,7 @@ def evaluation_report(report: EvaluationReport) -> printing.FormDocument:
         meta=[
             (_("Period"), str(report)),
             (_("Sent to"), _("Sales, implementation, management")),
-            (_("Prepared by"), display_name(report.created_by)),
+            (_("Prepared by"), display_name(report.created_by) or _("Monthly schedule")),
         ],
         blocks=blocks,
     )

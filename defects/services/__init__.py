@@ -18,6 +18,7 @@ from .defects import (
 )
 from .requirements import (
     evaluation_report_create,
+    evaluation_report_monthly,
     person_day_rate,
     quote_for,
     requirement_agree,
@@ -52,6 +53,7 @@ __all__ = [
     "defect_start_fix",
     "defect_verify",
     "evaluation_report_create",
+    "evaluation_report_monthly",
     "person_day_rate",
     "quote_for",
     "requirement_agree",

@@ -504,18 +504,22 @@ def requirement_set_tracker(requirement: Requirement, *, by: Any, key: str, url:
 def evaluation_report_create(
     *, by: Any, period_start: dt.date, period_end: dt.date, note: str = ""
 ) -> EvaluationReport:
-    """The periodic evaluation report, sent to sales, implementation and management."""
-    if not by.has_perm("defects.add_evaluationreport"):
+    """The periodic evaluation report, sent to sales, implementation and management
+    (seed 001 §3.2). ``by=None`` is the monthly schedule. One report per period."""
+    if by is not None and not by.has_perm("defects.add_evaluationreport"):
         from servicedesk.core.exceptions import NotPermitted
 
         raise NotPermitted(_("You may not perform this action."))
     if period_start is None or period_end is None or period_end < period_start:
         raise_errors({"period_end": [_("The period ends before it starts.")]})
+    if EvaluationReport.objects.filter(period_start=period_start, period_end=period_end).exists():
+        raise_errors({"period_start": [_("There is already a report for this period.")]})
     with transaction.atomic():
         report = EvaluationReport(
             period_start=period_start, period_end=period_end, created_by=by, note=note.strip()
         )
-        report._history_user = by
+        if getattr(by, "is_authenticated", False):
+            report._history_user = by
         report.save()
         event_record(kind="evaluationreport.created", target=report, actor=by, data={})
         notifications_create(
@@ -524,5 +528,22 @@ def evaluation_report_create(
             title=_("Requirement evaluation report %(period)s") % {"period": report},
             url=reverse("defects:report", args=[report.pk]),
             target=report,
+            dedupe_key=f"evaluation_report:{report.pk}",
         )
     return report
+
+
+def evaluation_report_monthly(*, today: dt.date | None = None) -> EvaluationReport | None:
+    """The report of the previous calendar month, once (the monthly beat task; safe to
+    run twice or on two workers: the period is unique)."""
+    from django.db import IntegrityError
+
+    today = today or timezone.localdate()
+    end = today.replace(day=1) - dt.timedelta(days=1)
+    start = end.replace(day=1)
+    if EvaluationReport.objects.filter(period_start=start, period_end=end).exists():
+        return None
+    try:
+        return evaluation_report_create(by=None, period_start=start, period_end=end)
+    except IntegrityError:  # made concurrently by another worker
+        return None

@@ -252,3 +252,29 @@ def test_periodic_evaluation_report(clock, sales, director, customer, evaluator,
         evaluation_report_create(
             by=director, period_start=sh(2026, 10, 31).date(), period_end=sh(2026, 10, 1).date()
         )
+
+
+def test_monthly_report_is_made_once_for_last_month(clock, sales, customer, evaluator):
+    from defects.models import EvaluationReport
+    from defects.services import evaluation_report_monthly
+    from defects.tasks import evaluation_report_monthly as task
+
+    clock.set(sh(2026, 10, 9, 10, 0))
+    evaluate(record_requirement(sales, customer), evaluator)
+    report = evaluation_report_monthly(today=sh(2026, 11, 1).date())
+    assert (report.period_start, report.period_end) == (
+        sh(2026, 10, 1).date(),
+        sh(2026, 10, 31).date(),
+    )
+    assert report.created_by is None
+    assert evaluation_report_monthly(today=sh(2026, 11, 1).date()) is None
+    clock.set(sh(2026, 11, 1, 7, 0))
+    assert task.run() is None  # the beat task: already made
+    assert EvaluationReport.objects.count() == 1
+    assert Notification.objects.filter(kind="evaluation_report", recipient=sales).count() == 1
+    with pytest.raises(ApplicationError):
+        evaluation_report_create(
+            by=sales.__class__.objects.get(username="eval_hou"),
+            period_start=report.period_start,
+            period_end=report.period_end,
+        )
