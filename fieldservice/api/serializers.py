@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from servicedesk.core.api.mixins import FSMSerializerMixin
-from servicedesk.core.people import display_name
+from servicedesk.core.api.serializers import PersonField
 
 from ..choices import DispatchKind, LeadKind, NextStep, Outcome, PartUsageKind
 from ..models import Dispatch, Engineer, Partner, SparePartUsage, dispatch_actions_for
-
-
-@extend_schema_field(OpenApiTypes.STR)
-class PersonField(serializers.Field):
-    def __init__(self, **kwargs):
-        kwargs["read_only"] = True
-        super().__init__(**kwargs)
-
-    def to_representation(self, value) -> str:
-        return display_name(value) if value is not None else ""
 
 
 class PartnerSerializer(serializers.ModelSerializer):

@@ -8,8 +8,7 @@ from rest_framework import serializers
 from contracts.choices import ServiceType
 from contracts.models import Contact, Contract, Customer
 from servicedesk.core.api.mixins import FSMSerializerMixin
-from servicedesk.core.api.serializers import TimerSerializer
-from servicedesk.core.people import display_name
+from servicedesk.core.api.serializers import PersonField, TimerSerializer
 
 from ..choices import Channel, Severity, TicketKind
 from ..models import (
@@ -37,18 +36,6 @@ API_TRANSITIONS = (
     "decline",
     "close",
 )
-
-
-@extend_schema_field(serializers.CharField())
-class PersonField(serializers.Field):
-    """A user's display name (read-only)."""
-
-    def __init__(self, **kwargs):
-        kwargs["read_only"] = True
-        super().__init__(**kwargs)
-
-    def to_representation(self, value) -> str:
-        return display_name(value) if value is not None else ""
 
 
 # -- tickets -----------------------------------------------------------------------------

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..models import (
@@ -13,6 +14,7 @@ from ..models import (
     WorkCalendar,
 )
 from ..models.calendar import parse_weekly_periods
+from ..people import display_name
 
 
 class TimerSerializer(serializers.ModelSerializer):
@@ -180,3 +182,15 @@ class TokenInputSerializer(serializers.Serializer):
 
 class TokenOutputSerializer(serializers.Serializer):
     token = serializers.CharField()
+
+
+@extend_schema_field(serializers.CharField())
+class PersonField(serializers.Field):
+    """A user's display name (read-only); every app's API shows people this way."""
+
+    def __init__(self, **kwargs):
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value) -> str:
+        return display_name(value) if value is not None else ""
