@@ -9,6 +9,7 @@ app_name = "defects"
 urlpatterns = [
     path("defects/", defects.board, name="board"),
     path("defects/new/", defects.defect_create, name="defect-create"),
+    path("defects/all/", defects.defect_list, name="list"),
     path("defects/<int:pk>/", defects.defect_detail, name="defect"),
     path("defects/<int:pk>/<slug:name>/", defects.defect_action, name="defect-action"),
     path("requirements/", requirements.pipeline, name="requirements"),

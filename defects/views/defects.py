@@ -238,6 +238,68 @@ def board(request: HttpRequest) -> HttpResponse:
     )
 
 
+LIST_SORTS = {
+    "number": "number",
+    "severity": "severity",
+    "state": "state",
+    "customer": "customer__name",
+    "product": "product",
+    "reported": "reported_at",
+}
+PAGE_SIZE = 50
+
+
+@login_required
+@permission_required("defects.view_defect", raise_exception=True)
+@require_GET
+def defect_list(request: HttpRequest) -> HttpResponse:
+    """Every defect, closed and rejected ones too, as a dense sortable table (50 a page),
+    with the board's filters and a state filter."""
+    from django.core.paginator import Paginator
+
+    from ..choices import DefectState
+
+    filters = selectors.DefectFilters.from_query(request.GET)
+    state = request.GET.get("state", "")
+    qs = filters.apply(selectors.defects_list(user=request.user))
+    if state in DefectState.values:
+        qs = qs.filter(state=state)
+    sort = request.GET.get("sort", "-reported")
+    key = sort.lstrip("-")
+    if key not in LIST_SORTS:
+        sort, key = "-reported", "reported"
+    if key == "severity":  # by seriousness, not by name
+        from django.db.models import Case, IntegerField, Value, When
+
+        rank = Case(
+            *[When(severity=v, then=Value(i)) for i, v in enumerate(Severity.values)],
+            output_field=IntegerField(),
+        )
+        qs = qs.annotate(severity_rank=rank)
+        order = ("-" if sort.startswith("-") else "") + "severity_rank"
+    else:
+        order = ("-" if sort.startswith("-") else "") + LIST_SORTS[key]
+    page = Paginator(qs.order_by(order, "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    selectors.attach_open_timers(list(page.object_list))
+    params = request.GET.copy()
+    for name in ("sort", "page"):
+        params.pop(name, None)
+    return render(
+        request,
+        "defects/defect_list.html",
+        {
+            "page": page,
+            "sort": sort,
+            "filters": filters,
+            "state": state,
+            "states": DefectState.choices,
+            "severities": Severity.choices,
+            "customers": selectors.board_customers(user=request.user),
+            "query": params.urlencode(),
+        },
+    )
+
+
 def _prefill(request: HttpRequest) -> tuple[dict[str, Any], Any, Any]:
     """Initial values from the dispatch or ticket the defect comes from."""
     from fieldservice.models import Dispatch

@@ -233,3 +233,29 @@ def test_customer_archive_lists_defects_and_requirements(
     assert page.status_code == 200
     assert defect.number in page.content.decode()
     assert item.number in page.content.decode()
+
+
+def test_defect_list_sorts_filters_and_keeps_constant_queries(web, engineer, tester):
+    from defects.services import defect_reject
+
+    closed = defect_reject(
+        record_defect(engineer, severity="general", title="重复的报错"),
+        by=tester,
+        reason="duplicate",
+        note="同上",
+    )
+    open_one = record_defect(engineer, severity="serious", product="T6")
+    client = web(engineer)
+    url = reverse("defects:list")
+    page = client.get(url).content.decode()
+    assert closed.number in page and open_one.number in page  # closed ones too
+    page = client.get(url + "?state=rejected").content.decode()
+    assert closed.number in page and open_one.number not in page
+    rows = client.get(url + "?sort=severity").context["page"].object_list
+    assert [d.severity for d in rows] == ["serious", "general"]  # the most serious first
+    assert client.get(url + "?sort=nonsense").status_code == 200
+    _queries(client, url)
+    few = _queries(client, url)
+    for _ in range(6):
+        record_defect(engineer)
+    assert _queries(client, url) == few
