@@ -278,3 +278,22 @@ def test_monthly_report_is_made_once_for_last_month(clock, sales, customer, eval
             period_start=report.period_start,
             period_end=report.period_end,
         )
+
+
+def test_an_uploaded_signed_scan_counts_as_a_signature(sales, director, customer, evaluator):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    item = evaluate(record_requirement(sales, customer), evaluator)
+    item = requirement_set_solution(item, by=sales, solution="按方案开发")
+    sign(item, "sales_manager", sales)
+    scan = SimpleUploadedFile("signed.pdf", b"%PDF-1.4\n% signed on paper\n", "application/pdf")
+    signature_record(
+        target=item,
+        form=SOLUTION_FORM,
+        signer_name="金总",
+        signer_role="director",
+        by=sales,
+        file=scan,
+    )
+    assert reload(item).missing_signers() == []
+    assert requirement_confirm_solution(item, by=sales).state == "solution_confirmed"
