@@ -326,3 +326,4 @@ class EvaluationReportSerializer(serializers.ModelSerializer):
         model = EvaluationReport
         fields = ["id", "period_start", "period_end", "note", "created_by", "created_at"]
         read_only_fields = ["created_by", "created_at"]
+        validators: list = []  # the service says which period already has a report

@@ -171,3 +171,57 @@ def test_requirement_list_constant_queries(client_for, sales, customer):
     for _ in range(5):
         record_requirement(sales, customer)
     assert count() == few
+
+
+def test_requirement_forms_and_signatures_endpoints(
+    client_for, sales, director, customer, evaluator
+):
+    from defects.services import requirement_evaluate
+    from tests.defects.test_requirement_services import png
+
+    item = record_requirement(sales, customer)
+    requirement_evaluate(
+        item,
+        by=evaluator,
+        outcome="accepted",
+        in_scope=True,
+        urgent=False,
+        affects_operation=False,
+        effort_days=1,
+    )
+    api = client_for(sales)
+    forms = api.get(f"/api/v1/requirements/{item.pk}/forms/").json()
+    assert {f["code"] for f in forms} == {"solution_confirmation", "decision_explanation"}
+    pdf = api.get(f"/api/v1/requirements/{item.pk}/forms/solution_confirmation/")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    response = api.post(
+        f"/api/v1/requirements/{item.pk}/signatures/",
+        {
+            "form": "solution_confirmation",
+            "signer_name": "钱军",
+            "signer_role": "sales_manager",
+            "image": png(),
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    data = api.get(f"/api/v1/requirements/{item.pk}/").json()
+    assert data["missing_signatures"] == ["director"]
+    report = api.post(
+        "/api/v1/requirement-evaluation-reports/",
+        {"period_start": "2026-01-01", "period_end": "2026-12-31"},
+        format="json",
+    )
+    assert report.status_code == 403  # sales managers receive the report, they do not make it
+    report = client_for(director).post(
+        "/api/v1/requirement-evaluation-reports/",
+        {"period_start": "2026-01-01", "period_end": "2026-12-31"},
+        format="json",
+    )
+    assert report.status_code == 201, report.json()
+    again = client_for(director).post(
+        "/api/v1/requirement-evaluation-reports/",
+        {"period_start": "2026-01-01", "period_end": "2026-12-31"},
+        format="json",
+    )
+    assert again.status_code == 400 and "period_start" in again.json()
