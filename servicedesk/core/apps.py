@@ -26,7 +26,7 @@ class CoreConfig(AppConfig):
         # Permissions only exist after post_migrate created them: sync groups then.
         post_migrate.connect(roles.sync_role_permissions_handler, dispatch_uid="core.roles")
         nav_register(
-            NavItem(_("Dashboard"), "core:dashboard", "speedometer2", order=0),
+            NavItem(_("Dashboard"), "core:dashboard", "speedometer2", section="start", order=0),
             NavItem(_("Notifications"), "core:notifications", "bell", order=90),
             NavItem(
                 _("Deadlines"),

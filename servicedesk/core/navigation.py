@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
@@ -14,11 +15,33 @@ class NavItem:
     url_name: str
     icon: str = "circle"
     permission: str | None = None  # shown only to users with this permission
-    section: Any = ""
+    # Menu group; by default the app the URL belongs to (``tickets:queue`` → tickets).
+    section: str = ""
     order: int = 100
 
 
+# Menu groups, in the order of the work: what comes in, goes on site, goes to
+# headquarters; then the customers, then what everyone shares. "start" has no heading.
+SECTIONS: dict[str, tuple[int, Any]] = {
+    "start": (0, ""),
+    "tickets": (10, _("Hotline")),
+    "fieldservice": (20, _("Field service")),
+    "defects": (30, _("Defects and requirements")),
+    "projects": (40, _("Implementation")),
+    "contracts": (50, _("Customers and contracts")),
+    "core": (90, _("General")),
+}
+
 _items: list[NavItem] = []
+
+
+def _section_of(item: NavItem) -> str:
+    return item.section or item.url_name.split(":", 1)[0]
+
+
+def _sort_key(item: NavItem) -> tuple[int, int, str]:
+    section_order = SECTIONS.get(_section_of(item), (80, ""))[0]
+    return (section_order, item.order, str(item.label))
 
 
 def nav_register(*items: NavItem) -> None:
@@ -28,8 +51,11 @@ def nav_register(*items: NavItem) -> None:
 
 
 def nav_for(user: Any, current_path: str = "") -> list[dict[str, Any]]:
-    out = []
-    for item in sorted(_items, key=lambda i: (i.order, str(i.label))):
+    """The menu entries ``user`` may open, grouped by section; ``heading`` is set on the
+    first entry of each section that has one."""
+    out: list[dict[str, Any]] = []
+    previous_section = None
+    for item in sorted(_items, key=_sort_key):
         if item.permission and not user.has_perm(item.permission):
             continue
         try:
@@ -37,13 +63,17 @@ def nav_for(user: Any, current_path: str = "") -> list[dict[str, Any]]:
         except NoReverseMatch:
             continue
         active = current_path == url or (url != "/" and current_path.startswith(url))
+        section = _section_of(item)
+        heading = SECTIONS.get(section, (0, ""))[1] if section != previous_section else ""
+        previous_section = section
         out.append(
             {
                 "label": item.label,
                 "url": url,
                 "icon": item.icon,
                 "active": active,
-                "section": item.section,
+                "section": section,
+                "heading": heading,
             }
         )
     # Only the most specific entry is highlighted (/tickets/new/ is "New call", not both).
