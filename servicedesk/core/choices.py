@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -58,3 +60,34 @@ class TimerState(models.TextChoices):
 class ServiceLevel(models.TextChoices):
     BUSINESS_HOURS = "5x8", _("5×8 (working hours)")
     ROUND_THE_CLOCK = "7x24", _("7×24 (round the clock)")
+
+
+# What each deadline (SLA timer target, DESIGN.md §4) is called on screen and on paper:
+# the thing that must have happened by then. Apps add their own with
+# ``timer_targets_register``; an unknown target shows as its name.
+TIMER_TARGET_LABELS: dict[str, Any] = {
+    "dispatch_submission": _("On-site need submitted"),
+    "callback": _("Customer called back"),
+    "reply": _("Result or visit date given"),
+    "handover_to_manager": _("Handed to the service manager"),
+    "shift_handover": _("Shift handed over"),
+    "acknowledge": _("Complaint acknowledged"),
+    "arrival": _("On site"),
+    "write_off": _("Service form written off"),
+    "follow_up": _("Follow-up call"),
+    "escalation": _("Region lead and back office told"),
+    "report": _("Verified and reported"),
+    "verify": _("Verified by the tester"),
+    "fix": _("Fixed"),
+    "resolve": _("Resolved"),
+    "needs_routing": _("Needs routed to departments"),
+    "evaluation": _("Requirement evaluated"),
+}
+
+
+def timer_targets_register(**labels: Any) -> None:
+    TIMER_TARGET_LABELS.update(labels)
+
+
+def timer_target_label(target: str) -> str:
+    return str(TIMER_TARGET_LABELS.get(target, target))

@@ -84,3 +84,36 @@ def test_widget_renders_each_state_with_its_tone(make_user):
             Context({"obj": timer.subject})
         )
     assert "timer-warning" in html and "timer-breached" in html and "timer-on_time" in html
+
+
+def test_deadlines_are_named_for_people_not_by_their_code(client, make_user, settings):
+    (timer,) = make_timers(1, minutes=60)
+    html = Template("{% load desk %}{% timers_widget obj %}").render(
+        Context({"obj": timer.subject})
+    )
+    assert "Customer called back" in html
+    assert ">callback<" not in html
+    # Apps name their own targets; an unknown one shows as it is.
+    from servicedesk.core.choices import TIMER_TARGET_LABELS, timer_targets_register
+
+    saved = dict(TIMER_TARGET_LABELS)
+    try:
+        timer_targets_register(custom_target="Custom deadline")
+        rendered = Template("{% load desk %}{{ a|timer_target }}|{{ b|timer_target }}").render(
+            Context({"a": "custom_target", "b": "no_such_target"})
+        )
+        assert rendered == "Custom deadline|no_such_target"
+    finally:
+        TIMER_TARGET_LABELS.clear()
+        TIMER_TARGET_LABELS.update(saved)
+
+
+def test_timer_labels_are_translated_to_chinese():
+    from django.utils import translation
+
+    from servicedesk.core.choices import TIMER_TARGET_LABELS, timer_target_label
+
+    with translation.override("zh-hans"):
+        for target in TIMER_TARGET_LABELS:
+            label = timer_target_label(target)
+            assert not label.isascii(), f"{target}: {label}"

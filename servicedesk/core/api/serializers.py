@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from ..choices import timer_target_label
 from ..models import (
     CalendarException,
     Notification,
@@ -18,9 +19,23 @@ from ..people import display_name
 
 
 class TimerSerializer(serializers.ModelSerializer):
+    target_display = serializers.SerializerMethodField()
+
     class Meta:
         model = SlaTimer
-        fields = ["target", "state", "started_at", "due_at", "warned_at", "met_at", "breached_at"]
+        fields = [
+            "target",
+            "target_display",
+            "state",
+            "started_at",
+            "due_at",
+            "warned_at",
+            "met_at",
+            "breached_at",
+        ]
+
+    def get_target_display(self, timer: SlaTimer) -> str:
+        return timer_target_label(timer.target)
 
 
 class TimerDetailSerializer(serializers.ModelSerializer):

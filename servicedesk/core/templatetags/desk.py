@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from .. import printforms, selectors
+from ..choices import timer_target_label
 
 register = template.Library()
 
@@ -112,6 +113,12 @@ def timer_tone(timer: Any) -> str:
     if timer.state == "running":
         return "on_time"
     return timer.state
+
+
+@register.filter
+def timer_target(target: str) -> str:
+    """The on-screen name of a deadline (``write_off`` → "Service form written off")."""
+    return timer_target_label(target)
 
 
 @register.inclusion_tag("core/partials/timers.html")
