@@ -142,6 +142,7 @@ class Defect(ConcurrentTransitionMixin, models.Model):
     confirm_note = models.TextField(_("customer's confirmation"), blank=True)
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     reopen_reason = models.TextField(_("why reopened"), blank=True)
+    reopened_at = models.DateTimeField(_("reopened"), null=True, blank=True)
     reject_reason = models.CharField(
         _("rejected as"), max_length=12, choices=RejectReason.choices, blank=True
     )
@@ -256,8 +257,9 @@ class Defect(ConcurrentTransitionMixin, models.Model):
         target=DefectState.REOPENED,
         permission="defects.work_defect",
     )
-    def reopen(self, reason: str) -> None:
+    def reopen(self, reason: str, at: dt.datetime) -> None:
         self.reopen_reason = reason
+        self.reopened_at = at
 
     @transition(
         field=state,

@@ -73,8 +73,18 @@ def _milestone_reached(defect: Defect, target: str) -> bool:
     if target == "verify":
         return defect.state in _AFTER_VERIFY
     if target in ("fix", "resolve"):
-        return defect.fixed_at is not None
+        # Fixed since it was last reopened (a reopened defect must be fixed again).
+        return defect.fixed_at is not None and (
+            defect.reopened_at is None or defect.fixed_at >= defect.reopened_at
+        )
     return False
+
+
+def _started_at(defect: Defect, target: str) -> Any:
+    """Deadlines count from ``reported_at``; fixing a reopened defect from its reopening."""
+    if target in ("fix", "resolve") and defect.reopened_at is not None:
+        return defect.reopened_at
+    return defect.reported_at
 
 
 def _start_timers(defect: Defect) -> None:
@@ -82,7 +92,10 @@ def _start_timers(defect: Defect) -> None:
         if target == "escalation" or _milestone_reached(defect, target):
             continue
         timer_start(
-            subject=defect, target=target, started_at=defect.reported_at, assignee=defect.assignee
+            subject=defect,
+            target=target,
+            started_at=_started_at(defect, target),
+            assignee=defect.assignee,
         )
     if defect.severity == Severity.FATAL:
         _notify_fatal(defect)
@@ -331,16 +344,19 @@ def defect_confirm(defect: Defect, *, by: Any, note: str) -> Defect:
 
 
 def defect_reopen(defect: Defect, *, by: Any, reason: str) -> Defect:
+    """Not solved after all: back to the developers, with a fresh fix deadline."""
     _note_required(reason, "reason", _("Why is it reopened?"))
     with transaction.atomic():
         defect = transition_run(
             instance=defect,
             name="reopen",
             by=by,
-            kwargs={"reason": reason.strip()},
-            update_fields=["reopen_reason"],
+            kwargs={"reason": reason.strip(), "at": timezone.now()},
+            update_fields=["reopen_reason", "reopened_at"],
             event_data={"reason": reason.strip()[:500]},
         )
+        # The fix deadlines of its severity start again from the reopening.
+        _start_timers(defect)
         if defect.developer_id:
             notifications_create(
                 recipients=[defect.developer],

@@ -153,3 +153,28 @@ def test_followers_are_reminded_at_the_warning_point_exactly_once(
     fix.refresh_from_db()
     assert fix.warned_at == sh(2026, 10, 1, 12, 12)
     assert fix.state == TimerState.RUNNING
+
+
+def test_reopening_gives_a_fresh_fix_deadline(clock, engineer, tester, developer):
+    from defects.services import defect_confirm, defect_reopen
+
+    clock.set(sh(2026, 9, 30, 17, 0))
+    defect = record_defect(engineer, severity="serious", reported_at=WED_1700)
+    defect = defect_report(defect, by=engineer)
+    defect = defect_verify(defect, by=tester, note="复现")
+    defect = defect_start_fix(defect, by=developer)
+    clock.set(sh(2026, 10, 1, 10, 0))
+    defect = defect_fix(defect, by=developer, note="补丁 1")
+    defect = defect_confirm(defect, by=engineer, note="客户确认")
+    clock.set(sh(2026, 10, 8, 9, 30))
+    defect = defect_reopen(defect, by=engineer, reason="月末再次出现")
+    assert due(defect) == {"fix": sh(2026, 10, 9, 9, 30)}  # 24 hours from the reopening
+    defect = defect_start_fix(defect, by=developer)
+    # A severity change now keeps counting the fix from the reopening.
+    defect = defect_change_severity(defect, by=tester, severity="important", reason="分支流程")
+    # 3 working days after 10-08: 10-09, Saturday 10-10 (make-up day), 10-12, close of business.
+    assert due(defect) == {"resolve": sh(2026, 10, 12, 18, 0)}
+    clock.set(sh(2026, 10, 8, 15, 0))
+    defect = defect_fix(defect, by=developer, note="补丁 2")
+    fixes = SlaTimer.objects.for_subject(defect).filter(target__in=["fix", "resolve"])
+    assert sorted(fixes.values_list("state", flat=True)) == ["cancelled", "met", "met"]
