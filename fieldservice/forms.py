@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Customer
+from contracts.widgets import CustomerPicker
 from servicedesk.core.forms import DeskFormMixin
 
 from .choices import DispatchKind, LeadKind, NextStep, Outcome, PartUsageKind
@@ -123,7 +124,8 @@ class PartForm(DeskFormMixin, forms.Form):
 class DispatchCreateForm(DeskFormMixin, forms.Form):
     customer = forms.ModelChoiceField(
         label=_("Customer"),
-        queryset=Customer.objects.order_by("name"),
+        queryset=Customer.objects.all(),
+        widget=CustomerPicker(),
         error_messages={"required": _("Choose the customer.")},
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=DispatchKind.choices)

@@ -184,6 +184,26 @@ def _partial(request: HttpRequest, template: str, context: dict[str, Any]) -> Ht
     return HttpResponse(render_to_string(template, context))
 
 
+PICK_LIMIT = 10
+
+
+@login_required
+@permission_required("contracts.view_customer", raise_exception=True)
+@require_GET
+def customer_pick(request: HttpRequest) -> HttpResponse:
+    """htmx: the first customers matching what is typed in a ``CustomerPicker``."""
+    q = request.GET.get(f"{request.GET.get('field', 'customer')}-search", "")
+    q = (q or request.GET.get("q", "")).strip()[:100]
+    customers = (
+        list(selectors.customers_list(user=request.user, search=q).order_by("name")[:PICK_LIMIT])
+        if q
+        else []
+    )
+    return _partial(
+        request, "contracts/partials/customer_pick_results.html", {"customers": customers, "q": q}
+    )
+
+
 @login_required
 @permission_required("contracts.view_customer", raise_exception=True)
 @require_GET
@@ -707,6 +727,7 @@ def entitlement(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("customers/", customer_list, name="customers"),
+    path("customers/pick/", customer_pick, name="customer-pick"),
     path("customers/add/", customer_edit, name="customer-add"),
     path("customers/<int:pk>/", customer_detail, name="customer"),
     path("customers/<int:pk>/edit/", customer_edit, name="customer-edit"),

@@ -62,4 +62,21 @@
     });
     window.deskSignaturePad = pad;
   }
+
+  /* CustomerPicker (contracts/widgets.py): pick one of the matches shown under the box. */
+  document.addEventListener("click", function (e) {
+    var option = e.target.closest && e.target.closest(".customer-picker [data-pick-id]");
+    if (!option) { return; }
+    var picker = option.closest(".customer-picker");
+    var hidden = picker.querySelector("[data-pick-value]");
+    hidden.value = option.getAttribute("data-pick-id");
+    picker.querySelector("[data-pick-search]").value = option.getAttribute("data-pick-label");
+    picker.querySelector(".customer-picker-results").innerHTML = "";
+    hidden.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+  document.addEventListener("input", function (e) {
+    if (e.target.matches && e.target.matches(".customer-picker [data-pick-search]")) {
+      e.target.closest(".customer-picker").querySelector("[data-pick-value]").value = "";
+    }
+  });
 })();
