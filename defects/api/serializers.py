@@ -1,29 +1,18 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from contracts.models import Contract, Customer
 from fieldservice.models import Dispatch
 from servicedesk.core.api.mixins import FSMSerializerMixin
-from servicedesk.core.people import display_name
+from servicedesk.core.api.serializers import PersonField
 from tickets.models import Ticket
 
 from ..choices import Outcome, RejectReason, Severity
 from ..models import Defect, EvaluationReport, Requirement
 
 User = get_user_model()
-
-
-@extend_schema_field(serializers.CharField())
-class PersonField(serializers.Field):
-    def __init__(self, **kwargs):
-        kwargs["read_only"] = True
-        super().__init__(**kwargs)
-
-    def to_representation(self, value) -> str:
-        return display_name(value) if value is not None else ""
 
 
 # -- defects -----------------------------------------------------------------------------
