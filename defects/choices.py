@@ -6,10 +6,10 @@ from django.utils.translation import pgettext_lazy
 class Severity(models.TextChoices):
     """Seed 004 §2.1.1: 致命 / 严重 / 重要 / 一般."""
 
-    FATAL = "fatal", _("Fatal")
-    SERIOUS = "serious", _("Serious")
-    IMPORTANT = "important", _("Important")
-    GENERAL = "general", _("General")
+    FATAL = "fatal", pgettext_lazy("severity", "Fatal")
+    SERIOUS = "serious", pgettext_lazy("severity", "Serious")
+    IMPORTANT = "important", pgettext_lazy("severity", "Important")
+    GENERAL = "general", pgettext_lazy("severity", "General")
 
 
 class DefectState(models.TextChoices):

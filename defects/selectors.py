@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from servicedesk.core.choices import TimerState
+from servicedesk.core.choices import TimerState, timer_target_label
 from servicedesk.core.models import DomainEvent, SlaTimer
 from servicedesk.core.selectors import history_changes, timers_attach
 
@@ -326,7 +326,7 @@ EVENT_TITLES = {
     "defect.report": ("send", gettext_lazy("Verified on site and reported")),
     "defect.verify": ("clipboard-check", gettext_lazy("Reproduced by the tester")),
     "defect.start_fix": ("tools", gettext_lazy("Fix started")),
-    "defect.fix": ("wrench-adjustable", gettext_lazy("Fixed")),
+    "defect.fix": ("wrench-adjustable", pgettext_lazy("defect", "Fixed")),
     "defect.confirm": ("hand-thumbs-up", gettext_lazy("Confirmed by the customer")),
     "defect.reopen": ("arrow-counterclockwise", gettext_lazy("Reopened")),
     "defect.close": ("archive", gettext_lazy("Closed")),
@@ -352,14 +352,6 @@ EVENT_TITLES = {
     "requirement.customer_accept": ("award", gettext_lazy("Accepted by the customer")),
     "form.signed": ("pen", gettext_lazy("Form signed")),
 }
-TIMER_TARGETS = {
-    "escalation": pgettext_lazy("deadline", "region lead and back office told"),
-    "report": pgettext_lazy("deadline", "verified and reported"),
-    "verify": pgettext_lazy("deadline", "verified by the tester"),
-    "fix": pgettext_lazy("deadline", "fixed"),
-    "resolve": pgettext_lazy("deadline", "resolved"),
-    "evaluation": pgettext_lazy("deadline", "evaluated"),
-}
 #: plain field changes (not transitions) by their history reason
 HISTORY_TITLES = {
     "solution": gettext_lazy("Agreed solution written"),
@@ -375,7 +367,8 @@ SIGNER_ROLES = {
 
 
 def timer_label(target: str) -> str:
-    return str(TIMER_TARGETS.get(target, target))
+    """The deadline's name from the core's one label table (DESIGN.md §4 targets)."""
+    return timer_target_label(target)
 
 
 def _event_text(event: DomainEvent) -> str:

@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from servicedesk.core.exceptions import ApplicationError
@@ -111,7 +111,7 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             "fix",
-            gettext_lazy("Fixed"),
+            pgettext_lazy("defect", "Fixed"),
             "wrench-adjustable",
             FixForm,
             lambda d, u, data: defect_fix(d, by=u, note=data["note"], version=data["version"]),
@@ -433,7 +433,6 @@ def _defect_page(
         "actions": action_panels(ACTIONS, defect, request.user, failed, failed_form),
         "timeline": selectors.timeline(defect),
         "following": any(f.pk == request.user.pk for f in defect.followers.all()),
-        "timer_labels": selectors.TIMER_TARGETS,
     }
     return render(request, "defects/defect_detail.html", context, status=status)
 
