@@ -32,7 +32,8 @@ from .services import (
     dispatch_write_off,
 )
 
-DEMO_MARK = "【演示】"
+# The first demo dispatch: once it exists, the demo is loaded (idempotent).
+UPGRADE_PROBLEM = "U8 从 V13 升级到 V15，需要现场备份并升级。"
 
 
 def _signature() -> str:
@@ -61,7 +62,7 @@ def load(stdout: Any = None) -> None:
     users = {u.username: u for u in get_user_model().objects.all()}
     if "zhengwei" not in users or "chengang" not in users:
         return
-    if Dispatch.objects.filter(problem__startswith=DEMO_MARK, source="manager").exists():
+    if Dispatch.objects.filter(problem=UPGRADE_PROBLEM, source="manager").exists():
         if stdout:
             stdout.write("Field service demo already loaded.")
         return
@@ -130,7 +131,7 @@ def load(stdout: Any = None) -> None:
             customer=jinggong,
             site_address=jinggong.address or "苏州工业园区星湖街 328 号 财务部",
             kind=DispatchKind.UPGRADE,
-            problem=DEMO_MARK + "U8 从 V13 升级到 V15，需要现场备份并升级。",
+            problem=UPGRADE_PROBLEM,
             product="U8 ERP",
             required_skills="U8",
             due_by=tomorrow + dt.timedelta(days=5),
@@ -143,7 +144,7 @@ def load(stdout: Any = None) -> None:
             customer=hospital,
             site_address=hospital.address or "上海市黄浦区和平路 88 号 信息科（门诊楼 3 楼）",
             kind=DispatchKind.ROUTINE_INSPECTION,
-            problem=DEMO_MARK + "季度例行巡检：机房环境、服务器日志、备份检查。",
+            problem="季度例行巡检：机房环境、服务器日志、备份检查。",
             product="HIS",
             software_work=False,
         )
@@ -159,7 +160,7 @@ def load(stdout: Any = None) -> None:
                 customer=jinggong,
                 site_address=jinggong.address or "苏州工业园区星湖街 328 号 财务部",
                 kind=DispatchKind.REPAIR,
-                problem=DEMO_MARK + "存货核算月末处理报错“出库成本为负”。",
+                problem="存货核算月末处理报错“出库成本为负”。",
                 product="U8 存货",
             )
             assigned = dispatch_verify(assigned, by=manager)
@@ -176,7 +177,7 @@ def load(stdout: Any = None) -> None:
             customer=jinggong,
             site_address=jinggong.address or "苏州工业园区星湖街 328 号 财务部",
             kind=DispatchKind.REPAIR,
-            problem=DEMO_MARK + "打印凭证时程序退出，错误日志显示内存访问冲突。",
+            problem="打印凭证时程序退出，错误日志显示内存访问冲突。",
             product="U8 总账",
         )
         done = dispatch_verify(done, by=manager)
@@ -206,7 +207,7 @@ def load(stdout: Any = None) -> None:
             customer=hospital,
             site_address=hospital.address or "上海市黄浦区和平路 88 号 信息科（门诊楼 3 楼）",
             kind=DispatchKind.REPAIR,
-            problem=DEMO_MARK + "门诊收费工作站打印发票错位。",
+            problem="门诊收费工作站打印发票错位。",
             product="HIS 门诊收费",
             software_work=False,
         )
@@ -240,7 +241,7 @@ def load(stdout: Any = None) -> None:
                 customer=jinggong,
                 site_address=jinggong.address or "苏州工业园区星湖街 328 号 财务部",
                 kind=DispatchKind.DATA_SERVICE,
-                problem=DEMO_MARK + "年度结转前整理往来科目数据。",
+                problem="年度结转前整理往来科目数据。",
                 product="U8 ERP",
             )
             partner_visit = dispatch_verify(partner_visit, by=manager)
