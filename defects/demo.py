@@ -1,7 +1,7 @@
 """Demo defects and requirement requests (``manage.py demo``): a few of each in the states
-the technical manager meets on a normal morning. Idempotent: skipped once the demo rows
-exist. Runs through the services, so deadlines, history, events and notifications are the
-real ones.
+the technical manager meets on a normal morning. Idempotent: each record is made once (by
+customer and title). Runs through the services, so deadlines, history, events and
+notifications are the real ones.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from contracts.models import Customer
 
-from .models import Defect
+from .models import Defect, Requirement
 from .services import (
     defect_record,
     defect_report,
@@ -25,8 +25,6 @@ from .services import (
     requirement_evaluate,
     requirement_record,
 )
-
-DEMO_MARK = "【演示】"
 
 DEFECTS: list[dict[str, Any]] = [
     {
@@ -115,18 +113,19 @@ def load(stdout: Any = None) -> None:
     sales = users.filter(username="qianjun").first()
     if None in (engineer, tester, developer, manager, sales):
         return
-    if Defect.objects.filter(title__startswith=DEMO_MARK).exists():
-        return
     now = timezone.now()
     made = 0
     for row in DEFECTS:
         customer = Customer.objects.filter(short_name=row["customer"]).first()
-        if customer is None:
+        if (
+            customer is None
+            or Defect.objects.filter(customer=customer, title=row["title"]).exists()
+        ):
             continue
         defect = defect_record(
             by=engineer,
             severity=row["severity"],
-            title=DEMO_MARK + row["title"],
+            title=row["title"],
             steps=row["steps"],
             customer_sees=row["customer_sees"],
             product=row["product"],
@@ -148,12 +147,15 @@ def load(stdout: Any = None) -> None:
         made += 1
     for row in REQUIREMENTS:
         customer = Customer.objects.filter(short_name=row["customer"]).first()
-        if customer is None:
+        if (
+            customer is None
+            or Requirement.objects.filter(customer=customer, title=row["title"]).exists()
+        ):
             continue
         item = requirement_record(
             by=sales,
             customer=customer,
-            title=DEMO_MARK + row["title"],
+            title=row["title"],
             description=row["description"],
             intent=row["intent"],
             product=row["product"],
