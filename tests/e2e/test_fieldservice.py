@@ -213,7 +213,7 @@ def test_ticket_to_resolved_through_the_field(
         {"appointment_at": appointment.strftime("%Y-%m-%dT%H:%M"), "note": "周会计"},
         state="scheduled",
     )
-    expect(mobile.get_by_test_id("timers")).to_contain_text("arrival")
+    expect(mobile.get_by_test_id("timers")).to_contain_text("到达现场")
     _act(mobile, "check_in", state="on_site")
 
     # 4. Complete on site; a reload mid-form keeps what was typed.

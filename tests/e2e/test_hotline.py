@@ -159,7 +159,7 @@ def test_hotline_engineer_takes_calls_and_sales_agrees_a_charge(
 
     # 2. Shelve it to consult, call back within the hour, then request an on-site visit.
     act(page, "shelve", {"reason": "需要请教开发部"}, "shelved")
-    expect(page.get_by_test_id("timers").last).to_contain_text("callback")
+    expect(page.get_by_test_id("timers").last).to_contain_text("回电客户")
     act(page, "call_back", {"note": "已告知客户正在处理，稍后安排上门"}, "shelved")
     expect(page.get_by_test_id("timeline")).to_contain_text("已告知客户正在处理")
     act(
