@@ -198,6 +198,20 @@ def _form_for(action: Action, request: HttpRequest, dispatch: Dispatch, data: An
     return action.form(data)
 
 
+def _may_escalate(user: Any, dispatch: Dispatch) -> bool:
+    """An unsolved or partial visit goes to headquarters as a defect: recorded by the
+    engineer who was on site (they know what they saw) or by the service manager."""
+    if not (
+        dispatch.state == DispatchState.COMPLETED
+        and dispatch.needs_next_step
+        and dispatch.defect_id is None
+        and user.has_perm("defects.add_defect")
+    ):
+        return False
+    own_visit = dispatch.engineer_id is not None and dispatch.engineer.user_id == user.pk
+    return own_visit or user.has_perm("fieldservice.write_off_dispatch")
+
+
 def _page_context(request: HttpRequest, pk: int, bound: dict | None = None) -> dict[str, Any]:
     page = selectors.dispatch_page(request.user, pk)
     dispatch = page.dispatch
@@ -220,12 +234,7 @@ def _page_context(request: HttpRequest, pk: int, bound: dict | None = None) -> d
         and user.has_perm("fieldservice.add_sparepartusage"),
         "may_approve_parts": user.has_perm("fieldservice.change_sparepartusage"),
         "part_form": bound.get("part") or PartForm(),
-        "defect_url": defect_create_url(dispatch)
-        if dispatch.state == DispatchState.COMPLETED
-        and dispatch.needs_next_step
-        and dispatch.defect_id is None
-        and user.has_perm("fieldservice.write_off_dispatch")
-        else "",
+        "defect_url": defect_create_url(dispatch) if _may_escalate(user, dispatch) else "",
         "Outcome": Outcome,
     }
 

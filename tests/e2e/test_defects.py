@@ -153,17 +153,16 @@ def test_escalated_dispatch_becomes_a_serious_defect_fixed_and_confirmed(world, 
 
     dispatch = world["dispatch"]
     record_url = f"/defects/new/?dispatch={dispatch.pk}"
-    # The dispatch page offers the escalation (fieldservice shows the link to those who
-    # write dispatches off: the service manager) …
+    # The dispatch page offers the escalation to the service manager …
     manager = as_user("zhengwei")
     manager.goto(f"/dispatches/{dispatch.pk}/")
     expect(manager.get_by_test_id("escalate-defect")).to_have_attribute("href", record_url)
-    # … and the on-site engineer, on the dispatch he just completed unsolved, records the
-    # defect on that page.
+    # … and to the on-site engineer, who escalates the visit he just completed unsolved.
     engineer = as_user("chengang")
     engineer.goto(f"/dispatches/{dispatch.pk}/")
     expect(engineer.locator("body")).to_contain_text(dispatch.number)
-    engineer.goto(record_url)
+    engineer.get_by_test_id("escalate-defect").click()
+    expect(engineer).to_have_url(re.compile(re.escape(record_url) + "$"))
     expect(engineer.get_by_test_id("from-dispatch")).to_contain_text(dispatch.number)
     form = engineer.get_by_test_id("defect-form")
     # Prefilled from the dispatch: what the customer sees and the site.
