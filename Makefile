@@ -17,7 +17,7 @@ $(STAMP): requirements.txt
 	@touch $(STAMP)
 
 setup: $(STAMP)
-	@mkdir -p var/celery/queue var/celery/processed var/static
+	@mkdir -p var/celery/queue var/celery/processed var/celery/control var/static
 	$(MANAGE) compile_translations
 	$(MANAGE) migrate --no-input
 	$(MANAGE) demo

@@ -22,7 +22,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         var = Path(settings.VAR_DIR)
-        for sub in ("celery/queue", "celery/processed"):
+        for sub in ("celery/queue", "celery/processed", "celery/control"):
             (var / sub).mkdir(parents=True, exist_ok=True)
         python = sys.executable
         manage = str(Path(settings.BASE_DIR) / "manage.py")
