@@ -38,6 +38,17 @@ SOLUTION_FORM = "solution_confirmation"
 SOLUTION_SIGNERS = ("sales_manager", "director")
 
 
+def _partner_of(user: Any) -> int | None:
+    """The partner company (乙方) of a partner engineer, who sees only that partner's
+    work (DESIGN.md §9); ``None`` for our own staff."""
+    if user.has_perm("fieldservice.view_all_dispatches"):
+        return None
+    from fieldservice.models import engineer_of
+
+    engineer = engineer_of(user)
+    return engineer.partner_id if engineer is not None else None
+
+
 class DefectQuerySet(RestrictedQuerySet):
     def open(self) -> DefectQuerySet:
         return self.filter(state__in=OPEN_DEFECT_STATES)
@@ -190,6 +201,18 @@ class Defect(ConcurrentTransitionMixin, models.Model):
     def sla_context(self) -> dict[str, str]:
         level = self.contract.service_level if self.contract_id else ""
         return {"severity": self.severity, "service_level": level}
+
+    @classmethod
+    def scope_for_user(cls, user: Any) -> Q | None:
+        """Partner engineers: defects from their partner's visits, or their own."""
+        partner = _partner_of(user)
+        if partner is None:
+            return None
+        return (
+            Q(dispatch__engineer__partner_id=partner)
+            | Q(recorded_by_id=user.pk)
+            | Q(assignee_id=user.pk)
+        )
 
     def sla_followers(self) -> list[Any]:
         """Staff reminded of this defect's deadlines (seed 004 §2.1.1.4)."""
@@ -466,6 +489,12 @@ class Requirement(ConcurrentTransitionMixin, models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("defects:requirement", args=[self.pk])
+
+    @classmethod
+    def scope_for_user(cls, user: Any) -> Q | None:
+        """Partner engineers: only the requests they recorded."""
+        partner = _partner_of(user)
+        return None if partner is None else Q(recorded_by_id=user.pk)
 
     def sla_context(self) -> dict[str, str]:
         level = self.contract.service_level if self.contract_id else ""
