@@ -233,10 +233,24 @@ class EvaluateForm(DeskFormMixin, forms.Form):
         label=_("Explanation given to the customer"), widget=_text(3), required=False
     )
 
+    # Fields that matter only for some decisions: the page shows them when that decision
+    # is picked (the service still checks what each decision needs).
+    SHOW_WHEN = {
+        "solution": "outcome=accepted|quoted",
+        "workaround": "outcome=workaround",
+        "trained_people": "outcome=workaround",
+        "trained_by": "outcome=workaround",
+        "trained_at": "outcome=workaround",
+        "explanation": "outcome=declined",
+    }
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["evaluators"].queryset = staff_with("defects.evaluate_requirement")
         self.fields["evaluators"].widget.attrs["size"] = 4
+        for name, condition in self.SHOW_WHEN.items():
+            field, values = condition.split("=")
+            self.fields[name].show_when = f"{self.add_prefix(field)}={values}"
         self.fields["trained_by"].queryset = (
             get_user_model().objects.filter(is_active=True).order_by("username")
         )

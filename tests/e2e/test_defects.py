@@ -238,7 +238,16 @@ def test_requirement_quoted_agreed_signed_scheduled_delivered(world, as_user):
     pick(manager, "id_evaluate-affects_operation-no")
     panel.locator("#id_evaluate-effort_days").fill("2")
     panel.locator("#id_evaluate-evaluators").select_option(label="卫东")
+    # Only the fields the chosen decision needs are shown.
+    explanation = panel.locator("#id_evaluate-explanation")
+    workaround = panel.locator("#id_evaluate-workaround")
+    expect(explanation).to_be_hidden()
+    pick(manager, "id_evaluate-outcome-declined")
+    expect(explanation).to_be_visible()
+    expect(workaround).to_be_hidden()
     pick(manager, "id_evaluate-outcome-quoted")
+    expect(explanation).to_be_hidden()
+    expect(panel.locator("#id_evaluate-solution")).to_be_visible()
     panel.locator("#id_evaluate-note").fill("超出合同范围的二次开发，按人天收费")
     with manager.expect_navigation():
         panel.get_by_test_id("submit-evaluate").click()

@@ -79,4 +79,28 @@
       e.target.closest(".customer-picker").querySelector("[data-pick-value]").value = "";
     }
   });
+
+  /* Form fields shown only for some choices: data-show-when="outcome=accepted|quoted" on
+     the field's wrapper (a form field's ``show_when``). Without script everything shows. */
+  function showWhen(root) {
+    (root || document).querySelectorAll("[data-show-when]").forEach(function (el) {
+      var form = el.closest("form");
+      if (!form) { return; }
+      var rule = el.getAttribute("data-show-when").split("=");
+      var wanted = (rule[1] || "").split("|");
+      var field = form.elements.namedItem(rule[0]);
+      var value = "";
+      if (field && typeof field.length === "number" && !field.tagName) {
+        Array.prototype.forEach.call(field, function (f) { if (f.checked) { value = f.value; } });
+      } else if (field) {
+        value = field.type === "radio" ? (field.checked ? field.value : "") : field.value;
+      }
+      el.classList.toggle("d-none", wanted.indexOf(value) === -1);
+    });
+  }
+  document.addEventListener("change", function (e) {
+    if (e.target.form) { showWhen(e.target.form); }
+  });
+  document.addEventListener("htmx:afterSwap", function (e) { showWhen(e.target); });
+  showWhen();
 })();
