@@ -19,7 +19,8 @@ import pytest
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 RESULTS_DIR = Path(__file__).resolve().parents[2] / "var" / "test-results"
-DEFAULT_TIMEOUT_MS = 10_000
+# Generous: on a loaded 2-core CI machine a page with a PDF or a board can take seconds.
+DEFAULT_TIMEOUT_MS = 20_000
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
