@@ -17,11 +17,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from servicedesk.core import printing
+from servicedesk.core.choices import timer_target_label
 from servicedesk.core.people import display_name
 from servicedesk.core.printforms import SignatureSlot, register_form
 
 from .models import SOLUTION_FORM, Defect, EvaluationReport, Requirement
-from .selectors import evaluated_in, timeline, timer_label
+from .selectors import evaluated_in, timeline
 
 ROWS = 60
 
@@ -255,7 +256,7 @@ def defect_record_form(defect: Defect) -> printing.FormDocument:
 
     timers = [
         [
-            timer_label(t.target),
+            timer_target_label(t.target),
             _local(t.started_at),
             _local(t.due_at),
             t.get_state_display(),

@@ -5,20 +5,27 @@ queries whatever the number of records (tests pin them)."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.expressions import Window
-from django.db.models.functions import RowNumber
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from servicedesk.core.choices import TimerState, timer_target_label
-from servicedesk.core.models import DomainEvent, SlaTimer
-from servicedesk.core.selectors import history_changes, timers_attach
+from servicedesk.core.models import DomainEvent
+from servicedesk.core.selectors import (
+    StateColumn,
+    TimelineEntry,
+    columns_by_state,
+    has_breached_timer,
+    history_changes,
+    next_due,
+    timeline_timer_entries,
+    timers_attach_open,
+    timers_for,
+)
 
 from .choices import DefectState, RequirementState
 from .models import OPEN_DEFECT_STATES, Defect, EvaluationReport, Requirement
@@ -42,45 +49,10 @@ PIPELINE_STATES = [
     RequirementState.IN_DEVELOPMENT,
     RequirementState.DELIVERED,
 ]
-OPEN_TIMER_STATES = [TimerState.RUNNING, TimerState.PAUSED, TimerState.BREACHED]
 
 
 def _ct(model: type) -> ContentType:
     return ContentType.objects.get_for_model(model)
-
-
-def _breached(model: type) -> Exists:
-    return Exists(
-        SlaTimer.objects.filter(
-            subject_type=_ct(model), subject_id=OuterRef("pk"), state=TimerState.BREACHED
-        )
-    )
-
-
-def _next_due(model: type) -> Subquery:
-    return Subquery(
-        SlaTimer.objects.filter(
-            subject_type=_ct(model), subject_id=OuterRef("pk"), state=TimerState.RUNNING
-        )
-        .order_by("due_at")
-        .values("due_at")[:1]
-    )
-
-
-def attach_open_timers(objects: list[Any]) -> list[Any]:
-    """One query for every object's timers: ``all_timers``, the open ones as
-    ``prefetched_timers`` and the nearest running one as ``next_timer``."""
-    timers_attach(objects)
-    for obj in objects:
-        obj.all_timers = obj.prefetched_timers
-        obj.prefetched_timers = [
-            t
-            for t in obj.all_timers
-            if t.state in OPEN_TIMER_STATES and not (t.state == TimerState.BREACHED and t.met_at)
-        ]
-        running = [t for t in obj.prefetched_timers if t.state == TimerState.RUNNING]
-        obj.next_timer = min(running, key=lambda t: t.due_at, default=None)
-    return objects
 
 
 # -- defects -----------------------------------------------------------------------------
@@ -135,7 +107,7 @@ class DefectFilters:
         if self.product:
             qs = qs.filter(product__icontains=self.product)
         if self.overdue:
-            qs = qs.filter(_breached(Defect))
+            qs = qs.filter(has_breached_timer(Defect))
         if self.q:
             qs = qs.filter(
                 Q(number__icontains=self.q) | Q(title__icontains=self.q) | Q(tracker_key=self.q)
@@ -147,40 +119,21 @@ class DefectFilters:
         return bool(self.severity or self.customer or self.product or self.overdue or self.q)
 
 
-@dataclass
-class BoardColumn:
-    state: str
-    label: str
-    count: int
-    items: list[Any] = field(default_factory=list)
-
-    @property
-    def more(self) -> int:
-        return self.count - len(self.items)
-
-
 def defect_board(
     *, user: Any, filters: DefectFilters | None = None, per_column: int = 25, state: str = ""
-) -> list[BoardColumn]:
+) -> list[StateColumn]:
     """Open defects by state, nearest deadline first (the defect board). Three queries:
     the counts, the first ``per_column`` cards of each column, their timers."""
     filters = filters or DefectFilters()
     states = [state] if state in BOARD_STATES else BOARD_STATES
-    base = filters.apply(defects_list(user=user).filter(state__in=states))
-    counts = dict(base.order_by().values_list("state").annotate(n=Count("pk")))
-    ranked = base.annotate(
-        next_due=_next_due(Defect),
-        board_rank=Window(
-            RowNumber(),
-            partition_by=[F("state")],
-            order_by=[F("next_due").asc(nulls_last=True), F("reported_at").asc(), F("id").asc()],
-        ),
-    ).filter(board_rank__lte=per_column)
-    defects = attach_open_timers(list(ranked.order_by("state", "board_rank")))
-    columns = {s: BoardColumn(s, str(DefectState(s).label), counts.get(s, 0)) for s in states}
-    for defect in defects:
-        columns[defect.state].items.append(defect)
-    return list(columns.values())
+    return columns_by_state(
+        filters.apply(defects_list(user=user).filter(state__in=states)),
+        states=states,
+        choices=DefectState,
+        annotations={"next_due": next_due(Defect)},
+        order_by=[F("next_due").asc(nulls_last=True), F("reported_at").asc(), F("id").asc()],
+        per_column=per_column,
+    )
 
 
 def defect_detail(*, user: Any, pk: int) -> Defect:
@@ -198,7 +151,7 @@ def defect_detail(*, user: Any, pk: int) -> Defect:
         .prefetch_related("followers")
         .get(pk=pk)
     )
-    attach_open_timers([defect])
+    timers_attach_open([defect])
     return defect
 
 
@@ -221,25 +174,19 @@ def requirements_list(*, user: Any) -> QuerySet[Requirement]:
     return Requirement.objects.restrict(user).select_related("customer")
 
 
-def requirement_pipeline(*, user: Any, per_column: int = 25, customer: int | None = None):
+def requirement_pipeline(
+    *, user: Any, per_column: int = 25, customer: int | None = None
+) -> list[StateColumn]:
     base = requirements_list(user=user).filter(state__in=PIPELINE_STATES)
     if customer:
         base = base.filter(customer_id=customer)
-    counts = dict(base.order_by().values_list("state").annotate(n=Count("pk")))
-    ranked = base.annotate(
-        board_rank=Window(
-            RowNumber(),
-            partition_by=[F("state")],
-            order_by=[F("recorded_at").asc(), F("id").asc()],
-        )
-    ).filter(board_rank__lte=per_column)
-    items = attach_open_timers(list(ranked.order_by("state", "board_rank")))
-    columns = {
-        s: BoardColumn(s, str(RequirementState(s).label), counts.get(s, 0)) for s in PIPELINE_STATES
-    }
-    for item in items:
-        columns[item.state].items.append(item)
-    return list(columns.values())
+    return columns_by_state(
+        base,
+        states=PIPELINE_STATES,
+        choices=RequirementState,
+        order_by=[F("recorded_at").asc(), F("id").asc()],
+        per_column=per_column,
+    )
 
 
 def requirements_decided(*, user: Any, limit: int = 20) -> list[Requirement]:
@@ -285,7 +232,7 @@ def requirement_detail(*, user: Any, pk: int) -> Requirement:
         .prefetch_related("evaluators")
         .get(pk=pk)
     )
-    attach_open_timers([item])
+    timers_attach_open([item])
     return item
 
 
@@ -307,18 +254,6 @@ def reports_list(*, user: Any) -> QuerySet[EvaluationReport]:
 
 
 # -- timeline ----------------------------------------------------------------------------
-
-
-@dataclass
-class TimelineEntry:
-    when: dt.datetime
-    kind: str  # event, timer, history
-    icon: str
-    title: str
-    actor: Any = None
-    text: str = ""
-    tone: str = ""
-    changes: list[dict[str, Any]] = field(default_factory=list)
 
 
 EVENT_TITLES = {
@@ -366,11 +301,6 @@ SIGNER_ROLES = {
 }
 
 
-def timer_label(target: str) -> str:
-    """The deadline's name from the core's one label table (DESIGN.md §4 targets)."""
-    return timer_target_label(target)
-
-
 def _event_text(event: DomainEvent) -> str:
     data = event.data or {}
     if event.kind == "defect.change_severity":
@@ -409,27 +339,8 @@ def timeline(obj: Defect | Requirement) -> list[TimelineEntry]:
         )
     timers = getattr(obj, "all_timers", None)
     if timers is None:
-        timers = list(SlaTimer.objects.for_subject(obj).order_by("started_at", "id"))
-    for timer in timers:
-        target = timer_label(timer.target)
-        due = timezone.localtime(timer.due_at).strftime("%m-%d %H:%M")
-        entries.append(
-            TimelineEntry(
-                timer.started_at,
-                "timer",
-                "stopwatch",
-                _("Deadline: %(target)s, due %(due)s") % {"target": target, "due": due},
-            )
-        )
-        if timer.met_at:
-            title = _("Deadline met: %(target)s") % {"target": target}
-            entries.append(TimelineEntry(timer.met_at, "timer", "check2", title, tone="success"))
-        if timer.breached_at:
-            title = _("Deadline missed: %(target)s") % {"target": target}
-            entries.append(TimelineEntry(timer.breached_at, "timer", "alarm", title, tone="danger"))
-        if timer.state == TimerState.CANCELLED and timer.cancelled_at:
-            title = _("Deadline cancelled: %(target)s") % {"target": target}
-            entries.append(TimelineEntry(timer.cancelled_at, "timer", "x", title))
+        timers = list(timers_for(obj))
+    entries.extend(timeline_timer_entries(timers, cancelled=True))
     covered = {e.kind.rsplit(".", 1)[-1] for e in events}
     for row in history_changes(obj, limit=200):
         reason = (row["reason"] or "").split(":", 1)[0]
@@ -472,8 +383,8 @@ class OpenItem:
 def open_items_for_customer(customer: Any) -> list[OpenItem]:
     """Every open defect and requirement request of ``customer`` with its nearest running
     deadline, soonest first (four queries), e.g. for the projects app's hand-over book."""
-    defects = attach_open_timers(list(Defect.objects.open().filter(customer=customer)))
-    requirements = attach_open_timers(list(Requirement.objects.open().filter(customer=customer)))
+    defects = timers_attach_open(list(Defect.objects.open().filter(customer=customer)))
+    requirements = timers_attach_open(list(Requirement.objects.open().filter(customer=customer)))
     items = [
         OpenItem(
             kind,

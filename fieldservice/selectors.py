@@ -20,8 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from servicedesk.core.choices import timer_target_label
 from servicedesk.core.models import DomainEvent, SlaTimer
-from servicedesk.core.selectors import history_changes, timers_attach
+from servicedesk.core.selectors import TimelineEntry, history_changes, timers_attach, timers_for
 
 from .choices import BUSY_STATES, BillingMode, DispatchState
 from .models import (
@@ -229,18 +230,6 @@ def board_get(
 # -- the dispatch page -------------------------------------------------------------------
 
 
-@dataclass
-class TimelineEntry:
-    when: dt.datetime
-    kind: str
-    icon: str
-    title: str
-    actor: Any = None
-    text: str = ""
-    tone: str = ""
-    changes: list[dict[str, Any]] = field(default_factory=list)
-
-
 EVENT_TITLES = {
     "dispatch.created": ("plus-circle", gettext_lazy("Dispatch requested")),
     "dispatch.verify": ("check2-square", gettext_lazy("Verified by the service manager")),
@@ -261,11 +250,6 @@ EVENT_TITLES = {
     "dispatch.part": ("cpu", gettext_lazy("Spare part")),
     "dispatch.part_approved": ("check-circle", gettext_lazy("Spare part approved")),
     "form.signed": ("pen", gettext_lazy("Signed")),
-}
-TIMER_TARGETS = {
-    "arrival": gettext_lazy("Arrival"),
-    "write_off": gettext_lazy("Write-off"),
-    "follow_up": gettext_lazy("Follow-up call"),
 }
 
 
@@ -297,9 +281,9 @@ def dispatch_timeline(
             TimelineEntry(event.created_at, "event", icon, str(title), event.actor, text)
         )
     if timers is None:
-        timers = list(SlaTimer.objects.for_subject(dispatch).order_by("started_at", "id"))
+        timers = list(timers_for(dispatch))
     for timer in timers:
-        target = str(TIMER_TARGETS.get(timer.target, timer.target))
+        target = timer_target_label(timer.target)
         due = timezone.localtime(timer.due_at).strftime("%m-%d %H:%M")
         if timer.breached_at:
             entries.append(
@@ -340,7 +324,7 @@ class DispatchPage:
 
 def dispatch_page(user: Any, pk: int) -> DispatchPage:
     dispatch = dispatch_get(user, pk)
-    timers = list(SlaTimer.objects.for_subject(dispatch).order_by("started_at", "id"))
+    timers = list(timers_for(dispatch))
     dispatch.prefetched_timers = timers
     return DispatchPage(
         dispatch=dispatch,

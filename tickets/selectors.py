@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -27,17 +27,24 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.expressions import Window
-from django.db.models.functions import Coalesce, Replace, RowNumber
+from django.db.models.functions import Coalesce, Replace
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from contracts.choices import ContractState
 from contracts.models import Contact, Contract, Customer, InstalledProduct, ServicePeriod
-from servicedesk.core.choices import TimerState
-from servicedesk.core.models import DomainEvent, SlaTimer
-from servicedesk.core.selectors import history_changes, timers_attach
+from servicedesk.core.models import DomainEvent
+from servicedesk.core.selectors import (
+    StateColumn,
+    TimelineEntry,
+    columns_by_state,
+    history_changes,
+    next_due,
+    timeline_timer_entries,
+    timers_attach_open,
+    timers_for,
+)
 
 from .choices import TicketState
 from .models import Call, DutyShift, HotlineLine, KnowledgeArticle, Ticket, TicketNote
@@ -54,7 +61,6 @@ BOARD_STATES = [
     TicketState.RESOLVED,
     TicketState.ANSWERED,
 ]
-OPEN_TIMER_STATES = [TimerState.RUNNING, TimerState.PAUSED, TimerState.BREACHED]
 LOOKUP_MIN_CHARS = 2
 PHONE_MIN_DIGITS = 3
 PHONE_CHARS = re.compile(r"^[\d\s()+\-–—]+$")
@@ -62,34 +68,6 @@ PHONE_CHARS = re.compile(r"^[\d\s()+\-–—]+$")
 
 def _ticket_type() -> ContentType:
     return ContentType.objects.get_for_model(Ticket)
-
-
-def _next_due() -> Subquery:
-    """The due time of the ticket's nearest running timer (NULL when none runs)."""
-    return Subquery(
-        SlaTimer.objects.filter(
-            subject_type=_ticket_type(),
-            subject_id=OuterRef("pk"),
-            state=TimerState.RUNNING,
-        )
-        .order_by("due_at")
-        .values("due_at")[:1]
-    )
-
-
-def _attach_open_timers(tickets: list[Ticket]) -> list[Ticket]:
-    """One query for every ticket's timers; lists show only the deadlines still open."""
-    timers_attach(tickets)
-    for ticket in tickets:
-        ticket.all_timers = ticket.prefetched_timers
-        ticket.prefetched_timers = [
-            t
-            for t in ticket.all_timers
-            if t.state in OPEN_TIMER_STATES and not (t.state == TimerState.BREACHED and t.met_at)
-        ]
-        running = [t for t in ticket.prefetched_timers if t.state == TimerState.RUNNING]
-        ticket.next_timer = min(running, key=lambda t: t.due_at, default=None)
-    return tickets
 
 
 # -- intake ------------------------------------------------------------------------------
@@ -318,45 +296,24 @@ def my_queue(user: Any, limit: int = 300) -> list[Ticket]:
         tickets_list(user=user)
         .filter(_queue_condition(user))
         .exclude(state=TicketState.CLOSED)
-        .annotate(next_due=_next_due())
+        .annotate(next_due=next_due(Ticket))
         .order_by(F("next_due").asc(nulls_last=True), "received_at", "id")[:limit]
     )
-    return _attach_open_timers(tickets)
+    return timers_attach_open(tickets)
 
 
-@dataclass
-class BoardColumn:
-    state: str
-    label: str
-    count: int = 0
-    tickets: list[Ticket] = field(default_factory=list)
-
-    @property
-    def more(self) -> int:
-        return self.count - len(self.tickets)
-
-
-def manager_board(user: Any, per_column: int = 50, state: str = "") -> list[BoardColumn]:
+def manager_board(user: Any, per_column: int = 50, state: str = "") -> list[StateColumn]:
     """Every open ticket by state, nearest deadline first; each column shows its first
     ``per_column`` cards and the total. Three queries whatever the number of tickets."""
     states = [state] if state in BOARD_STATES else BOARD_STATES
-    base = tickets_list(user=user).filter(state__in=states)
-    counts = dict(
-        base.order_by().values_list("state").annotate(n=Count("pk")).values_list("state", "n")
+    return columns_by_state(
+        tickets_list(user=user).filter(state__in=states),
+        states=states,
+        choices=TicketState,
+        annotations={"next_due": next_due(Ticket)},
+        order_by=[F("next_due").asc(nulls_last=True), F("received_at").asc(), F("id").asc()],
+        per_column=per_column,
     )
-    ranked = base.annotate(
-        next_due=_next_due(),
-        board_rank=Window(
-            RowNumber(),
-            partition_by=[F("state")],
-            order_by=[F("next_due").asc(nulls_last=True), F("received_at").asc(), F("id").asc()],
-        ),
-    ).filter(board_rank__lte=per_column)
-    tickets = _attach_open_timers(list(ranked.order_by("state", "board_rank")))
-    columns = {s: BoardColumn(s, str(TicketState(s).label), counts.get(s, 0)) for s in states}
-    for ticket in tickets:
-        columns[ticket.state].tickets.append(ticket)
-    return list(columns.values())
 
 
 # -- ticket page -------------------------------------------------------------------------
@@ -369,18 +326,6 @@ def ticket_detail(user: Any, pk: int) -> Ticket:
         .select_related("contract__sales_manager", "customer__sales_manager")
         .get(pk=pk)
     )
-
-
-@dataclass
-class TimelineEntry:
-    when: dt.datetime
-    kind: str  # call, note, event, timer, history
-    icon: str
-    title: str
-    actor: Any = None
-    text: str = ""
-    tone: str = ""
-    changes: list[dict[str, Any]] = field(default_factory=list)
 
 
 EVENT_TITLES = {
@@ -405,13 +350,6 @@ EVENT_TITLES = {
         gettext_lazy("Handed over to the service manager"),
     ),
     "ticket.password_disclosed": ("key", gettext_lazy("Password disclosed")),
-}
-TIMER_TARGETS = {
-    "handover_to_manager": gettext_lazy("to the service manager before the next working day"),
-    "dispatch_submission": gettext_lazy("on-site request submitted"),
-    "callback": gettext_lazy("call back within the hour"),
-    "reply": gettext_lazy("reply within 3 working hours"),
-    "acknowledge": gettext_lazy("complaint acknowledged"),
 }
 # Same instant: the call first, then what it started.
 KIND_ORDER = {"call": 0, "event": 1, "note": 2, "timer": 3, "history": 4}
@@ -474,24 +412,8 @@ def ticket_timeline(ticket: Ticket) -> list[TimelineEntry]:
         )
     timers = getattr(ticket, "all_timers", None)
     if timers is None:
-        timers = list(SlaTimer.objects.for_subject(ticket).order_by("started_at", "id"))
-    for timer in timers:
-        target = str(TIMER_TARGETS.get(timer.target, timer.target))
-        due = timezone.localtime(timer.due_at).strftime("%m-%d %H:%M")
-        entries.append(
-            TimelineEntry(
-                timer.started_at,
-                "timer",
-                "stopwatch",
-                _("Deadline: %(target)s, due %(due)s") % {"target": target, "due": due},
-            )
-        )
-        if timer.met_at:
-            title = _("Deadline met: %(target)s") % {"target": target}
-            entries.append(TimelineEntry(timer.met_at, "timer", "check2", title, tone="success"))
-        if timer.breached_at:
-            title = _("Deadline missed: %(target)s") % {"target": target}
-            entries.append(TimelineEntry(timer.breached_at, "timer", "alarm", title, tone="danger"))
+        timers = list(timers_for(ticket))
+    entries.extend(timeline_timer_entries(timers))
     # Transitions already appear as events: keep only the other field changes.
     covered = {e.kind.rsplit(".", 1)[-1] for e in events} | {"transfer"}
     for row in history_changes(ticket, limit=200):
@@ -583,7 +505,7 @@ def shift_current(*, user: Any, at: dt.datetime | None = None) -> DutyShift | No
 
 def with_open_timers(tickets: list[Ticket]) -> list[Ticket]:
     """Attach each ticket's open deadlines (one query), e.g. to the hand-over items."""
-    return _attach_open_timers(list(tickets))
+    return timers_attach_open(list(tickets))
 
 
 # -- knowledge and calls -----------------------------------------------------------------

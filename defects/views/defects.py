@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from servicedesk.core.exceptions import ApplicationError
+from servicedesk.core.selectors import timers_attach_open
 
 from .. import selectors
 from ..choices import Severity
@@ -280,7 +281,7 @@ def defect_list(request: HttpRequest) -> HttpResponse:
     else:
         order = ("-" if sort.startswith("-") else "") + LIST_SORTS[key]
     page = Paginator(qs.order_by(order, "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    selectors.attach_open_timers(list(page.object_list))
+    timers_attach_open(list(page.object_list))
     params = request.GET.copy()
     for name in ("sort", "page"):
         params.pop(name, None)

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from .choices import TimerState, timer_target_label
 from .models import DomainEvent, Notification, Signature, SlaTimer, WorkCalendar
+
+# Deadlines a list or board still shows: not met, not cancelled (a late meet keeps its
+# breach but is done).
+OPEN_TIMER_STATES = [TimerState.RUNNING, TimerState.PAUSED, TimerState.BREACHED]
 
 
 def users_in_roles(*roles: str) -> QuerySet:
@@ -43,6 +52,129 @@ def timers_attach(objects: list[models.Model]) -> list[models.Model]:
     for obj in objects:
         obj.prefetched_timers = by_subject[obj.pk]
     return objects
+
+
+def timers_attach_open(objects: list[models.Model]) -> list[models.Model]:
+    """``timers_attach`` for lists and boards: ``all_timers``, the open ones as
+    ``prefetched_timers`` and the nearest running one as ``next_timer`` (one query)."""
+    timers_attach(objects)
+    for obj in objects:
+        obj.all_timers = obj.prefetched_timers
+        obj.prefetched_timers = [
+            t
+            for t in obj.all_timers
+            if t.state in OPEN_TIMER_STATES and not (t.state == TimerState.BREACHED and t.met_at)
+        ]
+        running = [t for t in obj.prefetched_timers if t.state == TimerState.RUNNING]
+        obj.next_timer = min(running, key=lambda t: t.due_at, default=None)
+    return objects
+
+
+def next_due(model: type[models.Model]) -> Subquery:
+    """Annotation: the due time of the row's nearest running timer (NULL when none)."""
+    return Subquery(
+        SlaTimer.objects.filter(
+            subject_type=ContentType.objects.get_for_model(model),
+            subject_id=OuterRef("pk"),
+            state=TimerState.RUNNING,
+        )
+        .order_by("due_at")
+        .values("due_at")[:1]
+    )
+
+
+def has_breached_timer(model: type[models.Model]) -> Exists:
+    """Filter: the row has a breached timer (``?overdue=`` everywhere)."""
+    return Exists(
+        SlaTimer.objects.filter(
+            subject_type=ContentType.objects.get_for_model(model),
+            subject_id=OuterRef("pk"),
+            state=TimerState.BREACHED,
+        )
+    )
+
+
+@dataclass
+class StateColumn:
+    """One column of a board by state: its first cards and how many there are in all."""
+
+    state: str
+    label: str
+    count: int = 0
+    items: list[Any] = field(default_factory=list)
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.items)
+
+
+def columns_by_state(
+    queryset: QuerySet,
+    *,
+    states: Sequence[str],
+    choices: Any,
+    order_by: Iterable[Any],
+    per_column: int,
+    annotations: dict[str, Any] | None = None,
+) -> list[StateColumn]:
+    """A board: ``queryset`` by its ``state``, each column's first ``per_column`` rows in
+    ``order_by`` (which may use ``annotations``), with their open timers. Three queries
+    whatever the number of rows: the counts, the ranked cards, their timers."""
+    counts = dict(queryset.order_by().values_list("state").annotate(n=Count("pk")))
+    ranked = (
+        queryset.annotate(**(annotations or {}))
+        .annotate(
+            board_rank=Window(RowNumber(), partition_by=[F("state")], order_by=list(order_by))
+        )
+        .filter(board_rank__lte=per_column)
+    )
+    columns = {s: StateColumn(s, str(choices(s).label), counts.get(s, 0)) for s in states}
+    for item in timers_attach_open(list(ranked.order_by("state", "board_rank"))):
+        columns[item.state].items.append(item)
+    return list(columns.values())
+
+
+@dataclass
+class TimelineEntry:
+    """One line of a record's timeline (calls, events, notes, deadlines, field changes)."""
+
+    when: dt.datetime
+    kind: str  # call, note, event, timer, history
+    icon: str
+    title: str
+    actor: Any = None
+    text: str = ""
+    tone: str = ""
+    changes: list[dict[str, Any]] = field(default_factory=list)
+
+
+def timeline_timer_entries(
+    timers: Iterable[SlaTimer], *, cancelled: bool = False
+) -> list[TimelineEntry]:
+    """A record's deadlines on its timeline: started (with the due time), met, missed and,
+    with ``cancelled``, cancelled."""
+    entries = []
+    for timer in timers:
+        target = timer_target_label(timer.target)
+        due = timezone.localtime(timer.due_at).strftime("%m-%d %H:%M")
+        entries.append(
+            TimelineEntry(
+                timer.started_at,
+                "timer",
+                "stopwatch",
+                _("Deadline: %(target)s, due %(due)s") % {"target": target, "due": due},
+            )
+        )
+        if timer.met_at:
+            title = _("Deadline met: %(target)s") % {"target": target}
+            entries.append(TimelineEntry(timer.met_at, "timer", "check2", title, tone="success"))
+        if timer.breached_at:
+            title = _("Deadline missed: %(target)s") % {"target": target}
+            entries.append(TimelineEntry(timer.breached_at, "timer", "alarm", title, tone="danger"))
+        if cancelled and timer.state == TimerState.CANCELLED and timer.cancelled_at:
+            title = _("Deadline cancelled: %(target)s") % {"target": target}
+            entries.append(TimelineEntry(timer.cancelled_at, "timer", "x", title))
+    return entries
 
 
 def timers_list(*, user: Any) -> QuerySet[SlaTimer]:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
@@ -45,14 +44,8 @@ class OverdueFilterMixin(django_filters.FilterSet):
     overdue = django_filters.BooleanFilter(method="filter_overdue")
 
     def filter_overdue(self, queryset, name, value):
-        from django.contrib.contenttypes.models import ContentType
-
-        breached = SlaTimer.objects.filter(
-            subject_type=ContentType.objects.get_for_model(queryset.model),
-            subject_id=OuterRef("pk"),
-            state=TimerState.BREACHED,
-        )
-        return queryset.filter(Exists(breached)) if value else queryset.exclude(Exists(breached))
+        breached = selectors.has_breached_timer(queryset.model)
+        return queryset.filter(breached) if value else queryset.exclude(breached)
 
 
 class TimerFilter(django_filters.FilterSet):
