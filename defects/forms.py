@@ -13,32 +13,11 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Customer
-from servicedesk.core.forms import DeskFormMixin
+from servicedesk.core.forms import DeskFormMixin, date_field, datetime_field, textarea
 
 from .choices import Outcome, RejectReason, Severity
 
-DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
-DATETIME_INPUTS = [DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
-
-
-def _text(rows: int = 3, **attrs: Any) -> forms.Textarea:
-    return forms.Textarea(attrs={"rows": rows, **attrs})
-
-
-def _when(label: Any, required: bool = False) -> forms.DateTimeField:
-    return forms.DateTimeField(
-        label=label,
-        required=required,
-        input_formats=DATETIME_INPUTS,
-        widget=forms.DateTimeInput(format=DATETIME_LOCAL, attrs={"type": "datetime-local"}),
-    )
-
-
-def _day(label: Any) -> forms.DateField:
-    return forms.DateField(
-        label=label, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
-    )
 
 
 def staff_with(perm: str):
@@ -59,20 +38,6 @@ def staff_with(perm: str):
     )
 
 
-class PersonChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        from servicedesk.core.people import display_name
-
-        return display_name(obj)
-
-
-class PeopleChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        from servicedesk.core.people import display_name
-
-        return display_name(obj)
-
-
 class DefectForm(DeskFormMixin, forms.Form):
     """Recording a defect (seed 004 §2.1.1.1: a detailed record the tester can follow)."""
 
@@ -80,8 +45,8 @@ class DefectForm(DeskFormMixin, forms.Form):
         label=_("Severity"), choices=Severity.choices, widget=forms.RadioSelect
     )
     title = forms.CharField(label=_("Title"), max_length=200)
-    customer_sees = forms.CharField(label=_("What the customer sees"), widget=_text(3))
-    steps = forms.CharField(label=_("Steps to reproduce"), widget=_text(4))
+    customer_sees = forms.CharField(label=_("What the customer sees"), widget=textarea(3))
+    steps = forms.CharField(label=_("Steps to reproduce"), widget=textarea(4))
     product = forms.CharField(label=_("Product"), max_length=100)
     version = forms.CharField(label=_("Version"), max_length=60)
     module = forms.CharField(label=_("Module"), max_length=100)
@@ -89,8 +54,10 @@ class DefectForm(DeskFormMixin, forms.Form):
     customer = forms.ModelChoiceField(
         label=_("Customer"), queryset=Customer.objects.order_by("name"), required=False
     )
-    reported_at = _when(_("Reported at"))
-    workaround = forms.CharField(label=_("Emergency workaround"), widget=_text(2), required=False)
+    reported_at = datetime_field(_("Reported at"), required=False)
+    workaround = forms.CharField(
+        label=_("Emergency workaround"), widget=textarea(2), required=False
+    )
     tracker_key = forms.CharField(label=_("External tracker key"), max_length=60, required=False)
     tracker_url = forms.URLField(
         label=_("External tracker URL"), max_length=500, required=False, assume_scheme="https"
@@ -106,21 +73,21 @@ class DefectForm(DeskFormMixin, forms.Form):
 
 
 class NoteForm(DeskFormMixin, forms.Form):
-    note = forms.CharField(label=_("Note"), widget=_text(3))
+    note = forms.CharField(label=_("Note"), widget=textarea(3))
 
 
 class ReportForm(DeskFormMixin, forms.Form):
     note = forms.CharField(
-        label=_("What was verified and reported"), widget=_text(3), required=False
+        label=_("What was verified and reported"), widget=textarea(3), required=False
     )
 
 
 class VerifyForm(DeskFormMixin, forms.Form):
-    note = forms.CharField(label=_("How it was reproduced"), widget=_text(3))
+    note = forms.CharField(label=_("How it was reproduced"), widget=textarea(3))
 
 
 class StartFixForm(DeskFormMixin, forms.Form):
-    developer = PersonChoiceField(label=_("Developer"), queryset=None, required=False)
+    developer = forms.ModelChoiceField(label=_("Developer"), queryset=None, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -129,16 +96,16 @@ class StartFixForm(DeskFormMixin, forms.Form):
 
 
 class FixForm(DeskFormMixin, forms.Form):
-    note = forms.CharField(label=_("What was changed"), widget=_text(3))
+    note = forms.CharField(label=_("What was changed"), widget=textarea(3))
     version = forms.CharField(label=_("Fixed in version"), max_length=60, required=False)
 
 
 class ConfirmForm(DeskFormMixin, forms.Form):
-    note = forms.CharField(label=_("Who confirmed, and what they said"), widget=_text(2))
+    note = forms.CharField(label=_("Who confirmed, and what they said"), widget=textarea(2))
 
 
 class ReasonForm(DeskFormMixin, forms.Form):
-    reason = forms.CharField(label=_("Reason"), widget=_text(2))
+    reason = forms.CharField(label=_("Reason"), widget=textarea(2))
 
 
 class CloseForm(DeskFormMixin, forms.Form):
@@ -149,22 +116,22 @@ class RejectForm(DeskFormMixin, forms.Form):
     reason = forms.ChoiceField(
         label=_("Rejected as"), choices=RejectReason.choices, widget=forms.RadioSelect
     )
-    note = forms.CharField(label=_("Why (told to the customer)"), widget=_text(2))
+    note = forms.CharField(label=_("Why (told to the customer)"), widget=textarea(2))
 
 
 class EscalateForm(DeskFormMixin, forms.Form):
-    point = forms.CharField(label=_("Point of disagreement"), widget=_text(3))
+    point = forms.CharField(label=_("Point of disagreement"), widget=textarea(3))
 
 
 class SeverityForm(DeskFormMixin, forms.Form):
     severity = forms.ChoiceField(
         label=_("New severity"), choices=Severity.choices, widget=forms.RadioSelect
     )
-    reason = forms.CharField(label=_("Reason"), widget=_text(2))
+    reason = forms.CharField(label=_("Reason"), widget=textarea(2))
 
 
 class WorkaroundForm(DeskFormMixin, forms.Form):
-    workaround = forms.CharField(label=_("Emergency workaround"), widget=_text(4))
+    workaround = forms.CharField(label=_("Emergency workaround"), widget=textarea(4))
 
 
 class PublishForm(DeskFormMixin, forms.Form):
@@ -192,11 +159,11 @@ class RequirementForm(DeskFormMixin, forms.Form):
         label=_("Customer"), queryset=Customer.objects.order_by("name")
     )
     title = forms.CharField(label=_("Title"), max_length=200)
-    description = forms.CharField(label=_("Description"), widget=_text(4))
-    intent = forms.CharField(label=_("The customer's real intent and purpose"), widget=_text(3))
+    description = forms.CharField(label=_("Description"), widget=textarea(4))
+    intent = forms.CharField(label=_("The customer's real intent and purpose"), widget=textarea(3))
     product = forms.CharField(label=_("Product"), max_length=100)
     module = forms.CharField(label=_("Module"), max_length=100, required=False)
-    recorded_at = _when(_("Raised by the customer"))
+    recorded_at = datetime_field(_("Raised by the customer"), required=False)
     tracker_key = forms.CharField(label=_("External tracker key"), max_length=60, required=False)
     tracker_url = forms.URLField(
         label=_("External tracker URL"), max_length=500, required=False, assume_scheme="https"
@@ -217,20 +184,20 @@ class EvaluateForm(DeskFormMixin, forms.Form):
     effort_days = forms.DecimalField(
         label=_("Effort (person-days)"), min_value=0, max_digits=7, decimal_places=1
     )
-    evaluators = PeopleChoiceField(label=_("Evaluated by"), queryset=None)
-    note = forms.CharField(label=_("Evaluation"), widget=_text(3), required=False)
+    evaluators = forms.ModelMultipleChoiceField(label=_("Evaluated by"), queryset=None)
+    note = forms.CharField(label=_("Evaluation"), widget=textarea(3), required=False)
     outcome = forms.ChoiceField(
         label=_("Decision"), choices=Outcome.choices, widget=forms.RadioSelect
     )
-    solution = forms.CharField(label=_("Proposed solution"), widget=_text(3), required=False)
-    workaround = forms.CharField(label=_("Workaround"), widget=_text(3), required=False)
+    solution = forms.CharField(label=_("Proposed solution"), widget=textarea(3), required=False)
+    workaround = forms.CharField(label=_("Workaround"), widget=textarea(3), required=False)
     trained_people = forms.CharField(
         label=_("Customer staff trained"), max_length=200, required=False
     )
-    trained_by = PersonChoiceField(label=_("Trained by"), queryset=None, required=False)
-    trained_at = _when(_("Trained"))
+    trained_by = forms.ModelChoiceField(label=_("Trained by"), queryset=None, required=False)
+    trained_at = datetime_field(_("Trained"), required=False)
     explanation = forms.CharField(
-        label=_("Explanation given to the customer"), widget=_text(3), required=False
+        label=_("Explanation given to the customer"), widget=textarea(3), required=False
     )
 
     # Fields that matter only for some decisions: the page shows them when that decision
@@ -273,23 +240,23 @@ class AgreeForm(DeskFormMixin, forms.Form):
     amount = forms.DecimalField(
         label=_("Agreed price (CNY)"), min_value=0, max_digits=12, decimal_places=2
     )
-    note = forms.CharField(label=_("Negotiation"), widget=_text(2), required=False)
+    note = forms.CharField(label=_("Negotiation"), widget=textarea(2), required=False)
 
 
 class ExplanationForm(DeskFormMixin, forms.Form):
     explanation = forms.CharField(
-        label=_("The customer's decision and what they were told"), widget=_text(3)
+        label=_("The customer's decision and what they were told"), widget=textarea(3)
     )
 
 
 class SolutionForm(DeskFormMixin, forms.Form):
-    solution = forms.CharField(label=_("Agreed solution"), widget=_text(5))
+    solution = forms.CharField(label=_("Agreed solution"), widget=textarea(5))
 
 
 class ScheduleForm(DeskFormMixin, forms.Form):
-    planned_start = _day(_("Planned start"))
-    planned_delivery = _day(_("Planned delivery"))
-    developer = PersonChoiceField(label=_("Developer"), queryset=None, required=False)
+    planned_start = date_field(_("Planned start"))
+    planned_delivery = date_field(_("Planned delivery"))
+    developer = forms.ModelChoiceField(label=_("Developer"), queryset=None, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -298,17 +265,17 @@ class ScheduleForm(DeskFormMixin, forms.Form):
 
 
 class DeliverForm(DeskFormMixin, forms.Form):
-    note = forms.CharField(label=_("What was delivered (version, where)"), widget=_text(2))
+    note = forms.CharField(label=_("What was delivered (version, where)"), widget=textarea(2))
 
 
 class CustomerAcceptForm(DeskFormMixin, forms.Form):
-    note = forms.CharField(label=_("Who accepted it at the customer, and how"), widget=_text(2))
+    note = forms.CharField(label=_("Who accepted it at the customer, and how"), widget=textarea(2))
 
 
 class EvaluationReportForm(DeskFormMixin, forms.Form):
-    period_start = _day(_("From"))
-    period_end = _day(_("To"))
-    note = forms.CharField(label=_("Note"), widget=_text(2), required=False)
+    period_start = date_field(_("From"))
+    period_end = date_field(_("To"))
+    note = forms.CharField(label=_("Note"), widget=textarea(2), required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -11,27 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Customer
 from contracts.widgets import CustomerPicker
-from servicedesk.core.forms import DeskFormMixin
+from servicedesk.core.forms import DeskFormMixin, datetime_field, textarea
 
 from .choices import DispatchKind, LeadKind, NextStep, Outcome, PartUsageKind
 from .models import Engineer
-
-DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
-DATETIME_INPUTS = [DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
-
-
-def _text(rows: int = 3, **attrs: Any) -> forms.Textarea:
-    return forms.Textarea(attrs={"rows": rows, **attrs})
-
-
-def _when(label: Any, required: bool = True, **kwargs: Any) -> forms.DateTimeField:
-    return forms.DateTimeField(
-        label=label,
-        required=required,
-        input_formats=DATETIME_INPUTS,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
-        **kwargs,
-    )
 
 
 class EmptyForm(DeskFormMixin, forms.Form):
@@ -51,7 +34,7 @@ class AssignForm(DeskFormMixin, forms.Form):
         queryset=Engineer.objects.none(),
         error_messages={"required": _("Choose the engineer.")},
     )
-    planned_start = _when(_("Planned start"), required=False)
+    planned_start = datetime_field(_("Planned start"), required=False)
     planned_minutes = forms.IntegerField(
         label=_("Planned duration (minutes)"), min_value=15, max_value=24 * 60, initial=120
     )
@@ -63,7 +46,7 @@ class AssignForm(DeskFormMixin, forms.Form):
 
 
 class ScheduleForm(DeskFormMixin, forms.Form):
-    appointment_at = _when(
+    appointment_at = datetime_field(
         _("Appointment agreed with the customer"),
         error_messages={"required": _("Enter the date and time agreed with the customer.")},
     )
@@ -73,9 +56,9 @@ class ScheduleForm(DeskFormMixin, forms.Form):
 
 
 class RescheduleForm(DeskFormMixin, forms.Form):
-    appointment_at = _when(_("New appointment"))
+    appointment_at = datetime_field(_("New appointment"))
     reason = forms.CharField(
-        label=_("Reason"), widget=_text(2), error_messages={"required": _("Why does it change?")}
+        label=_("Reason"), widget=textarea(2), error_messages={"required": _("Why does it change?")}
     )
     customer_informed = forms.BooleanField(
         label=_("The customer was told in advance"),
@@ -91,7 +74,7 @@ class WriteOffForm(DeskFormMixin, forms.Form):
         widget=forms.RadioSelect,
         help_text=_("Unsolved or partially solved: a follow-up dispatch or the defect escalation."),
     )
-    note = forms.CharField(label=_("Note"), widget=_text(2), required=False)
+    note = forms.CharField(label=_("Note"), widget=textarea(2), required=False)
     service_fee = forms.DecimalField(
         label=_("After-sales fee (CNY)"),
         required=False,
@@ -105,7 +88,7 @@ class WriteOffForm(DeskFormMixin, forms.Form):
 class CancelForm(DeskFormMixin, forms.Form):
     reason = forms.CharField(
         label=_("Reason"),
-        widget=_text(2),
+        widget=textarea(2),
         error_messages={"required": _("Why is the dispatch cancelled?")},
     )
 
@@ -129,7 +112,7 @@ class DispatchCreateForm(DeskFormMixin, forms.Form):
         error_messages={"required": _("Choose the customer.")},
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=DispatchKind.choices)
-    problem = forms.CharField(label=_("Problem"), widget=_text(3))
+    problem = forms.CharField(label=_("Problem"), widget=textarea(3))
     product = forms.CharField(label=_("Product"), max_length=100, required=False)
     site_address = forms.CharField(
         label=_("Site address"),
@@ -145,9 +128,9 @@ class DispatchCreateForm(DeskFormMixin, forms.Form):
     )
     contact_phone = forms.CharField(label=_("Contact phone"), max_length=30, required=False)
     required_skills = forms.CharField(label=_("Required skills"), max_length=200, required=False)
-    notes = forms.CharField(label=_("For the engineer"), widget=_text(2), required=False)
-    due_from = _when(_("Due from"), required=False)
-    due_by = _when(_("Due by"), required=False)
+    notes = forms.CharField(label=_("For the engineer"), widget=textarea(2), required=False)
+    due_from = datetime_field(_("Due from"), required=False)
+    due_by = datetime_field(_("Due by"), required=False)
 
 
 class CompleteForm(DeskFormMixin, forms.Form):
@@ -159,11 +142,11 @@ class CompleteForm(DeskFormMixin, forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose solved, partially solved or unsolved.")},
     )
-    cause = forms.CharField(label=_("Cause"), widget=_text(2), required=False)
-    solution = forms.CharField(label=_("Solution"), widget=_text(2), required=False)
-    steps = forms.CharField(label=_("Steps"), widget=_text(3), required=False)
+    cause = forms.CharField(label=_("Cause"), widget=textarea(2), required=False)
+    solution = forms.CharField(label=_("Solution"), widget=textarea(2), required=False)
+    steps = forms.CharField(label=_("Steps"), widget=textarea(3), required=False)
     precautions = forms.CharField(
-        label=_("Precautions told to the customer"), widget=_text(2), required=False
+        label=_("Precautions told to the customer"), widget=textarea(2), required=False
     )
     backup_done = forms.BooleanField(label=_("Customer's data backed up first"), required=False)
     backup_location = forms.CharField(
@@ -180,7 +163,7 @@ class CompleteForm(DeskFormMixin, forms.Form):
         required=False,
     )
     lead_description = forms.CharField(
-        label=_("What the customer needs"), widget=_text(2), required=False
+        label=_("What the customer needs"), widget=textarea(2), required=False
     )
     signer_name = forms.CharField(label=_("Customer's signer"), max_length=100, required=False)
     image = forms.CharField(widget=forms.HiddenInput, required=False)

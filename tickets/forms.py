@@ -18,22 +18,22 @@ from django.utils.translation import gettext_lazy as _
 from contracts.choices import ServiceType
 from contracts.models import Contact, Customer
 from servicedesk.core.choices import Role
-from servicedesk.core.forms import DeskFormMixin
+from servicedesk.core.forms import (
+    DATETIME_LOCAL,
+    DeskFormMixin,
+    date_field,
+    datetime_field,
+    textarea,
+)
 
 from .choices import Channel, CommercialDecision, ScopeDecision, Severity, TicketKind
 from .models import Call, HotlineLine
 
 RECEIVED_AT_SKEW = dt.timedelta(minutes=2)
-DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
-DATETIME_INPUTS = [DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
 
 def _required(message: Any) -> dict[str, Any]:
     return {"required": message}
-
-
-def _text(rows: int = 3, **attrs: Any) -> forms.Textarea:
-    return forms.Textarea(attrs={"rows": rows, **attrs})
 
 
 class IntakeForm(DeskFormMixin, forms.Form):
@@ -71,14 +71,11 @@ class IntakeForm(DeskFormMixin, forms.Form):
     description = forms.CharField(
         label=_("Symptoms"),
         error_messages=_required(_("Describe the symptoms.")),
-        widget=_text(4),
+        widget=textarea(4),
     )
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)
-    received_at = forms.DateTimeField(
-        label=_("Received"),
-        input_formats=DATETIME_INPUTS,
-        widget=forms.DateTimeInput(format=DATETIME_LOCAL, attrs={"type": "datetime-local"}),
-        help_text=_("Now by default; may be earlier, never later."),
+    received_at = datetime_field(
+        _("Received"), help_text=_("Now by default; may be earlier, never later.")
     )
     severity = forms.ChoiceField(
         label=_("Severity"),
@@ -145,28 +142,28 @@ class IntakeForm(DeskFormMixin, forms.Form):
 class AnswerForm(DeskFormMixin, forms.Form):
     """Solved on the phone: the record needs problem, cause, solution and steps."""
 
-    problem = forms.CharField(label=_("Problem"), widget=_text(2))
-    cause = forms.CharField(label=_("Cause"), widget=_text(2))
-    solution = forms.CharField(label=_("Solution"), widget=_text(2))
-    steps = forms.CharField(label=_("Steps"), widget=_text(3))
+    problem = forms.CharField(label=_("Problem"), widget=textarea(2))
+    cause = forms.CharField(label=_("Cause"), widget=textarea(2))
+    solution = forms.CharField(label=_("Solution"), widget=textarea(2))
+    steps = forms.CharField(label=_("Steps"), widget=textarea(3))
 
 
 class ShelveForm(DeskFormMixin, forms.Form):
     reason = forms.CharField(
         label=_("Why shelved"),
-        widget=_text(2),
+        widget=textarea(2),
         help_text=_("Call the customer back within 1 hour; reply within 3 working hours."),
     )
 
 
 class CallBackForm(DeskFormMixin, forms.Form):
-    note = forms.CharField(label=_("What did you tell the customer?"), widget=_text(2))
+    note = forms.CharField(label=_("What did you tell the customer?"), widget=textarea(2))
 
 
 class RequestDispatchForm(DeskFormMixin, forms.Form):
     notes = forms.CharField(
         label=_("For the field engineer"),
-        widget=_text(3),
+        widget=textarea(3),
         help_text=_("What the engineer on site must know."),
     )
 
@@ -175,7 +172,7 @@ class ScopeDecisionForm(DeskFormMixin, forms.Form):
     decision = forms.ChoiceField(
         label=_("Decision"), choices=ScopeDecision.choices, widget=forms.RadioSelect
     )
-    note = forms.CharField(label=_("Note"), required=False, widget=_text(2))
+    note = forms.CharField(label=_("Note"), required=False, widget=textarea(2))
 
 
 class CommercialDecisionForm(DeskFormMixin, forms.Form):
@@ -189,7 +186,9 @@ class CommercialDecisionForm(DeskFormMixin, forms.Form):
         max_digits=10,
         decimal_places=2,
     )
-    note = forms.CharField(label=_("Customer's decision / terms"), required=False, widget=_text(2))
+    note = forms.CharField(
+        label=_("Customer's decision / terms"), required=False, widget=textarea(2)
+    )
 
 
 class CloseForm(DeskFormMixin, forms.Form):
@@ -198,7 +197,7 @@ class CloseForm(DeskFormMixin, forms.Form):
 
 class TransferForm(DeskFormMixin, forms.Form):
     to = forms.ModelChoiceField(label=_("Transfer to"), queryset=get_user_model().objects.none())
-    note = forms.CharField(label=_("Note"), required=False, widget=_text(2))
+    note = forms.CharField(label=_("Note"), required=False, widget=textarea(2))
 
     def __init__(self, *args: Any, ticket: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -218,13 +217,13 @@ class HandoverForm(DeskFormMixin, forms.Form):
     note = forms.CharField(
         label=_("What is still open"),
         required=False,
-        widget=_text(2),
+        widget=textarea(2),
         help_text=_("Unresolved today: the service manager has it before the next working day."),
     )
 
 
 class NoteForm(DeskFormMixin, forms.Form):
-    text = forms.CharField(label=_("Note"), widget=_text(2))
+    text = forms.CharField(label=_("Note"), widget=textarea(2))
 
 
 class DiscloseForm(DeskFormMixin, forms.Form):
@@ -260,9 +259,7 @@ class PublishForm(DeskFormMixin, forms.Form):
 class ShiftForm(DeskFormMixin, forms.Form):
     line = forms.ModelChoiceField(label=_("Line"), queryset=HotlineLine.objects.none())
     engineer = forms.ModelChoiceField(label=_("Engineer"), queryset=get_user_model().objects.none())
-    day = forms.DateField(
-        label=_("Date"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
-    )
+    day = date_field(_("Date"))
     starts = forms.TimeField(
         label=_("From"),
         initial=dt.time(8, 30),
@@ -300,15 +297,15 @@ class ShiftForm(DeskFormMixin, forms.Form):
 
 
 class HandoverAcknowledgeForm(DeskFormMixin, forms.Form):
-    note = forms.CharField(label=_("Hand-over note"), required=False, widget=_text(2))
+    note = forms.CharField(label=_("Hand-over note"), required=False, widget=textarea(2))
 
 
 class ArticleForm(DeskFormMixin, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     product = forms.CharField(label=_("Product"), max_length=100, required=False)
     module = forms.CharField(label=_("Module"), max_length=100, required=False)
-    symptoms = forms.CharField(label=_("Symptoms"), widget=_text(3))
-    cause = forms.CharField(label=_("Cause"), required=False, widget=_text(2))
-    solution = forms.CharField(label=_("Solution"), widget=_text(3))
-    steps = forms.CharField(label=_("Steps"), required=False, widget=_text(4))
+    symptoms = forms.CharField(label=_("Symptoms"), widget=textarea(3))
+    cause = forms.CharField(label=_("Cause"), required=False, widget=textarea(2))
+    solution = forms.CharField(label=_("Solution"), widget=textarea(3))
+    steps = forms.CharField(label=_("Steps"), required=False, widget=textarea(4))
     published = forms.BooleanField(label=_("Published"), required=False, initial=True)

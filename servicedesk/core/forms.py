@@ -1,9 +1,39 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import WorkCalendar
+
+# What an <input type="datetime-local"> sends, and what people type into a plain box.
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+DATETIME_INPUTS = [DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+
+
+def textarea(rows: int = 3, **attrs: Any) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows, **attrs})
+
+
+def datetime_field(label: Any, required: bool = True, **kwargs: Any) -> forms.DateTimeField:
+    """A date and time picked on the device (``datetime-local``), read in local time."""
+    return forms.DateTimeField(
+        label=label,
+        required=required,
+        input_formats=DATETIME_INPUTS,
+        widget=forms.DateTimeInput(format=DATETIME_LOCAL, attrs={"type": "datetime-local"}),
+        **kwargs,
+    )
+
+
+def date_field(label: Any, required: bool = True, **kwargs: Any) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=required,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        **kwargs,
+    )
 
 
 class DeskFormMixin:
