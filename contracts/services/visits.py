@@ -29,7 +29,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from servicedesk.core.choices import Role
-from servicedesk.core.exceptions import ApplicationError, NotPermitted, TransitionConflict
+from servicedesk.core.exceptions import (
+    ApplicationError,
+    NotPermitted,
+    TransitionConflict,
+    raise_field_errors,
+)
 from servicedesk.core.selectors import users_in_roles
 from servicedesk.core.services import event_record, notifications_create, transition_run
 from servicedesk.core.services.timers import timer_meet, timer_start
@@ -249,8 +254,7 @@ def first_visit_add_need(
         errors["department"] = [_("Choose the department the need goes to.")]
     if not description:
         errors["description"] = [_("Describe the need.")]
-    if errors:
-        raise ApplicationError(next(iter(errors.values()))[0], extra=errors)
+    raise_field_errors(errors)
     with transaction.atomic():
         visit = lock(visit)
         _require_verifying(visit, _("Needs are recorded while the first visit is in progress."))
@@ -574,8 +578,7 @@ def revisit_record(
         errors["follow_up"] = [_("Choose a valid follow-up.")]
     elif follow_up and not issue_raised:
         errors["issue_raised"] = [_("Describe the issue the follow-up is for.")]
-    if errors:
-        raise ApplicationError(next(iter(errors.values()))[0], extra=errors)
+    raise_field_errors(errors)
     now = timezone.now()
     with transaction.atomic():
         revisit = transition_run(

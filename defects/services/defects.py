@@ -21,9 +21,10 @@ from django.utils.translation import gettext_lazy
 
 from contracts.models import Contract, Customer
 from servicedesk.core.choices import Role, TimerState
-from servicedesk.core.exceptions import ApplicationError, NotPermitted
+from servicedesk.core.exceptions import ApplicationError, NotPermitted, raise_field_errors
 from servicedesk.core.models import SlaTimer
 from servicedesk.core.services import event_record, notifications_create, transition_run
+from servicedesk.core.services.history import save_with_history
 from servicedesk.core.services.timers import (
     timer_cancel,
     timer_meet,
@@ -33,7 +34,7 @@ from servicedesk.core.services.timers import (
 
 from ..choices import DefectState, RejectReason, Severity
 from ..models import Defect
-from .common import not_in_future, raise_errors, required, role_members, save_fields
+from .common import not_in_future, required, role_members
 
 #: the deadlines each severity starts (DESIGN.md §4)
 TIMER_PLAN: dict[str, tuple[str, ...]] = {
@@ -176,7 +177,7 @@ def defect_record(
         errors["contract"] = [_("This contract belongs to another customer.")]
     if contract is None and customer is not None:
         contract = customer.contracts.order_by("-signed_on", "-id").first()
-    raise_errors(errors)
+    raise_field_errors(errors)
     with transaction.atomic():
         defect = Defect(
             number=uuid.uuid4().hex[:20],
@@ -240,7 +241,7 @@ def _meet(defect: Defect, *targets: str) -> None:
 
 
 def _note_required(note: str, field: str, message: Any) -> None:
-    raise_errors({} if (note or "").strip() else {field: [str(message)]})
+    raise_field_errors({} if (note or "").strip() else {field: [str(message)]})
 
 
 def defect_report(defect: Defect, *, by: Any, note: str = "") -> Defect:
@@ -294,7 +295,7 @@ def defect_start_fix(defect: Defect, *, by: Any, developer: Any = None) -> Defec
     _check(by, "defects.fix_defect")
     developer = developer or by
     if not developer.has_perm("defects.fix_defect"):
-        raise_errors({"developer": [_("Choose a developer.")]})
+        raise_field_errors({"developer": [_("Choose a developer.")]})
     with transaction.atomic():
         defect = transition_run(
             instance=defect,
@@ -403,7 +404,7 @@ def defect_reject(defect: Defect, *, by: Any, reason: str, note: str) -> Defect:
         errors["reason"] = [_("Choose duplicate, not a bug or won't fix.")]
     if not (note or "").strip():
         errors["note"] = [_("Explain why (it is told to the customer).")]
-    raise_errors(errors)
+    raise_field_errors(errors)
     with transaction.atomic():
         defect = transition_run(
             instance=defect,
@@ -454,7 +455,7 @@ def defect_change_severity(defect: Defect, *, by: Any, severity: str, reason: st
         errors["severity"] = [_("The defect already has this severity.")]
     if not (reason or "").strip():
         errors["reason"] = [_("Why does the severity change?")]
-    raise_errors(errors)
+    raise_field_errors(errors)
     old = defect.severity
     with transaction.atomic():
         defect = transition_run(
@@ -479,7 +480,7 @@ def defect_save_workaround(defect: Defect, *, by: Any, workaround: str) -> Defec
     with transaction.atomic():
         defect = Defect.objects.select_for_update().get(pk=defect.pk)
         defect.workaround = workaround.strip()
-        save_fields(defect, by=by, reason="workaround", fields=["workaround"])
+        save_with_history(defect, by=by, reason="workaround", fields=["workaround"])
         event_record(kind="defect.workaround", target=defect, actor=by, data={})
     return defect
 
@@ -490,7 +491,7 @@ def defect_publish_workaround(defect: Defect, *, by: Any, title: str = "") -> An
     from tickets.services.knowledge import article_save
 
     if not defect.workaround.strip():
-        raise_errors({"workaround": [_("Record the emergency workaround first.")]})
+        raise_field_errors({"workaround": [_("Record the emergency workaround first.")]})
     data = {
         "title": (title or "").strip() or defect.title,
         "product": defect.product,
@@ -505,7 +506,7 @@ def defect_publish_workaround(defect: Defect, *, by: Any, title: str = "") -> An
         defect = Defect.objects.select_for_update().get(pk=defect.pk)
         article = article_save(by=by, data=data, article=defect.knowledge_article)
         defect.knowledge_article = article
-        save_fields(defect, by=by, reason="publish workaround", fields=["knowledge_article"])
+        save_with_history(defect, by=by, reason="publish workaround", fields=["knowledge_article"])
         event_record(
             kind="defect.workaround_published",
             target=defect,
@@ -522,7 +523,7 @@ def defect_set_tracker(defect: Defect, *, by: Any, key: str, url: str) -> Defect
         defect = Defect.objects.select_for_update().get(pk=defect.pk)
         defect.tracker_key = (key or "").strip()
         defect.tracker_url = (url or "").strip()
-        save_fields(defect, by=by, reason="tracker", fields=["tracker_key", "tracker_url"])
+        save_with_history(defect, by=by, reason="tracker", fields=["tracker_key", "tracker_url"])
     return defect
 
 

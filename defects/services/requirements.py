@@ -21,13 +21,14 @@ from contracts.choices import ChargeUnit, ServiceType
 from contracts.entitlement import entitlement_check
 from contracts.models import ChargeRate, Contract, Customer
 from servicedesk.core.choices import Role
-from servicedesk.core.exceptions import TransitionConflict
+from servicedesk.core.exceptions import TransitionConflict, raise_field_errors
 from servicedesk.core.services import event_record, notifications_create, transition_run
+from servicedesk.core.services.history import save_with_history
 from servicedesk.core.services.timers import timer_meet, timer_start
 
 from ..choices import Outcome, RequirementState
 from ..models import EvaluationReport, Requirement
-from .common import not_in_future, raise_errors, required, role_members, save_fields
+from .common import not_in_future, required, role_members
 
 REQUIRED = {
     "title": gettext_lazy("Give the request a short title."),
@@ -116,7 +117,7 @@ def requirement_record(
     not_in_future(recorded_at, "recorded_at", errors)
     if contract is not None and customer is not None and contract.customer_id != customer.pk:
         errors["contract"] = [_("This contract belongs to another customer.")]
-    raise_errors(errors)
+    raise_field_errors(errors)
     result = entitlement_check(
         customer=customer, service_type=ServiceType.DEVELOPMENT, on=recorded_at, contract=contract
     )
@@ -225,7 +226,7 @@ def requirement_evaluate(
         not_in_future(trained_at, "trained_at", errors)
     if outcome == Outcome.DECLINED and not (explanation or "").strip():
         errors["explanation"] = [_("Record the explanation given to the customer.")]
-    raise_errors(errors)
+    raise_field_errors(errors)
 
     now = timezone.now()
     values = {
@@ -317,7 +318,7 @@ def requirement_agree(
     """The customer agrees to pay the price the sales manager negotiated."""
     amount = requirement.quote_amount if amount is None else amount
     if amount is None or amount < 0:
-        raise_errors({"amount": [_("Enter the price agreed with the customer.")]})
+        raise_field_errors({"amount": [_("Enter the price agreed with the customer.")]})
     with transaction.atomic():
         requirement = transition_run(
             instance=requirement,
@@ -339,7 +340,7 @@ def requirement_agree(
 def requirement_refuse_quote(requirement: Requirement, *, by: Any, explanation: str) -> Requirement:
     """The customer will not pay: declined, with what they were told."""
     if not (explanation or "").strip():
-        raise_errors(
+        raise_field_errors(
             {"explanation": [_("Record the customer's decision and what they were told.")]}
         )
     with transaction.atomic():
@@ -370,11 +371,11 @@ def requirement_set_solution(requirement: Requirement, *, by: Any, solution: str
     if signatures_for(requirement, SOLUTION_FORM).exists():
         raise TransitionConflict(_("The solution confirmation is already signed."))
     if not (solution or "").strip():
-        raise_errors({"solution": [_("Describe the agreed solution.")]})
+        raise_field_errors({"solution": [_("Describe the agreed solution.")]})
     with transaction.atomic():
         requirement = Requirement.objects.select_for_update().get(pk=requirement.pk)
         requirement.solution = solution.strip()
-        save_fields(requirement, by=by, reason="solution", fields=["solution"])
+        save_with_history(requirement, by=by, reason="solution", fields=["solution"])
     return requirement
 
 
@@ -391,7 +392,7 @@ def requirement_confirm_solution(requirement: Requirement, *, by: Any) -> Requir
     """The solution confirmation takes effect once the sales manager and the director
     have signed it (the transition's guard checks the same)."""
     if not (requirement.solution or "").strip():
-        raise_errors({"solution": [_("Describe the agreed solution first.")]})
+        raise_field_errors({"solution": [_("Describe the agreed solution first.")]})
     _require_signatures(requirement)
     with transaction.atomic():
         requirement = transition_run(
@@ -433,7 +434,7 @@ def requirement_schedule(
     developer = developer or by
     if not developer.has_perm("defects.develop_requirement"):
         errors["developer"] = [_("Choose a developer.")]
-    raise_errors(errors)
+    raise_field_errors(errors)
     _require_signatures(requirement)
     with transaction.atomic():
         return transition_run(
@@ -456,7 +457,7 @@ def requirement_start_development(requirement: Requirement, *, by: Any) -> Requi
 
 def requirement_deliver(requirement: Requirement, *, by: Any, note: str) -> Requirement:
     if not (note or "").strip():
-        raise_errors({"note": [_("What was delivered (version, where)?")]})
+        raise_field_errors({"note": [_("What was delivered (version, where)?")]})
     with transaction.atomic():
         requirement = transition_run(
             instance=requirement,
@@ -477,7 +478,7 @@ def requirement_deliver(requirement: Requirement, *, by: Any, note: str) -> Requ
 
 def requirement_customer_accept(requirement: Requirement, *, by: Any, note: str) -> Requirement:
     if not (note or "").strip():
-        raise_errors({"note": [_("Who accepted it at the customer, and how?")]})
+        raise_field_errors({"note": [_("Who accepted it at the customer, and how?")]})
     with transaction.atomic():
         return transition_run(
             instance=requirement,
@@ -497,7 +498,9 @@ def requirement_set_tracker(requirement: Requirement, *, by: Any, key: str, url:
         requirement = Requirement.objects.select_for_update().get(pk=requirement.pk)
         requirement.tracker_key = (key or "").strip()
         requirement.tracker_url = (url or "").strip()
-        save_fields(requirement, by=by, reason="tracker", fields=["tracker_key", "tracker_url"])
+        save_with_history(
+            requirement, by=by, reason="tracker", fields=["tracker_key", "tracker_url"]
+        )
     return requirement
 
 
@@ -511,9 +514,9 @@ def evaluation_report_create(
 
         raise NotPermitted(_("You may not perform this action."))
     if period_start is None or period_end is None or period_end < period_start:
-        raise_errors({"period_end": [_("The period ends before it starts.")]})
+        raise_field_errors({"period_end": [_("The period ends before it starts.")]})
     if EvaluationReport.objects.filter(period_start=period_start, period_end=period_end).exists():
-        raise_errors({"period_start": [_("There is already a report for this period.")]})
+        raise_field_errors({"period_start": [_("There is already a report for this period.")]})
     with transaction.atomic():
         report = EvaluationReport(
             period_start=period_start, period_end=period_end, created_by=by, note=note.strip()

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from contracts.entitlement import entitlement_check
 from contracts.models import Contract, Customer
 from servicedesk.core.choices import Role
-from servicedesk.core.exceptions import ApplicationError, TransitionConflict
+from servicedesk.core.exceptions import ApplicationError, TransitionConflict, raise_field_errors
 from servicedesk.core.models import Signature
 from servicedesk.core.selectors import signatures_for, users_in_roles
 from servicedesk.core.services import (
@@ -31,6 +31,7 @@ from servicedesk.core.services import (
     signature_record,
     transition_run,
 )
+from servicedesk.core.services.history import save_with_history
 from servicedesk.core.services.timers import (
     timer_cancel,
     timer_meet,
@@ -64,12 +65,6 @@ ENGINEER_ROLE = "engineer"
 APPOINTMENT_SKEW = dt.timedelta(minutes=5)
 REPORT_FIELDS = ("outcome", "cause", "solution", "steps", "precautions")
 KIND_SERVICE_TYPE = {kind: kind for kind in DispatchKind.values}
-
-
-def _errors(errors: dict[str, list[str]]) -> None:
-    if errors:
-        first = next(iter(errors.values()))[0]
-        raise ApplicationError(first, extra=errors)
 
 
 def _text(value: Any) -> str:
@@ -139,7 +134,7 @@ def dispatch_create(
     if due_from and due_by and due_by < due_from:
         errors["due_by"] = [_("The window must end after it starts.")]
     if errors:
-        _errors(errors)
+        raise_field_errors(errors)
     contact = customer.contacts.order_by("-is_primary", "pk").first()
     site_address = _text(site_address) or customer.address
     contact_name = _text(contact_name) or (contact.name if contact else "")
@@ -152,7 +147,7 @@ def dispatch_create(
         errors["contact_name"] = [_("Whom does the engineer meet on site?")]
     if not contact_phone:
         errors["contact_phone"] = [_("The site contact's phone number.")]
-    _errors(errors)
+    raise_field_errors(errors)
 
     now = timezone.now()
     service_type = KIND_SERVICE_TYPE[kind]
@@ -358,12 +353,12 @@ def dispatch_assign(
     managers assigning the same dispatch at once: the second gets a conflict (409).
     """
     if engineer is None:
-        _errors({"engineer": [_("Choose the engineer.")]})
+        raise_field_errors({"engineer": [_("Choose the engineer.")]})
     if isinstance(planned_start, dt.date) and not isinstance(planned_start, dt.datetime):
         planned_start = _default_start(planned_start)
     minutes = planned_minutes or dispatch.planned_minutes
     if not 15 <= minutes <= 24 * 60:
-        _errors({"planned_minutes": [_("Between 15 minutes and 24 hours.")]})
+        raise_field_errors({"planned_minutes": [_("Between 15 minutes and 24 hours.")]})
     with transaction.atomic():
         engineer = Engineer.objects.select_for_update().select_related("user").get(pk=engineer.pk)
         start = planned_start or dispatch.appointment_at or dispatch.planned_start
@@ -411,11 +406,13 @@ def dispatch_confirm(dispatch: Dispatch, *, by: Any) -> Dispatch:
 
 def _check_appointment(dispatch: Dispatch, appointment_at: Any) -> dt.datetime:
     if not isinstance(appointment_at, dt.datetime):
-        _errors({"appointment_at": [_("Enter the date and time agreed with the customer.")]})
+        raise_field_errors(
+            {"appointment_at": [_("Enter the date and time agreed with the customer.")]}
+        )
     if timezone.is_naive(appointment_at):
         appointment_at = timezone.make_aware(appointment_at)
     if appointment_at < timezone.now() - APPOINTMENT_SKEW:
-        _errors({"appointment_at": [_("The appointment cannot be in the past.")]})
+        raise_field_errors({"appointment_at": [_("The appointment cannot be in the past.")]})
     return appointment_at
 
 
@@ -477,7 +474,7 @@ def dispatch_reschedule(
         errors["reason"] = [_("Why does the appointment change?")]
     if not customer_informed:
         errors["customer_informed"] = [_("Tell the customer before changing the appointment.")]
-    _errors(errors)
+    raise_field_errors(errors)
     appointment_at = _check_appointment(dispatch, appointment_at)
     if (
         dispatch.state == DispatchState.SCHEDULED
@@ -624,7 +621,7 @@ def dispatch_save_report(dispatch: Dispatch, *, by: Any, **fields: Any) -> Dispa
     allowed = {*REPORT_FIELDS, "backup_done", "backup_location", "new_needs"}
     unknown = set(fields) - allowed
     if unknown:
-        _errors({name: [_("Unknown field.")] for name in sorted(unknown)})
+        raise_field_errors({name: [_("Unknown field.")] for name in sorted(unknown)})
     with transaction.atomic():
         dispatch = Dispatch.objects.select_for_update().get(pk=dispatch.pk)
         if dispatch.state != DispatchState.ON_SITE:
@@ -639,12 +636,12 @@ def dispatch_save_report(dispatch: Dispatch, *, by: Any, **fields: Any) -> Dispa
         for name, value in fields.items():
             value = bool(value) if name == "backup_done" else _text(value)
             if name == "outcome" and value and value not in Outcome.values:
-                _errors({"outcome": [_("Choose solved, partially solved or unsolved.")]})
+                raise_field_errors({"outcome": [_("Choose solved, partially solved or unsolved.")]})
             if getattr(dispatch, name) != value:
                 setattr(dispatch, name, value)
                 changed.append(name)
         if changed:
-            _save(dispatch, by, "service report draft", changed)
+            save_with_history(dispatch, by=by, reason="service report draft", fields=changed)
     return dispatch
 
 
@@ -665,13 +662,6 @@ def _stage(dispatch: Dispatch, **fields: Any) -> Dispatch:
     finally:
         del locked.skip_history_when_saving
     return locked
-
-
-def _save(dispatch: Dispatch, by: Any, reason: str, fields: list[str]) -> None:
-    if getattr(by, "is_authenticated", False):
-        dispatch._history_user = by
-    dispatch._change_reason = reason
-    dispatch.save(update_fields=fields)
 
 
 def dispatch_sign(
@@ -704,7 +694,7 @@ def dispatch_link_signature(dispatch: Dispatch, *, signature: Signature, by: Any
     """Record on the dispatch that the customer signed its service report."""
     locked = Dispatch.objects.select_for_update().get(pk=dispatch.pk)
     locked.customer_signature = signature
-    _save(locked, by, "customer signed", ["customer_signature"])
+    save_with_history(locked, by=by, reason="customer signed", fields=["customer_signature"])
 
 
 def dispatch_complete(
@@ -760,7 +750,7 @@ def dispatch_complete(
         )
     if signature_image and not _text(signer_name):
         errors["signer_name"] = [_("Who signed for the customer?")]
-    _errors(errors)
+    raise_field_errors(errors)
 
     now = timezone.now()
     with transaction.atomic():
@@ -786,7 +776,9 @@ def dispatch_complete(
         changed = [name for name, value in report.items() if getattr(locked, name) != value]
         for name, value in report.items():
             setattr(locked, name, value)
-        _save(locked, by, "service report", changed or ["completed_at"])
+        save_with_history(
+            locked, by=by, reason="service report", fields=changed or ["completed_at"]
+        )
         for part in parts:
             part_add(
                 locked,
@@ -804,7 +796,9 @@ def dispatch_complete(
         report_changed = [name for name in changed if name in values]
         if locked.customer_signature_id and not signature_image and report_changed:
             locked.customer_signature = None
-            _save(locked, by, "report changed after signing", ["customer_signature"])
+            save_with_history(
+                locked, by=by, reason="report changed after signing", fields=["customer_signature"]
+            )
         if engineer_signature_image:
             dispatch_sign(
                 locked,
@@ -926,7 +920,7 @@ def part_add(
         errors["quantity"] = [_("At least one.")]
     if kind == PartUsageKind.FAULTY and not (_text(repair_tag) or _text(serial_number)):
         errors["repair_tag"] = [_("Tag the faulty part (tag or serial number) before it is sent.")]
-    _errors(errors)
+    raise_field_errors(errors)
     part = SparePartUsage(
         dispatch=dispatch,
         kind=kind,
@@ -1001,9 +995,11 @@ def dispatch_write_off(
 
     next_step = next_step or ""
     if next_step not in NextStep.values:
-        _errors({"next_step": [_("Choose a follow-up dispatch or a defect escalation.")]})
+        raise_field_errors(
+            {"next_step": [_("Choose a follow-up dispatch or a defect escalation.")]}
+        )
     if service_fee is not None and service_fee < 0:
-        _errors({"service_fee": [_("The fee cannot be negative.")]})
+        raise_field_errors({"service_fee": [_("The fee cannot be negative.")]})
     with transaction.atomic():
         locked = Dispatch.objects.select_for_update().get(pk=dispatch.pk)
         if locked.state != DispatchState.COMPLETED:
@@ -1020,7 +1016,7 @@ def dispatch_write_off(
             if not next_step and locked.defect_id:
                 next_step = NextStep.DEFECT
             if not next_step:
-                _errors(
+                raise_field_errors(
                     {
                         "next_step": [
                             _(
@@ -1031,7 +1027,7 @@ def dispatch_write_off(
                     }
                 )
             if next_step == NextStep.DEFECT and locked.defect_id is None:
-                _errors(
+                raise_field_errors(
                     {
                         "next_step": [
                             _("Record the defect first (Escalate to headquarters as a defect).")
@@ -1042,7 +1038,7 @@ def dispatch_write_off(
             next_step = ""
         if locked.next_step != next_step:
             locked.next_step = next_step
-            _save(locked, by, "next step", ["next_step"])
+            save_with_history(locked, by=by, reason="next step", fields=["next_step"])
         locked = transition_run(
             instance=locked,
             name="write_off",
@@ -1112,7 +1108,7 @@ def dispatch_mark_escalated(
         if locked.state == DispatchState.COMPLETED and locked.needs_next_step:
             locked.next_step = NextStep.DEFECT
             fields.append("next_step")
-        _save(locked, by, "escalated as a defect", fields)
+        save_with_history(locked, by=by, reason="escalated as a defect", fields=fields)
         event_record(
             kind="dispatch.escalated",
             target=locked,
@@ -1130,7 +1126,12 @@ def dispatch_follow_up_recorded(
         locked = Dispatch.objects.select_for_update().get(pk=dispatch.pk)
         locked.followed_up_at = at
         locked.follow_up_satisfaction = satisfaction
-        _save(locked, by, "follow-up call", ["followed_up_at", "follow_up_satisfaction"])
+        save_with_history(
+            locked,
+            by=by,
+            reason="follow-up call",
+            fields=["followed_up_at", "follow_up_satisfaction"],
+        )
         timer_meet(subject=locked, target="follow_up", at=at)
     return locked
 
@@ -1149,7 +1150,7 @@ def dispatch_archive(dispatch: Dispatch, *, by: Any) -> Dispatch:
 
 def dispatch_cancel(dispatch: Dispatch, *, by: Any, reason: str) -> Dispatch:
     if not _text(reason):
-        _errors({"reason": [_("Why is the dispatch cancelled?")]})
+        raise_field_errors({"reason": [_("Why is the dispatch cancelled?")]})
     with transaction.atomic():
         dispatch = transition_run(
             instance=dispatch,

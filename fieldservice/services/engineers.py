@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from servicedesk.core.exceptions import ApplicationError
+from servicedesk.core.exceptions import ApplicationError, raise_field_errors
 from servicedesk.core.services import event_record
 
 from ..choices import BillingMode
@@ -21,7 +21,7 @@ def _validated(obj: Any) -> None:
         obj.full_clean()
     except ValidationError as exc:
         errors = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
-        raise ApplicationError(next(iter(errors.values()))[0], extra=errors) from exc
+        raise_field_errors(errors)
 
 
 def partner_save(*, partner: Partner, by: Any) -> Partner:
@@ -31,8 +31,7 @@ def partner_save(*, partner: Partner, by: Any) -> Partner:
         errors["person_day_rate"] = [_("Enter the person-day rate.")]
     if partner.billing_mode == BillingMode.FEE_SHARE and partner.fee_share_percent is None:
         errors["fee_share_percent"] = [_("Enter the partner's share of the after-sales fee.")]
-    if errors:
-        raise ApplicationError(next(iter(errors.values()))[0], extra=errors)
+    raise_field_errors(errors)
     _validated(partner)
     with transaction.atomic():
         created = partner.pk is None

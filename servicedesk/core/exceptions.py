@@ -14,6 +14,14 @@ class ApplicationError(Exception):
         self.extra = extra or {}
 
 
+def raise_field_errors(errors: dict[str, list[Any]]) -> None:
+    """Refuse with every field's messages (a 400 with field errors, or form errors); the
+    first message is the summary. Does nothing when ``errors`` is empty."""
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise ApplicationError(str(first), extra=errors)
+
+
 class TransitionConflict(ApplicationError):
     """The transition is not allowed now, or someone else changed the record: 409."""
 

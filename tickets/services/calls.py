@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contracts.models import Contact, Customer
-from servicedesk.core.exceptions import ApplicationError
+from servicedesk.core.exceptions import ApplicationError, raise_field_errors
 from servicedesk.core.services import event_record
 
 from ..models import Call, HotlineLine, Ticket
@@ -91,8 +91,7 @@ def call_record(
         errors["rings"] = [_("Cannot be negative.")]
     if duration_seconds < 0:
         errors["duration_seconds"] = [_("Cannot be negative.")]
-    if errors:
-        raise ApplicationError(next(iter(errors.values()))[0], extra=errors)
+    raise_field_errors(errors)
     customer = ticket.customer if ticket is not None and ticket.customer_id else None
     customer = customer or customer_for_phone(caller_phone)
     call = Call(

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from servicedesk.core.exceptions import ApplicationError, NotPermitted
+from servicedesk.core.exceptions import ApplicationError, NotPermitted, raise_field_errors
 from servicedesk.core.models import DomainEvent
 from servicedesk.core.services import event_record
 
@@ -105,8 +105,7 @@ def article_save(
         for name in REQUIRED_FIELDS
         if not (getattr(article, name) or "").strip()
     }
-    if errors:
-        raise ApplicationError(next(iter(errors.values()))[0], extra=errors)
+    raise_field_errors(errors)
     with transaction.atomic():
         return _save(article, by=by, reason="edit" if article.pk else "create")
 

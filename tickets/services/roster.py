@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from servicedesk.core.choices import Role
-from servicedesk.core.exceptions import ApplicationError, NotPermitted
+from servicedesk.core.exceptions import ApplicationError, NotPermitted, raise_field_errors
 from servicedesk.core.services import event_record
 from servicedesk.core.services.timers import timer_meet, timer_start, timers_cancel_all
 
@@ -81,8 +81,7 @@ def shift_plan(
         # Lock the engineer so two managers cannot plan overlapping shifts at once.
         locked = user_model.objects.select_for_update().filter(pk=engineer.pk).first()
         errors = shift_plan_errors(line=line, engineer=locked, starts_at=starts_at, ends_at=ends_at)
-        if errors:
-            raise ApplicationError(next(iter(errors.values()))[0], extra=errors)
+        raise_field_errors(errors)
         shift = DutyShift(
             line=line, engineer=locked, starts_at=starts_at, ends_at=ends_at, planned_by=by
         )

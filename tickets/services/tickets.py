@@ -24,7 +24,7 @@ from contracts.entitlement import entitlement_check
 from contracts.models import Contract, Customer
 from contracts.services import service_usage_record
 from servicedesk.core.choices import Role
-from servicedesk.core.exceptions import ApplicationError
+from servicedesk.core.exceptions import raise_field_errors
 from servicedesk.core.selectors import users_in_roles
 from servicedesk.core.services import event_record, notifications_create, transition_run
 from servicedesk.core.services.timers import (
@@ -49,12 +49,6 @@ REQUIRED_TEXT = {
 
 def _role_members(role: str) -> list[Any]:
     return list(users_in_roles(role))
-
-
-def _errors(errors: dict[str, list[str]]) -> None:
-    if errors:
-        first = next(iter(errors.values()))[0]
-        raise ApplicationError(first, extra=errors)
 
 
 def _sales_manager(ticket: Ticket) -> Any:
@@ -103,7 +97,7 @@ def ticket_intake(
         errors["received_at"] = [_("The call cannot have been received in the future.")]
     if contract is not None and customer is not None and contract.customer_id != customer.pk:
         errors["contract"] = [_("This contract belongs to another customer.")]
-    _errors(errors)
+    raise_field_errors(errors)
 
     result = entitlement_check(
         customer=customer, service_type=service_type, on=received_at, contract=contract
@@ -228,7 +222,9 @@ def ticket_answer(
 ) -> Ticket:
     """Solved on the phone (seed 002 §3): record problem, cause, solution and steps."""
     fields = {"problem": problem, "cause": cause, "solution": solution, "steps": steps}
-    _errors({k: [_("This field is required.")] for k, v in fields.items() if not (v or "").strip()})
+    raise_field_errors(
+        {k: [_("This field is required.")] for k, v in fields.items() if not (v or "").strip()}
+    )
     with transaction.atomic():
         ticket = transition_run(
             instance=ticket,
@@ -246,7 +242,7 @@ def ticket_answer(
 def ticket_shelve(ticket: Ticket, *, by: Any, reason: str) -> Ticket:
     """Put the call on hold to consult: call back within 1 hour, reply within 3 working
     hours (seed 002 §3)."""
-    _errors({} if (reason or "").strip() else {"reason": [_("Why is it shelved?")]})
+    raise_field_errors({} if (reason or "").strip() else {"reason": [_("Why is it shelved?")]})
     with transaction.atomic():
         ticket = transition_run(
             instance=ticket,
@@ -262,7 +258,9 @@ def ticket_shelve(ticket: Ticket, *, by: Any, reason: str) -> Ticket:
 
 
 def ticket_call_back(ticket: Ticket, *, by: Any, note: str) -> Ticket:
-    _errors({} if (note or "").strip() else {"note": [_("What did you tell the customer?")]})
+    raise_field_errors(
+        {} if (note or "").strip() else {"note": [_("What did you tell the customer?")]}
+    )
     with transaction.atomic():
         ticket = transition_run(
             instance=ticket, name="call_back", by=by, event_data={"note": note.strip()[:500]}
@@ -275,7 +273,7 @@ def ticket_call_back(ticket: Ticket, *, by: Any, note: str) -> Ticket:
 def ticket_request_dispatch(ticket: Ticket, *, by: Any, notes: str) -> Ticket:
     """Submit to the service manager for an on-site visit (the field-service app turns the
     request into a dispatch when it hears ``ticket.dispatch_requested``)."""
-    _errors(
+    raise_field_errors(
         {}
         if (notes or "").strip()
         else {"notes": [_("Tell the field engineer what they must know.")]}
@@ -357,7 +355,7 @@ def ticket_commercial_decide(
         errors["amount"] = [_("Enter the charge agreed with the customer.")]
     if decision == CommercialDecision.DECLINED and not (note or "").strip():
         errors["note"] = [_("Record the customer's decision.")]
-    _errors(errors)
+    raise_field_errors(errors)
     with transaction.atomic():
         fields = ["commercial_decision", "agreed_charge", "commercial_note"]
         if decision == CommercialDecision.CHARGE_AGREED:
@@ -401,7 +399,7 @@ def ticket_close(ticket: Ticket, *, by: Any) -> Ticket:
     if not all(
         (getattr(ticket, f) or "").strip() for f in ("problem", "cause", "solution", "steps")
     ):
-        _errors(
+        raise_field_errors(
             {
                 f: [_("Required before closing.")]
                 for f in ("problem", "cause", "solution", "steps")
@@ -424,9 +422,9 @@ def ticket_close(ticket: Ticket, *, by: Any) -> Ticket:
 def ticket_transfer(ticket: Ticket, *, by: Any, to: Any, note: str = "") -> Ticket:
     """Hand the work to another engineer; the first-contact owner stays (首问责任制)."""
     if to is None or not to.is_active:
-        _errors({"to": [_("Choose an active engineer.")]})
+        raise_field_errors({"to": [_("Choose an active engineer.")]})
     if ticket.state == TicketState.CLOSED:
-        _errors({"non_field_errors": [_("A closed ticket cannot be transferred.")]})
+        raise_field_errors({"non_field_errors": [_("A closed ticket cannot be transferred.")]})
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
         previous = ticket.assignee
@@ -479,7 +477,7 @@ def ticket_handover_to_manager(ticket: Ticket, *, by: Any, note: str = "") -> Ti
 
 
 def ticket_add_note(ticket: Ticket, *, by: Any, text: str) -> TicketNote:
-    _errors({} if (text or "").strip() else {"text": [_("Write the note.")]})
+    raise_field_errors({} if (text or "").strip() else {"text": [_("Write the note.")]})
     note = TicketNote(ticket=ticket, author=by, text=text.strip())
     note._history_user = by
     note.save()

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from .. import printing
 from ..choices import SignatureMethod
-from ..exceptions import ApplicationError
+from ..exceptions import ApplicationError, raise_field_errors
 from ..models import Signature
 from ..printforms import FormSpec, form_get, signed_document, unsigned_document
 from .events import event_record
@@ -109,8 +109,7 @@ def signature_record(
         spec = form_get(type(target), form)
     except LookupError:
         errors["form"] = [_("This record has no form “%(form)s”.") % {"form": form}]
-    if errors:
-        raise ApplicationError(next(iter(errors.values()))[0], extra=errors)
+    raise_field_errors(errors)
 
     now = timezone.now()
     if image:
