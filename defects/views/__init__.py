@@ -15,6 +15,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from servicedesk.core.exceptions import ApplicationError, NotPermitted, TransitionConflict
+from servicedesk.core.forms import form_errors_from
 from servicedesk.core.services.transitions import available_transitions
 
 
@@ -35,16 +36,6 @@ class Action:
 
 def fsm(*names: str) -> Callable[[Any, Any, set[str]], bool]:
     return lambda obj, user, transitions: bool(transitions.intersection(names))
-
-
-def form_errors_from(exc: ApplicationError, form: forms.Form) -> None:
-    placed = False
-    for name, errors in exc.extra.items():
-        for error in errors if isinstance(errors, (list, tuple)) else [errors]:
-            form.add_error(name if name in form.fields else None, str(error))
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)
 
 
 def make_form(action: Action, obj: Any, data: Any = None) -> forms.Form:

@@ -7,19 +7,6 @@ State changes only on POST.
 
 from __future__ import annotations
 
-from django import forms
+from servicedesk.core.forms import form_errors_from
 
-from servicedesk.core.exceptions import ApplicationError
-
-
-def form_errors_from(exc: ApplicationError, form: forms.Form, aliases: dict | None = None) -> None:
-    """Put a service's field errors on the form's fields (the rest on the form itself)."""
-    aliases = aliases or {}
-    placed = False
-    for name, errors in exc.extra.items():
-        field = aliases.get(name, name)
-        for error in errors if isinstance(errors, (list, tuple)) else [errors]:
-            form.add_error(field if field in form.fields else None, str(error))
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)
+__all__ = ["form_errors_from"]

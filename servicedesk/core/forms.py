@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .exceptions import ApplicationError
 from .models import WorkCalendar
 
 # What an <input type="datetime-local"> sends, and what people type into a plain box.
@@ -34,6 +35,20 @@ def date_field(label: Any, required: bool = True, **kwargs: Any) -> forms.DateFi
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         **kwargs,
     )
+
+
+def form_errors_from(exc: ApplicationError, form: forms.Form, aliases: dict | None = None) -> None:
+    """Put a service's field errors on the form's fields (the rest on the form itself);
+    ``aliases`` maps a service's field name to the form's."""
+    aliases = aliases or {}
+    placed = False
+    for name, errors in exc.extra.items():
+        field = aliases.get(name, name)
+        for error in errors if isinstance(errors, (list, tuple)) else [errors]:
+            form.add_error(field if field in form.fields else None, str(error))
+            placed = True
+    if not placed:
+        form.add_error(None, exc.message)
 
 
 class DeskFormMixin:

@@ -7,24 +7,12 @@ State changes only on POST; htmx requests get partials.
 
 from __future__ import annotations
 
-from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from servicedesk.core.exceptions import ApplicationError
+from servicedesk.core.forms import form_errors_from
 
-
-def form_errors_from(exc: ApplicationError, form: forms.Form, aliases: dict | None = None) -> None:
-    """Put a service's field errors on the form's fields (the rest on the form itself)."""
-    aliases = aliases or {}
-    placed = False
-    for name, errors in exc.extra.items():
-        field = aliases.get(name, name)
-        for error in errors if isinstance(errors, (list, tuple)) else [errors]:
-            form.add_error(field if field in form.fields else None, str(error))
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)
+__all__ = ["form_errors_from"]
 
 
 def redirect_to(request: HttpRequest, url: str) -> HttpResponse:
