@@ -1,7 +1,7 @@
-"""Admin of customers and contracts for managers (DESIGN.md §8).
+"""Admin of customers and contracts for managers (docs/domain.md §roles.admin).
 
 Every model has history (django-simple-history). States are read-only; contract
-transitions are buttons that call ``contracts.services`` (STYLE.md rules 2 and 11). Edits
+transitions are buttons that call ``contracts.services`` (docs/architecture.md §layers.admin). Edits
 of customers and draft contracts go through ``customer_save`` / ``contract_save_draft``;
 a contract that is no longer a draft is read-only here and changes only by transitions.
 Customers, contacts and contracts import from and export to Excel (``contracts.resources``;

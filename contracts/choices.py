@@ -4,7 +4,7 @@ from django.utils.translation import pgettext_lazy
 
 
 class CustomerCategory(models.TextChoices):
-    """Seed 001 §4.4: revisit cycles depend on the customer's category."""
+    """Revisit cycles depend on the customer's category (docs/domain.md §revisit.cycle)."""
 
     A = "A", _("A (key account)")
     B = "B", _("B")

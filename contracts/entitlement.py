@@ -1,4 +1,4 @@
-"""Entitlement at intake (DESIGN.md §5, seed 001 §4.3): is a request free, charged or to be
+"""Entitlement at intake (docs/domain.md §entitlement): is a request free, charged or to be
 decided? Every intake (tickets, dispatches, requirements) asks here.
 
 The check reads a constant number of queries whatever the customer's history: contracts,
@@ -47,7 +47,7 @@ class Entitlement:
 
     @property
     def routes_to_sales(self) -> bool:
-        """Seed 001 §4.3.4 and §5.4: out of scope → the sales manager negotiates."""
+        """Out of scope → the sales manager negotiates (docs/domain.md §hotline.commercial)."""
         return self.result == EntitlementResult.OUT_OF_SCOPE
 
     def as_dict(self) -> dict[str, Any]:

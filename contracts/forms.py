@@ -62,7 +62,7 @@ class FormMixin(DeskFormMixin):
 
 
 class HistoryUserSaveMixin:
-    """``save(by=user)`` records the acting user in the history row (STYLE.md rule 8)."""
+    """``save(by=user)`` keeps the acting user in the history row (docs/architecture.md §audit)."""
 
     def save(self, commit: bool = True, *, by: Any = None) -> Any:
         obj = super().save(commit=False)
@@ -140,8 +140,8 @@ class ContactForm(HistoryUserSaveMixin, FormMixin, forms.ModelForm):
         if not (data.get("phone") or data.get("mobile") or data.get("email")):
             self.add_error("phone", _("Give at least a phone, a mobile or an e-mail."))
         if data.get("may_receive_passwords"):
-            # The seed's rule: only a contact the customer authorised, recorded with by whom
-            # and when, receives account or report passwords.
+            # docs/domain.md §hotline.passwords: only a contact the customer authorised (by whom
+            # and when) receives account or report passwords.
             if not (data.get("authorised_by") or "").strip():
                 self.add_error(
                     "authorised_by", _("Record who at the customer authorised this contact.")

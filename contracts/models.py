@@ -1,5 +1,5 @@
 """Customers, their people, products and equipment; contracts with service periods,
-scope and charging standard; first visits and revisits (DESIGN.md §5, seeds 001–003)."""
+scope and charging standard; first visits and revisits (docs/domain.md §contract, §revisit)."""
 
 from __future__ import annotations
 
@@ -226,7 +226,7 @@ class Contract(ConcurrentTransitionMixin, models.Model):
     )
     includes_implementation = models.BooleanField(_("includes implementation"), default=False)
     free_data_import = models.BooleanField(
-        _("data import free of charge"), default=False, help_text=_("Seed 001: otherwise charged.")
+        _("data import free of charge"), default=False, help_text=_("Otherwise charged.")
     )
     state = FSMField(
         _("state"), default=ContractState.DRAFT, choices=ContractState.choices, protected=True
@@ -478,7 +478,7 @@ class ServiceUsage(models.Model):
         return f"{self.contract} {self.service_type} {self.used_on}"
 
 
-# -- first visits (seed 002 §1) ---------------------------------------------------------
+# -- first visits (docs/domain.md §first-visit) -----------------------------------------
 
 VERIFIABLE_FIELDS = [
     "customer.name",
@@ -592,7 +592,7 @@ class FirstVisitNeed(models.Model):
         return f"{self.get_department_display()}: {self.description[:40]}"
 
 
-# -- revisits (seed 001 §4.4, seed 003 回访) --------------------------------------------
+# -- revisits (docs/domain.md §revisit) -------------------------------------------------
 
 
 class RevisitCycle(models.Model):

@@ -1,4 +1,4 @@
-"""Printed forms of the contracts app (DESIGN.md §7).
+"""Printed forms of the contracts app (docs/domain.md §forms).
 
 - 首访记录 (first visit record): the customer data the agent verified, each field marked
   checked or corrected (with the value before the correction), the needs and the

@@ -1,4 +1,4 @@
-"""Excel (.xlsx) and CSV import/export of customers, contacts and contracts (DESIGN.md §8).
+"""Excel and CSV import/export of customers, contacts and contracts (docs/domain.md §roles.admin).
 
 Used by the admin (``contracts/admin.py``) through django-import-export, and usable on their
 own: ``CustomerResource().import_data(dataset, dry_run=True, user=user)``.

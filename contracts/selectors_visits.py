@@ -25,7 +25,7 @@ from .models import (
     Revisit,
 )
 
-#: What the agent reads out to the customer for each verifiable field (seed 002 §1:
+#: What the agent reads out for each verifiable field (docs/domain.md §first-visit.verify:
 #: 单位全称、联系人、单位电话、手机、邮箱、公司网址、软件版本号、软件模块信息、加密锁号).
 VERIFIABLE_LABELS: dict[str, Any] = {
     "customer.name": _("Full legal name"),
@@ -56,7 +56,7 @@ _STATE_ORDER = Case(
 def first_visits_for(user: Any, *, search: str = "", state: str = "") -> QuerySet[FirstVisit]:
     """The first-visit worklist: an agent's own visits, every visit for managers.
 
-    Open visits first (pending, then verifying), newest first within each state. Seed 002:
+    Open visits first (pending, then verifying), newest first. docs/domain.md §first-visit.verify:
     "首访结束后，所有用户首访信息均可查询" — ``search`` looks in the customer's names, the
     contract number, the notes and the needs recorded.
     """

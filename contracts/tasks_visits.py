@@ -1,4 +1,4 @@
-"""Thin daily tasks for revisits (DESIGN.md §6); each is idempotent and safe on two workers.
+"""Thin daily revisit tasks (docs/architecture.md §celery.beat), idempotent, safe on two workers.
 
 Beat runs ``revisits_mark_missed`` before ``revisits_generate`` so that a revisit missed
 overnight has its successor created the same morning.

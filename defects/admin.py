@@ -1,5 +1,5 @@
-"""Admin of defects and requirement requests for managers (DESIGN.md §8, STYLE.md rule
-11): states read-only, each transition a button calling the same service as the portal
+"""Admin of defects and requirement requests for managers (docs/architecture.md §layers.admin):
+states read-only, each transition a button calling the same service as the portal
 and the API. Records are created on the portal or the API (the services number them and
 start their deadlines), so adding here is off; the tracker link and the follower list are
 the only plain edits."""

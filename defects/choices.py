@@ -4,7 +4,7 @@ from django.utils.translation import pgettext_lazy
 
 
 class Severity(models.TextChoices):
-    """Seed 004 §2.1.1: 致命 / 严重 / 重要 / 一般."""
+    """致命 / 严重 / 重要 / 一般 (docs/domain.md §defect.severity)."""
 
     FATAL = "fatal", pgettext_lazy("severity", "Fatal")
     SERIOUS = "serious", pgettext_lazy("severity", "Serious")
@@ -48,7 +48,7 @@ class RequirementState(models.TextChoices):
 
 
 class Outcome(models.TextChoices):
-    """What the evaluation decided (seed 001 §3.2, seed 004 §2.1.2)."""
+    """What the evaluation decided (docs/domain.md §requirement.outcomes)."""
 
     ACCEPTED = "accepted", _("Accepted (free)")
     QUOTED = "quoted", _("Quoted (charged)")

@@ -39,7 +39,7 @@ def staff_with(perm: str):
 
 
 class DefectForm(DeskFormMixin, forms.Form):
-    """Recording a defect (seed 004 §2.1.1.1: a detailed record the tester can follow)."""
+    """Recording a defect (docs/domain.md §defect.record: a record the tester can follow)."""
 
     severity = forms.ChoiceField(
         label=_("Severity"), choices=Severity.choices, widget=forms.RadioSelect
@@ -153,7 +153,7 @@ class FollowForm(DeskFormMixin, forms.Form):
 
 
 class RequirementForm(DeskFormMixin, forms.Form):
-    """Recording a request (seed 004 §2.1.2: clear, precise, with the real intent)."""
+    """Recording a request (docs/domain.md §requirement.record)."""
 
     customer = forms.ModelChoiceField(
         label=_("Customer"), queryset=Customer.objects.order_by("name")
@@ -176,7 +176,7 @@ def _yes_no(label: Any) -> forms.ChoiceField:
 
 
 class EvaluateForm(DeskFormMixin, forms.Form):
-    """Seed 001 §3.2: in scope? urgent? affects normal operation? effort? → decision."""
+    """docs/domain.md §requirement.evaluation: in scope? urgent? affects operation? effort?"""
 
     in_scope = _yes_no(_("Within the contract's scope"))
     urgent = _yes_no(_("Urgent"))

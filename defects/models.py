@@ -1,6 +1,6 @@
 """Defects (bugs with severity deadlines) and new-requirement requests with their
-evaluation and the signed solution confirmation (DESIGN.md §5, seed 004 §2.1, seed 001
-§3.2)."""
+evaluation and the signed solution confirmation (docs/domain.md §defect,
+§requirement)."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ SOLUTION_SIGNERS = ("sales_manager", "director")
 
 def _partner_of(user: Any) -> int | None:
     """The partner company (乙方) of a partner engineer, who sees only that partner's
-    work (DESIGN.md §9); ``None`` for our own staff."""
+    work (docs/domain.md §partners.scope); ``None`` for our own staff."""
     if user.has_perm("fieldservice.view_all_dispatches"):
         return None
     from fieldservice.models import engineer_of
@@ -62,7 +62,7 @@ class Defect(ConcurrentTransitionMixin, models.Model):
     customer_sees = models.TextField(
         _("what the customer sees"), help_text=_("The error message or behaviour, as seen.")
     )
-    # Environment (seed 004 §2.1.1: "详尽细致记录 … 协助测试人员进行问题重现")
+    # Environment (docs/domain.md §defect.record: "详尽细致记录 … 协助测试人员进行问题重现")
     product = models.CharField(_("product"), max_length=100)
     version = models.CharField(_("version"), max_length=60)
     module = models.CharField(_("module"), max_length=100)
@@ -119,7 +119,7 @@ class Defect(ConcurrentTransitionMixin, models.Model):
     followers = models.ManyToManyField(
         User, verbose_name=_("followers"), blank=True, related_name="followed_defects"
     )
-    # Emergency workaround (seed 004 §2.2.4: "记录相关紧急解决方式")
+    # Emergency workaround (docs/domain.md §defect.workaround: "记录相关紧急解决方式")
     workaround = models.TextField(_("emergency workaround"), blank=True)
     knowledge_article = models.ForeignKey(
         "tickets.KnowledgeArticle",
@@ -215,7 +215,7 @@ class Defect(ConcurrentTransitionMixin, models.Model):
         )
 
     def sla_followers(self) -> list[Any]:
-        """Staff reminded of this defect's deadlines (seed 004 §2.1.1.4)."""
+        """Staff reminded of this defect's deadlines (docs/domain.md §defect.reminders)."""
         return list(self.followers.filter(is_active=True))
 
     @property
@@ -311,7 +311,7 @@ class Defect(ConcurrentTransitionMixin, models.Model):
         permission="defects.work_defect",
     )
     def escalate(self, point: str, at: dt.datetime) -> str:
-        """People disagree: the region lead coordinates (seed 004 §2.1.1.5)."""
+        """People disagree: the region lead coordinates (docs/domain.md §defect.escalate)."""
         self.escalation_point = point
         self.escalated_at = at
         return self.state
@@ -332,7 +332,7 @@ class Defect(ConcurrentTransitionMixin, models.Model):
 
 def solution_signed(requirement: Requirement) -> bool:
     """The solution confirmation (方案确定书) carries the sales manager's and the
-    director's signatures, drawn on screen or uploaded as a signed scan (seed 001 §3.2:
+    director's signatures, drawn or uploaded as a signed scan (docs/domain.md §requirement.solution:
     "由销售经理签字和周喜进或金忠权签字后生效")."""
     return not requirement.missing_signers()
 
@@ -401,7 +401,7 @@ class Requirement(ConcurrentTransitionMixin, models.Model):
         _("entitlement"), max_length=15, choices=EntitlementResult.choices, blank=True
     )
     entitlement_reason = models.CharField(_("entitlement reason"), max_length=300, blank=True)
-    # Evaluation (seed 001 §3.2: 合同范围内、紧急、影响系统正常运行、开发工作量)
+    # Evaluation (docs/domain.md §requirement.evaluation)
     in_scope = models.BooleanField(_("within the contract's scope"), null=True, blank=True)
     urgent = models.BooleanField(_("urgent"), null=True, blank=True)
     affects_operation = models.BooleanField(_("affects normal operation"), null=True, blank=True)
@@ -430,7 +430,7 @@ class Requirement(ConcurrentTransitionMixin, models.Model):
         _("agreed price (CNY)"), max_digits=12, decimal_places=2, null=True, blank=True
     )
     negotiation_note = models.TextField(_("negotiation"), blank=True)
-    # Workaround: the customer is trained on it (seed 004 §2.1.2.3).
+    # Workaround: the customer is trained on it (docs/domain.md §requirement.outcomes).
     workaround = models.TextField(_("workaround"), blank=True)
     trained_people = models.CharField(_("customer staff trained"), max_length=200, blank=True)
     trained_by = models.ForeignKey(
@@ -654,7 +654,7 @@ class Requirement(ConcurrentTransitionMixin, models.Model):
 
 class EvaluationReport(models.Model):
     """The periodic evaluation report (评估报告): every request evaluated in a period with
-    its decision, sent to sales, implementation and management (seed 001 §3.2)."""
+    its decision, for sales, implementation and management (docs/domain.md §requirement.report)."""
 
     period_start = models.DateField(_("from"))
     period_end = models.DateField(_("to"))

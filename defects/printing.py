@@ -1,8 +1,8 @@
-"""Printed forms of defects and requirement requests (DESIGN.md §7).
+"""Printed forms of defects and requirement requests (docs/domain.md §forms).
 
 - 方案确定书 (solution confirmation): the agreed solution of a requirement request, with
-  the evaluation, price and plan; signed by the sales manager and the director (seed 001
-  §3.2: "打印出方案确定书由销售经理签字和周喜进或金忠权签字后生效"). The customer may
+  the evaluation, price and plan; signed by the sales manager and the director (docs/domain.md
+  §requirement.solution). The customer may
   stamp it.
 - 需求处理答复 (decision explanation): the customer-facing explanation of the decision.
 - 需求评估报告 (evaluation report): every request evaluated in a period with its decision,

@@ -368,8 +368,8 @@ def timeline(obj: Defect | Requirement) -> list[TimelineEntry]:
 
 @dataclass
 class OpenItem:
-    """An open defect or requirement as a hand-over book lists it (DESIGN.md §5 Hand-over
-    book: number, title and deadline)."""
+    """An open defect or requirement as a hand-over book lists it (docs/domain.md §planned:
+    hand-over books list number, title and deadline)."""
 
     kind: str  # "defect" or "requirement"
     number: str

@@ -1,5 +1,5 @@
 """Admin of field service: every model with history; dispatches read-only with their
-transitions as buttons calling the same services as the portal (STYLE.md rule 11).
+transitions as buttons calling the same services as the portal (docs/architecture.md §layers.admin).
 
 Assigning (with its conflict checks against the board) and completing (with the customer's
 signature) happen on the portal; the admin offers the transitions that need no more than a

@@ -23,7 +23,7 @@ BUSY_STATES = [
     DispatchState.SCHEDULED,
     DispatchState.ON_SITE,
 ]
-#: States that may still be cancelled (DESIGN.md §5: any before on_site).
+#: States that may still be cancelled (docs/domain.md §dispatch.cancel).
 CANCELLABLE_STATES = [
     DispatchState.REQUESTED,
     DispatchState.VERIFIED,
@@ -51,7 +51,7 @@ class DispatchKind(models.TextChoices):
 
 
 #: Kinds that touch the customer's software and data: a backup is required first
-#: (seed 002 §4: "在解决用户问题前做好用户数据的备份，并告知用户备份数据的存储地址").
+#: (docs/domain.md §dispatch.backup).
 SOFTWARE_KINDS = {
     DispatchKind.REPAIR,
     DispatchKind.INSTALLATION,

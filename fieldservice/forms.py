@@ -134,7 +134,7 @@ class DispatchCreateForm(DeskFormMixin, forms.Form):
 
 
 class CompleteForm(DeskFormMixin, forms.Form):
-    """The engineer's phone form (seed 002 §4): what the customer signs."""
+    """The engineer's phone form (docs/domain.md §dispatch.report): what the customer signs."""
 
     outcome = forms.ChoiceField(
         label=_("Outcome"),

@@ -1,6 +1,6 @@
 """Field service: engineers and partners, dispatches (服务要求单 / 现场派发单) with their
-appointments, on-site visits, service reports, spare parts and sales leads (DESIGN.md §5
-Dispatch, seed 002 §4, seed 003 §4–5.4)."""
+appointments, on-site visits, service reports, spare parts and sales leads (docs/domain.md
+§dispatch, §partners)."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def split_skills(text: str) -> list[str]:
 
 
 class Partner(models.Model):
-    """A partner company (乙方) whose engineers work for us (seed 004)."""
+    """A partner company (乙方) whose engineers work for us (docs/domain.md §partners)."""
 
     name = models.CharField(_("company name"), max_length=200, unique=True)
     short_name = models.CharField(_("short name"), max_length=60, blank=True)
@@ -120,7 +120,7 @@ class Partner(models.Model):
 
 
 class Engineer(models.Model):
-    """A field engineer: ours or a partner's; works only once certified (seed 004)."""
+    """A field engineer, ours or a partner's (docs/domain.md §partners.certification)."""
 
     user = models.OneToOneField(
         User, verbose_name=_("user"), on_delete=models.PROTECT, related_name="engineer"
@@ -237,7 +237,7 @@ class EngineerLeave(models.Model):
 
 
 def dispatch_has_engineer(dispatch: Dispatch) -> bool:
-    """``assigned`` needs a certified, active engineer (DESIGN.md §5)."""
+    """``assigned`` needs a certified, active engineer (docs/domain.md §dispatch.assign)."""
     engineer = dispatch.engineer
     if engineer is None:
         return False
@@ -250,7 +250,7 @@ def dispatch_has_appointment(dispatch: Dispatch) -> bool:
 
 
 def dispatch_before_appointment(dispatch: Dispatch) -> bool:
-    """A reschedule happens before the appointed time, not after it (seed 002 §4: 如遇
+    """A reschedule happens before the appointed time (docs/domain.md §dispatch.reschedule: 如遇
     特殊情况，提前告知用户并重新确定上门时间)."""
     return dispatch.appointment_at is not None and timezone.now() < dispatch.appointment_at
 
@@ -265,7 +265,7 @@ def dispatch_customer_signed(dispatch: Dispatch) -> bool:
 
 def dispatch_next_step_chosen(dispatch: Dispatch) -> bool:
     """An unsolved or partial outcome needs a next step: a follow-up dispatch or a defect
-    escalated to headquarters (seed 002 §4: 请求下次服务派发单或将本次遇到的问题上交总部)."""
+    escalated to headquarters (docs/domain.md §dispatch.next-step)."""
     if dispatch.outcome == Outcome.SOLVED:
         return True
     if dispatch.next_step == NextStep.FOLLOW_UP:
@@ -504,7 +504,7 @@ class Dispatch(ConcurrentTransitionMixin, models.Model):
     @classmethod
     def scope_for_user(cls, user: Any) -> Q | None:
         """Engineers see the dispatches assigned to them, partner engineers their partner's
-        work (DESIGN.md §9); everyone else with the view permission sees all."""
+        work (docs/domain.md §partners.scope); everyone else with the view permission sees all."""
         if user.has_perm("fieldservice.view_all_dispatches"):
             return None
         engineer = engineer_of(user)
@@ -540,7 +540,7 @@ class Dispatch(ConcurrentTransitionMixin, models.Model):
         return self.state in CANCELLABLE_STATES
 
     def report_missing(self) -> list[str]:
-        """The report fields still missing before completion (seed 002 §4)."""
+        """The report fields still missing before completion (docs/domain.md §dispatch.report)."""
         missing = [
             name
             for name in ("outcome", "cause", "solution", "steps", "precautions")
@@ -674,7 +674,7 @@ class DispatchReschedule(models.Model):
 
 
 class SparePartUsage(models.Model):
-    """A part used, loaned or taken back on a visit (seed 003 §5.4: 取用公司备件 with the
+    """A part used, loaned or taken back on a visit (docs/domain.md §dispatch.parts: with the
     technical manager's approval; emergency loans are completed afterwards; faulty parts
     are tagged and sent for repair)."""
 
@@ -719,7 +719,7 @@ class SparePartUsage(models.Model):
 
 
 class SalesLead(models.Model):
-    """A new need seen on site (upgrade, new module) for the sales manager (seed 002 §4:
+    """A new need seen on site (upgrade, new module) for sales (docs/domain.md §dispatch.leads:
     用户有新的服务需求…要将服务需求及时做好记录并向公司反映)."""
 
     dispatch = models.ForeignKey(Dispatch, on_delete=models.CASCADE, related_name="leads")

@@ -1,9 +1,9 @@
-"""Printed forms of field service (DESIGN.md §7).
+"""Printed forms of field service (docs/domain.md §forms).
 
-- 服务要求单 (dispatch form, seed 003 §4.1 《服务规定单》): everything the engineer needs
+- 服务要求单 (《服务规定单》, docs/domain.md §forms): everything the engineer needs
   before leaving — customer, contract and entitlement (the charge when out of scope),
   site and contact, the problem as the hotline recorded it, skills, window, appointment.
-- 客户服务报告 (customer service report, seed 003 §5.3–5.4, seed 002 §4): outcome, cause,
+- 客户服务报告 (customer service report, docs/domain.md §dispatch.report): outcome, cause,
   solution, steps, precautions, backup, parts, new needs, the times (requested,
   appointed, arrived, completed), signed by the engineer and the customer, with a seal
   box and the signature fingerprint.

@@ -36,7 +36,7 @@ ROLE_PERMISSIONS = {
         "fieldservice.add_sparepartusage",
         "fieldservice.add_saleslead",
     ],
-    # The technical manager approves spare parts (seed 003 §5.4) and may stand in.
+    # The technical manager approves spare parts (docs/domain.md §dispatch.parts) and may stand in.
     Role.TECH_MANAGER: [*_ALL, "fieldservice.change_sparepartusage", *_MANAGE],
     Role.DIRECTOR: list(_ALL),
     Role.SALES_MANAGER: list(_ALL),

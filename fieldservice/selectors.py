@@ -396,7 +396,7 @@ def person_days_month(
     user: Any, *, year: int, month: int, partner: int | None = None
 ) -> list[PartnerMonth]:
     """Visits completed in the month per engineer, grouped by partner (our own first):
-    the monthly cost allocation (seed 004). Two queries."""
+    the monthly cost allocation (docs/domain.md §partners.billing). Two queries."""
     first = dt.date(year, month, 1)
     nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
     begin = timezone.make_aware(dt.datetime.combine(first, dt.time.min))

@@ -1,4 +1,4 @@
-"""Domain events field service reacts to (contracts-between-apps.md)."""
+"""Domain events field service reacts to (docs/architecture.md §apps.events)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from servicedesk.core.api.apis import TokenApi
 
-# The domain apps in dependency order (DESIGN.md §2); each contributes ``urls`` (portal)
+# The domain apps in dependency order (docs/architecture.md §apps.order); each contributes ``urls``
 # and ``api/urls`` once it has pages or endpoints.
 DOMAIN_APPS = ["contracts", "tickets", "fieldservice", "defects", "projects"]
 

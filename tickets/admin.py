@@ -1,4 +1,4 @@
-"""Admin of the hotline for managers (DESIGN.md §8, STYLE.md rule 11).
+"""Admin of the hotline for managers (docs/architecture.md §layers.admin).
 
 Every model has history. Tickets are taken on the portal and the API (intake decides the
 entitlement); here their state is read-only and each transition is a button calling the

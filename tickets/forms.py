@@ -37,7 +37,7 @@ def _required(message: Any) -> dict[str, Any]:
 
 
 class IntakeForm(DeskFormMixin, forms.Form):
-    """The hotline intake (seed 002 §3): who calls, for which customer, about what."""
+    """The hotline intake (docs/domain.md §hotline.intake): who calls, for whom, about what."""
 
     customer = forms.IntegerField(
         widget=forms.HiddenInput,
@@ -227,7 +227,7 @@ class NoteForm(DeskFormMixin, forms.Form):
 
 
 class DiscloseForm(DeskFormMixin, forms.Form):
-    """Seed 002 §3: only to contacts the customer authorised; every disclosure is logged."""
+    """Only to contacts the customer authorised, logged (docs/domain.md §hotline.passwords)."""
 
     contact = forms.ModelChoiceField(label=_("To contact"), queryset=Contact.objects.none())
     what = forms.CharField(

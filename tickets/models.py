@@ -1,5 +1,5 @@
-"""The hotline: duty roster, calls, service tickets, knowledge base (DESIGN.md §5 Ticket,
-seed 002 §3, seed 001 §4.3)."""
+"""The hotline: duty roster, calls, service tickets, knowledge base (docs/domain.md
+§hotline)."""
 
 from __future__ import annotations
 
@@ -90,7 +90,7 @@ class DutyShift(models.Model):
 
 
 def ticket_has_resolution(ticket: Ticket) -> bool:
-    """Seed 002 §3: the record needs the problem, cause, solution and steps."""
+    """docs/domain.md §hotline.close: the record needs the problem, cause, solution and steps."""
     return all(
         (value or "").strip()
         for value in (ticket.problem, ticket.cause, ticket.solution, ticket.steps)
@@ -180,7 +180,7 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         blank=True,
         help_text=_("What the engineer on site must know."),
     )
-    # Scope and commercial review (seed 001 §4.3.3–3.5, §5.4)
+    # Scope and commercial review (docs/domain.md §hotline.scope, §hotline.commercial)
     scope_decision = models.CharField(
         _("scope decision"), max_length=15, choices=ScopeDecision.choices, blank=True
     )
@@ -373,7 +373,7 @@ class TicketNote(models.Model):
 
 
 class Call(models.Model):
-    """A call reported by the phone system (API.md: calls/)."""
+    """A call reported by the phone system (docs/domain.md §hotline.calls)."""
 
     caller_phone = models.CharField(_("caller's phone"), max_length=30, db_index=True)
     started_at = models.DateTimeField(_("started"))
@@ -465,7 +465,7 @@ class KnowledgeArticle(models.Model):
 
 
 class PasswordDisclosure(models.Model):
-    """Seed 002 §3: account/report passwords only to contacts the customer authorised."""
+    """Passwords only to contacts the customer authorised (docs/domain.md §hotline.passwords)."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="disclosures")
     contact = models.ForeignKey("contracts.Contact", on_delete=models.PROTECT, related_name="+")

@@ -1,8 +1,8 @@
-"""Printed forms of the hotline (DESIGN.md §7).
+"""Printed forms of the hotline (docs/domain.md §forms).
 
 - 热线服务记录单 (hotline service record): who called, for which customer, under which
-  contract and entitlement; the symptoms; the problem, cause, solution and steps (seed 002
-  §3: "热线记录需完整，包括用户信息、用户提交的问题、解决办法、解决步骤"); the calls and
+  contract and entitlement; the symptoms; the problem, cause, solution and steps (docs/domain.md
+  §hotline.close: "热线记录需完整，包括用户信息、用户提交的问题、解决办法、解决步骤"); the calls and
   the course of the ticket; signed by the hotline engineer.
 """
 

@@ -271,8 +271,8 @@ def customer_open_items(customer: Customer, limit: int = 10) -> dict[str, list[A
 def _queue_condition(user: Any) -> Q:
     condition = Q(first_contact_owner=user) | Q(assignee=user)
     if user.has_perm("tickets.decide_charge"):
-        # Seed 001 §5.4: the customer's sales manager negotiates; without one, every
-        # sales manager was told, so every one sees it.
+        # docs/domain.md §hotline.commercial: the customer's sales manager negotiates; without one,
+        # every sales manager was told, so every one sees it.
         condition |= Q(state=TicketState.COMMERCIAL_REVIEW) & (
             Q(contract__sales_manager=user)
             | Q(customer__sales_manager=user)

@@ -1,4 +1,4 @@
-"""Domain events the hotline reacts to (DESIGN.md §2: apps announce, others subscribe)."""
+"""Domain events the hotline reacts to (docs/architecture.md §apps.events)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""API resources ``first-visits/`` and ``revisits/`` (API.md "Workflow resources").
+"""API resources ``first-visits/`` and ``revisits/`` (docs/api.md §workflow).
 
 First visits: transitions ``start`` and ``complete``; ``verify`` (marks and corrections),
 ``needs`` (list / add) and ``route_needs`` are plain POST actions because they change the

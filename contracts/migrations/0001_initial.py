@@ -113,7 +113,7 @@ class Migration(migrations.Migration):
                     "free_data_import",
                     models.BooleanField(
                         default=False,
-                        help_text="Seed 001: otherwise charged.",
+                        help_text="Otherwise charged.",
                         verbose_name="data import free of charge",
                     ),
                 ),
@@ -897,7 +897,7 @@ class Migration(migrations.Migration):
                     "free_data_import",
                     models.BooleanField(
                         default=False,
-                        help_text="Seed 001: otherwise charged.",
+                        help_text="Otherwise charged.",
                         verbose_name="data import free of charge",
                     ),
                 ),

@@ -1,4 +1,4 @@
-"""Default revisit cycles (seed 001 §4.4: every 1, 2 or 3 months by category) and the
+"""Default revisit cycles (docs/domain.md §revisit.cycle) and the
 company's standard charging rates (客户服务工作收费标准), both editable in the admin."""
 
 from decimal import Decimal

@@ -1,4 +1,4 @@
-"""Writes of the contracts app (STYLE.md rule 2): one transaction per service."""
+"""Writes of the contracts app, one transaction per service (docs/architecture.md §layers)."""
 
 from __future__ import annotations
 
@@ -95,7 +95,7 @@ def _least_busy(role: str) -> Any:
 def contract_sign(contract: Contract, *, by: Any, today: dt.date | None = None) -> Contract:
     """Sign: create the first visit, file the documents, announce ``contract_signed``.
 
-    DESIGN.md §5: signing needs sales manager, dates, amount, scope and service level
+    docs/domain.md §contract.sign: signing needs sales manager, dates, amount, scope, service level
     (the transition's condition). When the free period has begun the contract goes
     straight into service.
     """
@@ -146,7 +146,7 @@ def contract_renew(
     ends_on: dt.date,
     amount: Decimal | None = None,
 ) -> Contract:
-    """A renewal adds a paid period and returns the contract to service (seed 001 §5)."""
+    """Renew: add a paid period, back in service (docs/domain.md §contract.renewal)."""
     with transaction.atomic():
         contract = transition_run(
             instance=contract,

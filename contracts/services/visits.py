@@ -1,4 +1,4 @@
-"""Writes for first visits (seed 002 §1 首访) and revisits (seed 001 §4.4 定期回访制度).
+"""Writes for first visits (首访, docs/domain.md §first-visit) and revisits (回访, §revisit).
 
 First visit: ``pending → verifying → completed``. The agent calls the new customer,
 verifies each field of the customer record (checked or corrected: corrections go to the
@@ -74,7 +74,7 @@ class VerificationMark(models.TextChoices):
     CORRECTED = "corrected", gettext_lazy("Corrected")
 
 
-#: Who hears about a need for each department (seed 002: "提交给各相关部门负责人").
+#: Who hears about a need for each department (docs/domain.md §first-visit.needs).
 #: Sales needs go to the customer's own sales manager instead (see ``_department_heads``).
 DEPARTMENT_HEADS = {
     Department.IMPLEMENTATION: Role.IMPLEMENTATION_MANAGER,
@@ -123,7 +123,7 @@ def first_visit_verify(
 ) -> FirstVisit:
     """Record each field as checked or corrected and apply the corrections.
 
-    Seed 002: "核实用户信息是否正确 → 不正确 → 更正用户档案". Corrections are saved on the
+    docs/domain.md §first-visit.verify: corrections are saved on the
     customer, its primary contact and its installed product with the agent as the history
     user, so the customer's history shows who changed what. May be called repeatedly:
     marks accumulate. A field marked corrected needs a corrected value unless it was
@@ -244,7 +244,7 @@ def first_visit_add_need(
 ) -> FirstVisitNeed:
     """Record a need the customer told the agent, for one department.
 
-    The first unrouted need starts the ``needs_routing`` timer (seed 002: needs go to the
+    The first unrouted need starts ``needs_routing`` (docs/domain.md §first-visit.needs: to the
     departments "最迟于次日上班前"); later needs join the timer that is already running.
     """
     _require(by, "contracts.perform_first_visit")
@@ -379,9 +379,9 @@ def add_months(day: dt.date, months: int) -> dt.date:
 def revisit_assignee_pick() -> Any:
     """The least busy first-visit agent (fewest scheduled revisits), else hotline engineer.
 
-    Seed 001 gives revisits to "客户服务人员" by phone. First-visit agents are those
+    docs/domain.md §revisit.caller: by phone, by "客户服务人员". First-visit agents are those
     customer-service callers: a revisit is the same outbound call as a first visit (same
-    customer record, same courtesy rules of seed 002 §1). Hotline engineers stand in only
+    customer record, same courtesy rules). Hotline engineers stand in only
     when no agent is active, because on duty they must keep the hotline free.
     """
     user_model = get_user_model()
@@ -464,7 +464,7 @@ def _ensure_next_periodic(
         contract__customer=customer, contract__state=ContractState.IN_SERVICE
     ).aggregate(d=models.Max("ends_on"))["d"]
     if last_day is not None and due > last_day:
-        return None  # seed 001: revisits are for customers within their service period
+        return None  # docs/domain.md §revisit.cycle: only customers within their service period
     revisit = Revisit(
         customer=customer,
         contract=contract,
@@ -553,7 +553,7 @@ def revisit_record(
     issue_raised: str = "",
     follow_up: str = "",
 ) -> Revisit:
-    """Record the call (``scheduled → done``). Seed 001: "征求客户使用意见".
+    """Record the call (``scheduled → done``) (docs/domain.md §revisit.follow-up).
 
     A follow-up of ``ticket`` or ``on_site`` is announced as the domain event
     ``revisit.follow_up_requested`` for the hotline and field-service apps, and the
@@ -612,7 +612,7 @@ def revisit_record(
 
 
 def _follow_up_request(revisit: Revisit, *, by: Any) -> None:
-    # tickets / fieldservice subscribe to this event (DESIGN.md §2: apps never import
+    # tickets / fieldservice subscribe to it (docs/architecture.md §apps.events: apps never import
     # each other); until they exist the service managers see it in their inbox.
     event_record(
         kind="revisit.follow_up_requested",

@@ -2,7 +2,7 @@
 the customer's contacts, products and assets, contracts with their transitions and
 documents, the renewal worklist and the entitlement component used by intake screens.
 
-Thin views (STYLE.md rule 10): validate a form, call one service or selector, render.
+Thin views (docs/architecture.md §layers.views): a form, one service or selector, a render.
 State changes only on POST; htmx requests get partials.
 """
 

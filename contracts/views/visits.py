@@ -53,7 +53,7 @@ def _safe_url(obj: Any) -> str:
 
 
 def _run(request: HttpRequest, action: Callable[[], Any], form: Any = None) -> bool:
-    """Call a service; refusals become a message or form errors (STYLE.md rule 6)."""
+    """Call a service; refusals become form errors (docs/architecture.md §transitions.errors)."""
     try:
         action()
     except NotPermitted as exc:

@@ -1,4 +1,4 @@
-"""API resources ``defects/`` and ``requirements/`` (API.md), plus the evaluation
+"""API resources ``defects/`` and ``requirements/`` (docs/api.md §transitions), plus the evaluation
 reports. Thin: input serializers, then one service each."""
 
 from __future__ import annotations

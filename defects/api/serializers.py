@@ -81,7 +81,7 @@ class DefectSerializer(FSMSerializerMixin, serializers.ModelSerializer):
 
 
 class DefectInput(serializers.Serializer):
-    """API.md: severity, title, steps, reported_at (default now, never later), optional
+    """docs/api.md §inputs: severity, title, steps, reported_at (default now, never later), optional
     ticket / dispatch / customer / product; plus what the customer sees and where."""
 
     severity = serializers.ChoiceField(choices=Severity.choices)

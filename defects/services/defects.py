@@ -1,7 +1,7 @@
 """Defects: recording, the severity's deadlines, the state machine's services, the
-emergency workaround and escalation to the region lead (DESIGN.md §4–5, seed 004 §2.1.1).
+emergency workaround and escalation to the region lead (docs/domain.md §defect).
 
-Timers count from ``reported_at`` (API.md): fatal → ``escalation`` (the region lead and
+From ``reported_at`` (docs/domain.md §defect.severity): fatal → ``escalation`` (the region lead and
 the back office told at once, met when they are); serious → ``report`` (1 working day)
 and ``fix`` (24 wall-clock hours); important → ``report`` / ``verify`` / ``resolve``
 (1 / 2 / 3 working days); general → ``report`` (3 working days). The policies live in the
@@ -36,7 +36,7 @@ from ..choices import DefectState, RejectReason, Severity
 from ..models import Defect
 from .common import not_in_future, required, role_members
 
-#: the deadlines each severity starts (DESIGN.md §4)
+#: the deadlines each severity starts (docs/domain.md §defect.severity)
 TIMER_PLAN: dict[str, tuple[str, ...]] = {
     Severity.FATAL: ("escalation",),
     Severity.SERIOUS: ("report", "fix"),
@@ -103,7 +103,7 @@ def _start_timers(defect: Defect) -> None:
 
 
 def _notify_fatal(defect: Defect) -> None:
-    """Seed 004 §2.1.1.2: a fatal bug — contact the back office at once, report to the
+    """docs/domain.md §defect.fatal: a fatal bug — contact the back office at once, report to the
     region lead; the ``escalation`` deadline is met by telling them."""
     # Told the moment it is recorded (the timer starts then, not at ``reported_at``: a
     # 0-minute deadline from an earlier instant could only ever be breached).
@@ -208,7 +208,7 @@ def defect_record(
         _follow(defect, [by, defect.assignee])
         _start_timers(defect)
         if severity == Severity.SERIOUS:
-            # Seed 004: serious bugs are reported to the region lead too.
+            # docs/domain.md §defect.serious: serious bugs are reported to the region lead too.
             leads = role_members(Role.REGION_LEAD)
             _follow(defect, leads)
             notifications_create(
@@ -372,7 +372,7 @@ def defect_reopen(defect: Defect, *, by: Any, reason: str) -> Defect:
 
 def defect_close(defect: Defect, *, by: Any) -> Defect:
     """Solved and confirmed: close it; the ticket it came from follows to resolved
-    (contracts-between-apps §5)."""
+    (docs/architecture.md §apps.calls)."""
     with transaction.atomic():
         defect = transition_run(
             instance=defect,
@@ -419,7 +419,7 @@ def defect_reject(defect: Defect, *, by: Any, reason: str, note: str) -> Defect:
 
 
 def defect_escalate(defect: Defect, *, by: Any, point: str) -> Defect:
-    """People cannot agree: the region lead coordinates (seed 004 §2.1.1.5)."""
+    """People cannot agree: the region lead coordinates (docs/domain.md §defect.escalate)."""
     _note_required(point, "point", _("What is the point of disagreement?"))
     leads = role_members(Role.REGION_LEAD)
     if not leads:
@@ -474,7 +474,7 @@ def defect_change_severity(defect: Defect, *, by: Any, severity: str, reason: st
 
 
 def defect_save_workaround(defect: Defect, *, by: Any, workaround: str) -> Defect:
-    """The emergency solution, so the next occurrence is solved on site (seed 004 §2.2.4)."""
+    """The emergency solution, for the next occurrence (docs/domain.md §defect.workaround)."""
     _check(by, "defects.work_defect")
     _note_required(workaround, "workaround", _("Describe the emergency workaround."))
     with transaction.atomic():

@@ -1,7 +1,7 @@
 """Requirement requests (新增需求): recording with the customer's real intent, evaluation
 with the entitlement as starting point, the four outcomes, the sales manager's
 negotiation, the signed solution confirmation (方案确定书) and delivery; the periodic
-evaluation report (seed 001 §3.2, seed 004 §2.1.2, DESIGN.md §5)."""
+evaluation report (docs/domain.md §requirement)."""
 
 from __future__ import annotations
 
@@ -107,8 +107,8 @@ def requirement_record(
     tracker_key: str = "",
     tracker_url: str = "",
 ) -> Requirement:
-    """Record a request with a clear description and the customer's real intent (seed 004
-    §2.1.2.1–2); the entitlement for development is looked up for the evaluators."""
+    """Record a request with a clear description and the customer's real intent (docs/domain.md
+    §requirement.record); the entitlement for development is looked up for the evaluators."""
     values = {"title": title, "description": description, "intent": intent, "product": product}
     errors = required(values, REQUIRED)
     if customer is None:
@@ -508,7 +508,7 @@ def evaluation_report_create(
     *, by: Any, period_start: dt.date, period_end: dt.date, note: str = ""
 ) -> EvaluationReport:
     """The periodic evaluation report, sent to sales, implementation and management
-    (seed 001 §3.2). ``by=None`` is the monthly schedule. One report per period."""
+    (docs/domain.md §requirement.report). ``by=None``: the monthly schedule. One per period."""
     if by is not None and not by.has_perm("defects.add_evaluationreport"):
         from servicedesk.core.exceptions import NotPermitted
 

@@ -1,4 +1,4 @@
-"""Portal pages of defects and requirement requests. Thin views (STYLE.md rule 10):
+"""Portal pages of defects and requirements. Thin views (docs/architecture.md §layers.views):
 validate a form, call one service or selector, render; state changes only on POST."""
 
 from __future__ import annotations

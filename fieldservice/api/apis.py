@@ -1,5 +1,5 @@
 """API resources of field service: ``dispatches/``, ``engineers/``, ``partners/``
-(API.md). Thin: input serializers, then one service each."""
+(docs/api.md §resources). Thin: input serializers, then one service each."""
 
 from __future__ import annotations
 
@@ -218,7 +218,7 @@ class PartnerViewSet(
 
 
 class SparePartViewSet(HistoryMixin, viewsets.ReadOnlyModelViewSet):
-    """Spare parts used, loaned or taken back on visits (seed 003 §5.4), of the
+    """Spare parts used, loaned or taken back on visits (docs/domain.md §dispatch.parts), of the
     dispatches the user may see; ``approve`` completes an emergency loan's paperwork."""
 
     serializer_class = SparePartSerializer

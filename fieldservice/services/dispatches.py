@@ -1,9 +1,9 @@
 """Dispatches: creation (from a hotline ticket, by a manager, as a follow-up), one service
-per transition of DESIGN.md §5, and the timers of DESIGN.md §4.
+per transition (docs/domain.md §dispatch), and its timers.
 
 Timers: ``arrival`` (due at the appointed time; met by the check-in), ``write_off`` (the
 form handed in before the next working day starts after completion) and ``follow_up``
-(the follow-up call within 2 working days after completion, seed 003 §5.3: 回公司后1-2天内
+(the follow-up call within 2 working days, docs/domain.md §dispatch.follow-up: 回公司后1-2天内
 用电话或邮件回访客户), which is met when the post-visit revisit is recorded.
 """
 
@@ -468,7 +468,7 @@ def dispatch_reschedule(
     customer_informed: bool = False,
 ) -> Dispatch:
     """A new time, before the appointed one, with the reason and the customer told in
-    advance (seed 002 §4: 如遇特殊情况，提前告知用户并重新确定上门时间)."""
+    advance (docs/domain.md §dispatch.reschedule: 如遇特殊情况，提前告知用户并重新确定上门时间)."""
     errors: dict[str, list[str]] = {}
     if not _text(reason):
         errors["reason"] = [_("Why does the appointment change?")]
@@ -717,7 +717,7 @@ def dispatch_complete(
     ip_address: str | None = None,
     user_agent: str = "",
 ) -> Dispatch:
-    """Finish on site (seed 002 §4): the outcome the customer signs as solved / partially
+    """Finish on site (docs/domain.md §dispatch.report): the outcome signed as solved / partially
     solved / unsolved, cause, solution, steps, precautions; the backup and where it is
     stored for software work; parts used; new needs, each a sales lead for the sales
     manager. Starts ``write_off`` (before the next working day starts) and ``follow_up``
@@ -791,8 +791,8 @@ def dispatch_complete(
                 emergency=bool(part.get("emergency")),
                 note=part.get("note", ""),
             )
-        # A signature covers the content signed (DESIGN.md §7): if the report changed
-        # after the customer signed it, the customer signs the new one.
+        # A signature covers what it signed (docs/domain.md §signatures.content): if the report
+        # changed after the customer signed it, the customer signs the new one.
         report_changed = [name for name in changed if name in values]
         if locked.customer_signature_id and not signature_image and report_changed:
             locked.customer_signature = None
@@ -910,7 +910,7 @@ def part_add(
     note: str = "",
 ) -> SparePartUsage:
     """A spare part used, loaned or taken back. Emergency loans are recorded at once and
-    completed afterwards by the technical manager's approval (seed 003 §5.4)."""
+    completed afterwards by the technical manager's approval (docs/domain.md §dispatch.parts)."""
     errors: dict[str, list[str]] = {}
     if not _text(part_name):
         errors["part_name"] = [_("Which part?")]

@@ -1,4 +1,4 @@
-"""Engineers, partner companies and leave (seed 004: partners, certification)."""
+"""Engineers, partner companies and leave (docs/domain.md §partners)."""
 
 from __future__ import annotations
 

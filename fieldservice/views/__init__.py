@@ -1,7 +1,7 @@
 """Portal pages of field service: the dispatch board, the engineer's phone pages, the
 dispatch page with its actions, the list and the person-days table.
 
-Thin views (STYLE.md rule 10): validate a form, call one service or selector, render.
+Thin views (docs/architecture.md §layers.views): a form, one service or selector, a render.
 State changes only on POST.
 """
 

@@ -75,8 +75,8 @@ SORTS = {
 
 
 def defect_create_url(dispatch: Dispatch) -> str:
-    """The defects app's record page, prefilled from the dispatch (contracts-between-apps
-    §3); empty when that app has no such page."""
+    """The defects app's record page, prefilled from the dispatch (docs/domain.md
+    §dispatch.next-step); empty when that app has no such page."""
     try:
         return f"{reverse('defects:defect-create')}?dispatch={dispatch.pk}"
     except NoReverseMatch:

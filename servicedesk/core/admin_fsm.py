@@ -1,8 +1,8 @@
-"""Transition buttons for FSM models in the Django admin (STYLE.md rule 11).
+"""Transition buttons for FSM models in the Django admin (docs/architecture.md §layers.admin).
 
 The admin never edits a state: the FSM field is read-only everywhere, and each transition
 the current user may run now is offered as a button that calls the same service the API
-and the portal call (STYLE.md rule 2). Declare the services on the ModelAdmin::
+and the portal call (docs/architecture.md §layers.services). Declare them on the ModelAdmin::
 
     class ContractAdmin(FSMTransitionAdminMixin, SimpleHistoryAdmin):
         transition_services = {
@@ -304,7 +304,7 @@ class FSMTransitionAdminMixin:
     def _bulk_action(self, name: str) -> Callable:
         def action(modeladmin, request, queryset):
             done = 0
-            # Lock order by primary key, like every multi-row workflow (STYLE.md).
+            # Lock order by primary key (docs/architecture.md §layers.admin).
             for obj in queryset.order_by("pk"):
                 try:
                     modeladmin.run_transition(request, obj, name, {})

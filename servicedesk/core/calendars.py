@@ -58,7 +58,7 @@ def default_calendar() -> WorkCalendar:
 
 
 def calendar_for_service_level(level: str | None) -> WorkCalendar:
-    """DESIGN.md §4: the contract's service level picks the calendar, else the default."""
+    """The contract's service level picks the calendar (docs/domain.md §deadlines.calendar)."""
     if level:
         calendar = WorkCalendar.objects.filter(service_level=level).first()
         if calendar is not None:

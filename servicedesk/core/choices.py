@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    """The roles of DESIGN.md §1; each is a Django group of the same name."""
+    """The roles (docs/domain.md §roles); each is a Django group of the same name."""
 
     DIRECTOR = "director", _("Director")
     SALES_MANAGER = "sales_manager", _("Sales manager")
@@ -62,7 +62,7 @@ class ServiceLevel(models.TextChoices):
     ROUND_THE_CLOCK = "7x24", _("7×24 (round the clock)")
 
 
-# What each deadline (SLA timer target, DESIGN.md §4) is called on screen and on paper:
+# How each deadline (docs/domain.md §deadlines.table) is called on screen and on paper:
 # the thing that must have happened by then. Apps add their own with
 # ``timer_targets_register``; an unknown target shows as its name.
 TIMER_TARGET_LABELS: dict[str, Any] = {

@@ -1,4 +1,4 @@
-"""Application errors that the API and the portal render in one place (STYLE.md rule 6)."""
+"""Errors the API and the portal render in one place (docs/architecture.md §transitions.errors)."""
 
 from __future__ import annotations
 

@@ -60,7 +60,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.AUDITOR: ["*.view_*", "core.change_notification"],
 }
 
-# Roles whose members use the Django admin (DESIGN.md §1: managers also use the admin).
+# Roles whose members use the Django admin (docs/domain.md §roles.admin).
 STAFF_ROLES = {
     Role.DIRECTOR,
     Role.SALES_MANAGER,

@@ -1,7 +1,7 @@
 """Working-time arithmetic: the one place where every deadline unit is computed.
 
 Pure standard library (``zoneinfo``), no Django: models hold calendars, this module
-only sees an immutable :class:`CalendarSpec` and aware datetimes (DESIGN.md section 3).
+only sees an immutable :class:`CalendarSpec` and aware datetimes (docs/domain.md §worktime).
 
 Conventions, chosen once so that every caller gets the same answer:
 
@@ -248,7 +248,7 @@ class CalendarSpec:
         makeup_days: Iterable[date] = (),
         tz: str = "Asia/Shanghai",
     ) -> CalendarSpec:
-        """The 5x8 calendar of the seeds: Mon-Fri 09:00-12:00 and 13:00-18:00."""
+        """Mon-Fri 09:00-12:00 and 13:00-18:00 (docs/domain.md §worktime.calendar)."""
         return cls(
             tz=tz,
             weekly=DEFAULT_WEEKLY,

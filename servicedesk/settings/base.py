@@ -160,7 +160,7 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="servicedesk@localhost")
 
-# REST API (API.md).
+# REST API (docs/api.md §basics).
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -179,7 +179,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Service operations desk API",
-    "DESCRIPTION": "Contracts, hotline, field service, defects and deadlines (API.md).",
+    "DESCRIPTION": "Contracts, hotline, field service, defects and deadlines.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -224,7 +224,7 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Celery (DESIGN.md §6). Without CELERY_BROKER_URL a filesystem broker under var/ is used.
+# Celery (docs/architecture.md §celery). Without CELERY_BROKER_URL: a filesystem broker under var/.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 _VISIBILITY_TIMEOUT = 3600
 if CELERY_BROKER_URL.startswith("filesystem://"):

@@ -1,4 +1,4 @@
-"""Throughput of the SLA sweep (DESIGN.md §4) on PostgreSQL.
+"""Throughput of the SLA sweep (docs/architecture.md §timers.sweep) on PostgreSQL.
 
 100,000 running timers, 10,000 of them due: one ``sla_sweep`` call must breach the 10,000
 in under 10 seconds, with a number of queries that depends on the number of batches only

@@ -1,4 +1,4 @@
-"""Contract services (DESIGN.md §5 Contract and entitlement) and their API.
+"""Contract services (docs/domain.md §contract, §entitlement) and their API.
 
 The transition matrix, the signing guards and what signing creates, the daily service
 state update, renewals and their reminders, termination, and every entitlement reason

@@ -1,4 +1,4 @@
-"""First visits (seed 002 §1 首访, DESIGN.md §5): services, the needs-routing timer,
+"""First visits (首访, docs/domain.md §first-visit): services, the needs-routing timer,
 worklists, portal pages, API and the printed first-visit record."""
 
 from __future__ import annotations
@@ -300,7 +300,7 @@ def test_corrections_create_a_missing_contact_and_product(people):
 def test_need_recorded_friday_evening_is_due_before_saturday_make_up_day_starts(
     people, visit, monkeypatch
 ):
-    """Seed 002: needs reach the departments "最迟于次日上班前". Sat 2026-10-10 is a
+    """docs/domain.md §first-visit.needs: "最迟于次日上班前". 2026-10-10 is a
     make-up working day (National Day), so the next working day starts then at 09:00."""
     visit = first_visit_start(visit, by=people.agent)
     monkeypatch.setattr("django.utils.timezone.now", lambda: sh(2026, 10, 9, 17, 30))

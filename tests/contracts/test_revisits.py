@@ -1,4 +1,4 @@
-"""Revisits (seed 001 §4.4 定期回访制度, DESIGN.md §5): generation per customer category,
+"""Revisits (定期回访制度, docs/domain.md §revisit): generation per customer category,
 missed marking, recording, follow-ups, worklists, portal pages, API and beat tasks."""
 
 from __future__ import annotations

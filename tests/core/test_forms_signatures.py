@@ -1,4 +1,4 @@
-"""Printed forms and signatures through the API (API.md "Printed forms and signatures")."""
+"""Printed forms and signatures through the API (docs/api.md §forms)."""
 
 import base64
 import hashlib

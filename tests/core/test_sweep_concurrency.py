@@ -1,4 +1,4 @@
-"""The SLA sweep on real Celery workers (DESIGN.md §4, §6): two workers sweeping the same
+"""The sweep on real workers (docs/architecture.md §timers.sweep): two workers sweeping the same
 10,000 due timers at once process each exactly once, and a worker killed in the middle of
 a sweep loses nothing.
 

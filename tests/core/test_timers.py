@@ -1,4 +1,4 @@
-"""SLA timers (DESIGN.md §4): the service API and the sweep, on whatever DATABASE_URL gives.
+"""SLA timers (docs/architecture.md §timers): the service API and the sweep, on any DATABASE_URL.
 
 Subjects are plain model instances (auth groups, working calendars): the policy subject
 name is read from ``obj.sla_subject`` when set, and the context from ``obj.sla_context()``

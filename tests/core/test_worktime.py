@@ -1,4 +1,4 @@
-"""Working-time arithmetic (DESIGN.md section 3): table tests and algebraic laws."""
+"""Working-time arithmetic (docs/domain.md §worktime): table tests and algebraic laws."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def test_chinese_calendar_data_matches_the_design_examples() -> None:
 @pytest.mark.parametrize(
     ("start", "days", "expected"),
     [
-        # DESIGN.md examples.
+        # The examples of docs/domain.md §worktime.days.
         (sh(2026, 9, 16, 10), 1, sh(2026, 9, 17, 18)),
         (sh(2026, 9, 30, 17), 1, sh(2026, 10, 8, 18)),  # National Day skipped
         (sh(2026, 10, 9, 11), 1, sh(2026, 10, 10, 18)),  # Saturday make-up day
@@ -114,7 +114,7 @@ def test_next_working_day_start(start: datetime, expected: datetime) -> None:
 @pytest.mark.parametrize(
     ("start", "minutes", "expected"),
     [
-        # DESIGN.md examples (Friday 2026-09-11 is an ordinary Friday).
+        # The examples of docs/domain.md §worktime.units (Friday 2026-09-11 is an ordinary Friday).
         (sh(2026, 9, 11, 18, 30), 60, sh(2026, 9, 14, 10)),
         (sh(2026, 9, 11, 17, 30), 60, sh(2026, 9, 14, 9, 30)),  # 30 minutes each side
         (sh(2026, 9, 11, 11), 60, sh(2026, 9, 11, 12)),  # earliest instant: not 13:00

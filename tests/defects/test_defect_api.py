@@ -1,4 +1,4 @@
-"""The API of defects and requirements (API.md): create, transitions (409 when not
+"""The API of defects and requirements (docs/api.md §transitions): create, transitions (409 when not
 allowed now, 400 with field errors), filters incl. ``?overdue=true``, history, printed
 forms, signatures, and a constant number of queries for the list."""
 

@@ -1,7 +1,7 @@
 """Each severity's deadlines at real dates around the 2026 National Day holiday
 (10-01..10-07 off, Saturday 10-10 a make-up working day; 09:00–12:00 and 13:00–18:00),
 counted from ``reported_at``; severity changes re-plan them; followers are reminded at
-the warning point exactly once (DESIGN.md §3–4, seed 004 §2.1.1)."""
+the warning point exactly once (docs/domain.md §defect.severity)."""
 
 from __future__ import annotations
 

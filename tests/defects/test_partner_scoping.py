@@ -1,5 +1,5 @@
-"""Partner engineers (乙方) see only their partner's defects and requirements (DESIGN §9):
-through the API and the portal, anything else is a 404."""
+"""Partner engineers (乙方) see only their partner's defects and requirements (docs/domain.md
+§partners.scope): through the API and the portal, anything else is a 404."""
 
 import pytest
 

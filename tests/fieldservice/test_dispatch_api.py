@@ -1,5 +1,5 @@
-"""The field-service API (API.md: dispatches/, engineers/, partners/) and row scoping
-(DESIGN.md §9: an engineer sees the dispatches assigned to them, a partner engineer only
+"""The field-service API (docs/api.md §resources) and row scoping
+(docs/domain.md §visibility: an engineer sees the dispatches assigned to them, a partner's engineer
 their partner's work, 404 otherwise — through the API and the portal)."""
 
 from __future__ import annotations

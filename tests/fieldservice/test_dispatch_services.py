@@ -1,4 +1,4 @@
-"""Dispatch services (DESIGN.md §5 Dispatch, seed 002 §4, seed 003 §5.3–5.4): the
+"""Dispatch services (docs/domain.md §dispatch): the
 transition matrix, every guard, the ticket hand-off, follow-ups and defect escalation,
 sales leads, parts, and the signature covering the exact report signed."""
 
@@ -454,7 +454,7 @@ def test_defect_recorded_marks_the_escalation(manager, engineer):
         signer_name="王主任",
         **{**REPORT, "outcome": Outcome.PARTIALLY_SOLVED},
     )
-    # What the defects app announces when the defect is recorded (contracts-between-apps §4).
+    # What the defects app announces on recording the defect (docs/architecture.md §apps.events).
     event_record(
         kind="defect.recorded",
         target=d,

@@ -1,4 +1,4 @@
-"""The dispatch timers on the real Chinese working calendar (DESIGN.md §4 dispatch rows):
+"""The dispatch timers on the real Chinese working calendar (docs/domain.md §deadlines.table):
 2026 National Day holiday 10-01..10-07 with the make-up working day Saturday 2026-10-10.
 
 - ``arrival``: due at the appointed time; met by the check-in.

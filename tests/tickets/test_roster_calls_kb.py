@@ -1,5 +1,5 @@
 """Duty roster and hand-over, calls and their figures, the knowledge base with Chinese
-search, and password disclosure (seed 002 §3)."""
+search, and password disclosure (docs/domain.md §hotline)."""
 
 from __future__ import annotations
 

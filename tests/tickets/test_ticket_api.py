@@ -1,4 +1,4 @@
-"""The hotline's API (API.md): tickets/ (intake, transitions, actions, filters, history,
+"""The hotline's API (docs/api.md §resources): tickets/ (intake, transitions, actions, filters,
 query counts), calls/ (phone system, stats), duty-shifts/ and knowledge-articles/."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Ticket services (DESIGN.md §5 Ticket, seed 002 §3, seed 001 §4.3): the transition
+"""Ticket services (docs/domain.md §hotline): the transition
 matrix, no refusal path, routing at intake, first-contact ownership, system-down and
 complaint routing, bad intake input, and what closing needs."""
 

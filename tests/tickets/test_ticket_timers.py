@@ -1,4 +1,4 @@
-"""The hotline's timers (DESIGN.md §4 ticket and duty-shift rows, seed 002 §3) on the real
+"""The hotline's timers (docs/domain.md §deadlines.table) on the real
 Chinese working calendar: 2026 National Day holiday 10-01..10-07, make-up working days
 Sunday 2026-09-20 and Saturday 2026-10-10, working hours 09:00–12:00 and 13:00–18:00.
 

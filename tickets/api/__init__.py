@@ -1,1 +1,1 @@
-"""REST API of the hotline (API.md: tickets/, calls/, duty-shifts/, knowledge-articles/)."""
+"""REST API of the hotline (docs/api.md §resources)."""

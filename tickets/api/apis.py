@@ -1,5 +1,5 @@
 """API resources of the hotline: ``tickets/``, ``calls/``, ``duty-shifts/`` and
-``knowledge-articles/`` (API.md). Thin: input serializers, then one service each."""
+``knowledge-articles/`` (docs/api.md §resources). Thin: input serializers, then one service each."""
 
 from __future__ import annotations
 

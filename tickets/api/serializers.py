@@ -106,7 +106,7 @@ class TicketSerializer(FSMSerializerMixin, serializers.ModelSerializer):
 
 
 class TicketIntakeInput(serializers.Serializer):
-    """A call or message taken by the hotline (API.md: key input fields of a ticket)."""
+    """A call or message taken by the hotline (docs/api.md §inputs)."""
 
     customer = serializers.PrimaryKeyRelatedField(
         queryset=Customer.objects.all(), allow_null=True, required=False, default=None
@@ -263,7 +263,7 @@ class CallSerializer(serializers.ModelSerializer):
 
 
 class CallInput(serializers.Serializer):
-    """What the phone system reports (API.md)."""
+    """What the phone system reports (docs/api.md §inputs)."""
 
     caller_phone = serializers.CharField(max_length=30)
     started_at = serializers.DateTimeField()

@@ -1,4 +1,4 @@
-"""Calls reported by the phone system and their figures (seed 002 §3: "热线接通率达到 90%";
+"""Phone-system calls and their figures (docs/domain.md §hotline.calls: "热线接通率达到 90%";
 "热线电话铃响三声接听")."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Disclosing an account or report password (seed 002 §3: "在没有获取用户单位出面授权的
+"""Password disclosure (docs/domain.md §hotline.passwords: "在没有获取用户单位出面授权的
 情况下，热线工程师不得泄露帐套或报表口令的任何解方法")."""
 
 from __future__ import annotations

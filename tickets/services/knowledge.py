@@ -1,5 +1,5 @@
-"""The knowledge base (标准化问题库, seed 002 §3: "热线问题可以解决，则该问题进行热线记录后进入
-标准化问题库处理存档"): articles published from answered or closed tickets, edited by staff,
+"""The knowledge base, 标准化问题库 (docs/domain.md §hotline.knowledge): articles published
+from answered or closed tickets, edited by staff,
 searched at intake, counting how often they solved a call."""
 
 from __future__ import annotations

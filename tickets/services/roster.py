@@ -1,5 +1,5 @@
-"""The duty roster and the shift hand-over (seed 002 §3: "服务部经理对热线值班人员进行热线值班
-安排"; "当日值班工程师在上班后 30 分钟内与前一日值班工程师交接未处理(未解决)事项")."""
+"""The duty roster and the shift hand-over (docs/domain.md §hotline.roster,
+§hotline.shift-handover): who is on duty, and taking over the open items in 30 minutes."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Service tickets: intake with entitlement, the state machine's services and its timers.
 
-Timers (DESIGN.md §4, seed 002 §3): ``handover_to_manager`` from intake (unresolved at
+Timers (docs/domain.md §hotline): ``handover_to_manager`` from intake (unresolved at
 end of day → the service manager before the next working day starts);
 ``dispatch_submission`` when the call needs an on-site visit (30 working minutes);
 ``callback`` (1 h) and ``reply`` (3 working hours) when shelved; ``acknowledge`` for
@@ -75,8 +75,8 @@ def ticket_intake(
     contract: Contract | None = None,
     call: Any = None,
 ) -> Ticket:
-    """Record a request; decide its entitlement and route it. Never refuses (seed 001
-    §4.3.6): out of scope goes to the sales manager, undetermined to the arbiter."""
+    """Record a request; decide its entitlement and route it. Never refuses (docs/domain.md
+    §entitlement.never-refuse): out of scope goes to sales, undetermined to the arbiter."""
     now = timezone.now()
     received_at = received_at or now
     values = {
@@ -105,7 +105,7 @@ def ticket_intake(
     with transaction.atomic():
         assignee = by
         if kind == TicketKind.COMPLAINT:
-            # Complaints go to the technical manager (DESIGN.md §1).
+            # Complaints go to the technical manager (docs/domain.md §hotline.complaint).
             assignee = next(iter(_role_members(Role.TECH_MANAGER)), by)
         ticket = Ticket(
             number=uuid.uuid4().hex[:20],
@@ -220,7 +220,7 @@ def _meet(ticket: Ticket, *targets: str) -> None:
 def ticket_answer(
     ticket: Ticket, *, by: Any, problem: str, cause: str, solution: str, steps: str
 ) -> Ticket:
-    """Solved on the phone (seed 002 §3): record problem, cause, solution and steps."""
+    """Solved on the phone (docs/domain.md §hotline.close): problem, cause, solution, steps."""
     fields = {"problem": problem, "cause": cause, "solution": solution, "steps": steps}
     raise_field_errors(
         {k: [_("This field is required.")] for k, v in fields.items() if not (v or "").strip()}
@@ -241,7 +241,7 @@ def ticket_answer(
 
 def ticket_shelve(ticket: Ticket, *, by: Any, reason: str) -> Ticket:
     """Put the call on hold to consult: call back within 1 hour, reply within 3 working
-    hours (seed 002 §3)."""
+    hours (docs/domain.md §hotline.shelve)."""
     raise_field_errors({} if (reason or "").strip() else {"reason": [_("Why is it shelved?")]})
     with transaction.atomic():
         ticket = transition_run(
@@ -328,7 +328,7 @@ def ticket_mark_resolved(ticket: Ticket, *, by: Any = None, **resolution: str) -
 
 
 def ticket_scope_decide(ticket: Ticket, *, by: Any, in_scope: bool, note: str = "") -> Ticket:
-    """The designated arbiter decides (seed 001 §4.3.3)."""
+    """The designated arbiter decides (docs/domain.md §hotline.scope)."""
     with transaction.atomic():
         name = "confirm_in_scope" if in_scope else "confirm_out_of_scope"
         ticket = transition_run(
@@ -346,7 +346,7 @@ def ticket_scope_decide(ticket: Ticket, *, by: Any, in_scope: bool, note: str = 
 def ticket_commercial_decide(
     ticket: Ticket, *, by: Any, decision: str, amount: Decimal | None = None, note: str = ""
 ) -> Ticket:
-    """The sales manager's decision (seed 001 §4.3.5, §5.4): charge agreed or waived →
+    """The sales manager's decision (docs/domain.md §hotline.commercial): charge agreed or waived →
     back to work; declined by the customer → closed with their decision recorded."""
     errors: dict[str, list[str]] = {}
     if decision not in CommercialDecision.values:
@@ -455,7 +455,7 @@ def ticket_transfer(ticket: Ticket, *, by: Any, to: Any, note: str = "") -> Tick
 
 
 def ticket_handover_to_manager(ticket: Ticket, *, by: Any, note: str = "") -> Ticket:
-    """Unresolved at the end of the day: hand it to the service manager (seed 002 §3)."""
+    """Unresolved at day's end: to the service manager (docs/domain.md §hotline.handover)."""
     with transaction.atomic():
         _meet(ticket, "handover_to_manager")
         TicketNote.objects.create(

@@ -1,7 +1,7 @@
 """Portal pages of the hotline: the intake screen, my queue, the manager's board, the
 ticket page with its actions, the duty roster, the knowledge base and call statistics.
 
-Thin views (STYLE.md rule 10): validate a form, call one service or selector, render.
+Thin views (docs/architecture.md §layers.views): a form, one service or selector, a render.
 State changes only on POST; htmx requests get partials.
 """
 

@@ -1,4 +1,4 @@
-"""The intake screen (seed 002 §3, issue 5 §3): built for an engineer on the phone.
+"""The intake screen (docs/domain.md §hotline.intake): built for an engineer on the phone.
 
 The customer is found as the engineer types (phone, name or dongle number); once picked,
 the screen shows the contract, the service level, the entitlement for the chosen service

@@ -39,7 +39,7 @@ class TokenApi(APIView):
 
 
 class OverdueFilterMixin(django_filters.FilterSet):
-    """``?overdue=true``: objects with a breached timer (API.md)."""
+    """``?overdue=true``: objects with a breached timer (docs/api.md §lists)."""
 
     overdue = django_filters.BooleanFilter(method="filter_overdue")
 

@@ -1,4 +1,4 @@
-"""One exception handler for the API (API.md: 400 field errors, 409 conflicts)."""
+"""One exception handler for the API (docs/api.md §errors)."""
 
 from __future__ import annotations
 

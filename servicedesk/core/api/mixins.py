@@ -1,4 +1,4 @@
-"""Reusable pieces every API resource shares (API.md "Workflow resources").
+"""Reusable pieces every API resource shares (docs/api.md §workflow).
 
 - ``FSMSerializerMixin`` adds ``state``, ``state_display``, ``available_transitions`` and
   ``timers`` to a serializer.
@@ -132,7 +132,7 @@ class HistoryMixin:
 
 
 class FormsMixin:
-    """``forms/``, ``forms/<code>/`` (PDF) and ``signatures/`` of API.md."""
+    """``forms/``, ``forms/<code>/`` (PDF) and ``signatures/`` (docs/api.md §forms)."""
 
     @extend_schema(
         summary="Printable forms of this record",

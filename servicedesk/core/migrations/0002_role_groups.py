@@ -1,4 +1,4 @@
-"""Create one group per role of DESIGN.md §1. Permissions are attached after migrate
+"""Create one group per role (docs/domain.md §roles). Permissions are attached after migrate
 (servicedesk.core.roles), because Django creates permissions only in post_migrate."""
 
 from django.db import migrations

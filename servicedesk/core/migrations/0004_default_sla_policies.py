@@ -1,4 +1,4 @@
-"""The default SLA policies of DESIGN.md §4 (editable in the admin afterwards)."""
+"""The default SLA policies (docs/domain.md §deadlines.table), editable later in the admin."""
 
 from decimal import Decimal
 

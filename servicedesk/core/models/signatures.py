@@ -16,7 +16,7 @@ def signature_upload_to(instance: "Signature", filename: str) -> str:
 
 
 class Signature(models.Model):
-    """A signature on one printed form of one record (DESIGN.md §7).
+    """A signature on one printed form of one record (docs/domain.md §signatures).
 
     Tamper-evident in the spirit of the Electronic Signature Law: it keeps who signed, in
     which role, when, from which device/IP, and the SHA-256 of the exact content signed.

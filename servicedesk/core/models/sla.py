@@ -17,7 +17,7 @@ from .calendar import WorkCalendar
 
 
 class SlaPolicy(models.Model):
-    """How long a target may take (DESIGN.md §4), editable by managers in the admin."""
+    """How long a target may take (docs/domain.md §deadlines), editable by managers in the admin."""
 
     subject = models.CharField(
         _("subject"), max_length=40, help_text=_("ticket, dispatch, defect, requirement, …")

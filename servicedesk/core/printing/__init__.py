@@ -1,7 +1,7 @@
 """Printed-forms framework: describe a form as plain data, get an A4 PDF back.
 
 Pure over data (no Django models) so apps build a :class:`FormDocument` from their
-records and call :func:`render_pdf`; see DESIGN.md §7.
+records and call :func:`render_pdf`; see docs/architecture.md §printing.
 """
 
 from .document import (

@@ -1,4 +1,4 @@
-"""Plain field changes (not transitions) saved with their audit trail (STYLE.md rule 8)."""
+"""Plain field changes saved with their audit trail (docs/architecture.md §audit.history)."""
 
 from __future__ import annotations
 

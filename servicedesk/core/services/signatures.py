@@ -1,4 +1,4 @@
-"""Signatures on printed forms (DESIGN.md §7, API.md "Printed forms and signatures")."""
+"""Signatures on printed forms (docs/architecture.md §signatures, docs/api.md §forms)."""
 
 from __future__ import annotations
 

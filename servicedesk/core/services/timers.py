@@ -1,4 +1,4 @@
-"""The one service API for SLA timers (DESIGN.md §4).
+"""The one service API for SLA timers (docs/architecture.md §timers).
 
 Workflow services start, pause, resume, meet and cancel timers here; they never compute
 deadlines themselves. Due and warning instants are stored in the timer row, and the

@@ -1,4 +1,4 @@
-"""The one way a workflow object changes state (STYLE.md rule 5).
+"""The one way a workflow object changes state (docs/architecture.md §transitions.run).
 
 Domain services call ``transition_run`` inside their own ``atomic()`` block: it locks the
 row, checks the transition's conditions and the user's permission, applies the pure
