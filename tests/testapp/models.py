@@ -9,6 +9,10 @@ from simple_history.models import HistoricalRecords
 from servicedesk.core.querysets import RestrictedManager
 
 
+from servicedesk.core.actions import unmet
+
+
+@unmet("The job has no note yet.")
 def has_note(job: "Job") -> bool:
     return bool(job.note)
 
