@@ -6,10 +6,8 @@ from django.urls import reverse
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
-from servicedesk.core.querysets import RestrictedManager
-
-
 from servicedesk.core.actions import unmet
+from servicedesk.core.querysets import RestrictedManager
 
 
 @unmet("The job has no note yet.")
