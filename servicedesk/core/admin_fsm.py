@@ -41,7 +41,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from .exceptions import ApplicationError
+from .exceptions import ApplicationError, NotPermitted
 from .services.transitions import available_transitions, fsm_field_name
 
 TransitionService = Callable[..., Any]
@@ -59,6 +59,9 @@ class TransitionButton:
 class FSMTransitionAdminMixin:
     """Mix into a ``ModelAdmin`` (before ``SimpleHistoryAdmin``/``ModelAdmin``)."""
 
+    #: the app's declared actions (servicedesk/core/actions.py); when set, the buttons,
+    #: forms and services all come from it and ``transition_services`` is derived
+    action_set: Any = None
     #: transition name → (service, form class or None)
     transition_services: dict[str, TransitionSpec] = {}
     #: transition name → button label (lazy gettext); defaults to the humanised name
@@ -93,6 +96,39 @@ class FSMTransitionAdminMixin:
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.action_set is not None:
+            admin_actions = self.action_set.for_channel("admin")
+            self.transition_services = {a.name: (a.service, a.form) for a in admin_actions}
+            self.transition_labels = {a.name: a.label for a in admin_actions}
+
+    def _declared(self, name: str) -> Any:
+        return self.action_set.get(name) if self.action_set is not None else None
+
+    def _make_transition_form(
+        self, request: HttpRequest, obj: Any, name: str, data: Any = None, files: Any = None
+    ) -> forms.Form | None:
+        declared = self._declared(name)
+        if declared is not None:
+            if declared.form is None:
+                return None
+            form = declared.make_form(obj, request.user, data, files, prefix=False)
+            if data is None:
+                form.initial.update(self.get_transition_initial(request, obj, name))
+            return form
+        _service, form_class = self.transition_services[name]
+        if form_class is None:
+            return None
+        if data is None:
+            return form_class(initial=self.get_transition_initial(request, obj, name))
+        return form_class(data, files)
+
+    def _allowed_names(self, request: HttpRequest, obj: Any) -> set[str]:
+        if self.action_set is not None:
+            return set(self.action_set.available(obj, request.user, "admin"))
+        return set(available_transitions(obj, request.user))
+
     def check(self, **kwargs: Any) -> list[checks.CheckMessage]:
         errors = list(super().check(**kwargs))
         if self.fsm_state_field in (self.list_editable or ()):
@@ -105,6 +141,8 @@ class FSMTransitionAdminMixin:
                 )
             )
         for name in self.transition_services:
+            if self.action_set is not None:
+                continue  # the ActionSet checked its transitions when it was declared
             method = getattr(self.model, name, None)
             if method is None or not hasattr(method, "_django_fsm"):
                 errors.append(
@@ -133,7 +171,7 @@ class FSMTransitionAdminMixin:
 
     def get_transition_buttons(self, request: HttpRequest, obj: Any) -> list[TransitionButton]:
         """One button per declared transition the user may run on ``obj`` now."""
-        allowed = set(available_transitions(obj, request.user))
+        allowed = self._allowed_names(request, obj)
         return [
             TransitionButton(
                 name=name,
@@ -146,8 +184,15 @@ class FSMTransitionAdminMixin:
         ]
 
     def get_transition_notes(self, request: HttpRequest, obj: Any) -> list[str]:
-        """Hints shown above the form (e.g. what a draft still needs before signing)."""
-        return []
+        """Hints shown above the form (e.g. what a draft still needs before signing): with
+        declared actions, why each action that is offered disabled cannot run yet."""
+        if self.action_set is None:
+            return []
+        return [
+            _("%(action)s: %(reason)s") % {"action": state.action.label, "reason": state.reason}
+            for state in self.action_set.states(obj, request.user, "admin")
+            if not state.enabled
+        ]
 
     def get_transition_initial(self, request: HttpRequest, obj: Any, name: str) -> dict:
         """Initial values of a transition's form."""
@@ -176,6 +221,12 @@ class FSMTransitionAdminMixin:
         ]
 
     def run_transition(self, request: HttpRequest, obj: Any, name: str, data: dict) -> Any:
+        declared = self._declared(name)
+        if declared is not None:
+            refusal = self.action_set.refusal(obj, request.user, declared)
+            if refusal and not self.action_set.transition_names(declared):
+                raise NotPermitted(refusal)
+            return declared.run(obj, request.user, data)
         service, _form_class = self.transition_services[name]
         return service(obj, by=request.user, **data)
 
@@ -227,15 +278,13 @@ class FSMTransitionAdminMixin:
             raise PermissionDenied
         if name not in self.transition_services:
             raise Http404(_("Unknown transition “%(name)s”.") % {"name": name})
-        _service, form_class = self.transition_services[name]
         change_url = self._change_url(obj)
         # "Renew…" on the button; the page it opens is just "Renew".
         label = self.transition_label(name).rstrip("…. ")
 
         form = None
         if request.method == "POST":
-            if form_class is not None:
-                form = form_class(request.POST, request.FILES)
+            form = self._make_transition_form(request, obj, name, request.POST, request.FILES)
             if form is None or form.is_valid():
                 data = dict(form.cleaned_data) if form is not None else {}
                 try:
@@ -251,7 +300,7 @@ class FSMTransitionAdminMixin:
                     )
                     return HttpResponseRedirect(change_url)
         else:
-            if name not in available_transitions(obj, request.user):
+            if name not in self._allowed_names(request, obj):
                 self.message_user(
                     request,
                     _("“%(transition)s” is not available for %(object)s now.")
@@ -259,8 +308,7 @@ class FSMTransitionAdminMixin:
                     messages.WARNING,
                 )
                 return HttpResponseRedirect(change_url)
-            if form_class is not None:
-                form = form_class(initial=self.get_transition_initial(request, obj, name))
+            form = self._make_transition_form(request, obj, name)
 
         media = self.media
         if form is not None:

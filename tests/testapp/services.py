@@ -15,3 +15,10 @@ def job_start(job: Job, *, by, note: str = "") -> Job:
 def job_finish(job: Job, *, by) -> Job:
     with transaction.atomic():
         return transition_run(instance=job, name="finish", by=by)
+
+
+def job_rename(job: Job, *, by, title: str, urgent: bool = False) -> Job:
+    from servicedesk.core.services.history import save_with_history
+
+    job.title = f"{title}!" if urgent else title
+    return save_with_history(job, by=by, fields=["title"], reason="rename")

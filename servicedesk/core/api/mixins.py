@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     extend_schema,
@@ -28,6 +29,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from .. import printforms, selectors
+from ..actions import Action, ActionSet, action_input_serializer, api_form_data
+from ..exceptions import NotPermitted, TransitionConflict
 from ..services.signatures import signature_record
 from ..services.transitions import available_transitions, fsm_field_name
 from .permissions import ReadModelPermissions
@@ -48,9 +51,15 @@ class FSMSerializerMixin(serializers.Serializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_available_transitions(self, obj: Any) -> list[str]:
+        """The actions the user can run now: the declared ones when the view has an
+        action set (the same set the portal and the admin offer), else the FSM's."""
         request = self.context.get("request")
         if request is None:
             return []
+        view = self.context.get("view")
+        action_set = getattr(view, "action_set", None)
+        if action_set is not None and isinstance(obj, action_set.model):
+            return action_set.available(obj, request.user, "api")
         return available_transitions(obj, request.user)
 
     @extend_schema_field(TimerSerializer(many=True))
@@ -102,15 +111,64 @@ def _make_transition_action(name: str, spec: TransitionSpec) -> Callable:
     )(transition)
 
 
+def _make_declared_action(action_set: ActionSet, declared: Action) -> Callable:
+    """``POST …/transitions/<name>/`` for one declared action: the body is validated by
+    the action's own form (the portal's), so both accept exactly the same input."""
+    name = declared.name
+
+    def transition(self, request, pk=None):
+        obj = self.get_object()
+        state = action_set.state_of(obj, request.user, declared)
+        if state is not None and not state.enabled:
+            raise TransitionConflict(state.reason)
+        if state is None and not action_set.transition_names(declared):
+            raise NotPermitted(_("You may not perform this action."))
+        data, files = api_form_data(request)
+        form = declared.make_form(obj, request.user, data, files, prefix=False)
+        if not form.is_valid():
+            raise serializers.ValidationError(
+                {key: list(errors) for key, errors in form.errors.items()}
+            )
+        updated = declared.run(obj, request.user, dict(form.cleaned_data))
+        if not isinstance(updated, type(obj)):
+            updated = obj
+        return Response(self.get_serializer(self.refetch(updated)).data)
+
+    transition.__name__ = f"transition_{name}"
+    transition = action(
+        detail=True,
+        methods=["post"],
+        url_path=f"transitions/{name}",
+        url_name=f"transition-{name.replace('_', '-')}",
+        permission_classes=[ReadModelPermissions],
+        parser_classes=[JSONParser, FormParser, MultiPartParser],
+    )(transition)
+    return extend_schema(
+        summary=declared.summary or str(declared.label),
+        description=(str(declared.help) + "\n\n" if declared.help else "")
+        + "Runs the action; 409 when it is not possible now (with the reason) or the "
+        "record changed concurrently, 403 without the permission, 400 with field errors "
+        "for bad input.",
+        request=action_input_serializer(action_set.model, declared),
+    )(transition)
+
+
 class FSMViewSetMixin:
-    """Add ``transitions = {"name": TransitionSpec(...)}`` to a ModelViewSet."""
+    """Add ``action_set = <ActionSet>`` (the app's declared actions: one endpoint per
+    action) or the older ``transitions = {"name": TransitionSpec(...)}`` to a
+    ModelViewSet."""
 
     transitions: dict[str, TransitionSpec] = {}
+    action_set: ActionSet | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         for name, spec in cls.__dict__.get("transitions", {}).items():
             setattr(cls, f"transition_{name}", _make_transition_action(name, spec))
+        declared = cls.__dict__.get("action_set")
+        if declared is not None:
+            for item in declared.for_channel("api"):
+                setattr(cls, f"transition_{item.name}", _make_declared_action(declared, item))
 
     def paginate_queryset(self, queryset: Any) -> Any:
         page = super().paginate_queryset(queryset)

@@ -1,0 +1,455 @@
+"""The action layer: each thing a user can do to a workflow record is declared once.
+
+An app declares its actions next to its services (``<app>/actions.py``)::
+
+    DISPATCH_ACTIONS = ActionSet(Dispatch, [
+        Action("assign", _("Assign"), dispatch_assign, form=AssignForm,
+               icon="person-check", primary=True,
+               form_kwargs=lambda dispatch, user: {"engineers": ...}),
+        Action("note", _("Add note"), dispatch_note_add, form=NoteForm,
+               permission="fieldservice.add_dispatchnote"),
+    ])
+
+and the core builds from that one declaration
+
+- the portal's action panel (``templates/partials/action_panel.html`` through
+  :func:`action_panels`, and the POST handler :func:`action_run_portal`),
+- the admin's buttons (``FSMTransitionAdminMixin.action_set``), and
+- the API's ``…/transitions/<name>/`` endpoints with their OpenAPI schema
+  (``FSMViewSetMixin.action_set``; the request body is derived from the same form).
+
+Availability is answered in one place, :meth:`ActionSet.states`: an action whose
+transition exists from the current state and whose permission the user holds is offered;
+when one of the transition's conditions is unmet it is offered *disabled*, with the
+reason each unmet condition gives (conditions carry their reason with :func:`unmet`).
+The service stays the authority: it checks conditions and permissions again under the
+row lock (``transition_run``), so a forged request gets the same refusal.
+
+Why: docs/architecture.md §action-layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.db import models
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .services.transitions import fsm_field_name
+
+Predicate = Callable[[Any], bool]
+
+
+def unmet(reason: str | Promise) -> Callable[[Predicate], Predicate]:
+    """Give a transition condition the reason people read when it does not hold::
+
+    @unmet(_("Nobody has signed the solution confirmation yet."))
+    def is_signed(requirement) -> bool: ...
+    """
+
+    def decorate(condition: Predicate) -> Predicate:
+        condition.unmet_reason = reason  # type: ignore[attr-defined]
+        return condition
+
+    return decorate
+
+
+def condition_reason(condition: Predicate) -> str:
+    reason = getattr(condition, "unmet_reason", None)
+    return str(reason) if reason else _("A precondition of this action is not met yet.")
+
+
+@dataclass(frozen=True)
+class Action:
+    """One user action on a record: its name (the API's transition name), label, service
+    and input form, who may run it and when.
+
+    ``service`` is called as ``service(obj, by=user, **form.cleaned_data)``.
+    ``transitions`` are the FSM transitions the action runs (by default the one named like
+    the action, when the model has it); an action without a transition (a note, a
+    disclosure) is governed by ``permission`` and ``when`` instead.
+    ``unavailable(obj, user)`` returns a reason to show the action disabled (beyond the
+    transition's own conditions), or ``None``.
+    """
+
+    name: str
+    label: str | Promise
+    service: Callable[..., Any]
+    form: type[forms.Form] | None = None
+    transitions: tuple[str, ...] | None = None
+    permission: str = ""
+    when: Callable[[Any, Any], bool] | None = None
+    unavailable: Callable[[Any, Any], str | None] | None = None
+    confirm: str | Promise = ""
+    icon: str = "lightning"
+    primary: bool = False
+    help: str | Promise = ""
+    initial: Callable[[Any, Any], dict[str, Any]] | None = None
+    form_kwargs: Callable[[Any, Any], dict[str, Any]] | None = None
+    summary: str = ""
+    #: a template included in the portal panel above the form (context: object, a)
+    panel_template: str = ""
+    portal: bool = True
+    admin: bool = True
+    api: bool = True
+
+    def make_form(
+        self, obj: Any, user: Any, data: Any = None, files: Any = None, *, prefix: bool = True
+    ) -> forms.Form:
+        form_class = self.form or EmptyActionForm
+        kwargs: dict[str, Any] = {}
+        if prefix:
+            kwargs["prefix"] = self.name
+        if self.form_kwargs is not None and self.form is not None:
+            kwargs.update(self.form_kwargs(obj, user))
+        if data is None and self.initial is not None:
+            kwargs["initial"] = self.initial(obj, user)
+        form = form_class(data, files, **kwargs)
+        if data is None and hasattr(form, "prefill_for"):
+            form.prefill_for(user)
+        return form
+
+    def run(self, obj: Any, user: Any, data: dict[str, Any]) -> Any:
+        return self.service(obj, by=user, **data)
+
+
+class EmptyActionForm(forms.Form):
+    """The input of an action that needs none (a confirmation button)."""
+
+
+@dataclass
+class ActionState:
+    """An action as one user sees it on one record now."""
+
+    action: Action
+    enabled: bool
+    reasons: list[str] = field(default_factory=list)
+    form: forms.Form | None = None
+    open: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.action.name
+
+    @property
+    def reason(self) -> str:
+        return "；".join(self.reasons)
+
+
+class ActionSet:
+    """The declared actions of one model, in the order the portal shows them."""
+
+    def __init__(self, model: type[models.Model], actions: Sequence[Action]) -> None:
+        self.model = model
+        self.actions: dict[str, Action] = {}
+        for action in actions:
+            if action.name in self.actions:
+                raise ValueError(f"{model.__name__}: action {action.name!r} declared twice")
+            self.actions[action.name] = action
+        self.state_field = fsm_field_name(model)
+        for action in actions:
+            for name in self.transition_names(action):
+                method = getattr(model, name, None)
+                if method is None or not hasattr(method, "_django_fsm"):
+                    raise ValueError(f"{model.__name__}.{name} is not a transition")
+
+    def __iter__(self):
+        return iter(self.actions.values())
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.actions
+
+    def __getitem__(self, name: str) -> Action:
+        return self.actions[name]
+
+    def get(self, name: str) -> Action | None:
+        return self.actions.get(name)
+
+    def for_channel(self, channel: str) -> list[Action]:
+        return [a for a in self.actions.values() if getattr(a, channel)]
+
+    def transition_names(self, action: Action) -> tuple[str, ...]:
+        if action.transitions is not None:
+            return action.transitions
+        method = getattr(self.model, action.name, None)
+        return (action.name,) if method is not None and hasattr(method, "_django_fsm") else ()
+
+    # -- availability ---------------------------------------------------------------------
+
+    def state_of(self, obj: Any, user: Any, action: Action) -> ActionState | None:
+        """``None`` when the action is not for this user or not from this state; else
+        enabled, or disabled with the reasons."""
+        names = self.transition_names(action)
+        reasons: list[str] = []
+        if names:
+            current = getattr(obj, self.state_field)
+            offered = False
+            for name in names:
+                meta = getattr(type(obj), name)._django_fsm
+                transition = meta.get_transition(current)
+                if transition is None or not meta.has_transition(current):
+                    continue
+                if user is not None and not transition.has_perm(obj, user):
+                    continue
+                failing = [c for c in transition.conditions or () if not c(obj)]
+                if not failing:
+                    offered = True
+                    reasons = []
+                    break
+                if not offered:
+                    offered = True
+                    reasons = [condition_reason(c) for c in failing]
+            if not offered:
+                return None
+        else:
+            if action.permission and not (user is not None and user.has_perm(action.permission)):
+                return None
+        if action.when is not None and not action.when(obj, user):
+            return None
+        if not reasons and action.unavailable is not None:
+            reason = action.unavailable(obj, user)
+            if reason:
+                reasons = [str(reason)]
+        return ActionState(action=action, enabled=not reasons, reasons=reasons)
+
+    def states(self, obj: Any, user: Any, channel: str = "portal") -> list[ActionState]:
+        states = []
+        for action in self.for_channel(channel):
+            state = self.state_of(obj, user, action)
+            if state is not None:
+                states.append(state)
+        return states
+
+    def available(self, obj: Any, user: Any, channel: str = "api") -> list[str]:
+        """Names of the actions ``user`` can run on ``obj`` now."""
+        return [s.name for s in self.states(obj, user, channel) if s.enabled]
+
+    def refusal(self, obj: Any, user: Any, action: Action) -> str | None:
+        """Why ``action`` cannot run now (``None`` when it can)."""
+        state = self.state_of(obj, user, action)
+        if state is None:
+            display = getattr(obj, f"get_{self.state_field}_display", lambda: "")()
+            return _("“%(action)s” is not possible now (state: %(state)s).") % {
+                "action": action.label,
+                "state": display,
+            }
+        return None if state.enabled else state.reason
+
+
+# -- portal ---------------------------------------------------------------------------------
+
+
+def action_panels(
+    action_set: ActionSet,
+    obj: Any,
+    user: Any,
+    *,
+    failed: str = "",
+    failed_form: forms.Form | None = None,
+) -> list[ActionState]:
+    """The portal's action panel of ``obj`` for ``user``: each offered action with its
+    form (the failed one re-shown with its errors and opened)."""
+    states = action_set.states(obj, user, "portal")
+    for state in states:
+        if state.name == failed and failed_form is not None:
+            state.form = failed_form
+            state.open = True
+        elif state.enabled:
+            state.form = state.action.make_form(obj, user)
+    return states
+
+
+def action_run_portal(
+    request: Any,
+    *,
+    action_set: ActionSet,
+    obj: Any,
+    name: str,
+    page: Callable[..., Any],
+    reload: Callable[[], Any],
+    success_url: Callable[[Any, Any], str] | None = None,
+) -> Any:
+    """Run one declared action from a portal POST.
+
+    ``page(request, obj, status=..., failed=..., failed_form=...)`` renders the record's
+    page again; a refused action shows it with the reason (409), bad input with the form's
+    errors (400). Success redirects to ``success_url(obj, result)`` or the record.
+    """
+    from django.contrib import messages
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    from .exceptions import ApplicationError, NotPermitted, TransitionConflict
+    from .forms import form_errors_from
+
+    action = action_set.get(name)
+    if action is None or not action.portal:
+        raise Http404
+    state = action_set.state_of(obj, request.user, action)
+    if state is None or not state.enabled:
+        messages.error(request, action_set.refusal(obj, request.user, action) or "")
+        return page(request, obj, status=409)
+    form = action.make_form(obj, request.user, request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            result = action.run(obj, request.user, dict(form.cleaned_data))
+        except NotPermitted as exc:
+            raise PermissionDenied(exc.message) from exc
+        except TransitionConflict as exc:
+            messages.error(request, exc.message)
+            return page(request, reload(), status=409)
+        except ApplicationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, _("Done: %(action)s.") % {"action": action.label})
+            url = success_url(obj, result) if success_url else obj.get_absolute_url()
+            return _redirect_to(request, url)
+    return page(request, obj, failed=name, failed_form=form, status=400)
+
+
+def _redirect_to(request: Any, url: str) -> Any:
+    """A redirect that htmx follows as a full page load."""
+    from django.http import HttpResponse
+    from django.shortcuts import redirect
+
+    if getattr(request, "htmx", False):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+# -- API: the form as a serializer ------------------------------------------------------------
+
+
+def _serializer_field(form_field: forms.Field) -> Any:
+    from rest_framework import serializers
+
+    common: dict[str, Any] = {
+        "required": form_field.required,
+        "help_text": str(form_field.help_text or form_field.label or "") or None,
+    }
+    if not form_field.required and not isinstance(
+        form_field, forms.ModelMultipleChoiceField | forms.MultipleChoiceField
+    ):
+        common["allow_null"] = True
+    if isinstance(form_field, forms.ModelMultipleChoiceField):
+        return serializers.PrimaryKeyRelatedField(
+            queryset=form_field.queryset, many=True, required=form_field.required
+        )
+    if isinstance(form_field, forms.ModelChoiceField):
+        return serializers.PrimaryKeyRelatedField(queryset=form_field.queryset, **common)
+    if isinstance(form_field, forms.MultipleChoiceField):
+        return serializers.MultipleChoiceField(
+            choices=[c for c in form_field.choices if c[0] != ""], required=form_field.required
+        )
+    if isinstance(form_field, forms.ChoiceField):
+        choices = [c for c in form_field.choices if c[0] != ""]
+        return serializers.ChoiceField(
+            choices=choices, allow_blank=not form_field.required, **common
+        )
+    if isinstance(form_field, forms.BooleanField | forms.NullBooleanField):
+        common["required"] = False
+        return serializers.BooleanField(**common)
+    if isinstance(form_field, forms.IntegerField):
+        return serializers.IntegerField(
+            min_value=form_field.min_value, max_value=form_field.max_value, **common
+        )
+    if isinstance(form_field, forms.DecimalField):
+        return serializers.DecimalField(
+            max_digits=form_field.max_digits or 20,
+            decimal_places=form_field.decimal_places or 2,
+            min_value=form_field.min_value,
+            max_value=form_field.max_value,
+            **common,
+        )
+    if isinstance(form_field, forms.FloatField):
+        return serializers.FloatField(**common)
+    if isinstance(form_field, forms.DateTimeField):
+        return serializers.DateTimeField(**common)
+    if isinstance(form_field, forms.DateField):
+        return serializers.DateField(**common)
+    if isinstance(form_field, forms.FileField):
+        return serializers.FileField(**common)
+    if isinstance(form_field, forms.EmailField):
+        return serializers.EmailField(allow_blank=not form_field.required, **common)
+    if isinstance(form_field, forms.CharField):
+        return serializers.CharField(
+            max_length=form_field.max_length,
+            allow_blank=not form_field.required,
+            **common,
+        )
+    return serializers.CharField(allow_blank=not form_field.required, **common)
+
+
+_SERIALIZERS: dict[tuple[type, str], type] = {}
+
+
+def action_input_serializer(model: type[models.Model], action: Action) -> type | None:
+    """A DRF serializer describing ``action``'s form, for the OpenAPI schema (the request
+    itself is validated by the form, so portal and API accept exactly the same input)."""
+    from rest_framework import serializers
+
+    if action.form is None:
+        return None
+    key = (model, action.name)
+    if key not in _SERIALIZERS:
+        form = action.form.__new__(action.form)
+        base = action.form.base_fields
+        attrs: dict[str, Any] = {name: _serializer_field(f) for name, f in base.items()}
+        del form
+        name = "".join(p.capitalize() for p in f"{model.__name__}_{action.name}".split("_"))
+        attrs["__doc__"] = str(action.help or action.label)
+        _SERIALIZERS[key] = type(f"{name}Input", (serializers.Serializer,), attrs)
+    return _SERIALIZERS[key]
+
+
+def api_form_data(request: Any) -> tuple[Any, Any]:
+    """The request body as form data: a JSON object is flattened the way a form posts it
+    (lists stay lists for multiple choices; ``null`` becomes empty)."""
+    from django.http import QueryDict
+
+    data = request.data
+    if isinstance(data, QueryDict):
+        return data, request.FILES
+    query = QueryDict(mutable=True)
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(value, list | tuple):
+                query.setlist(key, ["" if v is None else _form_value(v) for v in value])
+            elif value is None:
+                continue
+            else:
+                query[key] = _form_value(value)
+    return query, request.FILES
+
+
+def _form_value(value: Any) -> str:
+    if value is True:
+        return "on"
+    if value is False:
+        return ""
+    return str(value)
+
+
+def action_names(actions: Iterable[ActionState]) -> list[str]:
+    return [s.name for s in actions]
+
+
+__all__ = [
+    "Action",
+    "ActionSet",
+    "ActionState",
+    "EmptyActionForm",
+    "action_input_serializer",
+    "action_panels",
+    "action_run_portal",
+    "api_form_data",
+    "gettext_lazy",
+    "unmet",
+]
