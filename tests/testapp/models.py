@@ -50,3 +50,8 @@ class Job(ConcurrentTransitionMixin, models.Model):
     @transition(field=state, source=State.STARTED, target=State.DONE, conditions=[has_note])
     def finish(self) -> None:
         pass
+
+    @transition(field=state, source=State.STARTED, target=State.STARTED)
+    def hand_over(self, owner) -> None:
+        """A self-transition (started → started), like a reassignment."""
+        self.owner = owner

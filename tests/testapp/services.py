@@ -15,3 +15,15 @@ def job_start(job: Job, *, by, note: str = "") -> Job:
 def job_finish(job: Job, *, by) -> Job:
     with transaction.atomic():
         return transition_run(instance=job, name="finish", by=by)
+
+
+def job_hand_over(job: Job, *, by, owner, expected: dict | None = None) -> Job:
+    with transaction.atomic():
+        return transition_run(
+            instance=job,
+            name="hand_over",
+            by=by,
+            kwargs={"owner": owner},
+            update_fields=["owner"],
+            **({"expected": expected} if expected is not None else {}),
+        )
