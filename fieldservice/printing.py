@@ -115,7 +115,7 @@ def _agreed_times_blocks(dispatch: Dispatch, times: list[AgreedTime]) -> list[pr
         printing.Table(
             header=[_("No."), _("Time"), _("Agreed on"), _("By"), _("Notes")],
             rows=rows,
-            col_widths=[0.6, 2.2, 2.2, 1.4, 5],
+            col_widths=[0.9, 2.2, 2.2, 1.4, 5],
             align=["center", "left", "left", "left", "left"],
         ),
     ]
@@ -154,6 +154,7 @@ def dispatch_form(dispatch: Dispatch) -> printing.FormDocument:
         printing.KeyValueGrid(
             rows=[
                 (_("Kind"), dispatch.get_kind_display()),
+                (_("Severity"), dispatch.get_severity_display()),
                 (_("Product"), dispatch.product or "—"),
                 (_("Ticket"), dispatch.ticket.number if dispatch.ticket_id else "—"),
                 (

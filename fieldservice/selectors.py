@@ -29,7 +29,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from servicedesk.core.choices import TimerState, timer_target_label
 from servicedesk.core.models import DomainEvent, SlaTimer
@@ -480,7 +480,7 @@ def lateness_words(minutes: int) -> str:
         return _("%(duration)s late") % {"duration": duration_words(minutes)}
     if minutes < 0:
         return _("%(duration)s early") % {"duration": duration_words(minutes)}
-    return _("on time")
+    return pgettext("arrival", "on time")
 
 
 @dataclass

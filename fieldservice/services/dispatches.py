@@ -493,8 +493,8 @@ def _out_of_hours_reason(dispatch: Dispatch, at: dt.datetime, reason: str) -> st
             {
                 "out_of_hours_reason": [
                     _(
-                        "%(when)s is outside the service hours of this contract (%(level)s): "
-                        "give the reason, e.g. the customer asked for it."
+                        "The contract's service level is %(level)s and %(when)s is outside "
+                        "its service hours: give the reason, e.g. the customer asked for it."
                     )
                     % {"when": _when(at), "level": level}
                 ]
@@ -667,6 +667,7 @@ def dispatch_reschedule(
             out_of_hours_reason=out_of_hours_reason,
             customer_informed=True,
             by=by,
+            at=timezone.now(),
         )
         timer_cancel(subject=dispatch, target="arrival")
         timer_start(
