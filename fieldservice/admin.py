@@ -179,7 +179,7 @@ class DispatchAdmin(FSMTransitionAdminMixin, HistoryAdmin):
         "outcome",
         "created_at",
     ]
-    list_filter = ["state", "kind", "outcome", "source", "engineer__partner"]
+    list_filter = ["state", "kind", "severity", "outcome", "source", "engineer__partner"]
     search_fields = ["number", "customer__name", "site_address", "contact_name"]
     list_select_related = ["customer", "engineer__user"]
     date_hierarchy = "created_at"
@@ -238,6 +238,7 @@ class DispatchRescheduleAdmin(HistoryAdmin):
         "previous_at",
         "new_at",
         "reason",
+        "out_of_hours_reason",
         "customer_informed",
         "by",
         "at",

@@ -8,6 +8,7 @@ class FieldserviceConfig(AppConfig):
 
     def ready(self) -> None:
         from contracts.archive import register_archive_section
+        from servicedesk.core.choices import timer_targets_register
         from servicedesk.core.navigation import NavItem, nav_register
         from servicedesk.core.services import event_subscribe
 
@@ -21,6 +22,9 @@ class FieldserviceConfig(AppConfig):
             dispatch_signed,
         )
 
+        timer_targets_register(
+            verification=_("Request verified"), assignment=_("Engineer assigned")
+        )
         event_subscribe("ticket.dispatch_requested", dispatch_from_ticket_requested)
         event_subscribe("defect.recorded", dispatch_escalated_as_defect)
         event_subscribe("form.signed", dispatch_signed)

@@ -60,6 +60,13 @@ SOFTWARE_KINDS = {
 }
 
 
+class DispatchSeverity(models.TextChoices):
+    """How urgent the request is; the same values as a hotline ticket's severity."""
+
+    NORMAL = "normal", _("Normal")
+    SYSTEM_DOWN = "system_down", _("System down")
+
+
 class DispatchSource(models.TextChoices):
     TICKET = "ticket", _("Hotline ticket")
     MANAGER = "manager", _("Service manager")

@@ -34,6 +34,8 @@ from .services import (
 
 # The first demo dispatch: once it exists, the demo is loaded (idempotent).
 UPGRADE_PROBLEM = "U8 从 V13 升级到 V15，需要现场备份并升级。"
+# The demo is built at any hour: a visit "now" may be outside the 5×8 service hours.
+OUT_OF_HOURS = "客户要求当天上门，已与客户确认。"
 
 
 def _signature() -> str:
@@ -151,7 +153,13 @@ def load(stdout: Any = None) -> None:
         scheduled = dispatch_verify(scheduled, by=manager)
         scheduled = dispatch_assign(scheduled, by=manager, engineer=ours, planned_start=tomorrow)
         scheduled = dispatch_confirm(scheduled, by=ours.user)
-        dispatch_schedule(scheduled, by=ours.user, appointment_at=tomorrow, note="信息科王主任")
+        dispatch_schedule(
+            scheduled,
+            by=ours.user,
+            appointment_at=tomorrow,
+            note="信息科王主任",
+            out_of_hours_reason=OUT_OF_HOURS,
+        )
 
         if theirs is not None:
             # Assigned to the partner engineer, to confirm.
@@ -184,7 +192,12 @@ def load(stdout: Any = None) -> None:
         now = timezone.now()
         done = dispatch_assign(done, by=manager, engineer=ours, planned_start=now)
         done = dispatch_confirm(done, by=ours.user)
-        done = dispatch_schedule(done, by=ours.user, appointment_at=now + dt.timedelta(minutes=6))
+        done = dispatch_schedule(
+            done,
+            by=ours.user,
+            appointment_at=now + dt.timedelta(minutes=6),
+            out_of_hours_reason=OUT_OF_HOURS,
+        )
         done = dispatch_check_in(done, by=ours.user)
         dispatch_complete(
             done,
@@ -217,7 +230,10 @@ def load(stdout: Any = None) -> None:
         )
         solved = dispatch_confirm(solved, by=ours.user)
         solved = dispatch_schedule(
-            solved, by=ours.user, appointment_at=now + dt.timedelta(minutes=5)
+            solved,
+            by=ours.user,
+            appointment_at=now + dt.timedelta(minutes=5),
+            out_of_hours_reason=OUT_OF_HOURS,
         )
         solved = dispatch_check_in(solved, by=ours.user)
         solved = dispatch_complete(
@@ -250,7 +266,10 @@ def load(stdout: Any = None) -> None:
             )
             partner_visit = dispatch_confirm(partner_visit, by=theirs.user)
             partner_visit = dispatch_schedule(
-                partner_visit, by=theirs.user, appointment_at=now + dt.timedelta(minutes=5)
+                partner_visit,
+                by=theirs.user,
+                appointment_at=now + dt.timedelta(minutes=5),
+                out_of_hours_reason=OUT_OF_HOURS,
             )
             partner_visit = dispatch_check_in(partner_visit, by=theirs.user)
             partner_visit = dispatch_complete(

@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from contracts.models import Customer
 from contracts.widgets import CustomerPicker
 from servicedesk.core.forms import DeskFormMixin, datetime_field, textarea
+from servicedesk.core.services.transitions import AS_LOADED
 
-from .choices import DispatchKind, LeadKind, NextStep, Outcome, PartUsageKind
+from .choices import DispatchKind, DispatchSeverity, LeadKind, NextStep, Outcome, PartUsageKind
 from .models import Engineer
 
 
@@ -38,11 +39,19 @@ class AssignForm(DeskFormMixin, forms.Form):
     planned_minutes = forms.IntegerField(
         label=_("Planned duration (minutes)"), min_value=15, max_value=24 * 60, initial=120
     )
+    # The engineer the page showed: a reassignment made from a page someone else has
+    # changed meanwhile is refused instead of overwriting theirs.
+    expected_engineer = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, engineers: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if engineers is not None:
             self.fields["engineer"].queryset = engineers
+
+    def clean_expected_engineer(self) -> Any:
+        if "expected_engineer" not in self.data:
+            return AS_LOADED
+        return self.cleaned_data.get("expected_engineer")
 
 
 class ScheduleForm(DeskFormMixin, forms.Form):
@@ -52,6 +61,12 @@ class ScheduleForm(DeskFormMixin, forms.Form):
     )
     note = forms.CharField(
         label=_("Agreed with"), max_length=200, required=False, help_text=_("Who, by phone …")
+    )
+    out_of_hours_reason = forms.CharField(
+        label=_("Reason for a time outside the service hours"),
+        max_length=300,
+        required=False,
+        help_text=_("Needed only when the time is outside the contract's service hours."),
     )
 
 
@@ -63,6 +78,12 @@ class RescheduleForm(DeskFormMixin, forms.Form):
     customer_informed = forms.BooleanField(
         label=_("The customer was told in advance"),
         error_messages={"required": _("Tell the customer before changing the appointment.")},
+    )
+    out_of_hours_reason = forms.CharField(
+        label=_("Reason for a time outside the service hours"),
+        max_length=300,
+        required=False,
+        help_text=_("Needed only when the time is outside the contract's service hours."),
     )
 
 
@@ -112,6 +133,12 @@ class DispatchCreateForm(DeskFormMixin, forms.Form):
         error_messages={"required": _("Choose the customer.")},
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=DispatchKind.choices)
+    severity = forms.ChoiceField(
+        label=_("Severity"),
+        choices=DispatchSeverity.choices,
+        initial=DispatchSeverity.NORMAL,
+        help_text=_("System down: verified and assigned within one working hour."),
+    )
     problem = forms.CharField(label=_("Problem"), widget=textarea(3))
     product = forms.CharField(label=_("Product"), max_length=100, required=False)
     site_address = forms.CharField(

@@ -28,6 +28,7 @@ from .choices import (
     BillingMode,
     CooperationModel,
     DispatchKind,
+    DispatchSeverity,
     DispatchSource,
     DispatchState,
     LeadKind,
@@ -317,6 +318,13 @@ class Dispatch(ConcurrentTransitionMixin, models.Model):
     kind = models.CharField(
         _("kind"), max_length=20, choices=DispatchKind.choices, default=DispatchKind.REPAIR
     )
+    severity = models.CharField(
+        _("severity"),
+        max_length=12,
+        choices=DispatchSeverity.choices,
+        default=DispatchSeverity.NORMAL,
+        help_text=_("System down: verified and assigned within one working hour."),
+    )
     source = models.CharField(
         _("source"), max_length=12, choices=DispatchSource.choices, default=DispatchSource.MANAGER
     )
@@ -400,6 +408,15 @@ class Dispatch(ConcurrentTransitionMixin, models.Model):
         related_name="dispatches",
     )
     assigned_at = models.DateTimeField(_("assigned"), null=True, blank=True)
+    assigned_by = models.ForeignKey(
+        User,
+        verbose_name=_("assigned by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The manager whose plan the appointment is compared with."),
+    )
     planned_start = models.DateTimeField(_("planned start"), null=True, blank=True)
     planned_minutes = models.PositiveIntegerField(
         _("planned duration (minutes)"),
@@ -409,6 +426,15 @@ class Dispatch(ConcurrentTransitionMixin, models.Model):
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     appointment_at = models.DateTimeField(_("appointment"), null=True, blank=True)
     appointment_note = models.CharField(_("agreed with"), max_length=200, blank=True)
+    # The first promise stays: a late arrival is measured against it even after reschedules.
+    first_appointment_at = models.DateTimeField(_("first appointment"), null=True, blank=True)
+    scheduled_at = models.DateTimeField(_("appointment agreed on"), null=True, blank=True)
+    out_of_hours_reason = models.CharField(
+        _("why outside the service hours"),
+        max_length=300,
+        blank=True,
+        help_text=_("Of the first appointment; each reschedule records its own."),
+    )
     reschedule_count = models.PositiveSmallIntegerField(_("reschedules"), default=0)
     checked_in_at = models.DateTimeField(_("arrived"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
@@ -516,7 +542,7 @@ class Dispatch(ConcurrentTransitionMixin, models.Model):
 
     def sla_context(self) -> dict[str, str]:
         level = self.contract.service_level if self.contract_id else ""
-        return {"service_level": level, "kind": self.kind}
+        return {"service_level": level, "kind": self.kind, "severity": self.severity}
 
     @property
     def slot_start(self) -> dt.datetime | None:
@@ -526,6 +552,18 @@ class Dispatch(ConcurrentTransitionMixin, models.Model):
     def slot_end(self) -> dt.datetime | None:
         start = self.slot_start
         return start + dt.timedelta(minutes=self.planned_minutes) if start else None
+
+    def differs_from_plan(self, at: dt.datetime | None) -> bool:
+        """The manager planned a slot when assigning; an appointment starting outside it
+        replaces the plan (and the manager is told)."""
+        if at is None or self.planned_start is None:
+            return False
+        end = self.planned_start + dt.timedelta(minutes=self.planned_minutes)
+        return not self.planned_start <= at < end
+
+    @property
+    def is_system_down(self) -> bool:
+        return self.severity == DispatchSeverity.SYSTEM_DOWN
 
     @property
     def is_out_of_scope(self) -> bool:
@@ -567,8 +605,9 @@ class Dispatch(ConcurrentTransitionMixin, models.Model):
         conditions=[dispatch_has_engineer],
         permission="fieldservice.manage_dispatch",
     )
-    def assign(self, at: dt.datetime) -> None:
+    def assign(self, at: dt.datetime, by: Any = None) -> None:
         self.assigned_at = at
+        self.assigned_by = by
         self.confirmed_at = None
 
     @transition(
@@ -587,8 +626,9 @@ class Dispatch(ConcurrentTransitionMixin, models.Model):
         conditions=[dispatch_has_appointment],
         permission=may_work_dispatch,
     )
-    def schedule(self) -> None:
-        pass
+    def schedule(self, at: dt.datetime) -> None:
+        self.scheduled_at = at
+        self.first_appointment_at = self.appointment_at
 
     @transition(
         field=state,
@@ -658,6 +698,9 @@ class DispatchReschedule(models.Model):
     previous_at = models.DateTimeField(_("previous appointment"))
     new_at = models.DateTimeField(_("new appointment"))
     reason = models.TextField(_("reason"))
+    out_of_hours_reason = models.CharField(
+        _("why outside the service hours"), max_length=300, blank=True
+    )
     customer_informed = models.BooleanField(_("customer informed"), default=True)
     by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(_("time"), default=timezone.now)

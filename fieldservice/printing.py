@@ -4,9 +4,10 @@
   before leaving — customer, contract and entitlement (the charge when out of scope),
   site and contact, the problem as the hotline recorded it, skills, window, appointment.
 - 客户服务报告 (customer service report, docs/domain.md §dispatch.report): outcome, cause,
-  solution, steps, precautions, backup, parts, new needs, the times (requested,
-  appointed, arrived, completed), signed by the engineer and the customer, with a seal
-  box and the signature fingerprint.
+  solution, steps, precautions, backup, parts, new needs, the times (requested, planned,
+  every time agreed with the customer with each reschedule's reason, arrived against the
+  last and the first promise, completed), signed by the engineer and the customer, with a
+  seal box and the signature fingerprint.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from servicedesk.core.people import display_name
 from servicedesk.core.printforms import SignatureSlot, register_form
 
 from .models import Dispatch
+from .selectors import AgreedTime, agreed_times, arrival_of, duration_words, lateness_words
 
 CUSTOMER_SLOT = SignatureSlot("customer", gettext_lazy("Customer"))
 ENGINEER_SLOT = SignatureSlot("engineer", gettext_lazy("Service engineer"))
@@ -44,6 +46,79 @@ def _engineer(dispatch: Dispatch) -> str:
     engineer = dispatch.engineer
     partner = f" ({engineer.partner})" if engineer.partner_id else ""
     return f"{display_name(engineer.user)}{partner}"
+
+
+def _appointment_text(dispatch: Dispatch) -> str:
+    if dispatch.appointment_at is None:
+        return _local(dispatch.planned_start)
+    first = dispatch.first_appointment_at
+    if first and first != dispatch.appointment_at:
+        return _("%(now)s (first promise %(first)s)") % {
+            "now": _local(dispatch.appointment_at),
+            "first": _local(first),
+        }
+    return _local(dispatch.appointment_at)
+
+
+def _arrival_text(dispatch: Dispatch, times: list[AgreedTime]) -> str:
+    """The arrival against the last promise and, after a reschedule, the first one."""
+    arrival = arrival_of(dispatch, times)
+    if arrival is None:
+        return _local(dispatch.checked_in_at)
+    text = _("%(when)s (%(late)s)") % {
+        "when": _local(arrival.at),
+        "late": lateness_words(arrival.late_minutes),
+    }
+    if arrival.rescheduled:
+        text += _("; against the first promise %(first)s: %(late)s") % {
+            "first": _local(arrival.first_promise),
+            "late": lateness_words(arrival.late_vs_first_minutes),
+        }
+    return text
+
+
+def _agreed_times_blocks(dispatch: Dispatch, times: list[AgreedTime]) -> list[printing.Block]:
+    """Every time agreed with the customer, the first promise included (a reschedule keeps
+    its reason and when it was made), so a late arrival can be seen after any move."""
+    if not times:
+        return []
+    rows = []
+    for index, t in enumerate(times, start=1):
+        notes = []
+        if t.is_first:
+            notes.append(
+                _("First promise, agreed with %(who)s") % {"who": t.reason}
+                if t.reason
+                else _("First promise")
+            )
+        else:
+            notes.append(_("Reason: %(why)s") % {"why": t.reason})
+            if t.notice is not None:
+                notes.append(
+                    _("%(ahead)s before the time it replaced") % {"ahead": duration_words(t.notice)}
+                )
+        if t.out_of_hours_reason:
+            notes.append(_("Outside the service hours: %(why)s") % {"why": t.out_of_hours_reason})
+        if t.differs_from_plan:
+            notes.append(_("differs from the plan"))
+        rows.append(
+            [
+                index,
+                _local(t.at),
+                _local(t.made_at),
+                display_name(t.by) if t.by else "—",
+                _("; ").join(notes),
+            ]
+        )
+    return [
+        printing.Heading(_("Times agreed with the customer")),
+        printing.Table(
+            header=[_("No."), _("Time"), _("Agreed on"), _("By"), _("Notes")],
+            rows=rows,
+            col_widths=[0.9, 2.2, 2.2, 1.4, 5],
+            align=["center", "left", "left", "left", "left"],
+        ),
+    ]
 
 
 def _customer_blocks(dispatch: Dispatch) -> list[printing.Block]:
@@ -79,6 +154,7 @@ def dispatch_form(dispatch: Dispatch) -> printing.FormDocument:
         printing.KeyValueGrid(
             rows=[
                 (_("Kind"), dispatch.get_kind_display()),
+                (_("Severity"), dispatch.get_severity_display()),
                 (_("Product"), dispatch.product or "—"),
                 (_("Ticket"), dispatch.ticket.number if dispatch.ticket_id else "—"),
                 (
@@ -90,7 +166,7 @@ def dispatch_form(dispatch: Dispatch) -> printing.FormDocument:
                 (_("Due from"), _local(dispatch.due_from)),
                 (_("Due by"), _local(dispatch.due_by)),
                 (_("Engineer"), _engineer(dispatch)),
-                (_("Appointment"), _local(dispatch.appointment_at or dispatch.planned_start)),
+                (_("Appointment"), _appointment_text(dispatch)),
             ],
             columns=2,
         ),
@@ -126,20 +202,23 @@ def dispatch_form(dispatch: Dispatch) -> printing.FormDocument:
 )
 def service_report(dispatch: Dispatch) -> printing.FormDocument:
     parts = list(dispatch.parts.all())
+    times = agreed_times(dispatch)
     blocks: list[printing.Block] = [
         *_customer_blocks(dispatch),
         printing.Heading(_("Times")),
         printing.KeyValueGrid(
             rows=[
                 (_("Requested"), _local(dispatch.created_at)),
+                (_("Planned"), _local(dispatch.planned_start)),
                 (_("Appointed"), _local(dispatch.appointment_at)),
-                (_("Arrived"), _local(dispatch.checked_in_at)),
+                (_("Arrived"), _arrival_text(dispatch, times)),
                 (_("Completed"), _local(dispatch.completed_at)),
                 (_("Engineer"), _engineer(dispatch)),
                 (_("Kind"), dispatch.get_kind_display()),
             ],
             columns=2,
         ),
+        *_agreed_times_blocks(dispatch, times),
         printing.Heading(_("Problem as recorded")),
         printing.Paragraph(dispatch.problem),
         printing.Heading(_("Service result")),

@@ -13,18 +13,35 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
-from servicedesk.core.choices import timer_target_label
+from servicedesk.core.choices import TimerState, timer_target_label
 from servicedesk.core.models import DomainEvent, SlaTimer
-from servicedesk.core.selectors import TimelineEntry, history_changes, timers_attach, timers_for
+from servicedesk.core.selectors import (
+    TimelineEntry,
+    history_changes,
+    timers_attach,
+    timers_attach_open,
+    timers_for,
+)
 
-from .choices import BUSY_STATES, BillingMode, DispatchState
+from .choices import BUSY_STATES, BillingMode, DispatchSeverity, DispatchState
 from .models import (
     Dispatch,
     DispatchReschedule,
@@ -119,6 +136,7 @@ class BoardCard:
     customer: str
     state_label: str
     site_address: str
+    system_down: bool = False
 
 
 @dataclass
@@ -187,6 +205,7 @@ def board_get(
             "customer__short_name",
             "customer__name",
             "site_address",
+            "severity",
         )
         .order_by("appointment_at", "planned_start", "pk")
     )
@@ -195,7 +214,7 @@ def board_get(
     # neither model instances nor a template loop per card are needed.
     prefix = reverse("fieldservice:dispatch", args=[0])[:-2]
     labels = {value: str(label) for value, label in DispatchState.choices}
-    for pk, number, state, engineer_id, appointment_at, planned, short, name, site in cards:
+    for pk, number, state, engineer_id, appointment_at, planned, short, name, site, sev in cards:
         when = timezone.localtime(appointment_at or planned)
         name = short or name
         card = BoardCard(
@@ -207,6 +226,7 @@ def board_get(
             customer=name if len(name) <= 16 else name[:15] + "…",
             state_label=labels.get(state, state),
             site_address=site,
+            system_down=sev == DispatchSeverity.SYSTEM_DOWN,
         )
         offset = (when.date() - start).days
         if 0 <= offset < days:
@@ -219,12 +239,42 @@ def board_get(
         for cell in rows[index[leave.engineer_id]].cells:
             if leave.starts_on <= cell.day <= leave.ends_on:
                 cell.on_leave = True
+    # System down first, then the nearest deadline (verified / assigned in time).
     unassigned = list(
         dispatches_for(user)
         .filter(state__in=[DispatchState.REQUESTED, DispatchState.VERIFIED])
-        .order_by("due_by", "created_at", "pk")[:200]
+        .annotate(
+            down_first=Case(
+                When(severity=DispatchSeverity.SYSTEM_DOWN, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
+            next_due_at=_outstanding_due(),
+        )
+        .order_by(
+            "down_first",
+            F("next_due_at").asc(nulls_last=True),
+            F("due_by").asc(nulls_last=True),
+            "created_at",
+            "pk",
+        )[:200]
     )
+    timers_attach_open(unassigned)
     return Board(start=start, days=day_list, rows=rows, unassigned=unassigned, unplanned=unplanned)
+
+
+def _outstanding_due() -> Subquery:
+    """The due time of the request's nearest deadline not yet met, overdue ones included."""
+    return Subquery(
+        SlaTimer.objects.filter(
+            subject_type=ContentType.objects.get_for_model(Dispatch),
+            subject_id=OuterRef("pk"),
+            state__in=[TimerState.RUNNING, TimerState.BREACHED],
+            met_at__isnull=True,
+        )
+        .order_by("due_at")
+        .values("due_at")[:1]
+    )
 
 
 # -- the dispatch page -------------------------------------------------------------------
@@ -311,6 +361,129 @@ def dispatch_timeline(
 
 
 @dataclass
+class AgreedTime:
+    """One time agreed with the customer: the first promise, then each reschedule."""
+
+    at: dt.datetime
+    made_at: dt.datetime | None
+    by: Any
+    reason: str  # who it was agreed with (the first) or why it changed (a reschedule)
+    out_of_hours_reason: str
+    differs_from_plan: bool
+    is_first: bool
+    is_current: bool = False
+    #: a reschedule: how long before the appointment it replaced it was made
+    notice: dt.timedelta | None = None
+
+
+@dataclass
+class Arrival:
+    """The arrival against the promises: minutes late (negative: early)."""
+
+    at: dt.datetime
+    late_minutes: int
+    first_promise: dt.datetime
+    late_vs_first_minutes: int
+
+    @property
+    def rescheduled(self) -> bool:
+        return self.late_minutes != self.late_vs_first_minutes
+
+
+def agreed_times(
+    dispatch: Dispatch, reschedules: list[DispatchReschedule] | None = None
+) -> list[AgreedTime]:
+    """Every agreed time of the dispatch, oldest first (DESIGN.md §5: a reschedule has its
+    reason and is made before the time): the first promise stays visible after moves."""
+    if reschedules is None:
+        reschedules = list(dispatch.reschedules.select_related("by").order_by("at", "pk"))
+    first_at = dispatch.first_appointment_at or (
+        reschedules[0].previous_at if reschedules else dispatch.appointment_at
+    )
+    if first_at is None:
+        return []
+    scheduled = (
+        DomainEvent.objects.filter(
+            target_type=ContentType.objects.get_for_model(Dispatch),
+            target_id=dispatch.pk,
+            kind="dispatch.schedule",
+        )
+        .select_related("actor")
+        .order_by("created_at", "id")
+        .first()
+    )
+    entries = [
+        AgreedTime(
+            at=first_at,
+            made_at=dispatch.scheduled_at or (scheduled.created_at if scheduled else None),
+            by=scheduled.actor if scheduled else None,
+            reason=dispatch.appointment_note,
+            out_of_hours_reason=dispatch.out_of_hours_reason,
+            differs_from_plan=dispatch.differs_from_plan(first_at),
+            is_first=True,
+        )
+    ]
+    for r in reschedules:
+        entries.append(
+            AgreedTime(
+                at=r.new_at,
+                made_at=r.at,
+                by=r.by,
+                reason=r.reason,
+                out_of_hours_reason=r.out_of_hours_reason,
+                differs_from_plan=dispatch.differs_from_plan(r.new_at),
+                is_first=False,
+                notice=r.previous_at - r.at,
+            )
+        )
+    entries[-1].is_current = True
+    return entries
+
+
+def arrival_of(dispatch: Dispatch, times: list[AgreedTime]) -> Arrival | None:
+    if dispatch.checked_in_at is None or not times:
+        return None
+
+    def late(promise: dt.datetime) -> int:
+        return int((dispatch.checked_in_at - promise).total_seconds() // 60)
+
+    return Arrival(
+        at=dispatch.checked_in_at,
+        late_minutes=late(times[-1].at),
+        first_promise=times[0].at,
+        late_vs_first_minutes=late(times[0].at),
+    )
+
+
+def duration_words(minutes: int | float | dt.timedelta | None) -> str:
+    """``1 d 5 h 10 min`` (``1天5小时10分钟``) for a page or a printed form."""
+    if minutes is None:
+        return ""
+    if isinstance(minutes, dt.timedelta):
+        minutes = minutes.total_seconds() / 60
+    minutes = abs(int(minutes))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(_("%(n)d d") % {"n": days})
+    if hours:
+        parts.append(_("%(n)d h") % {"n": hours})
+    if mins or not parts:
+        parts.append(_("%(n)d min") % {"n": mins})
+    return " ".join(parts)
+
+
+def lateness_words(minutes: int) -> str:
+    """How an arrival compares with a promise, in words."""
+    if minutes > 0:
+        return _("%(duration)s late") % {"duration": duration_words(minutes)}
+    if minutes < 0:
+        return _("%(duration)s early") % {"duration": duration_words(minutes)}
+    return pgettext("arrival", "on time")
+
+
+@dataclass
 class DispatchPage:
     dispatch: Dispatch
     timers: list[SlaTimer]
@@ -320,21 +493,27 @@ class DispatchPage:
     follow_ups: list[Dispatch]
     leads: list[Any]
     history: list[dict[str, Any]]
+    agreed_times: list[AgreedTime] = field(default_factory=list)
+    arrival: Arrival | None = None
 
 
 def dispatch_page(user: Any, pk: int) -> DispatchPage:
     dispatch = dispatch_get(user, pk)
     timers = list(timers_for(dispatch))
     dispatch.prefetched_timers = timers
+    reschedules = list(dispatch.reschedules.select_related("by").order_by("at", "pk"))
+    times = agreed_times(dispatch, reschedules)
     return DispatchPage(
         dispatch=dispatch,
         timers=timers,
         timeline=dispatch_timeline(dispatch, timers),
         parts=list(dispatch.parts.select_related("approved_by").all()),
-        reschedules=list(dispatch.reschedules.select_related("by").all()),
+        reschedules=reschedules,
         follow_ups=list(dispatches_for(user).filter(follow_up_of=dispatch).order_by("pk")),
         leads=list(dispatch.leads.select_related("sales_manager").all()),
         history=history_changes(dispatch, limit=30),
+        agreed_times=times,
+        arrival=arrival_of(dispatch, times),
     )
 
 

@@ -25,6 +25,7 @@ from servicedesk.core.forms import (
     datetime_field,
     textarea,
 )
+from servicedesk.core.services.transitions import AS_LOADED
 
 from .choices import Channel, CommercialDecision, ScopeDecision, Severity, TicketKind
 from .models import Call, HotlineLine
@@ -198,6 +199,9 @@ class CloseForm(DeskFormMixin, forms.Form):
 class TransferForm(DeskFormMixin, forms.Form):
     to = forms.ModelChoiceField(label=_("Transfer to"), queryset=get_user_model().objects.none())
     note = forms.CharField(label=_("Note"), required=False, widget=textarea(2))
+    # Whom the page showed the ticket with: a transfer from a page someone else has
+    # changed meanwhile is refused instead of undoing theirs.
+    expected_assignee = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, ticket: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -210,7 +214,13 @@ class TransferForm(DeskFormMixin, forms.Form):
         )
         if ticket is not None:
             qs = qs.exclude(pk=ticket.assignee_id)
+            self.fields["expected_assignee"].initial = ticket.assignee_id
         self.fields["to"].queryset = qs
+
+    def clean_expected_assignee(self) -> Any:
+        if self.add_prefix("expected_assignee") not in self.data:
+            return AS_LOADED
+        return self.cleaned_data.get("expected_assignee")
 
 
 class HandoverForm(DeskFormMixin, forms.Form):

@@ -76,7 +76,16 @@ class DispatchFilter(OverdueFilterMixin):
 
     class Meta:
         model = Dispatch
-        fields = ["state", "kind", "customer", "contract", "engineer", "ticket", "outcome"]
+        fields = [
+            "state",
+            "kind",
+            "severity",
+            "customer",
+            "contract",
+            "engineer",
+            "ticket",
+            "outcome",
+        ]
 
     def filter_open(self, queryset, name, value):
         return (

@@ -7,7 +7,7 @@ from rest_framework import serializers
 from servicedesk.core.api.mixins import FSMSerializerMixin
 from servicedesk.core.api.serializers import PersonField
 
-from ..choices import DispatchKind, LeadKind, NextStep, Outcome, PartUsageKind
+from ..choices import DispatchKind, DispatchSeverity, LeadKind, NextStep, Outcome, PartUsageKind
 from ..models import Dispatch, Engineer, Partner, SparePartUsage, dispatch_actions_for
 
 
@@ -95,6 +95,7 @@ class DispatchSerializer(FSMSerializerMixin, serializers.ModelSerializer):
     contract_number = serializers.CharField(source="contract.number", read_only=True, default="")
     ticket_number = serializers.CharField(source="ticket.number", read_only=True, default="")
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    severity_display = serializers.CharField(source="get_severity_display", read_only=True)
     entitlement_display = serializers.CharField(source="get_entitlement_display", read_only=True)
     outcome_display = serializers.CharField(source="get_outcome_display", read_only=True)
     engineer_name = serializers.SerializerMethodField()
@@ -107,6 +108,8 @@ class DispatchSerializer(FSMSerializerMixin, serializers.ModelSerializer):
             "number",
             "kind",
             "kind_display",
+            "severity",
+            "severity_display",
             "source",
             "ticket",
             "ticket_number",
@@ -142,8 +145,12 @@ class DispatchSerializer(FSMSerializerMixin, serializers.ModelSerializer):
             "created_at",
             "verified_at",
             "assigned_at",
+            "assigned_by",
             "confirmed_at",
             "appointment_at",
+            "first_appointment_at",
+            "scheduled_at",
+            "out_of_hours_reason",
             "reschedule_count",
             "checked_in_at",
             "completed_at",
@@ -191,6 +198,9 @@ class DispatchCreateInput(serializers.Serializer):
         queryset=Contract.objects.all(), required=False, allow_null=True
     )
     kind = serializers.ChoiceField(choices=DispatchKind.choices, default=DispatchKind.REPAIR)
+    severity = serializers.ChoiceField(
+        choices=DispatchSeverity.choices, default=DispatchSeverity.NORMAL
+    )
     problem = serializers.CharField()
     site_address = serializers.CharField(required=False, allow_blank=True, default="")
     contact_name = serializers.CharField(required=False, allow_blank=True, default="")
@@ -209,17 +219,32 @@ class AssignInput(serializers.Serializer):
     planned_minutes = serializers.IntegerField(
         required=False, allow_null=True, default=None, min_value=15, max_value=24 * 60
     )
+    expected_engineer = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="The engineer the client saw on the dispatch (null: none). When someone "
+        "reassigned it meanwhile the answer is 409. Omitted: the one at the request's start.",
+    )
+
+
+OUT_OF_HOURS_HELP = "Required when the time is outside the contract's service hours."
 
 
 class ScheduleInput(serializers.Serializer):
     appointment_at = serializers.DateTimeField()
     note = serializers.CharField(required=False, allow_blank=True, default="")
+    out_of_hours_reason = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text=OUT_OF_HOURS_HELP
+    )
 
 
 class RescheduleInput(serializers.Serializer):
     appointment_at = serializers.DateTimeField()
     reason = serializers.CharField()
     customer_informed = serializers.BooleanField()
+    out_of_hours_reason = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text=OUT_OF_HOURS_HELP
+    )
 
 
 class LeadInput(serializers.Serializer):

@@ -1,7 +1,10 @@
 """Dispatches: creation (from a hotline ticket, by a manager, as a follow-up), one service
 per transition (docs/domain.md §dispatch), and its timers.
 
-Timers: ``arrival`` (due at the appointed time; met by the check-in), ``write_off`` (the
+Timers: ``verification`` and ``assignment`` from the moment the request is made (system
+down: within one working hour on the contract's calendar; otherwise before the next
+working day starts), met when the service manager verifies and first assigns it;
+``arrival`` (due at the appointed time; met by the check-in), ``write_off`` (the
 form handed in before the next working day starts after completion) and ``follow_up``
 (the follow-up call within 2 working days, docs/domain.md §dispatch.follow-up: 回公司后1-2天内
 用电话或邮件回访客户), which is met when the post-visit revisit is recorded.
@@ -21,9 +24,11 @@ from django.utils.translation import gettext as _
 
 from contracts.entitlement import entitlement_check
 from contracts.models import Contract, Customer
+from servicedesk.core import worktime
+from servicedesk.core.calendars import calendar_for_service_level, calendar_spec
 from servicedesk.core.choices import Role
 from servicedesk.core.exceptions import ApplicationError, TransitionConflict, raise_field_errors
-from servicedesk.core.models import Signature
+from servicedesk.core.models import Signature, WorkCalendar
 from servicedesk.core.selectors import signatures_for, users_in_roles
 from servicedesk.core.services import (
     event_record,
@@ -38,11 +43,13 @@ from servicedesk.core.services.timers import (
     timer_start,
     timers_cancel_all,
 )
+from servicedesk.core.services.transitions import AS_LOADED, lock
 
 from ..choices import (
     BUSY_STATES,
     SOFTWARE_KINDS,
     DispatchKind,
+    DispatchSeverity,
     DispatchSource,
     DispatchState,
     LeadKind,
@@ -65,6 +72,8 @@ ENGINEER_ROLE = "engineer"
 APPOINTMENT_SKEW = dt.timedelta(minutes=5)
 REPORT_FIELDS = ("outcome", "cause", "solution", "steps", "precautions")
 KIND_SERVICE_TYPE = {kind: kind for kind in DispatchKind.values}
+#: The request's clocks, started when it is made (DESIGN.md §4).
+REQUEST_TARGETS = ("verification", "assignment")
 
 
 def _text(value: Any) -> str:
@@ -107,6 +116,7 @@ def dispatch_create(
     contact_name: str = "",
     contact_phone: str = "",
     kind: str = DispatchKind.REPAIR,
+    severity: str = DispatchSeverity.NORMAL,
     contract: Contract | None = None,
     ticket: Any = None,
     follow_up_of: Dispatch | None = None,
@@ -121,12 +131,15 @@ def dispatch_create(
 ) -> Dispatch:
     """A new dispatch in ``requested``, with the entitlement of the visit decided at once
     (an out-of-scope visit shows its charge). Site and contact default to the customer's
-    address and main contact."""
+    address and main contact. Its clocks start now: verified and assigned in time for its
+    severity."""
     errors: dict[str, list[str]] = {}
     if customer is None:
         errors["customer"] = [_("Choose the customer.")]
     if kind not in DispatchKind.values:
         errors["kind"] = [_("Choose a valid kind of dispatch.")]
+    if severity not in DispatchSeverity.values:
+        errors["severity"] = [_("Choose normal or system down.")]
     if not _text(problem):
         errors["problem"] = [_("Describe the problem the engineer goes for.")]
     if contract is not None and customer is not None and contract.customer_id != customer.pk:
@@ -159,6 +172,7 @@ def dispatch_create(
         dispatch = Dispatch(
             number=uuid.uuid4().hex[:20],
             kind=kind,
+            severity=severity,
             source=source,
             ticket=ticket,
             follow_up_of=follow_up_of,
@@ -202,8 +216,11 @@ def dispatch_create(
                 "ticket": ticket.pk if ticket is not None else None,
                 "follow_up_of": follow_up_of.pk if follow_up_of is not None else None,
                 "entitlement": result.result,
+                "severity": severity,
             },
         )
+        for target in REQUEST_TARGETS:
+            timer_start(subject=dispatch, target=target, started_at=now)
         # The hotline already told the service managers of its request; a follow-up is
         # created by the manager who wrote the first visit off.
         if source not in (DispatchSource.FOLLOW_UP, DispatchSource.TICKET):
@@ -240,6 +257,11 @@ def dispatch_from_ticket(*, ticket: Any, by: Any) -> Dispatch | None:
         ticket=ticket,
         source=DispatchSource.TICKET,
         kind=kind,
+        severity=(
+            ticket.severity
+            if ticket.severity in DispatchSeverity.values
+            else DispatchSeverity.NORMAL
+        ),
         problem=ticket.description,
         notes=ticket.dispatch_notes,
         product=ticket.product,
@@ -266,6 +288,7 @@ def dispatch_verify(dispatch: Dispatch, *, by: Any) -> Dispatch:
             kwargs={"at": timezone.now()},
             update_fields=["verified_at"],
         )
+        timer_meet(subject=dispatch, target="verification")
         if dispatch.ticket_id and dispatch.ticket.state == TicketState.DISPATCH_REQUESTED:
             ticket_mark_dispatched(dispatch.ticket, by=by)
     return dispatch
@@ -345,12 +368,16 @@ def dispatch_assign(
     engineer: Engineer | None,
     planned_start: dt.datetime | dt.date | None = None,
     planned_minutes: int | None = None,
+    expected_engineer: Engineer | int | Any | None = AS_LOADED,
 ) -> Dispatch:
     """Assign (or reassign before the appointment) to a certified, active engineer who is
     not on leave and has no overlapping visit; otherwise refused with the reason.
 
-    The engineer's row is locked, so two managers cannot both book the same slot; two
-    managers assigning the same dispatch at once: the second gets a conflict (409).
+    The engineer's row is locked, so two managers cannot both book the same slot. A
+    reassignment is a real lock: under the dispatch's row lock the current engineer must
+    still be ``expected_engineer`` (the one the manager saw; by default the one
+    ``dispatch`` was loaded with), so of two managers reassigning the same dispatch at
+    once the second gets a conflict (409) and nobody is told a visit is theirs that is not.
     """
     if engineer is None:
         raise_field_errors({"engineer": [_("Choose the engineer.")]})
@@ -359,6 +386,8 @@ def dispatch_assign(
     minutes = planned_minutes or dispatch.planned_minutes
     if not 15 <= minutes <= 24 * 60:
         raise_field_errors({"planned_minutes": [_("Between 15 minutes and 24 hours.")]})
+    if expected_engineer is AS_LOADED:
+        expected_engineer = dispatch.engineer_id
     with transaction.atomic():
         engineer = Engineer.objects.select_for_update().select_related("user").get(pk=engineer.pk)
         start = planned_start or dispatch.appointment_at or dispatch.planned_start
@@ -367,16 +396,26 @@ def dispatch_assign(
         )
         if problems:
             raise ApplicationError(" ".join(problems), extra={"engineer": problems})
-        previous = dispatch.engineer_id
-        dispatch = _stage(dispatch, engineer=engineer, planned_start=start, planned_minutes=minutes)
+        dispatch = _stage(
+            dispatch,
+            expected={"engineer": expected_engineer},
+            engineer=engineer,
+            planned_start=start,
+            planned_minutes=minutes,
+        )
+        previous = Engineer.objects.select_related("user").filter(pk=expected_engineer).first()
         dispatch = transition_run(
             instance=dispatch,
             name="assign",
             by=by,
-            kwargs={"at": timezone.now()},
-            update_fields=["assigned_at", "confirmed_at"],
-            event_data={"engineer": engineer.pk, "previous": previous},
+            kwargs={
+                "at": timezone.now(),
+                "by": by if getattr(by, "is_authenticated", False) else None,
+            },
+            update_fields=["assigned_at", "assigned_by", "confirmed_at"],
+            event_data={"engineer": engineer.pk, "previous": previous.pk if previous else None},
         )
+        timer_meet(subject=dispatch, target="assignment")
         notifications_create(
             recipients=[engineer.user],
             kind="dispatch_assigned",
@@ -386,6 +425,17 @@ def dispatch_assign(
             url=dispatch.get_absolute_url(),
             target=dispatch,
         )
+        if previous is not None and previous.pk != engineer.pk:
+            notifications_create(
+                recipients=[previous.user],
+                kind="dispatch_reassigned",
+                title=_("%(number)s was reassigned to %(engineer)s")
+                % {"number": dispatch.number, "engineer": engineer},
+                body=_("You no longer go to %(customer)s for this visit.")
+                % {"customer": dispatch.customer},
+                url=dispatch.get_absolute_url(),
+                target=dispatch,
+            )
     return dispatch
 
 
@@ -416,11 +466,82 @@ def _check_appointment(dispatch: Dispatch, appointment_at: Any) -> dt.datetime:
     return appointment_at
 
 
+def service_calendar(dispatch: Dispatch) -> WorkCalendar:
+    """The calendar of the contract's service level (5×8 by default, 7×24 …)."""
+    return calendar_for_service_level(
+        dispatch.contract.service_level if dispatch.contract_id else ""
+    )
+
+
+def appointment_in_service_hours(dispatch: Dispatch, at: dt.datetime) -> bool:
+    return worktime.is_working_time(calendar_spec(service_calendar(dispatch)), at)
+
+
+def _out_of_hours_reason(dispatch: Dispatch, at: dt.datetime, reason: str) -> str:
+    """An appointment outside the contract's service hours needs a reason (a customer who
+    buys 5×8 is not visited on Sunday at 03:00 without one); inside them none is kept."""
+    if appointment_in_service_hours(dispatch, at):
+        return ""
+    reason = _text(reason)
+    if not reason:
+        level = (
+            dispatch.contract.get_service_level_display()
+            if dispatch.contract_id and dispatch.contract.service_level
+            else str(service_calendar(dispatch))
+        )
+        raise_field_errors(
+            {
+                "out_of_hours_reason": [
+                    _(
+                        "The contract's service level is %(level)s and %(when)s is outside "
+                        "its service hours: give the reason, e.g. the customer asked for it."
+                    )
+                    % {"when": _when(at), "level": level}
+                ]
+            }
+        )
+    return reason[:300]
+
+
+def _when(at: dt.datetime | None) -> str:
+    return timezone.localtime(at).strftime("%Y-%m-%d %H:%M") if at else "—"
+
+
+def _plan_owners(dispatch: Dispatch) -> list[Any]:
+    return [dispatch.assigned_by] if dispatch.assigned_by_id else _managers()
+
+
+def _notify_plan_changed(dispatch: Dispatch, *, at: dt.datetime, reason: str) -> None:
+    notifications_create(
+        recipients=_plan_owners(dispatch),
+        kind="dispatch_plan_changed",
+        title=_("%(number)s: appointment %(when)s differs from your plan (%(planned)s)")
+        % {
+            "number": dispatch.number,
+            "when": _when(at),
+            "planned": _when(dispatch.planned_start),
+        },
+        body=reason,
+        url=dispatch.get_absolute_url(),
+        target=dispatch,
+    )
+
+
 def dispatch_schedule(
-    dispatch: Dispatch, *, by: Any, appointment_at: dt.datetime, note: str = ""
+    dispatch: Dispatch,
+    *,
+    by: Any,
+    appointment_at: dt.datetime,
+    note: str = "",
+    out_of_hours_reason: str = "",
 ) -> Dispatch:
-    """The time agreed with the customer (预约); starts the ``arrival`` timer, due then."""
+    """The time agreed with the customer (预约); starts the ``arrival`` timer, due then.
+
+    Outside the contract's service hours it needs a reason; a time outside the slot the
+    manager planned is kept (the plan is not overwritten) and the manager is told. The
+    first appointment stays on the dispatch as the first promise."""
     appointment_at = _check_appointment(dispatch, appointment_at)
+    out_of_hours_reason = _out_of_hours_reason(dispatch, appointment_at, out_of_hours_reason)
     with transaction.atomic():
         if dispatch.engineer_id:
             engineer = (
@@ -440,14 +561,26 @@ def dispatch_schedule(
             dispatch,
             appointment_at=appointment_at,
             appointment_note=_text(note)[:200],
-            planned_start=appointment_at,
+            out_of_hours_reason=out_of_hours_reason,
         )
+        differs = dispatch.differs_from_plan(appointment_at)
         dispatch = transition_run(
             instance=dispatch,
             name="schedule",
             by=by,
-            update_fields=["appointment_at", "appointment_note", "planned_start"],
-            event_data={"appointment_at": appointment_at.isoformat()},
+            kwargs={"at": timezone.now()},
+            update_fields=[
+                "appointment_at",
+                "appointment_note",
+                "out_of_hours_reason",
+                "scheduled_at",
+                "first_appointment_at",
+            ],
+            event_data={
+                "appointment_at": appointment_at.isoformat(),
+                "out_of_hours_reason": out_of_hours_reason,
+                "differs_from_plan": differs,
+            },
         )
         timer_start(
             subject=dispatch,
@@ -456,6 +589,12 @@ def dispatch_schedule(
             due_at=appointment_at,
             assignee=dispatch.engineer.user,
         )
+        if differs:
+            _notify_plan_changed(
+                dispatch,
+                at=appointment_at,
+                reason="\n".join(filter(None, [_text(note), out_of_hours_reason])),
+            )
     return dispatch
 
 
@@ -466,9 +605,12 @@ def dispatch_reschedule(
     appointment_at: dt.datetime,
     reason: str,
     customer_informed: bool = False,
+    out_of_hours_reason: str = "",
 ) -> Dispatch:
     """A new time, before the appointed one, with the reason and the customer told in
-    advance (docs/domain.md §dispatch.reschedule: 如遇特殊情况，提前告知用户并重新确定上门时间)."""
+    advance (docs/domain.md §dispatch.reschedule: 如遇特殊情况，提前告知用户并重新确定上门时间). Outside the
+    service hours it needs its own reason; the service managers (and the manager who
+    planned the visit) are told. Two reschedules at once: the second gets a conflict."""
     errors: dict[str, list[str]] = {}
     if not _text(reason):
         errors["reason"] = [_("Why does the appointment change?")]
@@ -484,6 +626,7 @@ def dispatch_reschedule(
         raise TransitionConflict(
             _("The appointed time has passed: it can no longer be rescheduled.")
         )
+    out_of_hours_reason = _out_of_hours_reason(dispatch, appointment_at, out_of_hours_reason)
     with transaction.atomic():
         if dispatch.engineer_id:
             engineer = (
@@ -500,18 +643,20 @@ def dispatch_reschedule(
             if problems:
                 raise ApplicationError(" ".join(problems), extra={"appointment_at": problems})
         previous = dispatch.appointment_at
+        # A self-transition (scheduled → scheduled): ``transition_run`` compares the
+        # appointment under the row lock with the one this request loaded.
         dispatch = transition_run(
             instance=dispatch,
             name="reschedule",
             by=by,
             kwargs={"appointment_at": appointment_at},
-            values={"planned_start": appointment_at},
             update_fields=["appointment_at", "reschedule_count"],
             reason=f"reschedule: {_text(reason)[:80]}",
             event_data={
                 "from": previous.isoformat() if previous else None,
                 "to": appointment_at.isoformat(),
                 "reason": _text(reason)[:300],
+                "out_of_hours_reason": out_of_hours_reason,
             },
         )
         DispatchReschedule.objects.create(
@@ -519,8 +664,10 @@ def dispatch_reschedule(
             previous_at=previous,
             new_at=appointment_at,
             reason=_text(reason),
+            out_of_hours_reason=out_of_hours_reason,
             customer_informed=True,
             by=by,
+            at=timezone.now(),
         )
         timer_cancel(subject=dispatch, target="arrival")
         timer_start(
@@ -530,15 +677,19 @@ def dispatch_reschedule(
             due_at=appointment_at,
             assignee=dispatch.engineer.user,
         )
+        body = "\n".join(filter(None, [_text(reason), out_of_hours_reason]))
+        if dispatch.differs_from_plan(appointment_at):
+            body += "\n" + _("Planned by the manager: %(planned)s") % {
+                "planned": _when(dispatch.planned_start)
+            }
+        recipients = _managers()
+        recipients += [u for u in _plan_owners(dispatch) if u not in recipients]
         notifications_create(
-            recipients=_managers(),
+            recipients=recipients,
             kind="dispatch_rescheduled",
             title=_("Appointment moved: %(number)s to %(when)s")
-            % {
-                "number": dispatch.number,
-                "when": timezone.localtime(appointment_at).strftime("%Y-%m-%d %H:%M"),
-            },
-            body=_text(reason),
+            % {"number": dispatch.number, "when": _when(appointment_at)},
+            body=body,
             url=dispatch.get_absolute_url(),
             target=dispatch,
         )
@@ -645,11 +796,14 @@ def dispatch_save_report(dispatch: Dispatch, *, by: Any, **fields: Any) -> Dispa
     return dispatch
 
 
-def _stage(dispatch: Dispatch, **fields: Any) -> Dispatch:
+def _stage(
+    dispatch: Dispatch, *, expected: dict[str, Any] | None = None, **fields: Any
+) -> Dispatch:
     """Set fields a transition's guard reads before the transition runs (``transition_run``
     checks the guards before it applies its ``values``). Locked, no history row of its
-    own: the transition's row records them; a refused transition rolls them back."""
-    locked = Dispatch.objects.select_for_update().get(pk=dispatch.pk)
+    own: the transition's row records them; a refused transition rolls them back.
+    ``expected``: what the user acted on, compared under the lock (409 when changed)."""
+    locked = lock(dispatch, expected=expected)
     if locked.state != dispatch.state:
         raise TransitionConflict(
             _("The record was changed by someone else; reload it and try again.")

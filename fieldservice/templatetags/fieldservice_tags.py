@@ -15,21 +15,28 @@ DRAGGABLE = {"assigned", "confirmed"}
 
 
 @register.simple_tag
-def board_cards(cards: list[Any]) -> str:
+def board_cards(cards: list[Any], engineer: Any = "") -> str:
     """The cards of one board cell. The board draws thousands of them: built here in
-    one pass (escaped by ``format_html_join``) instead of a template loop per card."""
+    one pass (escaped by ``format_html_join``) instead of a template loop per card.
+    ``engineer``: the row's engineer, sent back when a card is dropped elsewhere (a
+    reassignment is refused when someone else moved the card meanwhile)."""
+    down = format_html('<span class="dcard-down">{}</span> ', _("System down"))
     return format_html_join(
         "",
-        '<a class="dcard" href="{}" data-state="{}" data-dispatch="{}" draggable="{}" '
-        'data-testid="board-card" title="{}"><span class="dcard-time">{}</span> {}<br>{} · {}</a>',
+        '<a class="dcard{}" href="{}" data-state="{}" data-dispatch="{}" data-engineer="{}" '
+        'draggable="{}" data-testid="board-card" title="{}"><span class="dcard-time">{}</span> '
+        "{}{}<br>{} · {}</a>",
         (
             (
+                " dcard-system-down" if c.system_down else "",
                 c.url,
                 c.state,
                 c.pk,
+                engineer,
                 "true" if c.state in DRAGGABLE else "false",
                 c.site_address,
                 c.time,
+                down if c.system_down else "",
                 c.number,
                 c.customer,
                 c.state_label,
@@ -53,8 +60,23 @@ def board_cells(row: Any) -> SafeString:
                 row.engineer.pk,
                 cell.day.isoformat(),
                 format_html(' title="{}"', on_leave) if cell.on_leave else "",
-                board_cards(cell.cards),
+                board_cards(cell.cards, row.engineer.pk),
             )
             for cell in row.cells
         ),
     )
+
+
+@register.filter
+def lateness(minutes: int) -> str:
+    """``10 min late`` / ``5 min early`` / ``on time``."""
+    from ..selectors import lateness_words
+
+    return lateness_words(minutes)
+
+
+@register.filter
+def duration(value: Any) -> str:
+    from ..selectors import duration_words
+
+    return duration_words(value)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from servicedesk.core.exceptions import ApplicationError, NotPermitted, TransitionConflict
+from servicedesk.core.services.transitions import AS_LOADED
 
 from .. import selectors
 from ..choices import DispatchState, Outcome
@@ -151,6 +152,7 @@ def _assign(d: Dispatch, u: Any, data: dict) -> Dispatch:
         engineer=data["engineer"],
         planned_start=data.get("planned_start"),
         planned_minutes=data.get("planned_minutes"),
+        expected_engineer=data.get("expected_engineer", AS_LOADED),
     )
 
 
@@ -185,6 +187,7 @@ def _form_for(action: Action, request: HttpRequest, dispatch: Dispatch, data: An
             "engineer": dispatch.engineer_id,
             "planned_start": dispatch.planned_start and timezone.localtime(dispatch.planned_start),
             "planned_minutes": dispatch.planned_minutes,
+            "expected_engineer": dispatch.engineer_id,
         }
         return AssignForm(
             data, engineers=selectors.engineers_assignable(request.user), initial=initial
@@ -429,12 +432,17 @@ def board_assign(request: HttpRequest) -> HttpResponse:
     form = AssignForm(request.POST, engineers=selectors.engineers_assignable(request.user))
     start: Any = day
     minutes = None
+    # A card dragged from an engineer's row says whose it was when the board was drawn.
+    expected = request.POST.get("expected_engineer", AS_LOADED)
+    if expected is not AS_LOADED:
+        expected = int(expected) if expected.isdigit() else None
     if day is None:
         if not form.is_valid():
             error = " ".join(str(e) for errors in form.errors.values() for e in errors)
             return _board_answer(request, wants_json, False, error)
         start = form.cleaned_data.get("planned_start")
         minutes = form.cleaned_data.get("planned_minutes")
+        expected = form.cleaned_data.get("expected_engineer", AS_LOADED)
     elif dispatch.planned_start and timezone.localdate(dispatch.planned_start) == day:
         start = dispatch.planned_start
     try:
@@ -448,6 +456,7 @@ def board_assign(request: HttpRequest) -> HttpResponse:
                 engineer=engineer,
                 planned_start=start,
                 planned_minutes=minutes,
+                expected_engineer=expected,
             )
     except NotPermitted as exc:
         return _board_answer(request, wants_json, False, exc.message, status=403)

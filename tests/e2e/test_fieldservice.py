@@ -210,7 +210,12 @@ def test_ticket_to_resolved_through_the_field(
     _act(
         mobile,
         "schedule",
-        {"appointment_at": appointment.strftime("%Y-%m-%dT%H:%M"), "note": "周会计"},
+        {
+            "appointment_at": appointment.strftime("%Y-%m-%dT%H:%M"),
+            "note": "周会计",
+            # The test runs at any hour: kept only when the time is outside 5×8.
+            "out_of_hours_reason": "客户要求尽快上门",
+        },
         state="scheduled",
     )
     expect(mobile.get_by_test_id("timers")).to_contain_text("到达现场")
@@ -288,7 +293,7 @@ def test_unsolved_visit_spawns_a_follow_up(page, field_data, demo_password, logi
     at = timezone.now() + dt.timedelta(hours=1)
     d = dispatch_assign(d, by=manager, engineer=engineer, planned_start=at)
     d = dispatch_confirm(d, by=engineer.user)
-    d = dispatch_schedule(d, by=engineer.user, appointment_at=at)
+    d = dispatch_schedule(d, by=engineer.user, appointment_at=at, out_of_hours_reason="客户要求")
     d = dispatch_check_in(d, by=engineer.user)
     dispatch_complete(
         d,

@@ -71,10 +71,13 @@ def test_walk_through_the_api(manager, engineer):
     assert r.json()["engineer_name"] == str(engineer)
     assert eng.post(url(d.pk, "transitions/confirm")).status_code == 200
     r = eng.post(
-        url(d.pk, "transitions/schedule"), {"appointment_at": start.isoformat()}, format="json"
+        url(d.pk, "transitions/schedule"),
+        {"appointment_at": start.isoformat(), "out_of_hours_reason": "客户要求"},
+        format="json",
     )
     assert r.status_code == 200
-    assert [t["target"] for t in r.json()["timers"]] == ["arrival"]
+    timers = {t["target"]: t["state"] for t in r.json()["timers"]}
+    assert timers == {"verification": "met", "assignment": "met", "arrival": "running"}
     assert eng.post(url(d.pk, "transitions/check_in")).status_code == 200
     # Completing without the signature: 400 with the field, nothing changes.
     r = eng.post(url(d.pk, "transitions/complete"), REPORT, format="json")

@@ -197,7 +197,13 @@ def test_schedule_starts_arrival_due_at_the_appointment(manager, engineer):
             d, by=engineer.user, appointment_at=timezone.now() - dt.timedelta(hours=1)
         )
     at = (timezone.now() + dt.timedelta(days=1)).replace(microsecond=0)
-    d = dispatch_schedule(d, by=engineer.user, appointment_at=at, note="王主任电话确认")
+    d = dispatch_schedule(
+        d,
+        by=engineer.user,
+        appointment_at=at,
+        note="王主任电话确认",
+        out_of_hours_reason="客户要求",
+    )
     timer = SlaTimer.objects.for_subject(d).get(target="arrival")
     assert (timer.state, timer.due_at, timer.assignee) == (TimerState.RUNNING, at, engineer.user)
     assert d.appointment_note == "王主任电话确认"
@@ -219,7 +225,12 @@ def test_reschedule_before_the_appointment_with_reason(manager, engineer):
         )
     assert {"reason", "customer_informed"} <= set(exc.value.extra)
     d = dispatch_reschedule(
-        d, by=engineer.user, appointment_at=later, reason="客户临时开会", customer_informed=True
+        d,
+        by=engineer.user,
+        appointment_at=later,
+        reason="客户临时开会",
+        customer_informed=True,
+        out_of_hours_reason="客户要求",
     )
     assert (d.state, d.appointment_at, d.reschedule_count) == (DispatchState.SCHEDULED, later, 1)
     assert d.reschedules.get().reason == "客户临时开会"

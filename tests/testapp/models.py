@@ -15,6 +15,10 @@ def has_note(job: "Job") -> bool:
     return bool(job.note)
 
 
+def has_owner(job: "Job") -> bool:
+    return job.owner_id is not None
+
+
 class Job(ConcurrentTransitionMixin, models.Model):
     class State(models.TextChoices):
         NEW = "new", "New"
@@ -52,3 +56,8 @@ class Job(ConcurrentTransitionMixin, models.Model):
     @transition(field=state, source=State.STARTED, target=State.DONE, conditions=[has_note])
     def finish(self) -> None:
         pass
+
+    @transition(field=state, source=State.STARTED, target=State.STARTED, conditions=[has_owner])
+    def hand_over(self, owner) -> None:
+        """A self-transition (started → started), like a reassignment."""
+        self.owner = owner

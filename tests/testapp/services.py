@@ -22,3 +22,15 @@ def job_rename(job: Job, *, by, title: str, urgent: bool = False) -> Job:
 
     job.title = f"{title}!" if urgent else title
     return save_with_history(job, by=by, fields=["title"], reason="rename")
+
+
+def job_hand_over(job: Job, *, by, owner, expected: dict | None = None) -> Job:
+    with transaction.atomic():
+        return transition_run(
+            instance=job,
+            name="hand_over",
+            by=by,
+            kwargs={"owner": owner},
+            update_fields=["owner"],
+            **({"expected": expected} if expected is not None else {}),
+        )

@@ -183,6 +183,12 @@ class AgreeChargeInput(serializers.Serializer):
 class TransferInput(serializers.Serializer):
     to = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
     note = serializers.CharField(allow_blank=True, required=False, default="")
+    expected_assignee = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="The assignee the client saw (null: none). When someone transferred the "
+        "ticket meanwhile the answer is 409. Omitted: the one at the request's start.",
+    )
 
     def validate_to(self, value):
         if not value.has_perm("tickets.work_ticket"):

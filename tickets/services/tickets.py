@@ -33,6 +33,7 @@ from servicedesk.core.services.timers import (
     timer_start,
     timers_cancel_all,
 )
+from servicedesk.core.services.transitions import AS_LOADED, lock
 
 from ..choices import CommercialDecision, Severity, TicketKind, TicketState
 from ..models import Ticket, TicketNote
@@ -419,14 +420,22 @@ def ticket_close(ticket: Ticket, *, by: Any) -> Ticket:
     return ticket
 
 
-def ticket_transfer(ticket: Ticket, *, by: Any, to: Any, note: str = "") -> Ticket:
-    """Hand the work to another engineer; the first-contact owner stays (首问责任制)."""
+def ticket_transfer(
+    ticket: Ticket, *, by: Any, to: Any, note: str = "", expected_assignee: Any = AS_LOADED
+) -> Ticket:
+    """Hand the work to another engineer; the first-contact owner stays (首问责任制).
+
+    Under the row lock the ticket must still be with ``expected_assignee`` (the one the
+    user saw; by default the one ``ticket`` was loaded with): of two transfers at once the
+    second gets a conflict (409) instead of silently undoing the first."""
     if to is None or not to.is_active:
         raise_field_errors({"to": [_("Choose an active engineer.")]})
     if ticket.state == TicketState.CLOSED:
         raise_field_errors({"non_field_errors": [_("A closed ticket cannot be transferred.")]})
+    if expected_assignee is AS_LOADED:
+        expected_assignee = ticket.assignee_id
     with transaction.atomic():
-        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        ticket = lock(ticket, expected={"assignee": expected_assignee})
         previous = ticket.assignee
         ticket.assignee = to
         ticket._history_user = by

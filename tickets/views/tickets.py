@@ -245,7 +245,9 @@ ACTIONS: dict[str, Action] = {
             gettext_lazy("Transfer"),
             "arrow-left-right",
             TransferForm,
-            lambda t, u, d: ticket_transfer(t, by=u, to=d["to"], note=d["note"]),
+            lambda t, u, d: ticket_transfer(
+                t, by=u, to=d["to"], note=d["note"], expected_assignee=d["expected_assignee"]
+            ),
             _open_with("tickets.work_ticket"),
         ),
         Action(

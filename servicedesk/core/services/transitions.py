@@ -4,17 +4,29 @@ Domain services call ``transition_run`` inside their own ``atomic()`` block: it 
 row, checks the transition's conditions and the user's permission, applies the pure
 transition method, saves the changed fields with a history reason and writes the domain
 event. Conflicts surface as ``TransitionConflict`` (409), permissions as ``NotPermitted``.
+
+A transition whose target is its source (``assigned → assigned``, ``scheduled →
+scheduled``, a severity change that keeps the state) passes the state check however many
+requests run it at once, so the state alone is no lock. Under the row lock,
+``transition_run`` then also compares the fields the transition writes with the values the
+caller loaded: the second of two simultaneous changes finds them changed and gets a 409
+instead of silently overwriting the first. ``expected`` states explicitly what the user
+acted on (the engineer shown on the page, say), so a change made from a stale page is
+refused too; ``lock(instance, expected=...)`` gives services that write outside a
+transition the same check.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 from django_fsm import (
     ConcurrentTransition,
+    State,
     TransitionNotAllowed,
     can_proceed,
     has_transition_perm,
@@ -26,6 +38,17 @@ from .events import event_record
 M = TypeVar("M", bound=models.Model)
 
 
+class _AsLoaded:
+    """Default of a service's ``expected_…`` argument: the value the caller's instance was
+    loaded with (what a request saw when it began), as opposed to ``None`` (nobody)."""
+
+    def __repr__(self) -> str:
+        return "AS_LOADED"
+
+
+AS_LOADED: Any = _AsLoaded()
+
+
 def fsm_field_name(model: type[models.Model]) -> str:
     from django_fsm import FSMFieldMixin
 
@@ -35,9 +58,61 @@ def fsm_field_name(model: type[models.Model]) -> str:
     raise LookupError(f"{model.__name__} has no FSM field")
 
 
-def lock(instance: M) -> M:
-    """Re-read ``instance`` with a row lock; callers must be inside ``atomic()``."""
-    return type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+def lock(instance: M, *, expected: Mapping[str, Any] | None = None) -> M:
+    """Re-read ``instance`` with a row lock; callers must be inside ``atomic()``.
+
+    ``expected``: field name → the value the caller acted on; when the locked row holds
+    another value, someone changed it meanwhile and the caller gets a ``TransitionConflict``.
+    """
+    obj = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+    if expected:
+        expect_unchanged(obj, expected)
+    return obj
+
+
+def _attname(model: type[models.Model], name: str) -> str:
+    """``engineer`` and ``engineer_id`` both compare the key, never a fetched object."""
+    try:
+        return model._meta.get_field(name).attname
+    except FieldDoesNotExist:  # a property: compared as named
+        return name
+
+
+def _key(value: Any) -> Any:
+    return value.pk if isinstance(value, models.Model) else value
+
+
+def expect_unchanged(obj: models.Model, expected: Mapping[str, Any]) -> None:
+    """Refuse (409) when the locked ``obj`` no longer holds what the caller acted on."""
+    model = type(obj)
+    changed = [
+        name
+        for name, value in expected.items()
+        if _key(getattr(obj, _attname(model, name))) != _key(value)
+    ]
+    if not changed:
+        return
+    labels = []
+    for name in changed:
+        try:
+            labels.append(str(model._meta.get_field(name).verbose_name))
+        except FieldDoesNotExist:
+            labels.append(name)
+    raise TransitionConflict(
+        _("Someone else changed %(fields)s meanwhile; reload the page and try again.")
+        % {"fields": _(", ").join(labels)}
+    )
+
+
+def is_self_transition(method: Any, source: Any) -> bool:
+    """Whether the transition ``method`` may leave a record in ``source`` where it was."""
+    transition = method._django_fsm.get_transition(source)
+    if transition is None:
+        return False
+    target = transition.target
+    if isinstance(target, State):
+        return source in (target.allowed_states or [source])
+    return target is None or target == source
 
 
 def transition_run(
@@ -50,6 +125,7 @@ def transition_run(
     update_fields: Iterable[str] = (),
     reason: str = "",
     event_data: dict[str, Any] | None = None,
+    expected: Mapping[str, Any] | None = None,
 ) -> M:
     """Lock, check, apply and save one transition; returns the locked, saved instance.
 
@@ -58,9 +134,13 @@ def transition_run(
     caller's instance is re-read, so values set on it beforehand would be lost); they are
     saved with the state in one write and one history row.
     ``by`` is the acting user, or ``None`` for the system (scheduled tasks).
+    ``expected``: field → value the user acted on, compared under the lock (409 when it
+    changed). A self-transition without it compares the fields it writes with the values
+    of the caller's ``instance`` (see the module docstring).
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("transition_run must be called inside transaction.atomic()")
+    update_fields = list(update_fields)
     expected_state = getattr(instance, fsm_field_name(type(instance)))
     obj = lock(instance)
     state_field = fsm_field_name(type(obj))
@@ -71,6 +151,14 @@ def transition_run(
     method = getattr(obj, name, None)
     if method is None or not hasattr(method, "_django_fsm"):
         raise TransitionConflict(_("Unknown transition “%(name)s”.") % {"name": name})
+    if expected is None and is_self_transition(method, expected_state):
+        model = type(instance)
+        expected = {
+            field: getattr(instance, _attname(model, field))
+            for field in (*update_fields, *(values or {}))
+        }
+    if expected:
+        expect_unchanged(obj, expected)
     # ``by=None`` is the system itself (a scheduled task): only the conditions apply.
     if by is not None and not has_transition_perm(method, by):
         if not can_proceed(method, check_conditions=False):
