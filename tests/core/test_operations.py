@@ -143,3 +143,21 @@ def test_load_calendar_is_idempotent():
     call_command("load_calendar", stdout=out)
     assert CalendarException.objects.count() == count > 0
     assert "2004" in out.getvalue()
+
+
+def test_no_test_empties_a_redis_database():
+    """Tests share the Redis server with developers' brokers (README: db 0): they delete
+    only keys they wrote themselves, never a whole database."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    offenders = [
+        str(path.relative_to(settings.BASE_DIR))
+        for path in Path(settings.BASE_DIR, "tests").rglob("*.py")
+        if path.name != "test_operations.py"
+        and any(
+            word in path.read_text() for word in ("flushdb(", "flushall(", "FLUSHDB", "FLUSHALL")
+        )
+    ]
+    assert offenders == []
