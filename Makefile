@@ -57,7 +57,7 @@ format: $(STAMP)
 # deployment tests (static files through gunicorn, plain-HTTP login, serve_all, beat lock).
 deploy-check: $(STAMP)
 	$(MANAGE) compile_translations
-	PYTHON=$(PYTHON) bash deploy/check.sh
+	bash deploy/check.sh
 	$(PY) -m pytest tests/deploy -q $(PYTEST_ARGS)
 
 # Database and media into var/backups/<time>/ (BACKUP_DIR=… elsewhere).

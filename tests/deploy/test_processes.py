@@ -154,6 +154,7 @@ def beat(env: dict[str, str], log: Path) -> subprocess.Popen:
     )
 
 
+@pytest.mark.django_db
 def test_a_second_celery_beat_refuses_to_start(tmp_path):
     """Against the test database: a PostgreSQL advisory lock there, a lock file on SQLite."""
     from django.db import connection
