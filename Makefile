@@ -6,9 +6,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 TESTS ?= tests
-# Direct dependencies: requirements/runtime.txt (production) and requirements/dev.txt
-# (tests and tools); exact versions of everything: requirements/constraints.txt.
-REQUIREMENTS := requirements/runtime.txt requirements/dev.txt requirements/constraints.txt
+# Direct dependencies: requirements/runtime.txt (production), s3.txt (media on S3) and
+# dev.txt (tests and tools); exact versions of everything: requirements/constraints.txt.
+REQUIREMENTS := $(wildcard requirements/*.txt)
 STAMP := $(VENV)/.installed-$(shell cat $(REQUIREMENTS) | cksum | cut -d' ' -f1)
 
 .PHONY: run setup test test-sqlite lint format bench clean deploy-check backup restore lock
@@ -72,7 +72,7 @@ restore: $(STAMP)
 # Re-resolve the newest versions of requirements/*.txt into requirements/constraints.txt.
 lock:
 	rm -rf var/lock && mkdir -p var/lock/requirements
-	for f in runtime dev; do grep -v '^-c' requirements/$$f.txt > var/lock/requirements/$$f.txt; done
+	for f in runtime s3 dev; do grep -v '^-c' requirements/$$f.txt > var/lock/requirements/$$f.txt; done
 	$(PYTHON) -m venv var/lock/venv
 	var/lock/venv/bin/pip install -r var/lock/requirements/dev.txt
 	{ head -2 requirements/constraints.txt; var/lock/venv/bin/pip freeze; } > var/lock/constraints.txt

@@ -150,7 +150,7 @@ installed=$("$T/opt/venv/bin/pip" list --format=freeze | tr 'A-Z_' 'a-z-')
 for dev in pytest pytest-django playwright ruff hypothesis factory-boy; do
   if grep -q "^$dev==" <<<"$installed"; then fail "生产环境装了开发用的 $dev"; fi
 done
-for need in gunicorn django celery psycopg2-binary whitenoise django-storages; do
+for need in gunicorn django celery psycopg2-binary whitenoise; do
   grep -q "^$need==" <<<"$installed" || fail "生产环境缺少 $need"
 done
 echo "    $(wc -l <<<"$installed") 个包；没有 pytest、playwright、ruff、hypothesis、factory_boy"

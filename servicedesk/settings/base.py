@@ -3,10 +3,12 @@
 Every variable is documented in README.md ("Configuration").
 """
 
+import importlib.util
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -144,6 +146,10 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # similar) or an S3-compatible object store (README "Several machines").
 MEDIA_STORAGE = env("MEDIA_STORAGE", default="filesystem")
 if MEDIA_STORAGE == "s3":
+    if importlib.util.find_spec("storages") is None:
+        raise ImproperlyConfigured(
+            "MEDIA_STORAGE=s3 needs django-storages: pip install -r requirements/s3.txt"
+        )
     _media_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -163,7 +169,7 @@ if MEDIA_STORAGE == "s3":
 elif MEDIA_STORAGE == "filesystem":
     _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 else:
-    raise ValueError(f"MEDIA_STORAGE must be filesystem or s3, not {MEDIA_STORAGE!r}")
+    raise ImproperlyConfigured(f"MEDIA_STORAGE must be filesystem or s3, not {MEDIA_STORAGE!r}")
 STORAGES = {
     "default": _media_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

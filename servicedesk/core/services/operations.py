@@ -41,6 +41,12 @@ def beat_lock_acquire() -> bool:
         raw = connection.get_new_connection(connection.get_connection_params())
         raw.autocommit = True
         with raw.cursor() as cursor:
+            # The server notices within about a minute when this machine is gone, and
+            # releases the lock for a standby beat (the default would be two hours).
+            cursor.execute(
+                "SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10;"
+                " SET tcp_keepalives_count = 3"
+            )
             cursor.execute("SELECT pg_try_advisory_lock(%s)", [BEAT_LOCK_KEY])
             acquired = bool(cursor.fetchone()[0])
         if not acquired:
