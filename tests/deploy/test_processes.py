@@ -154,23 +154,15 @@ def beat(env: dict[str, str], log: Path) -> subprocess.Popen:
     )
 
 
-@pytest.mark.django_db
 def test_a_second_celery_beat_refuses_to_start(tmp_path):
-    """Against the test database: a PostgreSQL advisory lock there, a lock file on SQLite."""
-    from django.db import connection
-
-    from tests.core.test_sweep_concurrency import database_url
-
+    """Two real beat processes (SQLite: the lock file). The PostgreSQL advisory lock is
+    exercised by tests/core/test_operations.py on PostgreSQL and by make deploy-check."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "CELERY_"))}
     env.update(
         DJANGO_SETTINGS_MODULE="servicedesk.settings.local",
         CELERY_BROKER_URL="memory://",
         BEAT_LOCK_FILE=str(tmp_path / "celerybeat.lock"),
-        DATABASE_URL=(
-            database_url()
-            if connection.vendor == "postgresql"
-            else f"sqlite:///{tmp_path / 'db.sqlite3'}"
-        ),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
     )
     first = beat(env, tmp_path / "first.log")
     try:
