@@ -127,6 +127,7 @@ WEB_BIND=127.0.0.1:$PORT
 WEB_WORKERS=4
 WORKER_CONCURRENCY=2
 EOF
+chmod 600 "$T/etc/servicedesk.env"
 grep -q '^WEB_WORKERS=4$' "$T/etc/servicedesk.env"
 # The check's settings must name the same variables as the template operators copy.
 for var in $(sed -n 's/^\([A-Z_]*\)=.*/\1/p' deploy/servicedesk.env.example); do
@@ -174,6 +175,8 @@ CHECK_ARGS=(--forwarded-proto https)
 if command -v nginx >/dev/null 2>&1 && command -v openssl >/dev/null 2>&1; then
   say "nginx（deploy/nginx）在前，TLS 自签名证书，127.0.0.1:$((PORT + 1))"
   mkdir -p "$T/nginx/tmp" "$T/nginx/tls"
+  # nginx's workers run as nobody: they may need to buffer large responses on disk.
+  chmod 755 "$T" "$T/nginx" && chmod 1777 "$T/nginx/tmp"
   openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=127.0.0.1" \
     -addext "subjectAltName=IP:127.0.0.1" \
     -keyout "$T/nginx/tls/desk.example.com.key" -out "$T/nginx/tls/desk.example.com.crt" \
