@@ -1,25 +1,36 @@
 # The two commands: `make run` and `make test`. Everything else is set up by them.
+# Operations: `make deploy-check`, `make backup`, `make restore BACKUP=…` (README.md).
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 TESTS ?= tests
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
+# Direct dependencies: requirements/runtime.txt (production), s3.txt (media on S3) and
+# dev.txt (tests and tools); exact versions of everything: requirements/constraints.txt.
+REQUIREMENTS := $(wildcard requirements/*.txt)
+STAMP := $(VENV)/.installed-$(shell cat $(REQUIREMENTS) | cksum | cut -d' ' -f1)
 
-.PHONY: run setup test test-sqlite lint format bench clean
+.PHONY: run setup test test-sqlite lint format bench clean deploy-check backup restore lock
 
-$(STAMP): requirements.txt
+# pip reads PIP_INDEX_URL (a PyPI mirror) and the other PIP_* variables itself: never
+# pass --index-url here.
+$(STAMP): $(REQUIREMENTS)
+	@echo "==> [1/2] 创建 Python 虚拟环境 $(VENV)"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	@echo "==> [2/2] 安装依赖（requirements/dev.txt，版本见 requirements/constraints.txt）；首次约需一两分钟"
+	$(PY) -m pip install --progress-bar on -r requirements/dev.txt
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
+	@echo "==> 依赖已安装"
 
 setup: $(STAMP)
 	@mkdir -p var/celery/queue var/celery/processed var/celery/control var/static
+	@echo "==> 编译翻译"
 	$(MANAGE) compile_translations
+	@echo "==> 迁移数据库"
 	$(MANAGE) migrate --no-input
+	@echo "==> 载入工作日历和演示公司"
 	$(MANAGE) demo
 
 run: setup
@@ -41,6 +52,31 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# The production install of README.md ("Production") on PostgreSQL and Redis, then the
+# deployment tests (static files through gunicorn, plain-HTTP login, serve_all, beat lock).
+deploy-check: $(STAMP)
+	$(MANAGE) compile_translations
+	bash deploy/check.sh
+	$(PY) -m pytest tests/deploy -q $(PYTEST_ARGS)
+
+# Database and media into var/backups/<time>/ (BACKUP_DIR=… elsewhere).
+backup: $(STAMP)
+	$(MANAGE) backup $(if $(BACKUP_DIR),--output $(BACKUP_DIR))
+
+# make restore BACKUP=var/backups/<time>  (into an empty database; then verifies).
+restore: $(STAMP)
+	@test -n "$(BACKUP)" || { echo "用法：make restore BACKUP=备份目录"; exit 2; }
+	$(MANAGE) restore $(BACKUP)
+
+# Re-resolve the newest versions of requirements/*.txt into requirements/constraints.txt.
+lock:
+	rm -rf var/lock && mkdir -p var/lock/requirements
+	for f in runtime s3 dev; do grep -v '^-c' requirements/$$f.txt > var/lock/requirements/$$f.txt; done
+	$(PYTHON) -m venv var/lock/venv
+	var/lock/venv/bin/pip install -r var/lock/requirements/dev.txt
+	{ head -2 requirements/constraints.txt; var/lock/venv/bin/pip freeze; } > var/lock/constraints.txt
+	mv var/lock/constraints.txt requirements/constraints.txt && rm -rf var/lock
 
 clean:
 	rm -rf var/test-media var/celery

@@ -17,3 +17,26 @@ class DefaultLanguageMiddleware:
         if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
             request.META["HTTP_ACCEPT_LANGUAGE"] = settings.LANGUAGE_CODE
         return self.get_response(request)
+
+
+class HealthzMiddleware:
+    """Answer ``/healthz`` before anything else: the load balancer probes each web
+    machine by its own address over plain HTTP, so no host check, HTTPS redirect, session
+    or login applies. 200 with JSON when healthy, 503 otherwise."""
+
+    PATHS = ("/healthz", "/healthz/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info not in self.PATHS or request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        from django.http import JsonResponse
+
+        from .health import health_report
+
+        healthy, body = health_report()
+        response = JsonResponse(body, status=200 if healthy else 503)
+        response["Cache-Control"] = "no-store"
+        return response

@@ -23,3 +23,10 @@ def check_calendar_coverage() -> int:
     from .services.calendar import calendar_coverage_check
 
     return calendar_coverage_check()
+
+
+@shared_task(name="core.beat_heartbeat", acks_late=True)
+def beat_heartbeat() -> str:
+    from .services.operations import heartbeat_record
+
+    return heartbeat_record("beat").at.isoformat()

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -38,7 +38,8 @@ from servicedesk.core.models import Escalation, Notification, SlaTimer, StaffPro
 TIMERS = 10_000
 NOTIFY = ["assignee", "assignee_manager", "region_lead"]
 WAIT_SECONDS = 120
-TEST_REDIS_DB = 15
+# Every broker key of this test run (REDIS_KEY_PREFIX → kombu's global_keyprefix).
+KEY_PREFIX = f"sweep-test-{os.getpid()}-{time.time_ns()}:"
 WORKER_ARGS = (
     "-m celery -A servicedesk worker -c 1 -P solo --loglevel=INFO"
     " --without-gossip --without-mingle --without-heartbeat"
@@ -46,13 +47,9 @@ WORKER_ARGS = (
 
 
 def broker_url() -> str:
-    """REDIS_URL (or CELERY_BROKER_URL) with a dedicated database number: it is flushed."""
-    url = os.environ.get("REDIS_URL") or os.environ.get("CELERY_BROKER_URL", "")
-    parts = urlsplit(url)
-    db = parts.path.strip("/")
-    if not db.isdigit() or db == "0":
-        parts = parts._replace(path=f"/{TEST_REDIS_DB}")
-    return urlunsplit(parts)
+    """REDIS_URL (or CELERY_BROKER_URL) as configured: the test never flushes it, every key
+    it writes carries its own prefix (KEY_PREFIX) and only those keys are deleted."""
+    return os.environ.get("REDIS_URL") or os.environ.get("CELERY_BROKER_URL", "")
 
 
 def services_missing() -> str:
@@ -87,11 +84,13 @@ pytestmark = [
 ]
 
 
-def flush_broker(url: str) -> None:
+def delete_own_keys(url: str) -> None:
+    """Remove the keys this test wrote (and nothing else: the db may be someone's broker)."""
     import redis
 
     client = redis.Redis.from_url(url)
-    client.flushdb()
+    for key in client.scan_iter(match=f"{KEY_PREFIX}*", count=1000):
+        client.delete(key)
     client.close()
 
 
@@ -120,6 +119,7 @@ class Worker:
             DJANGO_SETTINGS_MODULE="servicedesk.settings.local",
             DATABASE_URL=database_url(),
             CELERY_BROKER_URL=broker,
+            REDIS_KEY_PREFIX=KEY_PREFIX,
             CELERY_TASK_ALWAYS_EAGER="false",
             DEBUG="false",
             LOG_LEVEL="INFO",
@@ -202,7 +202,7 @@ def send_sweeps(broker: str, count: int, batch_size: int) -> None:
 
     sender = Celery("sla-sweep-test", broker=broker)
     try:
-        with Connection(broker) as connection:
+        with Connection(broker, transport_options={"global_keyprefix": KEY_PREFIX}) as connection:
             for _ in range(count):
                 sender.send_task(
                     "core.sla_sweep", kwargs={"batch_size": batch_size}, connection=connection
@@ -220,9 +220,9 @@ def due_running_timers() -> int:
 @pytest.fixture
 def broker():
     url = broker_url()
-    flush_broker(url)
+    delete_own_keys(url)
     yield url
-    flush_broker(url)
+    delete_own_keys(url)
 
 
 @pytest.fixture

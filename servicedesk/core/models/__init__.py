@@ -1,6 +1,7 @@
 from .calendar import CalendarException, WorkCalendar
 from .events import DomainEvent
 from .notifications import Notification
+from .operations import Heartbeat
 from .signatures import Signature
 from .sla import Escalation, SlaPolicy, SlaTimer
 from .staff import StaffProfile
@@ -9,6 +10,7 @@ __all__ = [
     "CalendarException",
     "DomainEvent",
     "Escalation",
+    "Heartbeat",
     "Notification",
     "Signature",
     "SlaPolicy",
