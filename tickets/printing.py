@@ -41,7 +41,14 @@ def _charge_text(ticket: Ticket) -> str:
     Ticket,
     "hotline_record",
     gettext_lazy("Hotline service record"),
-    slots=[SignatureSlot("hotline_engineer", gettext_lazy("Hotline engineer"))],
+    slots=[
+        SignatureSlot(
+            "hotline_engineer",
+            gettext_lazy("Hotline engineer"),
+            # 首问责任制: who took the call, and whoever works it now.
+            holders=lambda t: [t.first_contact_owner, t.assignee],
+        )
+    ],
 )
 def hotline_record(ticket: Ticket) -> printing.FormDocument:
     customer = ticket.customer

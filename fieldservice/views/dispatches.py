@@ -376,12 +376,17 @@ def dispatch_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
                 {"dispatch": selectors.dispatch_get(request.user, pk)},
             )
     status = 400 if request.method == "POST" else 200
-    return render(
-        request,
-        "fieldservice/complete.html",
-        {"dispatch": dispatch, "form": form, "Outcome": Outcome},
-        status=status,
+    # The engineer's box is signed by the visit's engineer only (DESIGN.md §7).
+    engineer_signs = (
+        dispatch.engineer_id is not None and dispatch.engineer.user_id == request.user.pk
     )
+    context = {
+        "dispatch": dispatch,
+        "form": form,
+        "Outcome": Outcome,
+        "engineer_signs": engineer_signs,
+    }
+    return render(request, "fieldservice/complete.html", context, status=status)
 
 
 # -- the board ----------------------------------------------------------------------------

@@ -290,9 +290,8 @@ def test_an_uploaded_signed_scan_counts_as_a_signature(sales, director, customer
     signature_record(
         target=item,
         form=SOLUTION_FORM,
-        signer_name="金总",
         signer_role="director",
-        by=sales,
+        by=director,  # the director uploads the scan of the paper he signed
         file=scan,
     )
     assert reload(item).missing_signers() == []

@@ -19,7 +19,12 @@ from rest_framework.response import Response
 
 from servicedesk.core import selectors as core_selectors
 from servicedesk.core.api.apis import OverdueFilterMixin
-from servicedesk.core.api.mixins import FSMViewSetMixin, HistoryMixin, TransitionSpec
+from servicedesk.core.api.mixins import (
+    FormsMixin,
+    FSMViewSetMixin,
+    HistoryMixin,
+    TransitionSpec,
+)
 from servicedesk.core.api.permissions import ReadModelPermissions
 from servicedesk.core.exceptions import TransitionConflict
 
@@ -151,7 +156,7 @@ class TicketFilter(OverdueFilterMixin):
         )
 
 
-class TicketViewSet(FSMViewSetMixin, HistoryMixin, viewsets.ReadOnlyModelViewSet):
+class TicketViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.ReadOnlyModelViewSet):
     """Hotline service tickets. Create = intake (entitlement decided at once; out of scope
     goes to the sales manager, undetermined to the arbiter; never refused)."""
 
