@@ -19,6 +19,7 @@ from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transi
 from simple_history.models import HistoricalRecords
 
 from contracts.choices import EntitlementResult
+from servicedesk.core.conditions import condition, words_list
 from servicedesk.core.querysets import RestrictedQuerySet
 
 from .choices import DefectState, Outcome, RejectReason, RequirementState, Severity
@@ -330,6 +331,24 @@ class Defect(ConcurrentTransitionMixin, models.Model):
 # -- requirement requests ---------------------------------------------------------------
 
 
+SOLUTION_SIGNER_LABELS = {"sales_manager": _("Sales manager"), "director": _("Director")}
+
+
+def missing_signers_text(requirement: Requirement) -> str:
+    from django.utils.translation import gettext
+
+    who = words_list(SOLUTION_SIGNER_LABELS[m] for m in requirement.missing_signers())
+    return gettext("The solution confirmation still needs the signature of: %(who)s.") % {
+        "who": who
+    }
+
+
+@condition(_("Write the agreed solution first."))
+def solution_written(requirement: Requirement) -> bool:
+    return bool((requirement.solution or "").strip())
+
+
+@condition(missing_signers_text)
 def solution_signed(requirement: Requirement) -> bool:
     """The solution confirmation (方案确定书) carries the sales manager's and the
     director's signatures, drawn on screen or uploaded as a signed scan (seed 001 §3.2:
@@ -604,7 +623,7 @@ class Requirement(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=RequirementState.ACCEPTED,
         target=RequirementState.SOLUTION_CONFIRMED,
-        conditions=[solution_signed],
+        conditions=[solution_written, solution_signed],
         permission="defects.confirm_solution",
     )
     def confirm_solution(self, at: dt.datetime) -> None:

@@ -14,6 +14,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from contracts.choices import EntitlementResult, ServiceType
+from servicedesk.core.conditions import condition
 from servicedesk.core.querysets import RestrictedManager, RestrictedQuerySet
 
 from .choices import (
@@ -89,6 +90,7 @@ class DutyShift(models.Model):
         return reverse("tickets:shift", args=[self.pk])
 
 
+@condition(_("Record the problem, cause, solution and steps first."))
 def ticket_has_resolution(ticket: Ticket) -> bool:
     """Seed 002 §3: the record needs the problem, cause, solution and steps."""
     return all(

@@ -38,10 +38,6 @@ REQUIRED = {
     "intent": gettext_lazy("What does the customer really want, and what is it for?"),
     "product": gettext_lazy("Which product?"),
 }
-SIGNER_LABELS = {
-    "sales_manager": gettext_lazy("sales manager"),
-    "director": gettext_lazy("director"),
-}
 CENT = Decimal("0.01")
 
 
@@ -380,12 +376,10 @@ def requirement_set_solution(requirement: Requirement, *, by: Any, solution: str
 
 
 def _require_signatures(requirement: Requirement) -> None:
-    missing = requirement.missing_signers()
-    if missing:
-        raise TransitionConflict(
-            _("The solution confirmation still needs the signature of: %(who)s.")
-            % {"who": ", ".join(str(SIGNER_LABELS[m]) for m in missing)}
-        )
+    from ..models import missing_signers_text
+
+    if requirement.missing_signers():
+        raise TransitionConflict(missing_signers_text(requirement))
 
 
 def requirement_confirm_solution(requirement: Requirement, *, by: Any) -> Requirement:

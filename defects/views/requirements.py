@@ -147,11 +147,10 @@ ACTIONS: dict[str, Action] = {
             "patch-check",
             CloseForm,
             lambda r, u, d: requirement_confirm_solution(r, by=u),
-            lambda r, u, t: (
-                r.state == RequirementState.ACCEPTED and u.has_perm("defects.confirm_solution")
-            ),
+            fsm("confirm_solution"),
             primary=True,
             help=gettext_lazy("Needs the signatures of the sales manager and the director."),
+            sign_form=SOLUTION_FORM,
         ),
         Action(
             "schedule",

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from servicedesk.core.exceptions import ApplicationError, NotPermitted, TransitionConflict
+from servicedesk.core.services.transitions import blocked_transitions
 
 from .. import selectors
 from ..choices import DispatchState, Outcome
@@ -216,10 +217,16 @@ def _page_context(request: HttpRequest, pk: int, bound: dict | None = None) -> d
     page = selectors.dispatch_page(request.user, pk)
     dispatch = page.dispatch
     allowed = set(dispatch_actions_for(dispatch, request.user))
+    # Steps whose guard fails now are shown disabled with why (issue 10 item 13).
+    blocked = blocked_transitions(dispatch, request.user)
     bound = bound or {}
     actions = []
     for action in ACTIONS.values():
         if action.transition not in allowed:
+            if action.transition in blocked:
+                actions.append(
+                    {"action": action, "disabled": True, "reasons": blocked[action.transition]}
+                )
             continue
         form = bound.get(action.name) or _form_for(action, request, dispatch)
         actions.append({"action": action, "form": form, "open": action.name in bound})

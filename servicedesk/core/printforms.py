@@ -116,6 +116,7 @@ def slot_right(slot: SignatureSlot, obj: models.Model, user: Any) -> SlotRight:
     from django.utils.translation import gettext as _
 
     from .choices import Role
+    from .conditions import words_list
     from .people import display_name
 
     if slot.customer:
@@ -125,7 +126,7 @@ def slot_right(slot: SignatureSlot, obj: models.Model, user: Any) -> SlotRight:
     if people:
         if any(p.pk == user.pk for p in people):
             return SlotRight(slot, True, holders=tuple(people))
-        names = "、".join(display_name(p) for p in people)
+        names = words_list(display_name(p) for p in people)
         reason = _("On this record only %(names)s may sign as “%(slot)s”.") % {
             "names": names,
             "slot": label,
@@ -154,6 +155,37 @@ def slot_find(spec: FormSpec, role: str) -> SignatureSlot | None:
         if wanted in (slot.role.lower(), str(slot.label).lower()):
             return slot
     return None
+
+
+def unsigned_boxes(obj: models.Model, user: Any, code: str) -> list[dict[str, Any]]:
+    """The staff boxes of form ``code`` that ``user`` holds on ``obj`` and that nobody has
+    signed yet, each with the link to sign it (the box preselected, back to the record):
+    what an action waiting for signatures offers next to its disabled button."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils.http import urlencode
+
+    from .selectors import signatures_for
+
+    try:
+        spec = form_get(type(obj), code)
+    except LookupError:
+        return []
+    if not user.has_perm("core.add_signature"):
+        return []
+    signed = {
+        r.strip().lower() for r in signatures_for(obj, code).values_list("signer_role", flat=True)
+    }
+    ct = ContentType.objects.get_for_model(obj)
+    back = getattr(obj, "get_absolute_url", lambda: "")()
+    boxes = []
+    for right in slot_rights(spec, obj, user):
+        slot = right.slot
+        if slot.customer or not right.allowed or slot.role.lower() in signed:
+            continue
+        query = urlencode({"role": slot.role, **({"next": back} if back else {})})
+        url = reverse("core:form-sign", args=[ct.pk, obj.pk, code])
+        boxes.append({"role": slot.role, "label": slot.label, "url": f"{url}?{query}"})
+    return boxes
 
 
 def company_header() -> printing.CompanyHeader:

@@ -25,7 +25,7 @@ from servicedesk.core.choices import Role
 from servicedesk.core.exceptions import ApplicationError, NotPermitted, TransitionConflict
 from servicedesk.core.people import display_name
 from servicedesk.core.selectors import timers_attach
-from servicedesk.core.services.transitions import available_transitions
+from servicedesk.core.services.transitions import available_transitions, blocked_transitions
 
 from .. import selectors
 from ..choices import CommercialDecision, ScopeDecision, TicketState
@@ -129,10 +129,25 @@ class Action:
     allowed: Callable[[Ticket, Any, set[str]], bool]
     primary: bool = False
     initial: Callable[[Ticket], dict] | None = None
+    # The printed form whose signatures the action waits for (see _blocked).
+    sign_form: str = ""
 
 
 def _fsm(*names: str) -> Callable[[Ticket, Any, set[str]], bool]:
-    return lambda ticket, user, transitions: bool(transitions.intersection(names))
+    def allowed(ticket: Ticket, user: Any, transitions: set[str]) -> bool:
+        return bool(transitions.intersection(names))
+
+    allowed.transitions = names  # type: ignore[attr-defined]
+    return allowed
+
+
+def _blocked(action: Action, blocked: dict[str, list[str]]) -> list[str]:
+    """Why an action the user may take in this state cannot succeed now (its transition's
+    guards), or ``[]``: such an action is shown disabled with the reason."""
+    reasons: list[str] = []
+    for name in getattr(action.allowed, "transitions", ()):
+        reasons += [r for r in blocked.get(name, []) if r not in reasons]
+    return reasons
 
 
 def _open_with(perm: str) -> Callable[[Ticket, Any, set[str]], bool]:
@@ -294,11 +309,6 @@ def _make_form(action: Action, ticket: Ticket, data: Any = None) -> forms.Form:
     return action.form(data, **kwargs)
 
 
-def _actions_for(ticket: Ticket, user: Any) -> list[Action]:
-    transitions = set(available_transitions(ticket, user))
-    return [a for a in ACTIONS.values() if a.allowed(ticket, user, transitions)]
-
-
 def _ticket_or_404(request: HttpRequest, pk: int) -> Ticket:
     try:
         return selectors.ticket_detail(request.user, pk)
@@ -317,8 +327,24 @@ def _ticket_page(
     timers_attach([ticket])
     ticket.all_timers = ticket.prefetched_timers
     ticket.published_article = ticket.articles.first()
+    from servicedesk.core.printforms import unsigned_boxes
+
     actions = []
-    for action in _actions_for(ticket, request.user):
+    transitions = set(available_transitions(ticket, request.user))
+    blocked = blocked_transitions(ticket, request.user)
+    for action in ACTIONS.values():
+        if not action.allowed(ticket, request.user, transitions):
+            reasons = _blocked(action, blocked)
+            if reasons:
+                sign = (
+                    unsigned_boxes(ticket, request.user, action.sign_form)
+                    if action.sign_form
+                    else []
+                )
+                actions.append(
+                    {"action": action, "disabled": True, "reasons": reasons, "sign": sign}
+                )
+            continue
         form = failed_form if action.name == failed else _make_form(action, ticket)
         actions.append({"action": action, "form": form, "open": action.name == failed})
     context = {
@@ -349,9 +375,12 @@ def ticket_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     if not action.allowed(ticket, request.user, set(available_transitions(ticket, request.user))):
         if not request.user.has_perm("tickets.view_ticket"):
             raise PermissionDenied
+        reasons = _blocked(action, blocked_transitions(ticket, request.user))
         messages.error(
             request,
-            _("“%(action)s” is not possible now (state: %(state)s).")
+            " ".join(reasons)
+            if reasons
+            else _("“%(action)s” is not possible now (state: %(state)s).")
             % {"action": action.label, "state": ticket.get_state_display()},
         )
         return _ticket_page(request, ticket, status=409)
