@@ -75,6 +75,23 @@ def test_a_guard_without_words_still_gives_a_reason(make_user):
     assert blocked_transitions(job, user) == {"finish": ["这一步的前提条件尚未满足。"]}
 
 
+def test_an_unmet_guard_is_a_409_with_why_not_a_403(make_user):
+    """django-fsm's has_transition_perm also checks the guards: a user who may take the
+    step but whose guard fails was told 403 "not permitted" instead of why."""
+    from django.db import transaction
+
+    from servicedesk.core.exceptions import TransitionConflict
+    from servicedesk.core.services.transitions import transition_run
+
+    user = make_user(Role.SERVICE_MANAGER)
+    job = Job.objects.create(title="巡检", state=Job.State.STARTED)
+    with (
+        pytest.raises(TransitionConflict, match="这一步的前提条件尚未满足。"),
+        transaction.atomic(),
+    ):
+        transition_run(instance=job, name="finish", by=user)
+
+
 def test_confirm_is_disabled_with_what_is_missing_and_signing_is_next_to_it(client, accepted):
     item, sales, director = accepted["item"], accepted["sales"], accepted["director"]
     client.force_login(sales)

@@ -17,7 +17,6 @@ from django_fsm import (
     ConcurrentTransition,
     TransitionNotAllowed,
     can_proceed,
-    has_transition_perm,
 )
 
 from ..conditions import unmet_reasons
@@ -73,7 +72,10 @@ def transition_run(
     if method is None or not hasattr(method, "_django_fsm"):
         raise TransitionConflict(_("Unknown transition “%(name)s”.") % {"name": name})
     # ``by=None`` is the system itself (a scheduled task): only the conditions apply.
-    if by is not None and not has_transition_perm(method, by):
+    # The permission alone (django-fsm's has_transition_perm also checks the guards, which
+    # would turn an unmet guard into a 403): an unmet guard is a 409 with its reason.
+    meta = method._django_fsm
+    if by is not None and not meta.has_transition_perm(obj, getattr(obj, state_field), by):
         if not can_proceed(method, check_conditions=False):
             raise TransitionConflict(_not_allowed_message(obj, name, state_field))
         raise NotPermitted(_("You may not perform this action."))
