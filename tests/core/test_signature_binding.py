@@ -46,6 +46,8 @@ EXPECTED = {
     ("defects.requirement", "solution_confirmation", "director"): Role.DIRECTOR,
     ("defects.defect", "defect_record", "recorded_by"): Role.FIELD_ENGINEER,
     ("tickets.ticket", "hotline_record", "hotline_engineer"): Role.HOTLINE_ENGINEER,
+    ("tickets.ticket", "special_plan", "sales_manager"): Role.SALES_MANAGER,
+    ("tickets.ticket", "special_plan", "director"): Role.DIRECTOR,
     ("contracts.firstvisit", "first_visit_record", "first_visit_agent"): Role.FIRST_VISIT_AGENT,
     ("contracts.contract", "service_summary", "sales_manager"): Role.SALES_MANAGER,
 }

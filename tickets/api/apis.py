@@ -42,6 +42,8 @@ from ..services import (
     ticket_request_dispatch,
     ticket_scope_decide,
     ticket_shelve,
+    ticket_special_plan_hand_over,
+    ticket_special_plan_write,
     ticket_transfer,
 )
 from ..services.calls import (
@@ -86,6 +88,8 @@ from .serializers import (
     PublishInput,
     RequestDispatchInput,
     ShelveInput,
+    SpecialPlanHandOverInput,
+    SpecialPlanInput,
     TicketBriefSerializer,
     TicketIntakeInput,
     TicketNoteInput,
@@ -182,6 +186,16 @@ class TicketViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.ReadOnly
         ),
         "waive_charge": TransitionSpec(waive_charge, NoteInput, "Sales: charge waived"),
         "decline": TransitionSpec(decline, DeclineInput, "Sales: the customer declined"),
+        "write_special_plan": TransitionSpec(
+            ticket_special_plan_write,
+            SpecialPlanInput,
+            "Sales: write the special arrangement (then signed on its form)",
+        ),
+        "hand_over_special_plan": TransitionSpec(
+            ticket_special_plan_hand_over,
+            SpecialPlanHandOverInput,
+            "Sales: hand the signed special arrangement to the service owner",
+        ),
         "close": TransitionSpec(ticket_close, None, "Close (problem, cause, solution, steps)"),
     }
 

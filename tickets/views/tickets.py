@@ -42,9 +42,11 @@ from ..forms import (
     RequestDispatchForm,
     ScopeDecisionForm,
     ShelveForm,
+    SpecialPlanForm,
+    SpecialPlanHandOverForm,
     TransferForm,
 )
-from ..models import KnowledgeArticle, Ticket
+from ..models import SPECIAL_PLAN_FORM, KnowledgeArticle, Ticket
 from ..search import articles_search
 from ..services import (
     ticket_add_note,
@@ -56,6 +58,8 @@ from ..services import (
     ticket_request_dispatch,
     ticket_scope_decide,
     ticket_shelve,
+    ticket_special_plan_hand_over,
+    ticket_special_plan_write,
     ticket_transfer,
 )
 from ..services.calls import CONNECT_RATE_TARGET, RINGS_TARGET, call_stats, call_stats_total
@@ -131,6 +135,8 @@ class Action:
     initial: Callable[[Ticket], dict] | None = None
     # The printed form whose signatures the action waits for (see _blocked).
     sign_form: str = ""
+    # When a blocked action is worth showing at all (disabled, with why); always if None.
+    offered: Callable[[Ticket], bool] | None = None
 
 
 def _fsm(*names: str) -> Callable[[Ticket, Any, set[str]], bool]:
@@ -247,6 +253,29 @@ ACTIONS: dict[str, Action] = {
             initial=lambda t: {"decision": CommercialDecision.CHARGE_AGREED},
         ),
         Action(
+            "special_plan",
+            gettext_lazy("Special arrangement"),
+            "file-earmark-text",
+            SpecialPlanForm,
+            lambda t, u, d: ticket_special_plan_write(t, by=u, plan=d["plan"]),
+            _fsm("write_special_plan"),
+            initial=lambda t: {"plan": t.special_plan},
+        ),
+        Action(
+            "hand_over_plan",
+            gettext_lazy("Hand the signed arrangement to the service owner"),
+            "send-check",
+            SpecialPlanHandOverForm,
+            lambda t, u, d: ticket_special_plan_hand_over(
+                t, by=u, owner=d["owner"], note=d["note"]
+            ),
+            _fsm("hand_over_special_plan"),
+            primary=True,
+            sign_form=SPECIAL_PLAN_FORM,
+            # Only once a special arrangement is written: most negotiations need none.
+            offered=lambda t: bool(t.special_plan),
+        ),
+        Action(
             "close",
             gettext_lazy("Close"),
             "archive",
@@ -316,6 +345,20 @@ def _ticket_or_404(request: HttpRequest, pk: int) -> Ticket:
         raise Http404 from None
 
 
+def _special_plan(ticket: Ticket) -> dict[str, Any]:
+    """The special arrangement's signatures and who has still to sign it."""
+    from servicedesk.core.selectors import signatures_for
+
+    from ..models import SPECIAL_PLAN_SIGNERS, special_plan_missing_signers
+
+    if not ticket.special_plan:
+        return {}
+    return {
+        "signatures": list(signatures_for(ticket, SPECIAL_PLAN_FORM)),
+        "missing": [SPECIAL_PLAN_SIGNERS[m] for m in special_plan_missing_signers(ticket)],
+    }
+
+
 def _ticket_page(
     request: HttpRequest,
     ticket: Ticket,
@@ -335,7 +378,7 @@ def _ticket_page(
     for action in ACTIONS.values():
         if not action.allowed(ticket, request.user, transitions):
             reasons = _blocked(action, blocked)
-            if reasons:
+            if reasons and (action.offered is None or action.offered(ticket)):
                 sign = (
                     unsigned_boxes(ticket, request.user, action.sign_form)
                     if action.sign_form
@@ -350,6 +393,7 @@ def _ticket_page(
     context = {
         "ticket": ticket,
         "actions": actions,
+        "special_plan": _special_plan(ticket),
         "timeline": selectors.ticket_timeline(ticket),
         "open_items": selectors.customer_open_items(ticket.customer) if ticket.customer else {},
         "disclosures": list(ticket.disclosures.select_related("contact", "disclosed_by")[:20]),
