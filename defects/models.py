@@ -356,6 +356,31 @@ def solution_signed(requirement: Requirement) -> bool:
     return not requirement.missing_signers()
 
 
+OPEN_REQUIREMENT_STATES = [
+    RequirementState.RECORDED,
+    RequirementState.EVALUATING,
+    RequirementState.ACCEPTED,
+    RequirementState.QUOTED,
+    RequirementState.SOLUTION_CONFIRMED,
+    RequirementState.SCHEDULED,
+    RequirementState.IN_DEVELOPMENT,
+    RequirementState.DELIVERED,
+]
+
+
+def may_escalate_requirement(requirement: Requirement, user: Any) -> bool:
+    """Whoever takes part in a request may call in the region lead: who records it and
+    works with the customer, who evaluates it, who negotiates it (DESIGN.md §5)."""
+    return any(
+        user.has_perm(perm)
+        for perm in (
+            "defects.work_requirement",
+            "defects.evaluate_requirement",
+            "defects.negotiate_requirement",
+        )
+    )
+
+
 class RequirementQuerySet(RestrictedQuerySet):
     def open(self) -> RequirementQuerySet:
         return self.exclude(
@@ -481,6 +506,8 @@ class Requirement(ConcurrentTransitionMixin, models.Model):
     customer_accepted_at = models.DateTimeField(
         _("accepted by the customer"), null=True, blank=True
     )
+    escalation_point = models.TextField(_("point of disagreement"), blank=True)
+    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = RequirementQuerySet.as_manager()
@@ -669,6 +696,19 @@ class Requirement(ConcurrentTransitionMixin, models.Model):
     def customer_accept(self, note: str, at: dt.datetime) -> None:
         self.acceptance_note = note
         self.customer_accepted_at = at
+
+    @transition(
+        field=state,
+        source=OPEN_REQUIREMENT_STATES,
+        target=RETURN_VALUE(*OPEN_REQUIREMENT_STATES),
+        permission=may_escalate_requirement,
+    )
+    def escalate(self, point: str, at: dt.datetime) -> str:
+        """People disagree (on scope, price, solution or delivery): the region lead
+        coordinates, as for defects (seed 004 §2.1.1.5, DESIGN.md §5)."""
+        self.escalation_point = point
+        self.escalated_at = at
+        return self.state
 
 
 class EvaluationReport(models.Model):
