@@ -121,6 +121,14 @@ def test_the_ticket_page_shows_the_plan_its_signatures_and_the_hand_over(client,
     assert response.status_code == 302
     html = client.get(url).content.decode()
     assert PLAN in html
+    # Once in the timeline, in words (not again as a raw field change).
+    from tickets.selectors import ticket_timeline
+
+    entries = ticket_timeline(reload(ticket))
+    assert [e.title for e in entries if e.title == "已制定特殊情况处理方案"]
+    assert not [
+        e for e in entries if any(c.get("field") == "special_plan" for c in e.changes or [])
+    ]
     assert re.search(r'<button[^>]*disabled[^>]*data-testid="action-hand_over_plan"', html)
     assert "特殊情况处理方案尚缺签字：销售经理、销售部负责人（总监）。" in html
     link = re.search(r'href="([^"]+)" data-testid="sign-for-hand_over_plan-sales_manager"', html)

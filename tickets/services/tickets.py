@@ -434,7 +434,6 @@ def ticket_special_plan_write(ticket: Ticket, *, by: Any, plan: str) -> Ticket:
             by=by,
             kwargs={"plan": plan.strip()},
             update_fields=["special_plan"],
-            reason="special arrangement",
             event_data={"note": plan.strip()[:500]},
         )
         recipients = [u for u in _role_members(Role.DIRECTOR) if u.pk != getattr(by, "pk", None)]
