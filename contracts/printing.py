@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from servicedesk.core import printing
+from servicedesk.core.choices import Role
 from servicedesk.core.people import display_name
 from servicedesk.core.printforms import SignatureSlot, absolute, register_form
 from servicedesk.core.selectors import events_for
@@ -54,8 +55,13 @@ def _first_values(visit: FirstVisit) -> dict[str, str]:
     "first_visit_record",
     gettext_lazy("First visit record"),
     slots=[
-        SignatureSlot("first_visit_agent", gettext_lazy("First-visit agent")),
-        SignatureSlot("customer", gettext_lazy("Customer (optional)")),
+        SignatureSlot(
+            "first_visit_agent",
+            gettext_lazy("First-visit agent"),
+            holders=lambda visit: [visit.agent],
+            group=Role.FIRST_VISIT_AGENT,
+        ),
+        SignatureSlot("customer", gettext_lazy("Customer (optional)"), customer=True),
     ],
 )
 def first_visit_record(visit: FirstVisit) -> printing.FormDocument:
@@ -139,8 +145,13 @@ def _contract_url(contract: Contract) -> str:
     "service_summary",
     gettext_lazy("Contract service summary"),
     slots=[
-        SignatureSlot("sales_manager", gettext_lazy("Sales manager")),
-        SignatureSlot("customer", gettext_lazy("Customer")),
+        SignatureSlot(
+            "sales_manager",
+            gettext_lazy("Sales manager"),
+            holders=lambda contract: [contract.sales_manager],
+            group=Role.SALES_MANAGER,
+        ),
+        SignatureSlot("customer", gettext_lazy("Customer"), customer=True),
     ],
     seal=True,
 )

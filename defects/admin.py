@@ -34,6 +34,7 @@ from .services import (
     requirement_confirm_solution,
     requirement_customer_accept,
     requirement_deliver,
+    requirement_escalate,
     requirement_refuse_quote,
     requirement_schedule,
     requirement_start_development,
@@ -242,6 +243,7 @@ class RequirementAdmin(FSMTransitionAdminMixin, HistoryAdmin):
         "start_development": (requirement_start_development, None),
         "deliver": (requirement_deliver, NoteForm),
         "customer_accept": (requirement_customer_accept, NoteForm),
+        "escalate": (requirement_escalate, EscalateForm),
     }
     transition_labels = {
         "start_evaluation": _("Start evaluating"),
@@ -252,6 +254,7 @@ class RequirementAdmin(FSMTransitionAdminMixin, HistoryAdmin):
         "start_development": _("Start development"),
         "deliver": _("Delivered…"),
         "customer_accept": _("Customer accepts…"),
+        "escalate": _("Escalate to the region lead…"),
     }
     transition_bulk_actions = False
     list_display = [

@@ -19,6 +19,7 @@ from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transi
 from simple_history.models import HistoricalRecords
 
 from contracts.choices import EntitlementResult
+from servicedesk.core.conditions import condition, words_list
 from servicedesk.core.querysets import RestrictedQuerySet
 
 from .choices import DefectState, Outcome, RejectReason, RequirementState, Severity
@@ -330,11 +331,54 @@ class Defect(ConcurrentTransitionMixin, models.Model):
 # -- requirement requests ---------------------------------------------------------------
 
 
+SOLUTION_SIGNER_LABELS = {"sales_manager": _("Sales manager"), "director": _("Director")}
+
+
+def missing_signers_text(requirement: Requirement) -> str:
+    from django.utils.translation import gettext
+
+    who = words_list(SOLUTION_SIGNER_LABELS[m] for m in requirement.missing_signers())
+    return gettext("The solution confirmation still needs the signature of: %(who)s.") % {
+        "who": who
+    }
+
+
+@condition(_("Write the agreed solution first."))
+def solution_written(requirement: Requirement) -> bool:
+    return bool((requirement.solution or "").strip())
+
+
+@condition(missing_signers_text)
 def solution_signed(requirement: Requirement) -> bool:
     """The solution confirmation (方案确定书) carries the sales manager's and the
     director's signatures, drawn or uploaded as a signed scan (docs/domain.md §requirement.solution:
     "由销售经理签字和周喜进或金忠权签字后生效")."""
     return not requirement.missing_signers()
+
+
+OPEN_REQUIREMENT_STATES = [
+    RequirementState.RECORDED,
+    RequirementState.EVALUATING,
+    RequirementState.ACCEPTED,
+    RequirementState.QUOTED,
+    RequirementState.SOLUTION_CONFIRMED,
+    RequirementState.SCHEDULED,
+    RequirementState.IN_DEVELOPMENT,
+    RequirementState.DELIVERED,
+]
+
+
+def may_escalate_requirement(requirement: Requirement, user: Any) -> bool:
+    """Whoever takes part in a request may call in the region lead: who records it and
+    works with the customer, who evaluates it, who negotiates it (DESIGN.md §5)."""
+    return any(
+        user.has_perm(perm)
+        for perm in (
+            "defects.work_requirement",
+            "defects.evaluate_requirement",
+            "defects.negotiate_requirement",
+        )
+    )
 
 
 class RequirementQuerySet(RestrictedQuerySet):
@@ -462,6 +506,8 @@ class Requirement(ConcurrentTransitionMixin, models.Model):
     customer_accepted_at = models.DateTimeField(
         _("accepted by the customer"), null=True, blank=True
     )
+    escalation_point = models.TextField(_("point of disagreement"), blank=True)
+    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = RequirementQuerySet.as_manager()
@@ -604,7 +650,7 @@ class Requirement(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=RequirementState.ACCEPTED,
         target=RequirementState.SOLUTION_CONFIRMED,
-        conditions=[solution_signed],
+        conditions=[solution_written, solution_signed],
         permission="defects.confirm_solution",
     )
     def confirm_solution(self, at: dt.datetime) -> None:
@@ -650,6 +696,19 @@ class Requirement(ConcurrentTransitionMixin, models.Model):
     def customer_accept(self, note: str, at: dt.datetime) -> None:
         self.acceptance_note = note
         self.customer_accepted_at = at
+
+    @transition(
+        field=state,
+        source=OPEN_REQUIREMENT_STATES,
+        target=RETURN_VALUE(*OPEN_REQUIREMENT_STATES),
+        permission=may_escalate_requirement,
+    )
+    def escalate(self, point: str, at: dt.datetime) -> str:
+        """People disagree (on scope, price, solution or delivery): the region lead
+        coordinates, as for defects (seed 004 §2.1.1.5, DESIGN.md §5)."""
+        self.escalation_point = point
+        self.escalated_at = at
+        return self.state
 
 
 class EvaluationReport(models.Model):

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from servicedesk.core import printing
-from servicedesk.core.choices import timer_target_label
+from servicedesk.core.choices import Role, timer_target_label
 from servicedesk.core.people import display_name
 from servicedesk.core.printforms import SignatureSlot, register_form
 
@@ -80,13 +80,26 @@ def _request_blocks(item: Requirement) -> list[printing.Block]:
     ]
 
 
+def requirement_sales_manager(item: Requirement) -> list:
+    """The deal's sales manager: the contract's, else the customer's (any sales manager
+    when neither names one)."""
+    if item.contract_id and item.contract.sales_manager_id:
+        return [item.contract.sales_manager]
+    return [item.customer.sales_manager] if item.customer.sales_manager_id else []
+
+
 @register_form(
     Requirement,
     SOLUTION_FORM,
     gettext_lazy("Solution confirmation"),
     slots=[
-        SignatureSlot("sales_manager", gettext_lazy("Sales manager")),
-        SignatureSlot("director", gettext_lazy("Director")),
+        SignatureSlot(
+            "sales_manager",
+            gettext_lazy("Sales manager"),
+            holders=requirement_sales_manager,
+            group=Role.SALES_MANAGER,
+        ),
+        SignatureSlot("director", gettext_lazy("Director"), group=Role.DIRECTOR),
     ],
     seal=True,
 )
@@ -249,7 +262,9 @@ def evaluation_report(report: EvaluationReport) -> printing.FormDocument:
     Defect,
     "defect_record",
     gettext_lazy("Defect record"),
-    slots=[SignatureSlot("recorded_by", gettext_lazy("Recorded by"))],
+    slots=[
+        SignatureSlot("recorded_by", gettext_lazy("Recorded by"), holders=lambda d: [d.recorded_by])
+    ],
 )
 def defect_record_form(defect: Defect) -> printing.FormDocument:
     from servicedesk.core.selectors import timers_for

@@ -285,6 +285,7 @@ EVENT_TITLES = {
     "requirement.start_development": ("code-slash", gettext_lazy("Development started")),
     "requirement.deliver": ("box-seam", gettext_lazy("Delivered")),
     "requirement.customer_accept": ("award", gettext_lazy("Accepted by the customer")),
+    "requirement.escalate": ("person-up", gettext_lazy("Escalated to the region lead")),
     "form.signed": ("pen", gettext_lazy("Form signed")),
 }
 #: plain field changes (not transitions) by their history reason

@@ -19,6 +19,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from contracts.choices import EntitlementResult, ServiceType
+from servicedesk.core.conditions import condition
 from servicedesk.core.querysets import RestrictedManager, RestrictedQuerySet
 
 from .choices import (
@@ -237,6 +238,7 @@ class EngineerLeave(models.Model):
 # -- guards (pure predicates over the instance) -------------------------------------------
 
 
+@condition(_("Choose a certified, active engineer who is not on leave that day."))
 def dispatch_has_engineer(dispatch: Dispatch) -> bool:
     """``assigned`` needs a certified, active engineer (docs/domain.md §dispatch.assign)."""
     engineer = dispatch.engineer
@@ -246,24 +248,29 @@ def dispatch_has_engineer(dispatch: Dispatch) -> bool:
     return engineer.can_work(day)
 
 
+@condition(_("Agree the appointment with the customer first."))
 def dispatch_has_appointment(dispatch: Dispatch) -> bool:
     return dispatch.appointment_at is not None
 
 
+@condition(_("The appointed time has passed: a visit is rescheduled before it, not after."))
 def dispatch_before_appointment(dispatch: Dispatch) -> bool:
     """A reschedule happens before the appointed time (docs/domain.md §dispatch.reschedule: 如遇
     特殊情况，提前告知用户并重新确定上门时间)."""
     return dispatch.appointment_at is not None and timezone.now() < dispatch.appointment_at
 
 
+@condition(_("Fill in the service report first (outcome, cause, solution, steps, precautions)."))
 def dispatch_report_complete(dispatch: Dispatch) -> bool:
     return not dispatch.report_missing()
 
 
+@condition(_("The customer has not signed the service report yet."))
 def dispatch_customer_signed(dispatch: Dispatch) -> bool:
     return dispatch.customer_signature_id is not None
 
 
+@condition(_("An unsolved visit needs its next step: a follow-up visit or a defect."))
 def dispatch_next_step_chosen(dispatch: Dispatch) -> bool:
     """An unsolved or partial outcome needs a next step: a follow-up dispatch or a defect
     escalated to headquarters (docs/domain.md §dispatch.next-step)."""

@@ -17,14 +17,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from servicedesk.core import printing
+from servicedesk.core.choices import Role
 from servicedesk.core.people import display_name
 from servicedesk.core.printforms import SignatureSlot, register_form
 
 from .models import Dispatch
 from .selectors import AgreedTime, agreed_times, arrival_of, duration_words, lateness_words
 
-CUSTOMER_SLOT = SignatureSlot("customer", gettext_lazy("Customer"))
-ENGINEER_SLOT = SignatureSlot("engineer", gettext_lazy("Service engineer"))
+
+def _engineer_user(dispatch: Dispatch) -> list:
+    """The engineer of the visit signs as the service engineer, nobody else."""
+    return [dispatch.engineer.user] if dispatch.engineer_id else []
+
+
+CUSTOMER_SLOT = SignatureSlot("customer", gettext_lazy("Customer"), customer=True)
+ENGINEER_SLOT = SignatureSlot("engineer", gettext_lazy("Service engineer"), holders=_engineer_user)
 
 
 def _local(value) -> str:
@@ -145,7 +152,12 @@ def _customer_blocks(dispatch: Dispatch) -> list[printing.Block]:
     Dispatch,
     "dispatch_form",
     gettext_lazy("Service request form"),
-    slots=[SignatureSlot("service_manager", gettext_lazy("Service manager")), ENGINEER_SLOT],
+    slots=[
+        SignatureSlot(
+            "service_manager", gettext_lazy("Service manager"), group=Role.SERVICE_MANAGER
+        ),
+        ENGINEER_SLOT,
+    ],
 )
 def dispatch_form(dispatch: Dispatch) -> printing.FormDocument:
     blocks: list[printing.Block] = [

@@ -24,6 +24,7 @@ from servicedesk.core.admin_fsm import FSMTransitionAdminMixin
 from servicedesk.core.exceptions import ApplicationError
 
 from .choices import CommercialDecision
+from .forms import SpecialPlanForm, SpecialPlanHandOverForm
 from .models import (
     Call,
     DutyShift,
@@ -41,6 +42,8 @@ from .services import (
     ticket_request_dispatch,
     ticket_scope_decide,
     ticket_shelve,
+    ticket_special_plan_hand_over,
+    ticket_special_plan_write,
 )
 from .services.knowledge import article_delete, article_save
 from .services.roster import shift_plan, shift_plan_errors, shift_remove
@@ -267,6 +270,8 @@ class TicketAdmin(FSMTransitionAdminMixin, HistoryAdmin):
             partial(ticket_commercial_decide, decision=CommercialDecision.DECLINED),
             DeclineForm,
         ),
+        "write_special_plan": (ticket_special_plan_write, SpecialPlanForm),
+        "hand_over_special_plan": (ticket_special_plan_hand_over, SpecialPlanHandOverForm),
         "close": (ticket_close, None),
     }
     transition_labels = {
@@ -279,6 +284,8 @@ class TicketAdmin(FSMTransitionAdminMixin, HistoryAdmin):
         "agree_charge": _("Charge agreed…"),
         "waive_charge": _("Waive the charge…"),
         "decline": _("Customer declined…"),
+        "write_special_plan": _("Special arrangement…"),
+        "hand_over_special_plan": _("Hand the signed arrangement to the service owner…"),
         "close": _("Close"),
     }
     # Closing one by one: each needs its own resolution checked.

@@ -36,6 +36,7 @@ class CommercialDecision(models.TextChoices):
     CHARGE_AGREED = "charge_agreed", _("Charge agreed with the customer")
     WAIVED = "waived", _("Charge waived")
     DECLINED = "declined", _("Customer declined")
+    SPECIAL = "special", _("Special arrangement")
 
 
 class ScopeDecision(models.TextChoices):

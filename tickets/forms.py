@@ -178,7 +178,9 @@ class ScopeDecisionForm(DeskFormMixin, forms.Form):
 
 class CommercialDecisionForm(DeskFormMixin, forms.Form):
     decision = forms.ChoiceField(
-        label=_("Decision"), choices=CommercialDecision.choices, widget=forms.RadioSelect
+        label=_("Decision"),
+        choices=[(c.value, c.label) for c in CommercialDecision if c != CommercialDecision.SPECIAL],
+        widget=forms.RadioSelect,
     )
     amount = forms.DecimalField(
         label=_("Agreed charge (CNY)"),
@@ -319,3 +321,32 @@ class ArticleForm(DeskFormMixin, forms.Form):
     solution = forms.CharField(label=_("Solution"), widget=textarea(3))
     steps = forms.CharField(label=_("Steps"), required=False, widget=textarea(4))
     published = forms.BooleanField(label=_("Published"), required=False, initial=True)
+
+
+class SpecialPlanForm(DeskFormMixin, forms.Form):
+    plan = forms.CharField(
+        label=_("Special arrangement"),
+        widget=textarea(5),
+        help_text=_(
+            "Printed on the special arrangement and signed by you and the head of sales; "
+            "fixed once signed."
+        ),
+    )
+
+
+class SpecialPlanHandOverForm(DeskFormMixin, forms.Form):
+    owner = forms.ModelChoiceField(
+        label=_("Hand to (service owner)"), queryset=get_user_model().objects.none()
+    )
+    note = forms.CharField(label=_("Note"), required=False, widget=textarea(2))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from .services.tickets import service_owners
+
+        super().__init__(*args, **kwargs)
+        owners = service_owners()
+        self.fields["owner"].queryset = get_user_model().objects.filter(
+            pk__in=[u.pk for u in owners]
+        )
+        if owners and not self.is_bound and not self.initial.get("owner"):
+            self.initial["owner"] = owners[0].pk

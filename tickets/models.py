@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -14,6 +15,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from contracts.choices import EntitlementResult, ServiceType
+from servicedesk.core.conditions import condition
 from servicedesk.core.querysets import RestrictedManager, RestrictedQuerySet
 
 from .choices import (
@@ -89,6 +91,58 @@ class DutyShift(models.Model):
         return reverse("tickets:shift", args=[self.pk])
 
 
+#: The special arrangement of an out-of-scope request (seed 001 §4.3.5): written by the
+#: sales manager, signed by him and the head of sales, handed to the service owner.
+SPECIAL_PLAN_FORM = "special_plan"
+SPECIAL_PLAN_SIGNERS = {
+    "sales_manager": _("Sales manager"),
+    "director": _("Head of sales (director)"),
+}
+
+
+def special_plan_missing_signers(ticket: Ticket) -> list[str]:
+    from django.contrib.contenttypes.models import ContentType
+
+    from servicedesk.core.models import Signature
+
+    roles = {
+        role.strip().lower()
+        for role in Signature.objects.filter(
+            target_type=ContentType.objects.get_for_model(ticket),
+            target_id=ticket.pk,
+            form=SPECIAL_PLAN_FORM,
+        ).values_list("signer_role", flat=True)
+    }
+    return [role for role in SPECIAL_PLAN_SIGNERS if role not in roles]
+
+
+def _special_plan_missing_text(ticket: Ticket) -> str:
+    from django.utils.translation import gettext
+
+    from servicedesk.core.conditions import words_list
+
+    who = words_list(SPECIAL_PLAN_SIGNERS[m] for m in special_plan_missing_signers(ticket))
+    return gettext("The special arrangement still needs the signature of: %(who)s.") % {"who": who}
+
+
+@condition(_("Write the special arrangement first."))
+def special_plan_written(ticket: Ticket) -> bool:
+    return bool((ticket.special_plan or "").strip())
+
+
+@condition(_special_plan_missing_text)
+def special_plan_signed(ticket: Ticket) -> bool:
+    """Signed by the sales manager and the head of sales (seed 001 §4.3.5)."""
+    return not special_plan_missing_signers(ticket)
+
+
+@condition(_("The special arrangement is signed: its text can no longer change."))
+def special_plan_unsigned(ticket: Ticket) -> bool:
+    """The signatures cover the text (DESIGN.md §7): fixed once anyone signed."""
+    return len(special_plan_missing_signers(ticket)) == len(SPECIAL_PLAN_SIGNERS)
+
+
+@condition(_("Record the problem, cause, solution and steps first."))
 def ticket_has_resolution(ticket: Ticket) -> bool:
     """docs/domain.md §hotline.close: the record needs the problem, cause, solution and steps."""
     return all(
@@ -192,6 +246,22 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         _("agreed charge (CNY)"), max_digits=10, decimal_places=2, null=True, blank=True
     )
     commercial_note = models.TextField(_("customer's decision / terms"), blank=True)
+    special_plan = models.TextField(
+        _("special arrangement"),
+        blank=True,
+        help_text=_("When the negotiation needs a special arrangement: the plan that is signed."),
+    )
+    special_plan_owner = models.ForeignKey(
+        User,
+        verbose_name=_("special arrangement handed to"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    special_plan_handed_at = models.DateTimeField(
+        _("special arrangement handed over"), null=True, blank=True
+    )
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -343,6 +413,30 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         self.commercial_decision = CommercialDecision.DECLINED
         self.commercial_note = note
         self.closed_at = at
+
+    @transition(
+        field=state,
+        source=TicketState.COMMERCIAL_REVIEW,
+        target=TicketState.COMMERCIAL_REVIEW,
+        conditions=[special_plan_unsigned],
+        permission="tickets.decide_charge",
+    )
+    def write_special_plan(self, plan: str) -> None:
+        self.special_plan = plan
+
+    @transition(
+        field=state,
+        source=TicketState.COMMERCIAL_REVIEW,
+        target=TicketState.NEW,
+        conditions=[special_plan_written, special_plan_signed],
+        permission="tickets.decide_charge",
+    )
+    def hand_over_special_plan(self, owner: Any, at: dt.datetime, note: str = "") -> None:
+        """The signed plan goes to the service owner, and the work goes on by it."""
+        self.commercial_decision = CommercialDecision.SPECIAL
+        self.special_plan_owner = owner
+        self.special_plan_handed_at = at
+        self.commercial_note = note
 
     @transition(
         field=state,

@@ -13,10 +13,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from servicedesk.core import printing
+from servicedesk.core.choices import Role
 from servicedesk.core.people import display_name
 from servicedesk.core.printforms import SignatureSlot, register_form
 
-from .models import Ticket
+from .models import SPECIAL_PLAN_FORM, SPECIAL_PLAN_SIGNERS, Ticket
 from .selectors import ticket_timeline
 
 TIMELINE_ROWS = 60
@@ -41,7 +42,14 @@ def _charge_text(ticket: Ticket) -> str:
     Ticket,
     "hotline_record",
     gettext_lazy("Hotline service record"),
-    slots=[SignatureSlot("hotline_engineer", gettext_lazy("Hotline engineer"))],
+    slots=[
+        SignatureSlot(
+            "hotline_engineer",
+            gettext_lazy("Hotline engineer"),
+            # 首问责任制: who took the call, and whoever works it now.
+            holders=lambda t: [t.first_contact_owner, t.assignee],
+        )
+    ],
 )
 def hotline_record(ticket: Ticket) -> printing.FormDocument:
     customer = ticket.customer
@@ -123,5 +131,75 @@ def hotline_record(ticket: Ticket) -> printing.FormDocument:
             (_("First-contact owner"), display_name(ticket.first_contact_owner)),
             (_("State"), ticket.get_state_display()),
         ],
+        blocks=blocks,
+    )
+
+
+def ticket_sales_manager(ticket: Ticket) -> list:
+    """The deal's sales manager: the contract's, else the customer's (any sales manager
+    when neither names one)."""
+    if ticket.contract_id and ticket.contract.sales_manager_id:
+        return [ticket.contract.sales_manager]
+    if ticket.customer_id and ticket.customer.sales_manager_id:
+        return [ticket.customer.sales_manager]
+    return []
+
+
+@register_form(
+    Ticket,
+    SPECIAL_PLAN_FORM,
+    gettext_lazy("Special arrangement"),
+    slots=[
+        SignatureSlot(
+            "sales_manager",
+            SPECIAL_PLAN_SIGNERS["sales_manager"],
+            holders=ticket_sales_manager,
+            group=Role.SALES_MANAGER,
+        ),
+        # The head of sales (销售部负责人) is the director role (DESIGN.md §1: charging
+        # exceptions are the director's decision).
+        SignatureSlot("director", SPECIAL_PLAN_SIGNERS["director"], group=Role.DIRECTOR),
+    ],
+)
+def special_plan(ticket: Ticket) -> printing.FormDocument:
+    """特殊情况处理方案 (seed 001 §4.3.5): the arrangement the sales manager's negotiation
+    of an out-of-scope request needs, signed by him and the head of sales, handed to the
+    service owner. Only what does not move under the signatures is printed."""
+    customer = ticket.customer
+    contract = ticket.contract
+    charge = ticket.charge or {}
+    standard = (
+        f"¥{charge['price']} {charge.get('unit_display', '')}".strip()
+        if charge.get("price")
+        else "—"
+    )
+    blocks: list[printing.Block] = [
+        printing.Heading(_("The request")),
+        printing.KeyValueGrid(
+            rows=[
+                (_("Customer"), customer.name if customer else ticket.caller_company, True),
+                (_("Caller"), ticket.caller_name),
+                (_("Phone"), ticket.caller_phone),
+                (_("Received"), _local(ticket.received_at)),
+                (_("Product"), ticket.product),
+                (_("Service type"), ticket.get_service_type_display()),
+                (_("Contract"), contract.number if contract else "—"),
+                (_("Entitlement"), ticket.get_entitlement_display() or "—"),
+                (_("Charging standard"), standard),
+                (_("Reason"), ticket.entitlement_reason or "—", True),
+            ],
+            columns=2,
+        ),
+        printing.Heading(_("Symptoms")),
+        printing.Paragraph(ticket.description),
+        printing.Heading(_("Special arrangement")),
+        printing.Paragraph(ticket.special_plan or _("(not written yet)")),
+    ]
+    return printing.FormDocument(
+        title=_("Special arrangement"),
+        number=ticket.number,
+        company=printing.CompanyHeader(name=""),
+        record_url="",
+        meta=[(_("Customer"), (customer.short_name or customer.name) if customer else "—")],
         blocks=blocks,
     )

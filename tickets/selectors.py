@@ -350,6 +350,15 @@ EVENT_TITLES = {
         gettext_lazy("Handed over to the service manager"),
     ),
     "ticket.password_disclosed": ("key", gettext_lazy("Password disclosed")),
+    "ticket.write_special_plan": (
+        "file-earmark-text",
+        gettext_lazy("Special arrangement written"),
+    ),
+    "ticket.hand_over_special_plan": (
+        "send-check",
+        gettext_lazy("Signed special arrangement handed to the service owner"),
+    ),
+    "form.signed": ("pen", gettext_lazy("Form signed")),
 }
 # Same instant: the call first, then what it started.
 KIND_ORDER = {"call": 0, "event": 1, "note": 2, "timer": 3, "history": 4}
@@ -376,6 +385,8 @@ def ticket_timeline(ticket: Ticket) -> list[TimelineEntry]:
         text = str(data.get("note") or "")
         if event.kind == "ticket.received":
             text = ticket.entitlement_reason
+        elif event.kind == "form.signed":
+            text = str(data.get("signer") or "")
         elif text:
             event_notes.append((text.strip(), event.created_at))
         # The call was received when the engineer says, maybe before it was recorded.

@@ -38,6 +38,7 @@ from ..services import (
     requirement_confirm_solution,
     requirement_customer_accept,
     requirement_deliver,
+    requirement_escalate,
     requirement_evaluate,
     requirement_record,
     requirement_refuse_quote,
@@ -219,6 +220,11 @@ class RequirementViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.Rea
         "deliver": TransitionSpec(requirement_deliver, DefectRequiredNoteInput, "Delivered"),
         "customer_accept": TransitionSpec(
             requirement_customer_accept, DefectRequiredNoteInput, "Customer accepts the delivery"
+        ),
+        "escalate": TransitionSpec(
+            requirement_escalate,
+            DefectEscalateInput,
+            "Escalate a disagreement to the region lead (as for defects)",
         ),
     }
 

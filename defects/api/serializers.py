@@ -232,6 +232,8 @@ class RequirementSerializer(FSMSerializerMixin, serializers.ModelSerializer):
             "delivered_at",
             "acceptance_note",
             "customer_accepted_at",
+            "escalation_point",
+            "escalated_at",
             "created_at",
         ]
         read_only_fields = fields

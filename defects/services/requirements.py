@@ -21,7 +21,7 @@ from contracts.choices import ChargeUnit, ServiceType
 from contracts.entitlement import entitlement_check
 from contracts.models import ChargeRate, Contract, Customer
 from servicedesk.core.choices import Role
-from servicedesk.core.exceptions import TransitionConflict, raise_field_errors
+from servicedesk.core.exceptions import ApplicationError, TransitionConflict, raise_field_errors
 from servicedesk.core.services import event_record, notifications_create, transition_run
 from servicedesk.core.services.history import save_with_history
 from servicedesk.core.services.timers import timer_meet, timer_start
@@ -37,10 +37,6 @@ REQUIRED = {
     ),
     "intent": gettext_lazy("What does the customer really want, and what is it for?"),
     "product": gettext_lazy("Which product?"),
-}
-SIGNER_LABELS = {
-    "sales_manager": gettext_lazy("sales manager"),
-    "director": gettext_lazy("director"),
 }
 CENT = Decimal("0.01")
 
@@ -380,12 +376,10 @@ def requirement_set_solution(requirement: Requirement, *, by: Any, solution: str
 
 
 def _require_signatures(requirement: Requirement) -> None:
-    missing = requirement.missing_signers()
-    if missing:
-        raise TransitionConflict(
-            _("The solution confirmation still needs the signature of: %(who)s.")
-            % {"who": ", ".join(str(SIGNER_LABELS[m]) for m in missing)}
-        )
+    from ..models import missing_signers_text
+
+    if requirement.missing_signers():
+        raise TransitionConflict(missing_signers_text(requirement))
 
 
 def requirement_confirm_solution(requirement: Requirement, *, by: Any) -> Requirement:
@@ -408,6 +402,34 @@ def requirement_confirm_solution(requirement: Requirement, *, by: Any) -> Requir
             "requirement_confirmed",
             _("Solution confirmed, schedule the work: %(number)s") % {"number": requirement.number},
             requirement.solution,
+        )
+    return requirement
+
+
+def requirement_escalate(requirement: Requirement, *, by: Any, point: str) -> Requirement:
+    """People cannot agree on a request (scope, price, solution, delivery): the region
+    lead coordinates, as for defects (seed 004 §2.1.1.5). The state stays; the point and
+    time are kept (history and the domain event) and the region leads are told."""
+    if not (point or "").strip():
+        raise_field_errors({"point": [_("What is the point of disagreement?")]})
+    leads = role_members(Role.REGION_LEAD)
+    if not leads:
+        raise ApplicationError(_("No region lead is set up to escalate to."))
+    with transaction.atomic():
+        requirement = transition_run(
+            instance=requirement,
+            name="escalate",
+            by=by,
+            kwargs={"point": point.strip(), "at": timezone.now()},
+            update_fields=["escalation_point", "escalated_at"],
+            event_data={"point": point.strip()[:500]},
+        )
+        _notify(
+            requirement,
+            leads,
+            "requirement_escalated",
+            _("Disagreement on %(number)s: please coordinate") % {"number": requirement.number},
+            point.strip()[:500],
         )
     return requirement
 

@@ -24,6 +24,7 @@ from ..forms import (
     CloseForm,
     CustomerAcceptForm,
     DeliverForm,
+    EscalateForm,
     EvaluateForm,
     EvaluationReportForm,
     ExplanationForm,
@@ -41,6 +42,7 @@ from ..services import (
     requirement_confirm_solution,
     requirement_customer_accept,
     requirement_deliver,
+    requirement_escalate,
     requirement_evaluate,
     requirement_record,
     requirement_refuse_quote,
@@ -147,11 +149,10 @@ ACTIONS: dict[str, Action] = {
             "patch-check",
             CloseForm,
             lambda r, u, d: requirement_confirm_solution(r, by=u),
-            lambda r, u, t: (
-                r.state == RequirementState.ACCEPTED and u.has_perm("defects.confirm_solution")
-            ),
+            fsm("confirm_solution"),
             primary=True,
             help=gettext_lazy("Needs the signatures of the sales manager and the director."),
+            sign_form=SOLUTION_FORM,
         ),
         Action(
             "schedule",
@@ -194,6 +195,15 @@ ACTIONS: dict[str, Action] = {
             lambda r, u, d: requirement_customer_accept(r, by=u, note=d["note"]),
             fsm("customer_accept"),
             primary=True,
+        ),
+        Action(
+            "escalate",
+            gettext_lazy("Escalate to the region lead"),
+            "person-up",
+            EscalateForm,
+            lambda r, u, d: requirement_escalate(r, by=u, point=d["point"]),
+            fsm("escalate"),
+            help=gettext_lazy("When the people involved cannot agree."),
         ),
         Action(
             "tracker",

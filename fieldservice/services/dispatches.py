@@ -822,15 +822,17 @@ def dispatch_sign(
     dispatch: Dispatch,
     *,
     by: Any,
-    signer_name: str,
+    signer_name: str = "",
     signer_role: str = CUSTOMER_ROLE,
     image: str | None = None,
     file: Any = None,
     ip_address: str | None = None,
     user_agent: str = "",
 ) -> Signature:
-    """A signature on the customer service report (drawn, or the signed scan uploaded).
-    The ``form.signed`` subscriber links a customer's signature to the dispatch."""
+    """A signature on the customer service report (drawn, or the signed scan uploaded):
+    the customer's, with their name typed and ``by`` as witness, or the engineer's, made
+    by the visit's engineer only (DESIGN.md §7). The ``form.signed`` subscriber links a
+    customer's signature to the dispatch."""
     return signature_record(
         target=dispatch,
         form=SERVICE_REPORT,
@@ -957,7 +959,6 @@ def dispatch_complete(
             dispatch_sign(
                 locked,
                 by=by,
-                signer_name=str(locked.engineer),
                 signer_role=ENGINEER_ROLE,
                 image=engineer_signature_image,
                 ip_address=ip_address,

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from servicedesk.core.exceptions import ApplicationError, NotPermitted, TransitionConflict
-from servicedesk.core.services.transitions import AS_LOADED
+from servicedesk.core.services.transitions import AS_LOADED, blocked_transitions
 
 from .. import selectors
 from ..choices import DispatchState, Outcome
@@ -219,10 +219,16 @@ def _page_context(request: HttpRequest, pk: int, bound: dict | None = None) -> d
     page = selectors.dispatch_page(request.user, pk)
     dispatch = page.dispatch
     allowed = set(dispatch_actions_for(dispatch, request.user))
+    # Steps whose guard fails now are shown disabled with why (issue 10 item 13).
+    blocked = blocked_transitions(dispatch, request.user)
     bound = bound or {}
     actions = []
     for action in ACTIONS.values():
         if action.transition not in allowed:
+            if action.transition in blocked:
+                actions.append(
+                    {"action": action, "disabled": True, "reasons": blocked[action.transition]}
+                )
             continue
         form = bound.get(action.name) or _form_for(action, request, dispatch)
         actions.append({"action": action, "form": form, "open": action.name in bound})
@@ -379,12 +385,17 @@ def dispatch_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
                 {"dispatch": selectors.dispatch_get(request.user, pk)},
             )
     status = 400 if request.method == "POST" else 200
-    return render(
-        request,
-        "fieldservice/complete.html",
-        {"dispatch": dispatch, "form": form, "Outcome": Outcome},
-        status=status,
+    # The engineer's box is signed by the visit's engineer only (DESIGN.md §7).
+    engineer_signs = (
+        dispatch.engineer_id is not None and dispatch.engineer.user_id == request.user.pk
     )
+    context = {
+        "dispatch": dispatch,
+        "form": form,
+        "Outcome": Outcome,
+        "engineer_signs": engineer_signs,
+    }
+    return render(request, "fieldservice/complete.html", context, status=status)
 
 
 # -- the board ----------------------------------------------------------------------------

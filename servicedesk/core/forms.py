@@ -74,23 +74,57 @@ class DeskFormMixin:
                 widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
 
 
+class SlotSelect(forms.Select):
+    """A select whose boxes the user may not sign are shown, but disabled."""
+
+    def __init__(self, *args: Any, disabled: set[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.disabled = disabled or set()
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if value in self.disabled:
+            option["attrs"]["disabled"] = True
+        return option
+
+
 class SignatureDrawForm(DeskFormMixin, forms.Form):
-    signer_name = forms.CharField(label=_("Signer's name"), max_length=100)
-    signer_role = forms.CharField(label=_("Signs as"), max_length=100)
+    """Sign one box of a printed form (DESIGN.md §7). Staff sign as themselves: the box is
+    chosen, the name is never typed. Only a customer box asks for the signer's name."""
+
+    signer_role = forms.ChoiceField(label=_("Signs as"))
+    signer_name = forms.CharField(
+        label=_("Customer's name (who signs)"), max_length=100, required=False
+    )
     image = forms.CharField(widget=forms.HiddenInput, required=False)
     file = forms.FileField(label=_("Or upload the signed scan (PDF, PNG, JPEG)"), required=False)
 
-    def __init__(self, *args, slots=(), **kwargs) -> None:
+    def __init__(self, *args, rights=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        if slots:
-            self.fields["signer_role"] = forms.ChoiceField(
-                label=_("Signs as"),
-                choices=[(s.role, s.label) for s in slots],
-                widget=forms.Select(attrs={"class": "form-select"}),
-            )
+        disabled = {r.slot.role for r in rights if not r.allowed}
+        field = self.fields["signer_role"]
+        field.choices = [(r.slot.role, r.slot.label) for r in rights]
+        field.widget = SlotSelect(disabled=disabled, attrs={"class": "form-select"})
+        field.widget.choices = field.choices
+        customer_roles = [r.slot.role for r in rights if r.slot.customer and r.allowed]
+        if customer_roles:
+            self.fields["signer_name"].show_when = "signer_role=" + "|".join(customer_roles)
+        else:
+            del self.fields["signer_name"]
+        self.customer_roles = set(customer_roles)
+        self.staff_roles = [r.slot.role for r in rights if not r.slot.customer and r.allowed]
+        if not self.is_bound:
+            allowed = [r.slot.role for r in rights if r.allowed]
+            if self.initial.get("signer_role") not in allowed:
+                self.initial["signer_role"] = allowed[0] if allowed else None
 
     def clean(self):
         data = super().clean()
+        if (
+            data.get("signer_role") in self.customer_roles
+            and not (data.get("signer_name") or "").strip()
+        ):
+            self.add_error("signer_name", _("Who signed for the customer?"))
         if not data.get("image") and not data.get("file"):
             raise forms.ValidationError(
                 _("Draw the signature in the box or upload the signed scan.")

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import printing
-from .choices import DayKind
+from .choices import DayKind, Role
 from .models import WorkCalendar
 from .printforms import SignatureSlot, register_form
 
@@ -23,8 +23,10 @@ from .printforms import SignatureSlot, register_form
     "calendar_confirmation",
     gettext_lazy("Working calendar confirmation"),
     slots=[
-        SignatureSlot("service_manager", gettext_lazy("Service manager")),
-        SignatureSlot("director", gettext_lazy("Director")),
+        SignatureSlot(
+            "service_manager", gettext_lazy("Service manager"), group=Role.SERVICE_MANAGER
+        ),
+        SignatureSlot("director", gettext_lazy("Director"), group=Role.DIRECTOR),
     ],
 )
 def calendar_confirmation(calendar: WorkCalendar) -> printing.FormDocument:

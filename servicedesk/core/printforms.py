@@ -3,8 +3,14 @@
 An app registers a builder per form::
 
     @register_form(Dispatch, "service_request", _("Service request form"),
-                   slots=[SignatureSlot("customer", _("Customer")), ...], seal=True)
+                   slots=[SignatureSlot("customer", _("Customer"), customer=True),
+                          SignatureSlot("engineer", _("Engineer"), holders=...)], seal=True)
     def build(dispatch) -> FormDocument: ...
+
+A staff box is signed only by the logged-in user who holds its role for the record
+(DESIGN.md §7): the people its ``holders`` names for that record, or, when it names
+nobody, the members of its ``group``. A customer box is signed by the customer, whose
+name is typed; the user recording it is the witness.
 
 The builder returns the unsigned document; this module adds the company header, the
 signature boxes with any recorded signatures, the fingerprint and the verification QR.
@@ -12,7 +18,7 @@ signature boxes with any recorded signatures, the fingerprint and the verificati
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +34,21 @@ from . import printing
 class SignatureSlot:
     role: str  # matched against Signature.signer_role (code or label)
     label: Any  # printed label, e.g. "客户签字"
+    customer: bool = False  # signed by the customer (name typed, a witness records it)
+    # The users who hold this role for a record (the deal's sales manager, the engineer
+    # of the visit); empty or absent: any member of ``group``; neither: nobody.
+    holders: Callable[[Any], Iterable[Any]] | None = None
+    group: str = ""
+
+
+@dataclass(frozen=True)
+class SlotRight:
+    """May a user sign ``slot`` on a record, and if not, why (in words)."""
+
+    slot: SignatureSlot
+    allowed: bool
+    reason: str = ""
+    holders: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,6 +94,98 @@ def form_get(model: type[models.Model], code: str) -> FormSpec:
         return _registry[(model._meta.label_lower, code)]
     except KeyError:
         raise LookupError(code) from None
+
+
+def slot_holders(slot: SignatureSlot, obj: models.Model) -> list[Any]:
+    """The users the record names for a staff box (none for a customer box)."""
+    if slot.customer or slot.holders is None:
+        return []
+    people: dict[int, Any] = {}
+    for user in slot.holders(obj) or ():
+        if user is not None and user.is_active:
+            people.setdefault(user.pk, user)
+    return list(people.values())
+
+
+def _in_group(user: Any, group: str) -> bool:
+    return any(g.name == group for g in user.groups.all())
+
+
+def slot_right(slot: SignatureSlot, obj: models.Model, user: Any) -> SlotRight:
+    """Whether ``user`` may sign ``slot`` on ``obj`` (DESIGN.md §7)."""
+    from django.utils.translation import gettext as _
+
+    from .choices import Role
+    from .conditions import words_list
+    from .people import display_name
+
+    if slot.customer:
+        return SlotRight(slot, True)
+    label = str(slot.label)
+    people = slot_holders(slot, obj)
+    if people:
+        if any(p.pk == user.pk for p in people):
+            return SlotRight(slot, True, holders=tuple(people))
+        names = words_list(display_name(p) for p in people)
+        reason = _("On this record only %(names)s may sign as “%(slot)s”.") % {
+            "names": names,
+            "slot": label,
+        }
+        return SlotRight(slot, False, reason, tuple(people))
+    if slot.group:
+        if _in_group(user, slot.group):
+            return SlotRight(slot, True)
+        role = Role(slot.group).label if slot.group in Role.values else slot.group
+        reason = _("Only a %(role)s may sign as “%(slot)s”.") % {"role": role, "slot": label}
+        return SlotRight(slot, False, reason)
+    reason = _("Nobody holds “%(slot)s” on this record yet, so it cannot be signed.") % {
+        "slot": label
+    }
+    return SlotRight(slot, False, reason)
+
+
+def slot_rights(spec: FormSpec, obj: models.Model, user: Any) -> list[SlotRight]:
+    return [slot_right(slot, obj, user) for slot in spec.slots]
+
+
+def slot_find(spec: FormSpec, role: str) -> SignatureSlot | None:
+    """The box a role names, by its code or its printed label."""
+    wanted = (role or "").strip().lower()
+    for slot in spec.slots:
+        if wanted in (slot.role.lower(), str(slot.label).lower()):
+            return slot
+    return None
+
+
+def unsigned_boxes(obj: models.Model, user: Any, code: str) -> list[dict[str, Any]]:
+    """The staff boxes of form ``code`` that ``user`` holds on ``obj`` and that nobody has
+    signed yet, each with the link to sign it (the box preselected, back to the record):
+    what an action waiting for signatures offers next to its disabled button."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils.http import urlencode
+
+    from .selectors import signatures_for
+
+    try:
+        spec = form_get(type(obj), code)
+    except LookupError:
+        return []
+    if not user.has_perm("core.add_signature"):
+        return []
+    signed = {
+        r.strip().lower() for r in signatures_for(obj, code).values_list("signer_role", flat=True)
+    }
+    ct = ContentType.objects.get_for_model(obj)
+    back = getattr(obj, "get_absolute_url", lambda: "")()
+    boxes = []
+    for right in slot_rights(spec, obj, user):
+        slot = right.slot
+        if slot.customer or not right.allowed or slot.role.lower() in signed:
+            continue
+        query = urlencode({"role": slot.role, **({"next": back} if back else {})})
+        url = reverse("core:form-sign", args=[ct.pk, obj.pk, code])
+        boxes.append({"role": slot.role, "label": slot.label, "url": f"{url}?{query}"})
+    return boxes
 
 
 def company_header() -> printing.CompanyHeader:

@@ -8,7 +8,6 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -18,8 +17,8 @@ from django.views.decorators.http import require_POST
 
 from . import printforms, selectors
 from .choices import DayKind
-from .exceptions import ApplicationError
-from .forms import CalendarImportForm, SignatureDrawForm, VerifyForm
+from .exceptions import ApplicationError, NotPermitted
+from .forms import CalendarImportForm, SignatureDrawForm, VerifyForm, form_errors_from
 from .models import Notification, SlaTimer, WorkCalendar
 from .services.calendar import calendar_import_csv
 from .services.notifications import notification_mark_read, notifications_mark_all_read
@@ -158,37 +157,54 @@ def form_pdf(request: HttpRequest, ct_id: int, pk: int, code: str) -> HttpRespon
 
 @login_required
 def form_sign(request: HttpRequest, ct_id: int, pk: int, code: str) -> HttpResponse:
-    """Sign on screen (canvas) or upload the signed scan of a printed form."""
+    """Sign one box of a printed form on screen (canvas) or upload the signed scan.
+
+    Staff sign the boxes they hold for the record, as themselves (DESIGN.md §7); the
+    boxes they do not hold are shown disabled with who may sign them. A customer box
+    takes the customer's name, with the user as witness. ``?role=`` preselects a box."""
     obj = _record_for(request, ct_id, pk)
     try:
         spec = printforms.form_get(type(obj), code)
     except LookupError:
         raise Http404 from None
-    if not request.user.has_perm("core.add_signature"):
-        raise PermissionDenied
-    form = SignatureDrawForm(request.POST or None, request.FILES or None, slots=spec.slots)
-    if request.method == "POST" and form.is_valid():
-        try:
-            signature_record(
-                target=obj,
-                form=code,
-                signer_name=form.cleaned_data["signer_name"],
-                signer_role=form.cleaned_data["signer_role"],
-                image=form.cleaned_data.get("image") or None,
-                file=form.cleaned_data.get("file"),
-                by=request.user,
-                ip_address=request.META.get("REMOTE_ADDR"),
-                user_agent=request.META.get("HTTP_USER_AGENT", ""),
-            )
-        except ApplicationError as exc:
-            for field, errors in exc.extra.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
-            if not exc.extra:
+    rights = printforms.slot_rights(spec, obj, request.user)
+    if not request.user.has_perm("core.add_signature"):  # the auditor reads, never signs
+        refused = _("You may not sign forms.")
+        rights = [printforms.SlotRight(r.slot, False, refused) for r in rights]
+    form = SignatureDrawForm(
+        request.POST or None,
+        request.FILES or None,
+        rights=rights,
+        initial={"signer_role": request.GET.get("role", "")},
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if not any(r.allowed for r in rights):
+            form.is_valid()
+            form.add_error(None, rights[0].reason if rights else _("You may not sign forms."))
+            status = 403
+        elif form.is_valid():
+            try:
+                signature_record(
+                    target=obj,
+                    form=code,
+                    signer_role=form.cleaned_data["signer_role"],
+                    signer_name=form.cleaned_data.get("signer_name", ""),
+                    image=form.cleaned_data.get("image") or None,
+                    file=form.cleaned_data.get("file"),
+                    by=request.user,
+                    ip_address=request.META.get("REMOTE_ADDR"),
+                    user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                )
+            except NotPermitted as exc:
                 form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("The signature was recorded."))
-            return redirect(safe_next(request, request.path))
+                status = 403
+            except ApplicationError as exc:
+                form_errors_from(exc, form)
+            else:
+                messages.success(request, _("The signature was recorded."))
+                return redirect(safe_next(request, request.path))
     return render(
         request,
         "core/form_sign.html",
@@ -196,9 +212,12 @@ def form_sign(request: HttpRequest, ct_id: int, pk: int, code: str) -> HttpRespo
             "object": obj,
             "spec": spec,
             "form": form,
+            "rights": rights,
+            "may_sign": any(r.allowed for r in rights),
             "ct_id": ct_id,
             "signatures": selectors.signatures_for(obj, code),
         },
+        status=status,
     )
 
 

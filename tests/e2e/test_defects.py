@@ -147,6 +147,21 @@ def draw_signature(page: Page) -> None:
     page.mouse.up()
 
 
+def sign_as_myself(page: Page, name: str, role: str) -> None:
+    """On the sign page: the box preselected, the signer is the logged-in user (no name
+    is typed), the other box is not his; draw and record, back on the request."""
+    expect(page.get_by_test_id("sign-form")).to_be_visible()
+    expect(page.locator("#id_signer_role")).to_have_value(role)
+    expect(page.get_by_test_id("signer-name")).to_have_text(name)
+    expect(page.locator("#id_signer_name")).to_have_count(0)
+    other = "director" if role == "sales_manager" else "sales_manager"
+    expect(page.locator(f"#id_signer_role option[value='{other}']")).to_be_disabled()
+    draw_signature(page)
+    page.get_by_test_id("sign-submit").click()
+    expect(page).to_have_url(REQUIREMENT_URL)
+    expect(page.locator(".desk-messages .alert-success")).to_be_visible()
+
+
 def test_escalated_dispatch_becomes_a_serious_defect_fixed_and_confirmed(world, as_user):
     from defects.models import Defect
     from fieldservice.models import Dispatch
@@ -261,27 +276,24 @@ def test_requirement_quoted_agreed_signed_scheduled_delivered(world, as_user):
         "solution",
         {"#id_solution-solution": "账龄分析表增加业务员分组及小计，V13.1 补丁提供"},
     )
-    # Without both signatures the solution cannot be confirmed.
-    sales.get_by_test_id("action-confirm_solution").click()
-    with sales.expect_navigation():
-        sales.get_by_test_id("submit-confirm_solution").click()
-    expect(sales.locator(".desk-messages .alert-danger")).to_contain_text("销售经理")
-    for page, name, role in ((sales, "钱军", "sales_manager"),):
-        page.get_by_test_id("sign-solution_confirmation").click()
-        draw_signature(page)
-        page.locator("#id_signer_name").fill(name)
-        page.locator("#id_signer_role").select_option(role)
-        page.get_by_test_id("sign-submit").click()
-        expect(page).to_have_url(REQUIREMENT_URL)
+    # Without both signatures the solution cannot be confirmed: "confirm" is shown
+    # disabled with what is missing, and the sales manager's own box is next to it.
+    expect(sales.get_by_test_id("action-confirm_solution")).to_be_disabled()
+    expect(sales.get_by_test_id("why-confirm_solution")).to_contain_text("销售经理、总监")
+    sales.get_by_test_id("sign-for-confirm_solution-sales_manager").click()
+    sign_as_myself(sales, "钱军", "sales_manager")
+    expect(sales.get_by_test_id("why-confirm_solution")).to_contain_text("总监")
+    expect(sales.get_by_test_id("why-confirm_solution")).not_to_contain_text("销售经理")
+    expect(sales.get_by_test_id("sign-for-confirm_solution-director")).to_have_count(0)
+    shot(sales, "requirement-confirm-disabled")
+
     director = as_user("zhaomin")
     director.goto(item.get_absolute_url())
-    director.get_by_test_id("sign-solution_confirmation").click()
-    draw_signature(director)
-    director.locator("#id_signer_name").fill("赵敏")
-    director.locator("#id_signer_role").select_option("director")
-    director.get_by_test_id("sign-submit").click()
-    expect(director).to_have_url(REQUIREMENT_URL)
+    expect(director.get_by_test_id("action-confirm_solution")).to_be_disabled()
+    director.get_by_test_id("sign-for-confirm_solution-director").click()
+    sign_as_myself(director, "赵敏", "director")
     expect(director.get_by_test_id("solution-signatures")).to_contain_text("赵敏")
+    expect(director.get_by_test_id("why-confirm_solution")).to_have_count(0)
     act(director, "confirm_solution")
     expect(director.get_by_test_id("requirement-state")).to_contain_text("方案已确定")
 

@@ -196,7 +196,12 @@ def test_sign_on_screen(page, demo_staff, demo_password, login, screenshot, resu
 
     draw_signature(page)
     assert page.evaluate("() => !window.deskSignaturePad.isEmpty()")
-    page.locator("#id_signer_name").fill("郑伟")
+    # Staff sign as themselves: the signer is the logged-in user, no name is typed, and
+    # the director's box is not his to sign.
+    expect(page.get_by_test_id("signer-name")).to_have_text("郑伟")
+    expect(page.locator("#id_signer_name")).to_have_count(0)
+    expect(page.locator("#id_signer_role option[value='director']")).to_be_disabled()
+    expect(page.get_by_test_id("sign-refused-director")).to_be_visible()
     page.locator("#id_signer_role").select_option("service_manager")
     # Only the viewport: a full-page shot resizes the window, which clears the pad.
     screenshot(page, "sign-desktop", full_page=False)
@@ -217,6 +222,7 @@ def test_sign_on_screen(page, demo_staff, demo_password, login, screenshot, resu
     signature = Signature.objects.get()
     assert signature.signer_name == "郑伟"
     assert signature.signer_role == "service_manager"
+    assert signature.signer.username == "zhengwei"
     assert signature.method == "drawn"
     assert signature.image.name.endswith(".png")
 
@@ -235,7 +241,6 @@ def test_sign_without_signature_is_refused(page, demo_staff, demo_password, logi
     page.get_by_test_id("sign-calendar_confirmation").click()
     expect(page).to_have_url(SIGN_URL)
 
-    page.locator("#id_signer_name").fill("郑伟")
     page.locator("#id_signer_role").select_option("service_manager")
     page.get_by_test_id("sign-submit").click()
 
@@ -243,8 +248,8 @@ def test_sign_without_signature_is_refused(page, demo_staff, demo_password, logi
     expect(errors).to_be_visible()
     expect(errors).to_contain_text(re.compile("Draw the signature|签名"))
     expect(page).to_have_url(SIGN_URL)
-    # What was typed is kept, nothing was recorded.
-    expect(page.locator("#id_signer_name")).to_have_value("郑伟")
+    # What was chosen is kept, nothing was recorded.
+    expect(page.locator("#id_signer_role")).to_have_value("service_manager")
     expect(page.locator(".desk-messages .alert-success")).to_have_count(0)
     assert Signature.objects.count() == 0
 
@@ -295,7 +300,6 @@ def test_signature_survives_window_resize(page, demo_staff, demo_password, login
     # Scrolling on a phone hides the address bar: the window gets taller.
     page.set_viewport_size({"width": 390, "height": 900})
     page.evaluate("() => new Promise((done) => requestAnimationFrame(() => done()))")
-    page.locator("#id_signer_name").fill("郑伟")
     page.get_by_test_id("sign-submit").click()
     expect(page.get_by_test_id("form-errors")).to_have_count(0, timeout=2000)
 
@@ -317,7 +321,6 @@ def test_signature_role_shown_by_name(page, demo_staff, demo_password, login):
     login(page, "zhengwei", demo_password)
     open_sign_page(page)
     draw_signature(page)
-    page.locator("#id_signer_name").fill("郑伟")
     page.locator("#id_signer_role").select_option("service_manager")
     page.get_by_test_id("sign-submit").click()
     expect(page).to_have_url(CALENDAR_URL)

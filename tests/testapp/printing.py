@@ -8,7 +8,10 @@ from .models import Job
     Job,
     "job_sheet",
     "作业单",
-    slots=[SignatureSlot("customer", "客户签字"), SignatureSlot("engineer", "工程师签字")],
+    slots=[
+        SignatureSlot("customer", "客户签字", customer=True),
+        SignatureSlot("engineer", "工程师签字", holders=lambda job: [job.owner]),
+    ],
     seal=True,
 )
 def job_sheet(job: Job) -> printing.FormDocument:

@@ -19,7 +19,12 @@ from rest_framework.response import Response
 
 from servicedesk.core import selectors as core_selectors
 from servicedesk.core.api.apis import OverdueFilterMixin
-from servicedesk.core.api.mixins import FSMViewSetMixin, HistoryMixin, TransitionSpec
+from servicedesk.core.api.mixins import (
+    FormsMixin,
+    FSMViewSetMixin,
+    HistoryMixin,
+    TransitionSpec,
+)
 from servicedesk.core.api.permissions import ReadModelPermissions
 from servicedesk.core.exceptions import TransitionConflict
 
@@ -37,6 +42,8 @@ from ..services import (
     ticket_request_dispatch,
     ticket_scope_decide,
     ticket_shelve,
+    ticket_special_plan_hand_over,
+    ticket_special_plan_write,
     ticket_transfer,
 )
 from ..services.calls import (
@@ -81,6 +88,8 @@ from .serializers import (
     PublishInput,
     RequestDispatchInput,
     ShelveInput,
+    SpecialPlanHandOverInput,
+    SpecialPlanInput,
     TicketBriefSerializer,
     TicketIntakeInput,
     TicketNoteInput,
@@ -151,7 +160,7 @@ class TicketFilter(OverdueFilterMixin):
         )
 
 
-class TicketViewSet(FSMViewSetMixin, HistoryMixin, viewsets.ReadOnlyModelViewSet):
+class TicketViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.ReadOnlyModelViewSet):
     """Hotline service tickets. Create = intake (entitlement decided at once; out of scope
     goes to the sales manager, undetermined to the arbiter; never refused)."""
 
@@ -177,6 +186,16 @@ class TicketViewSet(FSMViewSetMixin, HistoryMixin, viewsets.ReadOnlyModelViewSet
         ),
         "waive_charge": TransitionSpec(waive_charge, NoteInput, "Sales: charge waived"),
         "decline": TransitionSpec(decline, DeclineInput, "Sales: the customer declined"),
+        "write_special_plan": TransitionSpec(
+            ticket_special_plan_write,
+            SpecialPlanInput,
+            "Sales: write the special arrangement (then signed on its form)",
+        ),
+        "hand_over_special_plan": TransitionSpec(
+            ticket_special_plan_hand_over,
+            SpecialPlanHandOverInput,
+            "Sales: hand the signed special arrangement to the service owner",
+        ),
         "close": TransitionSpec(ticket_close, None, "Close (problem, cause, solution, steps)"),
     }
 

@@ -34,6 +34,8 @@ API_TRANSITIONS = (
     "agree_charge",
     "waive_charge",
     "decline",
+    "write_special_plan",
+    "hand_over_special_plan",
     "close",
 )
 
@@ -95,6 +97,9 @@ class TicketSerializer(FSMSerializerMixin, serializers.ModelSerializer):
             "commercial_decision",
             "agreed_charge",
             "commercial_note",
+            "special_plan",
+            "special_plan_owner",
+            "special_plan_handed_at",
             "answered_at",
             "closed_at",
             "created_at",
@@ -177,6 +182,20 @@ class DeclineInput(serializers.Serializer):
 
 class AgreeChargeInput(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
+    note = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class SpecialPlanInput(serializers.Serializer):
+    plan = serializers.CharField(
+        allow_blank=True, help_text="The special arrangement, printed and signed."
+    )
+
+
+class SpecialPlanHandOverInput(serializers.Serializer):
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True),
+        help_text="The service owner who carries it out (a user who decides scope).",
+    )
     note = serializers.CharField(allow_blank=True, required=False, default="")
 
 

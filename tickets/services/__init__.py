@@ -13,6 +13,8 @@ from .tickets import (
     ticket_request_dispatch,
     ticket_scope_decide,
     ticket_shelve,
+    ticket_special_plan_hand_over,
+    ticket_special_plan_write,
     ticket_transfer,
 )
 
@@ -29,5 +31,7 @@ __all__ = [
     "ticket_request_dispatch",
     "ticket_scope_decide",
     "ticket_shelve",
+    "ticket_special_plan_hand_over",
+    "ticket_special_plan_write",
     "ticket_transfer",
 ]

@@ -39,6 +39,13 @@ from ..choices import CommercialDecision, Severity, TicketKind, TicketState
 from ..models import Ticket, TicketNote
 
 RECEIVED_AT_SKEW = dt.timedelta(minutes=2)
+# Decided in the negotiation itself; a special arrangement is written, signed and handed
+# over instead (ticket_special_plan_*).
+NEGOTIATED = (
+    CommercialDecision.CHARGE_AGREED,
+    CommercialDecision.WAIVED,
+    CommercialDecision.DECLINED,
+)
 REQUIRED_TEXT = {
     "caller_name": gettext_lazy("Who called?"),
     "caller_company": gettext_lazy("Which company?"),
@@ -350,7 +357,7 @@ def ticket_commercial_decide(
     """The sales manager's decision (docs/domain.md §hotline.commercial): charge agreed or waived →
     back to work; declined by the customer → closed with their decision recorded."""
     errors: dict[str, list[str]] = {}
-    if decision not in CommercialDecision.values:
+    if decision not in NEGOTIATED:
         errors["decision"] = [_("Choose charge agreed, waived or declined.")]
     if decision == CommercialDecision.CHARGE_AGREED and (amount is None or amount < 0):
         errors["amount"] = [_("Enter the charge agreed with the customer.")]
@@ -390,6 +397,94 @@ def ticket_commercial_decide(
             title=_("%(number)s: %(decision)s")
             % {"number": ticket.number, "decision": ticket.get_commercial_decision_display()},
             body=note,
+            url=ticket.get_absolute_url(),
+            target=ticket,
+        )
+    return ticket
+
+
+def service_owners() -> list[Any]:
+    """Who a signed special arrangement is handed to: the designated arbiter of service
+    requests (seed 001 §4.3.3 and §4.3.5 name the same person), i.e. the active staff who
+    decide scope, technical managers first."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+    from django.db.models import Q
+
+    perm = Permission.objects.get(codename="decide_scope", content_type__app_label="tickets")
+    users = (
+        get_user_model()
+        .objects.filter(Q(groups__permissions=perm) | Q(user_permissions=perm), is_active=True)
+        .distinct()
+    )
+    tech = {u.pk for u in users_in_roles(Role.TECH_MANAGER)}
+    return sorted(users, key=lambda u: (u.pk not in tech, u.last_name, u.first_name, u.pk))
+
+
+def ticket_special_plan_write(ticket: Ticket, *, by: Any, plan: str) -> Ticket:
+    """The sales manager writes the special arrangement the negotiation needs (seed 001
+    §4.3.5: 由销售经理和销售部门负责人制定方案); it is then printed and signed by him and
+    the head of sales. The text can change until someone signs it."""
+    if not (plan or "").strip():
+        raise_field_errors({"plan": [_("Write the special arrangement.")]})
+    with transaction.atomic():
+        first = not (ticket.special_plan or "").strip()
+        ticket = transition_run(
+            instance=ticket,
+            name="write_special_plan",
+            by=by,
+            kwargs={"plan": plan.strip()},
+            update_fields=["special_plan"],
+            event_data={"note": plan.strip()[:500]},
+        )
+        recipients = [u for u in _role_members(Role.DIRECTOR) if u.pk != getattr(by, "pk", None)]
+        manager = _sales_manager(ticket)
+        if manager is not None and manager.pk != getattr(by, "pk", None):
+            recipients.append(manager)
+        notifications_create(
+            recipients=recipients,
+            kind="special_plan_to_sign",
+            title=(
+                _("Special arrangement to sign: %(number)s")
+                if first
+                else _("Special arrangement changed, to sign: %(number)s")
+            )
+            % {"number": ticket.number},
+            body=ticket.special_plan[:500],
+            url=ticket.get_absolute_url(),
+            target=ticket,
+        )
+    return ticket
+
+
+def ticket_special_plan_hand_over(ticket: Ticket, *, by: Any, owner: Any, note: str = "") -> Ticket:
+    """Hand the signed special arrangement to the service owner (seed 001 §4.3.5: 确定后
+    的方案由销售经理签字和销售部负责人签字后转给侯福龙进行处理); the ticket goes back to
+    work and the engineers are told. Refused (409, with what is missing) until both have
+    signed."""
+    if owner is None or owner.pk not in {u.pk for u in service_owners()}:
+        raise_field_errors({"owner": [_("Choose the service owner who handles it.")]})
+    with transaction.atomic():
+        ticket = transition_run(
+            instance=ticket,
+            name="hand_over_special_plan",
+            by=by,
+            kwargs={"owner": owner, "at": timezone.now(), "note": (note or "").strip()},
+            update_fields=[
+                "commercial_decision",
+                "special_plan_owner",
+                "special_plan_handed_at",
+                "commercial_note",
+            ],
+            event_data={"owner": owner.pk, "note": (note or "").strip()[:500]},
+        )
+        people = {u.pk: u for u in (owner, ticket.assignee, ticket.first_contact_owner)}
+        notifications_create(
+            recipients=list(people.values()),
+            kind="special_plan_handed_over",
+            title=_("Signed special arrangement to carry out: %(number)s %(customer)s")
+            % {"number": ticket.number, "customer": ticket.customer},
+            body=ticket.special_plan[:500],
             url=ticket.get_absolute_url(),
             target=ticket,
         )

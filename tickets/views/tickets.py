@@ -25,7 +25,7 @@ from servicedesk.core.choices import Role
 from servicedesk.core.exceptions import ApplicationError, NotPermitted, TransitionConflict
 from servicedesk.core.people import display_name
 from servicedesk.core.selectors import timers_attach
-from servicedesk.core.services.transitions import available_transitions
+from servicedesk.core.services.transitions import available_transitions, blocked_transitions
 
 from .. import selectors
 from ..choices import CommercialDecision, ScopeDecision, TicketState
@@ -42,9 +42,11 @@ from ..forms import (
     RequestDispatchForm,
     ScopeDecisionForm,
     ShelveForm,
+    SpecialPlanForm,
+    SpecialPlanHandOverForm,
     TransferForm,
 )
-from ..models import KnowledgeArticle, Ticket
+from ..models import SPECIAL_PLAN_FORM, KnowledgeArticle, Ticket
 from ..search import articles_search
 from ..services import (
     ticket_add_note,
@@ -56,6 +58,8 @@ from ..services import (
     ticket_request_dispatch,
     ticket_scope_decide,
     ticket_shelve,
+    ticket_special_plan_hand_over,
+    ticket_special_plan_write,
     ticket_transfer,
 )
 from ..services.calls import CONNECT_RATE_TARGET, RINGS_TARGET, call_stats, call_stats_total
@@ -129,10 +133,27 @@ class Action:
     allowed: Callable[[Ticket, Any, set[str]], bool]
     primary: bool = False
     initial: Callable[[Ticket], dict] | None = None
+    # The printed form whose signatures the action waits for (see _blocked).
+    sign_form: str = ""
+    # When a blocked action is worth showing at all (disabled, with why); always if None.
+    offered: Callable[[Ticket], bool] | None = None
 
 
 def _fsm(*names: str) -> Callable[[Ticket, Any, set[str]], bool]:
-    return lambda ticket, user, transitions: bool(transitions.intersection(names))
+    def allowed(ticket: Ticket, user: Any, transitions: set[str]) -> bool:
+        return bool(transitions.intersection(names))
+
+    allowed.transitions = names  # type: ignore[attr-defined]
+    return allowed
+
+
+def _blocked(action: Action, blocked: dict[str, list[str]]) -> list[str]:
+    """Why an action the user may take in this state cannot succeed now (its transition's
+    guards), or ``[]``: such an action is shown disabled with the reason."""
+    reasons: list[str] = []
+    for name in getattr(action.allowed, "transitions", ()):
+        reasons += [r for r in blocked.get(name, []) if r not in reasons]
+    return reasons
 
 
 def _open_with(perm: str) -> Callable[[Ticket, Any, set[str]], bool]:
@@ -232,6 +253,29 @@ ACTIONS: dict[str, Action] = {
             initial=lambda t: {"decision": CommercialDecision.CHARGE_AGREED},
         ),
         Action(
+            "special_plan",
+            gettext_lazy("Special arrangement"),
+            "file-earmark-text",
+            SpecialPlanForm,
+            lambda t, u, d: ticket_special_plan_write(t, by=u, plan=d["plan"]),
+            _fsm("write_special_plan"),
+            initial=lambda t: {"plan": t.special_plan},
+        ),
+        Action(
+            "hand_over_plan",
+            gettext_lazy("Hand the signed arrangement to the service owner"),
+            "send-check",
+            SpecialPlanHandOverForm,
+            lambda t, u, d: ticket_special_plan_hand_over(
+                t, by=u, owner=d["owner"], note=d["note"]
+            ),
+            _fsm("hand_over_special_plan"),
+            primary=True,
+            sign_form=SPECIAL_PLAN_FORM,
+            # Only once a special arrangement is written: most negotiations need none.
+            offered=lambda t: bool(t.special_plan),
+        ),
+        Action(
             "close",
             gettext_lazy("Close"),
             "archive",
@@ -296,16 +340,25 @@ def _make_form(action: Action, ticket: Ticket, data: Any = None) -> forms.Form:
     return action.form(data, **kwargs)
 
 
-def _actions_for(ticket: Ticket, user: Any) -> list[Action]:
-    transitions = set(available_transitions(ticket, user))
-    return [a for a in ACTIONS.values() if a.allowed(ticket, user, transitions)]
-
-
 def _ticket_or_404(request: HttpRequest, pk: int) -> Ticket:
     try:
         return selectors.ticket_detail(request.user, pk)
     except Ticket.DoesNotExist:
         raise Http404 from None
+
+
+def _special_plan(ticket: Ticket) -> dict[str, Any]:
+    """The special arrangement's signatures and who has still to sign it."""
+    from servicedesk.core.selectors import signatures_for
+
+    from ..models import SPECIAL_PLAN_SIGNERS, special_plan_missing_signers
+
+    if not ticket.special_plan:
+        return {}
+    return {
+        "signatures": list(signatures_for(ticket, SPECIAL_PLAN_FORM)),
+        "missing": [SPECIAL_PLAN_SIGNERS[m] for m in special_plan_missing_signers(ticket)],
+    }
 
 
 def _ticket_page(
@@ -319,13 +372,30 @@ def _ticket_page(
     timers_attach([ticket])
     ticket.all_timers = ticket.prefetched_timers
     ticket.published_article = ticket.articles.first()
+    from servicedesk.core.printforms import unsigned_boxes
+
     actions = []
-    for action in _actions_for(ticket, request.user):
+    transitions = set(available_transitions(ticket, request.user))
+    blocked = blocked_transitions(ticket, request.user)
+    for action in ACTIONS.values():
+        if not action.allowed(ticket, request.user, transitions):
+            reasons = _blocked(action, blocked)
+            if reasons and (action.offered is None or action.offered(ticket)):
+                sign = (
+                    unsigned_boxes(ticket, request.user, action.sign_form)
+                    if action.sign_form
+                    else []
+                )
+                actions.append(
+                    {"action": action, "disabled": True, "reasons": reasons, "sign": sign}
+                )
+            continue
         form = failed_form if action.name == failed else _make_form(action, ticket)
         actions.append({"action": action, "form": form, "open": action.name == failed})
     context = {
         "ticket": ticket,
         "actions": actions,
+        "special_plan": _special_plan(ticket),
         "timeline": selectors.ticket_timeline(ticket),
         "open_items": selectors.customer_open_items(ticket.customer) if ticket.customer else {},
         "disclosures": list(ticket.disclosures.select_related("contact", "disclosed_by")[:20]),
@@ -351,9 +421,12 @@ def ticket_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     if not action.allowed(ticket, request.user, set(available_transitions(ticket, request.user))):
         if not request.user.has_perm("tickets.view_ticket"):
             raise PermissionDenied
+        reasons = _blocked(action, blocked_transitions(ticket, request.user))
         messages.error(
             request,
-            _("“%(action)s” is not possible now (state: %(state)s).")
+            " ".join(reasons)
+            if reasons
+            else _("“%(action)s” is not possible now (state: %(state)s).")
             % {"action": action.label, "state": ticket.get_state_display()},
         )
         return _ticket_page(request, ticket, status=409)

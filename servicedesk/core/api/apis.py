@@ -13,7 +13,7 @@ from .. import selectors
 from ..choices import TimerState
 from ..models import Notification, SlaPolicy, SlaTimer, WorkCalendar
 from ..services.notifications import notification_mark_read, notifications_mark_all_read
-from .mixins import HistoryMixin
+from .mixins import FormsMixin, HistoryMixin
 from .serializers import (
     NotificationSerializer,
     SlaPolicySerializer,
@@ -82,8 +82,9 @@ class TimerViewSet(HistoryMixin, viewsets.ReadOnlyModelViewSet):
         return selectors.timers_list(user=self.request.user).order_by("due_at", "id")
 
 
-class CalendarViewSet(HistoryMixin, viewsets.ModelViewSet):
-    """Working calendars: everyone reads, managers write (model permissions)."""
+class CalendarViewSet(HistoryMixin, FormsMixin, viewsets.ModelViewSet):
+    """Working calendars: everyone reads, managers write (model permissions); the
+    calendar confirmation is printed and signed like every form."""
 
     serializer_class = WorkCalendarSerializer
     queryset = WorkCalendar.objects.none()

@@ -239,13 +239,21 @@ class FormsMixin:
 
     @extend_schema(
         summary="Record a signature (drawn PNG data URL or signed scan upload)",
+        description=(
+            "`signer_role` names one of the form's signature boxes. A staff box is signed "
+            "only by the requesting user holding that role for the record, and is recorded "
+            "as that user (403 with the reason otherwise). A customer box needs "
+            "`signer_name`, the customer's name; the requesting user is the witness."
+        ),
         request={
             "application/json": inline_serializer(
                 "SignatureDrawnInput",
                 {
                     "form": serializers.CharField(),
-                    "signer_name": serializers.CharField(),
                     "signer_role": serializers.CharField(),
+                    "signer_name": serializers.CharField(
+                        required=False, help_text="Customer boxes only: who signed."
+                    ),
                     "image": serializers.CharField(help_text="data:image/png;base64,…"),
                 },
             ),
@@ -253,8 +261,10 @@ class FormsMixin:
                 "SignatureScanInput",
                 {
                     "form": serializers.CharField(),
-                    "signer_name": serializers.CharField(),
                     "signer_role": serializers.CharField(),
+                    "signer_name": serializers.CharField(
+                        required=False, help_text="Customer boxes only: who signed."
+                    ),
                     "file": serializers.FileField(),
                 },
             ),
@@ -273,7 +283,7 @@ class FormsMixin:
         if not request.user.has_perm("core.add_signature"):
             from rest_framework.exceptions import PermissionDenied
 
-            raise PermissionDenied()
+            raise PermissionDenied(_("You may not sign forms."))
         sig = signature_record(
             target=obj,
             form=str(request.data.get("form", "")),

@@ -91,6 +91,12 @@ class HistoryEntrySerializer(serializers.Serializer):
 
 class SignatureSerializer(serializers.ModelSerializer):
     recorded_by = serializers.CharField(source="recorded_by.get_username", read_only=True)
+    signer = serializers.CharField(
+        source="signer.get_username",
+        read_only=True,
+        default=None,
+        help_text="The staff user who signed (empty for a customer's signature).",
+    )
     verify_token = serializers.UUIDField(read_only=True)
 
     class Meta:
@@ -100,6 +106,7 @@ class SignatureSerializer(serializers.ModelSerializer):
             "form",
             "signer_name",
             "signer_role",
+            "signer",
             "method",
             "signed_at",
             "content_sha256",

@@ -18,6 +18,10 @@ def signature_upload_to(instance: "Signature", filename: str) -> str:
 class Signature(models.Model):
     """A signature on one printed form of one record (docs/domain.md §signatures).
 
+    Staff sign as themselves: ``signer`` is the logged-in user who holds the box's role
+    for the record, and ``signer_name`` is their name, never typed. A customer's name is
+    typed on the device and ``recorded_by`` is the witness.
+
     Tamper-evident in the spirit of the Electronic Signature Law: it keeps who signed, in
     which role, when, from which device/IP, and the SHA-256 of the exact content signed.
     After signing, the signed PDF is rendered once and its own SHA-256 kept, so the
@@ -44,6 +48,16 @@ class Signature(models.Model):
         settings.AUTH_USER_MODEL,
         verbose_name=_("recorded by"),
         on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # A staff signature is bound to the user who made it (DESIGN.md §7): set for staff
+    # boxes, empty for a customer's (whose witness is ``recorded_by``).
+    signer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("signed by (staff)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
     verify_token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

@@ -16,9 +16,16 @@ from django.utils.translation import gettext as _
 
 from .. import printing
 from ..choices import SignatureMethod
-from ..exceptions import ApplicationError, raise_field_errors
+from ..exceptions import ApplicationError, NotPermitted, raise_field_errors
 from ..models import Signature
-from ..printforms import FormSpec, form_get, signed_document, unsigned_document
+from ..printforms import (
+    FormSpec,
+    form_get,
+    signed_document,
+    slot_find,
+    slot_right,
+    unsigned_document,
+)
 from .events import event_record
 
 SCAN_TYPES = {
@@ -85,30 +92,54 @@ def signature_record(
     *,
     target: models.Model,
     form: str,
-    signer_name: str,
     signer_role: str,
     by: Any,
+    signer_name: str = "",
     image: str | None = None,
     file: Any = None,
     ip_address: str | None = None,
     user_agent: str = "",
 ) -> Signature:
-    """Record a drawn signature (PNG data URL) or an uploaded signed scan.
+    """Record a drawn signature (PNG data URL) or an uploaded signed scan in one box.
 
-    Keeps the SHA-256 of the content signed and of the file, renders the signed PDF once
-    and keeps its SHA-256 for the verification page.
+    A staff box is signed only by ``by`` holding its role for the record, and the
+    signature is recorded as ``by`` (``signer_name`` is ignored); anyone else is refused
+    with the reason (``NotPermitted``, 403). A customer box needs the customer's name;
+    ``by`` is the witness. Keeps the SHA-256 of the content signed and of the file,
+    renders the signed PDF once and keeps its SHA-256 for the verification page.
     """
+    from ..people import display_name
+
     errors: dict[str, list[str]] = {}
-    if not (signer_name or "").strip():
-        errors["signer_name"] = [_("This field is required.")]
-    if not (signer_role or "").strip():
-        errors["signer_role"] = [_("This field is required.")]
-    if bool(image) == bool(file):
-        errors["image"] = [_("Give either a drawn signature or a signed scan, not both.")]
+    slot = None
     try:
         spec = form_get(type(target), form)
     except LookupError:
         errors["form"] = [_("This record has no form “%(form)s”.") % {"form": form}]
+    else:
+        if not spec.slots:
+            errors["form"] = [_("This form has no signature boxes.")]
+        elif not (signer_role or "").strip():
+            errors["signer_role"] = [_("Choose the box you sign.")]
+        else:
+            slot = slot_find(spec, signer_role)
+            if slot is None:
+                errors["signer_role"] = [
+                    _("This form has no “%(role)s” box.") % {"role": signer_role.strip()[:60]}
+                ]
+    raise_field_errors(errors)
+    # Who may sign comes before the rest of the input (API.md: permission first).
+    right = slot_right(slot, target, by)
+    if not right.allowed:
+        raise NotPermitted(right.reason)
+    if slot.customer:
+        if not (signer_name or "").strip():
+            errors["signer_name"] = [_("Who signed for the customer?")]
+        name, signer = (signer_name or "").strip()[:100], None
+    else:
+        name, signer = display_name(by)[:100], by
+    if bool(image) == bool(file):
+        errors["image"] = [_("Give either a drawn signature or a signed scan, not both.")]
     raise_field_errors(errors)
 
     now = timezone.now()
@@ -125,8 +156,9 @@ def signature_record(
         sig = Signature(
             target=target,
             form=form,
-            signer_name=signer_name.strip()[:100],
-            signer_role=signer_role.strip()[:100],
+            signer_name=name,
+            signer_role=slot.role,
+            signer=signer,
             method=method,
             file_sha256=hashlib.sha256(raw).hexdigest(),
             content_sha256=content_sha,
@@ -148,6 +180,7 @@ def signature_record(
                 "form": form,
                 "signer": sig.signer_name,
                 "role": sig.signer_role,
+                "signer_user": signer.pk if signer is not None else None,
                 "method": method,
                 "content_sha256": content_sha,
             },

@@ -29,9 +29,9 @@ from django_fsm import (
     State,
     TransitionNotAllowed,
     can_proceed,
-    has_transition_perm,
 )
 
+from ..conditions import unmet_reasons
 from ..exceptions import NotPermitted, TransitionConflict
 from .events import event_record
 
@@ -160,12 +160,18 @@ def transition_run(
     if expected:
         expect_unchanged(obj, expected)
     # ``by=None`` is the system itself (a scheduled task): only the conditions apply.
-    if by is not None and not has_transition_perm(method, by):
+    # The permission alone (django-fsm's has_transition_perm also checks the guards, which
+    # would turn an unmet guard into a 403): an unmet guard is a 409 with its reason.
+    meta = method._django_fsm
+    if by is not None and not meta.has_transition_perm(obj, getattr(obj, state_field), by):
         if not can_proceed(method, check_conditions=False):
             raise TransitionConflict(_not_allowed_message(obj, name, state_field))
         raise NotPermitted(_("You may not perform this action."))
     if not can_proceed(method):
-        raise TransitionConflict(_not_allowed_message(obj, name, state_field))
+        reasons = _unmet(obj, name)
+        raise TransitionConflict(
+            " ".join(reasons) if reasons else _not_allowed_message(obj, name, state_field)
+        )
     source = getattr(obj, state_field)
     for field_name, value in (values or {}).items():
         setattr(obj, field_name, value)
@@ -204,3 +210,35 @@ def available_transitions(instance: models.Model, user: Any) -> list[str]:
     state_field = fsm_field_name(type(instance))
     getter = getattr(instance, f"get_available_user_{state_field}_transitions")
     return sorted({t.name for t in getter(user)})
+
+
+def _all_transitions(instance: models.Model) -> list[Any]:
+    state_field = fsm_field_name(type(instance))
+    return list(getattr(instance, f"get_all_{state_field}_transitions")())
+
+
+def _unmet(instance: models.Model, name: str) -> list[str]:
+    """Why transition ``name`` cannot leave the current state: its failing guards."""
+    state = getattr(instance, fsm_field_name(type(instance)))
+    for t in _all_transitions(instance):
+        if t.name == name and t.source in (state, "*"):
+            reasons = unmet_reasons(t, instance)
+            if reasons:
+                return reasons
+    return []
+
+
+def blocked_transitions(instance: models.Model, user: Any) -> dict[str, list[str]]:
+    """The transitions ``user`` may run from the current state whose guards fail now,
+    each with why (``core.conditions``): shown disabled with the reason, never offered
+    as if they could succeed (issue 10 item 13)."""
+    state = getattr(instance, fsm_field_name(type(instance)))
+    available = set(available_transitions(instance, user))
+    blocked: dict[str, list[str]] = {}
+    for t in _all_transitions(instance):
+        if t.name in available or t.source not in (state, "*") or not t.has_perm(instance, user):
+            continue
+        reasons = unmet_reasons(t, instance)
+        if reasons:
+            blocked.setdefault(t.name, reasons)
+    return blocked
