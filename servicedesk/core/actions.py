@@ -21,7 +21,7 @@ and the core builds from that one declaration
 Availability is answered in one place, :meth:`ActionSet.states`: an action whose
 transition exists from the current state and whose permission the user holds is offered;
 when one of the transition's conditions is unmet it is offered *disabled*, with the
-reason each unmet condition gives (conditions carry their reason with :func:`unmet`).
+reason each unmet condition gives (``core.conditions.condition``).
 The service stays the authority: it checks conditions and permissions again under the
 row lock (``transition_run``), so a forged request gets the same refusal.
 
@@ -40,28 +40,10 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .conditions import condition, unmet_reason
 from .services.transitions import fsm_field_name
 
 Predicate = Callable[[Any], bool]
-
-
-def unmet(reason: str | Promise) -> Callable[[Predicate], Predicate]:
-    """Give a transition condition the reason people read when it does not hold::
-
-    @unmet(_("Nobody has signed the solution confirmation yet."))
-    def is_signed(requirement) -> bool: ...
-    """
-
-    def decorate(condition: Predicate) -> Predicate:
-        condition.unmet_reason = reason  # type: ignore[attr-defined]
-        return condition
-
-    return decorate
-
-
-def condition_reason(condition: Predicate) -> str:
-    reason = getattr(condition, "unmet_reason", None)
-    return str(reason) if reason else _("A precondition of this action is not met yet.")
 
 
 @dataclass(frozen=True)
@@ -203,7 +185,7 @@ class ActionSet:
                     break
                 if not offered:
                     offered = True
-                    reasons = [condition_reason(c) for c in failing]
+                    reasons = [unmet_reason(c, obj) for c in failing]
             if not offered:
                 return None
         else:
@@ -450,6 +432,6 @@ __all__ = [
     "action_panels",
     "action_run_portal",
     "api_form_data",
+    "condition",
     "gettext_lazy",
-    "unmet",
 ]
