@@ -15,6 +15,9 @@ def locale_dirs() -> list[Path]:
     base_dir = Path(settings.BASE_DIR).resolve()
     for config in apps.get_app_configs():
         path = Path(config.path).resolve()
+        # Only our own apps: a virtualenv inside the checkout holds installed packages.
+        if "site-packages" in path.parts:
+            continue
         if base_dir in path.parents and (path / "locale").is_dir():
             dirs.append(path / "locale")
     return dirs
