@@ -494,8 +494,14 @@ VERIFIABLE_FIELDS = [
 
 
 class FirstVisit(ConcurrentTransitionMixin, models.Model):
+    # None for a customer recorded from a hotline call before any contract (issue 10 §8).
     contract = models.OneToOneField(
-        Contract, verbose_name=_("contract"), on_delete=models.CASCADE, related_name="first_visit"
+        Contract,
+        verbose_name=_("contract"),
+        on_delete=models.CASCADE,
+        related_name="first_visit",
+        null=True,
+        blank=True,
     )
     customer = models.ForeignKey(
         Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="first_visits"
@@ -543,7 +549,7 @@ class FirstVisit(ConcurrentTransitionMixin, models.Model):
         return reverse("contracts:first-visit", args=[self.pk])
 
     def sla_context(self) -> dict[str, str]:
-        return {"service_level": self.contract.service_level}
+        return {"service_level": self.contract.service_level if self.contract_id else ""}
 
     @classmethod
     def scope_for_user(cls, user) -> Q | None:

@@ -83,10 +83,13 @@ def first_visit_record(visit: FirstVisit) -> printing.FormDocument:
     grid: list[printing.KeyValueRow] = [
         (_("Customer"), customer.name),
         (_("Category"), customer.get_category_display()),
-        (_("Contract number"), contract.number),
-        (_("Service level"), contract.get_service_level_display()),
-        (_("Signed on"), contract.signed_on),
-        (_("Sales manager"), display_name(contract.sales_manager) or "—"),
+        (_("Contract number"), contract.number if contract else _("No contract yet")),
+        (_("Service level"), contract.get_service_level_display() if contract else "—"),
+        (_("Signed on"), contract.signed_on if contract else "—"),
+        (
+            _("Sales manager"),
+            display_name(contract.sales_manager if contract else customer.sales_manager) or "—",
+        ),
         (_("Address"), customer.address or "—", True),
     ]
     if visit.notes:

@@ -4,30 +4,30 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
-from django.db import models, transaction
-from django.db.models import Count, Max, Q
+from django.db import IntegrityError, models, transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from servicedesk.core.choices import Role
-from servicedesk.core.exceptions import ApplicationError
+from servicedesk.core.exceptions import ApplicationError, raise_field_errors
 from servicedesk.core.services import event_record, notifications_create, transition_run
 from servicedesk.core.services.signatures import upload_check
 
-from ..choices import ContractState, DocumentKind, FirstVisitState, PeriodKind
+from ..choices import ContractState, DocumentKind, PeriodKind
 from ..models import (
+    Contact,
     Contract,
     ContractDocument,
     Customer,
-    FirstVisit,
     ServicePeriod,
     ServiceUsage,
 )
+from .visits import first_visit_create
 
 RENEWAL_NOTICE_DAYS = 30
 
@@ -44,6 +44,74 @@ def customer_save(*, customer: Customer, by: Any) -> Customer:
     customer.full_clean()
     customer._history_user = by
     customer.save()
+    return customer
+
+
+MOBILE = re.compile(r"^(?:\+?86)?1\d{10}$")
+
+
+def customer_register_caller(
+    *, by: Any, name: str, contact_name: str, phone: str, note: str = ""
+) -> Customer:
+    """Record a caller the archive does not know as a new customer (seed 001 §4.3.6: a
+    request is never refused): the company, the caller as its main contact with the number
+    they called from, and a first visit to verify the rest (seed 002 §1).
+
+    Field errors are keyed ``name``, ``contact_name`` and ``phone``. The caller checks the
+    permission: recording the caller is part of taking the call (``tickets.add_ticket``),
+    which hotline engineers hold without the right to edit the customer archive.
+    """
+    name, contact_name, phone = ((v or "").strip() for v in (name, contact_name, phone))
+    errors: dict[str, list[str]] = {}
+    limits = {
+        "name": (name, Customer, "name", _("The company's name.")),
+        "contact_name": (contact_name, Contact, "name", _("Who called?")),
+        "phone": (phone, Contact, "phone", _("The caller's phone number.")),
+    }
+    for field, (value, model, model_field, required) in limits.items():
+        limit = model._meta.get_field(model_field).max_length
+        if not value:
+            errors[field] = [required]
+        elif len(value) > limit:
+            errors[field] = [
+                _("At most %(limit)s characters (%(count)s given).")
+                % {"limit": limit, "count": len(value)}
+            ]
+    known = _("“%(name)s” is already a customer: find it by name and pick it.") % {"name": name}
+    if "name" not in errors and Customer.objects.filter(name__iexact=name).exists():
+        errors["name"] = [known]
+    raise_field_errors(errors)
+    is_mobile = bool(MOBILE.match(re.sub(r"[\s-]", "", phone)))
+    with transaction.atomic():
+        customer = Customer(name=name, phone="" if is_mobile else phone)
+        customer._history_user = by
+        customer._change_reason = "recorded from a call"
+        try:
+            with transaction.atomic():
+                customer.save()
+        except IntegrityError:  # recorded by another engineer a moment ago
+            raise_field_errors({"name": [known]})
+        contact = Contact(
+            customer=customer,
+            name=contact_name,
+            is_primary=True,
+            mobile=phone if is_mobile else "",
+            phone="" if is_mobile else phone,
+        )
+        contact._history_user = by
+        contact._change_reason = "recorded from a call"
+        contact.save()
+        first_visit_create(
+            customer=customer,
+            by=by,
+            reason=note or _("A new customer recorded from a hotline call: verify their data."),
+        )
+        event_record(
+            kind="customer.registered_from_call",
+            target=customer,
+            actor=by,
+            data={"contact": contact.pk},
+        )
     return customer
 
 
@@ -77,21 +145,6 @@ def contract_add_period(
     return period
 
 
-def _least_busy(role: str) -> Any:
-    """The active member of ``role`` with the fewest open first visits."""
-    user_model = get_user_model()
-    return (
-        user_model.objects.filter(groups__name=role, is_active=True)
-        .annotate(
-            open_visits=Count(
-                "first_visits", filter=~Q(first_visits__state=FirstVisitState.COMPLETED)
-            )
-        )
-        .order_by("open_visits", "pk")
-        .first()
-    )
-
-
 def contract_sign(contract: Contract, *, by: Any, today: dt.date | None = None) -> Contract:
     """Sign: create the first visit, file the documents, announce ``contract_signed``.
 
@@ -111,10 +164,13 @@ def contract_sign(contract: Contract, *, by: Any, today: dt.date | None = None) 
         contract = transition_run(instance=contract, name="sign", by=by)
         if contract.periods.filter(starts_on__lte=today).exists():
             contract = transition_run(instance=contract, name="start_service", by=None)
-        agent = _least_busy(Role.FIRST_VISIT_AGENT)
-        visit = FirstVisit(contract=contract, customer=contract.customer, agent=agent)
-        visit._history_user = by
-        visit.save()
+        visit = first_visit_create(
+            customer=contract.customer,
+            contract=contract,
+            by=by,
+            reason=_("Contract %(number)s was signed; verify the customer's data.")
+            % {"number": contract.number},
+        )
         contract.documents.filter(filed_at__isnull=True).update(filed_at=timezone.now())
         event_record(
             kind="contract_signed",
@@ -125,16 +181,6 @@ def contract_sign(contract: Contract, *, by: Any, today: dt.date | None = None) 
                 "first_visit": visit.pk,
             },
         )
-        if agent is not None:
-            notifications_create(
-                recipients=[agent],
-                kind="first_visit",
-                title=_("First visit: %(customer)s") % {"customer": contract.customer},
-                body=_("Contract %(number)s was signed; verify the customer's data.")
-                % {"number": contract.number},
-                url=visit.get_absolute_url(),
-                target=visit,
-            )
     return contract
 
 

@@ -146,6 +146,14 @@ class TicketIntakeInput(serializers.Serializer):
         default=None,
         help_text="The phone system's call this ticket is about.",
     )
+    new_customer = serializers.BooleanField(
+        default=False,
+        help_text=(
+            "The caller is not in the archive: leave out customer and record caller_company, "
+            "caller_name and caller_phone as a new customer (a first visit is created; "
+            "without a contract the request goes to the arbiter)."
+        ),
+    )
 
 
 class AnswerInput(serializers.Serializer):

@@ -22,9 +22,9 @@ from django.utils.translation import gettext_lazy
 from contracts.choices import EntitlementResult
 from contracts.entitlement import entitlement_check
 from contracts.models import Contract, Customer
-from contracts.services import service_usage_record
+from contracts.services import customer_register_caller, service_usage_record
 from servicedesk.core.choices import Role
-from servicedesk.core.exceptions import raise_field_errors
+from servicedesk.core.exceptions import ApplicationError, NotPermitted, raise_field_errors
 from servicedesk.core.selectors import users_in_roles
 from servicedesk.core.services import event_record, notifications_create, transition_run
 from servicedesk.core.services.timers import (
@@ -74,9 +74,15 @@ def ticket_intake(
     needs_on_site: bool = False,
     contract: Contract | None = None,
     call: Any = None,
+    new_customer: bool = False,
 ) -> Ticket:
     """Record a request; decide its entitlement and route it. Never refuses (seed 001
-    §4.3.6): out of scope goes to the sales manager, undetermined to the arbiter."""
+    §4.3.6): out of scope goes to the sales manager, undetermined to the arbiter.
+
+    A caller the archive does not know is recorded with ``new_customer``: the company,
+    the caller and the number become a new customer (with a first visit, contracts app),
+    whose request has no contract behind it and goes to the arbiter like any other
+    undetermined one (issue 10 §8)."""
     now = timezone.now()
     received_at = received_at or now
     values = {
@@ -91,18 +97,28 @@ def ticket_intake(
         for field, message in REQUIRED_TEXT.items()
         if not (values[field] or "").strip()
     }
-    if customer is None:
-        errors["customer"] = [_("Find the customer first (by phone, name or dongle number).")]
+    if customer is None and not new_customer:
+        errors["customer"] = [
+            _(
+                "Find the customer first (by phone, name or dongle number), "
+                "or record the caller as a new customer."
+            )
+        ]
     if received_at > now + RECEIVED_AT_SKEW:
         errors["received_at"] = [_("The call cannot have been received in the future.")]
     if contract is not None and customer is not None and contract.customer_id != customer.pk:
         errors["contract"] = [_("This contract belongs to another customer.")]
     raise_field_errors(errors)
 
-    result = entitlement_check(
-        customer=customer, service_type=service_type, on=received_at, contract=contract
-    )
     with transaction.atomic():
+        if customer is None:
+            customer = _register_caller(
+                by=by, company=caller_company, name=caller_name, phone=caller_phone
+            )
+            contract = None
+        result = entitlement_check(
+            customer=customer, service_type=service_type, on=received_at, contract=contract
+        )
         assignee = by
         if kind == TicketKind.COMPLAINT:
             # Complaints go to the technical manager (DESIGN.md §1).
@@ -186,6 +202,23 @@ def ticket_intake(
             data={"entitlement": result.result, "code": result.code},
         )
     return ticket
+
+
+#: The contracts service's field names → the intake's.
+CALLER_FIELDS = {"name": "caller_company", "contact_name": "caller_name", "phone": "caller_phone"}
+
+
+def _register_caller(*, by: Any, company: str, name: str, phone: str) -> Customer:
+    if by is None or not by.has_perm("tickets.add_ticket"):
+        raise NotPermitted(_("You may not perform this action."))
+    try:
+        return customer_register_caller(by=by, name=company, contact_name=name, phone=phone)
+    except ApplicationError as exc:
+        if not exc.extra:
+            raise
+        raise ApplicationError(
+            exc.message, extra={CALLER_FIELDS.get(k, k): v for k, v in exc.extra.items()}
+        ) from exc
 
 
 def _jsonable(value: Any) -> Any:
