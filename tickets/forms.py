@@ -164,6 +164,13 @@ class AnswerForm(DeskFormMixin, forms.Form):
     cause = forms.CharField(label=_("Cause"), widget=textarea(2))
     solution = forms.CharField(label=_("Solution"), widget=textarea(2))
     steps = forms.CharField(label=_("Steps"), widget=textarea(3))
+    precautions = forms.CharField(
+        label=_("Precautions told to the caller"),
+        widget=textarea(2),
+        help_text=_(
+            "Tell the caller the cause and how to avoid the problem; both go on the record."
+        ),
+    )
 
 
 class ShelveForm(DeskFormMixin, forms.Form):

@@ -174,6 +174,11 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     cause = models.TextField(_("cause"), blank=True)
     solution = models.TextField(_("solution"), blank=True)
     steps = models.TextField(_("steps"), blank=True)
+    precautions = models.TextField(
+        _("precautions told to the caller"),
+        blank=True,
+        help_text=_("How to avoid the problem, told to the caller with its cause."),
+    )
     shelve_reason = models.TextField(_("why shelved"), blank=True)
     dispatch_notes = models.TextField(
         _("for the field engineer"),

@@ -1090,6 +1090,7 @@ def dispatch_write_off(
                 cause=locked.cause,
                 solution=locked.solution,
                 steps=locked.steps,
+                precautions=locked.precautions,
             )
     return locked
 

@@ -88,6 +88,7 @@ class TicketSerializer(FSMSerializerMixin, serializers.ModelSerializer):
             "cause",
             "solution",
             "steps",
+            "precautions",
             "shelve_reason",
             "dispatch_notes",
             "scope_decision",
@@ -161,6 +162,9 @@ class AnswerInput(serializers.Serializer):
     cause = serializers.CharField(allow_blank=True)
     solution = serializers.CharField(allow_blank=True)
     steps = serializers.CharField(allow_blank=True)
+    precautions = serializers.CharField(
+        allow_blank=True, help_text="The precautions told to the caller with the cause."
+    )
 
 
 class ShelveInput(serializers.Serializer):

@@ -251,10 +251,25 @@ def _meet(ticket: Ticket, *targets: str) -> None:
 
 
 def ticket_answer(
-    ticket: Ticket, *, by: Any, problem: str, cause: str, solution: str, steps: str
+    ticket: Ticket,
+    *,
+    by: Any,
+    problem: str,
+    cause: str,
+    solution: str,
+    steps: str,
+    precautions: str = "",
 ) -> Ticket:
-    """Solved on the phone (seed 002 §3): record problem, cause, solution and steps."""
-    fields = {"problem": problem, "cause": cause, "solution": solution, "steps": steps}
+    """Solved on the phone (seed 002 §3): record problem, cause, solution and steps, and
+    the precautions told to the caller with the cause ("对于能解决的问题要告知用户预防措施
+    与问题发生的原因"); they print on the hotline record."""
+    fields = {
+        "problem": problem,
+        "cause": cause,
+        "solution": solution,
+        "steps": steps,
+        "precautions": precautions,
+    }
     raise_field_errors(
         {k: [_("This field is required.")] for k, v in fields.items() if not (v or "").strip()}
     )
@@ -354,7 +369,8 @@ def ticket_mark_dispatched(ticket: Ticket, *, by: Any = None) -> Ticket:
 def ticket_mark_resolved(ticket: Ticket, *, by: Any = None, **resolution: str) -> Ticket:
     """The dispatch solved the problem on site: copy its resolution onto the ticket."""
     with transaction.atomic():
-        fields = [k for k in ("problem", "cause", "solution", "steps") if resolution.get(k)]
+        names = ("problem", "cause", "solution", "steps", "precautions")
+        fields = [k for k in names if resolution.get(k)]
         return transition_run(
             instance=ticket, name="resolve", by=by, values={k: resolution[k] for k in fields}
         )

@@ -183,6 +183,7 @@ ACTIONS: dict[str, Action] = {
                 "cause": t.cause,
                 "solution": t.solution,
                 "steps": t.steps,
+                "precautions": t.precautions,
             },
         ),
         Action(
