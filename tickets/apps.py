@@ -7,6 +7,7 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Hotline")
 
     def ready(self) -> None:
+        from servicedesk.core.choices import timer_targets_register
         from servicedesk.core.navigation import NavItem, nav_register
         from servicedesk.core.services import event_subscribe
 
@@ -14,6 +15,7 @@ class TicketsConfig(AppConfig):
         from .subscribers import ticket_from_revisit
 
         event_subscribe("revisit.follow_up_requested", ticket_from_revisit)
+        timer_targets_register(duty_check_in=_("Ready on duty"))
 
         nav_register(
             NavItem(

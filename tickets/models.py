@@ -55,6 +55,12 @@ class DutyShift(models.Model):
     )
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
+    checked_in_at = models.DateTimeField(
+        _("checked in"),
+        null=True,
+        blank=True,
+        help_text=_("At the desk and ready: within 10 minutes of the shift start."),
+    )
     handover_acknowledged_at = models.DateTimeField(
         _("hand-over acknowledged"), null=True, blank=True
     )

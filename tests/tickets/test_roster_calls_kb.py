@@ -170,7 +170,7 @@ def test_acknowledging_the_handover(manager, line, engineer, colleague, customer
 
 def test_removing_a_shift_cancels_its_timer(manager, line, engineer):
     shift = plan(manager, line, engineer, sh(2026, 10, 8, 9))
-    timer = SlaTimer.objects.for_subject(shift).get()
+    timer = SlaTimer.objects.for_subject(shift).get(target="shift_handover")
     with pytest.raises(NotPermitted):
         shift_remove(shift, by=engineer)
     shift_remove(shift, by=manager)

@@ -308,7 +308,11 @@ class CallAttachInput(serializers.Serializer):
 class CallStatsQuery(serializers.Serializer):
     start = serializers.DateField(required=False, help_text="First day (inclusive).")
     end = serializers.DateField(required=False, help_text="Last day (inclusive).")
-    group_by = serializers.ChoiceField(choices=["day", "line", "engineer"], default="day")
+    group_by = serializers.ChoiceField(
+        choices=["day", "line", "engineer", "duty"],
+        default="day",
+        help_text="duty: per engineer on the duty roster when the call rang (missed calls too).",
+    )
 
     def validate(self, attrs):
         if attrs.get("start") and attrs.get("end") and attrs["end"] < attrs["start"]:
@@ -324,6 +328,10 @@ class CallStatsRow(serializers.Serializer):
     connect_rate = serializers.FloatField(allow_null=True)
     avg_rings = serializers.FloatField(allow_null=True)
     over_3_rings = serializers.IntegerField()
+    shifts = serializers.IntegerField(required=False, help_text="group_by=duty: shifts on duty.")
+    late_check_ins = serializers.IntegerField(
+        required=False, help_text="group_by=duty: shifts not checked in within 10 minutes."
+    )
 
 
 class CallStatsTotal(serializers.Serializer):
@@ -361,6 +369,7 @@ class DutyShiftSerializer(serializers.ModelSerializer):
             "engineer_name",
             "starts_at",
             "ends_at",
+            "checked_in_at",
             "handover_acknowledged_at",
             "handover_note",
             "planned_by",

@@ -458,7 +458,8 @@ def call_statistics(request: HttpRequest) -> HttpResponse:
     begin = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
     finish = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
     groups = {
-        g: call_stats(start=begin, end=finish, group_by=g) for g in ("day", "line", "engineer")
+        g: call_stats(start=begin, end=finish, group_by=g)
+        for g in ("day", "line", "engineer", "duty")
     }
     engineers = {
         u.pk: display_name(u)
@@ -474,6 +475,7 @@ def call_statistics(request: HttpRequest) -> HttpResponse:
         (_("Per day"), "day", groups["day"]),
         (_("Per line"), "line", groups["line"]),
         (_("Per engineer"), "engineer", groups["engineer"]),
+        (_("Per engineer on duty (every call, answered or missed)"), "duty", groups["duty"]),
     ]
     return render(
         request,
