@@ -3,6 +3,7 @@
 from .contracts import (
     contract_add_period,
     contract_document_upload,
+    contract_not_renewed,
     contract_renew,
     contract_save_draft,
     contract_sign,
@@ -17,6 +18,7 @@ from .contracts import (
 __all__ = [
     "contract_add_period",
     "contract_document_upload",
+    "contract_not_renewed",
     "contract_renew",
     "contract_save_draft",
     "contract_sign",

@@ -232,8 +232,12 @@ def _jsonable(value: Any) -> Any:
 
 
 def _notify_sales(ticket: Ticket, reason: str) -> None:
+    """The sales manager negotiates; after the free period the company heads hear of it too
+    (seed 001 §5.4: "将把该服务请求转告公司负责人和销售经理")."""
     manager = _sales_manager(ticket)
     recipients = [manager] if manager else _role_members(Role.SALES_MANAGER)
+    if ticket.entitlement_code == "expired":
+        recipients += _role_members(Role.DIRECTOR)
     notifications_create(
         recipients=recipients,
         kind="commercial_review",
