@@ -246,3 +246,18 @@ def test_mark_all_read_from_the_dashboard_and_closed_ones_read_as_handled(
     )
     page = client.get("/notifications/").content.decode()
     assert 'data-testid="notification-done"' in page
+
+
+def test_api_work_queue(people, expired_customer):
+    from rest_framework.test import APIClient
+
+    ticket = take_call(people["hotline"], expired_customer)
+    api = APIClient()
+    api.force_authenticate(people["sales"])
+    data = api.get("/api/v1/work-queue/").json()
+    item = next(i for i in data["items"] if i["step"] == "tickets.commercial_review")
+    assert (item["record_type"], item["record_id"]) == ("tickets.ticket", ticket.pk)
+    assert item["label"] and item["url"].endswith(f"/{ticket.pk}/")
+    assert set(data["counts"]) >= {"my_deadlines", "team_running", "overdue"}
+    notes = api.get("/api/v1/notifications/").json()
+    assert "closed_at" in notes["results"][0]
