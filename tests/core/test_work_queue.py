@@ -261,3 +261,30 @@ def test_api_work_queue(people, expired_customer):
     assert set(data["counts"]) >= {"my_deadlines", "team_running", "overdue"}
     notes = api.get("/api/v1/notifications/").json()
     assert "closed_at" in notes["results"][0]
+
+
+def test_the_engineer_sees_their_open_call_with_its_deadline(people):
+    ticket = take_call(people["hotline"], make_contract(people["sales"]).customer)
+    item = next(i for i in work_queue(user=people["hotline"]) if i.step == "tickets.work")
+    assert item.record.pk == ticket.pk
+    assert item.timer.target == "handover_to_manager"
+    assert item.due_at == item.timer.due_at
+
+
+def test_the_engineer_on_duty_is_asked_to_check_in_until_they_do(people):
+    from tickets.models import HotlineLine
+    from tickets.services.roster import shift_check_in, shift_plan
+
+    now = timezone.now()
+    shift = shift_plan(
+        by=people["service"],
+        line=HotlineLine.objects.get_or_create(name="400 热线")[0],
+        engineer=people["hotline"],
+        starts_at=now - dt.timedelta(minutes=5),
+        ends_at=now + dt.timedelta(hours=8),
+    )
+    item = next(i for i in work_queue(user=people["hotline"]) if i.step == "tickets.check_in")
+    assert item.record.pk == shift.pk and item.timer.target == "duty_check_in"
+    shift_check_in(shift, by=people["hotline"])
+    assert "tickets.check_in" not in steps_of(people["hotline"])
+    assert "tickets.shift_handover" in steps_of(people["hotline"])
