@@ -46,6 +46,7 @@ from .models import (
     FirstVisit,
     FirstVisitNeed,
     InstalledProduct,
+    RenewalDecision,
     Revisit,
     RevisitCycle,
     ServicePeriod,
@@ -619,6 +620,25 @@ class ServicePeriodAdmin(ReadOnlyHistoryAdmin):
     @admin.display(description=_("customer"), ordering="contract__customer__name")
     def customer(self, obj: ServicePeriod) -> Customer:
         return obj.contract.customer
+
+
+@admin.register(RenewalDecision)
+class RenewalDecisionAdmin(ReadOnlyHistoryAdmin):
+    """Written by renewals and by "not renewed" on the contract (seed 001 §5)."""
+
+    list_display = [
+        "contract",
+        "period_end",
+        "outcome",
+        "notice_channel",
+        "notice_sent_at",
+        "decided_by",
+        "decided_at",
+    ]
+    list_filter = ["outcome", "notice_channel"]
+    search_fields = ["contract__number", "contract__customer__name"]
+    list_select_related = ["contract", "decided_by"]
+    date_hierarchy = "period_end"
 
 
 @admin.register(ServiceUsage)

@@ -10,6 +10,9 @@ class ContractsConfig(AppConfig):
         from servicedesk.core.navigation import NavItem, nav_register
 
         from . import printing  # noqa: F401 - first-visit record, contract service summary
+        from .worksteps import register as register_waiting_steps
+
+        register_waiting_steps()
 
         nav_register(
             NavItem(

@@ -97,3 +97,15 @@ class RevisitFollowUp(models.TextChoices):
     NONE = "", _("Nothing")
     TICKET = "ticket", _("Open a service ticket")
     ON_SITE = "on_site", _("Request an on-site visit")
+
+
+class RenewalOutcome(models.TextChoices):
+    """What the customer decided when the service period ended (seed 001 §5)."""
+
+    RENEWED = "renewed", _("Service bought (renewed)")
+    NOT_RENEWED = "not_renewed", _("Not renewed")
+
+
+class NoticeChannel(models.TextChoices):
+    LETTER = "letter", _("Printed letter")
+    EMAIL = "email", _("E-mail to the contact")

@@ -16,7 +16,7 @@ from servicedesk.core.choices import Role
 from servicedesk.core.forms import DeskFormMixin
 from servicedesk.core.people import display_name
 
-from .choices import ChargeUnit, DocumentKind, QuotaPeriod, ServiceType
+from .choices import ChargeUnit, DocumentKind, NoticeChannel, QuotaPeriod, ServiceType
 from .models import Asset, Contact, Contract, Customer, InstalledProduct
 
 DATE_WIDGET = {"type": "date"}
@@ -360,6 +360,38 @@ class RenewForm(FormMixin, forms.Form):
         if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
             self.add_error("ends_on", _("The period must end on or after its start."))
         return data
+
+
+class NotRenewedForm(FormMixin, forms.Form):
+    """The customer does not buy service after the period (seed 001 §5.4)."""
+
+    channel = forms.ChoiceField(
+        label=_("customer told by"), choices=NoticeChannel.choices, widget=forms.RadioSelect
+    )
+    contact = forms.ModelChoiceField(
+        label=_("contact told"),
+        queryset=Contact.objects.none(),
+        required=False,
+        help_text=_("An e-mail needs a contact with an e-mail address; a letter goes to them."),
+    )
+    note = forms.CharField(
+        label=_("what the customer said"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    notice_text = forms.CharField(
+        label=_("what the customer is told"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, contract: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if contract is not None:
+            self.fields["contact"].queryset = contract.customer.contacts.order_by(
+                "-is_primary", "name"
+            )
 
 
 class TerminateForm(FormMixin, forms.Form):

@@ -27,8 +27,10 @@ from .choices import (
     Department,
     DocumentKind,
     FirstVisitState,
+    NoticeChannel,
     PeriodKind,
     QuotaPeriod,
+    RenewalOutcome,
     RevisitFollowUp,
     RevisitReason,
     RevisitState,
@@ -447,6 +449,65 @@ class ContractDocument(models.Model):
         return f"{self.contract} · {self.get_kind_display()}"
 
 
+class RenewalDecision(models.Model):
+    """The end of a service period, told to the right people (seed 001 §5): a renewal
+    bought is told to the company heads and the service staff; no renewal is told to the
+    company heads, and the customer is told what happens to later requests (a printed
+    letter or an e-mail to the contact)."""
+
+    contract = models.ForeignKey(
+        Contract,
+        verbose_name=_("contract"),
+        on_delete=models.CASCADE,
+        related_name="renewal_decisions",
+    )
+    period_end = models.DateField(
+        _("service ended on"), help_text=_("The last day of service the decision is about.")
+    )
+    outcome = models.CharField(_("decision"), max_length=12, choices=RenewalOutcome.choices)
+    note = models.TextField(_("note"), blank=True)
+    notice_channel = models.CharField(
+        _("customer told by"), max_length=10, choices=NoticeChannel.choices, blank=True
+    )
+    notice_contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("contact told"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    notice_text = models.TextField(_("what the customer was told"), blank=True)
+    notice_sent_at = models.DateTimeField(_("e-mail sent"), null=True, blank=True)
+    notice_error = models.CharField(_("e-mail not sent"), max_length=300, blank=True)
+    told = models.JSONField(
+        _("staff told"), default=list, blank=True, help_text=_("Who was notified.")
+    )
+    decided_by = models.ForeignKey(
+        User, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    objects = RestrictedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("service period end")
+        verbose_name_plural = _("service period ends")
+        ordering = ["-period_end", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "period_end"], name="one_decision_per_period_end"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract} {self.period_end}: {self.get_outcome_display()}"
+
+    def get_absolute_url(self) -> str:
+        return self.contract.get_absolute_url()
+
+
 class ServiceUsage(models.Model):
     """One use of a service type under a contract, counted against its quota."""
 
@@ -494,8 +555,14 @@ VERIFIABLE_FIELDS = [
 
 
 class FirstVisit(ConcurrentTransitionMixin, models.Model):
+    # None for a customer recorded from a hotline call before any contract (issue 10 §8).
     contract = models.OneToOneField(
-        Contract, verbose_name=_("contract"), on_delete=models.CASCADE, related_name="first_visit"
+        Contract,
+        verbose_name=_("contract"),
+        on_delete=models.CASCADE,
+        related_name="first_visit",
+        null=True,
+        blank=True,
     )
     customer = models.ForeignKey(
         Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="first_visits"
@@ -543,7 +610,7 @@ class FirstVisit(ConcurrentTransitionMixin, models.Model):
         return reverse("contracts:first-visit", args=[self.pk])
 
     def sla_context(self) -> dict[str, str]:
-        return {"service_level": self.contract.service_level}
+        return {"service_level": self.contract.service_level if self.contract_id else ""}
 
     @classmethod
     def scope_for_user(cls, user) -> Q | None:

@@ -8,6 +8,8 @@
   signed by the sales manager and the customer, with the customer's seal. The contract
   amount is price-sensitive (full copy for director and sales only) and is never printed
   here, nor are the amounts paid for renewals.
+- 服务期满告知函 (service period end notice): a customer that does not renew is told what
+  happens to later requests (seed 001 §5.4); signed by the sales manager.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from servicedesk.core.people import display_name
 from servicedesk.core.printforms import SignatureSlot, absolute, register_form
 from servicedesk.core.selectors import events_for
 
-from .models import ChargeRate, Contract, FirstVisit
+from .models import ChargeRate, Contract, FirstVisit, RenewalDecision
 from .selectors_visits import first_visit_targets, verification_rows
 
 MARK_SYMBOLS = {"checked": "√", "corrected": "△"}
@@ -89,10 +91,13 @@ def first_visit_record(visit: FirstVisit) -> printing.FormDocument:
     grid: list[printing.KeyValueRow] = [
         (_("Customer"), customer.name),
         (_("Category"), customer.get_category_display()),
-        (_("Contract number"), contract.number),
-        (_("Service level"), contract.get_service_level_display()),
-        (_("Signed on"), contract.signed_on),
-        (_("Sales manager"), display_name(contract.sales_manager) or "—"),
+        (_("Contract number"), contract.number if contract else _("No contract yet")),
+        (_("Service level"), contract.get_service_level_display() if contract else "—"),
+        (_("Signed on"), contract.signed_on if contract else "—"),
+        (
+            _("Sales manager"),
+            display_name(contract.sales_manager if contract else customer.sales_manager) or "—",
+        ),
         (_("Address"), customer.address or "—", True),
     ]
     if visit.notes:
@@ -235,5 +240,43 @@ def contract_service_summary(contract: Contract) -> printing.FormDocument:
                 + "\n"
                 + _("(No further text below.)")
             ),
+        ],
+    )
+
+
+@register_form(
+    RenewalDecision,
+    "renewal_notice",
+    gettext_lazy("Service period end notice"),
+    slots=[SignatureSlot("sales_manager", gettext_lazy("Sales manager"))],
+)
+def renewal_notice(decision: RenewalDecision) -> printing.FormDocument:
+    contract = decision.contract
+    customer = contract.customer
+    contact = decision.notice_contact
+    manager = contract.sales_manager or customer.sales_manager
+    return printing.FormDocument(
+        title=_("Service period end notice"),
+        number=f"RN-{contract.number}-{decision.period_end:%Y%m%d}",
+        company=printing.CompanyHeader(name=""),
+        record_url=_contract_url(contract),
+        meta=[
+            (_("Customer"), customer.short_name or customer.name),
+            (_("Contract number"), contract.number),
+            (_("Printed"), timezone.localdate()),
+        ],
+        blocks=[
+            printing.KeyValueGrid(
+                rows=[
+                    (_("Addressed to"), customer.name, True),
+                    (_("Contact"), contact.name if contact else "—"),
+                    (_("Contract number"), contract.number),
+                    (_("Service ended on"), decision.period_end),
+                    (_("Sales manager"), display_name(manager) or "—"),
+                ],
+                columns=2,
+            ),
+            printing.Paragraph(decision.notice_text),
+            printing.Paragraph(_("(No further text below.)")),
         ],
     )

@@ -17,6 +17,7 @@ _READ = [
     "contracts.view_revisit",
     "contracts.view_revisitcycle",
     "contracts.view_serviceusage",
+    "contracts.view_renewaldecision",
 ]
 _CUSTOMER_WRITE = [
     "contracts.add_customer",

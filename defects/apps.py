@@ -12,7 +12,9 @@ class DefectsConfig(AppConfig):
 
         from . import printing  # noqa: F401 - registers the printed forms
         from .subscribers import defects_for_archive, requirements_for_archive
+        from .worksteps import register as register_waiting_steps
 
+        register_waiting_steps()
         register_archive_section(
             "defects", _("Defects"), defects_for_archive, order=50, permission="defects.view_defect"
         )

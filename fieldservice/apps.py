@@ -21,10 +21,12 @@ class FieldserviceConfig(AppConfig):
             dispatch_from_ticket_requested,
             dispatch_signed,
         )
+        from .worksteps import register as register_waiting_steps
 
         timer_targets_register(
             verification=_("Request verified"), assignment=_("Engineer assigned")
         )
+        register_waiting_steps()
         event_subscribe("ticket.dispatch_requested", dispatch_from_ticket_requested)
         event_subscribe("defect.recorded", dispatch_escalated_as_defect)
         event_subscribe("form.signed", dispatch_signed)

@@ -88,6 +88,7 @@ SEED_MIGRATIONS = [
     "servicedesk.core.migrations.0004_default_sla_policies",
     "contracts.migrations.0002_defaults",
     "tickets.migrations.0002_policies_and_lines",
+    "tickets.migrations.0006_check_in_policy",
 ]
 
 

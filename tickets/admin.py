@@ -196,6 +196,7 @@ class AnswerForm(forms.Form):
     cause = _text(_("cause"))
     solution = _text(_("solution"))
     steps = _text(_("steps"))
+    precautions = _text(_("precautions told to the caller"))
 
 
 class ShelveForm(forms.Form):
@@ -359,6 +360,7 @@ class TicketAdmin(FSMTransitionAdminMixin, HistoryAdmin):
                     "cause",
                     "solution",
                     "steps",
+                    "precautions",
                     "shelve_reason",
                     "dispatch_notes",
                     "answered_at",

@@ -7,13 +7,17 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Hotline")
 
     def ready(self) -> None:
+        from servicedesk.core.choices import timer_targets_register
         from servicedesk.core.navigation import NavItem, nav_register
         from servicedesk.core.services import event_subscribe
 
         from . import printing  # noqa: F401 - registers the printed hotline record
         from .subscribers import ticket_from_revisit
+        from .worksteps import register as register_waiting_steps
 
         event_subscribe("revisit.follow_up_requested", ticket_from_revisit)
+        timer_targets_register(duty_check_in=_("Ready on duty"))
+        register_waiting_steps()
 
         nav_register(
             NavItem(

@@ -42,11 +42,13 @@ class IntakeForm(DeskFormMixin, forms.Form):
 
     customer = forms.IntegerField(
         widget=forms.HiddenInput,
+        required=False,
         error_messages={
-            "required": _("Find the customer first (by phone, name or dongle number)."),
             "invalid": _("Find the customer first (by phone, name or dongle number)."),
         },
     )
+    # Not in the archive: the company, the caller and the number become a new customer.
+    new_customer = forms.BooleanField(widget=forms.HiddenInput, required=False)
     call = forms.IntegerField(widget=forms.HiddenInput, required=False)
     caller_name = forms.CharField(
         label=_("Caller"), max_length=60, error_messages=_required(_("Who called?"))
@@ -108,12 +110,28 @@ class IntakeForm(DeskFormMixin, forms.Form):
             DATETIME_LOCAL
         )
 
-    def clean_customer(self) -> Customer:
+    def clean_customer(self) -> Customer | None:
         pk = self.cleaned_data["customer"]
+        if pk is None:
+            return None
         customer = Customer.objects.restrict(self.user).filter(pk=pk).first()
         if customer is None:
             raise forms.ValidationError(_("Unknown customer: find them by phone, name or dongle."))
         return customer
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("customer") is not None:
+            data["new_customer"] = False  # a customer was picked after all
+        elif not data.get("new_customer") and "customer" not in self.errors:
+            self.add_error(
+                "customer",
+                _(
+                    "Find the customer first (by phone, name or dongle number), "
+                    "or record the caller as a new customer."
+                ),
+            )
+        return data
 
     def clean_call(self) -> Call | None:
         pk = self.cleaned_data.get("call")
@@ -147,6 +165,13 @@ class AnswerForm(DeskFormMixin, forms.Form):
     cause = forms.CharField(label=_("Cause"), widget=textarea(2))
     solution = forms.CharField(label=_("Solution"), widget=textarea(2))
     steps = forms.CharField(label=_("Steps"), widget=textarea(3))
+    precautions = forms.CharField(
+        label=_("Precautions told to the caller"),
+        widget=textarea(2),
+        help_text=_(
+            "Tell the caller the cause and how to avoid the problem; both go on the record."
+        ),
+    )
 
 
 class ShelveForm(DeskFormMixin, forms.Form):

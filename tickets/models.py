@@ -57,6 +57,12 @@ class DutyShift(models.Model):
     )
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
+    checked_in_at = models.DateTimeField(
+        _("checked in"),
+        null=True,
+        blank=True,
+        help_text=_("At the desk and ready: within 10 minutes of the shift start."),
+    )
     handover_acknowledged_at = models.DateTimeField(
         _("hand-over acknowledged"), null=True, blank=True
     )
@@ -228,6 +234,11 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     cause = models.TextField(_("cause"), blank=True)
     solution = models.TextField(_("solution"), blank=True)
     steps = models.TextField(_("steps"), blank=True)
+    precautions = models.TextField(
+        _("precautions told to the caller"),
+        blank=True,
+        help_text=_("How to avoid the problem, told to the caller with its cause."),
+    )
     shelve_reason = models.TextField(_("why shelved"), blank=True)
     dispatch_notes = models.TextField(
         _("for the field engineer"),

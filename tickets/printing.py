@@ -2,7 +2,8 @@
 
 - 热线服务记录单 (hotline service record): who called, for which customer, under which
   contract and entitlement; the symptoms; the problem, cause, solution and steps (docs/domain.md
-  §hotline.close: "热线记录需完整，包括用户信息、用户提交的问题、解决办法、解决步骤"); the calls and
+  §hotline.close: "热线记录需完整，包括用户信息、用户提交的问题、解决办法、解决步骤") and the
+  precautions told to the caller ("告知用户预防措施与问题发生的原因"); the calls and
   the course of the ticket; signed by the hotline engineer.
 """
 
@@ -91,6 +92,7 @@ def hotline_record(ticket: Ticket) -> printing.FormDocument:
                 (_("Cause"), ticket.cause or "—", True),
                 (_("Solution"), ticket.solution or "—", True),
                 (_("Steps"), ticket.steps or "—", True),
+                (_("Precautions told to the caller"), ticket.precautions or "—", True),
             ],
             columns=1,
         ),

@@ -21,6 +21,7 @@ urlpatterns = [
     path("roster/shifts/<int:pk>/", roster.shift_detail, name="shift"),
     path("roster/shifts/<int:pk>/delete/", roster.shift_delete, name="shift-delete"),
     path("roster/shifts/<int:pk>/acknowledge/", roster.shift_acknowledge, name="shift-acknowledge"),
+    path("roster/shifts/<int:pk>/check-in/", roster.shift_check_in_view, name="shift-check-in"),
     path("knowledge/", tickets.knowledge, name="knowledge"),
     path("knowledge/<int:pk>/", tickets.article, name="article"),
     path("calls/stats/", tickets.call_statistics, name="call-stats"),

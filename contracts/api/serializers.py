@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from servicedesk.core.api.mixins import FSMSerializerMixin
 
-from ..choices import DocumentKind, ServiceType
+from ..choices import DocumentKind, NoticeChannel, ServiceType
 from ..models import (
     Asset,
     ChargeRate,
@@ -13,6 +13,7 @@ from ..models import (
     ContractDocument,
     Customer,
     InstalledProduct,
+    RenewalDecision,
     ServicePeriod,
     ServiceScopeItem,
 )
@@ -119,9 +120,35 @@ class DocumentSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "sha256", "filed_at", "uploaded_at"]
 
 
+class RenewalDecisionSerializer(serializers.ModelSerializer):
+    """The end of a service period and who was told (seed 001 §5)."""
+
+    outcome_display = serializers.CharField(source="get_outcome_display", read_only=True)
+
+    class Meta:
+        model = RenewalDecision
+        fields = [
+            "id",
+            "period_end",
+            "outcome",
+            "outcome_display",
+            "note",
+            "notice_channel",
+            "notice_contact",
+            "notice_text",
+            "notice_sent_at",
+            "notice_error",
+            "told",
+            "decided_by",
+            "decided_at",
+        ]
+        read_only_fields = fields
+
+
 class ContractSerializer(FSMSerializerMixin, serializers.ModelSerializer):
     scope_items = ScopeItemSerializer(many=True, read_only=True)
     periods = PeriodSerializer(many=True, read_only=True)
+    renewal_decisions = RenewalDecisionSerializer(many=True, read_only=True)
 
     class Meta:
         model = Contract
@@ -142,6 +169,7 @@ class ContractSerializer(FSMSerializerMixin, serializers.ModelSerializer):
             "timers",
             "scope_items",
             "periods",
+            "renewal_decisions",
             "terminated_reason",
         ]
         read_only_fields = ["terminated_reason"]
@@ -200,6 +228,28 @@ class RenewInput(serializers.Serializer):
         if attrs["ends_on"] < attrs["starts_on"]:
             raise serializers.ValidationError({"ends_on": ["Must be on or after starts_on."]})
         return attrs
+
+
+class NotRenewedInput(serializers.Serializer):
+    channel = serializers.ChoiceField(
+        choices=NoticeChannel.choices,
+        help_text="How the customer is told what happens to later requests.",
+    )
+    contact = serializers.PrimaryKeyRelatedField(
+        queryset=Contact.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The contact told (an e-mail needs one with an address).",
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    notice_text = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=2000,
+        help_text="Empty: the standard text (later requests go to the heads and sales).",
+    )
 
 
 class TerminateInput(serializers.Serializer):

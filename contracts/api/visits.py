@@ -58,7 +58,7 @@ class FirstVisitNeedSerializer(serializers.ModelSerializer):
 
 class FirstVisitSerializer(FSMSerializerMixin, serializers.ModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
-    contract_number = serializers.CharField(source="contract.number", read_only=True)
+    contract_number = serializers.CharField(source="contract.number", read_only=True, default="")
     needs = FirstVisitNeedSerializer(many=True, read_only=True)
     unverified = serializers.SerializerMethodField(
         help_text="Verifiable fields not yet marked checked or corrected."

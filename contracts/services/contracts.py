@@ -4,30 +4,32 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
-from django.db import models, transaction
-from django.db.models import Count, Max, Q
+from django.db import IntegrityError, models, transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from servicedesk.core.choices import Role
-from servicedesk.core.exceptions import ApplicationError
+from servicedesk.core.exceptions import ApplicationError, NotPermitted, raise_field_errors
 from servicedesk.core.services import event_record, notifications_create, transition_run
 from servicedesk.core.services.signatures import upload_check
 
-from ..choices import ContractState, DocumentKind, FirstVisitState, PeriodKind
+from ..choices import ContractState, DocumentKind, NoticeChannel, PeriodKind, RenewalOutcome
 from ..models import (
+    Contact,
     Contract,
     ContractDocument,
     Customer,
-    FirstVisit,
+    RenewalDecision,
     ServicePeriod,
     ServiceUsage,
 )
+from .visits import first_visit_create
 
 RENEWAL_NOTICE_DAYS = 30
 
@@ -44,6 +46,74 @@ def customer_save(*, customer: Customer, by: Any) -> Customer:
     customer.full_clean()
     customer._history_user = by
     customer.save()
+    return customer
+
+
+MOBILE = re.compile(r"^(?:\+?86)?1\d{10}$")
+
+
+def customer_register_caller(
+    *, by: Any, name: str, contact_name: str, phone: str, note: str = ""
+) -> Customer:
+    """Record a caller the archive does not know as a new customer (seed 001 §4.3.6: a
+    request is never refused): the company, the caller as its main contact with the number
+    they called from, and a first visit to verify the rest (seed 002 §1).
+
+    Field errors are keyed ``name``, ``contact_name`` and ``phone``. The caller checks the
+    permission: recording the caller is part of taking the call (``tickets.add_ticket``),
+    which hotline engineers hold without the right to edit the customer archive.
+    """
+    name, contact_name, phone = ((v or "").strip() for v in (name, contact_name, phone))
+    errors: dict[str, list[str]] = {}
+    limits = {
+        "name": (name, Customer, "name", _("The company's name.")),
+        "contact_name": (contact_name, Contact, "name", _("Who called?")),
+        "phone": (phone, Contact, "phone", _("The caller's phone number.")),
+    }
+    for field, (value, model, model_field, required) in limits.items():
+        limit = model._meta.get_field(model_field).max_length
+        if not value:
+            errors[field] = [required]
+        elif len(value) > limit:
+            errors[field] = [
+                _("At most %(limit)s characters (%(count)s given).")
+                % {"limit": limit, "count": len(value)}
+            ]
+    known = _("“%(name)s” is already a customer: find it by name and pick it.") % {"name": name}
+    if "name" not in errors and Customer.objects.filter(name__iexact=name).exists():
+        errors["name"] = [known]
+    raise_field_errors(errors)
+    is_mobile = bool(MOBILE.match(re.sub(r"[\s-]", "", phone)))
+    with transaction.atomic():
+        customer = Customer(name=name, phone="" if is_mobile else phone)
+        customer._history_user = by
+        customer._change_reason = "recorded from a call"
+        try:
+            with transaction.atomic():
+                customer.save()
+        except IntegrityError:  # recorded by another engineer a moment ago
+            raise_field_errors({"name": [known]})
+        contact = Contact(
+            customer=customer,
+            name=contact_name,
+            is_primary=True,
+            mobile=phone if is_mobile else "",
+            phone="" if is_mobile else phone,
+        )
+        contact._history_user = by
+        contact._change_reason = "recorded from a call"
+        contact.save()
+        first_visit_create(
+            customer=customer,
+            by=by,
+            reason=note or _("A new customer recorded from a hotline call: verify their data."),
+        )
+        event_record(
+            kind="customer.registered_from_call",
+            target=customer,
+            actor=by,
+            data={"contact": contact.pk},
+        )
     return customer
 
 
@@ -77,21 +147,6 @@ def contract_add_period(
     return period
 
 
-def _least_busy(role: str) -> Any:
-    """The active member of ``role`` with the fewest open first visits."""
-    user_model = get_user_model()
-    return (
-        user_model.objects.filter(groups__name=role, is_active=True)
-        .annotate(
-            open_visits=Count(
-                "first_visits", filter=~Q(first_visits__state=FirstVisitState.COMPLETED)
-            )
-        )
-        .order_by("open_visits", "pk")
-        .first()
-    )
-
-
 def contract_sign(contract: Contract, *, by: Any, today: dt.date | None = None) -> Contract:
     """Sign: create the first visit, file the documents, announce ``contract_signed``.
 
@@ -111,10 +166,13 @@ def contract_sign(contract: Contract, *, by: Any, today: dt.date | None = None) 
         contract = transition_run(instance=contract, name="sign", by=by)
         if contract.periods.filter(starts_on__lte=today).exists():
             contract = transition_run(instance=contract, name="start_service", by=None)
-        agent = _least_busy(Role.FIRST_VISIT_AGENT)
-        visit = FirstVisit(contract=contract, customer=contract.customer, agent=agent)
-        visit._history_user = by
-        visit.save()
+        visit = first_visit_create(
+            customer=contract.customer,
+            contract=contract,
+            by=by,
+            reason=_("Contract %(number)s was signed; verify the customer's data.")
+            % {"number": contract.number},
+        )
         contract.documents.filter(filed_at__isnull=True).update(filed_at=timezone.now())
         event_record(
             kind="contract_signed",
@@ -125,16 +183,6 @@ def contract_sign(contract: Contract, *, by: Any, today: dt.date | None = None) 
                 "first_visit": visit.pk,
             },
         )
-        if agent is not None:
-            notifications_create(
-                recipients=[agent],
-                kind="first_visit",
-                title=_("First visit: %(customer)s") % {"customer": contract.customer},
-                body=_("Contract %(number)s was signed; verify the customer's data.")
-                % {"number": contract.number},
-                url=visit.get_absolute_url(),
-                target=visit,
-            )
     return contract
 
 
@@ -148,6 +196,7 @@ def contract_renew(
 ) -> Contract:
     """Renew: add a paid period, back in service (docs/domain.md §contract.renewal)."""
     with transaction.atomic():
+        ended = _last_day(contract)
         contract = transition_run(
             instance=contract,
             name="renew",
@@ -162,7 +211,180 @@ def contract_renew(
             amount=amount,
             by=by,
         )
+        if ended is not None:
+            _renewal_record_bought(contract, by=by, period_end=ended, until=ends_on)
     return contract
+
+
+# -- the end of a service period (seed 001 §5) -----------------------------------------
+
+
+def _last_day(contract: Contract) -> dt.date | None:
+    return contract.periods.aggregate(last=Max("ends_on"))["last"]
+
+
+def _people(*roles: str) -> list[Any]:
+    from servicedesk.core.selectors import users_in_roles
+
+    return list(users_in_roles(*roles))
+
+
+def _told(recipients: list[Any]) -> list[str]:
+    from servicedesk.core.people import display_name
+
+    return sorted({display_name(u) for u in recipients if u is not None and u.is_active})
+
+
+def _renewal_record_bought(
+    contract: Contract, *, by: Any, period_end: dt.date, until: dt.date
+) -> RenewalDecision:
+    """Seed 001 §5.2: a renewal bought is told to the company heads and the service staff;
+    service then goes on as during the service period (§5.3)."""
+    recipients = _people(Role.DIRECTOR, Role.SERVICE_MANAGER, Role.HOTLINE_ENGINEER)
+    decision = RenewalDecision.objects.filter(
+        contract=contract, period_end=period_end
+    ).first() or RenewalDecision(contract=contract, period_end=period_end)
+    decision.outcome = RenewalOutcome.RENEWED
+    decision.note = _("Renewed until %(date)s.") % {"date": until.isoformat()}
+    decision.decided_by = by
+    decision.told = _told(recipients)
+    decision._history_user = by
+    decision._change_reason = "renewed"
+    decision.save()
+    notifications_create(
+        recipients=recipients,
+        kind="contract_renewed",
+        title=_("Service bought: %(customer)s (%(number)s) until %(date)s")
+        % {"customer": contract.customer, "number": contract.number, "date": until.isoformat()},
+        body=_("Requests are served as during the service period."),
+        url=contract.get_absolute_url(),
+        target=contract,
+    )
+    return decision
+
+
+def renewal_notice_text(contract: Contract, period_end: dt.date) -> str:
+    """What the customer is told when they do not renew (seed 001 §5.4)."""
+    return _(
+        "The service period of contract %(number)s ended on %(date)s. From now on, a service "
+        "request is passed to our company's heads and your sales manager, who agrees with "
+        "you whether and how it is charged."
+    ) % {"number": contract.number, "date": period_end.isoformat()}
+
+
+def contract_not_renewed(
+    contract: Contract,
+    *,
+    by: Any,
+    channel: str,
+    contact: Contact | None = None,
+    note: str = "",
+    notice_text: str = "",
+    today: dt.date | None = None,
+) -> RenewalDecision:
+    """The customer does not buy service after the period (seed 001 §5.1, §5.4): the
+    decision is recorded on the contract, the company heads are told, and the customer is
+    told what happens to later requests — by a printed letter (the contract's form
+    ``renewal_notice``) or by an e-mail to the contact, sent when the transaction commits."""
+    if by is None or not by.has_perm("contracts.renew_contract"):
+        raise NotPermitted(_("You may not perform this action."))
+    today = today or timezone.localdate()
+    errors: dict[str, list[str]] = {}
+    ended = _last_day(contract)
+    if contract.state not in (ContractState.IN_SERVICE, ContractState.EXPIRED) or ended is None:
+        errors["non_field_errors"] = [_("Only a contract in service or expired.")]
+    elif ended > today + dt.timedelta(days=RENEWAL_NOTICE_DAYS):
+        errors["non_field_errors"] = [
+            _("The service period runs until %(date)s: decide in its last 30 days.")
+            % {"date": ended.isoformat()}
+        ]
+    elif contract.renewal_decisions.filter(period_end=ended).exists():
+        errors["non_field_errors"] = [
+            _("The end of the period on %(date)s is already recorded.")
+            % {"date": ended.isoformat()}
+        ]
+    if channel not in NoticeChannel.values:
+        errors["channel"] = [_("Choose how the customer is told: a letter or an e-mail.")]
+    if contact is not None and contact.customer_id != contract.customer_id:
+        errors["contact"] = [_("This contact belongs to another customer.")]
+    elif channel == NoticeChannel.EMAIL and (contact is None or not contact.email):
+        errors["contact"] = [_("Choose a contact with an e-mail address.")]
+    raise_field_errors(errors)
+    text = (notice_text or "").strip() or renewal_notice_text(contract, ended)
+    if contact is None:
+        contact = contract.customer.contacts.order_by("-is_primary", "pk").first()
+    recipients = _people(Role.DIRECTOR)
+    with transaction.atomic():
+        decision = RenewalDecision(
+            contract=contract,
+            period_end=ended,
+            outcome=RenewalOutcome.NOT_RENEWED,
+            note=(note or "").strip(),
+            notice_channel=channel,
+            notice_contact=contact,
+            notice_text=text,
+            told=_told(recipients),
+            decided_by=by,
+        )
+        decision._history_user = by
+        decision._change_reason = "not renewed"
+        try:
+            with transaction.atomic():
+                decision.save()
+        except IntegrityError:  # recorded by someone else a moment ago
+            raise_field_errors(
+                {"non_field_errors": [_("The end of this service period is already recorded.")]}
+            )
+        event_record(
+            kind="contract.not_renewed",
+            target=contract,
+            actor=by,
+            data={"period_end": ended.isoformat(), "channel": channel, "decision": decision.pk},
+        )
+        notifications_create(
+            recipients=recipients,
+            kind="contract_not_renewed",
+            title=_("Not renewed: %(customer)s (%(number)s), service ended %(date)s")
+            % {"customer": contract.customer, "number": contract.number, "date": ended.isoformat()},
+            body=text,
+            url=contract.get_absolute_url(),
+            target=contract,
+        )
+        if channel == NoticeChannel.EMAIL:
+            transaction.on_commit(lambda: renewal_notice_email_send(decision_id=decision.pk))
+    return decision
+
+
+def renewal_notice_email_send(*, decision_id: int) -> RenewalDecision:
+    """Send the notice to the contact; the result (sent, or why not) is kept on the row."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    decision = RenewalDecision.objects.select_related("notice_contact", "contract").get(
+        pk=decision_id
+    )
+    contact = decision.notice_contact
+    if contact is None or not contact.email:
+        decision.notice_error = str(_("The contact has no e-mail address: print the letter."))
+    elif not settings.EMAIL_CONFIGURED and not getattr(settings, "EMAIL_ALWAYS_SEND", False):
+        decision.notice_error = str(_("E-mail is not set up on this server: print the letter."))
+    else:
+        try:
+            send_mail(
+                subject=_("Service period ended: contract %(number)s")
+                % {"number": decision.contract.number},
+                message=decision.notice_text,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[contact.email],
+            )
+        except Exception as exc:  # the mail server refused: keep why, the letter remains
+            decision.notice_error = str(exc)[:300]
+        else:
+            decision.notice_sent_at = timezone.now()
+            decision.notice_error = ""
+    decision._change_reason = "notice e-mail"
+    decision.save(update_fields=["notice_sent_at", "notice_error"])
+    return decision
 
 
 def contract_terminate(contract: Contract, *, by: Any, reason: str) -> Contract:

@@ -101,6 +101,48 @@ def _require_verifying(visit: FirstVisit, message: str) -> None:
 # -- first visits ------------------------------------------------------------------------
 
 
+def first_visit_agent_pick() -> Any:
+    """The active first-visit agent with the fewest open first visits."""
+    return (
+        get_user_model()
+        .objects.filter(groups__name=Role.FIRST_VISIT_AGENT, is_active=True)
+        .annotate(
+            open_visits=Count(
+                "first_visits", filter=~Q(first_visits__state=FirstVisitState.COMPLETED)
+            )
+        )
+        .order_by("open_visits", "pk")
+        .first()
+    )
+
+
+def first_visit_create(
+    *, customer: Customer, by: Any, contract: Contract | None = None, reason: str = ""
+) -> FirstVisit:
+    """A first visit for a new customer, given to the least busy agent, who is told.
+
+    Made when a contract is signed (seed 002 §1) and when a caller unknown to the archive is
+    recorded as a new customer at the hotline intake (``contract`` is then ``None``).
+    """
+    agent = first_visit_agent_pick()
+    with transaction.atomic():
+        visit = FirstVisit(contract=contract, customer=customer, agent=agent)
+        visit._history_user = by
+        visit._change_reason = "created"
+        visit.save()
+        if agent is not None:
+            body = reason or _("Verify the customer's data.")
+            notifications_create(
+                recipients=[agent],
+                kind="first_visit",
+                title=_("First visit: %(customer)s") % {"customer": customer},
+                body=body,
+                url=visit.get_absolute_url(),
+                target=visit,
+            )
+    return visit
+
+
 def first_visit_start(visit: FirstVisit, *, by: Any) -> FirstVisit:
     """The agent reaches the customer and starts verifying (``pending → verifying``)."""
     with transaction.atomic():
@@ -327,7 +369,9 @@ def _route_needs(visit: FirstVisit, *, by: Any) -> list[FirstVisitNeed]:
 
 def _department_heads(department: str, visit: FirstVisit) -> list[Any]:
     if department == Department.SALES:
-        manager = visit.customer.sales_manager or visit.contract.sales_manager
+        manager = visit.customer.sales_manager or (
+            visit.contract.sales_manager if visit.contract_id else None
+        )
         if manager is not None and manager.is_active:
             return [manager]
         role = Role.SALES_MANAGER

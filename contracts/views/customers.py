@@ -53,6 +53,7 @@ from ..forms import (
     EntitlementQueryForm,
     FreePeriodForm,
     InstalledProductForm,
+    NotRenewedForm,
     RateFormSet,
     RenewForm,
     ScopeFormSet,
@@ -69,12 +70,14 @@ from ..models import (
 )
 from ..services import (
     contract_document_upload,
+    contract_not_renewed,
     contract_renew,
     contract_save_draft,
     contract_sign,
     contract_terminate,
     customer_save,
 )
+from ..services.contracts import RENEWAL_NOTICE_DAYS, renewal_notice_text
 
 PAGE_SIZE = 50
 ENDED_STATES = [ContractState.TERMINATED]
@@ -538,11 +541,42 @@ def _renew_initial(contract: Contract) -> dict[str, Any]:
     return {"starts_on": starts, "ends_on": ends}
 
 
+def _renewal_decisions(contract: Contract) -> list[Any]:
+    """The ends of the contract's service periods, each with its printed letter."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.urls import reverse
+
+    from ..models import RenewalDecision
+
+    decisions = list(
+        contract.renewal_decisions.select_related("decided_by", "notice_contact").order_by(
+            "-period_end", "-pk"
+        )
+    )
+    if decisions:
+        ct = ContentType.objects.get_for_model(RenewalDecision).pk
+        for decision in decisions:
+            decision.letter_url = reverse("core:form-pdf", args=[ct, decision.pk, "renewal_notice"])
+    return decisions
+
+
+def _not_renewed_open(contract: Contract, today: dt.date) -> bool:
+    """The end of the current service period can be recorded as not renewed: in service
+    and in its last 30 days, or expired, and not recorded yet."""
+    if contract.state not in (ContractState.IN_SERVICE, ContractState.EXPIRED):
+        return False
+    last = max((p.ends_on for p in contract.periods.all()), default=None)
+    if last is None or last > today + dt.timedelta(days=RENEWAL_NOTICE_DAYS):
+        return False
+    return not contract.renewal_decisions.filter(period_end=last).exists()
+
+
 def _contract_page(
     request: HttpRequest,
     contract: Contract,
     *,
     renew_form: RenewForm | None = None,
+    not_renewed_form: NotRenewedForm | None = None,
     terminate_form: TerminateForm | None = None,
     upload_form: DocumentUploadForm | None = None,
     status: int = 200,
@@ -554,6 +588,8 @@ def _contract_page(
         "renew": contract.state
         in (ContractState.SIGNED, ContractState.IN_SERVICE, ContractState.EXPIRED)
         and user.has_perm("contracts.renew_contract"),
+        "not_renewed": user.has_perm("contracts.renew_contract")
+        and _not_renewed_open(contract, today),
         "terminate": contract.state != ContractState.TERMINATED
         and user.has_perm("contracts.terminate_contract"),
         "edit": contract.state == ContractState.DRAFT
@@ -572,6 +608,8 @@ def _contract_page(
             "problems": contract.signing_problems() if may["sign"] else [],
             "may": may,
             "renew_form": renew_form or RenewForm(initial=_renew_initial(contract)),
+            "not_renewed_form": not_renewed_form or _not_renewed_form(contract, may),
+            "renewal_decisions": _renewal_decisions(contract),
             "terminate_form": terminate_form or TerminateForm(),
             "upload_form": upload_form or DocumentUploadForm(),
             "first_visit": first_visit,
@@ -579,6 +617,8 @@ def _contract_page(
             "open_panel": (
                 "renew"
                 if renew_form is not None
+                else "not-renewed"
+                if not_renewed_form is not None
                 else "terminate"
                 if terminate_form is not None
                 else ""
@@ -638,6 +678,45 @@ def contract_renew_view(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect("contracts:contract", pk=pk)
     return _contract_page(request, contract, renew_form=form, status=400)
+
+
+def _not_renewed_form(contract: Contract, may: dict[str, bool]) -> NotRenewedForm | None:
+    if not may["not_renewed"]:
+        return None
+    last = max((p.ends_on for p in contract.periods.all()), default=None)
+    contact = contract.customer.contacts.order_by("-is_primary", "pk").first()
+    return NotRenewedForm(
+        contract=contract,
+        initial={
+            "channel": "letter",
+            "contact": contact.pk if contact else None,
+            "notice_text": renewal_notice_text(contract, last) if last else "",
+        },
+    )
+
+
+@login_required
+@permission_required("contracts.renew_contract", raise_exception=True)
+@require_POST
+def contract_not_renewed_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Seed 001 §5.4: the customer does not buy service after the period."""
+    contract = _contract_or_404(request, pk)
+    form = NotRenewedForm(request.POST, contract=contract)
+    if form.is_valid():
+        try:
+            decision = contract_not_renewed(contract, by=request.user, **form.cleaned_data)
+        except NotPermitted as exc:
+            raise PermissionDenied from exc
+        except ApplicationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(
+                request,
+                _("Recorded: not renewed after %(date)s; the company heads were told.")
+                % {"date": decision.period_end.isoformat()},
+            )
+            return redirect("contracts:contract", pk=pk)
+    return _contract_page(request, contract, not_renewed_form=form, status=400)
 
 
 @login_required
@@ -744,6 +823,7 @@ urlpatterns = [
     path("contracts/<int:pk>/edit/", contract_edit, name="contract-edit"),
     path("contracts/<int:pk>/sign/", contract_sign_view, name="contract-sign"),
     path("contracts/<int:pk>/renew/", contract_renew_view, name="contract-renew"),
+    path("contracts/<int:pk>/not-renewed/", contract_not_renewed_view, name="contract-not-renewed"),
     path("contracts/<int:pk>/terminate/", contract_terminate_view, name="contract-terminate"),
     path(
         "contracts/<int:pk>/documents/",

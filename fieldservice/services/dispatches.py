@@ -1245,6 +1245,7 @@ def dispatch_write_off(
                 cause=locked.cause,
                 solution=locked.solution,
                 steps=locked.steps,
+                precautions=locked.precautions,
             )
     return locked
 

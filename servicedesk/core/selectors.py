@@ -258,3 +258,124 @@ def _plain(value: Any) -> Any:
 
 def calendars_list(*, user: Any) -> QuerySet[WorkCalendar]:
     return WorkCalendar.objects.restrict(user).prefetch_related("exceptions")
+
+
+# -- the work queue (issue 10 §12) --------------------------------------------------------
+
+
+@dataclass
+class WorkItem:
+    """A record waiting for the user's action at one step, with its deadline if any."""
+
+    label: Any  # what to do
+    record: models.Model
+    step: str = ""  # the WaitingStep's key; "" for a deadline of the user's own
+    timer: SlaTimer | None = None
+    due_at: dt.datetime | None = None
+
+    @property
+    def url(self) -> str:
+        getter = getattr(self.record, "get_absolute_url", None)
+        try:
+            return getter() if getter else ""
+        except Exception:  # a record whose page is not served here
+            return ""
+
+    @property
+    def overdue(self) -> bool:
+        return self.due_at is not None and self.due_at <= timezone.now()
+
+
+WORK_QUEUE_PER_STEP = 50
+
+
+def _nearest_timers(
+    model: type[models.Model], ids: list[int], targets: tuple[str, ...]
+) -> dict[int, SlaTimer]:
+    """Each record's nearest deadline not yet met among ``targets`` (any with ANY_TIMER)."""
+    from .workqueue import ANY_TIMER
+
+    if not ids or not targets:
+        return {}
+    qs = SlaTimer.objects.filter(
+        subject_type=ContentType.objects.get_for_model(model),
+        subject_id__in=ids,
+        state__in=OPEN_TIMER_STATES,
+        met_at__isnull=True,
+    )
+    if targets != ANY_TIMER:
+        qs = qs.filter(target__in=targets)
+    nearest: dict[int, SlaTimer] = {}
+    for timer in qs.order_by("due_at", "id"):
+        nearest.setdefault(timer.subject_id, timer)
+    return nearest
+
+
+def work_queue(*, user: Any, per_step: int = WORK_QUEUE_PER_STEP) -> list[WorkItem]:
+    """Everything waiting for ``user``: the records at every registered step that waits
+    for them (approvals, signatures, evaluations, negotiations, write-offs…) and their own
+    open deadlines on other records; the most urgent first, undated ones after.
+
+    Two queries per step that applies to the user (records, their deadlines) and two for
+    the user's own deadlines.
+    """
+    from .workqueue import as_due, waiting_steps
+
+    items: list[WorkItem] = []
+    seen: set[tuple[int, int]] = set()
+    for step in waiting_steps():
+        if not step.acts(user):
+            continue
+        model = step.model_class()
+        records = list(step.queryset_for(user).order_by("pk")[:per_step])
+        timers = _nearest_timers(model, [r.pk for r in records], step.deadline)
+        content_type = ContentType.objects.get_for_model(model).pk
+        for record in records:
+            timer = timers.get(record.pk)
+            due = timer.due_at if timer else as_due(getattr(record, "work_due", None))
+            items.append(WorkItem(step.label, record, step.key, timer, due))
+            seen.add((content_type, record.pk))
+    mine = list(
+        SlaTimer.objects.filter(assignee=user, state__in=OPEN_TIMER_STATES, met_at__isnull=True)
+        .select_related("subject_type")
+        .order_by("due_at", "id")[:per_step]
+    )
+    models.prefetch_related_objects(mine, "subject")
+    for timer in mine:
+        if (timer.subject_type_id, timer.subject_id) in seen or timer.subject is None:
+            continue
+        label = _("Deadline: %(target)s") % {"target": timer_target_label(timer.target)}
+        items.append(WorkItem(label, timer.subject, "", timer, timer.due_at))
+    far = timezone.now() + dt.timedelta(days=365 * 100)
+    items.sort(key=lambda i: (i.due_at is None, i.due_at or far))
+    return items
+
+
+def team_of(user: Any) -> list[int]:
+    """``user`` and everyone who reports to them, directly or not (StaffProfile.manager)."""
+    from .models import StaffProfile
+
+    team, frontier = {user.pk}, {user.pk}
+    while frontier:
+        below = set(
+            StaffProfile.objects.filter(manager_id__in=frontier).values_list("user_id", flat=True)
+        )
+        frontier = below - team
+        team |= frontier
+    return sorted(team)
+
+
+def dashboard_counts(*, user: Any) -> dict[str, Any]:
+    """The dashboard's figures: the user's own, and their team's when people report to
+    them — never the whole company's."""
+    team = team_of(user)
+    open_timers = SlaTimer.objects.filter(state__in=OPEN_TIMER_STATES, met_at__isnull=True)
+    overdue = SlaTimer.objects.filter(state=TimerState.BREACHED, met_at__isnull=True)
+    return {
+        "is_manager": len(team) > 1,
+        "my_deadlines": open_timers.filter(assignee=user).count(),
+        "team_running": SlaTimer.objects.filter(
+            state=TimerState.RUNNING, assignee_id__in=team
+        ).count(),
+        "overdue": overdue.filter(assignee_id__in=team).count(),
+    }

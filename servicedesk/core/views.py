@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.contenttypes.models import ContentType
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -37,14 +38,13 @@ def safe_next(request: HttpRequest, default: str) -> str:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """What waits for the user (every registered step, with its deadline) and their own —
+    or, for managers, their team's — figures (issue 10 §12)."""
     user = request.user
     context = {
-        "my_timers": selectors.my_open_timers(user=user),
+        "work_items": selectors.work_queue(user=user),
         "recent_notifications": list(selectors.notifications_for(user=user)[:8]),
-        "overdue_count": SlaTimer.objects.restrict(user)
-        .filter(state="breached", met_at__isnull=True)
-        .count(),
-        "running_count": SlaTimer.objects.restrict(user).filter(state="running").count(),
+        **selectors.dashboard_counts(user=user),
     }
     return render(request, "core/dashboard.html", context)
 
@@ -130,7 +130,7 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
 def notification_read_all(request: HttpRequest) -> HttpResponse:
     count = notifications_mark_all_read(by=request.user)
     messages.success(request, _("%(count)s notifications marked as read.") % {"count": count})
-    return redirect("core:notifications")
+    return redirect(safe_next(request, reverse("core:notifications")))
 
 
 def _record_for(request: HttpRequest, ct_id: int, pk: int):

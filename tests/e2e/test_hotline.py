@@ -263,6 +263,47 @@ def test_intake_errors_in_the_browser(page, hotline_data, demo_password, login):
 
 
 @pytest.mark.parametrize("device", ["desktop", "phone"], indirect=True)
+def test_unknown_caller_is_recorded_as_a_new_customer(
+    page, device, hotline_data, demo_password, login
+):
+    """Issue 10 §8: nobody in the archive has the number; the engineer records the caller as
+    a new customer from the intake; the ticket goes to the arbiter and the first-visit
+    agent finds the new customer in the first-visit list."""
+    from contracts.models import FirstVisit
+
+    login(page, "wangjing", demo_password)
+    page.goto("/tickets/new/")
+    lookup = page.get_by_test_id("customer-lookup")
+    lookup.press_sequentially("13655550000", delay=30)
+    expect(page.get_by_test_id("lookup-empty")).to_be_visible()
+    page.get_by_test_id("lookup-new-customer").click()
+    expect(page.get_by_test_id("new-customer-note")).to_be_visible()
+    # The typed number became the caller's; the company's name is next.
+    expect(page.locator("#id_caller_phone")).to_have_value("13655550000")
+    expect(page.locator("#id_caller_company")).to_be_focused()
+    page.locator("#id_caller_company").fill("常州恒润化工有限公司")
+    page.locator("#id_caller_name").fill("孙主任")
+    page.locator("#id_product").fill("用友T3")
+    page.get_by_test_id("symptoms").fill("新装的 T3 无法连接加密狗")
+    page.get_by_test_id("intake-submit").click()
+    expect(page).to_have_url(TICKET_URL)
+    expect(page.locator("[data-testid='ticket-state'] [data-state='scope_review']")).to_be_visible()
+    expect(page.locator("[data-testid='entitlement'][data-result='undetermined']")).to_be_visible()
+    visit = FirstVisit.objects.get(customer__name="常州恒润化工有限公司")
+    assert visit.contract is None
+
+    page.context.clear_cookies()
+    login(page, "wufang", demo_password)
+    page.goto("/first-visits/")
+    expect(page.locator("main")).to_contain_text("常州恒润化工有限公司")
+    page.goto(f"/first-visits/{visit.pk}/")
+    expect(page.get_by_test_id("no-contract")).to_be_visible()
+    if device.get("is_mobile"):
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 390, width
+
+
+@pytest.mark.parametrize("device", ["desktop", "phone"], indirect=True)
 def test_hotline_screenshots(page, device, hotline_data, demo_password, login):
     from django.contrib.auth import get_user_model
 

@@ -527,6 +527,7 @@ def test_answer_and_close_then_publish(hotline, customer, as_user):
             "answer-cause": "科目被异常任务锁定",
             "answer-solution": "清除异常任务",
             "answer-steps": "系统管理→视图→清除异常任务",
+            "answer-precautions": "退出软件前先保存单据，不要强行关机",
         },
     )
     assert response.status_code == 302

@@ -46,6 +46,7 @@ RESOLUTION = {
     "cause": "凭证中使用的会计科目已被停用",
     "solution": "在会计科目中重新启用该科目，或改用其他科目",
     "steps": "1. 基础设置→会计科目 2. 选中科目→启用 3. 重新保存凭证",
+    "precautions": "停用科目前先确认没有未记账凭证",
 }
 
 
@@ -169,7 +170,7 @@ def test_acknowledging_the_handover(manager, line, engineer, colleague, customer
 
 def test_removing_a_shift_cancels_its_timer(manager, line, engineer):
     shift = plan(manager, line, engineer, sh(2026, 10, 8, 9))
-    timer = SlaTimer.objects.for_subject(shift).get()
+    timer = SlaTimer.objects.for_subject(shift).get(target="shift_handover")
     with pytest.raises(NotPermitted):
         shift_remove(shift, by=engineer)
     shift_remove(shift, by=manager)

@@ -38,6 +38,7 @@ RESOLUTION = {
     "cause": "科目已停用",
     "solution": "启用科目后重新保存",
     "steps": "基础设置→会计科目→启用",
+    "precautions": "停用科目前先确认没有未记账凭证",
 }
 
 

@@ -30,7 +30,13 @@ from tickets.services.roster import shift_acknowledge_handover, shift_plan
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.tickets.urls")]
 
-RESOLUTION = {"problem": "报表打不开", "cause": "模板损坏", "solution": "重装模板", "steps": "…"}
+RESOLUTION = {
+    "problem": "报表打不开",
+    "cause": "模板损坏",
+    "solution": "重装模板",
+    "steps": "…",
+    "precautions": "升级前备份报表模板",
+}
 
 
 @pytest.fixture

@@ -64,6 +64,7 @@ from ..services.knowledge import (
 from ..services.roster import (
     handover_items,
     shift_acknowledge_handover,
+    shift_check_in,
     shift_plan,
     shift_remove,
 )
@@ -470,6 +471,21 @@ class DutyShiftViewSet(
         data = AcknowledgeInput(data=request.data)
         data.is_valid(raise_exception=True)
         shift = shift_acknowledge_handover(shift, by=request.user, **data.validated_data)
+        return self._shift_response(shift)
+
+    @extend_schema(
+        request=None,
+        responses=DutyShiftSerializer,
+        summary="Check in at the start of the shift (ready within 10 minutes)",
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="check-in",
+        permission_classes=[ReadModelPermissions],
+    )
+    def check_in(self, request, pk=None):
+        shift = shift_check_in(self.get_object(), by=request.user)
         return self._shift_response(shift)
 
     @extend_schema(

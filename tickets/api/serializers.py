@@ -90,6 +90,7 @@ class TicketSerializer(FSMSerializerMixin, serializers.ModelSerializer):
             "cause",
             "solution",
             "steps",
+            "precautions",
             "shelve_reason",
             "dispatch_notes",
             "scope_decision",
@@ -151,6 +152,14 @@ class TicketIntakeInput(serializers.Serializer):
         default=None,
         help_text="The phone system's call this ticket is about.",
     )
+    new_customer = serializers.BooleanField(
+        default=False,
+        help_text=(
+            "The caller is not in the archive: leave out customer and record caller_company, "
+            "caller_name and caller_phone as a new customer (a first visit is created; "
+            "without a contract the request goes to the arbiter)."
+        ),
+    )
 
 
 class AnswerInput(serializers.Serializer):
@@ -158,6 +167,9 @@ class AnswerInput(serializers.Serializer):
     cause = serializers.CharField(allow_blank=True)
     solution = serializers.CharField(allow_blank=True)
     steps = serializers.CharField(allow_blank=True)
+    precautions = serializers.CharField(
+        allow_blank=True, help_text="The precautions told to the caller with the cause."
+    )
 
 
 class ShelveInput(serializers.Serializer):
@@ -321,7 +333,11 @@ class CallAttachInput(serializers.Serializer):
 class CallStatsQuery(serializers.Serializer):
     start = serializers.DateField(required=False, help_text="First day (inclusive).")
     end = serializers.DateField(required=False, help_text="Last day (inclusive).")
-    group_by = serializers.ChoiceField(choices=["day", "line", "engineer"], default="day")
+    group_by = serializers.ChoiceField(
+        choices=["day", "line", "engineer", "duty"],
+        default="day",
+        help_text="duty: per engineer on the duty roster when the call rang (missed calls too).",
+    )
 
     def validate(self, attrs):
         if attrs.get("start") and attrs.get("end") and attrs["end"] < attrs["start"]:
@@ -337,6 +353,10 @@ class CallStatsRow(serializers.Serializer):
     connect_rate = serializers.FloatField(allow_null=True)
     avg_rings = serializers.FloatField(allow_null=True)
     over_3_rings = serializers.IntegerField()
+    shifts = serializers.IntegerField(required=False, help_text="group_by=duty: shifts on duty.")
+    late_check_ins = serializers.IntegerField(
+        required=False, help_text="group_by=duty: shifts not checked in within 10 minutes."
+    )
 
 
 class CallStatsTotal(serializers.Serializer):
@@ -374,6 +394,7 @@ class DutyShiftSerializer(serializers.ModelSerializer):
             "engineer_name",
             "starts_at",
             "ends_at",
+            "checked_in_at",
             "handover_acknowledged_at",
             "handover_note",
             "planned_by",

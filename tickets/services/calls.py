@@ -8,8 +8,8 @@ import re
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, Count, F, Q
-from django.db.models.functions import TruncDate
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,11 +17,11 @@ from contracts.models import Contact, Customer
 from servicedesk.core.exceptions import ApplicationError, raise_field_errors
 from servicedesk.core.services import event_record
 
-from ..models import Call, HotlineLine, Ticket
+from ..models import Call, DutyShift, HotlineLine, Ticket
 
 CONNECT_RATE_TARGET = 0.9
 RINGS_TARGET = 3
-GROUP_BY = ("day", "line", "engineer")
+GROUP_BY = ("day", "line", "engineer", "duty")
 
 
 def phone_variants(phone: str) -> list[str]:
@@ -139,11 +139,24 @@ def call_attach(call: Call, ticket: Ticket, by: Any) -> Call:
     return call
 
 
+def on_duty_engineer() -> Subquery:
+    """Annotation: who was on duty on the call's line when it rang (any line's shift when
+    the phone system did not say which line), from the duty roster."""
+    shifts = DutyShift.objects.filter(
+        starts_at__lte=OuterRef("started_at"),
+        ends_at__gt=OuterRef("started_at"),
+        line_id=Coalesce(OuterRef("line_id"), F("line_id")),
+    ).order_by("-starts_at", "pk")
+    return Subquery(shifts.values("engineer_id")[:1])
+
+
 def _group_key(group_by: str) -> dict[str, Any]:
     if group_by == "day":
         return {"key": TruncDate("started_at", tzinfo=timezone.get_current_timezone())}
     if group_by == "line":
         return {"key": F("line_id"), "label": F("line__name")}
+    if group_by == "duty":
+        return {"key": on_duty_engineer()}
     return {"key": F("engineer_id"), "label": F("engineer__username")}
 
 
@@ -151,12 +164,14 @@ def call_stats(
     *, start: dt.datetime, end: dt.datetime, group_by: str = "day"
 ) -> list[dict[str, Any]]:
     """Connect rate (answered / all; target ≥ 90 %) and rings before answer (target ≤ 3)
-    of the calls started in [start, end), per day, line or engineer: one aggregate query.
+    of the calls started in [start, end), per day, line, engineer who answered or engineer
+    on duty (``duty``: every call, answered or missed, counts for whoever was on the duty
+    roster then; with their shifts and late check-ins): one aggregate query (three for duty).
 
     ``avg_rings`` and ``over_3_rings`` count answered calls only.
     """
     if group_by not in GROUP_BY:
-        message = _("Group by day, line or engineer.")
+        message = _("Group by day, line, engineer or engineer on duty.")
         raise ApplicationError(message, extra={"group_by": [message]})
     if end <= start:
         message = _("The end must be after the start.")
@@ -165,7 +180,7 @@ def call_stats(
     rows = (
         Call.objects.filter(started_at__gte=start, started_at__lt=end)
         .annotate(**_group_key(group_by))
-        .values(*(["key"] if group_by == "day" else ["key", "label"]))
+        .values(*(["key"] if group_by in ("day", "duty") else ["key", "label"]))
         .annotate(
             calls=Count("pk"),
             answered_calls=Count("pk", filter=answered),
@@ -182,7 +197,7 @@ def call_stats(
         result.append(
             {
                 "key": key,
-                "label": key if group_by == "day" else (row["label"] or ""),
+                "label": key if group_by == "day" else (row.get("label") or ""),
                 "calls": row["calls"],
                 "answered": row["answered_calls"],
                 "connect_rate": round(row["answered_calls"] / row["calls"], 4)
@@ -194,7 +209,51 @@ def call_stats(
                 "over_3_rings": row["over_3_rings"],
             }
         )
+    if group_by == "duty":
+        _add_duty(result, start=start, end=end)
     return result
+
+
+def _add_duty(rows: list[dict[str, Any]], *, start: dt.datetime, end: dt.datetime) -> None:
+    """Label the rows with the engineer's name and add their shifts in the period and how
+    many of them they did not check in on time (the ``duty_check_in`` deadline missed)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.contenttypes.models import ContentType
+
+    from servicedesk.core.models import SlaTimer
+    from servicedesk.core.people import display_name
+
+    late = SlaTimer.objects.filter(
+        subject_type=ContentType.objects.get_for_model(DutyShift),
+        subject_id=OuterRef("pk"),
+        target="duty_check_in",
+        breached_at__isnull=False,
+    )
+    shifts: dict[int, dict[str, int]] = {}
+    for shift in (
+        DutyShift.objects.filter(starts_at__lt=end, ends_at__gt=start)
+        .annotate(late=Exists(late))
+        .values("engineer_id", "late")
+    ):
+        counts = shifts.setdefault(shift["engineer_id"], {"shifts": 0, "late_check_ins": 0})
+        counts["shifts"] += 1
+        counts["late_check_ins"] += shift["late"]
+    keys = {r["key"] for r in rows} | set(shifts)
+    names = {u.pk: display_name(u) for u in get_user_model().objects.filter(pk__in=keys - {None})}
+    for pk in sorted(set(shifts) - {r["key"] for r in rows}):
+        rows.append(
+            {
+                "key": pk,
+                "calls": 0,
+                "answered": 0,
+                "connect_rate": None,
+                "avg_rings": None,
+                "over_3_rings": 0,
+            }
+        )
+    for row in rows:
+        row["label"] = names.get(row["key"], "") if row["key"] else str(_("(nobody on duty)"))
+        row.update(shifts.get(row["key"], {"shifts": 0, "late_check_ins": 0}))
 
 
 def call_stats_total(rows: list[dict[str, Any]]) -> dict[str, Any]:

@@ -1,5 +1,6 @@
-"""The duty roster and the shift hand-over (docs/domain.md §hotline.roster,
-§hotline.shift-handover): who is on duty, and taking over the open items in 30 minutes."""
+"""The duty roster, the check-in and the shift hand-over (docs/domain.md §hotline.roster: "服务部经理对热线值班
+人员进行热线值班安排"; "热线工程师准时到岗就位，十分钟内做好值班准备"; "当日值班工程师在上班后
+30 分钟内与前一日值班工程师交接未处理(未解决)事项")."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from servicedesk.core.services.timers import timer_meet, timer_start, timers_can
 from ..models import DutyShift, HotlineLine, Ticket
 
 DUTY_ROLES = (Role.HOTLINE_ENGINEER, Role.SERVICE_MANAGER)
+#: How early before the shift the engineer may check in.
+CHECK_IN_OPENS = dt.timedelta(minutes=30)
 
 
 def _fail(field: str, message: str) -> ApplicationError:
@@ -73,8 +76,9 @@ def shift_plan(
     starts_at: dt.datetime,
     ends_at: dt.datetime,
 ) -> DutyShift:
-    """Put ``engineer`` on ``line`` from ``starts_at`` to ``ends_at``; the hand-over timer
-    (``shift_handover``, 30 minutes wall clock) starts with the shift."""
+    """Put ``engineer`` on ``line`` from ``starts_at`` to ``ends_at``; the check-in timer
+    (``duty_check_in``, ready within 10 minutes) and the hand-over timer (``shift_handover``, 30
+    minutes wall clock) start with the shift."""
     _check_perm(by, "tickets.add_dutyshift")
     user_model = get_user_model()
     with transaction.atomic():
@@ -88,6 +92,7 @@ def shift_plan(
         shift._history_user = by
         shift.save()
         timer_start(subject=shift, target="shift_handover", started_at=starts_at, assignee=locked)
+        timer_start(subject=shift, target="duty_check_in", started_at=starts_at, assignee=locked)
         event_record(
             kind="dutyshift.planned",
             target=shift,
@@ -143,6 +148,36 @@ def handover_items(shift: DutyShift) -> QuerySet[Ticket]:
             | Q(assignee_id=before.engineer_id)
         )
     return tickets.order_by("received_at", "pk")
+
+
+def shift_check_in(shift: DutyShift, *, by: Any) -> DutyShift:
+    """The engineer on duty is at the desk and ready (meets ``duty_check_in``; later than the
+    policy's 10 minutes, the timer records the breach and the service manager is told)."""
+    if by is None or by.pk != shift.engineer_id:
+        raise NotPermitted(_("Only the engineer on this shift checks in."))
+    with transaction.atomic():
+        shift = DutyShift.objects.select_for_update().get(pk=shift.pk)
+        if shift.checked_in_at is not None:
+            raise _fail(
+                "non_field_errors",
+                _("Already checked in at %(time)s.")
+                % {"time": f"{timezone.localtime(shift.checked_in_at):%H:%M}"},
+            )
+        now = timezone.now()
+        if now < shift.starts_at - CHECK_IN_OPENS:
+            raise _fail("non_field_errors", _("Check-in opens 30 minutes before the shift starts."))
+        if now >= shift.ends_at:
+            raise _fail("non_field_errors", _("The shift is over."))
+        shift.checked_in_at = now
+        shift._history_user = by
+        shift._change_reason = "checked in"
+        shift.save(update_fields=["checked_in_at"])
+        timer_meet(subject=shift, target="duty_check_in", at=now)
+        late = max(int((now - shift.starts_at).total_seconds() // 60), 0)
+        event_record(
+            kind="dutyshift.checked_in", target=shift, actor=by, data={"minutes_after_start": late}
+        )
+    return shift
 
 
 def shift_acknowledge_handover(shift: DutyShift, *, by: Any, note: str = "") -> DutyShift:

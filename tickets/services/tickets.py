@@ -22,9 +22,9 @@ from django.utils.translation import gettext_lazy
 from contracts.choices import EntitlementResult
 from contracts.entitlement import entitlement_check
 from contracts.models import Contract, Customer
-from contracts.services import service_usage_record
+from contracts.services import customer_register_caller, service_usage_record
 from servicedesk.core.choices import Role
-from servicedesk.core.exceptions import raise_field_errors
+from servicedesk.core.exceptions import ApplicationError, NotPermitted, raise_field_errors
 from servicedesk.core.selectors import users_in_roles
 from servicedesk.core.services import event_record, notifications_create, transition_run
 from servicedesk.core.services.timers import (
@@ -82,9 +82,15 @@ def ticket_intake(
     needs_on_site: bool = False,
     contract: Contract | None = None,
     call: Any = None,
+    new_customer: bool = False,
 ) -> Ticket:
     """Record a request; decide its entitlement and route it. Never refuses (docs/domain.md
-    §entitlement.never-refuse): out of scope goes to sales, undetermined to the arbiter."""
+    §entitlement.never-refuse): out of scope goes to the sales manager, undetermined to the arbiter.
+
+    A caller the archive does not know is recorded with ``new_customer``: the company,
+    the caller and the number become a new customer (with a first visit, contracts app),
+    whose request has no contract behind it and goes to the arbiter like any other
+    undetermined one (issue 10 §8)."""
     now = timezone.now()
     received_at = received_at or now
     values = {
@@ -99,18 +105,28 @@ def ticket_intake(
         for field, message in REQUIRED_TEXT.items()
         if not (values[field] or "").strip()
     }
-    if customer is None:
-        errors["customer"] = [_("Find the customer first (by phone, name or dongle number).")]
+    if customer is None and not new_customer:
+        errors["customer"] = [
+            _(
+                "Find the customer first (by phone, name or dongle number), "
+                "or record the caller as a new customer."
+            )
+        ]
     if received_at > now + RECEIVED_AT_SKEW:
         errors["received_at"] = [_("The call cannot have been received in the future.")]
     if contract is not None and customer is not None and contract.customer_id != customer.pk:
         errors["contract"] = [_("This contract belongs to another customer.")]
     raise_field_errors(errors)
 
-    result = entitlement_check(
-        customer=customer, service_type=service_type, on=received_at, contract=contract
-    )
     with transaction.atomic():
+        if customer is None:
+            customer = _register_caller(
+                by=by, company=caller_company, name=caller_name, phone=caller_phone
+            )
+            contract = None
+        result = entitlement_check(
+            customer=customer, service_type=service_type, on=received_at, contract=contract
+        )
         assignee = by
         if kind == TicketKind.COMPLAINT:
             # Complaints go to the technical manager (docs/domain.md §hotline.complaint).
@@ -196,6 +212,23 @@ def ticket_intake(
     return ticket
 
 
+#: The contracts service's field names → the intake's.
+CALLER_FIELDS = {"name": "caller_company", "contact_name": "caller_name", "phone": "caller_phone"}
+
+
+def _register_caller(*, by: Any, company: str, name: str, phone: str) -> Customer:
+    if by is None or not by.has_perm("tickets.add_ticket"):
+        raise NotPermitted(_("You may not perform this action."))
+    try:
+        return customer_register_caller(by=by, name=company, contact_name=name, phone=phone)
+    except ApplicationError as exc:
+        if not exc.extra:
+            raise
+        raise ApplicationError(
+            exc.message, extra={CALLER_FIELDS.get(k, k): v for k, v in exc.extra.items()}
+        ) from exc
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
@@ -207,8 +240,12 @@ def _jsonable(value: Any) -> Any:
 
 
 def _notify_sales(ticket: Ticket, reason: str) -> None:
+    """The sales manager negotiates; after the free period the company heads hear of it too
+    (seed 001 §5.4: "将把该服务请求转告公司负责人和销售经理")."""
     manager = _sales_manager(ticket)
     recipients = [manager] if manager else _role_members(Role.SALES_MANAGER)
+    if ticket.entitlement_code == "expired":
+        recipients += _role_members(Role.DIRECTOR)
     notifications_create(
         recipients=recipients,
         kind="commercial_review",
@@ -226,10 +263,25 @@ def _meet(ticket: Ticket, *targets: str) -> None:
 
 
 def ticket_answer(
-    ticket: Ticket, *, by: Any, problem: str, cause: str, solution: str, steps: str
+    ticket: Ticket,
+    *,
+    by: Any,
+    problem: str,
+    cause: str,
+    solution: str,
+    steps: str,
+    precautions: str = "",
 ) -> Ticket:
-    """Solved on the phone (docs/domain.md §hotline.close): problem, cause, solution, steps."""
-    fields = {"problem": problem, "cause": cause, "solution": solution, "steps": steps}
+    """Solved on the phone (docs/domain.md §hotline.close): record problem, cause, solution and steps, and
+    the precautions told to the caller with the cause ("对于能解决的问题要告知用户预防措施
+    与问题发生的原因"); they print on the hotline record."""
+    fields = {
+        "problem": problem,
+        "cause": cause,
+        "solution": solution,
+        "steps": steps,
+        "precautions": precautions,
+    }
     raise_field_errors(
         {k: [_("This field is required.")] for k, v in fields.items() if not (v or "").strip()}
     )
@@ -329,7 +381,8 @@ def ticket_mark_dispatched(ticket: Ticket, *, by: Any = None) -> Ticket:
 def ticket_mark_resolved(ticket: Ticket, *, by: Any = None, **resolution: str) -> Ticket:
     """The dispatch solved the problem on site: copy its resolution onto the ticket."""
     with transaction.atomic():
-        fields = [k for k in ("problem", "cause", "solution", "steps") if resolution.get(k)]
+        names = ("problem", "cause", "solution", "steps", "precautions")
+        fields = [k for k in names if resolution.get(k)]
         return transition_run(
             instance=ticket, name="resolve", by=by, values={k: resolution[k] for k in fields}
         )

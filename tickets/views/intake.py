@@ -105,6 +105,7 @@ def intake(request: HttpRequest) -> HttpResponse:
                     kind=data["kind"],
                     needs_on_site=data["needs_on_site"],
                     call=data.get("call"),
+                    new_customer=data["new_customer"],
                 )
             except ApplicationError as exc:
                 form_errors_from(exc, form)
@@ -200,7 +201,12 @@ def lookup(request: HttpRequest) -> HttpResponse:
     """htmx: the customers matching what is typed in the search box."""
     q = (request.GET.get("q") or request.GET.get("lookup") or "").strip()[:60]
     customers = _lookup(request, q)
-    return _partial("tickets/partials/lookup_results.html", {"customers": customers, "q": q})
+    context = {
+        "customers": customers,
+        "q": q,
+        "may_register": True,  # whoever takes calls may record an unknown caller
+    }
+    return _partial("tickets/partials/lookup_results.html", context)
 
 
 @login_required

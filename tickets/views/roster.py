@@ -1,6 +1,7 @@
 """The duty roster (值班安排): a week grid of lines × days. The service manager plans and
-removes shifts; engineers see theirs; the engineer on duty sees the previous shift's open
-items and acknowledges the hand-over (within 30 minutes of the shift start)."""
+removes shifts; engineers see theirs; the engineer on duty checks in (ready within 10
+minutes), sees the previous shift's open items and acknowledges the hand-over (within 30
+minutes of the shift start)."""
 
 from __future__ import annotations
 
@@ -23,9 +24,11 @@ from .. import selectors
 from ..forms import HandoverAcknowledgeForm, ShiftForm
 from ..models import DutyShift
 from ..services.roster import (
+    CHECK_IN_OPENS,
     handover_items,
     previous_shift,
     shift_acknowledge_handover,
+    shift_check_in,
     shift_plan,
     shift_remove,
 )
@@ -140,9 +143,32 @@ def shift_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "shift": shift,
             "timers": list(timers_for(shift)),
             "is_mine": shift.engineer_id == request.user.pk,
+            "check_in_open": not shift.checked_in_at
+            and shift.starts_at - CHECK_IN_OPENS <= timezone.now() < shift.ends_at,
+            "checked_in_minutes": (
+                int((shift.checked_in_at - shift.starts_at).total_seconds() // 60)
+                if shift.checked_in_at
+                else None
+            ),
             **_handover_context(shift),
         },
     )
+
+
+@login_required
+@permission_required("tickets.view_dutyshift", raise_exception=True)
+@require_POST
+def shift_check_in_view(request: HttpRequest, pk: int) -> HttpResponse:
+    shift = get_object_or_404(DutyShift.objects.restrict(request.user), pk=pk)
+    try:
+        shift_check_in(shift, by=request.user)
+    except NotPermitted as exc:
+        raise PermissionDenied(exc.message) from exc
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Checked in: you are on duty."))
+    return redirect_to(request, shift.get_absolute_url())
 
 
 @login_required

@@ -204,6 +204,7 @@ ACTIONS: dict[str, Action] = {
                 "cause": t.cause,
                 "solution": t.solution,
                 "steps": t.steps,
+                "precautions": t.precautions,
             },
         ),
         Action(
@@ -532,7 +533,8 @@ def call_statistics(request: HttpRequest) -> HttpResponse:
     begin = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
     finish = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
     groups = {
-        g: call_stats(start=begin, end=finish, group_by=g) for g in ("day", "line", "engineer")
+        g: call_stats(start=begin, end=finish, group_by=g)
+        for g in ("day", "line", "engineer", "duty")
     }
     engineers = {
         u.pk: display_name(u)
@@ -548,6 +550,7 @@ def call_statistics(request: HttpRequest) -> HttpResponse:
         (_("Per day"), "day", groups["day"]),
         (_("Per line"), "line", groups["line"]),
         (_("Per engineer"), "engineer", groups["engineer"]),
+        (_("Per engineer on duty (every call, answered or missed)"), "duty", groups["duty"]),
     ]
     return render(
         request,

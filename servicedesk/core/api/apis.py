@@ -21,6 +21,7 @@ from .serializers import (
     TokenInputSerializer,
     TokenOutputSerializer,
     WorkCalendarSerializer,
+    WorkQueueSerializer,
 )
 
 
@@ -102,6 +103,22 @@ class SlaPolicyViewSet(HistoryMixin, viewsets.ModelViewSet):
 
     def get_queryset(self):
         return SlaPolicy.objects.restrict(self.request.user).order_by("subject", "target")
+
+
+class WorkQueueApi(APIView):
+    """``GET /api/v1/work-queue/``: everything waiting for the requesting user (approvals,
+    signatures, evaluations, negotiations, write-offs…, with deadlines) and the dashboard's
+    figures (their own, or their team's for managers)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=WorkQueueSerializer, summary="What waits for me")
+    def get(self, request):
+        data = {
+            "items": selectors.work_queue(user=request.user),
+            "counts": selectors.dashboard_counts(user=request.user),
+        }
+        return Response(WorkQueueSerializer(data).data)
 
 
 class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

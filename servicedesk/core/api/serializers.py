@@ -121,8 +121,36 @@ class SignatureSerializer(serializers.ModelSerializer):
 class NotificationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Notification
-        fields = ["id", "kind", "title", "body", "url", "created_at", "read_at"]
+        fields = ["id", "kind", "title", "body", "url", "created_at", "read_at", "closed_at"]
         read_only_fields = fields
+
+
+class WorkItemSerializer(serializers.Serializer):
+    """One record waiting for the user (the work queue, issue 10 §12)."""
+
+    step = serializers.CharField(help_text="The waiting step's key; empty for a deadline only.")
+    label = serializers.CharField(help_text="What to do.")
+    record_type = serializers.SerializerMethodField()
+    record_id = serializers.IntegerField(source="record.pk")
+    title = serializers.SerializerMethodField()
+    url = serializers.CharField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    deadline = serializers.SerializerMethodField(help_text="The deadline's target, if any.")
+    overdue = serializers.BooleanField()
+
+    def get_record_type(self, item) -> str:
+        return item.record._meta.label_lower
+
+    def get_title(self, item) -> str:
+        return str(item.record)
+
+    def get_deadline(self, item) -> str | None:
+        return item.timer.target if item.timer else None
+
+
+class WorkQueueSerializer(serializers.Serializer):
+    items = WorkItemSerializer(many=True)
+    counts = serializers.DictField()
 
 
 class CalendarExceptionSerializer(serializers.ModelSerializer):

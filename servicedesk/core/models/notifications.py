@@ -42,6 +42,8 @@ class Notification(models.Model):
     dedupe_key = models.CharField(max_length=200, null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    # The record moved past the step this notification announced (issue 10 §12).
+    closed_at = models.DateTimeField(_("done"), null=True, blank=True)
     email_state = models.CharField(
         _("e-mail"), max_length=10, choices=EmailState.choices, default=EmailState.PENDING
     )
@@ -64,6 +66,7 @@ class Notification(models.Model):
         ]
         indexes = [
             models.Index(fields=["recipient", "read_at"]),
+            models.Index(fields=["target_type", "target_id"], name="notification_target"),
             models.Index(
                 fields=["email_next_attempt_at"],
                 condition=Q(email_state="pending"),

@@ -37,4 +37,8 @@ def event_record(
     )
     for handler in list(_subscribers.get(kind, ())):
         handler(event)
+    # Whatever happened may have moved the record past a step someone was told about.
+    from .notifications import notifications_close_passed
+
+    notifications_close_passed(target=target)
     return event

@@ -11,7 +11,8 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import send_mail
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ..choices import EmailState
@@ -93,6 +94,50 @@ def notifications_mark_all_read(*, by: Any) -> int:
     return Notification.objects.filter(recipient=by, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+
+
+def notifications_close_passed(*, target: models.Model) -> int:
+    """Close the open notifications about ``target`` that announced a step it has moved
+    past (the steps and their notification kinds are declared in ``core.workqueue``)."""
+    from ..workqueue import waiting_steps
+
+    steps = [s for s in waiting_steps(type(target)) if s.notifications]
+    if not steps or target.pk is None:
+        return 0
+    mine = Notification.objects.filter(
+        target_type=ContentType.objects.get_for_model(target),
+        target_id=target.pk,
+        closed_at__isnull=True,
+    )
+    open_kinds = set(
+        mine.filter(kind__in=[k for s in steps for k in s.notifications]).values_list(
+            "kind", flat=True
+        )
+    )
+    if not open_kinds:
+        return 0
+    # A kind stays open while any step that announces it still waits.
+    waiting = {
+        k
+        for s in steps
+        if open_kinds & set(s.notifications) and s.still_waiting(target)
+        for k in s.notifications
+    }
+    passed = open_kinds - waiting
+    if not passed:
+        return 0
+    return _close(mine.filter(kind__in=passed))
+
+
+def notifications_close_for_timer(*, timer_id: int) -> int:
+    """A deadline met or cancelled: its warning and breach notifications are done."""
+    keys = [f"sla:{timer_id}:warning", f"sla:{timer_id}:breach"]
+    return _close(Notification.objects.filter(dedupe_key__in=keys, closed_at__isnull=True))
+
+
+def _close(rows: models.QuerySet) -> int:
+    now = timezone.now()
+    return rows.update(closed_at=now, read_at=Coalesce("read_at", Value(now)))
 
 
 def notifications_deliver(*, now: dt.datetime | None = None, batch: int = DELIVERY_BATCH) -> int:

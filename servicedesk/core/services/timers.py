@@ -140,9 +140,17 @@ def _open_timer(subject: models.Model, target: str, *, lock: bool = False) -> Sl
     return qs.first()
 
 
+#: Reasons after which the deadline's warning and breach notifications are done.
+DONE_REASONS = {"meet", "met late", "cancel"}
+
+
 def _save(timer: SlaTimer, reason: str, fields: Iterable[str]) -> SlaTimer:
     timer._change_reason = reason
     timer.save(update_fields=list(fields))
+    if reason in DONE_REASONS:
+        from .notifications import notifications_close_for_timer
+
+        notifications_close_for_timer(timer_id=timer.pk)
     return timer
 
 
