@@ -88,6 +88,8 @@ SEED_MIGRATIONS = [
     "servicedesk.core.migrations.0004_default_sla_policies",
     "contracts.migrations.0002_defaults",
     "tickets.migrations.0002_policies_and_lines",
+    "servicedesk.core.migrations.0006_sla_policy_calendar_basis",
+    "tickets.migrations.0004_complaint_policy_office_calendar",
 ]
 
 

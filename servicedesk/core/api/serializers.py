@@ -169,6 +169,7 @@ class SlaPolicySerializer(serializers.ModelSerializer):
             "condition",
             "amount",
             "unit",
+            "calendar_basis",
             "calendar",
             "warn_percent",
             "notify",

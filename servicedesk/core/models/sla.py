@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from ..choices import TimerState, TimeUnit
+from ..choices import CalendarBasis, TimerState, TimeUnit
 from ..querysets import RestrictedManager, RestrictedQuerySet
 from .calendar import WorkCalendar
 
@@ -41,7 +41,20 @@ class SlaPolicy(models.Model):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        help_text=_("Empty: the subject's contract service level decides, else the default."),
+        help_text=_("Empty: the calendar basis decides."),
+    )
+    calendar_basis = models.CharField(
+        _("calendar basis"),
+        max_length=20,
+        choices=CalendarBasis.choices,
+        default=CalendarBasis.SERVICE_LEVEL,
+        # Rows seeded by other apps' migrations that do not know this field get it too.
+        db_default=CalendarBasis.SERVICE_LEVEL,
+        help_text=_(
+            "Internal steps run on the office calendar whatever the contract; promises to "
+            "the customer on the calendar of the contract's service level (else the office "
+            "calendar). A calendar chosen above overrides both."
+        ),
     )
     warn_percent = models.PositiveSmallIntegerField(
         _("warning at (percent of the time)"),

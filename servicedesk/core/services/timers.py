@@ -22,8 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import worktime
-from ..calendars import calendar_for_service_level, calendar_spec, deadline
-from ..choices import TimerState, TimeUnit
+from ..calendars import calendar_for_service_level, calendar_spec, deadline, default_calendar
+from ..choices import CalendarBasis, TimerState, TimeUnit
 from ..exceptions import ApplicationError
 from ..models import Escalation, Notification, SlaPolicy, SlaTimer, WorkCalendar
 
@@ -52,8 +52,12 @@ def policy_find(*, subject: str, target: str, context: dict[str, str]) -> SlaPol
 
 
 def _calendar_for(policy: SlaPolicy | None, context: dict[str, str]) -> WorkCalendar:
+    """The policy's own calendar, else its basis: internal steps on the office calendar
+    (nobody is due at 00:00 on a day off), promises on the contract's service level."""
     if policy is not None and policy.calendar_id:
         return policy.calendar
+    if policy is not None and policy.calendar_basis == CalendarBasis.OFFICE:
+        return default_calendar()
     # The same context that chose the policy (the subject's, overridden by the caller's).
     return calendar_for_service_level(context.get("service_level"))
 
