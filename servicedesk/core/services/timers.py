@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -134,7 +135,54 @@ def timer_start(
     except IntegrityError:
         # Started concurrently by another request: the open timer is the answer.
         return _open_timer(subject, target)
+    if due == started_at:
+        _immediate_started(timer)
     return timer
+
+
+# --- "immediately": a 0-minute target met in the action that started it --------------
+#
+# DESIGN.md §4: a target due at the instant it starts ("immediately", e.g. telling the
+# region lead of a fatal defect) that is met in the same action is met, not breached by
+# the microseconds the action took. The action is the outermost transaction (under a
+# test's wrapping transaction: the outermost savepoint opened by the code under test).
+
+
+def _action_token() -> str | None:
+    if not connection.in_atomic_block:
+        return None
+    blocks = connection.atomic_blocks
+    offset = len(blocks) - len(connection.savepoint_ids)  # 1: the outermost has none
+    for index, block in enumerate(blocks):
+        if getattr(block, "_from_testcase", False):
+            continue
+        if index - offset >= 0:
+            return connection.savepoint_ids[index - offset]
+        token = getattr(connection, "_sla_action_token", None)
+        if token is None:
+            token = uuid.uuid4().hex
+            connection._sla_action_token = token
+            transaction.on_commit(lambda: setattr(connection, "_sla_action_token", None))
+        return token
+    return None
+
+
+def _immediate_started(timer: SlaTimer) -> None:
+    token = _action_token()
+    if token is None:
+        return
+    current, started = getattr(connection, "_sla_immediate", (None, set()))
+    if current != token:
+        started = set()
+    started.add(timer.pk)
+    connection._sla_immediate = (token, started)
+
+
+def _immediate_in_this_action(timer: SlaTimer) -> bool:
+    if timer.due_at != timer.started_at:
+        return False
+    token, started = getattr(connection, "_sla_immediate", (None, set()))
+    return token is not None and token == _action_token() and timer.pk in started
 
 
 def _open_timer(subject: models.Model, target: str, *, lock: bool = False) -> SlaTimer | None:
@@ -216,7 +264,11 @@ def timer_meet(
             return None
         timer.met_at = at
         return _save(timer, "met late", ["met_at"])
-    if timer.state == TimerState.RUNNING and at > timer.due_at:
+    if (
+        timer.state == TimerState.RUNNING
+        and at > timer.due_at
+        and not _immediate_in_this_action(timer)
+    ):
         # Met after the due time but before the sweep noticed: it is still a breach, with
         # its escalation and notifications, exactly as the sweep would have written them.
         _process_batch([timer], at, SweepResult())
