@@ -36,7 +36,7 @@ def users_in_roles(*roles: str) -> QuerySet:
 
 def timers_for(obj: models.Model) -> QuerySet[SlaTimer]:
     """An object's timers, newest first within each target."""
-    return SlaTimer.objects.for_subject(obj).order_by("started_at", "id")
+    return SlaTimer.objects.for_subject(obj).select_related("assignee").order_by("started_at", "id")
 
 
 def timers_attach(objects: list[models.Model]) -> list[models.Model]:
@@ -45,9 +45,11 @@ def timers_attach(objects: list[models.Model]) -> list[models.Model]:
         return objects
     content_type = ContentType.objects.get_for_model(objects[0])
     by_subject: dict[int, list[SlaTimer]] = {obj.pk: [] for obj in objects}
-    for timer in SlaTimer.objects.filter(
-        subject_type=content_type, subject_id__in=list(by_subject)
-    ).order_by("started_at", "id"):
+    for timer in (
+        SlaTimer.objects.filter(subject_type=content_type, subject_id__in=list(by_subject))
+        .select_related("assignee")
+        .order_by("started_at", "id")
+    ):
         by_subject[timer.subject_id].append(timer)
     for obj in objects:
         obj.prefetched_timers = by_subject[obj.pk]
@@ -182,9 +184,12 @@ def timers_list(*, user: Any) -> QuerySet[SlaTimer]:
 
 
 def my_open_timers(*, user: Any, limit: int = 20) -> list[SlaTimer]:
+    """The user's open deadlines, and those of a role of theirs that no one person has yet
+    (e.g. a serious defect's fix, owned by the testers until a developer takes it)."""
+    roles = user.groups.values("name")  # a subquery, not one more query
     timers = list(
         SlaTimer.objects.open()
-        .filter(assignee=user)
+        .filter(models.Q(assignee=user) | models.Q(assignee__isnull=True, owner_role__in=roles))
         .select_related("subject_type")
         .order_by("due_at")[:limit]
     )

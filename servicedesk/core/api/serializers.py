@@ -20,6 +20,7 @@ from ..people import display_name
 
 class TimerSerializer(serializers.ModelSerializer):
     target_display = serializers.SerializerMethodField()
+    responsible = serializers.CharField(read_only=True, help_text="Who must act, in words.")
 
     class Meta:
         model = SlaTimer
@@ -32,6 +33,8 @@ class TimerSerializer(serializers.ModelSerializer):
             "warned_at",
             "met_at",
             "breached_at",
+            "paused_seconds",
+            "responsible",
         ]
 
     def get_target_display(self, timer: SlaTimer) -> str:
@@ -39,6 +42,7 @@ class TimerSerializer(serializers.ModelSerializer):
 
 
 class TimerDetailSerializer(serializers.ModelSerializer):
+    responsible = serializers.CharField(read_only=True)
     subject_type = serializers.SerializerMethodField()
     subject = serializers.SerializerMethodField()
 
@@ -52,6 +56,8 @@ class TimerDetailSerializer(serializers.ModelSerializer):
             "target",
             "state",
             "assignee",
+            "owner_role",
+            "responsible",
             "policy",
             "calendar",
             "amount",

@@ -11,7 +11,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from ..choices import CalendarBasis, TimerState, TimeUnit
+from ..choices import CalendarBasis, Role, TimerState, TimeUnit
+from ..people import display_name
 from ..querysets import RestrictedManager, RestrictedQuerySet
 from .calendar import WorkCalendar
 
@@ -137,6 +138,12 @@ class SlaTimer(models.Model):
         blank=True,
         related_name="sla_timers",
     )
+    owner_role = models.CharField(
+        _("responsible role"),
+        max_length=40,
+        blank=True,
+        help_text=_("The role that must act while no one person is responsible."),
+    )
     notify = models.JSONField(default=list, blank=True)
     state = models.CharField(
         _("state"), max_length=10, choices=TimerState.choices, default=TimerState.RUNNING
@@ -184,6 +191,15 @@ class SlaTimer(models.Model):
     @property
     def is_breached(self) -> bool:
         return self.breached_at is not None
+
+    @property
+    def responsible(self) -> str:
+        """Who must act, in words: the person, else the role (e.g. "Tester")."""
+        if self.assignee_id:
+            return display_name(self.assignee)
+        if self.owner_role in Role.values:
+            return str(Role(self.owner_role).label)
+        return self.owner_role
 
 
 class Escalation(models.Model):

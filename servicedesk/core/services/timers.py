@@ -86,12 +86,14 @@ def timer_start(
     amount: Decimal | int | None = None,
     unit: str | None = None,
     due_at: dt.datetime | None = None,
+    owner_role: str = "",
 ) -> SlaTimer | None:
     """Start the ``target`` timer of ``subject`` from its policy (or an explicit amount).
 
     Returns ``None`` when no active policy applies. Starting a target that is already
     open returns the open timer unchanged, so callers may retry safely. ``due_at`` gives a
-    fixed deadline (an appointment time) instead of the policy's amount.
+    fixed deadline (an appointment time) instead of the policy's amount. ``owner_role``
+    names the role that must act while no one person (``assignee``) is responsible.
     """
     started_at = started_at or timezone.now()
     ctx = {**sla_context(subject), **(context or {})}
@@ -121,6 +123,7 @@ def timer_start(
         unit=unit,
         warn_percent=percent,
         assignee=assignee,
+        owner_role=owner_role if assignee is None else "",
         notify=list(policy.notify) if policy else ["assignee"],
         state=TimerState.RUNNING,
         started_at=started_at,
@@ -296,6 +299,28 @@ def timer_cancel(
     return _save(timer, "cancel", ["state", "cancelled_at", "next_check_at"])
 
 
+@transaction.atomic
+def timer_assign(
+    *, subject: models.Model, target: str, assignee: Any = None, owner_role: str = ""
+) -> SlaTimer | None:
+    """Make a person (or, while there is none, a role) responsible for the ``target``
+    deadline: the open one, or a missed one not met yet (someone must still act)."""
+    timer = _open_timer(subject, target, lock=True) or (
+        SlaTimer.objects.for_subject(subject)
+        .select_for_update()
+        .filter(target=target, state=TimerState.BREACHED, met_at__isnull=True)
+        .order_by("-started_at")
+        .first()
+    )
+    owner_role = owner_role if assignee is None else ""
+    assignee_id = assignee.pk if assignee is not None else None
+    if timer is None or (timer.assignee_id, timer.owner_role) == (assignee_id, owner_role):
+        return timer
+    timer.assignee = assignee
+    timer.owner_role = owner_role
+    return _save(timer, "assign", ["assignee", "owner_role"])
+
+
 def timers_cancel_all(*, subject: models.Model, at: dt.datetime | None = None) -> int:
     """Cancel every open timer of ``subject`` (e.g. when a workflow is terminated)."""
     targets = SlaTimer.objects.for_subject(subject).open().values_list("target", flat=True)
@@ -319,6 +344,9 @@ def _recipients(timer: SlaTimer, role_members: dict[str, list[Any]]) -> list[Any
     for who in timer.notify or ["assignee"]:
         if who == "assignee" and timer.assignee_id:
             people[timer.assignee_id] = timer.assignee
+        elif who == "assignee" and timer.owner_role:
+            for user in role_members.get(timer.owner_role, []):
+                people[user.pk] = user
         elif who == "assignee_manager" and timer.assignee_id:
             profile = getattr(timer.assignee, "profile", None)
             if profile is not None and profile.manager_id:
@@ -337,6 +365,7 @@ def _role_members(timers: list[SlaTimer]) -> dict[str, list[Any]]:
     roles = {
         w for t in timers for w in (t.notify or []) if w not in ("assignee", "assignee_manager")
     }
+    roles |= {t.owner_role for t in timers if t.owner_role and not t.assignee_id}
     members: dict[str, list[Any]] = defaultdict(list)
     if roles:
         user_model = get_user_model()
