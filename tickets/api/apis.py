@@ -21,6 +21,7 @@ from servicedesk.core import selectors as core_selectors
 from servicedesk.core.api.apis import OverdueFilterMixin
 from servicedesk.core.api.mixins import FSMViewSetMixin, HistoryMixin, TransitionSpec
 from servicedesk.core.api.permissions import ReadModelPermissions
+from servicedesk.core.api.serializers import CustomerAnswerInput, CustomerWaitInput
 from servicedesk.core.exceptions import TransitionConflict
 
 from ..choices import CommercialDecision, TicketState
@@ -60,6 +61,7 @@ from ..services.roster import (
     shift_plan,
     shift_remove,
 )
+from ..services.waits import ticket_customer_answered, ticket_wait_for_customer
 from .serializers import (
     AcknowledgeInput,
     AgreeChargeInput,
@@ -178,6 +180,16 @@ class TicketViewSet(FSMViewSetMixin, HistoryMixin, viewsets.ReadOnlyModelViewSet
         "waive_charge": TransitionSpec(waive_charge, NoteInput, "Sales: charge waived"),
         "decline": TransitionSpec(decline, DeclineInput, "Sales: the customer declined"),
         "close": TransitionSpec(ticket_close, None, "Close (problem, cause, solution, steps)"),
+        "wait_for_customer": TransitionSpec(
+            ticket_wait_for_customer,
+            CustomerWaitInput,
+            "Wait for the customer: the promises to the customer pause",
+        ),
+        "customer_answered": TransitionSpec(
+            ticket_customer_answered,
+            CustomerAnswerInput,
+            "The customer answered: the paused promises resume",
+        ),
     }
 
     def get_queryset(self):

@@ -4,9 +4,11 @@ from .notifications import Notification
 from .signatures import Signature
 from .sla import Escalation, SlaPolicy, SlaTimer
 from .staff import StaffProfile
+from .waits import CustomerWait
 
 __all__ = [
     "CalendarException",
+    "CustomerWait",
     "DomainEvent",
     "Escalation",
     "Notification",

@@ -140,7 +140,36 @@ def timer_start(
         return _open_timer(subject, target)
     if due == started_at:
         _immediate_started(timer)
+    if timer_is_promise(timer):
+        _pause_while_waiting(subject, timer)
     return timer
+
+
+def timer_is_promise(timer: SlaTimer) -> bool:
+    """A promise to the customer (paused while waiting for the customer), not an internal
+    step: the policy's calendar basis says which (DESIGN.md §4)."""
+    return timer.policy is not None and timer.policy.calendar_basis == CalendarBasis.SERVICE_LEVEL
+
+
+def _pause_while_waiting(subject: models.Model, timer: SlaTimer) -> None:
+    """A promise started while the record waits for the customer starts paused."""
+    from ..models import CustomerWait
+
+    wait = CustomerWait.objects.for_subject(subject).open().select_for_update().first()
+    if wait is None:
+        return
+    at = max(timer.started_at, wait.started_at)
+    paused = timer_pause(subject=subject, target=timer.target, at=at, reason=WAIT_PAUSE_REASON)
+    if paused is not None and paused.state == TimerState.PAUSED:
+        timer.refresh_from_db()
+        if timer.target not in wait.paused_targets:
+            wait.paused_targets = [*wait.paused_targets, timer.target]
+            wait._change_reason = "deadline paused"
+            wait.save(update_fields=["paused_targets"])
+
+
+WAIT_PAUSE_REASON = "pause: waiting for the customer"
+WAIT_RESUME_REASON = "resume: the customer answered"
 
 
 # --- "immediately": a 0-minute target met in the action that started it --------------
@@ -203,7 +232,7 @@ def _save(timer: SlaTimer, reason: str, fields: Iterable[str]) -> SlaTimer:
 
 @transaction.atomic
 def timer_pause(
-    *, subject: models.Model, target: str, at: dt.datetime | None = None
+    *, subject: models.Model, target: str, at: dt.datetime | None = None, reason: str = "pause"
 ) -> SlaTimer | None:
     timer = _open_timer(subject, target, lock=True)
     if timer is None or timer.state != TimerState.RUNNING:
@@ -215,12 +244,12 @@ def timer_pause(
     timer.state = TimerState.PAUSED
     timer.paused_at = at
     timer.next_check_at = None
-    return _save(timer, "pause", ["state", "paused_at", "next_check_at"])
+    return _save(timer, reason, ["state", "paused_at", "next_check_at"])
 
 
 @transaction.atomic
 def timer_resume(
-    *, subject: models.Model, target: str, at: dt.datetime | None = None
+    *, subject: models.Model, target: str, at: dt.datetime | None = None, reason: str = "resume"
 ) -> SlaTimer | None:
     """Resume a paused timer: the working time it was paused is added to its deadline."""
     timer = _open_timer(subject, target, lock=True)
@@ -243,7 +272,7 @@ def timer_resume(
     timer.next_check_at = timer.due_at if timer.warned_at else min(timer.warn_at, timer.due_at)
     return _save(
         timer,
-        "resume",
+        reason,
         ["state", "paused_at", "paused_seconds", "due_at", "warn_at", "next_check_at"],
     )
 
