@@ -295,3 +295,36 @@ def test_two_people_starting_a_wait_at_once_one_wins(make_user):
     assert wait.paused_targets == ["callback", "reply"]
     paused = SlaTimer.objects.for_subject(ticket).filter(state=TimerState.PAUSED)
     assert paused.count() == 2
+
+
+def test_printed_records_show_the_wait_and_the_paused_time(clock, engineer, shelved, make_user):
+    from django.utils import translation
+
+    from defects.models import Defect
+    from defects.services import defect_report
+    from defects.services.waits import defect_customer_answered, defect_wait_for_customer
+    from servicedesk.core import printforms
+    from tests.defects.factories import record_defect
+    from tickets.models import Ticket
+    from tickets.services.waits import ticket_customer_answered, ticket_wait_for_customer
+
+    def cells(document) -> str:
+        rows = [row for block in document.blocks for row in getattr(block, "rows", [])]
+        return " | ".join(str(cell) for row in rows for cell in row)
+
+    clock.set(sh(2026, 11, 18, 10, 20))
+    ticket_wait_for_customer(shelved, by=engineer, reason="information", note="请发来截图")
+    clock.set(sh(2026, 11, 18, 11, 20))
+    ticket_customer_answered(shelved, by=engineer, answer="截图已收到")
+    fe = make_user(Role.FIELD_ENGINEER, username="fe_print")
+    defect = defect_report(record_defect(fe, severity="serious"), by=fe)
+    defect_wait_for_customer(defect, by=fe, reason="test", note="请客户验证")
+    clock.set(sh(2026, 11, 18, 13, 20))
+    defect_customer_answered(defect, by=fe, answer="验证通过")
+    with translation.override("zh-hans"):
+        hotline = printforms.form_get(Ticket, "hotline_record").build(shelved)
+        record = printforms.form_get(Defect, "defect_record").build(defect)
+    text = cells(hotline)
+    assert "等待客户：客户提供信息" in text and "客户已答复" in text
+    assert "共等待1小时；客户时限顺延1小时。" in text
+    assert "计时中（暂停2小时）" in cells(record)

@@ -142,6 +142,8 @@ class SlaTimer(models.Model):
         _("responsible role"),
         max_length=40,
         blank=True,
+        default="",
+        db_default="",  # rows written by raw SQL (bulk loads) need no value
         help_text=_("The role that must act while no one person is responsible."),
     )
     notify = models.JSONField(default=list, blank=True)
