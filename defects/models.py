@@ -203,6 +203,9 @@ class Defect(ConcurrentTransitionMixin, models.Model):
         level = self.contract.service_level if self.contract_id else ""
         return {"severity": self.severity, "service_level": level}
 
+    #: States in which the defect may wait for the customer (its promises paused).
+    customer_wait_states = frozenset(OPEN_DEFECT_STATES)
+
     @classmethod
     def scope_for_user(cls, user: Any) -> Q | None:
         """Partner engineers: defects from their partner's visits, or their own."""

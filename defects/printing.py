@@ -12,12 +12,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from servicedesk.core import printing
 from servicedesk.core.choices import Role, timer_target_label
+from servicedesk.core.durations import duration_text
 from servicedesk.core.people import display_name
 from servicedesk.core.printforms import SignatureSlot, register_form
 
@@ -258,6 +261,16 @@ def evaluation_report(report: EvaluationReport) -> printing.FormDocument:
     )
 
 
+def _state_text(timer: Any) -> str:
+    """The deadline's state, with the time it was paused while waiting for the customer."""
+    if not timer.paused_seconds:
+        return str(timer.get_state_display())
+    return _("%(state)s (paused %(time)s)") % {
+        "state": timer.get_state_display(),
+        "time": duration_text(timer.paused_seconds),
+    }
+
+
 @register_form(
     Defect,
     "defect_record",
@@ -274,7 +287,7 @@ def defect_record_form(defect: Defect) -> printing.FormDocument:
             timer_target_label(t.target),
             _local(t.started_at),
             _local(t.due_at),
-            t.get_state_display(),
+            _state_text(t),
             _local(t.met_at) if t.met_at else "",
         ]
         for t in timers_for(defect)

@@ -19,10 +19,12 @@ from servicedesk.core.selectors import (
     StateColumn,
     TimelineEntry,
     columns_by_state,
+    customer_waits_for,
     has_breached_timer,
     history_changes,
     next_due,
     timeline_timer_entries,
+    timeline_wait_entries,
     timers_attach_open,
     timers_for,
 )
@@ -342,6 +344,7 @@ def timeline(obj: Defect | Requirement) -> list[TimelineEntry]:
     if timers is None:
         timers = list(timers_for(obj))
     entries.extend(timeline_timer_entries(timers, cancelled=True))
+    entries.extend(timeline_wait_entries(customer_waits_for(obj)))
     covered = {e.kind.rsplit(".", 1)[-1] for e in events}
     for row in history_changes(obj, limit=200):
         reason = (row["reason"] or "").split(":", 1)[0]

@@ -309,6 +309,18 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         level = self.contract.service_level if self.contract_id else ""
         return {"service_level": level, "severity": self.severity, "kind": self.kind}
 
+    #: States in which the ticket may wait for the customer (its promises paused).
+    customer_wait_states = frozenset(
+        {
+            TicketState.NEW,
+            TicketState.SHELVED,
+            TicketState.SCOPE_REVIEW,
+            TicketState.COMMERCIAL_REVIEW,
+            TicketState.DISPATCH_REQUESTED,
+            TicketState.DISPATCHED,
+        }
+    )
+
     # -- transitions (pure) -----------------------------------------------------------
     @transition(
         field=state,

@@ -39,9 +39,11 @@ from servicedesk.core.selectors import (
     StateColumn,
     TimelineEntry,
     columns_by_state,
+    customer_waits_for,
     history_changes,
     next_due,
     timeline_timer_entries,
+    timeline_wait_entries,
     timers_attach_open,
     timers_for,
 )
@@ -425,6 +427,7 @@ def ticket_timeline(ticket: Ticket) -> list[TimelineEntry]:
     if timers is None:
         timers = list(timers_for(ticket))
     entries.extend(timeline_timer_entries(timers))
+    entries.extend(timeline_wait_entries(customer_waits_for(ticket)))
     # Transitions already appear as events: keep only the other field changes.
     covered = {e.kind.rsplit(".", 1)[-1] for e in events} | {"transfer"}
     for row in history_changes(ticket, limit=200):

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from servicedesk.core.api.apis import OverdueFilterMixin
 from servicedesk.core.api.mixins import FormsMixin, FSMViewSetMixin, HistoryMixin, TransitionSpec
 from servicedesk.core.api.permissions import ReadModelPermissions
+from servicedesk.core.api.serializers import CustomerAnswerInput, CustomerWaitInput
 
 from .. import selectors
 from ..choices import DefectState
@@ -48,6 +49,7 @@ from ..services import (
     requirement_start_development,
     requirement_start_evaluation,
 )
+from ..services.waits import defect_customer_answered, defect_wait_for_customer
 from .serializers import (
     DefectEscalateInput,
     DefectFixInput,
@@ -120,6 +122,16 @@ class DefectViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.ReadOnly
         ),
         "change_severity": TransitionSpec(
             defect_change_severity, DefectSeverityInput, "Change severity (re-plans the deadlines)"
+        ),
+        "wait_for_customer": TransitionSpec(
+            defect_wait_for_customer,
+            CustomerWaitInput,
+            "Wait for the customer: the promises to the customer pause",
+        ),
+        "customer_answered": TransitionSpec(
+            defect_customer_answered,
+            CustomerAnswerInput,
+            "The customer answered: the paused promises resume",
         ),
     }
 

@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from contracts.models import Contract, Customer
 from fieldservice.models import Dispatch
-from servicedesk.core.api.mixins import FSMSerializerMixin
+from servicedesk.core.api.mixins import CustomerWaitSerializerMixin, FSMSerializerMixin
 from servicedesk.core.api.serializers import PersonField
 from tickets.models import Ticket
 
@@ -18,7 +18,9 @@ User = get_user_model()
 # -- defects -----------------------------------------------------------------------------
 
 
-class DefectSerializer(FSMSerializerMixin, serializers.ModelSerializer):
+class DefectSerializer(
+    FSMSerializerMixin, CustomerWaitSerializerMixin, serializers.ModelSerializer
+):
     severity_display = serializers.CharField(source="get_severity_display", read_only=True)
     customer_name = serializers.CharField(source="customer.name", read_only=True, default="")
     assignee_name = PersonField(source="assignee")
@@ -52,6 +54,7 @@ class DefectSerializer(FSMSerializerMixin, serializers.ModelSerializer):
             "state_display",
             "available_transitions",
             "timers",
+            "customer_wait",
             "assignee",
             "assignee_name",
             "developer",

@@ -1,11 +1,13 @@
 """Defects: recording, the severity's deadlines, the state machine's services, the
 emergency workaround and escalation to the region lead (docs/domain.md §defect).
 
-From ``reported_at`` (docs/domain.md §defect.severity): fatal → ``escalation`` (the region lead and
-the back office told at once, met when they are); serious → ``report`` (1 working day)
-and ``fix`` (24 wall-clock hours); important → ``report`` / ``verify`` / ``resolve``
-(1 / 2 / 3 working days); general → ``report`` (3 working days). The policies live in the
-SLA policy table; this module only names the targets.
+Timers count from ``reported_at`` (docs/domain.md §defect.severity): fatal → ``escalation`` (the region lead and
+the back office told at once, met when they are); serious → ``report`` (verified and
+reported within 1 working day) and then ``fix`` (24 wall-clock hours from the report, docs/domain.md
+§defect.serious: "在一个工作日内完成验证、上报工作。保证在24小时内督促开发人员完成修改");
+important → ``report`` / ``verify`` / ``resolve`` (1 / 2 / 3 working days); general →
+``report`` (3 working days). The policies live in the SLA policy table; this module only
+names the targets, when each starts and who must act for it (``_owner``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from servicedesk.core.models import SlaTimer
 from servicedesk.core.services import event_record, notifications_create, transition_run
 from servicedesk.core.services.history import save_with_history
 from servicedesk.core.services.timers import (
+    timer_assign,
     timer_cancel,
     timer_meet,
     timer_start,
@@ -82,24 +85,55 @@ def _milestone_reached(defect: Defect, target: str) -> bool:
 
 
 def _started_at(defect: Defect, target: str) -> Any:
-    """Deadlines count from ``reported_at``; fixing a reopened defect from its reopening."""
-    if target in ("fix", "resolve") and defect.reopened_at is not None:
+    """Deadlines count from ``reported_at``; a serious defect's ``fix`` from its report to
+    headquarters (``None`` until then); fixing a reopened defect from its reopening."""
+    if target == "fix":
+        return defect.reopened_at or defect.reported_to_hq_at
+    if target == "resolve" and defect.reopened_at is not None:
         return defect.reopened_at
     return defect.reported_at
+
+
+def _owner(defect: Defect, target: str) -> tuple[Any, str]:
+    """Who must act for ``target``: the person, and the role while there is none. The
+    reporter reports; the testers verify; the developer fixes, and until one takes it the
+    tester who verified it (before that: the testers) sees that someone does."""
+    if target in ("fix", "resolve"):
+        person = defect.developer or defect.verified_by
+        return person, "" if person is not None else Role.TESTER
+    if target == "verify":
+        return None, Role.TESTER
+    return defect.assignee, ""
 
 
 def _start_timers(defect: Defect) -> None:
     for target in TIMER_PLAN[defect.severity]:
         if target == "escalation" or _milestone_reached(defect, target):
             continue
+        started_at = _started_at(defect, target)
+        if started_at is None:
+            continue  # a serious defect's fix clock starts when it is reported
+        person, role = _owner(defect, target)
         timer_start(
             subject=defect,
             target=target,
-            started_at=_started_at(defect, target),
-            assignee=defect.assignee,
+            started_at=started_at,
+            assignee=person,
+            owner_role=role,
         )
+
+
+def _plan_deadlines(defect: Defect) -> None:
+    """The severity's deadlines (a fatal defect: tell the region lead at once)."""
+    _start_timers(defect)
     if defect.severity == Severity.FATAL:
         _notify_fatal(defect)
+
+
+def _reassign(defect: Defect, *targets: str) -> None:
+    for target in targets:
+        person, role = _owner(defect, target)
+        timer_assign(subject=defect, target=target, assignee=person, owner_role=role)
 
 
 def _notify_fatal(defect: Defect) -> None:
@@ -206,7 +240,7 @@ def defect_record(
         defect.number = f"DF{timezone.localtime(reported_at):%Y%m%d}-{defect.pk:05d}"
         defect.save(update_fields=["number"])
         _follow(defect, [by, defect.assignee])
-        _start_timers(defect)
+        _plan_deadlines(defect)
         if severity == Severity.SERIOUS:
             # docs/domain.md §defect.serious: serious bugs are reported to the region lead too.
             leads = role_members(Role.REGION_LEAD)
@@ -255,6 +289,7 @@ def defect_report(defect: Defect, *, by: Any, note: str = "") -> Defect:
             update_fields=["report_note", "reported_to_hq_at"],
         )
         _meet(defect, "report")
+        _start_timers(defect)  # a serious defect's fix: 24 hours from now
         testers = role_members(Role.TESTER)
         notifications_create(
             recipients=testers,
@@ -279,6 +314,7 @@ def defect_verify(defect: Defect, *, by: Any, note: str) -> Defect:
             update_fields=["verify_note", "verified_at", "verified_by"],
         )
         _meet(defect, "verify")
+        _reassign(defect, "fix", "resolve")
         _follow(defect, [by])
         notifications_create(
             recipients=role_members(Role.DEVELOPER),
@@ -304,6 +340,7 @@ def defect_start_fix(defect: Defect, *, by: Any, developer: Any = None) -> Defec
             kwargs={"developer": developer},
             update_fields=["developer"],
         )
+        _reassign(defect, "fix", "resolve")
         _follow(defect, [developer])
     return defect
 
@@ -357,7 +394,7 @@ def defect_reopen(defect: Defect, *, by: Any, reason: str) -> Defect:
             event_data={"reason": reason.strip()[:500]},
         )
         # The fix deadlines of its severity start again from the reopening.
-        _start_timers(defect)
+        _plan_deadlines(defect)
         if defect.developer_id:
             notifications_create(
                 recipients=[defect.developer],
@@ -469,7 +506,7 @@ def defect_change_severity(defect: Defect, *, by: Any, severity: str, reason: st
         )
         for target in ALL_TARGETS:
             timer_cancel(subject=defect, target=target)
-        _start_timers(defect)
+        _plan_deadlines(defect)
     return defect
 
 

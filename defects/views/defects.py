@@ -16,7 +16,8 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from servicedesk.core.exceptions import ApplicationError
-from servicedesk.core.selectors import timers_attach_open
+from servicedesk.core.forms import CustomerAnswerForm, CustomerWaitForm
+from servicedesk.core.selectors import customer_wait_open, timers_attach_open
 
 from .. import selectors
 from ..choices import Severity
@@ -55,6 +56,7 @@ from ..services import (
     defect_start_fix,
     defect_verify,
 )
+from ..services.waits import defect_customer_answered, defect_wait_for_customer
 from . import Action, action_panels, form_errors_from, fsm, run_action
 
 
@@ -72,6 +74,18 @@ def _may_publish(defect: Defect, user: Any, _t: set[str]) -> bool:
 
 def _may_follow(defect: Defect, user: Any, _t: set[str]) -> bool:
     return defect.is_open and user.has_perm("defects.view_defect")
+
+
+def _may_wait(defect: Defect, user: Any, _t: set[str]) -> bool:
+    return (
+        defect.state in Defect.customer_wait_states
+        and user.has_perm("defects.work_defect")
+        and customer_wait_open(defect) is None
+    )
+
+
+def _may_record_answer(defect: Defect, user: Any, _t: set[str]) -> bool:
+    return user.has_perm("defects.work_defect") and customer_wait_open(defect) is not None
 
 
 def _toggle_follow(defect: Defect, user: Any, data: dict) -> Defect:
@@ -200,6 +214,26 @@ ACTIONS: dict[str, Action] = {
             lambda d, u, data: defect_set_tracker(d, by=u, key=data["key"], url=data["url"]),
             lambda d, u, _t: u.has_perm("defects.work_defect"),
             initial=lambda d: {"key": d.tracker_key, "url": d.tracker_url},
+        ),
+        Action(
+            "wait_for_customer",
+            gettext_lazy("Wait for the customer"),
+            "hourglass-split",
+            CustomerWaitForm,
+            lambda d, u, data: defect_wait_for_customer(
+                d, by=u, reason=data["reason"], note=data["note"]
+            ),
+            _may_wait,
+            help=gettext_lazy("Information, a test or access to the customer's system."),
+        ),
+        Action(
+            "customer_answered",
+            gettext_lazy("The customer answered"),
+            "reply",
+            CustomerAnswerForm,
+            lambda d, u, data: defect_customer_answered(d, by=u, answer=data["answer"]),
+            _may_record_answer,
+            primary=True,
         ),
         Action(
             "follow",

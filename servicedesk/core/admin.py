@@ -110,10 +110,11 @@ class SlaPolicyAdmin(SimpleHistoryAdmin):
         "amount",
         "unit",
         "warn_percent",
+        "calendar_basis",
         "calendar",
         "active",
     ]
-    list_filter = ["subject", "unit", "active"]
+    list_filter = ["subject", "calendar_basis", "unit", "active"]
     list_editable = ["active"]
     search_fields = ["subject", "target", "description"]
 

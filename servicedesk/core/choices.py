@@ -57,6 +57,22 @@ class TimerState(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class CalendarBasis(models.TextChoices):
+    """Which calendar a policy's deadlines run on (DESIGN.md §4)."""
+
+    OFFICE = "office", _("Office calendar (internal step)")
+    SERVICE_LEVEL = "service_level", _("Contract service level (promise to the customer)")
+
+
+class WaitReason(models.TextChoices):
+    """What a record waits for from the customer while its promises are paused."""
+
+    INFORMATION = "information", _("Information from the customer")
+    TEST = "test", _("A test by the customer")
+    ACCESS = "access", _("Access to the customer's system")
+    OTHER = "other", _("Something else from the customer")
+
+
 class ServiceLevel(models.TextChoices):
     BUSINESS_HOURS = "5x8", _("5×8 (working hours)")
     ROUND_THE_CLOCK = "7x24", _("7×24 (round the clock)")

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .choices import WaitReason
 from .exceptions import ApplicationError
 from .models import WorkCalendar
 
@@ -132,6 +133,26 @@ class SignatureDrawForm(DeskFormMixin, forms.Form):
         if data.get("image") and data.get("file"):
             raise forms.ValidationError(_("Give either a drawn signature or a scan, not both."))
         return data
+
+
+class CustomerWaitForm(DeskFormMixin, forms.Form):
+    """Waiting for the customer: the record's promises to the customer pause meanwhile."""
+
+    reason = forms.ChoiceField(
+        label=_("Waiting for"), choices=WaitReason.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label=_("What was the customer asked for?"),
+        widget=textarea(2),
+        help_text=_(
+            "The deadlines promised to the customer pause until the customer answers; "
+            "internal deadlines keep running."
+        ),
+    )
+
+
+class CustomerAnswerForm(DeskFormMixin, forms.Form):
+    answer = forms.CharField(label=_("What did the customer answer?"), widget=textarea(2))
 
 
 class VerifyForm(DeskFormMixin, forms.Form):

@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .choices import TimerState, timer_target_label
-from .models import DomainEvent, Notification, Signature, SlaTimer, WorkCalendar
+from .durations import duration_text
+from .models import CustomerWait, DomainEvent, Notification, Signature, SlaTimer, WorkCalendar
 
 # Deadlines a list or board still shows: not met, not cancelled (a late meet keeps its
 # breach but is done).
@@ -36,7 +37,7 @@ def users_in_roles(*roles: str) -> QuerySet:
 
 def timers_for(obj: models.Model) -> QuerySet[SlaTimer]:
     """An object's timers, newest first within each target."""
-    return SlaTimer.objects.for_subject(obj).order_by("started_at", "id")
+    return SlaTimer.objects.for_subject(obj).select_related("assignee").order_by("started_at", "id")
 
 
 def timers_attach(objects: list[models.Model]) -> list[models.Model]:
@@ -45,9 +46,11 @@ def timers_attach(objects: list[models.Model]) -> list[models.Model]:
         return objects
     content_type = ContentType.objects.get_for_model(objects[0])
     by_subject: dict[int, list[SlaTimer]] = {obj.pk: [] for obj in objects}
-    for timer in SlaTimer.objects.filter(
-        subject_type=content_type, subject_id__in=list(by_subject)
-    ).order_by("started_at", "id"):
+    for timer in (
+        SlaTimer.objects.filter(subject_type=content_type, subject_id__in=list(by_subject))
+        .select_related("assignee")
+        .order_by("started_at", "id")
+    ):
         by_subject[timer.subject_id].append(timer)
     for obj in objects:
         obj.prefetched_timers = by_subject[obj.pk]
@@ -157,12 +160,23 @@ def timeline_timer_entries(
     for timer in timers:
         target = timer_target_label(timer.target)
         due = timezone.localtime(timer.due_at).strftime("%m-%d %H:%M")
+        paused = ""
+        if timer.paused_seconds:
+            paused = _("Paused for %(time)s while waiting for the customer; due moved.") % {
+                "time": duration_text(timer.paused_seconds)
+            }
+        if timer.state == TimerState.PAUSED:
+            since = timezone.localtime(timer.paused_at).strftime("%m-%d %H:%M")
+            paused = " ".join(
+                filter(None, [paused, _("Paused since %(since)s.") % {"since": since}])
+            )
         entries.append(
             TimelineEntry(
                 timer.started_at,
                 "timer",
                 "stopwatch",
                 _("Deadline: %(target)s, due %(due)s") % {"target": target, "due": due},
+                text=paused,
             )
         )
         if timer.met_at:
@@ -177,14 +191,76 @@ def timeline_timer_entries(
     return entries
 
 
+def customer_waits_attach(objects: list[models.Model]) -> list[models.Model]:
+    """Give each object ``customer_waits`` (oldest first) with one query for the page."""
+    if not objects:
+        return objects
+    content_type = ContentType.objects.get_for_model(objects[0])
+    by_subject: dict[int, list[CustomerWait]] = {obj.pk: [] for obj in objects}
+    waits = CustomerWait.objects.filter(
+        subject_type=content_type, subject_id__in=list(by_subject)
+    ).select_related("started_by", "ended_by")
+    for wait in waits.order_by("started_at", "id"):
+        by_subject[wait.subject_id].append(wait)
+    for obj in objects:
+        obj.customer_waits = by_subject[obj.pk]
+    return objects
+
+
+def customer_waits_for(obj: models.Model) -> list[CustomerWait]:
+    """The record's waits for the customer, oldest first (attached ones when given)."""
+    attached = getattr(obj, "customer_waits", None)
+    if attached is None:
+        attached = customer_waits_attach([obj])[0].customer_waits
+    return attached
+
+
+def customer_wait_open(obj: models.Model) -> CustomerWait | None:
+    """The wait in progress, if the record waits for the customer now."""
+    return next((w for w in customer_waits_for(obj) if w.is_open), None)
+
+
+def timeline_wait_entries(waits: Iterable[CustomerWait]) -> list[TimelineEntry]:
+    """Each wait for the customer on the record's timeline: asked (what, which deadlines
+    were paused) and answered (the answer, how long it waited, how far the deadlines
+    moved)."""
+    entries = []
+    for wait in waits:
+        text = wait.note
+        if wait.paused_targets:
+            names = "、".join(timer_target_label(t) for t in wait.paused_targets)
+            text += "\n" + _("Deadlines paused: %(deadlines)s") % {"deadlines": names}
+        title = _("Waiting for the customer: %(what)s") % {"what": wait.get_reason_display()}
+        entries.append(
+            TimelineEntry(
+                wait.started_at, "event", "hourglass-split", title, wait.started_by, text, "warning"
+            )
+        )
+        if wait.ended_at is None:
+            continue
+        waited = _("Waited %(waited)s; the customer's deadlines moved by %(moved)s.") % {
+            "waited": duration_text(wait.ended_at - wait.started_at),
+            "moved": duration_text(wait.paused_seconds),
+        }
+        title = _("The customer answered") if wait.answer else _("No longer waiting")
+        text = f"{wait.answer}\n{waited}" if wait.answer else waited
+        entries.append(
+            TimelineEntry(wait.ended_at, "event", "reply", title, wait.ended_by, text, "success")
+        )
+    return entries
+
+
 def timers_list(*, user: Any) -> QuerySet[SlaTimer]:
     return SlaTimer.objects.restrict(user).select_related("subject_type", "assignee", "policy")
 
 
 def my_open_timers(*, user: Any, limit: int = 20) -> list[SlaTimer]:
+    """The user's open deadlines, and those of a role of theirs that no one person has yet
+    (e.g. a serious defect's fix, owned by the testers until a developer takes it)."""
+    roles = user.groups.values("name")  # a subquery, not one more query
     timers = list(
         SlaTimer.objects.open()
-        .filter(assignee=user)
+        .filter(models.Q(assignee=user) | models.Q(assignee__isnull=True, owner_role__in=roles))
         .select_related("subject_type")
         .order_by("due_at")[:limit]
     )

@@ -223,6 +223,7 @@ SPECTACULAR_SETTINGS = {
         "DayKindEnum": "servicedesk.core.choices.DayKind",
         "TimeUnitEnum": "servicedesk.core.choices.TimeUnit",
         "TimerStateEnum": "servicedesk.core.choices.TimerState",
+        "CustomerWaitReasonEnum": "servicedesk.core.choices.WaitReason",
         "PeriodKindEnum": "contracts.choices.PeriodKind",
         "DocumentKindEnum": "contracts.choices.DocumentKind",
         "ChargeUnitEnum": "contracts.choices.ChargeUnit",

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from defects.services import defect_report
 from servicedesk.core.services.timers import sla_sweep
 from tests.defects.factories import record_defect, record_requirement, sh
 
@@ -43,9 +44,9 @@ def test_create_defect_and_run_its_transitions(client_for, engineer, tester, clo
     assert response.status_code == 201, response.json()
     data = response.json()
     assert data["state"] == "recorded" and data["severity_display"] == "Serious"
+    # The fix clock starts when it is verified and reported (seed 004: 24 hours then).
     assert {t["target"]: t["due_at"] for t in data["timers"]} == {
         "report": "2026-10-08T18:00:00+08:00",
-        "fix": "2026-10-01T17:00:00+08:00",
     }
     assert "report" in data["available_transitions"]
     pk = data["id"]
@@ -54,6 +55,9 @@ def test_create_defect_and_run_its_transitions(client_for, engineer, tester, clo
     assert response.status_code == 409
     response = api.post(f"/api/v1/defects/{pk}/transitions/report/", {"note": "已复现"})
     assert response.status_code == 200 and response.json()["state"] == "reported"
+    timers = {t["target"]: t for t in response.json()["timers"]}
+    assert timers["report"]["state"] == "met"
+    assert timers["fix"]["due_at"] == "2026-10-01T17:30:00+08:00"
     response = client_for(tester).post(f"/api/v1/defects/{pk}/transitions/verify/", {"note": ""})
     assert response.status_code == 400 and "note" in response.json()
     response = client_for(tester).post(
@@ -91,8 +95,9 @@ def test_bad_input_is_400_with_field_errors(client_for, engineer):
 def test_filters_and_overdue(client_for, engineer, clock):
     clock.set(sh(2026, 9, 30, 17, 30))
     late = record_defect(engineer, severity="serious", reported_at=sh(2026, 9, 30, 17, 0))
+    defect_report(late, by=engineer)  # the fix is due 24 hours later
     record_defect(engineer, severity="general", product="T6")
-    sla_sweep(now=sh(2026, 10, 1, 17, 1))
+    sla_sweep(now=sh(2026, 10, 1, 17, 31))
     api = client_for(engineer)
     ids = [r["id"] for r in api.get("/api/v1/defects/?overdue=true").json()["results"]]
     assert ids == [late.pk]

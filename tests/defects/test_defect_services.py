@@ -248,5 +248,5 @@ def test_open_items_for_the_hand_over_book(engineer, sales, customer, tester):
     numbers = [i.number for i in items]
     assert set(numbers) == {serious.number, general.number, item.number}
     assert rejected.number not in numbers
-    assert numbers[0] == serious.number  # the fix is due within 24 hours
+    assert numbers[0] == serious.number  # verified and reported within 1 working day
     assert all(i.due_at for i in items)

@@ -36,7 +36,8 @@ def due(defect) -> dict[str, object]:
     ("severity", "expected"),
     [
         # 1 working day: the day it starts is not counted; 10-01..10-07 are the holiday.
-        ("serious", {"report": sh(2026, 10, 8, 18, 0), "fix": sh(2026, 10, 1, 17, 0)}),
+        # The fix clock starts when it is verified and reported (see below).
+        ("serious", {"report": sh(2026, 10, 8, 18, 0)}),
         (
             "important",
             {
@@ -95,7 +96,7 @@ def test_severity_change_replans_from_reported_at_and_is_audited(clock, engineer
         defect, by=tester, severity="serious", reason="主流程无法推进：所有凭证都无法保存"
     )
     assert defect.severity == "serious"
-    assert due(defect) == {"report": sh(2026, 10, 8, 18, 0), "fix": sh(2026, 10, 1, 17, 0)}
+    assert due(defect) == {"report": sh(2026, 10, 8, 18, 0)}
     cancelled = SlaTimer.objects.for_subject(defect).get(state=TimerState.CANCELLED)
     assert cancelled.target == "report" and cancelled.due_at == sh(2026, 10, 10, 18, 0)
     event = DomainEvent.objects.get(kind="defect.change_severity")
@@ -114,8 +115,9 @@ def test_severity_change_keeps_deadlines_already_met(clock, engineer, tester):
     defect = record_defect(engineer, severity="important", reported_at=WED_1700)
     defect = defect_report(defect, by=engineer)
     defect = defect_change_severity(defect, by=tester, severity="serious", reason="影响主流程")
-    # report was met as important; only fix is planned for serious.
-    assert due(defect) == {"fix": sh(2026, 10, 1, 17, 0)}
+    # report was met as important; only fix is planned for serious: 24 hours from the
+    # report (17:30).
+    assert due(defect) == {"fix": sh(2026, 10, 1, 17, 30)}
     assert SlaTimer.objects.for_subject(defect).get(target="report").state == TimerState.MET
 
 
@@ -139,6 +141,7 @@ def test_followers_are_reminded_at_the_warning_point_exactly_once(
     watcher = make_user("service_manager", username="sm_follow")
     clock.set(sh(2026, 9, 30, 17, 0))
     defect = record_defect(engineer, severity="serious", reported_at=WED_1700)
+    defect = defect_report(defect, by=engineer)
     defect_follow(defect, by=watcher)
     fix = SlaTimer.objects.for_subject(defect).get(target="fix")
     assert fix.warn_at == sh(2026, 10, 1, 12, 12)
@@ -148,7 +151,9 @@ def test_followers_are_reminded_at_the_warning_point_exactly_once(
     sla_sweep(now=sh(2026, 10, 1, 12, 30))
     warned = Notification.objects.filter(kind="sla_warning", target_id=defect.pk)
     by_person = sorted(warned.values_list("recipient__username", flat=True))
-    assert by_person == sorted({"fe_wang", "sm_follow"})  # the assignee and the follower, once
+    # The testers own it until a developer takes it; the reporter and the follower follow
+    # it; each told once.
+    assert by_person == sorted({"qa_li", "fe_wang", "sm_follow"})
     assert Escalation.objects.filter(timer=fix, kind="warning").count() == 1
     fix.refresh_from_db()
     assert fix.warned_at == sh(2026, 10, 1, 12, 12)

@@ -195,9 +195,13 @@ def test_escalated_dispatch_becomes_a_serious_defect_fixed_and_confirmed(world, 
     expect(engineer.get_by_test_id("severity")).to_have_text("严重")
     deadlines = engineer.get_by_test_id("deadlines")
     expect(deadlines.locator("[data-target='report'][data-state='running']")).to_be_visible()
-    expect(deadlines.locator("[data-target='fix'][data-state='running']")).to_be_visible()
+    # The developers' 24 hours start when it is verified and reported, not before.
+    expect(deadlines.locator("[data-target='fix']")).to_have_count(0)
     act(engineer, "report", {"#id_report-note": "现场已复现，已上报总部"})
     expect(engineer.get_by_test_id("defect-state")).to_contain_text("已上报")
+    fix = engineer.get_by_test_id("deadlines").locator("[data-target='fix'][data-state='running']")
+    expect(fix).to_be_visible()
+    expect(fix.get_by_test_id("deadline-owner")).to_have_text("负责：测试人员")
 
     tester = as_user("shenyu")
     tester.goto(defect.get_absolute_url())
@@ -208,6 +212,8 @@ def test_escalated_dispatch_becomes_a_serious_defect_fixed_and_confirmed(world, 
     developer.goto("/defects/")
     developer.locator(f"[data-defect='{defect.pk}']").click()
     act(developer, "start_fix")
+    owner = developer.get_by_test_id("deadlines").locator("[data-target='fix']")
+    expect(owner.get_by_test_id("deadline-owner")).to_have_text("负责：韩博")
     act(
         developer,
         "fix",

@@ -26,6 +26,7 @@ from servicedesk.core.api.mixins import (
     TransitionSpec,
 )
 from servicedesk.core.api.permissions import ReadModelPermissions
+from servicedesk.core.api.serializers import CustomerAnswerInput, CustomerWaitInput
 from servicedesk.core.exceptions import TransitionConflict
 
 from ..choices import CommercialDecision, TicketState
@@ -68,6 +69,7 @@ from ..services.roster import (
     shift_plan,
     shift_remove,
 )
+from ..services.waits import ticket_customer_answered, ticket_wait_for_customer
 from .serializers import (
     AcknowledgeInput,
     AgreeChargeInput,
@@ -198,6 +200,16 @@ class TicketViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.ReadOnly
             "Sales: hand the signed special arrangement to the service owner",
         ),
         "close": TransitionSpec(ticket_close, None, "Close (problem, cause, solution, steps)"),
+        "wait_for_customer": TransitionSpec(
+            ticket_wait_for_customer,
+            CustomerWaitInput,
+            "Wait for the customer: the promises to the customer pause",
+        ),
+        "customer_answered": TransitionSpec(
+            ticket_customer_answered,
+            CustomerAnswerInput,
+            "The customer answered: the paused promises resume",
+        ),
     }
 
     def get_queryset(self):

@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from contracts.choices import ServiceType
 from contracts.models import Contact, Contract, Customer
-from servicedesk.core.api.mixins import FSMSerializerMixin
+from servicedesk.core.api.mixins import CustomerWaitSerializerMixin, FSMSerializerMixin
 from servicedesk.core.api.serializers import PersonField, TimerSerializer
 
 from ..choices import Channel, Severity, TicketKind
@@ -43,7 +43,9 @@ API_TRANSITIONS = (
 # -- tickets -----------------------------------------------------------------------------
 
 
-class TicketSerializer(FSMSerializerMixin, serializers.ModelSerializer):
+class TicketSerializer(
+    FSMSerializerMixin, CustomerWaitSerializerMixin, serializers.ModelSerializer
+):
     customer_name = serializers.CharField(source="customer.name", read_only=True, default="")
     contract_number = serializers.CharField(source="contract.number", read_only=True, default="")
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
@@ -78,6 +80,7 @@ class TicketSerializer(FSMSerializerMixin, serializers.ModelSerializer):
             "state_display",
             "available_transitions",
             "timers",
+            "customer_wait",
             "first_contact_owner",
             "first_contact_owner_name",
             "assignee",

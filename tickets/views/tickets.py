@@ -23,8 +23,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from servicedesk.core.choices import Role
 from servicedesk.core.exceptions import ApplicationError, NotPermitted, TransitionConflict
+from servicedesk.core.forms import CustomerAnswerForm, CustomerWaitForm
 from servicedesk.core.people import display_name
-from servicedesk.core.selectors import timers_attach
+from servicedesk.core.selectors import customer_wait_open, timers_attach
 from servicedesk.core.services.transitions import available_transitions, blocked_transitions
 
 from .. import selectors
@@ -65,6 +66,7 @@ from ..services import (
 from ..services.calls import CONNECT_RATE_TARGET, RINGS_TARGET, call_stats, call_stats_total
 from ..services.disclosure import password_disclose
 from ..services.knowledge import article_publish_from_ticket, article_save
+from ..services.waits import ticket_customer_answered, ticket_wait_for_customer
 from . import form_errors_from, redirect_to
 
 BOARD_ROLES = {Role.SERVICE_MANAGER, Role.TECH_MANAGER, Role.DIRECTOR}
@@ -178,6 +180,18 @@ def _may_disclose(ticket: Ticket, user: Any, transitions: set[str]) -> bool:
         and ticket.state != TicketState.CLOSED
         and user.has_perm("tickets.disclose_password")
     )
+
+
+def _may_wait(ticket: Ticket, user: Any, transitions: set[str]) -> bool:
+    return (
+        ticket.state in Ticket.customer_wait_states
+        and user.has_perm("tickets.work_ticket")
+        and customer_wait_open(ticket) is None
+    )
+
+
+def _may_record_answer(ticket: Ticket, user: Any, transitions: set[str]) -> bool:
+    return user.has_perm("tickets.work_ticket") and customer_wait_open(ticket) is not None
 
 
 def _may_publish(ticket: Ticket, user: Any, transitions: set[str]) -> bool:
@@ -318,6 +332,23 @@ ACTIONS: dict[str, Action] = {
             PublishForm,
             lambda t, u, d: article_publish_from_ticket(t, by=u, title=d["title"]),
             _may_publish,
+        ),
+        Action(
+            "wait_for_customer",
+            gettext_lazy("Wait for the customer"),
+            "hourglass-split",
+            CustomerWaitForm,
+            lambda t, u, d: ticket_wait_for_customer(t, by=u, reason=d["reason"], note=d["note"]),
+            _may_wait,
+        ),
+        Action(
+            "customer_answered",
+            gettext_lazy("The customer answered"),
+            "reply",
+            CustomerAnswerForm,
+            lambda t, u, d: ticket_customer_answered(t, by=u, answer=d["answer"]),
+            _may_record_answer,
+            primary=True,
         ),
         Action(
             "note",

@@ -34,7 +34,12 @@ from ..exceptions import NotPermitted, TransitionConflict
 from ..services.signatures import signature_record
 from ..services.transitions import available_transitions, fsm_field_name
 from .permissions import ReadModelPermissions
-from .serializers import HistoryEntrySerializer, SignatureSerializer, TimerSerializer
+from .serializers import (
+    CustomerWaitSerializer,
+    HistoryEntrySerializer,
+    SignatureSerializer,
+    TimerSerializer,
+)
 
 
 class FSMSerializerMixin(serializers.Serializer):
@@ -68,6 +73,18 @@ class FSMSerializerMixin(serializers.Serializer):
         if timers is None:
             timers = selectors.timers_for(obj)
         return TimerSerializer(timers, many=True).data
+
+
+class CustomerWaitSerializerMixin(serializers.Serializer):
+    """``customer_wait``: what the record waits for from the customer now (its promises
+    to the customer are paused meanwhile), or null."""
+
+    customer_wait = serializers.SerializerMethodField()
+
+    @extend_schema_field(CustomerWaitSerializer(allow_null=True))
+    def get_customer_wait(self, obj: Any) -> dict | None:
+        wait = selectors.customer_wait_open(obj)
+        return CustomerWaitSerializer(wait).data if wait is not None else None
 
 
 @dataclass(frozen=True)
@@ -174,6 +191,8 @@ class FSMViewSetMixin:
         page = super().paginate_queryset(queryset)
         if page is not None:
             selectors.timers_attach(list(page))
+            if issubclass(self.get_serializer_class(), CustomerWaitSerializerMixin):
+                selectors.customer_waits_attach(list(page))
         return page
 
     def refetch(self, obj: Any) -> Any:

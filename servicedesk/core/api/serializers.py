@@ -5,9 +5,10 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..choices import timer_target_label
+from ..choices import WaitReason, timer_target_label
 from ..models import (
     CalendarException,
+    CustomerWait,
     Notification,
     Signature,
     SlaPolicy,
@@ -20,6 +21,7 @@ from ..people import display_name
 
 class TimerSerializer(serializers.ModelSerializer):
     target_display = serializers.SerializerMethodField()
+    responsible = serializers.CharField(read_only=True, help_text="Who must act, in words.")
 
     class Meta:
         model = SlaTimer
@@ -32,6 +34,8 @@ class TimerSerializer(serializers.ModelSerializer):
             "warned_at",
             "met_at",
             "breached_at",
+            "paused_seconds",
+            "responsible",
         ]
 
     def get_target_display(self, timer: SlaTimer) -> str:
@@ -39,6 +43,7 @@ class TimerSerializer(serializers.ModelSerializer):
 
 
 class TimerDetailSerializer(serializers.ModelSerializer):
+    responsible = serializers.CharField(read_only=True)
     subject_type = serializers.SerializerMethodField()
     subject = serializers.SerializerMethodField()
 
@@ -52,6 +57,8 @@ class TimerDetailSerializer(serializers.ModelSerializer):
             "target",
             "state",
             "assignee",
+            "owner_role",
+            "responsible",
             "policy",
             "calendar",
             "amount",
@@ -72,6 +79,41 @@ class TimerDetailSerializer(serializers.ModelSerializer):
 
     def get_subject(self, obj: SlaTimer) -> str:
         return str(obj.subject) if obj.subject is not None else ""
+
+
+class CustomerWaitSerializer(serializers.ModelSerializer):
+    reason_display = serializers.CharField(source="get_reason_display", read_only=True)
+    started_by_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CustomerWait
+        fields = [
+            "reason",
+            "reason_display",
+            "note",
+            "started_at",
+            "started_by",
+            "started_by_name",
+            "ended_at",
+            "answer",
+            "paused_targets",
+            "paused_seconds",
+        ]
+        read_only_fields = fields
+
+    def get_started_by_name(self, wait: CustomerWait) -> str:
+        return display_name(wait.started_by)
+
+
+class CustomerWaitInput(serializers.Serializer):
+    reason = serializers.ChoiceField(
+        choices=WaitReason.choices, help_text="What the customer must provide."
+    )
+    note = serializers.CharField(allow_blank=True, help_text="What the customer was asked for.")
+
+
+class CustomerAnswerInput(serializers.Serializer):
+    answer = serializers.CharField(allow_blank=True, help_text="What the customer answered.")
 
 
 class HistoryChangeSerializer(serializers.Serializer):
@@ -204,6 +246,7 @@ class SlaPolicySerializer(serializers.ModelSerializer):
             "condition",
             "amount",
             "unit",
+            "calendar_basis",
             "calendar",
             "warn_percent",
             "notify",

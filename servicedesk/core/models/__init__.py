@@ -5,9 +5,11 @@ from .operations import Heartbeat
 from .signatures import Signature
 from .sla import Escalation, SlaPolicy, SlaTimer
 from .staff import StaffProfile
+from .waits import CustomerWait
 
 __all__ = [
     "CalendarException",
+    "CustomerWait",
     "DomainEvent",
     "Escalation",
     "Heartbeat",

@@ -11,7 +11,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from ..choices import TimerState, TimeUnit
+from ..choices import CalendarBasis, Role, TimerState, TimeUnit
+from ..people import display_name
 from ..querysets import RestrictedManager, RestrictedQuerySet
 from .calendar import WorkCalendar
 
@@ -41,7 +42,20 @@ class SlaPolicy(models.Model):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        help_text=_("Empty: the subject's contract service level decides, else the default."),
+        help_text=_("Empty: the calendar basis decides."),
+    )
+    calendar_basis = models.CharField(
+        _("calendar basis"),
+        max_length=20,
+        choices=CalendarBasis.choices,
+        default=CalendarBasis.SERVICE_LEVEL,
+        # Rows seeded by other apps' migrations that do not know this field get it too.
+        db_default=CalendarBasis.SERVICE_LEVEL,
+        help_text=_(
+            "Internal steps run on the office calendar whatever the contract; promises to "
+            "the customer on the calendar of the contract's service level (else the office "
+            "calendar). A calendar chosen above overrides both."
+        ),
     )
     warn_percent = models.PositiveSmallIntegerField(
         _("warning at (percent of the time)"),
@@ -124,6 +138,14 @@ class SlaTimer(models.Model):
         blank=True,
         related_name="sla_timers",
     )
+    owner_role = models.CharField(
+        _("responsible role"),
+        max_length=40,
+        blank=True,
+        default="",
+        db_default="",  # rows written by raw SQL (bulk loads) need no value
+        help_text=_("The role that must act while no one person is responsible."),
+    )
     notify = models.JSONField(default=list, blank=True)
     state = models.CharField(
         _("state"), max_length=10, choices=TimerState.choices, default=TimerState.RUNNING
@@ -171,6 +193,15 @@ class SlaTimer(models.Model):
     @property
     def is_breached(self) -> bool:
         return self.breached_at is not None
+
+    @property
+    def responsible(self) -> str:
+        """Who must act, in words: the person, else the role (e.g. "Tester")."""
+        if self.assignee_id:
+            return display_name(self.assignee)
+        if self.owner_role in Role.values:
+            return str(Role(self.owner_role).label)
+        return self.owner_role
 
 
 class Escalation(models.Model):

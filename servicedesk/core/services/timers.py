@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,8 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import worktime
-from ..calendars import calendar_for_service_level, calendar_spec, deadline
-from ..choices import TimerState, TimeUnit
+from ..calendars import calendar_for_service_level, calendar_spec, deadline, default_calendar
+from ..choices import CalendarBasis, TimerState, TimeUnit
 from ..exceptions import ApplicationError
 from ..models import Escalation, Notification, SlaPolicy, SlaTimer, WorkCalendar
 
@@ -52,8 +53,12 @@ def policy_find(*, subject: str, target: str, context: dict[str, str]) -> SlaPol
 
 
 def _calendar_for(policy: SlaPolicy | None, context: dict[str, str]) -> WorkCalendar:
+    """The policy's own calendar, else its basis: internal steps on the office calendar
+    (nobody is due at 00:00 on a day off), promises on the contract's service level."""
     if policy is not None and policy.calendar_id:
         return policy.calendar
+    if policy is not None and policy.calendar_basis == CalendarBasis.OFFICE:
+        return default_calendar()
     # The same context that chose the policy (the subject's, overridden by the caller's).
     return calendar_for_service_level(context.get("service_level"))
 
@@ -81,12 +86,14 @@ def timer_start(
     amount: Decimal | int | None = None,
     unit: str | None = None,
     due_at: dt.datetime | None = None,
+    owner_role: str = "",
 ) -> SlaTimer | None:
     """Start the ``target`` timer of ``subject`` from its policy (or an explicit amount).
 
     Returns ``None`` when no active policy applies. Starting a target that is already
     open returns the open timer unchanged, so callers may retry safely. ``due_at`` gives a
-    fixed deadline (an appointment time) instead of the policy's amount.
+    fixed deadline (an appointment time) instead of the policy's amount. ``owner_role``
+    names the role that must act while no one person (``assignee``) is responsible.
     """
     started_at = started_at or timezone.now()
     ctx = {**sla_context(subject), **(context or {})}
@@ -116,6 +123,7 @@ def timer_start(
         unit=unit,
         warn_percent=percent,
         assignee=assignee,
+        owner_role=owner_role if assignee is None else "",
         notify=list(policy.notify) if policy else ["assignee"],
         state=TimerState.RUNNING,
         started_at=started_at,
@@ -130,7 +138,83 @@ def timer_start(
     except IntegrityError:
         # Started concurrently by another request: the open timer is the answer.
         return _open_timer(subject, target)
+    if due == started_at:
+        _immediate_started(timer)
+    if timer_is_promise(timer):
+        _pause_while_waiting(subject, timer)
     return timer
+
+
+def timer_is_promise(timer: SlaTimer) -> bool:
+    """A promise to the customer (paused while waiting for the customer), not an internal
+    step: the policy's calendar basis says which (DESIGN.md §4)."""
+    return timer.policy is not None and timer.policy.calendar_basis == CalendarBasis.SERVICE_LEVEL
+
+
+def _pause_while_waiting(subject: models.Model, timer: SlaTimer) -> None:
+    """A promise started while the record waits for the customer starts paused."""
+    from ..models import CustomerWait
+
+    wait = CustomerWait.objects.for_subject(subject).open().select_for_update().first()
+    if wait is None:
+        return
+    at = max(timer.started_at, wait.started_at)
+    paused = timer_pause(subject=subject, target=timer.target, at=at, reason=WAIT_PAUSE_REASON)
+    if paused is not None and paused.state == TimerState.PAUSED:
+        timer.refresh_from_db()
+        if timer.target not in wait.paused_targets:
+            wait.paused_targets = [*wait.paused_targets, timer.target]
+            wait._change_reason = "deadline paused"
+            wait.save(update_fields=["paused_targets"])
+
+
+WAIT_PAUSE_REASON = "pause: waiting for the customer"
+WAIT_RESUME_REASON = "resume: the customer answered"
+
+
+# --- "immediately": a 0-minute target met in the action that started it --------------
+#
+# DESIGN.md §4: a target due at the instant it starts ("immediately", e.g. telling the
+# region lead of a fatal defect) that is met in the same action is met, not breached by
+# the microseconds the action took. The action is the outermost transaction (under a
+# test's wrapping transaction: the outermost savepoint opened by the code under test).
+
+
+def _action_token() -> str | None:
+    if not connection.in_atomic_block:
+        return None
+    blocks = connection.atomic_blocks
+    offset = len(blocks) - len(connection.savepoint_ids)  # 1: the outermost has none
+    for index, block in enumerate(blocks):
+        if getattr(block, "_from_testcase", False):
+            continue
+        if index - offset >= 0:
+            return connection.savepoint_ids[index - offset]
+        token = getattr(connection, "_sla_action_token", None)
+        if token is None:
+            token = uuid.uuid4().hex
+            connection._sla_action_token = token
+            transaction.on_commit(lambda: setattr(connection, "_sla_action_token", None))
+        return token
+    return None
+
+
+def _immediate_started(timer: SlaTimer) -> None:
+    token = _action_token()
+    if token is None:
+        return
+    current, started = getattr(connection, "_sla_immediate", (None, set()))
+    if current != token:
+        started = set()
+    started.add(timer.pk)
+    connection._sla_immediate = (token, started)
+
+
+def _immediate_in_this_action(timer: SlaTimer) -> bool:
+    if timer.due_at != timer.started_at:
+        return False
+    token, started = getattr(connection, "_sla_immediate", (None, set()))
+    return token is not None and token == _action_token() and timer.pk in started
 
 
 def _open_timer(subject: models.Model, target: str, *, lock: bool = False) -> SlaTimer | None:
@@ -156,7 +240,7 @@ def _save(timer: SlaTimer, reason: str, fields: Iterable[str]) -> SlaTimer:
 
 @transaction.atomic
 def timer_pause(
-    *, subject: models.Model, target: str, at: dt.datetime | None = None
+    *, subject: models.Model, target: str, at: dt.datetime | None = None, reason: str = "pause"
 ) -> SlaTimer | None:
     timer = _open_timer(subject, target, lock=True)
     if timer is None or timer.state != TimerState.RUNNING:
@@ -168,12 +252,12 @@ def timer_pause(
     timer.state = TimerState.PAUSED
     timer.paused_at = at
     timer.next_check_at = None
-    return _save(timer, "pause", ["state", "paused_at", "next_check_at"])
+    return _save(timer, reason, ["state", "paused_at", "next_check_at"])
 
 
 @transaction.atomic
 def timer_resume(
-    *, subject: models.Model, target: str, at: dt.datetime | None = None
+    *, subject: models.Model, target: str, at: dt.datetime | None = None, reason: str = "resume"
 ) -> SlaTimer | None:
     """Resume a paused timer: the working time it was paused is added to its deadline."""
     timer = _open_timer(subject, target, lock=True)
@@ -196,7 +280,7 @@ def timer_resume(
     timer.next_check_at = timer.due_at if timer.warned_at else min(timer.warn_at, timer.due_at)
     return _save(
         timer,
-        "resume",
+        reason,
         ["state", "paused_at", "paused_seconds", "due_at", "warn_at", "next_check_at"],
     )
 
@@ -220,7 +304,11 @@ def timer_meet(
             return None
         timer.met_at = at
         return _save(timer, "met late", ["met_at"])
-    if timer.state == TimerState.RUNNING and at > timer.due_at:
+    if (
+        timer.state == TimerState.RUNNING
+        and at > timer.due_at
+        and not _immediate_in_this_action(timer)
+    ):
         # Met after the due time but before the sweep noticed: it is still a breach, with
         # its escalation and notifications, exactly as the sweep would have written them.
         _process_batch([timer], at, SweepResult())
@@ -248,6 +336,28 @@ def timer_cancel(
     return _save(timer, "cancel", ["state", "cancelled_at", "next_check_at"])
 
 
+@transaction.atomic
+def timer_assign(
+    *, subject: models.Model, target: str, assignee: Any = None, owner_role: str = ""
+) -> SlaTimer | None:
+    """Make a person (or, while there is none, a role) responsible for the ``target``
+    deadline: the open one, or a missed one not met yet (someone must still act)."""
+    timer = _open_timer(subject, target, lock=True) or (
+        SlaTimer.objects.for_subject(subject)
+        .select_for_update()
+        .filter(target=target, state=TimerState.BREACHED, met_at__isnull=True)
+        .order_by("-started_at")
+        .first()
+    )
+    owner_role = owner_role if assignee is None else ""
+    assignee_id = assignee.pk if assignee is not None else None
+    if timer is None or (timer.assignee_id, timer.owner_role) == (assignee_id, owner_role):
+        return timer
+    timer.assignee = assignee
+    timer.owner_role = owner_role
+    return _save(timer, "assign", ["assignee", "owner_role"])
+
+
 def timers_cancel_all(*, subject: models.Model, at: dt.datetime | None = None) -> int:
     """Cancel every open timer of ``subject`` (e.g. when a workflow is terminated)."""
     targets = SlaTimer.objects.for_subject(subject).open().values_list("target", flat=True)
@@ -271,6 +381,9 @@ def _recipients(timer: SlaTimer, role_members: dict[str, list[Any]]) -> list[Any
     for who in timer.notify or ["assignee"]:
         if who == "assignee" and timer.assignee_id:
             people[timer.assignee_id] = timer.assignee
+        elif who == "assignee" and timer.owner_role:
+            for user in role_members.get(timer.owner_role, []):
+                people[user.pk] = user
         elif who == "assignee_manager" and timer.assignee_id:
             profile = getattr(timer.assignee, "profile", None)
             if profile is not None and profile.manager_id:
@@ -289,6 +402,7 @@ def _role_members(timers: list[SlaTimer]) -> dict[str, list[Any]]:
     roles = {
         w for t in timers for w in (t.notify or []) if w not in ("assignee", "assignee_manager")
     }
+    roles |= {t.owner_role for t in timers if t.owner_role and not t.assignee_id}
     members: dict[str, list[Any]] = defaultdict(list)
     if roles:
         user_model = get_user_model()

@@ -194,6 +194,13 @@ def transition_run(
         actor=by,
         data={"from": source, "to": getattr(obj, state_field), **(event_data or {})},
     )
+    # A record that may wait for the customer only in some states (``customer_wait_states``)
+    # stops waiting when it leaves them (answered, closed…): its paused promises resume.
+    wait_states = getattr(type(obj), "customer_wait_states", None)
+    if wait_states and source in wait_states and getattr(obj, state_field) not in wait_states:
+        from .waits import customer_wait_end
+
+        customer_wait_end(subject=obj, by=by)
     return obj
 
 

@@ -121,6 +121,20 @@ def timer_target(target: str) -> str:
     return timer_target_label(target)
 
 
+@register.filter
+def duration(value: Any) -> str:
+    """Seconds or a timedelta in words, to the minute (``1 h 5 min``)."""
+    from ..durations import duration_text
+
+    return duration_text(value)
+
+
+@register.inclusion_tag("core/partials/customer_wait.html")
+def customer_wait_banner(obj: Any) -> dict:
+    """The record waits for the customer: what for, since when, promises paused."""
+    return {"wait": selectors.customer_wait_open(obj)}
+
+
 @register.inclusion_tag("core/partials/timers.html")
 def timers_widget(obj: Any, compact: bool = False) -> dict:
     timers = getattr(obj, "prefetched_timers", None)
