@@ -9,10 +9,11 @@ class FieldserviceConfig(AppConfig):
     def ready(self) -> None:
         from contracts.archive import register_archive_section
         from servicedesk.core.navigation import NavItem, nav_register
+        from servicedesk.core.scoping import field_work_register
         from servicedesk.core.services import event_subscribe
 
         from . import printing  # noqa: F401 - registers the dispatch form and service report
-        from .selectors import dispatches_for_archive
+        from .selectors import dispatches_for_archive, field_work
         from .subscribers import (
             dispatch_escalated_as_defect,
             dispatch_follow_up_call,
@@ -27,6 +28,7 @@ class FieldserviceConfig(AppConfig):
         event_subscribe("revisit.record", dispatch_follow_up_call)
         event_subscribe("revisit.follow_up_requested", dispatch_from_revisit)
 
+        field_work_register(field_work)
         register_archive_section(
             "dispatches",
             _("On-site services"),

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from servicedesk.core.choices import timer_target_label
+from servicedesk.core.choices import Role, timer_target_label
 from servicedesk.core.models import DomainEvent, SlaTimer
 from servicedesk.core.selectors import TimelineEntry, history_changes, timers_attach, timers_for
 
@@ -36,6 +36,17 @@ from .models import (
 )
 
 BOARD_DAYS = 7
+
+
+def field_work(user: Any) -> QuerySet[Dispatch] | None:
+    """The dispatches that bound what a field engineer sees everywhere (DESIGN.md §9,
+    servicedesk/core/scoping.py): their own, or their partner's for a partner engineer.
+    ``None`` for everyone who sees every dispatch, and for staff who are not engineers."""
+    if user.has_perm("fieldservice.view_all_dispatches"):
+        return None
+    if engineer_of(user) is None and not user.groups.filter(name=Role.FIELD_ENGINEER).exists():
+        return None
+    return Dispatch.objects.filter(Dispatch.scope_for_user(user))
 
 
 def dispatches_for(user: Any) -> QuerySet[Dispatch]:

@@ -19,7 +19,14 @@ class TicketsConfig(AppConfig):
             NavItem(
                 _("New call"), "tickets:intake", "telephone-plus", "tickets.add_ticket", order=10
             ),
-            NavItem(_("My tickets"), "tickets:queue", "inbox", "tickets.view_ticket", order=11),
+            NavItem(
+                _("My tickets"),
+                "tickets:queue",
+                "inbox",
+                "tickets.view_ticket",
+                order=11,
+                for_field_work=False,
+            ),
             # Service manager; tech managers and directors reach it from their queue.
             NavItem(
                 _("Ticket board"), "tickets:board", "kanban", "tickets.add_dutyshift", order=12

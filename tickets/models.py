@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from contracts.choices import EntitlementResult, ServiceType
 from servicedesk.core.querysets import RestrictedManager, RestrictedQuerySet
+from servicedesk.core.scoping import field_work
 
 from .choices import (
     Channel,
@@ -227,6 +228,19 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     def sla_context(self) -> dict[str, str]:
         level = self.contract.service_level if self.contract_id else ""
         return {"service_level": level, "severity": self.severity, "kind": self.kind}
+
+    @classmethod
+    def scope_for_user(cls, user) -> Q | None:
+        """A field engineer sees the tickets behind their dispatches, and any they own
+        (DESIGN.md §9)."""
+        work = field_work(user)
+        if work is None:
+            return None
+        return (
+            Q(pk__in=work.values("ticket_id"))
+            | Q(assignee_id=user.pk)
+            | Q(first_contact_owner_id=user.pk)
+        )
 
     # -- transitions (pure) -----------------------------------------------------------
     @transition(

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import functools
+import operator
 from decimal import Decimal
+from functools import reduce
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -82,6 +85,20 @@ class SlaPolicy(models.Model):
             key, _sep, value = part.partition("=")
             items[key.strip()] = value.strip()
         return items
+
+
+@functools.cache
+def timer_subject_models() -> tuple[type[models.Model], ...]:
+    """Models whose records carry deadlines (they name an ``sla_subject`` or give an
+    ``sla_context``) and are scoped by ``restrict(user)``."""
+    from django.apps import apps
+
+    return tuple(
+        model
+        for model in apps.get_models()
+        if (hasattr(model, "sla_subject") or hasattr(model, "sla_context"))
+        and hasattr(model._default_manager, "restrict")
+    )
 
 
 class SlaTimerQuerySet(RestrictedQuerySet):
@@ -171,6 +188,34 @@ class SlaTimer(models.Model):
     @property
     def is_breached(self) -> bool:
         return self.breached_at is not None
+
+    @classmethod
+    def scope_for_user(cls, user) -> Q | None:
+        """A deadline is shown to whoever may open its record (DESIGN.md §9): timers of
+        records outside the user's scope (another partner's dispatch, a ticket behind no
+        dispatch of a field engineer's), or of a kind of record the user may not read, are
+        hidden, with the customer names and titles they would show."""
+        known: list[int] = []
+        visible: list[Q] = []
+        narrowed = False
+        for model in timer_subject_models():
+            ct = ContentType.objects.get_for_model(model)
+            known.append(ct.pk)
+            opts = model._meta
+            if not user.has_perm(f"{opts.app_label}.view_{opts.model_name}"):
+                narrowed = True
+                continue
+            scope = getattr(model, "scope_for_user", None)
+            rows = scope(user) if scope is not None else None
+            if rows is None:
+                visible.append(Q(subject_type_id=ct.pk))
+                continue
+            narrowed = True
+            subjects = model._default_manager.filter(rows).values("pk")
+            visible.append(Q(subject_type_id=ct.pk, subject_id__in=subjects))
+        if not narrowed:
+            return None
+        return reduce(operator.or_, visible, ~Q(subject_type_id__in=known))
 
 
 class Escalation(models.Model):
