@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from contracts.models import Contract, Customer
 from fieldservice.models import Dispatch
+from servicedesk.core.api.fields import VisiblePrimaryKeyRelatedField
 from servicedesk.core.api.mixins import FSMSerializerMixin
 from servicedesk.core.api.serializers import PersonField
 from tickets.models import Ticket
@@ -93,19 +94,19 @@ class DefectInput(serializers.Serializer):
     module = serializers.CharField(max_length=100, allow_blank=True)
     site = serializers.CharField(max_length=200, allow_blank=True, help_text="Customer site.")
     reported_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    customer = serializers.PrimaryKeyRelatedField(
+    customer = VisiblePrimaryKeyRelatedField(
         queryset=Customer.objects.all(), required=False, allow_null=True, default=None
     )
-    contract = serializers.PrimaryKeyRelatedField(
+    contract = VisiblePrimaryKeyRelatedField(
         queryset=Contract.objects.all(), required=False, allow_null=True, default=None
     )
-    ticket = serializers.PrimaryKeyRelatedField(
+    ticket = VisiblePrimaryKeyRelatedField(
         queryset=Ticket.objects.all(),
         required=False,
         allow_null=True,
         default=None,
     )
-    dispatch = serializers.PrimaryKeyRelatedField(
+    dispatch = VisiblePrimaryKeyRelatedField(
         queryset=Dispatch.objects.all(),
         required=False,
         allow_null=True,
@@ -249,10 +250,10 @@ class RequirementSerializer(FSMSerializerMixin, serializers.ModelSerializer):
 
 
 class RequirementInput(serializers.Serializer):
-    customer = serializers.PrimaryKeyRelatedField(
+    customer = VisiblePrimaryKeyRelatedField(
         queryset=Customer.objects.all(), allow_null=True, required=False, default=None
     )
-    contract = serializers.PrimaryKeyRelatedField(
+    contract = VisiblePrimaryKeyRelatedField(
         queryset=Contract.objects.all(), required=False, allow_null=True, default=None
     )
     title = serializers.CharField(max_length=200, allow_blank=True)

@@ -277,3 +277,51 @@ def test_menu_hides_what_field_engineers_do_not_do(world):
     # what they do keeps its place
     assert reverse("fieldservice:mine") in urls(world["ours"])
     assert reverse("contracts:customers") in urls(world["ours"])
+
+
+def test_recording_pages_offer_only_their_customers(client, world):
+    a, b, c = world["a"], world["b"], world["c"]
+    client.force_login(world["ours"])
+    for url in (reverse("defects:defect-create"), reverse("defects:requirement-create")):
+        html = client.get(url).content.decode()
+        assert a["customer"].name in html, url
+        assert b["customer"].name not in html and c["customer"].name not in html, url
+
+
+def test_api_refuses_references_to_records_outside_their_work(world):
+    a, c = world["a"], world["c"]
+    client = api_for(world["ours"])
+    defect = {
+        "severity": "general",
+        "title": "月末结账提示未记账凭证",
+        "steps": "月末结账→提示存在未记账凭证",
+        "customer_sees": "提示存在未记账凭证",
+        "product": "U8",
+        "version": "V16.0",
+        "module": "总账",
+        "site": "财务部",
+    }
+    for field, value in (
+        ("customer", c["customer"].pk),
+        ("contract", c["contract"].pk),
+        ("ticket", c["ticket"].pk),
+        ("dispatch", c["dispatch"].pk),
+    ):
+        response = client.post("/api/v1/defects/", {**defect, field: value}, format="json")
+        assert response.status_code == 400, field
+        assert list(response.json()) == [field]
+    ok = client.post(
+        "/api/v1/defects/",
+        {**defect, "customer": a["customer"].pk, "dispatch": a["dispatch"].pk},
+        format="json",
+    )
+    assert ok.status_code == 201, ok.content
+    requirement = {
+        "customer": c["customer"].pk,
+        "title": "应收账龄表按业务员汇总",
+        "description": "按业务员汇总应收账龄",
+        "intent": "考核业务员回款",
+        "product": "U8",
+    }
+    response = client.post("/api/v1/requirements/", requirement, format="json")
+    assert response.status_code == 400 and list(response.json()) == ["customer"]
