@@ -22,6 +22,7 @@ from servicedesk.core.querysets import RestrictedManager, RestrictedQuerySet
 from servicedesk.core.scoping import field_work, field_work_customers
 
 from .choices import (
+    CONTRACT_COPY_KINDS,
     ChargeUnit,
     ContractState,
     CustomerCategory,
@@ -474,6 +475,11 @@ class ContractDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract} · {self.get_kind_display()}"
+
+    @property
+    def is_contract_copy(self) -> bool:
+        """The contract itself (full or redacted), not a technical document."""
+        return self.kind in CONTRACT_COPY_KINDS
 
 
 class ServiceUsage(models.Model):

@@ -53,11 +53,12 @@ def contract_detail(*, user: Any, pk: int) -> Contract:
 
 
 def documents_visible(*, user: Any, contract: Contract) -> list[ContractDocument]:
-    """The full copy only for those who may see prices (director, sales)."""
+    """The contract's copies and technical documents the user may see: the full copy only
+    for those who may see prices (director, sales)."""
     docs = list(contract.documents.all())
     if user.has_perm("contracts.view_full_copy"):
         return docs
-    return [d for d in docs if d.kind == DocumentKind.REDACTED]
+    return [d for d in docs if d.kind != DocumentKind.FULL]
 
 
 def document_may_download(*, user: Any, document: ContractDocument) -> bool:

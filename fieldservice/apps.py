@@ -13,7 +13,7 @@ class FieldserviceConfig(AppConfig):
         from servicedesk.core.services import event_subscribe
 
         from . import printing  # noqa: F401 - registers the dispatch form and service report
-        from .selectors import dispatches_for_archive, field_work
+        from .selectors import dispatches_for_archive, field_work, service_reports_for_archive
         from .subscribers import (
             dispatch_escalated_as_defect,
             dispatch_follow_up_call,
@@ -36,6 +36,15 @@ class FieldserviceConfig(AppConfig):
             order=40,
             permission="fieldservice.view_dispatch",
             template="fieldservice/partials/archive_dispatch.html",
+            takes_user=True,
+        )
+        register_archive_section(
+            "service_reports",
+            _("Customer service reports"),
+            service_reports_for_archive,
+            order=45,
+            permission="fieldservice.view_dispatch",
+            template="fieldservice/partials/archive_service_report.html",
             takes_user=True,
         )
         nav_register(

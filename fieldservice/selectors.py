@@ -465,6 +465,20 @@ def dispatches_for_archive(customer: Any, contracts: list[Any], *, user: Any) ->
     return group_by_contract(items)
 
 
+def service_reports_for_archive(customer: Any, contracts: list[Any], *, user: Any) -> dict:
+    """The customer service reports (客户服务报告) of completed visits, signed or not,
+    under their contract: the engineering documents the archive keeps (seed 003 §3, §5)."""
+    from contracts.archive import group_by_contract
+
+    items = (
+        Dispatch.objects.restrict(user)
+        .filter(customer=customer, completed_at__isnull=False)
+        .select_related("engineer__user", "customer_signature")
+        .order_by("-completed_at", "-id")[:200]
+    )
+    return group_by_contract(items)
+
+
 def engineer_regions(user: Any) -> list[str]:
     return sorted(
         set(

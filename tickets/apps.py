@@ -7,13 +7,24 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Hotline")
 
     def ready(self) -> None:
+        from contracts.archive import register_archive_section
         from servicedesk.core.navigation import NavItem, nav_register
         from servicedesk.core.services import event_subscribe
 
         from . import printing  # noqa: F401 - registers the printed hotline record
+        from .selectors import tickets_for_archive
         from .subscribers import ticket_from_revisit
 
         event_subscribe("revisit.follow_up_requested", ticket_from_revisit)
+        register_archive_section(
+            "tickets",
+            _("Hotline tickets"),
+            tickets_for_archive,
+            order=30,
+            permission="tickets.view_ticket",
+            template="tickets/partials/archive_ticket.html",
+            takes_user=True,
+        )
 
         nav_register(
             NavItem(

@@ -183,7 +183,9 @@ def contract_document_upload(
     *, contract: Contract, kind: str, file: Any, by: Any
 ) -> ContractDocument:
     if kind not in DocumentKind.values:
-        raise _fail("kind", _("Choose the full or the redacted copy."))
+        raise _fail("kind", _("Choose the kind of document."))
+    if kind == DocumentKind.FULL and not by.has_perm("contracts.view_full_copy"):
+        raise _fail("kind", _("Only management and sales file the full copy."))
     data = file.read()
     ext = upload_check(data, getattr(file, "name", ""))
     document = ContractDocument(

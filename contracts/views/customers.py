@@ -562,18 +562,20 @@ def _contract_page(
         "amount": user.has_perm("contracts.view_full_copy"),
     }
     first_visit = getattr(contract, "first_visit", None) if contract.state != "draft" else None
+    documents = selectors.documents_visible(user=user, contract=contract)
     return render(
         request,
         "contracts/contract_detail.html",
         {
             "contract": contract,
             "customer": contract.customer,
-            "documents": selectors.documents_visible(user=user, contract=contract),
+            "documents": [d for d in documents if d.is_contract_copy],
+            "technical_documents": [d for d in documents if not d.is_contract_copy],
             "problems": contract.signing_problems() if may["sign"] else [],
             "may": may,
             "renew_form": renew_form or RenewForm(initial=_renew_initial(contract)),
             "terminate_form": terminate_form or TerminateForm(),
-            "upload_form": upload_form or DocumentUploadForm(),
+            "upload_form": upload_form or DocumentUploadForm(user=user),
             "first_visit": first_visit,
             "today": today,
             "open_panel": (
@@ -664,7 +666,7 @@ def contract_terminate_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def contract_document_upload_view(request: HttpRequest, pk: int) -> HttpResponse:
     contract = _contract_or_404(request, pk)
-    form = DocumentUploadForm(request.POST, request.FILES)
+    form = DocumentUploadForm(request.POST, request.FILES, user=request.user)
     if form.is_valid():
         try:
             document = contract_document_upload(
