@@ -4,20 +4,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contracts', '0002_defaults'),
+        ("contracts", "0002_defaults"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='contractdocument',
-            name='kind',
-            field=models.CharField(choices=[('full', 'Full copy (management and sales only)'), ('redacted', 'Redacted copy (for implementation and service)'), ('design', 'Solution design'), ('bid', 'Technical part of the bid'), ('install', 'Installation report'), ('acceptance', 'Acceptance report'), ('delivery', 'Equipment receipt / delivery note'), ('other', 'Other technical document')], max_length=10, verbose_name='kind'),
+            model_name="contractdocument",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("full", "Full copy (management and sales only)"),
+                    ("redacted", "Redacted copy (for implementation and service)"),
+                    ("design", "Solution design"),
+                    ("bid", "Technical part of the bid"),
+                    ("install", "Installation report"),
+                    ("acceptance", "Acceptance report"),
+                    ("delivery", "Equipment receipt / delivery note"),
+                    ("other", "Other technical document"),
+                ],
+                max_length=10,
+                verbose_name="kind",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalcontractdocument',
-            name='kind',
-            field=models.CharField(choices=[('full', 'Full copy (management and sales only)'), ('redacted', 'Redacted copy (for implementation and service)'), ('design', 'Solution design'), ('bid', 'Technical part of the bid'), ('install', 'Installation report'), ('acceptance', 'Acceptance report'), ('delivery', 'Equipment receipt / delivery note'), ('other', 'Other technical document')], max_length=10, verbose_name='kind'),
+            model_name="historicalcontractdocument",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("full", "Full copy (management and sales only)"),
+                    ("redacted", "Redacted copy (for implementation and service)"),
+                    ("design", "Solution design"),
+                    ("bid", "Technical part of the bid"),
+                    ("install", "Installation report"),
+                    ("acceptance", "Acceptance report"),
+                    ("delivery", "Equipment receipt / delivery note"),
+                    ("other", "Other technical document"),
+                ],
+                max_length=10,
+                verbose_name="kind",
+            ),
         ),
     ]
