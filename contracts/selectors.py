@@ -89,3 +89,12 @@ def renewals_due(*, user: Any, today: dt.date | None = None, days: int = 30) -> 
 
 def products_for(customer: Customer) -> QuerySet[InstalledProduct]:
     return customer.products.select_related("contract")
+
+
+def sole_installed_product(customer: Customer | None) -> InstalledProduct | None:
+    """The customer's installed product when there is exactly one: what a request is
+    about unless the caller says otherwise (the API's default for ``product``)."""
+    if customer is None:
+        return None
+    products = list(customer.products.all()[:2])
+    return products[0] if len(products) == 1 else None

@@ -17,6 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from contracts.selectors import sole_installed_product
 from servicedesk.core import selectors as core_selectors
 from servicedesk.core.api.apis import OverdueFilterMixin
 from servicedesk.core.api.mixins import FSMViewSetMixin, HistoryMixin, TransitionSpec
@@ -194,6 +195,9 @@ class TicketViewSet(FSMViewSetMixin, HistoryMixin, viewsets.ReadOnlyModelViewSet
         customer = values["customer"]
         if not values["caller_company"].strip() and customer is not None:
             values["caller_company"] = customer.name
+        if not values["product"].strip():
+            installed = sole_installed_product(customer)
+            values["product"] = installed.software if installed is not None else ""
         ticket = ticket_intake(by=request.user, **values)
         return self._ticket_response(ticket, status.HTTP_201_CREATED)
 

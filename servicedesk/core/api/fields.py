@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 
@@ -19,3 +21,18 @@ class VisiblePrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         if request is not None and hasattr(queryset, "restrict"):
             queryset = queryset.restrict(request.user)
         return queryset
+
+
+def required_text(message: Any = None, **kwargs: Any) -> serializers.CharField:
+    """Text the service cannot do without: required and not blank, and the OpenAPI schema
+    says so (``required`` with ``minLength: 1``, API.md "the schema marks what is
+    required"). ``message`` is what a 400 says when it is missing or blank (the service's
+    own words); DRF's translated default otherwise."""
+    if message is not None:
+        kwargs["error_messages"] = {"required": message, "blank": message}
+    return serializers.CharField(required=True, allow_blank=False, **kwargs)
+
+
+def optional_text(**kwargs: Any) -> serializers.CharField:
+    """Text a client may leave out (API.md: a field that may be blank has a default)."""
+    return serializers.CharField(required=False, allow_blank=True, default="", **kwargs)
