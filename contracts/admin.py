@@ -243,6 +243,9 @@ class ContractRenewForm(forms.Form):
         min_value=0,
         required=False,
     )
+    confirm_gap = forms.BooleanField(
+        label=_("add it even though days without service come before it"), required=False
+    )
 
     def clean(self):
         data = super().clean()
@@ -549,12 +552,7 @@ class ContractAdmin(
         if name != "renew":
             return {}
         last = obj.periods.aggregate(last=Max("ends_on"))["last"]
-        starts = last + dt.timedelta(days=1) if last else timezone.localdate()
-        try:
-            next_year = starts.replace(year=starts.year + 1)
-        except ValueError:  # 29 February
-            next_year = starts.replace(year=starts.year + 1, day=28)
-        return {"starts_on": starts, "ends_on": next_year - dt.timedelta(days=1)}
+        return selectors.renewal_suggestion(last_day=last, today=timezone.localdate())
 
 
 @admin.register(ChargeRate)

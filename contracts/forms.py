@@ -354,6 +354,11 @@ class RenewForm(FormMixin, forms.Form):
         validators=[MinValueValidator(0)],
         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
     )
+    confirm_gap = forms.BooleanField(
+        label=_("add it even though days without service come before it"),
+        required=False,
+        help_text=_("Needed when the paid period does not start the day after the last one."),
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -8,6 +8,8 @@ from typing import Any
 from django.db.models import Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from servicedesk.core.dates import add_days, add_years
+
 from .choices import ContractState, DocumentKind
 from .models import (
     Contact,
@@ -67,6 +69,15 @@ def document_may_download(*, user: Any, document: ContractDocument) -> bool:
     if document.kind == DocumentKind.FULL:
         return user.has_perm("contracts.view_full_copy")
     return True
+
+
+def renewal_suggestion(*, last_day: dt.date | None, today: dt.date) -> dict[str, dt.date]:
+    """The paid year a renewal form suggests: from the day after the last period (or
+    today) for one year. Nothing to suggest when stored dates leave no room for it."""
+    starts = add_days(last_day, 1) if last_day else today
+    next_year = add_years(starts, 1) if starts else None
+    ends = add_days(next_year, -1) if next_year else None
+    return {"starts_on": starts, "ends_on": ends} if starts and ends else {}
 
 
 def contacts_authorised_for_passwords(*, customer: Customer) -> QuerySet[Contact]:

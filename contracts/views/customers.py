@@ -8,7 +8,6 @@ State changes only on POST; htmx requests get partials.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -530,12 +529,7 @@ def _contract_or_404(request: HttpRequest, pk: int) -> Contract:
 
 def _renew_initial(contract: Contract) -> dict[str, Any]:
     last = max((p.ends_on for p in contract.periods.all()), default=None)
-    starts = (last + dt.timedelta(days=1)) if last else timezone.localdate()
-    try:
-        ends = starts.replace(year=starts.year + 1) - dt.timedelta(days=1)
-    except ValueError:  # 29 February
-        ends = starts.replace(year=starts.year + 1, day=28)
-    return {"starts_on": starts, "ends_on": ends}
+    return selectors.renewal_suggestion(last_day=last, today=timezone.localdate())
 
 
 def _contract_page(

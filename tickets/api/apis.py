@@ -22,6 +22,7 @@ from servicedesk.core import selectors as core_selectors
 from servicedesk.core.api.apis import OverdueFilterMixin
 from servicedesk.core.api.mixins import FSMViewSetMixin, HistoryMixin, TransitionSpec
 from servicedesk.core.api.permissions import ReadModelPermissions
+from servicedesk.core.dates import sane_date
 from servicedesk.core.exceptions import TransitionConflict
 
 from ..choices import CommercialDecision, TicketState
@@ -365,8 +366,8 @@ class CallViewSet(
         query = CallStatsQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         today = timezone.localdate()
-        end = query.validated_data.get("end") or today
-        start = query.validated_data.get("start") or end - dt.timedelta(days=6)
+        end = sane_date(query.validated_data.get("end"), today)
+        start = sane_date(query.validated_data.get("start"), end - dt.timedelta(days=6))
         group_by = query.validated_data["group_by"]
         rows = call_stats(
             start=_day_start(start), end=_day_start(end + dt.timedelta(days=1)), group_by=group_by
