@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-import functools
 import operator
 from decimal import Decimal
-from functools import reduce
+from functools import cache, reduce
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -87,7 +86,7 @@ class SlaPolicy(models.Model):
         return items
 
 
-@functools.cache
+@cache
 def timer_subject_models() -> tuple[type[models.Model], ...]:
     """Models whose records carry deadlines (they name an ``sla_subject`` or give an
     ``sla_context``) and are scoped by ``restrict(user)``."""
