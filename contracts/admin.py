@@ -22,16 +22,16 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import BooleanField, Case, Max, Value, When
 from django.http import FileResponse, Http404
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
-from simple_history.admin import SimpleHistoryAdmin
 
 from servicedesk.core.admin_fsm import FSMTransitionAdminMixin
+from servicedesk.core.admin_history import HistoryAdmin, ReadOnlyHistoryAdmin
 from servicedesk.core.choices import Role
 
 from . import selectors
@@ -66,37 +66,6 @@ from .services.visits import first_visit_complete, first_visit_start, revisit_re
 User = get_user_model()
 
 # -- shared pieces ---------------------------------------------------------------------
-
-
-class HistoryAdmin(SimpleHistoryAdmin):
-    """Every admin here: history, and "View on site" only once the portal page exists."""
-
-    def view_on_site(self, obj: Any) -> str | None:
-        try:
-            return obj.get_absolute_url()
-        except (AttributeError, NoReverseMatch):
-            return None
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        # simple-history's "Revert" saves on POST without asking for change permission.
-        if request.method == "POST":
-            obj = self.get_object(request, unquote(object_id))
-            if obj is None or not self.has_change_permission(request, obj):
-                raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
-
-class ReadOnlyHistoryAdmin(HistoryAdmin):
-    """Rows written only by services (usage counts, periods, documents)."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ExcelImportExportMixin(ImportExportMixin):
@@ -274,6 +243,9 @@ class ContractRenewForm(forms.Form):
         decimal_places=2,
         min_value=0,
         required=False,
+    )
+    confirm_gap = forms.BooleanField(
+        label=_("add it even though days without service come before it"), required=False
     )
 
     def clean(self):
@@ -581,12 +553,7 @@ class ContractAdmin(
         if name != "renew":
             return {}
         last = obj.periods.aggregate(last=Max("ends_on"))["last"]
-        starts = last + dt.timedelta(days=1) if last else timezone.localdate()
-        try:
-            next_year = starts.replace(year=starts.year + 1)
-        except ValueError:  # 29 February
-            next_year = starts.replace(year=starts.year + 1, day=28)
-        return {"starts_on": starts, "ends_on": next_year - dt.timedelta(days=1)}
+        return selectors.renewal_suggestion(last_day=last, today=timezone.localdate())
 
 
 @admin.register(ChargeRate)

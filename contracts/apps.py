@@ -42,6 +42,7 @@ class ContractsConfig(AppConfig):
                 "person-check",
                 permission="contracts.view_firstvisit",
                 order=30,
+                for_field_work=False,
             ),
             NavItem(
                 _("Revisits"),

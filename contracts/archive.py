@@ -97,6 +97,15 @@ class ContractCard:
     def is_empty(self) -> bool:
         return not any(items for _section, items in self.sections)
 
+    @property
+    def copies(self) -> list[ContractDocument]:
+        return [d for d in self.documents if d.is_contract_copy]
+
+    @property
+    def technical_documents(self) -> list[ContractDocument]:
+        """Design, bid, installation and acceptance reports, delivery notes (seed 003 §3)."""
+        return [d for d in self.documents if not d.is_contract_copy]
+
 
 @dataclass
 class CustomerArchive:
@@ -130,7 +139,9 @@ def customer_archive(*, user: Any, pk: int) -> CustomerArchive:
             "scope_items",
             Prefetch(
                 "documents",
-                queryset=ContractDocument.objects.order_by("kind", "-uploaded_at"),
+                queryset=ContractDocument.objects.select_related("uploaded_by").order_by(
+                    "kind", "-uploaded_at"
+                ),
             ),
         )
         .order_by("-signed_on", "-id")

@@ -62,8 +62,21 @@ class EntitlementResult(models.TextChoices):
 
 
 class DocumentKind(models.TextChoices):
+    """The contract's copies and the technical documents filed under it in the customer
+    archive (seed 003 §3: 方案设计书, 投标文件技术部分, 安装报告, 验收报告, 设备签收/送货单)."""
+
     FULL = "full", _("Full copy (management and sales only)")
     REDACTED = "redacted", _("Redacted copy (for implementation and service)")
+    DESIGN = "design", _("Solution design")
+    BID = "bid", _("Technical part of the bid")
+    INSTALLATION = "install", _("Installation report")
+    ACCEPTANCE = "acceptance", _("Acceptance report")
+    DELIVERY = "delivery", _("Equipment receipt / delivery note")
+    OTHER = "other", _("Other technical document")
+
+
+#: The contract itself; the other kinds are technical documents.
+CONTRACT_COPY_KINDS = {DocumentKind.FULL, DocumentKind.REDACTED}
 
 
 class FirstVisitState(models.TextChoices):

@@ -16,6 +16,8 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from servicedesk.core.dates import add_days, add_years, month_end
+
 from .choices import ContractState, EntitlementResult, PeriodKind, QuotaPeriod, ServiceType
 from .models import ChargeRate, Contract, Customer, ServicePeriod, ServiceUsage
 
@@ -115,27 +117,20 @@ def _quota_window(item, period: ServicePeriod, day: dt.date) -> tuple[dt.date, d
     if item.quota_period == QuotaPeriod.PERIOD:
         return period.starts_on, period.ends_on
     if item.quota_period == QuotaPeriod.MONTH:
-        start = day.replace(day=1)
-        end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-        return start, end
+        return day.replace(day=1), month_end(day)
     if item.quota_period == QuotaPeriod.QUARTER:
         first_month = 3 * ((day.month - 1) // 3) + 1
         start = day.replace(month=first_month, day=1)
-        end = (start + dt.timedelta(days=95)).replace(day=1) - dt.timedelta(days=1)
-        return start, end
-    # Contract years count from the period's start (a contract year, not a calendar year).
-    years = 0
-    while _add_years(period.starts_on, years + 1) <= day:
+        return start, month_end(start.replace(month=first_month + 2))
+    # Contract years count from the period's start (a contract year, not a calendar year);
+    # computed without overflow whatever the stored dates (servicedesk/core/dates.py).
+    years = max(day.year - period.starts_on.year - 1, 0)
+    while (following := add_years(period.starts_on, years + 1)) is not None and following <= day:
         years += 1
-    start = _add_years(period.starts_on, years)
-    return start, _add_years(period.starts_on, years + 1) - dt.timedelta(days=1)
-
-
-def _add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
+    start = add_years(period.starts_on, years) or period.starts_on
+    following = add_years(period.starts_on, years + 1)
+    end = add_days(following, -1) if following else None
+    return start, end or dt.date.max
 
 
 def entitlement_check(

@@ -354,6 +354,11 @@ class RenewForm(FormMixin, forms.Form):
         validators=[MinValueValidator(0)],
         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
     )
+    confirm_gap = forms.BooleanField(
+        label=_("add it even though days without service come before it"),
+        required=False,
+        help_text=_("Needed when the paid period does not start the day after the last one."),
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -403,11 +408,18 @@ class TerminateForm(FormMixin, forms.Form):
 
 
 class DocumentUploadForm(FormMixin, forms.Form):
-    kind = forms.ChoiceField(label=_("copy"), choices=DocumentKind.choices)
+    kind = forms.ChoiceField(label=_("document"), choices=DocumentKind.choices)
     file = forms.FileField(
         label=_("scan (PDF, PNG or JPEG)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg"}),
     )
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if user is not None and not user.has_perm("contracts.view_full_copy"):
+            self.fields["kind"].choices = [
+                c for c in DocumentKind.choices if c[0] != DocumentKind.FULL
+            ]
 
 
 class EntitlementQueryForm(forms.Form):

@@ -19,8 +19,10 @@ from simple_history.models import HistoricalRecords
 
 from servicedesk.core.choices import Role, ServiceLevel
 from servicedesk.core.querysets import RestrictedManager, RestrictedQuerySet
+from servicedesk.core.scoping import field_work, field_work_customers
 
 from .choices import (
+    CONTRACT_COPY_KINDS,
     ChargeUnit,
     ContractState,
     CustomerCategory,
@@ -38,6 +40,12 @@ from .choices import (
 )
 
 User = settings.AUTH_USER_MODEL
+
+
+def _customers_of_field_work(user, field: str = "customer_id") -> Q | None:
+    """A field engineer sees only the customers of their dispatches (DESIGN.md §9)."""
+    work = field_work(user)
+    return None if work is None else Q(**{f"{field}__in": field_work_customers(work)})
 
 
 class Customer(models.Model):
@@ -82,6 +90,10 @@ class Customer(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("contracts:customer", args=[self.pk])
 
+    @classmethod
+    def scope_for_user(cls, user) -> Q | None:
+        return _customers_of_field_work(user, "pk")
+
 
 class Contact(models.Model):
     customer = models.ForeignKey(
@@ -122,6 +134,10 @@ class Contact(models.Model):
     def __str__(self) -> str:
         return f"{self.name}（{self.customer}）"
 
+    @classmethod
+    def scope_for_user(cls, user) -> Q | None:
+        return _customers_of_field_work(user)
+
 
 class InstalledProduct(models.Model):
     customer = models.ForeignKey(
@@ -154,6 +170,10 @@ class InstalledProduct(models.Model):
     def __str__(self) -> str:
         return f"{self.software} {self.version}".strip()
 
+    @classmethod
+    def scope_for_user(cls, user) -> Q | None:
+        return _customers_of_field_work(user)
+
 
 class Asset(models.Model):
     """Hardware at the customer's site (installations record them)."""
@@ -185,6 +205,10 @@ class Asset(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model} {self.serial_number}".strip()
+
+    @classmethod
+    def scope_for_user(cls, user) -> Q | None:
+        return _customers_of_field_work(user)
 
 
 def contract_is_complete(contract: Contract) -> bool:
@@ -260,6 +284,12 @@ class Contract(ConcurrentTransitionMixin, models.Model):
 
     def sla_context(self) -> dict[str, str]:
         return {"service_level": self.service_level}
+
+    @classmethod
+    def scope_for_user(cls, user) -> Q | None:
+        """A field engineer sees the contracts their dispatches are under (DESIGN.md §9)."""
+        work = field_work(user)
+        return None if work is None else Q(pk__in=work.values("contract_id"))
 
     def signing_problems(self) -> list[str]:
         problems = []
@@ -448,6 +478,11 @@ class ContractDocument(models.Model):
     def __str__(self) -> str:
         return f"{self.contract} · {self.get_kind_display()}"
 
+    @property
+    def is_contract_copy(self) -> bool:
+        """The contract itself (full or redacted), not a technical document."""
+        return self.kind in CONTRACT_COPY_KINDS
+
 
 class RenewalDecision(models.Model):
     """The end of a service period, told to the right people (seed 001 §5): a renewal
@@ -614,6 +649,9 @@ class FirstVisit(ConcurrentTransitionMixin, models.Model):
 
     @classmethod
     def scope_for_user(cls, user) -> Q | None:
+        work = _customers_of_field_work(user)
+        if work is not None:
+            return work
         if user.groups.filter(name=Role.FIRST_VISIT_AGENT).exists() and not user.has_perm(
             "contracts.change_contract"
         ):
@@ -765,6 +803,10 @@ class Revisit(ConcurrentTransitionMixin, models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("contracts:revisit", args=[self.pk])
+
+    @classmethod
+    def scope_for_user(cls, user) -> Q | None:
+        return _customers_of_field_work(user)
 
     @transition(
         field=state,

@@ -51,8 +51,10 @@ _REVISITS = ["contracts.perform_revisit", "contracts.add_revisit", "contracts.ch
 ROLE_PERMISSIONS = {
     Role.DIRECTOR: _READ + _CUSTOMER_WRITE + _CONTRACT_WRITE + ["contracts.change_revisitcycle"],
     Role.SALES_MANAGER: _READ + _CUSTOMER_WRITE + _CONTRACT_WRITE,
-    Role.IMPLEMENTATION_MANAGER: _READ,
-    Role.PROJECT_MANAGER: _READ,
+    # Implementation and service file the technical documents of the customer archive
+    # (seed 003 §3: design, installation and acceptance reports; the redacted copy).
+    Role.IMPLEMENTATION_MANAGER: [*_READ, "contracts.add_contractdocument"],
+    Role.PROJECT_MANAGER: [*_READ, "contracts.add_contractdocument"],
     Role.CONSULTANT: _READ,
     Role.FIRST_VISIT_AGENT: _READ
     + _CUSTOMER_WRITE
@@ -64,9 +66,12 @@ ROLE_PERMISSIONS = {
         "contracts.change_firstvisitneed",
     ],
     Role.HOTLINE_ENGINEER: _READ + _REVISITS,
-    Role.SERVICE_MANAGER: _READ + _CUSTOMER_WRITE + _REVISITS + ["contracts.change_revisitcycle"],
+    Role.SERVICE_MANAGER: _READ
+    + _CUSTOMER_WRITE
+    + _REVISITS
+    + ["contracts.change_revisitcycle", "contracts.add_contractdocument"],
     Role.FIELD_ENGINEER: _READ,
-    Role.TECH_MANAGER: _READ,
+    Role.TECH_MANAGER: [*_READ, "contracts.add_contractdocument"],
     Role.REGION_LEAD: _READ,
     Role.TESTER: ["contracts.view_customer", "contracts.view_contract"],
     Role.DEVELOPER: ["contracts.view_customer", "contracts.view_contract"],

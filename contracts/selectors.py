@@ -8,6 +8,8 @@ from typing import Any
 from django.db.models import Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from servicedesk.core.dates import add_days, add_years
+
 from .choices import ContractState, DocumentKind
 from .models import (
     Contact,
@@ -53,11 +55,12 @@ def contract_detail(*, user: Any, pk: int) -> Contract:
 
 
 def documents_visible(*, user: Any, contract: Contract) -> list[ContractDocument]:
-    """The full copy only for those who may see prices (director, sales)."""
+    """The contract's copies and technical documents the user may see: the full copy only
+    for those who may see prices (director, sales)."""
     docs = list(contract.documents.all())
     if user.has_perm("contracts.view_full_copy"):
         return docs
-    return [d for d in docs if d.kind == DocumentKind.REDACTED]
+    return [d for d in docs if d.kind != DocumentKind.FULL]
 
 
 def document_may_download(*, user: Any, document: ContractDocument) -> bool:
@@ -66,6 +69,15 @@ def document_may_download(*, user: Any, document: ContractDocument) -> bool:
     if document.kind == DocumentKind.FULL:
         return user.has_perm("contracts.view_full_copy")
     return True
+
+
+def renewal_suggestion(*, last_day: dt.date | None, today: dt.date) -> dict[str, dt.date]:
+    """The paid year a renewal form suggests: from the day after the last period (or
+    today) for one year. Nothing to suggest when stored dates leave no room for it."""
+    starts = add_days(last_day, 1) if last_day else today
+    next_year = add_years(starts, 1) if starts else None
+    ends = add_days(next_year, -1) if next_year else None
+    return {"starts_on": starts, "ends_on": ends} if starts and ends else {}
 
 
 def contacts_authorised_for_passwords(*, customer: Customer) -> QuerySet[Contact]:
@@ -88,3 +100,12 @@ def renewals_due(*, user: Any, today: dt.date | None = None, days: int = 30) -> 
 
 def products_for(customer: Customer) -> QuerySet[InstalledProduct]:
     return customer.products.select_related("contract")
+
+
+def sole_installed_product(customer: Customer | None) -> InstalledProduct | None:
+    """The customer's installed product when there is exactly one: what a request is
+    about unless the caller says otherwise (the API's default for ``product``)."""
+    if customer is None:
+        return None
+    products = list(customer.products.all()[:2])
+    return products[0] if len(products) == 1 else None

@@ -6,16 +6,13 @@ the only plain edits."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import admin
 from django.db import models
-from django.urls import NoReverseMatch
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from servicedesk.core.admin_fsm import FSMTransitionAdminMixin
+from servicedesk.core.admin_history import HistoryAdmin as CoreHistoryAdmin
 
 from . import forms as portal_forms
 from .models import Defect, EvaluationReport, Requirement
@@ -42,14 +39,10 @@ from .services import (
 )
 
 
-class HistoryAdmin(SimpleHistoryAdmin):
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+class HistoryAdmin(CoreHistoryAdmin):
+    """Records are created on the portal and the API, never here."""
 
-    def view_on_site(self, obj: Any) -> str | None:
-        try:
-            return obj.get_absolute_url()
-        except (AttributeError, NoReverseMatch):
-            return None
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from servicedesk.core.dates import SANE_FIRST, SANE_LAST
 from servicedesk.core.models import DomainEvent
 from servicedesk.core.selectors import (
     StateColumn,
@@ -241,8 +242,10 @@ def requirement_detail(*, user: Any, pk: int) -> Requirement:
 def evaluated_in(report: EvaluationReport) -> list[Requirement]:
     """Every request evaluated in the report's period (local dates, both ends included)."""
     tz = timezone.get_current_timezone()
-    start = dt.datetime.combine(report.period_start, dt.time.min, tzinfo=tz)
-    end = dt.datetime.combine(report.period_end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    # Clamped: a stored 9999-12-31 must not overflow (servicedesk/core/dates.py).
+    first, last = max(report.period_start, SANE_FIRST), min(report.period_end, SANE_LAST)
+    start = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
     return list(
         Requirement.objects.filter(evaluated_at__gte=start, evaluated_at__lt=end)
         .select_related("customer", "contract")

@@ -11,11 +11,10 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.urls import NoReverseMatch
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from servicedesk.core.admin_fsm import FSMTransitionAdminMixin
+from servicedesk.core.admin_history import HistoryAdmin
 
 from .models import (
     Dispatch,
@@ -36,14 +35,6 @@ from .services import (
     engineer_save,
     partner_save,
 )
-
-
-class HistoryAdmin(SimpleHistoryAdmin):
-    def view_on_site(self, obj: Any) -> str | None:
-        try:
-            return obj.get_absolute_url()
-        except (AttributeError, NoReverseMatch):
-            return None
 
 
 class CancelForm(forms.Form):

@@ -10,10 +10,11 @@ class FieldserviceConfig(AppConfig):
         from contracts.archive import register_archive_section
         from servicedesk.core.choices import timer_targets_register
         from servicedesk.core.navigation import NavItem, nav_register
+        from servicedesk.core.scoping import field_work_register
         from servicedesk.core.services import event_subscribe
 
         from . import printing  # noqa: F401 - registers the dispatch form and service report
-        from .selectors import dispatches_for_archive
+        from .selectors import dispatches_for_archive, field_work, service_reports_for_archive
         from .subscribers import (
             dispatch_escalated_as_defect,
             dispatch_follow_up_call,
@@ -33,6 +34,7 @@ class FieldserviceConfig(AppConfig):
         event_subscribe("revisit.record", dispatch_follow_up_call)
         event_subscribe("revisit.follow_up_requested", dispatch_from_revisit)
 
+        field_work_register(field_work)
         register_archive_section(
             "dispatches",
             _("On-site services"),
@@ -40,6 +42,15 @@ class FieldserviceConfig(AppConfig):
             order=40,
             permission="fieldservice.view_dispatch",
             template="fieldservice/partials/archive_dispatch.html",
+            takes_user=True,
+        )
+        register_archive_section(
+            "service_reports",
+            _("Customer service reports"),
+            service_reports_for_archive,
+            order=45,
+            permission="fieldservice.view_dispatch",
+            template="fieldservice/partials/archive_service_report.html",
             takes_user=True,
         )
         nav_register(

@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
-from servicedesk.core.choices import TimerState, timer_target_label
+from servicedesk.core.choices import Role, TimerState, timer_target_label
 from servicedesk.core.models import DomainEvent, SlaTimer
 from servicedesk.core.selectors import (
     TimelineEntry,
@@ -53,6 +53,17 @@ from .models import (
 )
 
 BOARD_DAYS = 7
+
+
+def field_work(user: Any) -> QuerySet[Dispatch] | None:
+    """The dispatches that bound what a field engineer sees everywhere (DESIGN.md §9,
+    servicedesk/core/scoping.py): their own, or their partner's for a partner engineer.
+    ``None`` for everyone who sees every dispatch, and for staff who are not engineers."""
+    if user.has_perm("fieldservice.view_all_dispatches"):
+        return None
+    if engineer_of(user) is None and not user.groups.filter(name=Role.FIELD_ENGINEER).exists():
+        return None
+    return Dispatch.objects.filter(Dispatch.scope_for_user(user))
 
 
 def dispatches_for(user: Any) -> QuerySet[Dispatch]:
@@ -629,6 +640,20 @@ def dispatches_for_archive(customer: Any, contracts: list[Any], *, user: Any) ->
         .select_related("engineer__user")
         .prefetch_related(Prefetch("parts", queryset=SparePartUsage.objects.order_by("pk")))
         .order_by("-created_at", "-id")[:200]
+    )
+    return group_by_contract(items)
+
+
+def service_reports_for_archive(customer: Any, contracts: list[Any], *, user: Any) -> dict:
+    """The customer service reports (客户服务报告) of completed visits, signed or not,
+    under their contract: the engineering documents the archive keeps (seed 003 §3, §5)."""
+    from contracts.archive import group_by_contract
+
+    items = (
+        Dispatch.objects.restrict(user)
+        .filter(customer=customer, completed_at__isnull=False)
+        .select_related("engineer__user", "customer_signature")
+        .order_by("-completed_at", "-id")[:200]
     )
     return group_by_contract(items)
 

@@ -10,17 +10,13 @@ by services and are read-only.
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
-from django.urls import NoReverseMatch
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from servicedesk.core.admin_fsm import FSMTransitionAdminMixin
+from servicedesk.core.admin_history import HistoryAdmin, ReadOnlyHistoryAdmin
 from servicedesk.core.exceptions import ApplicationError
 
 from .choices import CommercialDecision
@@ -49,37 +45,6 @@ from .services.knowledge import article_delete, article_save
 from .services.roster import shift_plan, shift_plan_errors, shift_remove
 
 # -- shared pieces ---------------------------------------------------------------------
-
-
-class HistoryAdmin(SimpleHistoryAdmin):
-    """History on every model; "View on site" once the portal page exists."""
-
-    def view_on_site(self, obj: Any) -> str | None:
-        try:
-            return obj.get_absolute_url()
-        except (AttributeError, NoReverseMatch):
-            return None
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        # simple-history's "Revert" saves on POST without asking for change permission.
-        if request.method == "POST":
-            obj = self.get_object(request, unquote(object_id))
-            if obj is None or not self.has_change_permission(request, obj):
-                raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
-
-class ReadOnlyHistoryAdmin(HistoryAdmin):
-    """Rows written only by services."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ReadOnlyInline(admin.TabularInline):

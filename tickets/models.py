@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 from contracts.choices import EntitlementResult, ServiceType
 from servicedesk.core.conditions import condition
 from servicedesk.core.querysets import RestrictedManager, RestrictedQuerySet
+from servicedesk.core.scoping import field_work
 
 from .choices import (
     Channel,
@@ -320,6 +321,19 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
             TicketState.DISPATCHED,
         }
     )
+
+    @classmethod
+    def scope_for_user(cls, user) -> Q | None:
+        """A field engineer sees the tickets behind their dispatches, and any they own
+        (docs/domain.md §visibility)."""
+        work = field_work(user)
+        if work is None:
+            return None
+        return (
+            Q(pk__in=work.values("ticket_id"))
+            | Q(assignee_id=user.pk)
+            | Q(first_contact_owner_id=user.pk)
+        )
 
     # -- transitions (pure) -----------------------------------------------------------
     @transition(

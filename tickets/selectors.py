@@ -291,6 +291,20 @@ def tickets_list(*, user: Any) -> QuerySet[Ticket]:
     )
 
 
+def tickets_for_archive(customer: Customer, contracts: list[Any], *, user: Any) -> dict:
+    """The customer archive's hotline records (seed 003 §3), each under the contract it
+    was taken under; one query whatever the customer's history."""
+    from contracts.archive import group_by_contract
+
+    tickets = (
+        Ticket.objects.restrict(user)
+        .filter(customer=customer)
+        .select_related("first_contact_owner")
+        .order_by("-received_at", "-id")[:200]
+    )
+    return group_by_contract(tickets)
+
+
 def my_queue(user: Any, limit: int = 300) -> list[Ticket]:
     """Open tickets the user took (first contact), works on, or must decide, nearest
     deadline first; each with ``prefetched_timers`` (open ones) and ``next_timer``."""

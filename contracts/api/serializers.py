@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from servicedesk.core.api.mixins import FSMSerializerMixin
@@ -221,8 +222,12 @@ class ContractWriteSerializer(serializers.ModelSerializer):
 
 class RenewInput(serializers.Serializer):
     starts_on = serializers.DateField()
-    ends_on = serializers.DateField()
+    ends_on = serializers.DateField(help_text="At most ten years after starts_on.")
     amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False)
+    confirm_gap = serializers.BooleanField(
+        default=False,
+        help_text="Needed when days without service come between the last period and this one.",
+    )
 
     def validate(self, attrs):
         if attrs["ends_on"] < attrs["starts_on"]:
@@ -262,10 +267,18 @@ class EntitlementQuery(serializers.Serializer):
 
     def to_internal_value(self, data):
         raw = data.get("on") if hasattr(data, "get") else None
-        if raw and len(str(raw)) == 10:  # a plain date: the start of that day
-            data = data.copy()
-            data["on"] = f"{raw}T00:00:00"
-        return super().to_internal_value(data)
+        if raw and len(str(raw)) == 10:  # a plain date: that day, whatever the year
+            try:
+                day = serializers.DateField().run_validation(raw)
+            except serializers.ValidationError as exc:
+                raise serializers.ValidationError({"on": exc.detail}) from exc
+            values = super().to_internal_value({k: v for k, v in data.items() if k != "on"})
+            return {**values, "on": day}
+        try:
+            return super().to_internal_value(data)
+        except OverflowError as exc:  # DRF's time-zone check of 0001-01-01 00:00 in +08:00
+            message = _("Enter a date between 0001 and 9999.")
+            raise serializers.ValidationError({"on": [message]}) from exc
 
 
 class EntitlementOutput(serializers.Serializer):

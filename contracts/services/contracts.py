@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from servicedesk.core.choices import Role
+from servicedesk.core.dates import add_days, add_years
 from servicedesk.core.exceptions import ApplicationError, NotPermitted, raise_field_errors
 from servicedesk.core.services import event_record, notifications_create, transition_run
 from servicedesk.core.services.signatures import upload_check
@@ -120,6 +121,58 @@ def customer_register_caller(
 # -- contracts ----------------------------------------------------------------------
 
 
+#: A service period is bought for at most this many years, within these dates: a typo
+#: (9999-12-31) would otherwise be accepted and then break every date computation.
+PERIOD_MAX_YEARS = 10
+PERIOD_FIRST_DAY, PERIOD_LAST_DAY = dt.date(1990, 1, 1), dt.date(2099, 12, 31)
+
+
+def service_period_errors(
+    *, contract: Contract, starts_on: dt.date, ends_on: dt.date, confirm_gap: bool = False
+) -> dict[str, list[str]]:
+    """Why a period cannot be added to ``contract``: dates out of range, ends before it
+    starts, longer than ``PERIOD_MAX_YEARS``, overlaps another period, or leaves days
+    without service after the previous one and the gap is not confirmed."""
+    errors: dict[str, list[str]] = {}
+    for name, day in (("starts_on", starts_on), ("ends_on", ends_on)):
+        if not PERIOD_FIRST_DAY <= day <= PERIOD_LAST_DAY:
+            errors[name] = [
+                _("Enter a date between %(first)s and %(last)s.")
+                % {"first": PERIOD_FIRST_DAY.isoformat(), "last": PERIOD_LAST_DAY.isoformat()}
+            ]
+    if errors:
+        return errors
+    limit = add_years(starts_on, PERIOD_MAX_YEARS)
+    if ends_on < starts_on:
+        errors["ends_on"] = [_("The period must end on or after its start.")]
+    elif limit is not None and ends_on >= limit:
+        errors["ends_on"] = [
+            _("A service period lasts at most %(years)s years: it would end by %(last)s.")
+            % {"years": PERIOD_MAX_YEARS, "last": add_days(limit, -1).isoformat()}
+        ]
+    if "ends_on" in errors and ends_on < starts_on:
+        return errors
+    if contract.periods.filter(starts_on__lte=ends_on, ends_on__gte=starts_on).exists():
+        errors["starts_on"] = [_("The period overlaps an existing service period.")]
+    if errors:
+        return errors
+    previous = contract.periods.filter(ends_on__lt=starts_on).aggregate(last=Max("ends_on"))
+    last = previous["last"]
+    if last is not None and (starts_on - last).days > 1 and not confirm_gap:
+        errors["confirm_gap"] = [
+            _(
+                "No service for %(days)s days (%(first)s – %(last)s) between the previous "
+                "period and this one. Confirm the gap to add the period anyway."
+            )
+            % {
+                "days": (starts_on - last).days - 1,
+                "first": add_days(last, 1).isoformat(),
+                "last": add_days(starts_on, -1).isoformat(),
+            }
+        ]
+    return errors
+
+
 def contract_add_period(
     *,
     contract: Contract,
@@ -128,12 +181,13 @@ def contract_add_period(
     ends_on: dt.date,
     by: Any,
     amount: Decimal | None = None,
+    confirm_gap: bool = False,
 ) -> ServicePeriod:
-    if ends_on < starts_on:
-        raise _fail("ends_on", _("The period must end on or after its start."))
-    overlapping = contract.periods.filter(starts_on__lte=ends_on, ends_on__gte=starts_on)
-    if overlapping.exists():
-        raise _fail("starts_on", _("The period overlaps an existing service period."))
+    raise_field_errors(
+        service_period_errors(
+            contract=contract, starts_on=starts_on, ends_on=ends_on, confirm_gap=confirm_gap
+        )
+    )
     period = ServicePeriod(
         contract=contract,
         kind=kind,
@@ -193,8 +247,10 @@ def contract_renew(
     starts_on: dt.date,
     ends_on: dt.date,
     amount: Decimal | None = None,
+    confirm_gap: bool = False,
 ) -> Contract:
-    """Renew: add a paid period, back in service (docs/domain.md §contract.renewal)."""
+    """A renewal adds a paid period and returns the contract to service (docs/domain.md §contract.renewal);
+    days without service since the previous period need ``confirm_gap``."""
     with transaction.atomic():
         ended = _last_day(contract)
         contract = transition_run(
@@ -210,6 +266,7 @@ def contract_renew(
             ends_on=ends_on,
             amount=amount,
             by=by,
+            confirm_gap=confirm_gap,
         )
         if ended is not None:
             _renewal_record_bought(contract, by=by, period_end=ended, until=ends_on)
@@ -405,7 +462,9 @@ def contract_document_upload(
     *, contract: Contract, kind: str, file: Any, by: Any
 ) -> ContractDocument:
     if kind not in DocumentKind.values:
-        raise _fail("kind", _("Choose the full or the redacted copy."))
+        raise _fail("kind", _("Choose the kind of document."))
+    if kind == DocumentKind.FULL and not by.has_perm("contracts.view_full_copy"):
+        raise _fail("kind", _("Only management and sales file the full copy."))
     data = file.read()
     ext = upload_check(data, getattr(file, "name", ""))
     document = ContractDocument(

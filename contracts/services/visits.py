@@ -417,6 +417,8 @@ def add_months(day: dt.date, months: int) -> dt.date:
     """The same day ``months`` later, clamped to the end of a shorter month."""
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:  # a stored extreme date: the range's edge
+        return dt.date.max if months > 0 else dt.date.min
     return dt.date(year, month, min(day.day, pycalendar.monthrange(year, month)[1]))
 
 

@@ -8,7 +8,6 @@ State changes only on POST; htmx requests get partials.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -533,12 +532,7 @@ def _contract_or_404(request: HttpRequest, pk: int) -> Contract:
 
 def _renew_initial(contract: Contract) -> dict[str, Any]:
     last = max((p.ends_on for p in contract.periods.all()), default=None)
-    starts = (last + dt.timedelta(days=1)) if last else timezone.localdate()
-    try:
-        ends = starts.replace(year=starts.year + 1) - dt.timedelta(days=1)
-    except ValueError:  # 29 February
-        ends = starts.replace(year=starts.year + 1, day=28)
-    return {"starts_on": starts, "ends_on": ends}
+    return selectors.renewal_suggestion(last_day=last, today=timezone.localdate())
 
 
 def _renewal_decisions(contract: Contract) -> list[Any]:
@@ -598,20 +592,22 @@ def _contract_page(
         "amount": user.has_perm("contracts.view_full_copy"),
     }
     first_visit = getattr(contract, "first_visit", None) if contract.state != "draft" else None
+    documents = selectors.documents_visible(user=user, contract=contract)
     return render(
         request,
         "contracts/contract_detail.html",
         {
             "contract": contract,
             "customer": contract.customer,
-            "documents": selectors.documents_visible(user=user, contract=contract),
+            "documents": [d for d in documents if d.is_contract_copy],
+            "technical_documents": [d for d in documents if not d.is_contract_copy],
             "problems": contract.signing_problems() if may["sign"] else [],
             "may": may,
             "renew_form": renew_form or RenewForm(initial=_renew_initial(contract)),
             "not_renewed_form": not_renewed_form or _not_renewed_form(contract, may),
             "renewal_decisions": _renewal_decisions(contract),
             "terminate_form": terminate_form or TerminateForm(),
-            "upload_form": upload_form or DocumentUploadForm(),
+            "upload_form": upload_form or DocumentUploadForm(user=user),
             "first_visit": first_visit,
             "today": today,
             "open_panel": (
@@ -743,7 +739,7 @@ def contract_terminate_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def contract_document_upload_view(request: HttpRequest, pk: int) -> HttpResponse:
     contract = _contract_or_404(request, pk)
-    form = DocumentUploadForm(request.POST, request.FILES)
+    form = DocumentUploadForm(request.POST, request.FILES, user=request.user)
     if form.is_valid():
         try:
             document = contract_document_upload(

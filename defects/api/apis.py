@@ -143,7 +143,7 @@ class DefectViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.ReadOnly
 
     @extend_schema(request=DefectInput, responses={201: DefectSerializer})
     def create(self, request, *args, **kwargs):
-        data = DefectInput(data=request.data)
+        data = DefectInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         defect = defect_record(by=request.user, **data.validated_data)
         return self._response(defect, status.HTTP_201_CREATED)
@@ -255,7 +255,7 @@ class RequirementViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.Rea
 
     @extend_schema(request=RequirementInput, responses={201: RequirementSerializer})
     def create(self, request, *args, **kwargs):
-        data = RequirementInput(data=request.data)
+        data = RequirementInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         item = requirement_record(by=request.user, **data.validated_data)
         return Response(

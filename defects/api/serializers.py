@@ -1,10 +1,16 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from contracts.models import Contract, Customer
 from fieldservice.models import Dispatch
+from servicedesk.core.api.fields import (
+    VisiblePrimaryKeyRelatedField,
+    optional_text,
+    required_text,
+)
 from servicedesk.core.api.mixins import CustomerWaitSerializerMixin, FSMSerializerMixin
 from servicedesk.core.api.serializers import PersonField
 from tickets.models import Ticket
@@ -88,27 +94,46 @@ class DefectInput(serializers.Serializer):
     ticket / dispatch / customer / product; plus what the customer sees and where."""
 
     severity = serializers.ChoiceField(choices=Severity.choices)
-    title = serializers.CharField(max_length=200, allow_blank=True)
-    steps = serializers.CharField(allow_blank=True, help_text="Steps to reproduce.")
-    customer_sees = serializers.CharField(allow_blank=True, help_text="What the customer sees.")
-    product = serializers.CharField(max_length=100, allow_blank=True, required=False, default="")
-    version = serializers.CharField(max_length=60, allow_blank=True)
-    module = serializers.CharField(max_length=100, allow_blank=True)
-    site = serializers.CharField(max_length=200, allow_blank=True, help_text="Customer site.")
+    title = required_text(_("Give the defect a short title."), max_length=200)
+    steps = required_text(
+        _("How is it reproduced? The tester must be able to follow the steps."),
+        help_text="Steps to reproduce.",
+    )
+    customer_sees = optional_text(
+        help_text="What the customer sees. Defaults to the dispatch's problem or the "
+        "ticket's symptoms."
+    )
+    product = optional_text(
+        max_length=100,
+        help_text="Defaults to the dispatch's or ticket's product, or the customer's only "
+        "installed product.",
+    )
+    version = optional_text(
+        max_length=60, help_text="Defaults to the version of the customer's installed product."
+    )
+    module = optional_text(
+        max_length=100,
+        help_text="Defaults to the installed product's module when it lists only one.",
+    )
+    site = optional_text(
+        max_length=200,
+        help_text="Customer site. Defaults to the dispatch's site address, else the "
+        "customer's address.",
+    )
     reported_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    customer = serializers.PrimaryKeyRelatedField(
+    customer = VisiblePrimaryKeyRelatedField(
         queryset=Customer.objects.all(), required=False, allow_null=True, default=None
     )
-    contract = serializers.PrimaryKeyRelatedField(
+    contract = VisiblePrimaryKeyRelatedField(
         queryset=Contract.objects.all(), required=False, allow_null=True, default=None
     )
-    ticket = serializers.PrimaryKeyRelatedField(
+    ticket = VisiblePrimaryKeyRelatedField(
         queryset=Ticket.objects.all(),
         required=False,
         allow_null=True,
         default=None,
     )
-    dispatch = serializers.PrimaryKeyRelatedField(
+    dispatch = VisiblePrimaryKeyRelatedField(
         queryset=Dispatch.objects.all(),
         required=False,
         allow_null=True,
@@ -130,7 +155,7 @@ class DefectNoteInput(serializers.Serializer):
 
 
 class DefectRequiredNoteInput(serializers.Serializer):
-    note = serializers.CharField(allow_blank=True)
+    note = required_text()
 
 
 class DefectStartFixInput(serializers.Serializer):
@@ -140,30 +165,34 @@ class DefectStartFixInput(serializers.Serializer):
 
 
 class DefectFixInput(serializers.Serializer):
-    note = serializers.CharField(allow_blank=True, help_text="What was changed.")
+    note = required_text(_("What was changed?"), help_text="What was changed.")
     version = serializers.CharField(allow_blank=True, required=False, default="")
 
 
 class DefectReasonInput(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True)
+    reason = required_text(_("Why is it reopened?"))
 
 
 class DefectRejectInput(serializers.Serializer):
     reason = serializers.ChoiceField(choices=RejectReason.choices)
-    note = serializers.CharField(allow_blank=True, help_text="Why (told to the customer).")
+    note = required_text(
+        _("Explain why (it is told to the customer)."), help_text="Why (told to the customer)."
+    )
 
 
 class DefectEscalateInput(serializers.Serializer):
-    point = serializers.CharField(allow_blank=True, help_text="The point of disagreement.")
+    point = required_text(
+        _("What is the point of disagreement?"), help_text="The point of disagreement."
+    )
 
 
 class DefectSeverityInput(serializers.Serializer):
     severity = serializers.ChoiceField(choices=Severity.choices)
-    reason = serializers.CharField(allow_blank=True)
+    reason = required_text(_("Why does the severity change?"))
 
 
 class DefectWorkaroundInput(serializers.Serializer):
-    workaround = serializers.CharField(allow_blank=True)
+    workaround = required_text(_("Describe the emergency workaround."))
 
 
 class DefectPublishInput(serializers.Serializer):
@@ -254,16 +283,27 @@ class RequirementSerializer(FSMSerializerMixin, serializers.ModelSerializer):
 
 
 class RequirementInput(serializers.Serializer):
-    customer = serializers.PrimaryKeyRelatedField(
-        queryset=Customer.objects.all(), allow_null=True, required=False, default=None
+    customer = VisiblePrimaryKeyRelatedField(
+        queryset=Customer.objects.all(),
+        error_messages={
+            "required": _("Which customer asks for it?"),
+            "null": _("Which customer asks for it?"),
+        },
     )
-    contract = serializers.PrimaryKeyRelatedField(
+    contract = VisiblePrimaryKeyRelatedField(
         queryset=Contract.objects.all(), required=False, allow_null=True, default=None
     )
-    title = serializers.CharField(max_length=200, allow_blank=True)
-    description = serializers.CharField(allow_blank=True)
-    intent = serializers.CharField(allow_blank=True, help_text="The customer's real intent.")
-    product = serializers.CharField(max_length=100, allow_blank=True)
+    title = required_text(_("Give the request a short title."), max_length=200)
+    description = required_text(
+        _("Describe the requirement clearly and precisely, without ambiguity.")
+    )
+    intent = required_text(
+        _("What does the customer really want, and what is it for?"),
+        help_text="The customer's real intent.",
+    )
+    product = optional_text(
+        max_length=100, help_text="Defaults to the customer's only installed product."
+    )
     module = serializers.CharField(max_length=100, allow_blank=True, required=False, default="")
     recorded_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     tracker_key = serializers.CharField(max_length=60, allow_blank=True, required=False, default="")
@@ -300,11 +340,11 @@ class RequirementAgreeInput(serializers.Serializer):
 
 
 class RequirementExplanationInput(serializers.Serializer):
-    explanation = serializers.CharField(allow_blank=True)
+    explanation = required_text(_("Record the customer's decision and what they were told."))
 
 
 class RequirementSolutionInput(serializers.Serializer):
-    solution = serializers.CharField(allow_blank=True)
+    solution = required_text(_("Describe the agreed solution."))
 
 
 class RequirementScheduleInput(serializers.Serializer):

@@ -13,6 +13,7 @@ names the targets, when each starts and who must act for it (``_owner``).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from typing import Any
 
@@ -163,17 +164,50 @@ def _follow(defect: Defect, people: list[Any]) -> None:
         defect.followers.add(*people)
 
 
+def defect_environment_defaults(
+    *, dispatch: Any = None, ticket: Any = None, customer: Customer | None = None, product: str = ""
+) -> dict[str, str]:
+    """What a defect's environment is when the reporter leaves it out (API.md: optional
+    fields have defaults): the visit's or the call's product and symptoms, the installed
+    product's version (and its module when it lists only one), the site visited or else the
+    customer's address or name. Blank where nothing says it: the service then asks."""
+    customer = customer or getattr(dispatch, "customer", None) or getattr(ticket, "customer", None)
+    product = (
+        (product or "").strip()
+        or getattr(dispatch, "product", "")
+        or getattr(ticket, "product", "")
+        or ""
+    )
+    installed = None
+    if customer is not None:
+        products = list(customer.products.all()[:20])
+        installed = next((p for p in products if product and p.software == product), None)
+        if installed is None and not product and len(products) == 1:
+            installed = products[0]
+    modules = [m for m in re.split(r"[,，、;；/\s]+", installed.modules) if m] if installed else []
+    site = getattr(dispatch, "site_address", "") or ""
+    if not site and customer is not None:
+        site = customer.address or customer.name
+    return {
+        "product": product or (installed.software if installed else ""),
+        "version": installed.version if installed else "",
+        "module": modules[0] if len(modules) == 1 else "",
+        "site": site,
+        "customer_sees": getattr(dispatch, "problem", "") or getattr(ticket, "description", ""),
+    }
+
+
 def defect_record(
     *,
     by: Any,
     severity: str,
     title: str,
     steps: str,
-    customer_sees: str,
-    product: str,
-    version: str,
-    module: str,
-    site: str,
+    customer_sees: str = "",
+    product: str = "",
+    version: str = "",
+    module: str = "",
+    site: str = "",
     customer: Customer | None = None,
     contract: Contract | None = None,
     ticket: Any = None,
@@ -185,7 +219,17 @@ def defect_record(
     tracker_url: str = "",
 ) -> Defect:
     """Record a defect with its environment; its severity's deadlines start from
-    ``reported_at`` (defaults to now, may be earlier, never later)."""
+    ``reported_at`` (defaults to now, may be earlier, never later). What the reporter leaves
+    out of the environment comes from the visit, the call or the customer's installed
+    product (``defect_environment_defaults``)."""
+    defaults = defect_environment_defaults(
+        dispatch=dispatch, ticket=ticket, customer=customer, product=product
+    )
+    customer_sees = (customer_sees or "").strip() or defaults["customer_sees"]
+    product = (product or "").strip() or defaults["product"]
+    version = (version or "").strip() or defaults["version"]
+    module = (module or "").strip() or defaults["module"]
+    site = (site or "").strip() or defaults["site"]
     values = {
         "title": title,
         "steps": steps,

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from contracts.choices import ChargeUnit, ServiceType
 from contracts.entitlement import entitlement_check
 from contracts.models import ChargeRate, Contract, Customer
+from contracts.selectors import sole_installed_product
 from servicedesk.core.choices import Role
 from servicedesk.core.exceptions import ApplicationError, TransitionConflict, raise_field_errors
 from servicedesk.core.services import event_record, notifications_create, transition_run
@@ -95,7 +96,7 @@ def requirement_record(
     title: str,
     description: str,
     intent: str,
-    product: str,
+    product: str = "",
     module: str = "",
     contract: Contract | None = None,
     ticket: Any = None,
@@ -105,6 +106,9 @@ def requirement_record(
 ) -> Requirement:
     """Record a request with a clear description and the customer's real intent (docs/domain.md
     §requirement.record); the entitlement for development is looked up for the evaluators."""
+    if not (product or "").strip():  # the call's product, or the customer's only one
+        installed = sole_installed_product(customer)
+        product = getattr(ticket, "product", "") or (installed.software if installed else "")
     values = {"title": title, "description": description, "intent": intent, "product": product}
     errors = required(values, REQUIRED)
     if customer is None:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from contracts.models import Customer
 from servicedesk.core.exceptions import ApplicationError
 from servicedesk.core.forms import CustomerAnswerForm, CustomerWaitForm
 from servicedesk.core.selectors import customer_wait_open, timers_attach_open
@@ -409,6 +410,7 @@ def defect_create(request: HttpRequest) -> HttpResponse:
     headquarters) or ``?ticket=<pk>`` prefills it."""
     initial, dispatch, ticket = _prefill(request)
     form = DefectForm(request.POST or None, initial=initial)
+    form.fields["customer"].queryset = Customer.objects.restrict(request.user).order_by("name")
     status = 200
     if request.method == "POST":
         if form.is_valid():

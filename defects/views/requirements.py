@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from contracts.models import Customer
 from servicedesk.core.exceptions import ApplicationError
 
 from .. import selectors
@@ -253,6 +254,7 @@ def requirement_create(request: HttpRequest) -> HttpResponse:
             description=ticket.description,
         )
     form = RequirementForm(request.POST or None, initial=initial)
+    form.fields["customer"].queryset = Customer.objects.restrict(request.user).order_by("name")
     status = 200
     if request.method == "POST":
         if form.is_valid():

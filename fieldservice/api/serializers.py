@@ -202,12 +202,20 @@ class DispatchCreateInput(serializers.Serializer):
         choices=DispatchSeverity.choices, default=DispatchSeverity.NORMAL
     )
     problem = serializers.CharField()
-    site_address = serializers.CharField(required=False, allow_blank=True, default="")
-    contact_name = serializers.CharField(required=False, allow_blank=True, default="")
-    contact_phone = serializers.CharField(required=False, allow_blank=True, default="")
-    product = serializers.CharField(required=False, allow_blank=True, default="")
+    site_address = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=300
+    )
+    contact_name = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=60
+    )
+    contact_phone = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=30
+    )
+    product = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
-    required_skills = serializers.CharField(required=False, allow_blank=True, default="")
+    required_skills = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=200
+    )
     software_work = serializers.BooleanField(required=False, allow_null=True, default=None)
     due_from = serializers.DateTimeField(required=False, allow_null=True, default=None)
     due_by = serializers.DateTimeField(required=False, allow_null=True, default=None)
@@ -232,7 +240,7 @@ OUT_OF_HOURS_HELP = "Required when the time is outside the contract's service ho
 
 class ScheduleInput(serializers.Serializer):
     appointment_at = serializers.DateTimeField()
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     out_of_hours_reason = serializers.CharField(
         required=False, allow_blank=True, default="", help_text=OUT_OF_HOURS_HELP
     )
@@ -254,16 +262,18 @@ class LeadInput(serializers.Serializer):
 
 class PartInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=PartUsageKind.choices, default=PartUsageKind.REPLACED)
-    part_name = serializers.CharField()
-    part_number = serializers.CharField(required=False, allow_blank=True, default="")
-    serial_number = serializers.CharField(required=False, allow_blank=True, default="")
+    part_name = serializers.CharField(max_length=120)
+    part_number = serializers.CharField(required=False, allow_blank=True, default="", max_length=60)
+    serial_number = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=60
+    )
     quantity = serializers.IntegerField(min_value=1, default=1)
     emergency = serializers.BooleanField(default=False)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 
 
 class PartAddInput(PartInput):
-    repair_tag = serializers.CharField(required=False, allow_blank=True, default="")
+    repair_tag = serializers.CharField(required=False, allow_blank=True, default="", max_length=60)
 
 
 class CompleteInput(serializers.Serializer):
@@ -273,14 +283,18 @@ class CompleteInput(serializers.Serializer):
     steps = serializers.CharField(required=False, allow_blank=True, default="")
     precautions = serializers.CharField(required=False, allow_blank=True, default="")
     backup_done = serializers.BooleanField(default=False)
-    backup_location = serializers.CharField(required=False, allow_blank=True, default="")
+    backup_location = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=300
+    )
     new_needs = serializers.CharField(required=False, allow_blank=True, default="")
     leads = LeadInput(many=True, required=False, default=list)
     parts = PartInput(many=True, required=False, default=list)
     signature_image = serializers.CharField(
         required=False, allow_blank=True, default="", help_text="data:image/png;base64,…"
     )
-    signer_name = serializers.CharField(required=False, allow_blank=True, default="")
+    signer_name = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=100
+    )
 
 
 class WriteOffInput(serializers.Serializer):

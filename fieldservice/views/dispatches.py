@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from servicedesk.core.dates import sane_date
 from servicedesk.core.exceptions import ApplicationError, NotPermitted, TransitionConflict
 from servicedesk.core.services.transitions import AS_LOADED, blocked_transitions
 
@@ -403,7 +404,7 @@ def dispatch_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _board_start(request: HttpRequest) -> dt.date:
     day = parse_date(request.GET.get("start", "") or "")
-    return day or timezone.localdate()
+    return sane_date(day, timezone.localdate())
 
 
 @login_required

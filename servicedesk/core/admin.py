@@ -6,8 +6,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
+from .admin_history import HistoryAdmin
 from .models import (
     CalendarException,
     DomainEvent,
@@ -35,7 +35,7 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class UserAdmin(SimpleHistoryAdmin, BaseUserAdmin):
+class UserAdmin(HistoryAdmin, BaseUserAdmin):
     inlines = [StaffProfileInline]
     list_display = ["username", "last_name", "first_name", "email", "is_active", "role_list"]
     list_filter = ["groups", "is_active", "is_staff"]
@@ -49,7 +49,7 @@ class UserAdmin(SimpleHistoryAdmin, BaseUserAdmin):
 
 
 @admin.register(StaffProfile)
-class StaffProfileAdmin(SimpleHistoryAdmin):
+class StaffProfileAdmin(HistoryAdmin):
     list_display = ["user", "region", "team", "phone", "manager"]
     list_filter = ["region", "team"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "phone"]
@@ -57,7 +57,7 @@ class StaffProfileAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(WorkCalendar)
-class WorkCalendarAdmin(SimpleHistoryAdmin):
+class WorkCalendarAdmin(HistoryAdmin):
     list_display = [
         "name",
         "time_zone",
@@ -94,7 +94,7 @@ class WorkCalendarAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CalendarException)
-class CalendarExceptionAdmin(SimpleHistoryAdmin):
+class CalendarExceptionAdmin(HistoryAdmin):
     list_display = ["date", "kind", "note", "calendar"]
     list_filter = ["calendar", "kind"]
     date_hierarchy = "date"
@@ -102,7 +102,7 @@ class CalendarExceptionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(SimpleHistoryAdmin):
+class SlaPolicyAdmin(HistoryAdmin):
     list_display = [
         "subject",
         "target",
@@ -120,7 +120,7 @@ class SlaPolicyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SlaTimer)
-class SlaTimerAdmin(SimpleHistoryAdmin):
+class SlaTimerAdmin(HistoryAdmin):
     """Timers are changed only by workflow services and the sweep: read-only here."""
 
     list_display = [
@@ -184,7 +184,7 @@ class NotificationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Signature)
-class SignatureAdmin(SimpleHistoryAdmin):
+class SignatureAdmin(HistoryAdmin):
     list_display = [
         "signed_at",
         "form",

@@ -8,6 +8,8 @@ from typing import Any
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from .scoping import field_work
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -18,6 +20,9 @@ class NavItem:
     # Menu group; by default the app the URL belongs to (``tickets:queue`` → tickets).
     section: str = ""
     order: int = 100
+    # False: hidden from field engineers, whose view is limited to their dispatches
+    # (core.scoping) and who have nothing to do there (the hotline queue, first visits).
+    for_field_work: bool = True
 
 
 # Menu groups, in the order of the work: what comes in, goes on site, goes to
@@ -55,8 +60,11 @@ def nav_for(user: Any, current_path: str = "") -> list[dict[str, Any]]:
     first entry of each section that has one."""
     out: list[dict[str, Any]] = []
     previous_section = None
+    limited = field_work(user) is not None
     for item in sorted(_items, key=_sort_key):
         if item.permission and not user.has_perm(item.permission):
+            continue
+        if limited and not item.for_field_work:
             continue
         try:
             url = reverse(item.url_name)

@@ -176,11 +176,17 @@ def test_transition_not_allowed_now_is_409(api, engineer, customer):
 
 def test_transition_without_permission_is_403(client_for, make_user, engineer, customer):
     ticket = take_call(engineer, customer)
-    field = make_user(Role.FIELD_ENGINEER)  # may view tickets, not work them
-    response = client_for(field).post(
+    tester = make_user(Role.TESTER)  # may view tickets, not work them
+    response = client_for(tester).post(
         f"/api/v1/tickets/{ticket.pk}/transitions/shelve/", {"reason": "x"}, format="json"
     )
     assert response.status_code == 403
+    # A field engineer does not even see a ticket behind none of his dispatches.
+    field = make_user(Role.FIELD_ENGINEER)
+    response = client_for(field).post(
+        f"/api/v1/tickets/{ticket.pk}/transitions/shelve/", {"reason": "x"}, format="json"
+    )
+    assert response.status_code == 404
     assert Ticket.objects.get(pk=ticket.pk).state == TicketState.NEW
 
 
@@ -279,8 +285,8 @@ def test_disclose_password(api, client_for, make_user, engineer, customer):
     refused = api.post(url, {"contact": plain.pk, "what": "报表口令"}, format="json")
     assert refused.status_code == 400
     assert "contact" in refused.json()
-    field = make_user(Role.FIELD_ENGINEER)
-    forbidden = client_for(field).post(
+    tester = make_user(Role.TESTER)  # sees the ticket, may not disclose
+    forbidden = client_for(tester).post(
         url, {"contact": authorised.pk, "what": "帐套口令"}, format="json"
     )
     assert forbidden.status_code == 403

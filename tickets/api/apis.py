@@ -17,6 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from contracts.selectors import sole_installed_product
 from servicedesk.core import selectors as core_selectors
 from servicedesk.core.api.apis import OverdueFilterMixin
 from servicedesk.core.api.mixins import (
@@ -27,6 +28,7 @@ from servicedesk.core.api.mixins import (
 )
 from servicedesk.core.api.permissions import ReadModelPermissions
 from servicedesk.core.api.serializers import CustomerAnswerInput, CustomerWaitInput
+from servicedesk.core.dates import sane_date
 from servicedesk.core.exceptions import TransitionConflict
 
 from ..choices import CommercialDecision, TicketState
@@ -226,6 +228,9 @@ class TicketViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.ReadOnly
         customer = values["customer"]
         if not values["caller_company"].strip() and customer is not None:
             values["caller_company"] = customer.name
+        if not values["product"].strip():
+            installed = sole_installed_product(customer)
+            values["product"] = installed.software if installed is not None else ""
         ticket = ticket_intake(by=request.user, **values)
         return self._ticket_response(ticket, status.HTTP_201_CREATED)
 
@@ -393,8 +398,8 @@ class CallViewSet(
         query = CallStatsQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         today = timezone.localdate()
-        end = query.validated_data.get("end") or today
-        start = query.validated_data.get("start") or end - dt.timedelta(days=6)
+        end = sane_date(query.validated_data.get("end"), today)
+        start = sane_date(query.validated_data.get("start"), end - dt.timedelta(days=6))
         group_by = query.validated_data["group_by"]
         rows = call_stats(
             start=_day_start(start), end=_day_start(end + dt.timedelta(days=1)), group_by=group_by

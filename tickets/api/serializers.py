@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from contracts.choices import ServiceType
 from contracts.models import Contact, Contract, Customer
+from servicedesk.core.api.fields import optional_text, required_text
 from servicedesk.core.api.mixins import CustomerWaitSerializerMixin, FSMSerializerMixin
 from servicedesk.core.api.serializers import PersonField, TimerSerializer
 
@@ -127,7 +128,7 @@ class TicketIntakeInput(serializers.Serializer):
         default=None,
         help_text="Optional: the customer's active contract is found.",
     )
-    caller_name = serializers.CharField(max_length=60, allow_blank=True)
+    caller_name = required_text(_("Who called?"), max_length=60)
     caller_company = serializers.CharField(
         max_length=200,
         allow_blank=True,
@@ -135,10 +136,13 @@ class TicketIntakeInput(serializers.Serializer):
         default="",
         help_text="Defaults to the customer's name.",
     )
-    caller_phone = serializers.CharField(max_length=30, allow_blank=True)
+    caller_phone = required_text(_("The caller's phone number."), max_length=30)
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.PHONE)
-    product = serializers.CharField(max_length=100, allow_blank=True)
-    description = serializers.CharField(allow_blank=True, help_text="The symptoms.")
+    product = optional_text(
+        max_length=100,
+        help_text="Defaults to the customer's installed product when there is only one.",
+    )
+    description = required_text(_("Describe the symptoms."), help_text="The symptoms.")
     received_at = serializers.DateTimeField(
         required=False, allow_null=True, default=None, help_text="Defaults to now; never later."
     )
@@ -166,25 +170,30 @@ class TicketIntakeInput(serializers.Serializer):
 
 
 class AnswerInput(serializers.Serializer):
-    problem = serializers.CharField(allow_blank=True)
-    cause = serializers.CharField(allow_blank=True)
-    solution = serializers.CharField(allow_blank=True)
-    steps = serializers.CharField(allow_blank=True)
+    problem = required_text()
+    cause = required_text()
+    solution = required_text()
+    steps = required_text()
     precautions = serializers.CharField(
         allow_blank=True, help_text="The precautions told to the caller with the cause."
     )
 
 
 class ShelveInput(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True, help_text="Why it is put on hold.")
+    reason = required_text(_("Why is it shelved?"), help_text="Why it is put on hold.")
 
 
 class CallBackInput(serializers.Serializer):
-    note = serializers.CharField(allow_blank=True, help_text="What the customer was told.")
+    note = required_text(
+        _("What did you tell the customer?"), help_text="What the customer was told."
+    )
 
 
 class RequestDispatchInput(serializers.Serializer):
-    notes = serializers.CharField(allow_blank=True, help_text="What the field engineer must know.")
+    notes = required_text(
+        _("Tell the field engineer what they must know."),
+        help_text="What the field engineer must know.",
+    )
 
 
 class NoteInput(serializers.Serializer):
@@ -192,7 +201,7 @@ class NoteInput(serializers.Serializer):
 
 
 class DeclineInput(serializers.Serializer):
-    note = serializers.CharField(allow_blank=True, help_text="The customer's decision.")
+    note = required_text(_("Record the customer's decision."), help_text="The customer's decision.")
 
 
 class AgreeChargeInput(serializers.Serializer):
@@ -240,13 +249,15 @@ class TicketNoteSerializer(serializers.ModelSerializer):
 
 
 class TicketNoteInput(serializers.Serializer):
-    text = serializers.CharField(allow_blank=True)
+    text = required_text(_("Write the note."))
 
 
 class DisclosureInput(serializers.Serializer):
     contact = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.all())
-    what = serializers.CharField(
-        allow_blank=True, help_text="Which password: account set, report, …"
+    what = required_text(
+        _("Say which password is disclosed (at most 100 characters)."),
+        max_length=100,
+        help_text="Which password: account set, report, …",
     )
 
 
@@ -487,11 +498,6 @@ class KnowledgeArticleSerializer(serializers.ModelSerializer):
             "updated_at",
             "score",
         ]
-        extra_kwargs = {
-            "title": {"allow_blank": True},
-            "symptoms": {"allow_blank": True},
-            "solution": {"allow_blank": True},
-        }
 
     def get_score(self, obj: KnowledgeArticle) -> int | None:
         return getattr(obj, "search_score", None)

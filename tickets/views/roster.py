@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from servicedesk.core.dates import sane_date
 from servicedesk.core.exceptions import ApplicationError, NotPermitted
 from servicedesk.core.selectors import timers_for
 
@@ -41,8 +42,8 @@ def _week(request: HttpRequest) -> dt.date:
     try:
         day = dt.date.fromisoformat(request.GET.get("week", ""))
     except ValueError:
-        day = timezone.localdate()
-    return selectors.week_start(day)
+        day = None
+    return selectors.week_start(sane_date(day, timezone.localdate()))
 
 
 def _roster_page(

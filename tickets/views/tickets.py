@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from servicedesk.core.choices import Role
+from servicedesk.core.dates import sane_date
 from servicedesk.core.exceptions import ApplicationError, NotPermitted, TransitionConflict
 from servicedesk.core.forms import CustomerAnswerForm, CustomerWaitForm
 from servicedesk.core.people import display_name
@@ -544,7 +545,7 @@ def article(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _date(value: str | None, default: dt.date) -> dt.date:
     try:
-        return dt.date.fromisoformat(value) if value else default
+        return sane_date(dt.date.fromisoformat(value), default) if value else default
     except ValueError:
         return default
 

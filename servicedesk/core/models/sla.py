@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import operator
 from decimal import Decimal
+from functools import cache, reduce
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -96,6 +98,20 @@ class SlaPolicy(models.Model):
             key, _sep, value = part.partition("=")
             items[key.strip()] = value.strip()
         return items
+
+
+@cache
+def timer_subject_models() -> tuple[type[models.Model], ...]:
+    """Models whose records carry deadlines (they name an ``sla_subject`` or give an
+    ``sla_context``) and are scoped by ``restrict(user)``."""
+    from django.apps import apps
+
+    return tuple(
+        model
+        for model in apps.get_models()
+        if (hasattr(model, "sla_subject") or hasattr(model, "sla_context"))
+        and hasattr(model._default_manager, "restrict")
+    )
 
 
 class SlaTimerQuerySet(RestrictedQuerySet):
@@ -202,6 +218,34 @@ class SlaTimer(models.Model):
         if self.owner_role in Role.values:
             return str(Role(self.owner_role).label)
         return self.owner_role
+
+    @classmethod
+    def scope_for_user(cls, user) -> Q | None:
+        """A deadline is shown to whoever may open its record (docs/domain.md §visibility): timers of
+        records outside the user's scope (another partner's dispatch, a ticket behind no
+        dispatch of a field engineer's), or of a kind of record the user may not read, are
+        hidden, with the customer names and titles they would show."""
+        known: list[int] = []
+        visible: list[Q] = []
+        narrowed = False
+        for model in timer_subject_models():
+            ct = ContentType.objects.get_for_model(model)
+            known.append(ct.pk)
+            opts = model._meta
+            if not user.has_perm(f"{opts.app_label}.view_{opts.model_name}"):
+                narrowed = True
+                continue
+            scope = getattr(model, "scope_for_user", None)
+            rows = scope(user) if scope is not None else None
+            if rows is None:
+                visible.append(Q(subject_type_id=ct.pk))
+                continue
+            narrowed = True
+            subjects = model._default_manager.filter(rows).values("pk")
+            visible.append(Q(subject_type_id=ct.pk, subject_id__in=subjects))
+        if not narrowed:
+            return None
+        return reduce(operator.or_, visible, ~Q(subject_type_id__in=known))
 
 
 class Escalation(models.Model):

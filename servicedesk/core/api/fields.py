@@ -1,0 +1,38 @@
+"""Serializer fields shared by every app's API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+
+class VisiblePrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A reference to a record the requesting user may see (``restrict(user)``, DESIGN.md
+    §9): a record outside the user's scope reads as one that does not exist, so a field
+    engineer can neither attach work to another's customer nor learn that it exists.
+
+    Needs ``context={"request": request}`` (DRF views pass it to their own serializers).
+    """
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        request = self.context.get("request")
+        if request is not None and hasattr(queryset, "restrict"):
+            queryset = queryset.restrict(request.user)
+        return queryset
+
+
+def required_text(message: Any = None, **kwargs: Any) -> serializers.CharField:
+    """Text the service cannot do without: required and not blank, and the OpenAPI schema
+    says so (``required`` with ``minLength: 1``, API.md "the schema marks what is
+    required"). ``message`` is what a 400 says when it is missing or blank (the service's
+    own words); DRF's translated default otherwise."""
+    if message is not None:
+        kwargs["error_messages"] = {"required": message, "blank": message}
+    return serializers.CharField(required=True, allow_blank=False, **kwargs)
+
+
+def optional_text(**kwargs: Any) -> serializers.CharField:
+    """Text a client may leave out (API.md: a field that may be blank has a default)."""
+    return serializers.CharField(required=False, allow_blank=True, default="", **kwargs)
