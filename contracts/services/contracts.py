@@ -249,8 +249,9 @@ def contract_renew(
     amount: Decimal | None = None,
     confirm_gap: bool = False,
 ) -> Contract:
-    """A renewal adds a paid period and returns the contract to service (docs/domain.md §contract.renewal);
-    days without service since the previous period need ``confirm_gap``."""
+    """A renewal adds a paid period and returns the contract to service (docs/domain.md
+    §contract.renewal); days without service since the previous period need
+    ``confirm_gap``."""
     with transaction.atomic():
         ended = _last_day(contract)
         contract = transition_run(

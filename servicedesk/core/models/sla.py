@@ -221,8 +221,8 @@ class SlaTimer(models.Model):
 
     @classmethod
     def scope_for_user(cls, user) -> Q | None:
-        """A deadline is shown to whoever may open its record (docs/domain.md §visibility): timers of
-        records outside the user's scope (another partner's dispatch, a ticket behind no
+        """A deadline is shown to whoever may open its record (docs/domain.md §visibility):
+        timers of records outside the user's scope (another partner's dispatch, a ticket behind no
         dispatch of a field engineer's), or of a kind of record the user may not read, are
         hidden, with the customer names and titles they would show."""
         known: list[int] = []
