@@ -8,6 +8,7 @@ State changes only on POST; htmx requests get partials.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages

@@ -1,9 +1,10 @@
 """Defects: recording, the severity's deadlines, the state machine's services, the
 emergency workaround and escalation to the region lead (docs/domain.md §defect).
 
-Timers count from ``reported_at`` (docs/domain.md §defect.severity): fatal → ``escalation`` (the region lead and
-the back office told at once, met when they are); serious → ``report`` (verified and
-reported within 1 working day) and then ``fix`` (24 wall-clock hours from the report, docs/domain.md
+Timers count from ``reported_at`` (docs/domain.md §defect.severity): fatal →
+``escalation`` (the region lead and the back office told at once, met when they are);
+serious → ``report`` (verified and reported within 1 working day) and then ``fix`` (24
+wall-clock hours from the report, docs/domain.md
 §defect.serious: "在一个工作日内完成验证、上报工作。保证在24小时内督促开发人员完成修改");
 important → ``report`` / ``verify`` / ``resolve`` (1 / 2 / 3 working days); general →
 ``report`` (3 working days). The policies live in the SLA policy table; this module only

@@ -608,8 +608,8 @@ def dispatch_reschedule(
     out_of_hours_reason: str = "",
 ) -> Dispatch:
     """A new time, before the appointed one, with the reason and the customer told in
-    advance (docs/domain.md §dispatch.reschedule: 如遇特殊情况，提前告知用户并重新确定上门时间). Outside the
-    service hours it needs its own reason; the service managers (and the manager who
+    advance (docs/domain.md §dispatch.reschedule: 如遇特殊情况，提前告知用户并重新确定上门时间).
+    Outside the service hours it needs its own reason; the service managers (and the manager who
     planned the visit) are told. Two reschedules at once: the second gets a conflict."""
     errors: dict[str, list[str]] = {}
     if not _text(reason):

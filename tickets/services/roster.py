@@ -1,6 +1,6 @@
-"""The duty roster, the check-in and the shift hand-over (docs/domain.md §hotline.roster: "服务部经理对热线值班
-人员进行热线值班安排"; "热线工程师准时到岗就位，十分钟内做好值班准备"; "当日值班工程师在上班后
-30 分钟内与前一日值班工程师交接未处理(未解决)事项")."""
+"""The duty roster, the check-in and the shift hand-over (docs/domain.md §hotline.roster:
+"服务部经理对热线值班人员进行热线值班安排"; "热线工程师准时到岗就位，十分钟内做好值班准备";
+"当日值班工程师在上班后30 分钟内与前一日值班工程师交接未处理(未解决)事项")."""
 
 from __future__ import annotations
 

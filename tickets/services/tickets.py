@@ -272,9 +272,9 @@ def ticket_answer(
     steps: str,
     precautions: str = "",
 ) -> Ticket:
-    """Solved on the phone (docs/domain.md §hotline.close): record problem, cause, solution and steps, and
-    the precautions told to the caller with the cause ("对于能解决的问题要告知用户预防措施
-    与问题发生的原因"); they print on the hotline record."""
+    """Solved on the phone (docs/domain.md §hotline.close): record problem, cause, solution
+    and steps, and the precautions told to the caller with the cause
+    ("对于能解决的问题要告知用户预防措施与问题发生的原因"); they print on the hotline record."""
     fields = {
         "problem": problem,
         "cause": cause,
