@@ -248,7 +248,17 @@ def contract_service_summary(contract: Contract) -> printing.FormDocument:
     RenewalDecision,
     "renewal_notice",
     gettext_lazy("Service period end notice"),
-    slots=[SignatureSlot("sales_manager", gettext_lazy("Sales manager"))],
+    slots=[
+        # The letter is the deal's sales manager's: bound like every staff box.
+        SignatureSlot(
+            "sales_manager",
+            gettext_lazy("Sales manager"),
+            holders=lambda decision: [
+                decision.contract.sales_manager or decision.contract.customer.sales_manager
+            ],
+            group=Role.SALES_MANAGER,
+        )
+    ],
 )
 def renewal_notice(decision: RenewalDecision) -> printing.FormDocument:
     contract = decision.contract

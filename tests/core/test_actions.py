@@ -7,8 +7,9 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from servicedesk.core.choices import Role
+from servicedesk.core.conditions import unmet_reason
 from tests.testapp.actions import JOB_ACTIONS
-from tests.testapp.models import Job
+from tests.testapp.models import Job, has_note
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.testapp.urls")]
 
@@ -46,7 +47,7 @@ def test_states_offer_enabled_disabled_and_hidden(starter, viewer):
     job = Job.objects.create(title="装机", state=Job.State.STARTED)
     states = {s.name: s for s in JOB_ACTIONS.states(job, starter)}
     assert not states["finish"].enabled
-    assert states["finish"].reason == "The job has no note yet."
+    assert states["finish"].reason == unmet_reason(has_note, job)
     job.note = "到场"
     assert JOB_ACTIONS.available(job, starter) == ["finish", "rename"]
 
@@ -83,7 +84,7 @@ def test_api_refuses_a_disabled_action_with_its_reason(starter):
     job = Job.objects.create(title="装机", state=Job.State.STARTED)
     response = _api(starter).post(f"/api/v1/declared-jobs/{job.pk}/transitions/finish/")
     assert response.status_code == 409
-    assert "The job has no note yet." in response.content.decode()
+    assert unmet_reason(has_note, job) in response.json()["detail"]
 
 
 def test_api_refuses_an_action_without_its_permission(make_user):
@@ -116,13 +117,13 @@ def test_portal_panel_shows_disabled_actions_with_the_reason(starter):
     client.force_login(starter)
     page = client.get(f"/jobs/{job.pk}/").content.decode()
     assert 'data-testid="action-finish" data-disabled="true"' in page
-    assert "The job has no note yet." in page
+    assert unmet_reason(has_note, job) in page
     assert 'data-testid="form-rename"' in page
     assert 'data-testid="form-finish"' not in page
 
     refused = client.post(f"/jobs/{job.pk}/action/finish/")
     assert refused.status_code == 409
-    assert "The job has no note yet." in refused.content.decode()
+    assert unmet_reason(has_note, job) in refused.content.decode()
 
 
 def test_portal_runs_an_action_with_the_same_form(starter):

@@ -6,11 +6,9 @@ from django.urls import reverse
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
-from servicedesk.core.conditions import condition
 from servicedesk.core.querysets import RestrictedManager
 
 
-@condition("The job has no note yet.")
 def has_note(job: "Job") -> bool:
     return bool(job.note)
 
