@@ -399,7 +399,7 @@ class Dispatch(ConcurrentTransitionMixin, models.Model):
         blank=True,
         related_name="dispatches",
     )
-    assigned_at = models.DateTimeField(_("assigned"), null=True, blank=True)
+    assigned_at = models.DateTimeField(_("time assigned"), null=True, blank=True)
     planned_start = models.DateTimeField(_("planned start"), null=True, blank=True)
     planned_minutes = models.PositiveIntegerField(
         _("planned duration (minutes)"),

@@ -18,11 +18,12 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from servicedesk.core.choices import timer_target_label
+from servicedesk.core.history import event_text
 from servicedesk.core.models import DomainEvent, SlaTimer
-from servicedesk.core.selectors import TimelineEntry, history_changes, timers_attach, timers_for
+from servicedesk.core.selectors import TimelineEntry, timers_attach, timers_for
 
 from .choices import BUSY_STATES, BillingMode, DispatchState
 from .models import (
@@ -249,7 +250,8 @@ EVENT_TITLES = {
     "dispatch.sales_lead": ("megaphone", gettext_lazy("Sales lead")),
     "dispatch.part": ("cpu", gettext_lazy("Spare part")),
     "dispatch.part_approved": ("check-circle", gettext_lazy("Spare part approved")),
-    "form.signed": ("pen", gettext_lazy("Signed")),
+    # 已签字: a person's signature, not the contract's 已签订
+    "form.signed": ("pen", pgettext_lazy("signature", "Signed")),
 }
 
 
@@ -272,7 +274,7 @@ def dispatch_timeline(
         elif event.kind == "dispatch.complete":
             text = dispatch.get_outcome_display()
         elif event.kind == "form.signed":
-            text = f"{data.get('signer', '')} · {data.get('role', '')}"
+            text = event_text(Dispatch, event)
         elif event.kind == "dispatch.escalated":
             text = str(data.get("number") or "")
         elif event.kind == "dispatch.part":
@@ -319,7 +321,6 @@ class DispatchPage:
     reschedules: list[DispatchReschedule]
     follow_ups: list[Dispatch]
     leads: list[Any]
-    history: list[dict[str, Any]]
 
 
 def dispatch_page(user: Any, pk: int) -> DispatchPage:
@@ -334,7 +335,6 @@ def dispatch_page(user: Any, pk: int) -> DispatchPage:
         reschedules=list(dispatch.reschedules.select_related("by").all()),
         follow_ups=list(dispatches_for(user).filter(follow_up_of=dispatch).order_by("pk")),
         leads=list(dispatch.leads.select_related("sales_manager").all()),
-        history=history_changes(dispatch, limit=30),
     )
 
 

@@ -426,8 +426,9 @@ def ticket_timeline(ticket: Ticket) -> list[TimelineEntry]:
                 row["when"],
                 "history",
                 "pencil",
-                row["reason"] or _("Changed"),
-                row["user"],
+                row["title"],
+                row["actor"],
+                row["note"],
                 changes=row["changes"],
             )
         )

@@ -221,7 +221,14 @@ def history_for(obj: models.Model) -> QuerySet:
 
 
 def history_changes(obj: models.Model, limit: int = 100) -> list[dict[str, Any]]:
-    """Each history row with the fields it changed (who, when, what)."""
+    """Each history row with the fields it changed (who, when, what).
+
+    ``field``/``old``/``new`` are the stored values (the API's); ``label``, ``old_text``
+    and ``new_text`` say them in words, and ``title``/``note`` the reason (core.history).
+    """
+    from . import history
+    from .people import display_name
+
     rows = list(history_for(obj)[: limit + 1])
     out = []
     for i, record in enumerate(rows[:limit]):
@@ -230,19 +237,33 @@ def history_changes(obj: models.Model, limit: int = 100) -> list[dict[str, Any]]
         if previous is not None:
             delta = record.diff_against(previous)
             changes = [
-                {"field": c.field, "old": _plain(c.old), "new": _plain(c.new)}
+                {
+                    "field": c.field,
+                    "old": _plain(c.old),
+                    "new": _plain(c.new),
+                    "raw": (c.old, c.new),
+                }
                 for c in delta.changes
             ]
+        title, note = history.reason_words(
+            type(obj), record.history_change_reason or "", record.history_type
+        )
         out.append(
             {
                 "id": record.history_id,
                 "when": record.history_date,
                 "user": record.history_user.get_username() if record.history_user else None,
+                "actor": record.history_user,
+                "user_name": display_name(record.history_user) if record.history_user else "",
                 "type": {"+": "created", "~": "changed", "-": "deleted"}[record.history_type],
+                "history_type": record.history_type,
                 "reason": record.history_change_reason or "",
+                "title": title,
+                "note": note,
                 "changes": changes,
             }
         )
+    history.changes_in_words(type(obj), out)
     return out
 
 

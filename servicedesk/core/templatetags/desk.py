@@ -157,7 +157,7 @@ def person(user: Any) -> str:
 
 @register.inclusion_tag("core/partials/history.html")
 def history_panel(obj: Any, limit: int = 30) -> dict:
-    return {
-        "entries": selectors.history_changes(obj, limit=limit),
-        "events": list(selectors.events_for(obj)[:limit]),
-    }
+    """The change history of a detail page, in words (core.history)."""
+    from ..history import panel_entries
+
+    return {"entries": panel_entries(obj, limit=limit)}
