@@ -238,7 +238,8 @@ def event_text(model: type[models.Model], event: Any, *, states: bool = True) ->
     data = event.data or {}
     if event.kind == "form.signed":
         role = printforms.role_label(model, str(data.get("form", "")), str(data.get("role", "")))
-        return "，".join(p for p in (str(data.get("signer") or ""), role) if p)
+        signer = str(data.get("signer") or "")
+        return f"{signer}（{role}）" if signer and role else signer or role
     parts = []
     if states and data.get("from") not in (None, data.get("to")) and data.get("to") is not None:
         parts.append(f"{_state_words(model, data['from'])} → {_state_words(model, data['to'])}")

@@ -279,3 +279,65 @@ def _plain(value: Any) -> Any:
 
 def calendars_list(*, user: Any) -> QuerySet[WorkCalendar]:
     return WorkCalendar.objects.restrict(user).prefetch_related("exceptions")
+
+
+# -- SLA policies in words (issue 10 §17) ------------------------------------------------
+
+
+def sla_subjects() -> dict[str, type[models.Model]]:
+    """``{policy subject code: model}``: every model whose timers policies name."""
+    from django.apps import apps
+
+    subjects = {}
+    for model in apps.get_models():
+        if model.__name__.startswith("Historical"):
+            continue
+        code = getattr(model, "sla_subject", None)
+        if code is None and hasattr(model, "sla_context"):
+            code = model._meta.model_name
+        if code:
+            subjects[code] = model
+    return subjects
+
+
+def sla_subject_label(code: str) -> str:
+    model = sla_subjects().get(code)
+    return str(model._meta.verbose_name) if model is not None else code
+
+
+def sla_notify_choices() -> list[tuple[str, Any]]:
+    """Who a policy may tell: the timer's assignee, their manager, or a role."""
+    from .choices import Role
+
+    return [
+        ("assignee", _("The responsible person")),
+        ("assignee_manager", _("The responsible person's manager")),
+        *Role.choices,
+    ]
+
+
+def sla_condition_label(subject: str, condition: str) -> str:
+    """``severity=fatal`` → ``严重程度：致命`` (the subject's field and choice labels)."""
+    from .history import field_label, value_words
+
+    model = sla_subjects().get(subject)
+    parts = []
+    for part in filter(None, (p.strip() for p in (condition or "").split(","))):
+        key, _sep, value = part.partition("=")
+        key, value = key.strip(), value.strip()
+        field = None
+        if model is not None:
+            try:
+                field = model._meta.get_field(key)
+            except Exception:  # a context key that is not a field (service_level)
+                field = None
+        if field is not None:
+            parts.append(f"{field_label(model, key)}：{value_words(field, value)}")
+        elif key == "service_level":
+            from .choices import ServiceLevel
+
+            label = dict(ServiceLevel.choices).get(value, value)
+            parts.append(f"{_('Service level')}：{label}")
+        else:
+            parts.append(f"{key}：{value}")
+    return "，".join(parts)

@@ -36,7 +36,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
-    "axes",
+    "servicedesk.core.axes_app.AxesConfig",  # django-axes, named in Chinese
     "django_htmx",
     "import_export",
     "servicedesk.core",

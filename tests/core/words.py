@@ -5,8 +5,11 @@ Shared by the tests that check pages speak Chinese (issue 10 §16–17).
 
 from __future__ import annotations
 
+import ast
 import re
+from collections.abc import Iterable, Iterator
 from html.parser import HTMLParser
+from pathlib import Path
 
 _SKIP = {"script", "style", "template", "noscript"}
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
@@ -25,7 +28,7 @@ class _Text(HTMLParser):
             self.parts.append("\n")
         # what a user reads on a control without text
         for name, value in attrs:
-            if name in ("placeholder", "title", "aria-label") and value and not self.skipping:
+            if name in ("placeholder", "title") and value and not self.skipping:
                 self.parts.append(f"\n{value}\n")
 
     def handle_endtag(self, tag: str) -> None:
@@ -64,3 +67,121 @@ def page_section(html: str, testid: str) -> str:
         depth += -1 if found.group(1) else 1
         pos = found.end()
     return html[match.start() : pos]
+
+
+# -- what must not reach a Chinese page ----------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+_GETTEXT = {
+    "_",
+    "gettext",
+    "gettext_lazy",
+    "pgettext",
+    "pgettext_lazy",
+    "ngettext",
+    "ngettext_lazy",
+    "gettext_noop",
+}
+_TRANS = re.compile(r"""{%\s*trans(?:late)?\s+(?:"([^"]*)"|'([^']*)')(?:\s+context\s+"([^"]*)")?""")
+_BLOCK = re.compile(r"{%\s*blocktrans(?:late)?(.*?)%}(.*?){%\s*endblocktrans(?:late)?\s*%}", re.S)
+
+
+def _python_msgids(path: Path) -> Iterator[tuple[str | None, str]]:
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = getattr(func, "id", None) or getattr(func, "attr", None)
+        if name not in _GETTEXT:
+            continue
+        args = [a.value if isinstance(a, ast.Constant) else None for a in node.args]
+        if name.startswith("pgettext") and len(args) >= 2 and args[0] and args[1]:
+            yield args[0], args[1]
+        elif not name.startswith("pgettext") and args and isinstance(args[0], str):
+            yield None, args[0]
+
+
+def _template_msgids(path: Path) -> Iterator[tuple[str | None, str]]:
+    text = path.read_text(encoding="utf-8")
+    for m in _TRANS.finditer(text):
+        yield m.group(3), m.group(1) if m.group(1) is not None else m.group(2)
+    for m in _BLOCK.finditer(text):
+        body = m.group(2).split("{% plural %}")[0].replace("%", "%%")  # as Django does
+        body = re.sub(r"{{\s*(\w+)\s*}}", r"%(\1)s", body)
+        if "trimmed" in m.group(1):
+            body = " ".join(line.strip() for line in body.strip().splitlines())
+        context = re.search(r'context\s+"([^"]*)"', m.group(1))
+        yield (context.group(1) if context else None), body
+
+
+def source_msgids() -> set[tuple[str | None, str]]:
+    """Every message our code and templates pass to gettext (what ``makemessages`` would
+    extract), without GNU gettext."""
+    found: set[tuple[str | None, str]] = set()
+    for path in ROOT.rglob("*"):
+        parts = set(path.relative_to(ROOT).parts)
+        if parts & {".venv", "var", "tests", "migrations", "node_modules", ".git"}:
+            continue
+        if path.suffix == ".py":
+            found.update(_python_msgids(path))
+        elif path.suffix in (".html", ".txt"):
+            found.update(_template_msgids(path))
+    return found
+
+
+def untranslated_msgids(language: str = "zh-hans") -> set[str]:
+    """Messages with Latin letters that ``language`` has no translation for."""
+    from django.utils import translation
+
+    missing = set()
+    with translation.override(language):
+        for context, msgid in source_msgids():
+            if not re.search(r"[A-Za-z]{2}", msgid):
+                continue
+            done = translation.pgettext(context, msgid) if context else translation.gettext(msgid)
+            if done == msgid:
+                missing.add(msgid)
+    return missing
+
+
+def msgid_fragments(msgids: Iterable[str]) -> set[str]:
+    """The literal pieces of each message around its placeholders, as a page shows them
+    (``"Overdue: %(target)s of %(subject)s"`` → ``"Overdue:"``), long enough to mean
+    something."""
+    pieces = set()
+    for msgid in msgids:
+        for piece in re.split(r"%\(\w+\)[sd]|%[sd]|{\w*}", msgid):
+            piece = piece.strip()
+            if len(re.findall(r"[A-Za-z]", piece)) >= 4:
+                pieces.add(piece)
+    return pieces
+
+
+def known_codes() -> set[str]:
+    """Codes a page must say in words: deadline targets, the values of every choice of
+    our models (states, kinds, roles), event kinds and history reasons."""
+    from django.apps import apps
+
+    from servicedesk.core import history
+    from servicedesk.core.choices import TIMER_TARGET_LABELS
+
+    codes = set(TIMER_TARGET_LABELS)
+    for model in apps.get_models():
+        if model._meta.app_label not in {"core", "contracts", "tickets", "fieldservice", "defects"}:
+            continue
+        for field in model._meta.get_fields():
+            for value, _label in getattr(field, "flatchoices", None) or ():
+                codes.add(str(value))
+    history.event_label("")  # discover the apps' labels
+    codes |= set(history._event_labels) | set(history._reason_labels)
+    # Only what is unmistakably a code: lower-case, with _ . or - between letters.
+    return {c for c in codes if re.fullmatch(r"[a-z]+(?:[_.][a-z]+)+", c)}
+
+
+def leaks(text: str, *, fragments: set[str], codes: set[str]) -> list[str]:
+    """Untranslated messages and raw codes in a page's visible ``text``."""
+    found = [f"untranslated: {f!r}" for f in fragments if f in text]
+    for code in codes:
+        if re.search(rf"(?<![\w./-]){re.escape(code)}(?![\w/-])", text):
+            found.append(f"code: {code!r}")
+    return found

@@ -161,3 +161,11 @@ def history_panel(obj: Any, limit: int = 30) -> dict:
     from ..history import panel_entries
 
     return {"entries": panel_entries(obj, limit=limit)}
+
+
+@register.simple_tag
+def colon() -> str:
+    """The colon after a label: full-width in Chinese (``金额：``), ``: `` in English."""
+    from django.utils.translation import get_language
+
+    return "：" if (get_language() or "").startswith("zh") else ": "
