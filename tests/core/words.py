@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 _SKIP = {"script", "style", "template", "noscript"}
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
@@ -185,3 +186,86 @@ def leaks(text: str, *, fragments: set[str], codes: set[str]) -> list[str]:
         if re.search(rf"(?<![\w./-]){re.escape(code)}(?![\w/-])", text):
             found.append(f"code: {code!r}")
     return found
+
+
+def pages_of(client: Any, user: Any) -> dict[str, str]:
+    """The HTML of ``user``'s menu pages and of one page of each kind linked from them
+    (detail pages, forms): what the user opens, whatever pages the apps add."""
+    from servicedesk.core.navigation import nav_for
+
+    queue = [entry["url"] for entry in nav_for(user)]
+    seen: set[str] = set()
+    kinds: set[str] = set()
+    pages = {}
+    while queue:
+        url = queue.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
+        response = client.get(url)
+        if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+            continue
+        html = response.content.decode()
+        pages[url] = html
+        for href in re.findall(r'href="(/[^"#?]*)', html):
+            if href.startswith(("/admin/", "/api/", "/static/", "/media/", "/i18n/")):
+                continue
+            if href.endswith(".pdf") or not re.search(r"/\d+/", href):
+                continue
+            kind = re.sub(r"\d+", "N", href)
+            if kind not in kinds:
+                kinds.add(kind)
+                queue.append(href)
+    return pages
+
+
+# -- required fields ---------------------------------------------------------------------
+
+_CONTROL = re.compile(r"<(input|select|textarea)\b([^>]*)>")
+_MARK = "required-mark"
+
+
+def _attr(attrs: str, name: str) -> str | None:
+    found = re.search(rf'\s{name}="([^"]*)"', attrs)
+    return found.group(1) if found else None
+
+
+def _controls(html: str) -> list[tuple[int, str]]:
+    """``(position, attributes)`` of the visible form controls."""
+    return [
+        (m.start(), m.group(2))
+        for m in _CONTROL.finditer(html)
+        if _attr(m.group(2), "type") not in ("hidden", "submit", "button")
+    ]
+
+
+def marked_labels(html: str) -> set[str]:
+    """Names of the fields whose label carries the required mark: a ``<label for>`` names
+    its control; a group's label (radio buttons) is followed by its first control."""
+    names = set()
+    controls = _controls(html)
+    by_id = {_attr(attrs, "id"): attrs for _pos, attrs in controls if _attr(attrs, "id")}
+    for match in re.finditer(rf'class="[^"]*{_MARK}', html):
+        opening = html.rfind("<label", 0, match.start())
+        closing = html.rfind("</label>", 0, match.start())
+        if opening > closing:  # inside a <label>
+            target = _attr(html[opening : html.index(">", opening)], "for")
+            if target in by_id:
+                names.add(_attr(by_id[target], "name"))
+                continue
+        following = next((attrs for pos, attrs in controls if pos > match.start()), None)
+        if following is not None:
+            names.add(_attr(following, "name"))
+    return {n for n in names if n}
+
+
+def required_controls_unmarked(html: str) -> list[str]:
+    """Controls the browser treats as required whose label does not say so."""
+    marked = marked_labels(html)
+    return sorted(
+        {
+            _attr(attrs, "name") or _attr(attrs, "id") or "?"
+            for _pos, attrs in _controls(html)
+            if re.search(r"\srequired\b", attrs) and _attr(attrs, "name") not in marked
+        }
+    )
