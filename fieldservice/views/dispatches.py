@@ -390,8 +390,9 @@ def dispatch_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _board_start(request: HttpRequest) -> dt.date:
-    day = parse_date(request.GET.get("start", "") or "")
-    return day or timezone.localdate()
+    """The Monday of the week asked for (``?start=``), else of this week."""
+    day = parse_date(request.GET.get("start", "") or "") or timezone.localdate()
+    return day - dt.timedelta(days=day.weekday())
 
 
 @login_required

@@ -169,3 +169,14 @@ def colon() -> str:
     from django.utils.translation import get_language
 
     return "：" if (get_language() or "").startswith("zh") else ": "
+
+
+@register.filter
+def product_version(obj: Any) -> str:
+    """``U8 ERP V16.0``: the product and its version, the version once even when the
+    product was typed with it."""
+    product = (getattr(obj, "product", "") or "").strip()
+    version = (getattr(obj, "version", "") or "").strip()
+    if version and version not in product.split():
+        return f"{product} {version}".strip()
+    return product
