@@ -160,21 +160,25 @@ def msgid_fragments(msgids: Iterable[str]) -> set[str]:
 
 def known_codes() -> set[str]:
     """Codes a page must say in words: deadline targets, the values of every choice of
-    our models (states, kinds, roles), event kinds and history reasons."""
+    our models (states, kinds, roles), and the event kinds and history reasons recorded
+    in the database (call after the data is made)."""
     from django.apps import apps
 
-    from servicedesk.core import history
     from servicedesk.core.choices import TIMER_TARGET_LABELS
+    from servicedesk.core.models import DomainEvent
 
+    ours = {"core", "contracts", "tickets", "fieldservice", "defects"}
     codes = set(TIMER_TARGET_LABELS)
     for model in apps.get_models():
-        if model._meta.app_label not in {"core", "contracts", "tickets", "fieldservice", "defects"}:
+        if model._meta.app_label not in ours:
             continue
         for field in model._meta.get_fields():
             for value, _label in getattr(field, "flatchoices", None) or ():
                 codes.add(str(value))
-    history.event_label("")  # discover the apps' labels
-    codes |= set(history._event_labels) | set(history._reason_labels)
+        if model.__name__.startswith("Historical"):
+            reasons = model.objects.values_list("history_change_reason", flat=True).distinct()
+            codes |= {r.split(":")[0] for r in reasons if r}
+    codes |= set(DomainEvent.objects.values_list("kind", flat=True).distinct())
     # Only what is unmistakably a code: lower-case, with _ . or - between letters.
     return {c for c in codes if re.fullmatch(r"[a-z]+(?:[_.][a-z]+)+", c)}
 
