@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('fieldservice', '0001_initial'),
+        ("fieldservice", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='dispatch',
-            name='assigned_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='time assigned'),
+            model_name="dispatch",
+            name="assigned_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="time assigned"),
         ),
         migrations.AlterField(
-            model_name='historicaldispatch',
-            name='assigned_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='time assigned'),
+            model_name="historicaldispatch",
+            name="assigned_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="time assigned"),
         ),
     ]
