@@ -13,11 +13,18 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Customer
+from servicedesk.core.choices import Role
 from servicedesk.core.forms import DeskFormMixin, date_field, datetime_field, textarea
+from servicedesk.core.selectors import users_in_roles
 
 from .choices import Outcome, RejectReason, Severity
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+
+
+def developers():
+    """The people a fix or a development is given to: the developer role's members."""
+    return users_in_roles(Role.DEVELOPER)
 
 
 def staff_with(perm: str):
@@ -91,7 +98,8 @@ class StartFixForm(DeskFormMixin, forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["developer"].queryset = staff_with("defects.fix_defect")
+        # Developers only (not every holder of the permission: managers, superusers).
+        self.fields["developer"].queryset = developers()
         self.fields["developer"].help_text = _("Empty: yourself.")
 
 
@@ -260,7 +268,7 @@ class ScheduleForm(DeskFormMixin, forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["developer"].queryset = staff_with("defects.develop_requirement")
+        self.fields["developer"].queryset = developers()
         self.fields["developer"].help_text = _("Empty: yourself.")
 
 

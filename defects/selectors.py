@@ -360,8 +360,9 @@ def timeline(obj: Defect | Requirement) -> list[TimelineEntry]:
                 row["when"],
                 "history",
                 "pencil",
-                str(HISTORY_TITLES.get(row["reason"], row["reason"] or _("Changed"))),
-                row["user"],
+                str(HISTORY_TITLES.get(row["reason"], row["title"])),
+                row["actor"],
+                row["note"],
                 changes=row["changes"],
             )
         )

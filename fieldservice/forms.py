@@ -90,10 +90,15 @@ class RescheduleForm(DeskFormMixin, forms.Form):
 class WriteOffForm(DeskFormMixin, forms.Form):
     next_step = forms.ChoiceField(
         label=_("Next step"),
-        choices=NextStep.choices,
-        required=False,
+        choices=[c for c in NextStep.choices if c[0]],
         widget=forms.RadioSelect,
         help_text=_("Unsolved or partially solved: a follow-up dispatch or the defect escalation."),
+        error_messages={
+            "required": _(
+                "Unsolved or partially solved: open a follow-up dispatch or "
+                "escalate to headquarters as a defect."
+            )
+        },
     )
     note = forms.CharField(label=_("Note"), widget=textarea(2), required=False)
     service_fee = forms.DecimalField(
@@ -104,6 +109,13 @@ class WriteOffForm(DeskFormMixin, forms.Form):
         decimal_places=2,
         help_text=_("Charged for this visit, if any; partners paid by share get their part."),
     )
+
+    def __init__(self, *args: Any, needs_next_step: bool = True, **kwargs: Any) -> None:
+        """A solved visit has no next step to choose; an unsolved or partial one must
+        choose one, and nothing is chosen for the manager (never "solved")."""
+        super().__init__(*args, **kwargs)
+        if not needs_next_step:
+            del self.fields["next_step"]
 
 
 class CancelForm(DeskFormMixin, forms.Form):
@@ -169,11 +181,26 @@ class CompleteForm(DeskFormMixin, forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose solved, partially solved or unsolved.")},
     )
-    cause = forms.CharField(label=_("Cause"), widget=textarea(2), required=False)
-    solution = forms.CharField(label=_("Solution"), widget=textarea(2), required=False)
-    steps = forms.CharField(label=_("Steps"), widget=textarea(3), required=False)
+    # Required as the service requires them (dispatch_complete), so the page marks them.
+    cause = forms.CharField(
+        label=_("Cause"),
+        widget=textarea(2),
+        error_messages={"required": _("Record the cause of the problem.")},
+    )
+    solution = forms.CharField(
+        label=_("Solution"),
+        widget=textarea(2),
+        error_messages={"required": _("Record the solution.")},
+    )
+    steps = forms.CharField(
+        label=_("Steps"),
+        widget=textarea(3),
+        error_messages={"required": _("Record the steps taken.")},
+    )
     precautions = forms.CharField(
-        label=_("Precautions told to the customer"), widget=textarea(2), required=False
+        label=_("Precautions told to the customer"),
+        widget=textarea(2),
+        error_messages={"required": _("Record the precautions told to the customer.")},
     )
     backup_done = forms.BooleanField(label=_("Customer's data backed up first"), required=False)
     backup_location = forms.CharField(
@@ -195,6 +222,18 @@ class CompleteForm(DeskFormMixin, forms.Form):
     signer_name = forms.CharField(label=_("Customer's signer"), max_length=100, required=False)
     image = forms.CharField(widget=forms.HiddenInput, required=False)
     engineer_image = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, software_work: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if software_work:  # seed 002 §4: back up first, and say where
+            self.fields["backup_done"].required = True
+            self.fields["backup_done"].error_messages["required"] = _(
+                "Back up the customer's data before the work."
+            )
+            self.fields["backup_location"].required = True
+            self.fields["backup_location"].error_messages["required"] = _(
+                "Tell the customer where the backup is stored, and record it."
+            )
 
     def leads(self) -> list[dict[str, str]]:
         data = self.cleaned_data

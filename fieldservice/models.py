@@ -414,7 +414,7 @@ class Dispatch(ConcurrentTransitionMixin, models.Model):
         blank=True,
         related_name="dispatches",
     )
-    assigned_at = models.DateTimeField(_("assigned"), null=True, blank=True)
+    assigned_at = models.DateTimeField(_("time assigned"), null=True, blank=True)
     assigned_by = models.ForeignKey(
         User,
         verbose_name=_("assigned by"),

@@ -29,13 +29,13 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from servicedesk.core.choices import Role, TimerState, timer_target_label
+from servicedesk.core.history import event_text
 from servicedesk.core.models import DomainEvent, SlaTimer
 from servicedesk.core.selectors import (
     TimelineEntry,
-    history_changes,
     timers_attach,
     timers_attach_open,
     timers_for,
@@ -310,7 +310,8 @@ EVENT_TITLES = {
     "dispatch.sales_lead": ("megaphone", gettext_lazy("Sales lead")),
     "dispatch.part": ("cpu", gettext_lazy("Spare part")),
     "dispatch.part_approved": ("check-circle", gettext_lazy("Spare part approved")),
-    "form.signed": ("pen", gettext_lazy("Signed")),
+    # 已签字: a person's signature, not the contract's 已签订
+    "form.signed": ("pen", pgettext_lazy("signature", "Signed")),
 }
 
 
@@ -333,7 +334,7 @@ def dispatch_timeline(
         elif event.kind == "dispatch.complete":
             text = dispatch.get_outcome_display()
         elif event.kind == "form.signed":
-            text = f"{data.get('signer', '')} · {data.get('role', '')}"
+            text = event_text(Dispatch, event)
         elif event.kind == "dispatch.escalated":
             text = str(data.get("number") or "")
         elif event.kind == "dispatch.part":
@@ -503,7 +504,6 @@ class DispatchPage:
     reschedules: list[DispatchReschedule]
     follow_ups: list[Dispatch]
     leads: list[Any]
-    history: list[dict[str, Any]]
     agreed_times: list[AgreedTime] = field(default_factory=list)
     arrival: Arrival | None = None
 
@@ -522,7 +522,6 @@ def dispatch_page(user: Any, pk: int) -> DispatchPage:
         reschedules=reschedules,
         follow_ups=list(dispatches_for(user).filter(follow_up_of=dispatch).order_by("pk")),
         leads=list(dispatch.leads.select_related("sales_manager").all()),
-        history=history_changes(dispatch, limit=30),
         agreed_times=times,
         arrival=arrival_of(dispatch, times),
     )

@@ -54,3 +54,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
+
+# Error pages in Chinese with the menu and a way back; a 403 names the roles needed.
+handler403 = "servicedesk.core.errors.permission_denied"
+handler404 = "servicedesk.core.errors.page_not_found"
+handler500 = "servicedesk.core.errors.server_error"

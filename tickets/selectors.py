@@ -454,8 +454,9 @@ def ticket_timeline(ticket: Ticket) -> list[TimelineEntry]:
                 row["when"],
                 "history",
                 "pencil",
-                row["reason"] or _("Changed"),
-                row["user"],
+                row["title"],
+                row["actor"],
+                row["note"],
                 changes=row["changes"],
             )
         )
@@ -541,3 +542,11 @@ def with_open_timers(tickets: list[Ticket]) -> list[Ticket]:
 
 def articles_list(*, user: Any) -> QuerySet[KnowledgeArticle]:
     return KnowledgeArticle.objects.restrict(user).select_related("source_ticket", "author")
+
+
+def tickets_without_call(*, start: dt.datetime, end: dt.datetime) -> int:
+    """Tickets received in [start, end) with no call from the phone system linked: the
+    intake's calls that the call statistics do not count."""
+    return Ticket.objects.filter(
+        received_at__gte=start, received_at__lt=end, calls__isnull=True
+    ).count()

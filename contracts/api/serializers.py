@@ -62,7 +62,7 @@ class ContactSerializer(serializers.ModelSerializer):
             merged.get("authorised_by") and merged.get("authorised_on")
         ):
             raise serializers.ValidationError(
-                {"authorised_by": ["Record who at the customer authorised it, and when."]}
+                {"authorised_by": [_("Record who at the customer authorised it, and when.")]}
             )
         return attrs
 
@@ -211,12 +211,14 @@ class ContractWriteSerializer(serializers.ModelSerializer):
     def validate_scope_items(self, value):
         types = [item["service_type"] for item in value]
         if len(types) != len(set(types)):
-            raise serializers.ValidationError("Each service type may appear once.")
+            raise serializers.ValidationError(_("Each service type may appear once."))
         return value
 
     def validate_free_period(self, value):
         if value["ends_on"] < value["starts_on"]:
-            raise serializers.ValidationError({"ends_on": ["Must be on or after starts_on."]})
+            raise serializers.ValidationError(
+                {"ends_on": [_("The end must not be before the start.")]}
+            )
         return value
 
 
@@ -231,7 +233,9 @@ class RenewInput(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs["ends_on"] < attrs["starts_on"]:
-            raise serializers.ValidationError({"ends_on": ["Must be on or after starts_on."]})
+            raise serializers.ValidationError(
+                {"ends_on": [_("The end must not be before the start.")]}
+            )
         return attrs
 
 

@@ -3,6 +3,7 @@ defect page with its actions."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -353,13 +354,10 @@ def _prefill(request: HttpRequest) -> tuple[dict[str, Any], Any, Any]:
         )
         if dispatch is None:
             raise Http404
-        installed = _installed(dispatch.customer, dispatch.product)
         initial.update(
             dispatch=dispatch.pk,
             customer=dispatch.customer_id,
-            product=dispatch.product or getattr(installed, "software", ""),
-            version=getattr(installed, "version", ""),
-            module=getattr(installed, "modules", ""),
+            **_product_fields(dispatch.customer, dispatch.product),
             site=dispatch.site_address,
             customer_sees=dispatch.problem,
             title=(dispatch.problem or "").strip().splitlines()[0][:200]
@@ -376,13 +374,10 @@ def _prefill(request: HttpRequest) -> tuple[dict[str, Any], Any, Any]:
         )
         if ticket is None:
             raise Http404
-        installed = _installed(ticket.customer, ticket.product)
         initial.update(
             ticket=ticket.pk,
             customer=ticket.customer_id,
-            product=ticket.product,
-            version=getattr(installed, "version", ""),
-            module=getattr(installed, "modules", ""),
+            **_product_fields(ticket.customer, ticket.product),
             site=ticket.customer.address if ticket.customer else "",
             customer_sees=ticket.description,
             title=ticket.description.strip().splitlines()[0][:200] if ticket.description else "",
@@ -397,9 +392,27 @@ def _installed(customer: Any, product: str) -> Any:
         return None
     products = list(customer.products.all()[:20])
     for item in products:
-        if product and item.software == product:
+        # The intake fills the product as "software version" (InstalledProduct.__str__).
+        if product and product.strip() in (item.software, str(item)):
             return item
     return products[0] if products else None
+
+
+def _product_fields(customer: Any, product: str) -> dict[str, str]:
+    """Product, version and module from the customer's installed product: the version
+    once (not "U8 ERP V16.0" and "V16.0"), and the module only when there is a single
+    one — of several installed modules the engineer names the one that fails."""
+    installed = _installed(customer, product)
+    product = (product or "").strip() or getattr(installed, "software", "")
+    version = getattr(installed, "version", "") or ""
+    if version and product.endswith(version) and product != version:
+        product = product[: -len(version)].strip()
+    modules = [m for m in re.split(r"[、，,；;/\s]+", getattr(installed, "modules", "") or "") if m]
+    return {
+        "product": product,
+        "version": version,
+        "module": modules[0] if len(modules) == 1 else "",
+    }
 
 
 @login_required

@@ -900,7 +900,7 @@ def dispatch_complete(
             errors["parts"] = [_("Choose how the part was used.")]
     if leads and not values["new_needs"]:
         values["new_needs"] = "\n".join(
-            f"{LeadKind(lead['kind']).label}: {_text(lead['description'])}"
+            f"{LeadKind(lead['kind']).label}：{_text(lead['description'])}"
             for lead in leads
             if lead.get("kind") in LeadKind.values
         )

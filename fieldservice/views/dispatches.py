@@ -195,10 +195,10 @@ def _form_for(action: Action, request: HttpRequest, dispatch: Dispatch, data: An
         )
     if action.form is WriteOffForm:
         initial = {
-            "next_step": dispatch.next_step or ("defect" if dispatch.defect_id else ""),
+            "next_step": dispatch.next_step or ("defect" if dispatch.defect_id else None),
             "service_fee": dispatch.service_fee,
         }
-        return WriteOffForm(data, initial=initial)
+        return WriteOffForm(data, initial=initial, needs_next_step=dispatch.needs_next_step)
     return action.form(data)
 
 
@@ -349,7 +349,9 @@ def dispatch_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
         "backup_location": dispatch.backup_location,
         "signer_name": dispatch.contact_name,
     }
-    form = CompleteForm(request.POST or None, initial=initial)
+    form = CompleteForm(
+        request.POST or None, initial=initial, software_work=bool(dispatch.software_work)
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -403,8 +405,9 @@ def dispatch_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _board_start(request: HttpRequest) -> dt.date:
-    day = parse_date(request.GET.get("start", "") or "")
-    return sane_date(day, timezone.localdate())
+    """The Monday of the week asked for (``?start=``), else of this week."""
+    day = sane_date(parse_date(request.GET.get("start", "") or ""), timezone.localdate())
+    return day - dt.timedelta(days=day.weekday())
 
 
 @login_required

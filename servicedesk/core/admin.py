@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -8,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .admin_history import HistoryAdmin
+from .choices import TIMER_TARGET_LABELS, timer_target_label
 from .models import (
     CalendarException,
     DomainEvent,
@@ -19,6 +21,7 @@ from .models import (
     StaffProfile,
     WorkCalendar,
 )
+from .selectors import sla_condition_label, sla_notify_choices, sla_subject_label, sla_subjects
 from .services.calendar import calendar_load_chinese
 
 User = get_user_model()
@@ -101,12 +104,48 @@ class CalendarExceptionAdmin(HistoryAdmin):
     search_fields = ["note"]
 
 
+class SlaPolicyForm(forms.ModelForm):
+    """Subject, target and who is told, chosen by name (the codes stay in the database)."""
+
+    subject = forms.ChoiceField(label=_("subject"))
+    target = forms.ChoiceField(label=_("target"))
+    notify = forms.MultipleChoiceField(
+        label=_("notify"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    # No Meta: the admin builds the form for every field of the policy.
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        subjects = {code: str(m._meta.verbose_name) for code, m in sla_subjects().items()}
+        targets = {code: str(label) for code, label in TIMER_TARGET_LABELS.items()}
+        for name, known in (("subject", subjects), ("target", targets)):
+            current = self.initial.get(name) or getattr(self.instance, name, "")
+            if current and current not in known:
+                known[current] = current  # a value typed before: keep it choosable
+            self.fields[name].choices = [("", "---------"), *sorted(known.items())]
+        self.fields["notify"].choices = sla_notify_choices()
+        self.fields["notify"].help_text = _("Who is told of warnings and breaches.")
+
+
+class SlaSubjectFilter(admin.SimpleListFilter):
+    title = _("subject")
+    parameter_name = "subject"
+
+    def lookups(self, request, model_admin):
+        return [(code, m._meta.verbose_name) for code, m in sorted(sla_subjects().items())]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(subject=self.value()) if self.value() else queryset
+
+
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(HistoryAdmin):
+    form = SlaPolicyForm
     list_display = [
-        "subject",
-        "target",
-        "condition",
+        "subject_label",
+        "target_label",
+        "condition_label",
         "amount",
         "unit",
         "warn_percent",
@@ -114,9 +153,21 @@ class SlaPolicyAdmin(HistoryAdmin):
         "calendar",
         "active",
     ]
-    list_filter = ["subject", "calendar_basis", "unit", "active"]
+    list_filter = [SlaSubjectFilter, "calendar_basis", "unit", "active"]
     list_editable = ["active"]
     search_fields = ["subject", "target", "description"]
+
+    @admin.display(description=_("subject"), ordering="subject")
+    def subject_label(self, obj) -> str:
+        return sla_subject_label(obj.subject)
+
+    @admin.display(description=_("target"), ordering="target")
+    def target_label(self, obj) -> str:
+        return timer_target_label(obj.target)
+
+    @admin.display(description=_("condition"), ordering="condition")
+    def condition_label(self, obj) -> str:
+        return sla_condition_label(obj.subject, obj.condition) or "—"
 
 
 @admin.register(SlaTimer)
@@ -124,7 +175,7 @@ class SlaTimerAdmin(HistoryAdmin):
     """Timers are changed only by workflow services and the sweep: read-only here."""
 
     list_display = [
-        "target",
+        "target_label",
         "subject_type",
         "subject_id",
         "state",
@@ -138,6 +189,10 @@ class SlaTimerAdmin(HistoryAdmin):
     list_filter = ["state", "target", "subject_type"]
     date_hierarchy = "due_at"
     list_select_related = ["subject_type", "assignee"]
+
+    @admin.display(description=_("target"), ordering="target")
+    def target_label(self, obj) -> str:
+        return timer_target_label(obj.target)
 
     def has_add_permission(self, request):
         return False

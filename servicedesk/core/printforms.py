@@ -255,15 +255,28 @@ def _take_signature(remaining: list[Any], slot: SignatureSlot) -> Any:
 
 def signer_role_label(sig: Any) -> str:
     """The printed name of a signer's role: a slot's label when the role is a slot code."""
-    model = sig.target_type.model_class()
+    return role_label(sig.target_type.model_class(), sig.form, sig.signer_role)
+
+
+def role_label(model: type[models.Model] | None, form: str, role: str) -> str:
+    """A signer role in words: the form's slot label, else the role's (``engineer`` →
+    工程师, ``customer`` → 客户), else the role as it was typed."""
+    from django.utils.translation import gettext
+
+    from .choices import Role
+
     try:
-        spec = form_get(model, sig.form) if model is not None else None
+        spec = form_get(model, form) if model is not None else None
     except LookupError:
         spec = None
+    code = (role or "").strip().lower()
     for slot in spec.slots if spec else ():
-        if sig.signer_role.strip().lower() == slot.role.lower():
+        if code == slot.role.lower():
             return str(slot.label)
-    return sig.signer_role
+    if code in Role.values:
+        return str(Role(code).label)
+    generic = {"customer": gettext("Customer"), "engineer": gettext("Engineer")}
+    return generic.get(code, role)
 
 
 def _box(label: Any, sig: Any, role_label: str = "") -> printing.SignatureBox:

@@ -297,7 +297,14 @@ def history_for(obj: models.Model) -> QuerySet:
 
 
 def history_changes(obj: models.Model, limit: int = 100) -> list[dict[str, Any]]:
-    """Each history row with the fields it changed (who, when, what)."""
+    """Each history row with the fields it changed (who, when, what).
+
+    ``field``/``old``/``new`` are the stored values (the API's); ``label``, ``old_text``
+    and ``new_text`` say them in words, and ``title``/``note`` the reason (core.history).
+    """
+    from . import history
+    from .people import display_name
+
     rows = list(history_for(obj)[: limit + 1])
     out = []
     for i, record in enumerate(rows[:limit]):
@@ -306,19 +313,33 @@ def history_changes(obj: models.Model, limit: int = 100) -> list[dict[str, Any]]
         if previous is not None:
             delta = record.diff_against(previous)
             changes = [
-                {"field": c.field, "old": _plain(c.old), "new": _plain(c.new)}
+                {
+                    "field": c.field,
+                    "old": _plain(c.old),
+                    "new": _plain(c.new),
+                    "raw": (c.old, c.new),
+                }
                 for c in delta.changes
             ]
+        title, note = history.reason_words(
+            type(obj), record.history_change_reason or "", record.history_type
+        )
         out.append(
             {
                 "id": record.history_id,
                 "when": record.history_date,
                 "user": record.history_user.get_username() if record.history_user else None,
+                "actor": record.history_user,
+                "user_name": display_name(record.history_user) if record.history_user else "",
                 "type": {"+": "created", "~": "changed", "-": "deleted"}[record.history_type],
+                "history_type": record.history_type,
                 "reason": record.history_change_reason or "",
+                "title": title,
+                "note": note,
                 "changes": changes,
             }
         )
+    history.changes_in_words(type(obj), out)
     return out
 
 
@@ -455,3 +476,65 @@ def dashboard_counts(*, user: Any) -> dict[str, Any]:
         ).count(),
         "overdue": overdue.filter(assignee_id__in=team).count(),
     }
+
+
+# -- SLA policies in words (issue 10 §17) ------------------------------------------------
+
+
+def sla_subjects() -> dict[str, type[models.Model]]:
+    """``{policy subject code: model}``: every model whose timers policies name."""
+    from django.apps import apps
+
+    subjects = {}
+    for model in apps.get_models():
+        if model.__name__.startswith("Historical"):
+            continue
+        code = getattr(model, "sla_subject", None)
+        if code is None and hasattr(model, "sla_context"):
+            code = model._meta.model_name
+        if code:
+            subjects[code] = model
+    return subjects
+
+
+def sla_subject_label(code: str) -> str:
+    model = sla_subjects().get(code)
+    return str(model._meta.verbose_name) if model is not None else code
+
+
+def sla_notify_choices() -> list[tuple[str, Any]]:
+    """Who a policy may tell: the timer's assignee, their manager, or a role."""
+    from .choices import Role
+
+    return [
+        ("assignee", _("The responsible person")),
+        ("assignee_manager", _("The responsible person's manager")),
+        *Role.choices,
+    ]
+
+
+def sla_condition_label(subject: str, condition: str) -> str:
+    """``severity=fatal`` → ``严重程度：致命`` (the subject's field and choice labels)."""
+    from .history import field_label, value_words
+
+    model = sla_subjects().get(subject)
+    parts = []
+    for part in filter(None, (p.strip() for p in (condition or "").split(","))):
+        key, _sep, value = part.partition("=")
+        key, value = key.strip(), value.strip()
+        field = None
+        if model is not None:
+            try:
+                field = model._meta.get_field(key)
+            except Exception:  # a context key that is not a field (service_level)
+                field = None
+        if field is not None:
+            parts.append(f"{field_label(model, key)}：{value_words(field, value)}")
+        elif key == "service_level":
+            from .choices import ServiceLevel
+
+            label = dict(ServiceLevel.choices).get(value, value)
+            parts.append(f"{_('Service level')}：{label}")
+        else:
+            parts.append(f"{key}：{value}")
+    return "，".join(parts)

@@ -38,7 +38,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
-    "axes",
+    "servicedesk.core.axes_app.AxesConfig",  # django-axes, named in Chinese
     "django_htmx",
     "import_export",
     "servicedesk.core",
@@ -112,7 +112,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Grants nothing: notes the permission a user was refused, for the 403 page.
+    "servicedesk.core.errors.DeniedPermissionRecorder",
 ]
+CSRF_FAILURE_VIEW = "servicedesk.core.errors.csrf_failure"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

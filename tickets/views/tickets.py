@@ -590,6 +590,8 @@ def call_statistics(request: HttpRequest) -> HttpResponse:
         {
             "tables": tables,
             "total": call_stats_total(groups["day"]),
+            # Only the phone system's calls are counted: say so, and how many are not.
+            "not_counted": selectors.tickets_without_call(start=begin, end=finish),
             "start": start,
             "end": end,
             "rate_target": CONNECT_RATE_TARGET,

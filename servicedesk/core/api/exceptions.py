@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -15,13 +16,14 @@ from ..exceptions import ApplicationError, NotPermitted, TransitionConflict
 
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "Conflict."
+    default_detail = _("The record was changed by someone else; reload it and try again.")
     default_code = "conflict"
 
 
 def exception_handler(exc, context):
     if isinstance(exc, (TransitionNotAllowed, ConcurrentTransition)):
-        exc = Conflict(str(exc) or None)
+        # django-fsm's own text names states and methods by their codes, in English.
+        exc = Conflict()
     elif isinstance(exc, TransitionConflict):
         exc = Conflict(exc.message)
     elif isinstance(exc, NotPermitted):

@@ -72,4 +72,6 @@ class Signature(models.Model):
         indexes = [models.Index(fields=["target_type", "target_id", "form"])]
 
     def __str__(self) -> str:
-        return f"{self.signer_name} ({self.signer_role})"
+        from ..printforms import signer_role_label
+
+        return f"{self.signer_name}（{signer_role_label(self)}）"

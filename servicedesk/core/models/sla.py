@@ -89,8 +89,16 @@ class SlaPolicy(models.Model):
         ]
 
     def __str__(self) -> str:
-        cond = f" [{self.condition}]" if self.condition else ""
-        return f"{self.subject}.{self.target}{cond}: {self.amount.normalize()} {self.unit}"
+        from ..choices import timer_target_label
+        from ..selectors import sla_condition_label, sla_subject_label
+
+        cond = sla_condition_label(self.subject, self.condition)
+        cond = f"（{cond}）" if cond else ""
+        amount = format(self.amount.normalize(), "f")
+        return (
+            f"{sla_subject_label(self.subject)}·{timer_target_label(self.target)}{cond}："
+            f"{amount} {self.get_unit_display()}"
+        )
 
     def condition_items(self) -> dict[str, str]:
         items = {}

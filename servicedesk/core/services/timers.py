@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from .. import worktime
 from ..calendars import calendar_for_service_level, calendar_spec, deadline, default_calendar
-from ..choices import CalendarBasis, TimerState, TimeUnit
+from ..choices import CalendarBasis, TimerState, TimeUnit, timer_target_label
 from ..exceptions import ApplicationError
 from ..models import Escalation, Notification, SlaPolicy, SlaTimer, WorkCalendar
 
@@ -573,13 +573,11 @@ def _notification_rows(timer: SlaTimer, kind: str, people: list[Any]) -> list[tu
     subject = timer.subject
     label = str(subject) if subject is not None else f"#{timer.subject_id}"
     local_due = timezone.localtime(timer.due_at)
+    target = timer_target_label(timer.target)  # the deadline's name, never its code
     if kind == Escalation.Kind.BREACH:
-        title = _("Overdue: %(target)s of %(subject)s") % {"target": timer.target, "subject": label}
+        title = _("Overdue: %(target)s of %(subject)s") % {"target": target, "subject": label}
     else:
-        title = _("Due soon: %(target)s of %(subject)s") % {
-            "target": timer.target,
-            "subject": label,
-        }
+        title = _("Due soon: %(target)s of %(subject)s") % {"target": target, "subject": label}
     body = _("Due at %(due)s.") % {"due": f"{local_due:%Y-%m-%d %H:%M}"}
     url = subject.get_absolute_url() if hasattr(subject, "get_absolute_url") else ""
     key = f"sla:{timer.pk}:{kind}"

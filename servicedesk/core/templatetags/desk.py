@@ -171,7 +171,26 @@ def person(user: Any) -> str:
 
 @register.inclusion_tag("core/partials/history.html")
 def history_panel(obj: Any, limit: int = 30) -> dict:
-    return {
-        "entries": selectors.history_changes(obj, limit=limit),
-        "events": list(selectors.events_for(obj)[:limit]),
-    }
+    """The change history of a detail page, in words (core.history)."""
+    from ..history import panel_entries
+
+    return {"entries": panel_entries(obj, limit=limit)}
+
+
+@register.simple_tag
+def colon() -> str:
+    """The colon after a label: full-width in Chinese (``金额：``), ``: `` in English."""
+    from django.utils.translation import get_language
+
+    return "：" if (get_language() or "").startswith("zh") else ": "
+
+
+@register.filter
+def product_version(obj: Any) -> str:
+    """``U8 ERP V16.0``: the product and its version, the version once even when the
+    product was typed with it."""
+    product = (getattr(obj, "product", "") or "").strip()
+    version = (getattr(obj, "version", "") or "").strip()
+    if version and version not in product.split():
+        return f"{product} {version}".strip()
+    return product

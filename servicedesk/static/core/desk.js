@@ -35,6 +35,27 @@
   setInterval(tick, 30000);
   document.addEventListener("htmx:afterSwap", tick);
 
+  /* table-stack (desk.css): on phones each cell shows its column's heading. */
+  function labelStackedTables(root) {
+    (root || document).querySelectorAll("table.table-stack").forEach(function (table) {
+      var heads = Array.prototype.map.call(
+        table.querySelectorAll("thead tr:last-child > th, thead tr:last-child > td"),
+        function (th) { return (th.getAttribute("data-label") || th.textContent).trim(); }
+      );
+      table.querySelectorAll("tbody > tr, tfoot > tr").forEach(function (row) {
+        var column = 0;
+        Array.prototype.forEach.call(row.children, function (cell) {
+          if (!cell.hasAttribute("data-label") && cell.colSpan === 1 && heads[column]) {
+            cell.setAttribute("data-label", heads[column]);
+          }
+          column += cell.colSpan || 1;
+        });
+      });
+    });
+  }
+  labelStackedTables();
+  document.addEventListener("htmx:afterSwap", function (e) { labelStackedTables(e.target); });
+
   var canvas = document.querySelector("canvas.signature-pad");
   if (canvas && window.SignaturePad) {
     var pad = new window.SignaturePad(canvas, { minWidth: 1, maxWidth: 3 });

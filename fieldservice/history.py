@@ -1,0 +1,24 @@
+"""What field service's events and history reasons are called (core.history)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from .selectors import EVENT_TITLES
+
+EVENTS = {
+    **EVENT_TITLES,
+    "engineer.created": _("Engineer added"),
+    "engineer.changed": _("Engineer changed"),
+    "partner.created": _("Partner added"),
+    "partner.changed": _("Partner changed"),
+}
+REASONS = {
+    "created": _("Dispatch requested"),
+    "service report draft": _("Service report draft saved"),
+    "customer signed": _("Customer signed"),
+    "service report": _("Service report written"),
+    "report changed after signing": _("Service report changed after the customer signed"),
+    "approved": _("Spare part approved"),
+    "next step": _("Next step chosen"),
+    "escalated as a defect": _("Escalated to headquarters as a defect"),
+    "follow-up call": _("Follow-up call"),
+}

@@ -1,0 +1,26 @@
+"""What the hotline's events and history reasons are called (core.history)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from .selectors import EVENT_TITLES
+
+EVENTS = {
+    **EVENT_TITLES,
+    "ticket.dispatch_requested": _("On-site visit requested"),
+    "ticket.password_disclosure_refused": _("Password disclosure refused"),
+    "call.attached": _("Call linked"),
+    "dutyshift.planned": _("Shift planned"),
+    "dutyshift.removed": _("Shift removed"),
+    "dutyshift.handover_acknowledged": _("Shift hand-over acknowledged"),
+    "knowledgearticle.published": _("Article published"),
+    "knowledgearticle.deleted": _("Article deleted"),
+    "knowledgearticle.solved": _("Article solved a call"),
+}
+REASONS = {
+    "transfer": _("Transferred"),
+    "hand-over acknowledged": _("Shift hand-over acknowledged"),
+    "published from ticket": _("Article published"),
+    "edit": _("Article edited"),
+    "create": _("Article written"),
+    "attach": _("Call linked"),
+}
