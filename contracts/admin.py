@@ -591,7 +591,8 @@ class ServicePeriodAdmin(ReadOnlyHistoryAdmin):
 
 @admin.register(RenewalDecision)
 class RenewalDecisionAdmin(ReadOnlyHistoryAdmin):
-    """Written by renewals and by "not renewed" on the contract (seed 001 §5)."""
+    """Written by renewals and by "not renewed" on the contract (docs/domain.md
+    §contract.period-end)."""
 
     list_display = [
         "contract",

@@ -103,7 +103,8 @@ class ContractCard:
 
     @property
     def technical_documents(self) -> list[ContractDocument]:
-        """Design, bid, installation and acceptance reports, delivery notes (seed 003 §3)."""
+        """Design, bid, installation and acceptance reports, delivery notes (docs/domain.md
+        §customer.archive)."""
         return [d for d in self.documents if not d.is_contract_copy]
 
 

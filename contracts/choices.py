@@ -63,7 +63,8 @@ class EntitlementResult(models.TextChoices):
 
 class DocumentKind(models.TextChoices):
     """The contract's copies and the technical documents filed under it in the customer
-    archive (seed 003 §3: 方案设计书, 投标文件技术部分, 安装报告, 验收报告, 设备签收/送货单)."""
+    archive (docs/domain.md §customer.archive: 方案设计书, 投标文件技术部分, 安装报告, 验收报告,
+    设备签收/送货单)."""
 
     FULL = "full", _("Full copy (management and sales only)")
     REDACTED = "redacted", _("Redacted copy (for implementation and service)")
@@ -113,7 +114,8 @@ class RevisitFollowUp(models.TextChoices):
 
 
 class RenewalOutcome(models.TextChoices):
-    """What the customer decided when the service period ended (seed 001 §5)."""
+    """What the customer decided when the service period ended (docs/domain.md
+    §contract.period-end)."""
 
     RENEWED = "renewed", _("Service bought (renewed)")
     NOT_RENEWED = "not_renewed", _("Not renewed")

@@ -368,7 +368,7 @@ class RenewForm(FormMixin, forms.Form):
 
 
 class NotRenewedForm(FormMixin, forms.Form):
-    """The customer does not buy service after the period (seed 001 §5.4)."""
+    """The customer does not buy service after the period (docs/domain.md §contract.period-end)."""
 
     channel = forms.ChoiceField(
         label=_("customer told by"), choices=NoticeChannel.choices, widget=forms.RadioSelect

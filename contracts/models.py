@@ -43,7 +43,8 @@ User = settings.AUTH_USER_MODEL
 
 
 def _customers_of_field_work(user, field: str = "customer_id") -> Q | None:
-    """A field engineer sees only the customers of their dispatches (DESIGN.md §9)."""
+    """A field engineer sees only the customers of their dispatches (docs/domain.md
+    §visibility.field)."""
     work = field_work(user)
     return None if work is None else Q(**{f"{field}__in": field_work_customers(work)})
 
@@ -287,7 +288,8 @@ class Contract(ConcurrentTransitionMixin, models.Model):
 
     @classmethod
     def scope_for_user(cls, user) -> Q | None:
-        """A field engineer sees the contracts their dispatches are under (DESIGN.md §9)."""
+        """A field engineer sees the contracts their dispatches are under (docs/domain.md
+        §visibility.field)."""
         work = field_work(user)
         return None if work is None else Q(pk__in=work.values("contract_id"))
 
@@ -485,8 +487,8 @@ class ContractDocument(models.Model):
 
 
 class RenewalDecision(models.Model):
-    """The end of a service period, told to the right people (seed 001 §5): a renewal
-    bought is told to the company heads and the service staff; no renewal is told to the
+    """The end of a service period, told to the right people (docs/domain.md §contract.period-end):
+    a renewal bought is told to the company heads and the service staff; no renewal is told to the
     company heads, and the customer is told what happens to later requests (a printed
     letter or an e-mail to the contact)."""
 

@@ -9,7 +9,7 @@
   amount is price-sensitive (full copy for director and sales only) and is never printed
   here, nor are the amounts paid for renewals.
 - 服务期满告知函 (service period end notice): a customer that does not renew is told what
-  happens to later requests (seed 001 §5.4); signed by the sales manager.
+  happens to later requests (docs/domain.md §contract.period-end); signed by the sales manager.
 """
 
 from __future__ import annotations

@@ -52,7 +52,8 @@ ROLE_PERMISSIONS = {
     Role.DIRECTOR: _READ + _CUSTOMER_WRITE + _CONTRACT_WRITE + ["contracts.change_revisitcycle"],
     Role.SALES_MANAGER: _READ + _CUSTOMER_WRITE + _CONTRACT_WRITE,
     # Implementation and service file the technical documents of the customer archive
-    # (seed 003 §3: design, installation and acceptance reports; the redacted copy).
+    # (docs/domain.md §customer.archive: design, installation and acceptance reports; the redacted
+    # copy).
     Role.IMPLEMENTATION_MANAGER: [*_READ, "contracts.add_contractdocument"],
     Role.PROJECT_MANAGER: [*_READ, "contracts.add_contractdocument"],
     Role.CONSULTANT: _READ,

@@ -27,8 +27,8 @@ def _drafts(qs: QuerySet) -> QuerySet:
 
 
 def _renewal_to_decide(qs: QuerySet) -> QuerySet:
-    """Seed 001 §5.1: in the last 30 days of service or after it ended, until the customer's
-    decision (renewed or not) is recorded for that last day."""
+    """docs/domain.md §contract.period-end: in the last 30 days of service or after it ended, until
+    the customer's decision (renewed or not) is recorded for that last day."""
     from .models import RenewalDecision, ServicePeriod
     from .services.contracts import RENEWAL_NOTICE_DAYS
 

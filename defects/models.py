@@ -373,7 +373,8 @@ OPEN_REQUIREMENT_STATES = [
 
 def may_escalate_requirement(requirement: Requirement, user: Any) -> bool:
     """Whoever takes part in a request may call in the region lead: who records it and
-    works with the customer, who evaluates it, who negotiates it (DESIGN.md §5)."""
+    works with the customer, who evaluates it, who negotiates it (docs/domain.md
+    §requirement.escalate)."""
     return any(
         user.has_perm(perm)
         for perm in (
@@ -708,7 +709,7 @@ class Requirement(ConcurrentTransitionMixin, models.Model):
     )
     def escalate(self, point: str, at: dt.datetime) -> str:
         """People disagree (on scope, price, solution or delivery): the region lead
-        coordinates, as for defects (seed 004 §2.1.1.5, DESIGN.md §5)."""
+        coordinates, as for defects (docs/domain.md §requirement.escalate)."""
         self.escalation_point = point
         self.escalated_at = at
         return self.state

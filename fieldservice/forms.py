@@ -225,7 +225,7 @@ class CompleteForm(DeskFormMixin, forms.Form):
 
     def __init__(self, *args: Any, software_work: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if software_work:  # seed 002 §4: back up first, and say where
+        if software_work:  # docs/domain.md §dispatch.backup: back up first, and say where
             self.fields["backup_done"].required = True
             self.fields["backup_done"].error_messages["required"] = _(
                 "Back up the customer's data before the work."

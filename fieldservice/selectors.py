@@ -56,8 +56,9 @@ BOARD_DAYS = 7
 
 
 def field_work(user: Any) -> QuerySet[Dispatch] | None:
-    """The dispatches that bound what a field engineer sees everywhere (DESIGN.md §9,
-    servicedesk/core/scoping.py): their own, or their partner's for a partner engineer.
+    """The dispatches that bound what a field engineer sees everywhere (docs/domain.md
+    §visibility.field, servicedesk/core/scoping.py): their own, or their partner's for a partner
+    engineer.
     ``None`` for everyone who sees every dispatch, and for staff who are not engineers."""
     if user.has_perm("fieldservice.view_all_dispatches"):
         return None
@@ -405,8 +406,9 @@ class Arrival:
 def agreed_times(
     dispatch: Dispatch, reschedules: list[DispatchReschedule] | None = None
 ) -> list[AgreedTime]:
-    """Every agreed time of the dispatch, oldest first (DESIGN.md §5: a reschedule has its
-    reason and is made before the time): the first promise stays visible after moves."""
+    """Every agreed time of the dispatch, oldest first (docs/domain.md §dispatch.appointment: a
+    reschedule has its reason and is made before the time): the first promise stays visible after
+    moves."""
     if reschedules is None:
         reschedules = list(dispatch.reschedules.select_related("by").order_by("at", "pk"))
     first_at = dispatch.first_appointment_at or (
@@ -645,7 +647,8 @@ def dispatches_for_archive(customer: Any, contracts: list[Any], *, user: Any) ->
 
 def service_reports_for_archive(customer: Any, contracts: list[Any], *, user: Any) -> dict:
     """The customer service reports (客户服务报告) of completed visits, signed or not,
-    under their contract: the engineering documents the archive keeps (seed 003 §3, §5)."""
+    under their contract: the engineering documents the archive keeps (docs/domain.md
+    §customer.archive)."""
     from contracts.archive import group_by_contract
 
     items = (

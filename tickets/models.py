@@ -98,8 +98,8 @@ class DutyShift(models.Model):
         return reverse("tickets:shift", args=[self.pk])
 
 
-#: The special arrangement of an out-of-scope request (seed 001 §4.3.5): written by the
-#: sales manager, signed by him and the head of sales, handed to the service owner.
+#: The special arrangement of an out-of-scope request (docs/domain.md §hotline.special-plan):
+#: written by the sales manager, signed by him and the head of sales, handed to the service owner.
 SPECIAL_PLAN_FORM = "special_plan"
 SPECIAL_PLAN_SIGNERS = {
     "sales_manager": _("Sales manager"),
@@ -139,13 +139,14 @@ def special_plan_written(ticket: Ticket) -> bool:
 
 @condition(_special_plan_missing_text)
 def special_plan_signed(ticket: Ticket) -> bool:
-    """Signed by the sales manager and the head of sales (seed 001 §4.3.5)."""
+    """Signed by the sales manager and the head of sales (docs/domain.md §hotline.special-plan)."""
     return not special_plan_missing_signers(ticket)
 
 
 @condition(_("The special arrangement is signed: its text can no longer change."))
 def special_plan_unsigned(ticket: Ticket) -> bool:
-    """The signatures cover the text (DESIGN.md §7): fixed once anyone signed."""
+    """The signatures cover the text (docs/domain.md §signatures.content): fixed once anyone
+    signed."""
     return len(special_plan_missing_signers(ticket)) == len(SPECIAL_PLAN_SIGNERS)
 
 

@@ -158,14 +158,14 @@ def ticket_sales_manager(ticket: Ticket) -> list:
             holders=ticket_sales_manager,
             group=Role.SALES_MANAGER,
         ),
-        # The head of sales (销售部负责人) is the director role (DESIGN.md §1: charging
+        # The head of sales (销售部负责人) is the director role (docs/domain.md §roles: charging
         # exceptions are the director's decision).
         SignatureSlot("director", SPECIAL_PLAN_SIGNERS["director"], group=Role.DIRECTOR),
     ],
 )
 def special_plan(ticket: Ticket) -> printing.FormDocument:
-    """特殊情况处理方案 (seed 001 §4.3.5): the arrangement the sales manager's negotiation
-    of an out-of-scope request needs, signed by him and the head of sales, handed to the
+    """特殊情况处理方案 (docs/domain.md §hotline.special-plan): the arrangement the sales manager's
+    negotiation of an out-of-scope request needs, signed by him and the head of sales, handed to the
     service owner. Only what does not move under the signatures is printed."""
     customer = ticket.customer
     contract = ticket.contract

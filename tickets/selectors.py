@@ -292,8 +292,8 @@ def tickets_list(*, user: Any) -> QuerySet[Ticket]:
 
 
 def tickets_for_archive(customer: Customer, contracts: list[Any], *, user: Any) -> dict:
-    """The customer archive's hotline records (seed 003 §3), each under the contract it
-    was taken under; one query whatever the customer's history."""
+    """The customer archive's hotline records (docs/domain.md §customer.archive), each under the
+    contract it was taken under; one query whatever the customer's history."""
     from contracts.archive import group_by_contract
 
     tickets = (

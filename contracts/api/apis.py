@@ -207,8 +207,8 @@ class ContractViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.ModelV
         permission_classes=[ReadModelPermissions],
     )
     def not_renewed(self, request, pk=None):
-        """Seed 001 §5.4: the customer does not buy service after the period. The company
-        heads are told; the customer is told what happens to later requests (a printed
+        """docs/domain.md §contract.period-end: the customer does not buy service after the period.
+        The company heads are told; the customer is told what happens to later requests (a printed
         letter, ``forms/renewal_notice`` of the decision, or an e-mail to the contact)."""
         contract = self.get_object()
         data = NotRenewedInput(data=request.data)

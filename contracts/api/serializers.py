@@ -122,7 +122,7 @@ class DocumentSerializer(serializers.ModelSerializer):
 
 
 class RenewalDecisionSerializer(serializers.ModelSerializer):
-    """The end of a service period and who was told (seed 001 §5)."""
+    """The end of a service period and who was told (docs/domain.md §contract.period-end)."""
 
     outcome_display = serializers.CharField(source="get_outcome_display", read_only=True)
 

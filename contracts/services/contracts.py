@@ -56,9 +56,10 @@ MOBILE = re.compile(r"^(?:\+?86)?1\d{10}$")
 def customer_register_caller(
     *, by: Any, name: str, contact_name: str, phone: str, note: str = ""
 ) -> Customer:
-    """Record a caller the archive does not know as a new customer (seed 001 §4.3.6: a
-    request is never refused): the company, the caller as its main contact with the number
-    they called from, and a first visit to verify the rest (seed 002 §1).
+    """Record a caller the archive does not know as a new customer (docs/domain.md
+    §hotline.unknown-caller: a request is never refused): the company, the caller as its main
+    contact with the number they called from, and a first visit to verify the rest (docs/domain.md
+    §first-visit.verify).
 
     Field errors are keyed ``name``, ``contact_name`` and ``phone``. The caller checks the
     permission: recording the caller is part of taking the call (``tickets.add_ticket``),
@@ -274,7 +275,7 @@ def contract_renew(
     return contract
 
 
-# -- the end of a service period (seed 001 §5) -----------------------------------------
+# -- the end of a service period (docs/domain.md §contract.period-end) --------------------
 
 
 def _last_day(contract: Contract) -> dt.date | None:
@@ -296,8 +297,8 @@ def _told(recipients: list[Any]) -> list[str]:
 def _renewal_record_bought(
     contract: Contract, *, by: Any, period_end: dt.date, until: dt.date
 ) -> RenewalDecision:
-    """Seed 001 §5.2: a renewal bought is told to the company heads and the service staff;
-    service then goes on as during the service period (§5.3)."""
+    """docs/domain.md §contract.period-end: a renewal bought is told to the company heads and the
+    service staff; service then goes on as during the service period (the manual's 五.3)."""
     recipients = _people(Role.DIRECTOR, Role.SERVICE_MANAGER, Role.HOTLINE_ENGINEER)
     decision = RenewalDecision.objects.filter(
         contract=contract, period_end=period_end
@@ -322,7 +323,7 @@ def _renewal_record_bought(
 
 
 def renewal_notice_text(contract: Contract, period_end: dt.date) -> str:
-    """What the customer is told when they do not renew (seed 001 §5.4)."""
+    """What the customer is told when they do not renew (docs/domain.md §contract.period-end)."""
     return _(
         "The service period of contract %(number)s ended on %(date)s. From now on, a service "
         "request is passed to our company's heads and your sales manager, who agrees with "
@@ -340,7 +341,7 @@ def contract_not_renewed(
     notice_text: str = "",
     today: dt.date | None = None,
 ) -> RenewalDecision:
-    """The customer does not buy service after the period (seed 001 §5.1, §5.4): the
+    """The customer does not buy service after the period (docs/domain.md §contract.period-end): the
     decision is recorded on the contract, the company heads are told, and the customer is
     told what happens to later requests — by a printed letter (the contract's form
     ``renewal_notice``) or by an e-mail to the contact, sent when the transaction commits."""

@@ -121,8 +121,8 @@ def first_visit_create(
 ) -> FirstVisit:
     """A first visit for a new customer, given to the least busy agent, who is told.
 
-    Made when a contract is signed (seed 002 §1) and when a caller unknown to the archive is
-    recorded as a new customer at the hotline intake (``contract`` is then ``None``).
+    Made when a contract is signed (docs/domain.md §first-visit) and when a caller unknown to the
+    archive is recorded as a new customer at the hotline intake (``contract`` is then ``None``).
     """
     agent = first_visit_agent_pick()
     with transaction.atomic():

@@ -696,7 +696,7 @@ def _not_renewed_form(contract: Contract, may: dict[str, bool]) -> NotRenewedFor
 @permission_required("contracts.renew_contract", raise_exception=True)
 @require_POST
 def contract_not_renewed_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """Seed 001 §5.4: the customer does not buy service after the period."""
+    """docs/domain.md §contract.period-end: the customer does not buy service after the period."""
     contract = _contract_or_404(request, pk)
     form = NotRenewedForm(request.POST, contract=contract)
     if form.is_valid():

@@ -168,7 +168,7 @@ def _follow(defect: Defect, people: list[Any]) -> None:
 def defect_environment_defaults(
     *, dispatch: Any = None, ticket: Any = None, customer: Customer | None = None, product: str = ""
 ) -> dict[str, str]:
-    """What a defect's environment is when the reporter leaves it out (API.md: optional
+    """What a defect's environment is when the reporter leaves it out (docs/api.md §inputs: optional
     fields have defaults): the visit's or the call's product and symptoms, the installed
     product's version (and its module when it lists only one), the site visited or else the
     customer's address or name. Blank where nothing says it: the service then asks."""

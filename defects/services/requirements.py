@@ -412,8 +412,8 @@ def requirement_confirm_solution(requirement: Requirement, *, by: Any) -> Requir
 
 def requirement_escalate(requirement: Requirement, *, by: Any, point: str) -> Requirement:
     """People cannot agree on a request (scope, price, solution, delivery): the region
-    lead coordinates, as for defects (seed 004 §2.1.1.5). The state stays; the point and
-    time are kept (history and the domain event) and the region leads are told."""
+    lead coordinates, as for defects (docs/domain.md §requirement.escalate). The state stays; the
+    point and time are kept (history and the domain event) and the region leads are told."""
     if not (point or "").strip():
         raise_field_errors({"point": [_("What is the point of disagreement?")]})
     leads = role_members(Role.REGION_LEAD)

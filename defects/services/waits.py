@@ -1,6 +1,6 @@
 """A defect waiting for the customer (information, a test, access to the system): its
 promises to the customer (fix, resolve) are paused until the customer answers; the
-internal steps (report, verify) keep running (DESIGN.md §4)."""
+internal steps (report, verify) keep running (docs/domain.md §deadlines.pause)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The clocks of a dispatch request (DESIGN.md §4, issue 10 item 9), and the first promise
+"""The clocks of a dispatch request (docs/domain.md §dispatch.request-clock), and the first promise
 of dispatches scheduled before it was kept.
 
 Verified and assigned, from the moment the request is made: system down within one

@@ -72,7 +72,7 @@ ENGINEER_ROLE = "engineer"
 APPOINTMENT_SKEW = dt.timedelta(minutes=5)
 REPORT_FIELDS = ("outcome", "cause", "solution", "steps", "precautions")
 KIND_SERVICE_TYPE = {kind: kind for kind in DispatchKind.values}
-#: The request's clocks, started when it is made (DESIGN.md §4).
+#: The request's clocks, started when it is made (docs/domain.md §dispatch.request-clock).
 REQUEST_TARGETS = ("verification", "assignment")
 
 
@@ -831,8 +831,8 @@ def dispatch_sign(
 ) -> Signature:
     """A signature on the customer service report (drawn, or the signed scan uploaded):
     the customer's, with their name typed and ``by`` as witness, or the engineer's, made
-    by the visit's engineer only (DESIGN.md §7). The ``form.signed`` subscriber links a
-    customer's signature to the dispatch."""
+    by the visit's engineer only (docs/domain.md §signatures.who). The ``form.signed`` subscriber
+    links a customer's signature to the dispatch."""
     return signature_record(
         target=dispatch,
         form=SERVICE_REPORT,

@@ -388,7 +388,7 @@ def dispatch_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
                 {"dispatch": selectors.dispatch_get(request.user, pk)},
             )
     status = 400 if request.method == "POST" else 200
-    # The engineer's box is signed by the visit's engineer only (DESIGN.md §7).
+    # The engineer's box is signed by the visit's engineer only (docs/domain.md §signatures.who).
     engineer_signs = (
         dispatch.engineer_id is not None and dispatch.engineer.user_id == request.user.pk
     )

@@ -58,7 +58,7 @@ class TimerState(models.TextChoices):
 
 
 class CalendarBasis(models.TextChoices):
-    """Which calendar a policy's deadlines run on (DESIGN.md §4)."""
+    """Which calendar a policy's deadlines run on (docs/domain.md §deadlines.calendar)."""
 
     OFFICE = "office", _("Office calendar (internal step)")
     SERVICE_LEVEL = "service_level", _("Contract service level (promise to the customer)")

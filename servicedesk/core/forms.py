@@ -90,8 +90,8 @@ class SlotSelect(forms.Select):
 
 
 class SignatureDrawForm(DeskFormMixin, forms.Form):
-    """Sign one box of a printed form (DESIGN.md §7). Staff sign as themselves: the box is
-    chosen, the name is never typed. Only a customer box asks for the signer's name."""
+    """Sign one box of a printed form (docs/domain.md §signatures.who). Staff sign as themselves:
+    the box is chosen, the name is never typed. Only a customer box asks for the signer's name."""
 
     signer_role = forms.ChoiceField(label=_("Signs as"))
     signer_name = forms.CharField(

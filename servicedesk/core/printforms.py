@@ -8,8 +8,8 @@ An app registers a builder per form::
     def build(dispatch) -> FormDocument: ...
 
 A staff box is signed only by the logged-in user who holds its role for the record
-(DESIGN.md §7): the people its ``holders`` names for that record, or, when it names
-nobody, the members of its ``group``. A customer box is signed by the customer, whose
+(docs/domain.md §signatures.who): the people its ``holders`` names for that record, or, when it
+names nobody, the members of its ``group``. A customer box is signed by the customer, whose
 name is typed; the user recording it is the witness.
 
 The builder returns the unsigned document; this module adds the company header, the
@@ -112,7 +112,7 @@ def _in_group(user: Any, group: str) -> bool:
 
 
 def slot_right(slot: SignatureSlot, obj: models.Model, user: Any) -> SlotRight:
-    """Whether ``user`` may sign ``slot`` on ``obj`` (DESIGN.md §7)."""
+    """Whether ``user`` may sign ``slot`` on ``obj`` (docs/domain.md §signatures.who)."""
     from django.utils.translation import gettext as _
 
     from .choices import Role

@@ -1,4 +1,4 @@
-"""Field engineers see only the work they do (DESIGN.md §9).
+"""Field engineers see only the work they do (docs/domain.md §visibility.field).
 
 An engineer sees the dispatches assigned to them, a partner engineer their partner's
 dispatches; and only the customers, contacts, contracts, tickets and deadlines behind that

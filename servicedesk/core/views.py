@@ -159,8 +159,8 @@ def form_pdf(request: HttpRequest, ct_id: int, pk: int, code: str) -> HttpRespon
 def form_sign(request: HttpRequest, ct_id: int, pk: int, code: str) -> HttpResponse:
     """Sign one box of a printed form on screen (canvas) or upload the signed scan.
 
-    Staff sign the boxes they hold for the record, as themselves (DESIGN.md §7); the
-    boxes they do not hold are shown disabled with who may sign them. A customer box
+    Staff sign the boxes they hold for the record, as themselves (docs/domain.md §signatures.who);
+    the boxes they do not hold are shown disabled with who may sign them. A customer box
     takes the customer's name, with the user as witness. ``?role=`` preselects a box."""
     obj = _record_for(request, ct_id, pk)
     try:

@@ -1,6 +1,7 @@
-"""The customer archive is complete per contract (seed 003 §3: 以单一合同为最小单元建立客户
-服务档案): hotline tickets, on-site dispatches, customer service reports, installation and
-acceptance documents and the contract copies, each under the contract it belongs to."""
+"""The customer archive is complete per contract (docs/domain.md §customer.archive:
+以单一合同为最小单元建立客户服务档案): hotline tickets, on-site dispatches, customer service
+reports, installation and acceptance documents and the contract copies, each under the contract it
+belongs to."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The end of a service period is told to the right people (issue 10 §22, seed 001 §5): a
+"""The end of a service period is told to the right people (docs/domain.md §contract.period-end): a
 renewal bought tells the company heads and the service staff; no renewal tells the
 customer what happens to later requests (a printed letter or an e-mail to the contact)
 and the company heads; both are recorded on the contract."""

@@ -1,5 +1,5 @@
-"""API ergonomics (API.md: "Optional fields are optional: a field that may be blank has a
-default and need not be sent; the schema marks what is required"). A client sends what it
+"""API ergonomics (docs/api.md §inputs: "Optional fields are optional: a field that may be blank has
+a default and need not be sent; the schema marks what is required"). A client sends what it
 knows; what it leaves out comes from the record it names; required means required, not
 blank, and the OpenAPI schema says so."""
 

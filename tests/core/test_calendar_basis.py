@@ -1,5 +1,5 @@
 """Internal deadlines run on the office calendar, promises to the customer on the
-contract's service level (DESIGN.md §4, issue 10 item 2).
+contract's service level (docs/domain.md §deadlines.calendar).
 
 On a 7×24 contract, a Sunday call's hand-over to the service manager and a Sunday visit's
 write-off are due when the office opens on Monday (09:00), not Monday 00:00; the call

@@ -1,4 +1,4 @@
-"""Waiting for the customer pauses the customer's clocks (issue 10 item 20, DESIGN.md §4).
+"""Waiting for the customer pauses the customer's clocks (docs/domain.md §deadlines.pause).
 
 A ticket or a defect waiting for the customer (information, a test, access to the system)
 pauses its promises to the customer with the reason, and resumes them, moved by the

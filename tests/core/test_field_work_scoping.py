@@ -1,4 +1,5 @@
-"""Field engineers see only the work they do (DESIGN.md §9, servicedesk/core/scoping.py).
+"""Field engineers see only the work they do (docs/domain.md §visibility.field,
+servicedesk/core/scoping.py).
 
 Our own engineer sees the customers, contacts, installed products, assets, first visits
 and revisits of the customers of his dispatches, the contracts and tickets behind them and

@@ -1,4 +1,4 @@
-"""Staff signatures are bound to the signer (DESIGN.md §7, issue 10 item 1).
+"""Staff signatures are bound to the signer (docs/domain.md §signatures.who).
 
 Every staff role × every staff signature box of every printed form: only the user who
 holds the box's role for the record signs it, as himself (the name is never typed); every

@@ -1,4 +1,4 @@
-""" "Immediately" never breaches by itself (DESIGN.md §4, issue 10 item 3): a 0-minute
+""" "Immediately" never breaches by itself (docs/domain.md §deadlines.immediate): a 0-minute
 target met in the same action that started it is met, although the action took a few
 milliseconds. Met in a later action it is late, as before. No frozen clock here: the
 real one moves between the start and the meet."""

@@ -135,7 +135,7 @@ def test_the_dashboard_lists_what_waits_not_only_timers(client, people, expired_
     page = client.get("/").content.decode()
     assert 'data-step="tickets.commercial_review"' in page
     assert "Nothing is waiting for you." not in page
-    # The expired contract waits for the renewal decision too (seed 001 §5).
+    # The expired contract waits for the renewal decision too (docs/domain.md §contract.period-end).
     assert 'data-step="contracts.renewal"' in page
     rows = page.count('data-testid="work-item"')
     assert f'data-testid="count-waiting">{rows}<' in page

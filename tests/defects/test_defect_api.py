@@ -44,7 +44,8 @@ def test_create_defect_and_run_its_transitions(client_for, engineer, tester, clo
     assert response.status_code == 201, response.json()
     data = response.json()
     assert data["state"] == "recorded" and data["severity_display"] == "Serious"
-    # The fix clock starts when it is verified and reported (seed 004: 24 hours then).
+    # The fix clock starts when it is verified and reported (docs/domain.md §defect.serious: 24
+    # hours then).
     assert {t["target"]: t["due_at"] for t in data["timers"]} == {
         "report": "2026-10-08T18:00:00+08:00",
     }

@@ -1,5 +1,6 @@
-"""Defect deadlines in a sensible order, owned by who must act (issue 10 item 11, seed 004
-§2.1.1: "严重级BUG……在一个工作日内完成验证、上报工作。保证在24小时内督促开发人员完成修改工作").
+"""Defect deadlines in a sensible order, owned by who must act (docs/domain.md §defect.owners,
+§defect.serious:
+"严重级BUG……在一个工作日内完成验证、上报工作。保证在24小时内督促开发人员完成修改工作").
 
 A serious defect's fix clock starts when it is verified and reported, 24 hours from then,
 so it never falls before the report deadline. Each deadline's owner is who must act: the

@@ -1,5 +1,5 @@
 """Requirement disagreements escalate to the region lead like defect disagreements do
-(issue 10 item 25, seed 004 §2.1.1.5): the point is recorded with the time, the region
+(docs/domain.md §requirement.escalate): the point is recorded with the time, the region
 leads are told, the state stays, and it is audited (history reason and domain event)."""
 
 from __future__ import annotations

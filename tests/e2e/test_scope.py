@@ -1,5 +1,6 @@
-"""A partner engineer on his phone sees only his work (DESIGN.md §9), and the customer
-archive he may open is complete per contract (seed 003 §3), on the demo company.
+"""A partner engineer on his phone sees only his work (docs/domain.md §visibility.field), and the
+customer archive he may open is complete per contract (docs/domain.md §customer.archive), on the
+demo company.
 
 ``chuyang`` (苏州信达, a partner) visits 苏州精工 only: his menu has no hotline queue and
 no first visits, the customer list names only 苏州精工, another customer's archive is a

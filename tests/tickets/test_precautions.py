@@ -1,4 +1,4 @@
-"""The caller is told the precautions (issue 10 §23, seed 002 §3: "对于能解决的问题要告知
+"""The caller is told the precautions (docs/domain.md §hotline.precautions: "对于能解决的问题要告知
 用户预防措施与问题发生的原因"): a ticket answered on the phone records the cause and the
 precautions told; they show on the ticket and print on the hotline record."""
 

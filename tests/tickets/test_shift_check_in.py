@@ -1,4 +1,5 @@
-"""Shift check-in (issue 10 §24, seed 002 §3: "热线工程师准时到岗就位，十分钟内做好值班准备"):
+"""Shift check-in (docs/domain.md §hotline.check-in:
+"热线工程师准时到岗就位，十分钟内做好值班准备"):
 the engineer on duty checks in at the start of the shift (the ``duty_check_in`` deadline:
 ready within 10 minutes), and the connect-rate figures know who was on duty."""
 

@@ -1,7 +1,7 @@
-"""The special arrangement of an out-of-scope request is signed (seed 001 §4.3.5, issue 10
-item 21): when the sales manager's negotiation needs a special arrangement, he writes the
-plan, he and the head of sales (the director) sign it — with the bound staff signatures —
-and it is handed to the service owner; the ticket shows it."""
+"""The special arrangement of an out-of-scope request is signed (docs/domain.md
+§hotline.special-plan, issue 10 item 21): when the sales manager's negotiation needs a special
+arrangement, he writes the plan, he and the head of sales (the director) sign it — with the bound
+staff signatures — and it is handed to the service owner; the ticket shows it."""
 
 from __future__ import annotations
 

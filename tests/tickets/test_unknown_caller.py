@@ -1,4 +1,4 @@
-"""An unknown caller is recorded, never refused (issue 10 §8, seed 001 §4.3.6): from the
+"""An unknown caller is recorded, never refused (docs/domain.md §hotline.unknown-caller): from the
 intake the engineer records the caller as a new customer (company, caller, phone); the
 request has no contract behind it, so it goes to the arbiter as undetermined; a first
 visit is created for the new customer (contracts app)."""

@@ -1,5 +1,5 @@
 """Acknowledging a complaint is the technical manager's internal step: it runs on the
-office calendar whatever the contract (DESIGN.md §4, calendar basis)."""
+office calendar whatever the contract (docs/domain.md §deadlines.calendar)."""
 
 from django.db import migrations
 

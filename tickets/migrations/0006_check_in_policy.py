@@ -1,4 +1,4 @@
-"""The shift check-in policy (seed 002 §3: "热线工程师准时到岗就位，十分钟内做好值班准备"),
+"""The shift check-in policy (docs/domain.md §hotline.check-in: "热线工程师准时到岗就位，十分钟内做好值班准备"),
 editable in the admin afterwards."""
 
 from decimal import Decimal

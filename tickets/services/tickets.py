@@ -241,7 +241,7 @@ def _jsonable(value: Any) -> Any:
 
 def _notify_sales(ticket: Ticket, reason: str) -> None:
     """The sales manager negotiates; after the free period the company heads hear of it too
-    (seed 001 §5.4: "将把该服务请求转告公司负责人和销售经理")."""
+    (docs/domain.md §contract.period-end: "将把该服务请求转告公司负责人和销售经理")."""
     manager = _sales_manager(ticket)
     recipients = [manager] if manager else _role_members(Role.SALES_MANAGER)
     if ticket.entitlement_code == "expired":
@@ -458,8 +458,8 @@ def ticket_commercial_decide(
 
 def service_owners() -> list[Any]:
     """Who a signed special arrangement is handed to: the designated arbiter of service
-    requests (seed 001 §4.3.3 and §4.3.5 name the same person), i.e. the active staff who
-    decide scope, technical managers first."""
+    requests (docs/domain.md §hotline.scope, §hotline.special-plan: one person), i.e. the active
+    staff who decide scope, technical managers first."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Permission
     from django.db.models import Q
@@ -475,9 +475,9 @@ def service_owners() -> list[Any]:
 
 
 def ticket_special_plan_write(ticket: Ticket, *, by: Any, plan: str) -> Ticket:
-    """The sales manager writes the special arrangement the negotiation needs (seed 001
-    §4.3.5: 由销售经理和销售部门负责人制定方案); it is then printed and signed by him and
-    the head of sales. The text can change until someone signs it."""
+    """The sales manager writes the special arrangement the negotiation needs (docs/domain.md
+    §hotline.special-plan: 由销售经理和销售部门负责人制定方案); it is then printed and signed
+    by him and the head of sales. The text can change until someone signs it."""
     if not (plan or "").strip():
         raise_field_errors({"plan": [_("Write the special arrangement.")]})
     with transaction.atomic():
@@ -511,10 +511,10 @@ def ticket_special_plan_write(ticket: Ticket, *, by: Any, plan: str) -> Ticket:
 
 
 def ticket_special_plan_hand_over(ticket: Ticket, *, by: Any, owner: Any, note: str = "") -> Ticket:
-    """Hand the signed special arrangement to the service owner (seed 001 §4.3.5: 确定后
-    的方案由销售经理签字和销售部负责人签字后转给侯福龙进行处理); the ticket goes back to
-    work and the engineers are told. Refused (409, with what is missing) until both have
-    signed."""
+    """Hand the signed special arrangement to the service owner (docs/domain.md
+    §hotline.special-plan: 确定后的方案由销售经理签字和销售部负责人签字后转给侯福龙进行处理); the
+    ticket goes back to work and the engineers are told. Refused (409, with what is missing)
+    until both have signed."""
     if owner is None or owner.pk not in {u.pk for u in service_owners()}:
         raise_field_errors({"owner": [_("Choose the service owner who handles it.")]})
     with transaction.atomic():

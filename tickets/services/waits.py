@@ -1,6 +1,7 @@
 """A ticket waiting for the customer (information, a test, access to the system): its
 promises to the customer (call back, reply, on-site submission) are paused until the
-customer answers; the hand-over to the service manager keeps running (DESIGN.md §4)."""
+customer answers; the hand-over to the service manager keeps running
+(docs/domain.md §deadlines.pause)."""
 
 from __future__ import annotations
 

@@ -8,9 +8,9 @@ from rest_framework import serializers
 
 
 class VisiblePrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
-    """A reference to a record the requesting user may see (``restrict(user)``, DESIGN.md
-    §9): a record outside the user's scope reads as one that does not exist, so a field
-    engineer can neither attach work to another's customer nor learn that it exists.
+    """A reference to a record the requesting user may see (``restrict(user)``, docs/domain.md
+    §visibility.field): a record outside the user's scope reads as one that does not exist, so a
+    field engineer can neither attach work to another's customer nor learn that it exists.
 
     Needs ``context={"request": request}`` (DRF views pass it to their own serializers).
     """
@@ -25,7 +25,7 @@ class VisiblePrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 
 def required_text(message: Any = None, **kwargs: Any) -> serializers.CharField:
     """Text the service cannot do without: required and not blank, and the OpenAPI schema
-    says so (``required`` with ``minLength: 1``, API.md "the schema marks what is
+    says so (``required`` with ``minLength: 1``, docs/api.md §inputs: "the schema marks what is
     required"). ``message`` is what a 400 says when it is missing or blank (the service's
     own words); DRF's translated default otherwise."""
     if message is not None:
@@ -34,5 +34,6 @@ def required_text(message: Any = None, **kwargs: Any) -> serializers.CharField:
 
 
 def optional_text(**kwargs: Any) -> serializers.CharField:
-    """Text a client may leave out (API.md: a field that may be blank has a default)."""
+    """Text a client may leave out (docs/api.md §inputs: a field that may be blank has a
+    default)."""
     return serializers.CharField(required=False, allow_blank=True, default="", **kwargs)

@@ -1,5 +1,5 @@
-"""Each SLA policy states its calendar basis (DESIGN.md §4): internal steps run on the
-office calendar whatever the contract, promises to the customer on the contract's service
+"""Each SLA policy states its calendar basis (docs/domain.md §deadlines.calendar): internal steps
+run on the office calendar whatever the contract, promises to the customer on the contract's service
 level. The seeded policies get theirs (the complaint policy of the hotline app gets its
 own in that app); a policy added later defaults to the contract's."""
 

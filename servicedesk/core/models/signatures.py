@@ -50,8 +50,8 @@ class Signature(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    # A staff signature is bound to the user who made it (DESIGN.md §7): set for staff
-    # boxes, empty for a customer's (whose witness is ``recorded_by``).
+    # A staff signature is bound to the user who made it (docs/domain.md §signatures.who): set for
+    # staff boxes, empty for a customer's (whose witness is ``recorded_by``).
     signer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("signed by (staff)"),

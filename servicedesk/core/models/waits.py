@@ -25,7 +25,7 @@ class CustomerWaitQuerySet(models.QuerySet):
 class CustomerWait(models.Model):
     """A record (ticket, defect, …) waits for the customer: information, a test, access
     to the system. Meanwhile the promises to the customer are paused; internal steps keep
-    running (DESIGN.md §4). Ends when the customer answers."""
+    running (docs/domain.md §deadlines.pause). Ends when the customer answers."""
 
     subject_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
     subject_id = models.PositiveBigIntegerField()

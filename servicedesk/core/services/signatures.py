@@ -128,7 +128,7 @@ def signature_record(
                     _("This form has no “%(role)s” box.") % {"role": signer_role.strip()[:60]}
                 ]
     raise_field_errors(errors)
-    # Who may sign comes before the rest of the input (API.md: permission first).
+    # Who may sign comes before the rest of the input (docs/api.md §auth: permission first).
     right = slot_right(slot, target, by)
     if not right.allowed:
         raise NotPermitted(right.reason)

@@ -147,7 +147,7 @@ def timer_start(
 
 def timer_is_promise(timer: SlaTimer) -> bool:
     """A promise to the customer (paused while waiting for the customer), not an internal
-    step: the policy's calendar basis says which (DESIGN.md §4)."""
+    step: the policy's calendar basis says which (docs/domain.md §deadlines.calendar)."""
     return timer.policy is not None and timer.policy.calendar_basis == CalendarBasis.SERVICE_LEVEL
 
 
@@ -174,8 +174,8 @@ WAIT_RESUME_REASON = "resume: the customer answered"
 
 # --- "immediately": a 0-minute target met in the action that started it --------------
 #
-# DESIGN.md §4: a target due at the instant it starts ("immediately", e.g. telling the
-# region lead of a fatal defect) that is met in the same action is met, not breached by
+# docs/domain.md §deadlines.immediate: a target due at the instant it starts ("immediately", e.g.
+# telling the region lead of a fatal defect) that is met in the same action is met, not breached by
 # the microseconds the action took. The action is the outermost transaction (under a
 # test's wrapping transaction: the outermost savepoint opened by the code under test).
 

@@ -1,5 +1,5 @@
-"""Waiting for the customer (DESIGN.md §4): while a record waits for the customer's
-information, a test or access to the system, its promises to the customer are paused and
+"""Waiting for the customer (docs/domain.md §deadlines.pause): while a record waits for the
+customer's information, a test or access to the system, its promises to the customer are paused and
 its internal steps keep running; when the customer answers they resume, moved by the
 working time they were paused.
 
