@@ -165,6 +165,18 @@ def load(stdout: Any = None) -> None:
             from .services import contracts_update_service_states
 
             contracts_update_service_states(today=today)
+            # The customer has not bought service since: recorded and told by letter.
+            from .choices import NoticeChannel
+            from .services import contract_not_renewed
+
+            contract.refresh_from_db()
+            contract_not_renewed(
+                contract,
+                by=sales,
+                channel=NoticeChannel.LETTER,
+                note="客户暂不续费，之后的请求按收费标准报价。",
+                today=today,
+            )
     if stdout is not None:
         stdout.write(
             f"Demo customers: {Customer.objects.count()}, contracts: {Contract.objects.count()}"

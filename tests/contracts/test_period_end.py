@@ -60,8 +60,14 @@ def recipients(kind: str) -> set[str]:
 def test_a_renewal_bought_tells_the_heads_and_the_service_staff(people, expired):
     ended = expired.periods.get().ends_on
     today = timezone.localdate()
+    # The contract lapsed days ago: the renewal confirms the gap (docs/domain.md
+    # §contract.renewal).
     contract_renew(
-        expired, by=people["sales"], starts_on=today, ends_on=today.replace(year=today.year + 1)
+        expired,
+        by=people["sales"],
+        starts_on=today,
+        ends_on=today.replace(year=today.year + 1),
+        confirm_gap=True,
     )
     decision = RenewalDecision.objects.get(contract=expired)
     assert (decision.outcome, decision.period_end) == (RenewalOutcome.RENEWED, ended)

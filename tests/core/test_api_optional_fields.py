@@ -47,7 +47,7 @@ def test_no_field_must_be_sent_blank(schema):
                 continue
             if field in required and not spec.get("minLength"):
                 offenders.append(f"{name}.{field}")
-    assert offenders == []
+    assert offenders == [], offenders
 
 
 @pytest.mark.parametrize(
@@ -56,7 +56,7 @@ def test_no_field_must_be_sent_blank(schema):
         ("DefectInputRequest", {"severity", "title", "steps"}),
         ("RequirementInputRequest", {"customer", "title", "description", "intent"}),
         ("TicketIntakeInputRequest", {"caller_name", "caller_phone", "description"}),
-        ("AnswerInputRequest", {"problem", "cause", "solution", "steps"}),
+        ("AnswerInputRequest", {"problem", "cause", "solution", "steps", "precautions"}),
         ("ShelveInputRequest", {"reason"}),
     ],
 )

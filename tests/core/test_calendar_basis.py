@@ -228,7 +228,7 @@ def test_the_basis_is_edited_in_the_admin_in_chinese(client, make_user, settings
         "calendar": "",
         "calendar_basis": CalendarBasis.OFFICE,
         "warn_percent": "80",
-        "notify": '["assignee"]',
+        "notify": ["assignee"],
         "description": policy.description,
         "active": "on",
     }

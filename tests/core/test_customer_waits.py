@@ -127,7 +127,13 @@ def test_answering_the_ticket_ends_the_wait(clock, engineer, shelved):
     ticket_wait_for_customer(shelved, by=engineer, reason="test", note="请客户在测试账套试一下")
     clock.set(sh(2026, 11, 18, 10, 50))
     ticket_answer(
-        shelved, by=engineer, problem="报错", cause="科目停用", solution="启用", steps="…"
+        shelved,
+        by=engineer,
+        problem="报错",
+        cause="科目停用",
+        solution="启用",
+        steps="…",
+        precautions="停用科目前先检查余额",
     )
     wait = CustomerWait.objects.get()
     assert wait.ended_at == sh(2026, 11, 18, 10, 50)

@@ -77,7 +77,8 @@ def test_the_deadlines_filter_and_table_show_labels(zh_client, make_user):
     html = zh_client.get("/deadlines/").content.decode()
     options = re.findall(r'<option value="(\w+)"[^>]*>([^<]*)</option>', page_section_select(html))
     targets = {value: label for value, label in options if value}
-    assert {"report", "fix"} <= set(targets), options
+    # A serious defect: verified and reported first; its fix clock starts at the report.
+    assert "report" in targets, options
     for value, label in targets.items():
         assert re.search(CJK, label) and value not in label, (value, label)
     table = visible_text(page_section(html, "timer-table"))

@@ -174,9 +174,7 @@ class AnswerInput(serializers.Serializer):
     cause = required_text()
     solution = required_text()
     steps = required_text()
-    precautions = serializers.CharField(
-        allow_blank=True, help_text="The precautions told to the caller with the cause."
-    )
+    precautions = required_text(help_text="The precautions told to the caller with the cause.")
 
 
 class ShelveInput(serializers.Serializer):
@@ -210,8 +208,9 @@ class AgreeChargeInput(serializers.Serializer):
 
 
 class SpecialPlanInput(serializers.Serializer):
-    plan = serializers.CharField(
-        allow_blank=True, help_text="The special arrangement, printed and signed."
+    plan = required_text(
+        _("Write the special arrangement."),
+        help_text="The special arrangement, printed and signed.",
     )
 
 

@@ -17,6 +17,7 @@ from ..models import (
 )
 from ..models.calendar import parse_weekly_periods
 from ..people import display_name
+from .fields import optional_text, required_text
 
 
 class TimerSerializer(serializers.ModelSerializer):
@@ -109,11 +110,13 @@ class CustomerWaitInput(serializers.Serializer):
     reason = serializers.ChoiceField(
         choices=WaitReason.choices, help_text="What the customer must provide."
     )
-    note = serializers.CharField(allow_blank=True, help_text="What the customer was asked for.")
+    note = required_text(
+        _("Say what the customer was asked for."), help_text="What the customer was asked for."
+    )
 
 
 class CustomerAnswerInput(serializers.Serializer):
-    answer = serializers.CharField(allow_blank=True, help_text="What the customer answered.")
+    answer = optional_text(help_text="What the customer answered.")
 
 
 class HistoryChangeSerializer(serializers.Serializer):
