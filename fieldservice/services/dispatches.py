@@ -484,22 +484,17 @@ def _out_of_hours_reason(dispatch: Dispatch, at: dt.datetime, reason: str) -> st
         return ""
     reason = _text(reason)
     if not reason:
-        level = (
-            dispatch.contract.get_service_level_display()
-            if dispatch.contract_id and dispatch.contract.service_level
-            else str(service_calendar(dispatch))
-        )
-        raise_field_errors(
-            {
-                "out_of_hours_reason": [
-                    _(
-                        "The contract's service level is %(level)s and %(when)s is outside "
-                        "its service hours: give the reason, e.g. the customer asked for it."
-                    )
-                    % {"when": _when(at), "level": level}
-                ]
-            }
-        )
+        if dispatch.contract_id and dispatch.contract.service_level:
+            message = _(
+                "The contract's service level is %(level)s and %(when)s is outside "
+                "its service hours: give the reason, e.g. the customer asked for it."
+            ) % {"when": _when(at), "level": dispatch.contract.get_service_level_display()}
+        else:  # no contract behind the visit: the office calendar's hours apply
+            message = _(
+                "Without a contract the service hours are those of %(calendar)s, and "
+                "%(when)s is outside them: give the reason, e.g. the customer asked for it."
+            ) % {"when": _when(at), "calendar": service_calendar(dispatch)}
+        raise_field_errors({"out_of_hours_reason": [message]})
     return reason[:300]
 
 

@@ -222,3 +222,17 @@ def test_the_api_asks_for_the_reason_with_a_field_error(clock, manager, sales, e
     body = r.json()
     assert body["out_of_hours_reason"] == "客户要求"
     assert body["first_appointment_at"] is not None
+
+
+def test_without_a_contract_the_refusal_does_not_speak_of_one(clock, manager, sales, engineer):
+    """A caller recorded at the intake has no contract yet: the out-of-hours refusal names
+    the calendar whose hours apply, not "the contract's service level"."""
+    customer = make_customer(sales, address="上海市浦东新区张江路 100 号")
+    d = dispatch_verify(new_dispatch(manager, customer), by=manager)
+    d = dispatch_assign(d, by=manager, engineer=engineer, planned_start=PLANNED)
+    d = dispatch_confirm(d, by=engineer.user)
+    assert d.contract_id is None
+    with pytest.raises(ApplicationError) as exc:
+        dispatch_schedule(d, by=engineer.user, appointment_at=SUNDAY_NIGHT)
+    assert "Without a contract" in exc.value.message
+    assert "contract's service level" not in exc.value.message

@@ -168,3 +168,16 @@ def test_api_known_company_is_a_400_on_the_company(engineer):
     response = api.post("/api/v1/tickets/", {**CALLER, "new_customer": True}, format="json")
     assert response.status_code == 400
     assert list(response.json()) == ["caller_company"]
+
+
+def test_the_ticket_page_shows_the_arbiters_ruling(client, engineer, arbiter):
+    """The entitlement stays what the intake found (undetermined); the ruling that decided
+    it is shown next to it, so nobody reads "undetermined" after the arbiter ruled."""
+    from tickets.services import ticket_scope_decide
+
+    ticket = take_call(engineer, None, new_customer=True, **CALLER)
+    ticket_scope_decide(ticket, by=arbiter, in_scope=True, note="按首访后补签合同处理")
+    client.force_login(engineer)
+    html = client.get(ticket.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'data-testid="scope-ruling"' in html
+    assert "按首访后补签合同处理" in html
