@@ -22,7 +22,7 @@ def test_the_filesystem_broker_folders_exist_with_the_settings(tmp_path):
         "from servicedesk.celery import app; "
         "app.send_task('core.deliver_notifications')"
     )
-    result = subprocess.run(  # noqa: S603 - our own interpreter and code
+    result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=settings.BASE_DIR,
         env=env,
