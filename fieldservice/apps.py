@@ -25,7 +25,7 @@ class FieldserviceConfig(AppConfig):
         from .worksteps import register as register_waiting_steps
 
         timer_targets_register(
-            verification=_("Request verified"), assignment=_("Engineer assigned")
+            verification=_("Verify the request"), assignment=_("Assign an engineer")
         )
         register_waiting_steps()
         event_subscribe("ticket.dispatch_requested", dispatch_from_ticket_requested)

@@ -108,8 +108,8 @@ def test_the_board_shows_the_deadline_and_marks_system_down(client, manager, sal
     # System down first, marked, with its deadline; every request shows its clock.
     assert side.index(down.number) < side.index(normal.number)
     assert side.count('data-testid="system-down"') == 1
-    assert side.count("Request verified") == 2
+    assert side.count("Verify the request") == 2
     assert "No deadlines." not in side
     detail = client.get(reverse("fieldservice:dispatch", args=[down.pk])).content.decode()
-    assert 'data-testid="system-down"' in detail and "Engineer assigned" in detail
+    assert 'data-testid="system-down"' in detail and "Assign an engineer" in detail
     assert reload(down).state == DispatchState.REQUESTED
