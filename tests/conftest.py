@@ -53,6 +53,18 @@ def _required_services(request):
             missing("this test needs the playwright package")
 
 
+@pytest.fixture
+def clock(monkeypatch):
+    """``clock.set(instant)``: what ``timezone.now()`` returns from then on."""
+    from django.utils import timezone
+
+    class Clock:
+        def set(self, instant) -> None:
+            monkeypatch.setattr(timezone, "now", lambda: instant)
+
+    return Clock()
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

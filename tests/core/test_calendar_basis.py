@@ -50,15 +50,6 @@ PROMISE_TARGETS = {
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    class Clock:
-        def set(self, instant: dt.datetime) -> None:
-            monkeypatch.setattr(timezone, "now", lambda: instant)
-
-    return Clock()
-
-
-@pytest.fixture
 def sales(make_user):
     return make_user(Role.SALES_MANAGER, username="sales_basis")
 

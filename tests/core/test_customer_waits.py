@@ -9,11 +9,8 @@ paused time.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from servicedesk.core.choices import Role, TimerState
@@ -24,15 +21,6 @@ from tests.tickets.factories import make_contract, sh, take_call
 pytestmark = pytest.mark.django_db
 
 WED_1000 = sh(2026, 11, 18, 10, 0)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    class Clock:
-        def set(self, instant: dt.datetime) -> None:
-            monkeypatch.setattr(timezone, "now", lambda: instant)
-
-    return Clock()
 
 
 @pytest.fixture

@@ -1,20 +1,6 @@
-import datetime as dt
-
 import pytest
-from django.utils import timezone
 
 from servicedesk.core.choices import Role
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """``clock.set(instant)``: what ``timezone.now()`` returns from then on."""
-
-    class Clock:
-        def set(self, instant: dt.datetime) -> None:
-            monkeypatch.setattr(timezone, "now", lambda: instant)
-
-    return Clock()
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from fieldservice.choices import DispatchState
@@ -40,12 +39,7 @@ SUNDAY_NIGHT = sh(2026, 11, 22, 3, 0)
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    class Clock:
-        def set(self, instant: dt.datetime) -> None:
-            monkeypatch.setattr(timezone, "now", lambda: instant)
-
-    clock = Clock()
+def clock(clock):
     clock.set(sh(2026, 11, 16, 10, 0))
     return clock
 

@@ -8,10 +8,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-from django.utils import timezone
 
 from fieldservice.choices import DispatchState
 from fieldservice.services import (
@@ -30,15 +27,6 @@ from tests.fieldservice.factories import REPORT, make_engineer, new_dispatch, si
 from tests.tickets.factories import sh
 
 pytestmark = [pytest.mark.django_db]
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    class Clock:
-        def set(self, instant: dt.datetime) -> None:
-            monkeypatch.setattr(timezone, "now", lambda: instant)
-
-    return Clock()
 
 
 @pytest.fixture

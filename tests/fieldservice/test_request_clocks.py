@@ -5,8 +5,6 @@ marked. Fri 2026-11-13 and Mon 2026-11-16 are ordinary working days."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -21,15 +19,6 @@ from tickets.choices import Severity
 from tickets.services import ticket_request_dispatch
 
 pytestmark = [pytest.mark.django_db]
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    class Clock:
-        def set(self, instant: dt.datetime) -> None:
-            monkeypatch.setattr(timezone, "now", lambda: instant)
-
-    return Clock()
 
 
 @pytest.fixture

@@ -24,15 +24,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.tickets.urls")]
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    class Clock:
-        def set(self, instant: dt.datetime) -> None:
-            monkeypatch.setattr(timezone, "now", lambda: instant)
-
-    return Clock()
-
-
-@pytest.fixture
 def manager(make_user):
     return make_user(Role.SERVICE_MANAGER, username="zhengwei")
 

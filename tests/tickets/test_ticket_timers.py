@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from servicedesk.core.choices import Role, TimerState
 from servicedesk.core.models import Escalation, SlaTimer
@@ -37,17 +36,6 @@ RESOLUTION = {
     "steps": "…",
     "precautions": "升级前备份报表模板",
 }
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """``clock.set(instant)``: what ``timezone.now()`` returns from then on."""
-
-    class Clock:
-        def set(self, instant: dt.datetime) -> None:
-            monkeypatch.setattr(timezone, "now", lambda: instant)
-
-    return Clock()
 
 
 @pytest.fixture
