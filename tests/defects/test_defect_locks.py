@@ -4,10 +4,7 @@ lock; of two at once the second gets a conflict instead of overwriting the first
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connections
 
 from defects.models import Defect
 from defects.services import defect_change_severity, defect_escalate
@@ -15,6 +12,7 @@ from servicedesk.core.choices import Role
 from servicedesk.core.exceptions import TransitionConflict
 from servicedesk.core.models import DomainEvent, SlaTimer
 from tests.defects.factories import record_defect
+from tests.races import race as _race
 
 pytestmark = [pytest.mark.django_db]
 
@@ -29,27 +27,6 @@ def test_a_severity_change_from_a_stale_copy_is_refused(engineer, region_lead):
         defect_change_severity(stale, by=region_lead, severity="serious", reason="客户投诉")
     assert Defect.objects.get(pk=defect.pk).severity == "important"
     assert DomainEvent.objects.filter(kind="defect.change_severity").count() == 1
-
-
-def _race(*calls) -> list[str]:
-    barrier = threading.Barrier(len(calls))
-    outcomes = [""] * len(calls)
-
-    def run(index, call):
-        try:
-            call(barrier)
-            outcomes[index] = "ok"
-        except TransitionConflict:
-            outcomes[index] = "conflict"
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return outcomes
 
 
 @pytest.mark.postgres

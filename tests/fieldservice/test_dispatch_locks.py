@@ -21,6 +21,7 @@ from servicedesk.core.choices import Role
 from servicedesk.core.exceptions import TransitionConflict
 from servicedesk.core.models import Notification
 from tests.fieldservice.factories import advance, make_engineer, new_dispatch, reload
+from tests.races import race as _race
 
 pytestmark = [pytest.mark.django_db]
 
@@ -122,28 +123,6 @@ def test_a_reschedule_from_a_stale_copy_is_refused(manager, make_user):
     d = reload(d)
     assert (d.appointment_at, d.reschedule_count) == (at + dt.timedelta(hours=1), 1)
     assert list(d.reschedules.values_list("reason", flat=True)) == ["甲"]
-
-
-def _race(*calls) -> list[str]:
-    """Run the calls in threads that each loaded the dispatch before either writes."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[str] = [""] * len(calls)
-
-    def run(index, call):
-        try:
-            call(barrier)
-            outcomes[index] = "ok"
-        except TransitionConflict:
-            outcomes[index] = "conflict"
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return outcomes
 
 
 @pytest.mark.postgres

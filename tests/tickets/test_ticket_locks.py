@@ -5,16 +5,14 @@ once are two real calls and both are kept."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connections
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from servicedesk.core.choices import Role
 from servicedesk.core.exceptions import TransitionConflict
 from servicedesk.core.models import Notification
+from tests.races import race as _race
 from tests.tickets.factories import in_state, make_contract, take_call
 from tickets.choices import TicketState
 from tickets.models import Ticket, TicketNote
@@ -79,27 +77,6 @@ def test_a_transfer_from_a_stale_api_client_is_409(ticket, engineer, make_user):
     r = api.post(url, {"to": third.pk, "expected_assignee": second.pk}, format="json")
     assert r.status_code == 200, r.content
     assert Ticket.objects.get(pk=ticket.pk).assignee == third
-
-
-def _race(*calls) -> list[str]:
-    barrier = threading.Barrier(len(calls))
-    outcomes = [""] * len(calls)
-
-    def run(index, call):
-        try:
-            call(barrier)
-            outcomes[index] = "ok"
-        except TransitionConflict:
-            outcomes[index] = "conflict"
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return outcomes
 
 
 @pytest.mark.postgres
