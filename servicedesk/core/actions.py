@@ -40,7 +40,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .conditions import condition, unmet_reason
+from .conditions import condition, unmet_reasons
 from .services.transitions import fsm_field_name
 
 Predicate = Callable[[Any], bool]
@@ -178,14 +178,14 @@ class ActionSet:
                     continue
                 if user is not None and not transition.has_perm(obj, user):
                     continue
-                failing = [c for c in transition.conditions or () if not c(obj)]
-                if not failing:
+                unmet = unmet_reasons(transition, obj)
+                if not unmet:
                     offered = True
                     reasons = []
                     break
                 if not offered:
                     offered = True
-                    reasons = [unmet_reason(c, obj) for c in failing]
+                    reasons = unmet
             if not offered:
                 return None
         else:
