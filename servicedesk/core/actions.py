@@ -30,7 +30,7 @@ Why: docs/architecture.md §action-layer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,8 +42,6 @@ from django.utils.translation import gettext_lazy
 
 from .conditions import condition, unmet_reasons
 from .services.transitions import fsm_field_name
-
-Predicate = Callable[[Any], bool]
 
 
 @dataclass(frozen=True)
@@ -417,10 +415,6 @@ def _form_value(value: Any) -> str:
     if value is False:
         return ""
     return str(value)
-
-
-def action_names(actions: Iterable[ActionState]) -> list[str]:
-    return [s.name for s in actions]
 
 
 __all__ = [
