@@ -30,7 +30,7 @@ Why: docs/architecture.md §action-layer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,10 +40,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .conditions import condition, unmet_reason
+from .conditions import condition, unmet_reasons
 from .services.transitions import fsm_field_name
-
-Predicate = Callable[[Any], bool]
 
 
 @dataclass(frozen=True)
@@ -178,14 +176,14 @@ class ActionSet:
                     continue
                 if user is not None and not transition.has_perm(obj, user):
                     continue
-                failing = [c for c in transition.conditions or () if not c(obj)]
-                if not failing:
+                unmet = unmet_reasons(transition, obj)
+                if not unmet:
                     offered = True
                     reasons = []
                     break
                 if not offered:
                     offered = True
-                    reasons = [unmet_reason(c, obj) for c in failing]
+                    reasons = unmet
             if not offered:
                 return None
         else:
@@ -417,10 +415,6 @@ def _form_value(value: Any) -> str:
     if value is False:
         return ""
     return str(value)
-
-
-def action_names(actions: Iterable[ActionState]) -> list[str]:
-    return [s.name for s in actions]
 
 
 __all__ = [

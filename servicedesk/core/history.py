@@ -293,7 +293,7 @@ def panel_entries(obj: models.Model, limit: int = 30) -> list[dict[str, Any]]:
         if is_numbering(row):
             continue
         match = _same_action(model, row, events, used, state_field)
-        title, note = reason_words(model, row["reason"], row["history_type"])
+        title, note = row["title"], row["note"]  # reason_words, from history_changes
         if match is not None:
             used.add(match.pk)
             title = event_label(match.kind)
