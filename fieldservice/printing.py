@@ -18,11 +18,12 @@ from django.utils.translation import gettext_lazy
 
 from servicedesk.core import printing
 from servicedesk.core.choices import Role
+from servicedesk.core.durations import duration_text
 from servicedesk.core.people import display_name
 from servicedesk.core.printforms import SignatureSlot, register_form
 
 from .models import Dispatch
-from .selectors import AgreedTime, agreed_times, arrival_of, duration_words, lateness_words
+from .selectors import AgreedTime, agreed_times, arrival_of, lateness_words
 
 
 def _engineer_user(dispatch: Dispatch) -> list:
@@ -102,7 +103,7 @@ def _agreed_times_blocks(dispatch: Dispatch, times: list[AgreedTime]) -> list[pr
             notes.append(_("Reason: %(why)s") % {"why": t.reason})
             if t.notice is not None:
                 notes.append(
-                    _("%(ahead)s before the time it replaced") % {"ahead": duration_words(t.notice)}
+                    _("%(ahead)s before the time it replaced") % {"ahead": duration_text(t.notice)}
                 )
         if t.out_of_hours_reason:
             notes.append(_("Outside the service hours: %(why)s") % {"why": t.out_of_hours_reason})

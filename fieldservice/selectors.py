@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from servicedesk.core.choices import Role, TimerState, timer_target_label
+from servicedesk.core.durations import duration_text
 from servicedesk.core.history import event_text
 from servicedesk.core.models import DomainEvent, SlaTimer
 from servicedesk.core.selectors import (
@@ -469,31 +470,12 @@ def arrival_of(dispatch: Dispatch, times: list[AgreedTime]) -> Arrival | None:
     )
 
 
-def duration_words(minutes: int | float | dt.timedelta | None) -> str:
-    """``1 d 5 h 10 min`` (``1天5小时10分钟``) for a page or a printed form."""
-    if minutes is None:
-        return ""
-    if isinstance(minutes, dt.timedelta):
-        minutes = minutes.total_seconds() / 60
-    minutes = abs(int(minutes))
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    parts = []
-    if days:
-        parts.append(_("%(n)d d") % {"n": days})
-    if hours:
-        parts.append(_("%(n)d h") % {"n": hours})
-    if mins or not parts:
-        parts.append(_("%(n)d min") % {"n": mins})
-    return " ".join(parts)
-
-
 def lateness_words(minutes: int) -> str:
     """How an arrival compares with a promise, in words."""
     if minutes > 0:
-        return _("%(duration)s late") % {"duration": duration_words(minutes)}
+        return _("%(duration)s late") % {"duration": duration_text(minutes * 60)}
     if minutes < 0:
-        return _("%(duration)s early") % {"duration": duration_words(minutes)}
+        return _("%(duration)s early") % {"duration": duration_text(-minutes * 60)}
     return pgettext("arrival", "on time")
 
 

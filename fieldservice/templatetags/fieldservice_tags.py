@@ -73,10 +73,3 @@ def lateness(minutes: int) -> str:
     from ..selectors import lateness_words
 
     return lateness_words(minutes)
-
-
-@register.filter
-def duration(value: Any) -> str:
-    from ..selectors import duration_words
-
-    return duration_words(value)
