@@ -18,6 +18,7 @@ from servicedesk.core.choices import Role
 from servicedesk.core.dates import add_days, add_years
 from servicedesk.core.exceptions import ApplicationError, NotPermitted, raise_field_errors
 from servicedesk.core.services import event_record, notifications_create, transition_run
+from servicedesk.core.services.history import save_with_history
 from servicedesk.core.services.signatures import upload_check
 
 from ..choices import ContractState, DocumentKind, NoticeChannel, PeriodKind, RenewalOutcome
@@ -102,9 +103,7 @@ def customer_register_caller(
             mobile=phone if is_mobile else "",
             phone="" if is_mobile else phone,
         )
-        contact._history_user = by
-        contact._change_reason = "recorded from a call"
-        contact.save()
+        save_with_history(contact, by=by, reason="recorded from a call")
         first_visit_create(
             customer=customer,
             by=by,
@@ -307,9 +306,7 @@ def _renewal_record_bought(
     decision.note = _("Renewed until %(date)s.") % {"date": until.isoformat()}
     decision.decided_by = by
     decision.told = _told(recipients)
-    decision._history_user = by
-    decision._change_reason = "renewed"
-    decision.save()
+    save_with_history(decision, by=by, reason="renewed")
     notifications_create(
         recipients=recipients,
         kind="contract_renewed",
