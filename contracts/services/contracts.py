@@ -328,6 +328,25 @@ def renewal_notice_text(contract: Contract, period_end: dt.date) -> str:
     ) % {"number": contract.number, "date": period_end.isoformat()}
 
 
+def not_renewed_blocker(
+    contract: Contract, *, last_day: dt.date | None, today: dt.date
+) -> str | None:
+    """Why the end of the service period ending ``last_day`` cannot be recorded as not
+    renewed now, or ``None``: only in service or expired, in the period's last 30 days or
+    after it, and once."""
+    if contract.state not in (ContractState.IN_SERVICE, ContractState.EXPIRED) or last_day is None:
+        return _("Only a contract in service or expired.")
+    if last_day > today + dt.timedelta(days=RENEWAL_NOTICE_DAYS):
+        return _("The service period runs until %(date)s: decide in its last 30 days.") % {
+            "date": last_day.isoformat()
+        }
+    if contract.renewal_decisions.filter(period_end=last_day).exists():
+        return _("The end of the period on %(date)s is already recorded.") % {
+            "date": last_day.isoformat()
+        }
+    return None
+
+
 def contract_not_renewed(
     contract: Contract,
     *,
@@ -347,18 +366,9 @@ def contract_not_renewed(
     today = today or timezone.localdate()
     errors: dict[str, list[str]] = {}
     ended = _last_day(contract)
-    if contract.state not in (ContractState.IN_SERVICE, ContractState.EXPIRED) or ended is None:
-        errors["non_field_errors"] = [_("Only a contract in service or expired.")]
-    elif ended > today + dt.timedelta(days=RENEWAL_NOTICE_DAYS):
-        errors["non_field_errors"] = [
-            _("The service period runs until %(date)s: decide in its last 30 days.")
-            % {"date": ended.isoformat()}
-        ]
-    elif contract.renewal_decisions.filter(period_end=ended).exists():
-        errors["non_field_errors"] = [
-            _("The end of the period on %(date)s is already recorded.")
-            % {"date": ended.isoformat()}
-        ]
+    blocker = not_renewed_blocker(contract, last_day=ended, today=today)
+    if blocker is not None:
+        errors["non_field_errors"] = [blocker]
     if channel not in NoticeChannel.values:
         errors["channel"] = [_("Choose how the customer is told: a letter or an e-mail.")]
     if contact is not None and contact.customer_id != contract.customer_id:
