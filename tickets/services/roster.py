@@ -151,6 +151,12 @@ def handover_items(shift: DutyShift) -> QuerySet[Ticket]:
     return tickets.order_by("received_at", "pk")
 
 
+def check_in_open(shift: DutyShift, now: dt.datetime) -> bool:
+    """The engineer may check in now: not yet checked in, from ``CHECK_IN_OPENS`` before the
+    shift until it ends."""
+    return not shift.checked_in_at and shift.starts_at - CHECK_IN_OPENS <= now < shift.ends_at
+
+
 def shift_check_in(shift: DutyShift, *, by: Any) -> DutyShift:
     """The engineer on duty is at the desk and ready (meets ``duty_check_in``; later than the
     policy's 10 minutes, the timer records the breach and the service manager is told)."""
