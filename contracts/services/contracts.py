@@ -18,6 +18,7 @@ from servicedesk.core.choices import Role
 from servicedesk.core.dates import add_days, add_years
 from servicedesk.core.exceptions import ApplicationError, NotPermitted, raise_field_errors
 from servicedesk.core.services import event_record, notifications_create, transition_run
+from servicedesk.core.services.history import save_with_history
 from servicedesk.core.services.signatures import upload_check
 
 from ..choices import ContractState, DocumentKind, NoticeChannel, PeriodKind, RenewalOutcome
@@ -102,9 +103,7 @@ def customer_register_caller(
             mobile=phone if is_mobile else "",
             phone="" if is_mobile else phone,
         )
-        contact._history_user = by
-        contact._change_reason = "recorded from a call"
-        contact.save()
+        save_with_history(contact, by=by, reason="recorded from a call")
         first_visit_create(
             customer=customer,
             by=by,
@@ -307,9 +306,7 @@ def _renewal_record_bought(
     decision.note = _("Renewed until %(date)s.") % {"date": until.isoformat()}
     decision.decided_by = by
     decision.told = _told(recipients)
-    decision._history_user = by
-    decision._change_reason = "renewed"
-    decision.save()
+    save_with_history(decision, by=by, reason="renewed")
     notifications_create(
         recipients=recipients,
         kind="contract_renewed",
@@ -331,6 +328,25 @@ def renewal_notice_text(contract: Contract, period_end: dt.date) -> str:
     ) % {"number": contract.number, "date": period_end.isoformat()}
 
 
+def not_renewed_blocker(
+    contract: Contract, *, last_day: dt.date | None, today: dt.date
+) -> str | None:
+    """Why the end of the service period ending ``last_day`` cannot be recorded as not
+    renewed now, or ``None``: only in service or expired, in the period's last 30 days or
+    after it, and once."""
+    if contract.state not in (ContractState.IN_SERVICE, ContractState.EXPIRED) or last_day is None:
+        return _("Only a contract in service or expired.")
+    if last_day > today + dt.timedelta(days=RENEWAL_NOTICE_DAYS):
+        return _("The service period runs until %(date)s: decide in its last 30 days.") % {
+            "date": last_day.isoformat()
+        }
+    if contract.renewal_decisions.filter(period_end=last_day).exists():
+        return _("The end of the period on %(date)s is already recorded.") % {
+            "date": last_day.isoformat()
+        }
+    return None
+
+
 def contract_not_renewed(
     contract: Contract,
     *,
@@ -350,18 +366,9 @@ def contract_not_renewed(
     today = today or timezone.localdate()
     errors: dict[str, list[str]] = {}
     ended = _last_day(contract)
-    if contract.state not in (ContractState.IN_SERVICE, ContractState.EXPIRED) or ended is None:
-        errors["non_field_errors"] = [_("Only a contract in service or expired.")]
-    elif ended > today + dt.timedelta(days=RENEWAL_NOTICE_DAYS):
-        errors["non_field_errors"] = [
-            _("The service period runs until %(date)s: decide in its last 30 days.")
-            % {"date": ended.isoformat()}
-        ]
-    elif contract.renewal_decisions.filter(period_end=ended).exists():
-        errors["non_field_errors"] = [
-            _("The end of the period on %(date)s is already recorded.")
-            % {"date": ended.isoformat()}
-        ]
+    blocker = not_renewed_blocker(contract, last_day=ended, today=today)
+    if blocker is not None:
+        errors["non_field_errors"] = [blocker]
     if channel not in NoticeChannel.values:
         errors["channel"] = [_("Choose how the customer is told: a letter or an e-mail.")]
     if contact is not None and contact.customer_id != contract.customer_id:

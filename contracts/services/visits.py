@@ -37,6 +37,7 @@ from servicedesk.core.exceptions import (
 )
 from servicedesk.core.selectors import users_in_roles
 from servicedesk.core.services import event_record, notifications_create, transition_run
+from servicedesk.core.services.history import save_with_history
 from servicedesk.core.services.timers import timer_meet, timer_start
 from servicedesk.core.services.transitions import lock
 
@@ -127,9 +128,7 @@ def first_visit_create(
     agent = first_visit_agent_pick()
     with transaction.atomic():
         visit = FirstVisit(contract=contract, customer=customer, agent=agent)
-        visit._history_user = by
-        visit._change_reason = "created"
-        visit.save()
+        save_with_history(visit, by=by, reason="created")
         if agent is not None:
             body = reason or _("Verify the customer's data.")
             notifications_create(

@@ -77,7 +77,7 @@ from ..services import (
     contract_terminate,
     customer_save,
 )
-from ..services.contracts import RENEWAL_NOTICE_DAYS, renewal_notice_text
+from ..services.contracts import not_renewed_blocker, renewal_notice_text
 
 PAGE_SIZE = 50
 ENDED_STATES = [ContractState.TERMINATED]
@@ -558,12 +558,8 @@ def _renewal_decisions(contract: Contract) -> list[Any]:
 def _not_renewed_open(contract: Contract, today: dt.date) -> bool:
     """The end of the current service period can be recorded as not renewed: in service
     and in its last 30 days, or expired, and not recorded yet."""
-    if contract.state not in (ContractState.IN_SERVICE, ContractState.EXPIRED):
-        return False
     last = max((p.ends_on for p in contract.periods.all()), default=None)
-    if last is None or last > today + dt.timedelta(days=RENEWAL_NOTICE_DAYS):
-        return False
-    return not contract.renewal_decisions.filter(period_end=last).exists()
+    return not_renewed_blocker(contract, last_day=last, today=today) is None
 
 
 def _contract_page(

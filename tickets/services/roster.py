@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from servicedesk.core.choices import Role
 from servicedesk.core.exceptions import ApplicationError, NotPermitted, raise_field_errors
 from servicedesk.core.services import event_record
+from servicedesk.core.services.history import save_with_history
 from servicedesk.core.services.timers import timer_meet, timer_start, timers_cancel_all
 
 from ..models import DutyShift, HotlineLine, Ticket
@@ -150,6 +151,12 @@ def handover_items(shift: DutyShift) -> QuerySet[Ticket]:
     return tickets.order_by("received_at", "pk")
 
 
+def check_in_open(shift: DutyShift, now: dt.datetime) -> bool:
+    """The engineer may check in now: not yet checked in, from ``CHECK_IN_OPENS`` before the
+    shift until it ends."""
+    return not shift.checked_in_at and shift.starts_at - CHECK_IN_OPENS <= now < shift.ends_at
+
+
 def shift_check_in(shift: DutyShift, *, by: Any) -> DutyShift:
     """The engineer on duty is at the desk and ready (meets ``duty_check_in``; later than the
     policy's 10 minutes, the timer records the breach and the service manager is told)."""
@@ -169,9 +176,7 @@ def shift_check_in(shift: DutyShift, *, by: Any) -> DutyShift:
         if now >= shift.ends_at:
             raise _fail("non_field_errors", _("The shift is over."))
         shift.checked_in_at = now
-        shift._history_user = by
-        shift._change_reason = "checked in"
-        shift.save(update_fields=["checked_in_at"])
+        save_with_history(shift, by=by, reason="checked in", fields=["checked_in_at"])
         timer_meet(subject=shift, target="duty_check_in", at=now)
         late = max(int((now - shift.starts_at).total_seconds() // 60), 0)
         event_record(

@@ -25,7 +25,7 @@ from .. import selectors
 from ..forms import HandoverAcknowledgeForm, ShiftForm
 from ..models import DutyShift
 from ..services.roster import (
-    CHECK_IN_OPENS,
+    check_in_open,
     handover_items,
     previous_shift,
     shift_acknowledge_handover,
@@ -144,8 +144,7 @@ def shift_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "shift": shift,
             "timers": list(timers_for(shift)),
             "is_mine": shift.engineer_id == request.user.pk,
-            "check_in_open": not shift.checked_in_at
-            and shift.starts_at - CHECK_IN_OPENS <= timezone.now() < shift.ends_at,
+            "check_in_open": check_in_open(shift, timezone.now()),
             "checked_in_minutes": (
                 int((shift.checked_in_at - shift.starts_at).total_seconds() // 60)
                 if shift.checked_in_at
