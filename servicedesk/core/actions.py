@@ -121,6 +121,17 @@ class ActionState:
         return "；".join(self.reasons)
 
 
+#: every declared action set, in declaration order (tests/core/test_action_registry.py
+#: checks each is served by an admin and an API view)
+_REGISTRY: list[ActionSet] = []
+
+
+def registered_action_sets() -> list[ActionSet]:
+    """Every :class:`ActionSet` declared so far (import the apps' ``actions`` modules
+    first, e.g. by loading the URLconf)."""
+    return list(_REGISTRY)
+
+
 class ActionSet:
     """The declared actions of one model, in the order the portal shows them."""
 
@@ -137,6 +148,10 @@ class ActionSet:
                 method = getattr(model, name, None)
                 if method is None or not hasattr(method, "_django_fsm"):
                     raise ValueError(f"{model.__name__}.{name} is not a transition")
+        _REGISTRY.append(self)
+
+    def __repr__(self) -> str:
+        return f"<ActionSet {self.model._meta.label}: {', '.join(self.actions)}>"
 
     def __iter__(self):
         return iter(self.actions.values())
@@ -428,4 +443,5 @@ __all__ = [
     "api_form_data",
     "condition",
     "gettext_lazy",
+    "registered_action_sets",
 ]
