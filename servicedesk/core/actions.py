@@ -40,7 +40,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .conditions import condition, unmet_reasons
+from .conditions import condition, unmet_fields, unmet_reasons
 from .services.transitions import fsm_field_name
 
 
@@ -55,6 +55,11 @@ class Action:
     disclosure) is governed by ``permission`` and ``when`` instead.
     ``unavailable(obj, user)`` returns a reason to show the action disabled (beyond the
     transition's own conditions), or ``None``.
+    ``prefix`` is the form's field prefix on the portal when it predates the action's name
+    (default: the name). ``api_input`` is a serializer the API validates the body with
+    instead of the form, for an API whose contract predates the form (its schema is kept).
+    ``sign_form`` names a printed form whose signatures the action waits for: while it is
+    disabled, the user's own unsigned boxes of that form are offered next to it.
     """
 
     name: str
@@ -77,6 +82,9 @@ class Action:
     portal: bool = True
     admin: bool = True
     api: bool = True
+    prefix: str = ""
+    api_input: type | None = None
+    sign_form: str = ""
 
     def make_form(
         self, obj: Any, user: Any, data: Any = None, files: Any = None, *, prefix: bool = True
@@ -84,7 +92,7 @@ class Action:
         form_class = self.form or EmptyActionForm
         kwargs: dict[str, Any] = {}
         if prefix:
-            kwargs["prefix"] = self.name
+            kwargs["prefix"] = self.prefix or self.name
         if self.form_kwargs is not None and self.form is not None:
             kwargs.update(self.form_kwargs(obj, user))
         if data is None and self.initial is not None:
@@ -111,10 +119,21 @@ class ActionState:
     reasons: list[str] = field(default_factory=list)
     form: forms.Form | None = None
     open: bool = False
+    #: the input fields the first unmet condition is about (``condition(..., field=)``)
+    fields: list[str] = field(default_factory=list)
+    #: the user's own unsigned boxes of ``action.sign_form`` (disabled actions only)
+    sign: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def name(self) -> str:
         return self.action.name
+
+    def __getitem__(self, key: str) -> Any:
+        """Read like the dicts of the older per-app panels (``a["action"]``, ``a["form"]``)."""
+        try:
+            return getattr(self, key)
+        except AttributeError:
+            raise KeyError(key) from None
 
     @property
     def reason(self) -> str:
@@ -181,6 +200,7 @@ class ActionSet:
         enabled, or disabled with the reasons."""
         names = self.transition_names(action)
         reasons: list[str] = []
+        fields: list[str] = []
         if names:
             current = getattr(obj, self.state_field)
             offered = False
@@ -194,11 +214,12 @@ class ActionSet:
                 unmet = unmet_reasons(transition, obj)
                 if not unmet:
                     offered = True
-                    reasons = []
+                    reasons, fields = [], []
                     break
                 if not offered:
                     offered = True
                     reasons = unmet
+                    fields = unmet_fields(transition, obj)
             if not offered:
                 return None
         else:
@@ -210,7 +231,9 @@ class ActionSet:
             reason = action.unavailable(obj, user)
             if reason:
                 reasons = [str(reason)]
-        return ActionState(action=action, enabled=not reasons, reasons=reasons)
+        return ActionState(
+            action=action, enabled=not reasons, reasons=reasons, fields=fields if reasons else []
+        )
 
     def states(self, obj: Any, user: Any, channel: str = "portal") -> list[ActionState]:
         states = []
@@ -256,6 +279,10 @@ def action_panels(
             state.open = True
         elif state.enabled:
             state.form = state.action.make_form(obj, user)
+        elif state.action.sign_form and user is not None:
+            from .printforms import unsigned_boxes
+
+            state.sign = unsigned_boxes(obj, user, state.action.sign_form)
     return states
 
 
@@ -390,6 +417,8 @@ def action_input_serializer(model: type[models.Model], action: Action) -> type |
     itself is validated by the form, so portal and API accept exactly the same input)."""
     from rest_framework import serializers
 
+    if action.api_input is not None:
+        return action.api_input
     if action.form is None:
         return None
     key = (model, action.name)

@@ -158,3 +158,54 @@ def test_portal_admin_and_api_offer_the_same_actions(starter):
     assert done.status_code == 302
     job.refresh_from_db()
     assert job.title == "新"
+
+
+def test_action_state_reads_like_a_dict_and_keeps_an_older_prefix(starter):
+    """Additions for apps moving onto the layer: ``a["action"]`` reads as the older
+    panels' dicts did, and ``prefix`` keeps a portal form's field names."""
+    import dataclasses
+
+    job = Job.objects.create(title="装机")
+    state = JOB_ACTIONS.states(job, starter)[0]
+    assert state["action"] is state.action and state["enabled"] is True
+    with pytest.raises(KeyError):
+        state["nothing"]
+    renamed = dataclasses.replace(JOB_ACTIONS["rename"], prefix="old")
+    assert renamed.make_form(job, starter).prefix == "old"
+    assert JOB_ACTIONS["rename"].make_form(job, starter).prefix == "rename"
+
+
+def test_api_input_serializer_replaces_the_form_derived_one():
+    import dataclasses
+
+    from rest_framework import serializers
+
+    from servicedesk.core.actions import action_input_serializer
+
+    class KeptInput(serializers.Serializer):
+        note = serializers.CharField()
+
+    kept = dataclasses.replace(JOB_ACTIONS["start"], name="start_kept", api_input=KeptInput)
+    assert action_input_serializer(Job, kept) is KeptInput
+    assert action_input_serializer(Job, JOB_ACTIONS["start"]) is not KeptInput
+
+
+def test_a_condition_may_name_the_input_it_is_about():
+    from types import SimpleNamespace
+
+    from servicedesk.core.conditions import condition, unmet_fields, unmet_reasons
+
+    @condition("写方案", field="solution")
+    def written(obj):
+        return bool(obj.solution)
+
+    @condition("缺签字")
+    def signed(obj):
+        return obj.signed
+
+    transition = SimpleNamespace(conditions=[written, signed])
+    obj = SimpleNamespace(solution="", signed=False)
+    assert unmet_fields(transition, obj) == ["solution"]
+    assert unmet_reasons(transition, obj) == ["写方案", "缺签字"]
+    obj.solution = "有"
+    assert unmet_fields(transition, obj) == []  # the first unmet one names no field
