@@ -346,7 +346,7 @@ def missing_signers_text(requirement: Requirement) -> str:
     }
 
 
-@condition(_("Write the agreed solution first."))
+@condition(_("Write the agreed solution first."), field="solution")
 def solution_written(requirement: Requirement) -> bool:
     return bool((requirement.solution or "").strip())
 

@@ -273,14 +273,6 @@ class RequirementSerializer(FSMSerializerMixin, serializers.ModelSerializer):
     def get_missing_signatures(self, obj: Requirement) -> list[str]:
         return obj.missing_signers()
 
-    def get_available_transitions(self, obj: Requirement) -> list[str]:
-        names = set(super().get_available_transitions(obj))
-        # The four outcomes are one API transition, ``evaluate``.
-        if names & {"accept", "quote", "offer_workaround", "decline", "start_evaluation"}:
-            names -= {"accept", "quote", "offer_workaround", "decline"}
-            names.add("evaluate")
-        return sorted(names)
-
 
 class RequirementInput(serializers.Serializer):
     customer = VisiblePrimaryKeyRelatedField(

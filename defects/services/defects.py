@@ -627,6 +627,12 @@ def defect_follow(defect: Defect, *, by: Any, user: Any = None, follow: bool = T
     return defect
 
 
+def defect_follow_toggle(defect: Defect, *, by: Any) -> Defect:
+    """The portal's one button: follow the defect, or stop following it."""
+    following = defect.followers.filter(pk=by.pk).exists()
+    return defect_follow(defect, by=by, follow=not following)
+
+
 def _check(by: Any, perm: str) -> None:
     if by is not None and not by.has_perm(perm):
         raise NotPermitted(_("You may not perform this action."))
