@@ -165,6 +165,29 @@ def _follow(defect: Defect, people: list[Any]) -> None:
         defect.followers.add(*people)
 
 
+def _installed_for(customer: Customer | None, product: str) -> Any:
+    """The customer's installed product named ``product``, or their only one when no
+    product is named."""
+    if customer is None:
+        return None
+    products = list(customer.products.all()[:20])
+    installed = next((p for p in products if product and p.software == product), None)
+    if installed is None and not product and len(products) == 1:
+        installed = products[0]
+    return installed
+
+
+def _sole_module(installed: Any) -> str:
+    """The installed product's module when it lists only one (of several, the reporter
+    names the one that fails)."""
+    modules = [m for m in re.split(r"[,，、;；/\s]+", installed.modules) if m] if installed else []
+    return modules[0] if len(modules) == 1 else ""
+
+
+def _first(*values: Any) -> str:
+    return next((v for v in values if v), "")
+
+
 def defect_environment_defaults(
     *, dispatch: Any = None, ticket: Any = None, customer: Customer | None = None, product: str = ""
 ) -> dict[str, str]:
@@ -173,29 +196,63 @@ def defect_environment_defaults(
     product's version (and its module when it lists only one), the site visited or else the
     customer's address or name. Blank where nothing says it: the service then asks."""
     customer = customer or getattr(dispatch, "customer", None) or getattr(ticket, "customer", None)
-    product = (
-        (product or "").strip()
-        or getattr(dispatch, "product", "")
-        or getattr(ticket, "product", "")
-        or ""
+    product = _first(
+        (product or "").strip(), getattr(dispatch, "product", ""), getattr(ticket, "product", "")
     )
-    installed = None
-    if customer is not None:
-        products = list(customer.products.all()[:20])
-        installed = next((p for p in products if product and p.software == product), None)
-        if installed is None and not product and len(products) == 1:
-            installed = products[0]
-    modules = [m for m in re.split(r"[,，、;；/\s]+", installed.modules) if m] if installed else []
+    installed = _installed_for(customer, product)
     site = getattr(dispatch, "site_address", "") or ""
     if not site and customer is not None:
         site = customer.address or customer.name
     return {
-        "product": product or (installed.software if installed else ""),
-        "version": installed.version if installed else "",
-        "module": modules[0] if len(modules) == 1 else "",
+        "product": product or getattr(installed, "software", ""),
+        "version": getattr(installed, "version", ""),
+        "module": _sole_module(installed),
         "site": site,
-        "customer_sees": getattr(dispatch, "problem", "") or getattr(ticket, "description", ""),
+        "customer_sees": _first(
+            getattr(dispatch, "problem", ""), getattr(ticket, "description", "")
+        ),
     }
+
+
+def _environment(
+    values: dict[str, str], *, dispatch: Any, ticket: Any, customer: Customer | None
+) -> dict[str, str]:
+    """The reporter's environment fields, each blank one from its default."""
+    defaults = defect_environment_defaults(
+        dispatch=dispatch, ticket=ticket, customer=customer, product=values["product"]
+    )
+    filled = {name: (value or "").strip() for name, value in values.items()}
+    return {name: (value or defaults[name] or "").strip() for name, value in filled.items()}
+
+
+def _links(
+    *, dispatch: Any, ticket: Any, customer: Customer | None, contract: Contract | None
+) -> tuple[Any, Customer | None, Contract | None]:
+    """The call, customer and contract a defect belongs to: what the reporter named, else
+    what the visit or the call it comes from names."""
+    if dispatch is not None:
+        ticket = ticket or getattr(dispatch, "ticket", None)
+        customer = customer or getattr(dispatch, "customer", None)
+        contract = contract or getattr(dispatch, "contract", None)
+    if ticket is not None:
+        customer = customer or ticket.customer
+        contract = contract or ticket.contract
+    return ticket, customer, contract
+
+
+def _tell_region_leads(defect: Defect) -> None:
+    """docs/domain.md §defect.serious: serious bugs are reported to the region lead too."""
+    leads = role_members(Role.REGION_LEAD)
+    _follow(defect, leads)
+    notifications_create(
+        recipients=leads,
+        kind="defect_serious",
+        title=_("Serious defect: %(number)s %(customer)s")
+        % {"number": defect.number, "customer": defect.customer or defect.site},
+        body=defect.title,
+        url=defect.get_absolute_url(),
+        target=defect,
+    )
 
 
 def defect_record(
@@ -223,35 +280,26 @@ def defect_record(
     ``reported_at`` (defaults to now, may be earlier, never later). What the reporter leaves
     out of the environment comes from the visit, the call or the customer's installed
     product (``defect_environment_defaults``)."""
-    defaults = defect_environment_defaults(
-        dispatch=dispatch, ticket=ticket, customer=customer, product=product
+    environment = _environment(
+        {
+            "customer_sees": customer_sees,
+            "product": product,
+            "version": version,
+            "module": module,
+            "site": site,
+        },
+        dispatch=dispatch,
+        ticket=ticket,
+        customer=customer,
     )
-    customer_sees = (customer_sees or "").strip() or defaults["customer_sees"]
-    product = (product or "").strip() or defaults["product"]
-    version = (version or "").strip() or defaults["version"]
-    module = (module or "").strip() or defaults["module"]
-    site = (site or "").strip() or defaults["site"]
-    values = {
-        "title": title,
-        "steps": steps,
-        "customer_sees": customer_sees,
-        "product": product,
-        "version": version,
-        "module": module,
-        "site": site,
-    }
-    errors = required(values, REQUIRED)
+    errors = required({"title": title, "steps": steps, **environment}, REQUIRED)
     if severity not in Severity.values:
         errors["severity"] = [_("Choose fatal, serious, important or general.")]
     reported_at = reported_at or timezone.now()
     not_in_future(reported_at, "reported_at", errors)
-    if dispatch is not None:
-        ticket = ticket or getattr(dispatch, "ticket", None)
-        customer = customer or getattr(dispatch, "customer", None)
-        contract = contract or getattr(dispatch, "contract", None)
-    if ticket is not None:
-        customer = customer or ticket.customer
-        contract = contract or ticket.contract
+    ticket, customer, contract = _links(
+        dispatch=dispatch, ticket=ticket, customer=customer, contract=contract
+    )
     if contract is not None and customer is not None and contract.customer_id != customer.pk:
         errors["contract"] = [_("This contract belongs to another customer.")]
     if contract is None and customer is not None:
@@ -263,11 +311,7 @@ def defect_record(
             severity=severity,
             title=title.strip(),
             steps=steps.strip(),
-            customer_sees=customer_sees.strip(),
-            product=product.strip(),
-            version=version.strip(),
-            module=module.strip(),
-            site=site.strip(),
+            **environment,
             customer=customer,
             contract=contract,
             ticket=ticket,
@@ -287,18 +331,7 @@ def defect_record(
         _follow(defect, [by, defect.assignee])
         _plan_deadlines(defect)
         if severity == Severity.SERIOUS:
-            # docs/domain.md §defect.serious: serious bugs are reported to the region lead too.
-            leads = role_members(Role.REGION_LEAD)
-            _follow(defect, leads)
-            notifications_create(
-                recipients=leads,
-                kind="defect_serious",
-                title=_("Serious defect: %(number)s %(customer)s")
-                % {"number": defect.number, "customer": defect.customer or defect.site},
-                body=defect.title,
-                url=defect.get_absolute_url(),
-                target=defect,
-            )
+            _tell_region_leads(defect)
         event_record(
             kind="defect.recorded",
             target=defect,
