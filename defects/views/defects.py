@@ -119,50 +119,35 @@ def defect_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _source_pk(request: HttpRequest, name: str) -> str:
+    pk = request.GET.get(name, "") or request.POST.get(name, "")
+    return pk if str(pk).isdigit() else ""
+
+
 def _prefill(request: HttpRequest) -> tuple[dict[str, Any], Any, Any]:
-    """Initial values from the dispatch or ticket the defect comes from."""
-    from fieldservice.models import Dispatch
-    from tickets.models import Ticket
+    """Initial values from the dispatch or ticket the defect comes from, as the owning
+    apps give them (docs/architecture.md §apps.calls)."""
+    from fieldservice.selectors import dispatch_for_defect
+    from tickets.selectors import ticket_for_defect
 
     initial: dict[str, Any] = {"severity": Severity.SERIOUS}
     dispatch = ticket = None
-    pk = request.GET.get("dispatch", "") or request.POST.get("dispatch", "")
-    if str(pk).isdigit():
-        dispatch = (
-            Dispatch.objects.restrict(request.user)
-            .select_related("customer", "ticket")
-            .filter(pk=pk)
-            .first()
-        )
-        if dispatch is None:
+    if pk := _source_pk(request, "dispatch"):
+        found = dispatch_for_defect(request.user, pk)
+        if found is None:
             raise Http404
-        initial.update(
-            dispatch=dispatch.pk,
-            customer=dispatch.customer_id,
-            **_product_fields(dispatch.customer, dispatch.product),
-            site=dispatch.site_address,
-            customer_sees=dispatch.problem,
-            title=(dispatch.problem or "").strip().splitlines()[0][:200]
-            if dispatch.problem
-            else "",
-            steps="\n".join(x for x in (dispatch.steps, dispatch.cause) if x),
-            workaround=dispatch.solution if dispatch.outcome == "partially_solved" else "",
-        )
+        dispatch, values = found
+        initial.update(values, **_product_fields(dispatch.customer, dispatch.product))
         ticket = dispatch.ticket
-    pk = request.GET.get("ticket", "") or request.POST.get("ticket", "")
-    if ticket is None and str(pk).isdigit():
-        ticket = (
-            Ticket.objects.restrict(request.user).select_related("customer").filter(pk=pk).first()
-        )
-        if ticket is None:
+    pk = _source_pk(request, "ticket")
+    if ticket is None and pk:
+        found = ticket_for_defect(request.user, pk)
+        if found is None:
             raise Http404
+        ticket, values = found
         initial.update(
-            ticket=ticket.pk,
-            customer=ticket.customer_id,
+            {k: values[k] for k in ("ticket", "customer", "site", "customer_sees", "title")},
             **_product_fields(ticket.customer, ticket.product),
-            site=ticket.customer.address if ticket.customer else "",
-            customer_sees=ticket.description,
-            title=ticket.description.strip().splitlines()[0][:200] if ticket.description else "",
         )
     elif ticket is not None:
         initial["ticket"] = ticket.pk

@@ -46,21 +46,17 @@ def pipeline(request: HttpRequest) -> HttpResponse:
 @permission_required("defects.add_requirement", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def requirement_create(request: HttpRequest) -> HttpResponse:
-    from tickets.models import Ticket
+    from tickets.selectors import ticket_for_defect
 
     initial: dict[str, Any] = {}
     ticket = None
     pk = request.GET.get("ticket", "") or request.POST.get("ticket", "")
     if str(pk).isdigit():
-        ticket = Ticket.objects.restrict(request.user).filter(pk=pk).first()
-        if ticket is None:
+        found = ticket_for_defect(request.user, pk)
+        if found is None:
             raise Http404
-        initial.update(
-            ticket=ticket.pk,
-            customer=ticket.customer_id,
-            product=ticket.product,
-            description=ticket.description,
-        )
+        ticket, values = found
+        initial.update({k: values[k] for k in ("ticket", "customer", "product", "description")})
     form = RequirementForm(request.POST or None, initial=initial)
     form.fields["customer"].queryset = Customer.objects.restrict(request.user).order_by("name")
     status = 200
