@@ -486,8 +486,9 @@ def defect_reopen(defect: Defect, *, by: Any, reason: str) -> Defect:
 
 
 def defect_close(defect: Defect, *, by: Any) -> Defect:
-    """Solved and confirmed: close it; the ticket it came from follows to resolved
-    (docs/architecture.md §apps.calls)."""
+    """Solved and confirmed: close it. The announcement ``defect.close`` carries the
+    call it came from and the resolution; the hotline reacts by resolving that call
+    (tickets.subscribers.ticket_resolved_by_defect, docs/architecture.md §apps.events)."""
     with transaction.atomic():
         defect = transition_run(
             instance=defect,
@@ -495,21 +496,23 @@ def defect_close(defect: Defect, *, by: Any) -> Defect:
             by=by,
             kwargs={"at": timezone.now()},
             update_fields=["closed_at"],
+            event_data=_resolution(defect),
         )
         timers_cancel_all(subject=defect)
-        ticket = defect.ticket
-        if ticket is not None and ticket.state == "dispatched":
-            from tickets.services import ticket_mark_resolved
-
-            ticket_mark_resolved(
-                ticket,
-                by=by,
-                problem=defect.customer_sees,
-                cause=defect.verify_note or defect.title,
-                solution=defect.fix_note,
-                steps=defect.steps,
-            )
     return defect
+
+
+def _resolution(defect: Defect) -> dict[str, Any]:
+    """What a closed defect tells the call it came from."""
+    if defect.ticket_id is None:
+        return {}
+    return {
+        "ticket": defect.ticket_id,
+        "problem": defect.customer_sees,
+        "cause": defect.verify_note or defect.title,
+        "solution": defect.fix_note,
+        "steps": defect.steps,
+    }
 
 
 def defect_reject(defect: Defect, *, by: Any, reason: str, note: str) -> Defect:
