@@ -158,3 +158,24 @@ def test_portal_admin_and_api_offer_the_same_actions(starter):
     assert done.status_code == 302
     job.refresh_from_db()
     assert job.title == "新"
+
+
+def test_parity_helper_reads_every_channel(starter, viewer, make_user):
+    """tests/action_parity.py, which every app's parity test uses, reads the three
+    channels from what they render and compares them with the declaration."""
+    from tests.action_parity import assert_channels_agree
+
+    staff = _grant(make_user(Role.SERVICE_MANAGER, is_staff=True), "view_job", "start_job")
+    seen = {}
+    for state in Job.State.values:
+        job = Job.objects.create(title="装机", state=state, note="到场")
+        seen[state] = assert_channels_agree(
+            JOB_ACTIONS,
+            job,
+            [starter, viewer, staff],
+            portal_url=f"/jobs/{job.pk}/",
+            api_url=f"/api/v1/declared-jobs/{job.pk}/",
+        )
+    assert "start" in seen[Job.State.NEW][starter.username]
+    assert "start" not in seen[Job.State.NEW][viewer.username]
+    assert seen[Job.State.DONE][starter.username] == set()
