@@ -74,6 +74,12 @@ class Action:
     summary: str = ""
     #: a template included in the portal panel above the form (context: object, a)
     panel_template: str = ""
+    #: the printed form whose signatures the action waits for: offered disabled, the
+    #: portal panel links to the boxes the user may sign (``printforms.unsigned_boxes``)
+    sign_form: str = ""
+    #: named in the API representation's ``available_transitions`` (False for an API
+    #: action that is not a state transition and was never listed there)
+    listed: bool = True
     portal: bool = True
     admin: bool = True
     api: bool = True
@@ -111,6 +117,8 @@ class ActionState:
     reasons: list[str] = field(default_factory=list)
     form: forms.Form | None = None
     open: bool = False
+    #: the signature boxes the user may sign so that a disabled action can run
+    sign: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -221,8 +229,13 @@ class ActionSet:
         return states
 
     def available(self, obj: Any, user: Any, channel: str = "api") -> list[str]:
-        """Names of the actions ``user`` can run on ``obj`` now."""
-        return [s.name for s in self.states(obj, user, channel) if s.enabled]
+        """Names of the actions ``user`` can run on ``obj`` now (on the API, those
+        ``listed``)."""
+        return [
+            s.name
+            for s in self.states(obj, user, channel)
+            if s.enabled and (channel != "api" or s.action.listed)
+        ]
 
     def refusal(self, obj: Any, user: Any, action: Action) -> str | None:
         """Why ``action`` cannot run now (``None`` when it can)."""
@@ -256,6 +269,10 @@ def action_panels(
             state.open = True
         elif state.enabled:
             state.form = state.action.make_form(obj, user)
+        elif state.action.sign_form and user is not None:
+            from .printforms import unsigned_boxes
+
+            state.sign = unsigned_boxes(obj, user, state.action.sign_form)
     return states
 
 

@@ -158,3 +158,51 @@ def test_portal_admin_and_api_offer_the_same_actions(starter):
     assert done.status_code == 302
     job.refresh_from_db()
     assert job.title == "新"
+
+
+def test_an_unlisted_action_runs_on_the_api_but_is_not_named_in_available(starter, monkeypatch):
+    """``listed=False``: served at ``transitions/<name>/`` without appearing in the
+    representation's ``available_transitions`` (e.g. a customer wait)."""
+    from dataclasses import replace
+
+    monkeypatch.setitem(JOB_ACTIONS.actions, "rename", replace(JOB_ACTIONS["rename"], listed=False))
+    job = Job.objects.create(title="装机")
+    assert JOB_ACTIONS.available(job, starter, "api") == ["start"]
+    assert JOB_ACTIONS.available(job, starter, "portal") == ["start", "rename"]
+    client = _api(starter)
+    assert client.get(f"/api/v1/declared-jobs/{job.pk}/").json()["available_transitions"] == [
+        "start"
+    ]
+    renamed = client.post(
+        f"/api/v1/declared-jobs/{job.pk}/transitions/rename/", {"title": "巡检"}, format="json"
+    )
+    assert renamed.status_code == 200, renamed.content
+
+
+def test_a_disabled_action_waiting_for_signatures_links_to_them(starter, monkeypatch):
+    """``sign_form``: the portal panel offers the boxes the user may sign next to the
+    disabled button (``printforms.unsigned_boxes``)."""
+    from dataclasses import replace
+
+    from servicedesk.core import printforms
+    from servicedesk.core.actions import action_panels
+
+    monkeypatch.setitem(
+        JOB_ACTIONS.actions, "finish", replace(JOB_ACTIONS["finish"], sign_form="job_sheet")
+    )
+    box = {"role": "engineer", "label": "工程师", "url": "/sign/?role=engineer"}
+    calls = []
+
+    def boxes(obj, user, code):
+        calls.append(code)
+        return [box]
+
+    monkeypatch.setattr(printforms, "unsigned_boxes", boxes)
+    job = Job.objects.create(title="装机", state=Job.State.STARTED)
+    states = {s.name: s for s in action_panels(JOB_ACTIONS, job, starter)}
+    assert not states["finish"].enabled and states["finish"].sign == [box]
+    assert states["rename"].sign == [] and calls == ["job_sheet"]
+    client = Client()
+    client.force_login(starter)
+    page = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert 'href="/sign/?role=engineer" data-testid="sign-for-finish-engineer"' in page
