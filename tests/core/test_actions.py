@@ -206,3 +206,16 @@ def test_a_disabled_action_waiting_for_signatures_links_to_them(starter, monkeyp
     client.force_login(starter)
     page = client.get(f"/jobs/{job.pk}/").content.decode()
     assert 'href="/sign/?role=engineer" data-testid="sign-for-finish-engineer"' in page
+
+
+def test_api_refuses_a_permitted_action_that_is_not_possible_now_with_409(starter):
+    """An action that is not a transition, permitted but excluded by its ``when``: 409
+    with the reason (403 stays for a missing permission)."""
+    job = Job.objects.create(title="装机", state=Job.State.DONE)
+    response = _api(starter).post(
+        f"/api/v1/declared-jobs/{job.pk}/transitions/rename/", {"title": "x"}, format="json"
+    )
+    assert response.status_code == 409
+    assert "Rename" in response.json()["detail"]
+    job.refresh_from_db()
+    assert job.title == "装机"
