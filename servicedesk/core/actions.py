@@ -80,6 +80,10 @@ class Action:
     #: named in the API representation's ``available_transitions`` (False for an API
     #: action that is not a state transition and was never listed there)
     listed: bool = True
+    #: the OpenAPI name of the request body derived from ``form`` (default
+    #: ``<Model><Action>Input``): keeps a published schema's name; actions giving the same
+    #: name and form share one body
+    input_name: str = ""
     portal: bool = True
     admin: bool = True
     api: bool = True
@@ -400,6 +404,7 @@ def _serializer_field(form_field: forms.Field) -> Any:
 
 
 _SERIALIZERS: dict[tuple[type, str], type] = {}
+_NAMED: dict[tuple[str, type], type] = {}
 
 
 def action_input_serializer(model: type[models.Model], action: Action) -> type | None:
@@ -411,13 +416,21 @@ def action_input_serializer(model: type[models.Model], action: Action) -> type |
         return None
     key = (model, action.name)
     if key not in _SERIALIZERS:
+        shared = (action.input_name, action.form)
+        if action.input_name and shared in _NAMED:
+            _SERIALIZERS[key] = _NAMED[shared]
+            return _SERIALIZERS[key]
         form = action.form.__new__(action.form)
         base = action.form.base_fields
         attrs: dict[str, Any] = {name: _serializer_field(f) for name, f in base.items()}
         del form
         name = "".join(p.capitalize() for p in f"{model.__name__}_{action.name}".split("_"))
         attrs["__doc__"] = str(action.help or action.label)
-        _SERIALIZERS[key] = type(f"{name}Input", (serializers.Serializer,), attrs)
+        _SERIALIZERS[key] = type(
+            action.input_name or f"{name}Input", (serializers.Serializer,), attrs
+        )
+        if action.input_name:
+            _NAMED[shared] = _SERIALIZERS[key]
     return _SERIALIZERS[key]
 
 

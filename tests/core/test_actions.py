@@ -219,3 +219,21 @@ def test_api_refuses_a_permitted_action_that_is_not_possible_now_with_409(starte
     assert "Rename" in response.json()["detail"]
     job.refresh_from_db()
     assert job.title == "装机"
+
+
+def test_input_name_keeps_a_published_schema_name():
+    """``input_name`` names the request body derived from the form; two actions with the
+    same name and form share one body (one schema component)."""
+    from servicedesk.core.actions import Action, action_input_serializer
+    from tests.testapp.actions import RenameForm
+
+    def service(job, *, by, **data):
+        return job
+
+    first = Action("named_a", "A", service, form=RenameForm, input_name="RenameBody")
+    second = Action("named_b", "B", service, form=RenameForm, input_name="RenameBody")
+    plain = Action("named_c", "C", service, form=RenameForm)
+    body = action_input_serializer(Job, first)
+    assert body.__name__ == "RenameBody" and set(body().fields) == {"title", "urgent"}
+    assert action_input_serializer(Job, second) is body
+    assert action_input_serializer(Job, plain).__name__ == "JobNamedCInput"
