@@ -224,6 +224,7 @@ DEFECT_ACTIONS = ActionSet(
             icon="hourglass-split",
             help=_("Information, a test or access to the customer's system."),
             summary="Wait for the customer: the promises to the customer pause",
+            listed=False,  # never named in available_transitions
             admin=False,
         ),
         Action(
@@ -237,6 +238,7 @@ DEFECT_ACTIONS = ActionSet(
             icon="reply",
             primary=True,
             summary="The customer answered: the paused promises resume",
+            listed=False,  # never named in available_transitions
             admin=False,
         ),
         Action(
