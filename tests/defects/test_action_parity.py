@@ -106,9 +106,9 @@ def test_confirming_waits_for_signatures_on_every_channel(people, customer, sale
     assert "confirm_solution" in after[sales.username]
 
 
-def test_the_walk_fails_when_a_channel_drifts(people, monkeypatch):
+def test_the_walk_fails_when_a_channel_drifts(people, customer, sales, monkeypatch):
     """The check can fail: an API that lists the FSM's transitions instead of the declared
-    actions (as before the action layer) disagrees with the portal."""
+    actions (as before the action layer: no ``evaluate``) disagrees with the portal."""
     from servicedesk.core.api.mixins import FSMSerializerMixin
     from servicedesk.core.services.transitions import available_transitions
 
@@ -116,13 +116,12 @@ def test_the_walk_fails_when_a_channel_drifts(people, monkeypatch):
         return available_transitions(obj, self.context["request"].user)
 
     monkeypatch.setattr(FSMSerializerMixin, "get_available_transitions", fsm_only)
-    engineer = people["users"][Role.FIELD_ENGINEER]
-    defect = record_defect(engineer)
+    item = record_requirement(sales, customer)
     with pytest.raises(AssertionError, match="api"):
         assert_channels_agree(
-            DEFECT_ACTIONS,
-            defect,
-            [engineer],
-            portal_url=defect.get_absolute_url(),
-            api_url=f"/api/v1/defects/{defect.pk}/",
+            REQUIREMENT_ACTIONS,
+            item,
+            [people["users"][Role.TECH_MANAGER]],
+            portal_url=item.get_absolute_url(),
+            api_url=f"/api/v1/requirements/{item.pk}/",
         )
