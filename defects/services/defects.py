@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from contracts.models import Contract, Customer
+from contracts.selectors import installed_product_named
 from servicedesk.core.choices import Role, TimerState
 from servicedesk.core.exceptions import ApplicationError, NotPermitted, raise_field_errors
 from servicedesk.core.models import SlaTimer
@@ -165,18 +166,6 @@ def _follow(defect: Defect, people: list[Any]) -> None:
         defect.followers.add(*people)
 
 
-def _installed_for(customer: Customer | None, product: str) -> Any:
-    """The customer's installed product named ``product``, or their only one when no
-    product is named."""
-    if customer is None:
-        return None
-    products = list(customer.products.all()[:20])
-    installed = next((p for p in products if product and p.software == product), None)
-    if installed is None and not product and len(products) == 1:
-        installed = products[0]
-    return installed
-
-
 def _sole_module(installed: Any) -> str:
     """The installed product's module when it lists only one (of several, the reporter
     names the one that fails)."""
@@ -199,7 +188,7 @@ def defect_environment_defaults(
     product = _first(
         (product or "").strip(), getattr(dispatch, "product", ""), getattr(ticket, "product", "")
     )
-    installed = _installed_for(customer, product)
+    installed = installed_product_named(customer, product)
     site = getattr(dispatch, "site_address", "") or ""
     if not site and customer is not None:
         site = customer.address or customer.name

@@ -154,22 +154,13 @@ def _prefill(request: HttpRequest) -> tuple[dict[str, Any], Any, Any]:
     return initial, dispatch, ticket
 
 
-def _installed(customer: Any, product: str) -> Any:
-    if customer is None:
-        return None
-    products = list(customer.products.all()[:20])
-    for item in products:
-        # The intake fills the product as "software version" (InstalledProduct.__str__).
-        if product and product.strip() in (item.software, str(item)):
-            return item
-    return products[0] if products else None
-
-
 def _product_fields(customer: Any, product: str) -> dict[str, str]:
     """Product, version and module from the customer's installed product: the version
     once (not "U8 ERP V16.0" and "V16.0"), and the module only when there is a single
     one — of several installed modules the engineer names the one that fails."""
-    installed = _installed(customer, product)
+    from contracts.selectors import installed_product_like
+
+    installed = installed_product_like(customer, product)
     product = (product or "").strip() or getattr(installed, "software", "")
     version = getattr(installed, "version", "") or ""
     if version and product.endswith(version) and product != version:
