@@ -160,6 +160,27 @@ def test_portal_admin_and_api_offer_the_same_actions(starter):
     assert job.title == "新"
 
 
+def test_parity_helper_reads_every_channel(starter, viewer, make_user):
+    """tests/action_parity.py, which every app's parity test uses, reads the three
+    channels from what they render and compares them with the declaration."""
+    from tests.action_parity import assert_channels_agree
+
+    staff = _grant(make_user(Role.SERVICE_MANAGER, is_staff=True), "view_job", "start_job")
+    seen = {}
+    for state in Job.State.values:
+        job = Job.objects.create(title="装机", state=state, note="到场")
+        seen[state] = assert_channels_agree(
+            JOB_ACTIONS,
+            job,
+            [starter, viewer, staff],
+            portal_url=f"/jobs/{job.pk}/",
+            api_url=f"/api/v1/declared-jobs/{job.pk}/",
+        )
+    assert "start" in seen[Job.State.NEW][starter.username]
+    assert "start" not in seen[Job.State.NEW][viewer.username]
+    assert seen[Job.State.DONE][starter.username] == set()
+
+
 def test_an_unlisted_action_runs_on_the_api_but_is_not_named_in_available(starter, monkeypatch):
     """``listed=False``: served at ``transitions/<name>/`` without appearing in the
     representation's ``available_transitions`` (e.g. a customer wait)."""
