@@ -172,6 +172,7 @@ TICKET_ACTIONS = ActionSet(
             partial(ticket_scope_decide, in_scope=True),
             form=OptionalNoteForm,
             summary="Arbiter: in scope",
+            input_name="TicketRulingNoteInput",
             **ADMIN_AND_API,
         ),
         Action(
@@ -180,6 +181,7 @@ TICKET_ACTIONS = ActionSet(
             partial(ticket_scope_decide, in_scope=False),
             form=OptionalNoteForm,
             summary="Arbiter: out of scope (to the sales manager)",
+            input_name="TicketRulingNoteInput",
             **ADMIN_AND_API,
         ),
         # The commercial decision: likewise.
@@ -210,6 +212,7 @@ TICKET_ACTIONS = ActionSet(
             partial(ticket_commercial_decide, decision=CommercialDecision.WAIVED),
             form=OptionalNoteForm,
             summary="Sales: charge waived",
+            input_name="TicketRulingNoteInput",
             **ADMIN_AND_API,
         ),
         Action(
