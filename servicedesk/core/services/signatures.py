@@ -6,7 +6,7 @@ import base64
 import binascii
 import hashlib
 import io
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from .. import printing
 from ..choices import SignatureMethod
-from ..exceptions import ApplicationError, NotPermitted, raise_field_errors
+from ..exceptions import ApplicationError, NotPermitted, field_error, raise_field_errors
 from ..models import Signature
 from ..printforms import (
     FormSpec,
@@ -172,25 +172,22 @@ def signature_record(
     return sig
 
 
-def _field_error(field: str, message: str) -> NoReturn:
-    raise_field_errors({field: [message]})
-    raise AssertionError  # not reached: raise_field_errors raised
-
-
 def _form_box(target: models.Model, form: str, signer_role: str) -> tuple[FormSpec, SignatureSlot]:
     """The printed form ``form`` of ``target`` and its box ``signer_role`` names; a field
     error (400) when either is missing."""
     try:
         spec = form_get(type(target), form)
     except LookupError:
-        _field_error("form", _("This record has no form “%(form)s”.") % {"form": form})
+        raise field_error(
+            "form", _("This record has no form “%(form)s”.") % {"form": form}
+        ) from None
     if not spec.slots:
-        _field_error("form", _("This form has no signature boxes."))
+        raise field_error("form", _("This form has no signature boxes."))
     if not (signer_role or "").strip():
-        _field_error("signer_role", _("Choose the box you sign."))
+        raise field_error("signer_role", _("Choose the box you sign."))
     slot = slot_find(spec, signer_role)
     if slot is None:
-        _field_error(
+        raise field_error(
             "signer_role",
             _("This form has no “%(role)s” box.") % {"role": signer_role.strip()[:60]},
         )
