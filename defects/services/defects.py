@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -29,7 +29,7 @@ from servicedesk.core.choices import Role, TimerState
 from servicedesk.core.exceptions import ApplicationError, NotPermitted, raise_field_errors
 from servicedesk.core.models import SlaTimer
 from servicedesk.core.services import event_record, notifications_create, transition_run
-from servicedesk.core.services.history import save_with_history
+from servicedesk.core.services.history import history_reason, history_user, save_with_history
 from servicedesk.core.services.timers import (
     timer_assign,
     timer_cancel,
@@ -41,6 +41,9 @@ from servicedesk.core.services.timers import (
 from ..choices import DefectState, RejectReason, Severity
 from ..models import Defect
 from .common import not_in_future, required, role_members
+
+if TYPE_CHECKING:
+    from servicedesk.core.types import User
 
 #: the deadlines each severity starts (docs/domain.md §defect.severity)
 TIMER_PLAN: dict[str, tuple[str, ...]] = {
@@ -160,7 +163,7 @@ def _notify_fatal(defect: Defect) -> None:
     timer_meet(subject=defect, target="escalation")
 
 
-def _follow(defect: Defect, people: list[Any]) -> None:
+def _follow(defect: Defect, people: list[User | None]) -> None:
     people = [p for p in people if p is not None]
     if people:
         defect.followers.add(*people)
@@ -246,7 +249,7 @@ def _tell_region_leads(defect: Defect) -> None:
 
 def defect_record(
     *,
-    by: Any,
+    by: User,
     severity: str,
     title: str,
     steps: str,
@@ -260,7 +263,7 @@ def defect_record(
     ticket: Any = None,
     dispatch: Any = None,
     reported_at: dt.datetime | None = None,
-    assignee: Any = None,
+    assignee: User | None = None,
     workaround: str = "",
     tracker_key: str = "",
     tracker_url: str = "",
@@ -312,8 +315,8 @@ def defect_record(
             tracker_key=(tracker_key or "").strip(),
             tracker_url=(tracker_url or "").strip(),
         )
-        defect._history_user = by
-        defect._change_reason = "record"
+        history_user(defect, by)
+        history_reason(defect, "record")
         defect.save()
         defect.number = f"DF{timezone.localtime(reported_at):%Y%m%d}-{defect.pk:05d}"
         defect.save(update_fields=["number"])
@@ -345,7 +348,7 @@ def _note_required(note: str, field: str, message: Any) -> None:
     raise_field_errors({} if (note or "").strip() else {field: [str(message)]})
 
 
-def defect_report(defect: Defect, *, by: Any, note: str = "") -> Defect:
+def defect_report(defect: Defect, *, by: User, note: str = "") -> Defect:
     """Verified on site and reported to headquarters (the ``report`` deadline)."""
     with transaction.atomic():
         defect = transition_run(
@@ -369,7 +372,7 @@ def defect_report(defect: Defect, *, by: Any, note: str = "") -> Defect:
     return defect
 
 
-def defect_verify(defect: Defect, *, by: Any, note: str) -> Defect:
+def defect_verify(defect: Defect, *, by: User, note: str) -> Defect:
     """The tester reproduced it (the ``verify`` deadline of an important defect)."""
     _note_required(note, "note", _("How was it reproduced?"))
     with transaction.atomic():
@@ -394,7 +397,7 @@ def defect_verify(defect: Defect, *, by: Any, note: str) -> Defect:
     return defect
 
 
-def defect_start_fix(defect: Defect, *, by: Any, developer: Any = None) -> Defect:
+def defect_start_fix(defect: Defect, *, by: User, developer: User | None = None) -> Defect:
     _check(by, "defects.fix_defect")
     developer = developer or by
     if not developer.has_perm("defects.fix_defect"):
@@ -412,7 +415,7 @@ def defect_start_fix(defect: Defect, *, by: Any, developer: Any = None) -> Defec
     return defect
 
 
-def defect_fix(defect: Defect, *, by: Any, note: str, version: str = "") -> Defect:
+def defect_fix(defect: Defect, *, by: User, note: str, version: str = "") -> Defect:
     """Fixed by the developer (the ``fix`` and ``resolve`` deadlines)."""
     _note_required(note, "note", _("What was changed?"))
     with transaction.atomic():
@@ -435,7 +438,7 @@ def defect_fix(defect: Defect, *, by: Any, note: str, version: str = "") -> Defe
     return defect
 
 
-def defect_confirm(defect: Defect, *, by: Any, note: str) -> Defect:
+def defect_confirm(defect: Defect, *, by: User, note: str) -> Defect:
     """The customer confirms the fix solves the problem."""
     _note_required(note, "note", _("Who confirmed, and what did they say?"))
     with transaction.atomic():
@@ -448,7 +451,7 @@ def defect_confirm(defect: Defect, *, by: Any, note: str) -> Defect:
         )
 
 
-def defect_reopen(defect: Defect, *, by: Any, reason: str) -> Defect:
+def defect_reopen(defect: Defect, *, by: User, reason: str) -> Defect:
     """Not solved after all: back to the developers, with a fresh fix deadline."""
     _note_required(reason, "reason", _("Why is it reopened?"))
     with transaction.atomic():
@@ -462,7 +465,7 @@ def defect_reopen(defect: Defect, *, by: Any, reason: str) -> Defect:
         )
         # The fix deadlines of its severity start again from the reopening.
         _plan_deadlines(defect)
-        if defect.developer_id:
+        if defect.developer is not None:  # no query when there is none
             notifications_create(
                 recipients=[defect.developer],
                 kind="defect_reopened",
@@ -474,7 +477,7 @@ def defect_reopen(defect: Defect, *, by: Any, reason: str) -> Defect:
     return defect
 
 
-def defect_close(defect: Defect, *, by: Any) -> Defect:
+def defect_close(defect: Defect, *, by: User) -> Defect:
     """Solved and confirmed: close it. The announcement ``defect.close`` carries the
     call it came from and the resolution; the hotline reacts by resolving that call
     (tickets.subscribers.ticket_resolved_by_defect, docs/architecture.md §apps.events)."""
@@ -504,7 +507,7 @@ def _resolution(defect: Defect) -> dict[str, Any]:
     }
 
 
-def defect_reject(defect: Defect, *, by: Any, reason: str, note: str) -> Defect:
+def defect_reject(defect: Defect, *, by: User, reason: str, note: str) -> Defect:
     """Duplicate, not a bug, or won't fix: the reason is required."""
     errors: dict[str, list[str]] = {}
     if reason not in RejectReason.values:
@@ -525,7 +528,7 @@ def defect_reject(defect: Defect, *, by: Any, reason: str, note: str) -> Defect:
     return defect
 
 
-def defect_escalate(defect: Defect, *, by: Any, point: str) -> Defect:
+def defect_escalate(defect: Defect, *, by: User, point: str) -> Defect:
     """People cannot agree: the region lead coordinates (docs/domain.md §defect.escalate)."""
     _note_required(point, "point", _("What is the point of disagreement?"))
     leads = role_members(Role.REGION_LEAD)
@@ -552,7 +555,7 @@ def defect_escalate(defect: Defect, *, by: Any, point: str) -> Defect:
     return defect
 
 
-def defect_change_severity(defect: Defect, *, by: Any, severity: str, reason: str) -> Defect:
+def defect_change_severity(defect: Defect, *, by: User, severity: str, reason: str) -> Defect:
     """A new severity re-plans the deadlines from ``reported_at``; audited with the
     reason (history and the domain event)."""
     errors: dict[str, list[str]] = {}
@@ -580,7 +583,7 @@ def defect_change_severity(defect: Defect, *, by: Any, severity: str, reason: st
     return defect
 
 
-def defect_save_workaround(defect: Defect, *, by: Any, workaround: str) -> Defect:
+def defect_save_workaround(defect: Defect, *, by: User, workaround: str) -> Defect:
     """The emergency solution, for the next occurrence (docs/domain.md §defect.workaround)."""
     _check(by, "defects.work_defect")
     _note_required(workaround, "workaround", _("Describe the emergency workaround."))
@@ -592,7 +595,7 @@ def defect_save_workaround(defect: Defect, *, by: Any, workaround: str) -> Defec
     return defect
 
 
-def defect_publish_workaround(defect: Defect, *, by: Any, title: str = "") -> Any:
+def defect_publish_workaround(defect: Defect, *, by: User, title: str = "") -> Any:
     """Publish the emergency workaround to the hotline's knowledge base (or update the
     article already published from it)."""
     from tickets.services.knowledge import article_save
@@ -623,7 +626,7 @@ def defect_publish_workaround(defect: Defect, *, by: Any, title: str = "") -> An
     return article
 
 
-def defect_set_tracker(defect: Defect, *, by: Any, key: str, url: str) -> Defect:
+def defect_set_tracker(defect: Defect, *, by: User, key: str, url: str) -> Defect:
     """Link the defect to an external tracker (JIRA…); no sync."""
     _check(by, "defects.work_defect")
     with transaction.atomic():
@@ -634,7 +637,9 @@ def defect_set_tracker(defect: Defect, *, by: Any, key: str, url: str) -> Defect
     return defect
 
 
-def defect_follow(defect: Defect, *, by: Any, user: Any = None, follow: bool = True) -> Defect:
+def defect_follow(
+    defect: Defect, *, by: User, user: User | None = None, follow: bool = True
+) -> Defect:
     """Follow (or stop following) a defect: followers are reminded of its deadlines."""
     user = user or by
     if user != by:
@@ -652,13 +657,13 @@ def defect_follow(defect: Defect, *, by: Any, user: Any = None, follow: bool = T
     return defect
 
 
-def defect_follow_toggle(defect: Defect, *, by: Any) -> Defect:
+def defect_follow_toggle(defect: Defect, *, by: User) -> Defect:
     """The portal's one button: follow the defect, or stop following it."""
     following = defect.followers.filter(pk=by.pk).exists()
     return defect_follow(defect, by=by, follow=not following)
 
 
-def _check(by: Any, perm: str) -> None:
+def _check(by: User, perm: str) -> None:
     if by is not None and not by.has_perm(perm):
         raise NotPermitted(_("You may not perform this action."))
 

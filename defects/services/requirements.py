@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -24,12 +24,15 @@ from contracts.selectors import sole_installed_product
 from servicedesk.core.choices import Role
 from servicedesk.core.exceptions import ApplicationError, TransitionConflict, raise_field_errors
 from servicedesk.core.services import event_record, notifications_create, transition_run
-from servicedesk.core.services.history import save_with_history
+from servicedesk.core.services.history import history_reason, history_user, save_with_history
 from servicedesk.core.services.timers import timer_meet, timer_start
 
 from ..choices import Outcome, RequirementState
 from ..models import EvaluationReport, Requirement
 from .common import not_in_future, required, role_members
+
+if TYPE_CHECKING:
+    from servicedesk.core.types import User
 
 REQUIRED = {
     "title": gettext_lazy("Give the request a short title."),
@@ -91,7 +94,7 @@ def _notify(requirement: Requirement, people: list[Any], kind: str, title: str, 
 
 def requirement_record(
     *,
-    by: Any,
+    by: User,
     customer: Customer | None,
     title: str,
     description: str,
@@ -139,8 +142,8 @@ def requirement_record(
             entitlement=result.result,
             entitlement_reason=result.reason[:300],
         )
-        requirement._history_user = by
-        requirement._change_reason = "record"
+        history_user(requirement, by)
+        history_reason(requirement, "record")
         requirement.save()
         requirement.number = f"RQ{timezone.localtime(recorded_at):%Y%m%d}-{requirement.pk:05d}"
         requirement.save(update_fields=["number"])
@@ -162,7 +165,7 @@ def requirement_record(
     return requirement
 
 
-def requirement_start_evaluation(requirement: Requirement, *, by: Any) -> Requirement:
+def requirement_start_evaluation(requirement: Requirement, *, by: User) -> Requirement:
     with transaction.atomic():
         return transition_run(instance=requirement, name="start_evaluation", by=by)
 
@@ -170,7 +173,7 @@ def requirement_start_evaluation(requirement: Requirement, *, by: Any) -> Requir
 def _evaluation_errors(
     requirement: Requirement,
     *,
-    by: Any,
+    by: User,
     in_scope: bool | None,
     urgent: bool | None,
     affects_operation: bool | None,
@@ -222,7 +225,7 @@ def _evaluation_values(
 def _evaluated(
     requirement: Requirement,
     *,
-    by: Any,
+    by: User,
     name: str,
     kwargs: dict[str, Any],
     values: dict[str, Any],
@@ -249,7 +252,7 @@ def _evaluated(
 def requirement_accept(
     requirement: Requirement,
     *,
-    by: Any,
+    by: User,
     in_scope: bool | None,
     urgent: bool | None,
     affects_operation: bool | None,
@@ -303,7 +306,7 @@ def requirement_accept(
 def requirement_quote(
     requirement: Requirement,
     *,
-    by: Any,
+    by: User,
     in_scope: bool | None,
     urgent: bool | None,
     affects_operation: bool | None,
@@ -325,13 +328,14 @@ def requirement_quote(
     )
     quote = None
     if "effort_days" not in errors:
-        if effort_days <= 0:
+        if effort_days is None or effort_days <= 0:  # None: already refused above
             errors["effort_days"] = [_("A quote needs the effort in person-days.")]
         else:
             quote = quote_for(requirement, effort_days)
             if quote is None:
                 errors["outcome"] = [_("No person-day rate in the charging standard.")]
     raise_field_errors(errors)
+    assert quote is not None  # a quote without a rate was refused above
     rate, amount = quote
     values = _evaluation_values(
         in_scope=in_scope,
@@ -365,14 +369,14 @@ def requirement_quote(
 def requirement_offer_workaround(
     requirement: Requirement,
     *,
-    by: Any,
+    by: User,
     in_scope: bool | None,
     urgent: bool | None,
     affects_operation: bool | None,
     effort_days: Decimal | None,
     workaround: str,
     trained_people: str,
-    trained_by: Any,
+    trained_by: User,
     trained_at: dt.datetime | None,
     evaluators: list[Any] | None = None,
     note: str = "",
@@ -427,7 +431,7 @@ def requirement_offer_workaround(
 def requirement_decline(
     requirement: Requirement,
     *,
-    by: Any,
+    by: User,
     in_scope: bool | None,
     urgent: bool | None,
     affects_operation: bool | None,
@@ -493,7 +497,7 @@ EVALUATION_OUTCOMES: dict[str, tuple[Any, tuple[str, ...]]] = {
 def requirement_evaluate(
     requirement: Requirement,
     *,
-    by: Any,
+    by: User,
     outcome: str,
     in_scope: bool | None,
     urgent: bool | None,
@@ -504,7 +508,7 @@ def requirement_evaluate(
     solution: str = "",
     workaround: str = "",
     trained_people: str = "",
-    trained_by: Any = None,
+    trained_by: User | None = None,
     trained_at: dt.datetime | None = None,
     explanation: str = "",
 ) -> Requirement:
@@ -512,7 +516,7 @@ def requirement_evaluate(
     service of the chosen outcome — accepted (free), quoted (effort × the contract's
     person-day rate, to the sales manager), workaround (the customer trained: who, when)
     or declined (the explanation given to the customer)."""
-    common = {
+    common: dict[str, Any] = {
         "in_scope": in_scope,
         "urgent": urgent,
         "affects_operation": affects_operation,
@@ -521,7 +525,7 @@ def requirement_evaluate(
         "note": note,
         "solution": solution,
     }
-    extra = {
+    extra: dict[str, Any] = {
         "workaround": workaround,
         "trained_people": trained_people,
         "trained_by": trained_by,
@@ -541,7 +545,7 @@ def requirement_evaluate(
 
 
 def requirement_agree(
-    requirement: Requirement, *, by: Any, amount: Decimal | None = None, note: str = ""
+    requirement: Requirement, *, by: User, amount: Decimal | None = None, note: str = ""
 ) -> Requirement:
     """The customer agrees to pay the price the sales manager negotiated."""
     amount = requirement.quote_amount if amount is None else amount
@@ -565,7 +569,9 @@ def requirement_agree(
     return requirement
 
 
-def requirement_refuse_quote(requirement: Requirement, *, by: Any, explanation: str) -> Requirement:
+def requirement_refuse_quote(
+    requirement: Requirement, *, by: User, explanation: str
+) -> Requirement:
     """The customer will not pay: declined, with what they were told."""
     if not (explanation or "").strip():
         raise_field_errors(
@@ -581,7 +587,7 @@ def requirement_refuse_quote(requirement: Requirement, *, by: Any, explanation: 
         )
 
 
-def requirement_set_solution(requirement: Requirement, *, by: Any, solution: str) -> Requirement:
+def requirement_set_solution(requirement: Requirement, *, by: User, solution: str) -> Requirement:
     """The final solution agreed with the customer, printed on the solution confirmation.
     Fixed once anyone has signed it (the signatures cover its content)."""
     from servicedesk.core.selectors import signatures_for
@@ -614,7 +620,7 @@ def _require_signatures(requirement: Requirement) -> None:
         raise TransitionConflict(missing_signers_text(requirement))
 
 
-def requirement_confirm_solution(requirement: Requirement, *, by: Any) -> Requirement:
+def requirement_confirm_solution(requirement: Requirement, *, by: User) -> Requirement:
     """The solution confirmation takes effect once the sales manager and the director
     have signed it (the transition's guard checks the same)."""
     if not (requirement.solution or "").strip():
@@ -638,7 +644,7 @@ def requirement_confirm_solution(requirement: Requirement, *, by: Any) -> Requir
     return requirement
 
 
-def requirement_escalate(requirement: Requirement, *, by: Any, point: str) -> Requirement:
+def requirement_escalate(requirement: Requirement, *, by: User, point: str) -> Requirement:
     """People cannot agree on a request (scope, price, solution, delivery): the region
     lead coordinates, as for defects (docs/domain.md §requirement.escalate). The state stays; the
     point and time are kept (history and the domain event) and the region leads are told."""
@@ -669,10 +675,10 @@ def requirement_escalate(requirement: Requirement, *, by: Any, point: str) -> Re
 def requirement_schedule(
     requirement: Requirement,
     *,
-    by: Any,
+    by: User,
     planned_start: dt.date | None,
     planned_delivery: dt.date | None,
-    developer: Any = None,
+    developer: User | None = None,
 ) -> Requirement:
     errors: dict[str, list[str]] = {}
     if planned_start is None:
@@ -704,12 +710,12 @@ def requirement_schedule(
         )
 
 
-def requirement_start_development(requirement: Requirement, *, by: Any) -> Requirement:
+def requirement_start_development(requirement: Requirement, *, by: User) -> Requirement:
     with transaction.atomic():
         return transition_run(instance=requirement, name="start_development", by=by)
 
 
-def requirement_deliver(requirement: Requirement, *, by: Any, note: str) -> Requirement:
+def requirement_deliver(requirement: Requirement, *, by: User, note: str) -> Requirement:
     if not (note or "").strip():
         raise_field_errors({"note": [_("What was delivered (version, where)?")]})
     with transaction.atomic():
@@ -730,7 +736,7 @@ def requirement_deliver(requirement: Requirement, *, by: Any, note: str) -> Requ
     return requirement
 
 
-def requirement_customer_accept(requirement: Requirement, *, by: Any, note: str) -> Requirement:
+def requirement_customer_accept(requirement: Requirement, *, by: User, note: str) -> Requirement:
     if not (note or "").strip():
         raise_field_errors({"note": [_("Who accepted it at the customer, and how?")]})
     with transaction.atomic():
@@ -743,7 +749,7 @@ def requirement_customer_accept(requirement: Requirement, *, by: Any, note: str)
         )
 
 
-def requirement_set_tracker(requirement: Requirement, *, by: Any, key: str, url: str):
+def requirement_set_tracker(requirement: Requirement, *, by: User, key: str, url: str):
     if not by.has_perm("defects.change_requirement"):
         from servicedesk.core.exceptions import NotPermitted
 
@@ -759,7 +765,7 @@ def requirement_set_tracker(requirement: Requirement, *, by: Any, key: str, url:
 
 
 def evaluation_report_create(
-    *, by: Any, period_start: dt.date, period_end: dt.date, note: str = ""
+    *, by: User | None, period_start: dt.date, period_end: dt.date, note: str = ""
 ) -> EvaluationReport:
     """The periodic evaluation report, sent to sales, implementation and management
     (docs/domain.md §requirement.report). ``by=None``: the monthly schedule. One per period."""
@@ -776,7 +782,7 @@ def evaluation_report_create(
             period_start=period_start, period_end=period_end, created_by=by, note=note.strip()
         )
         if getattr(by, "is_authenticated", False):
-            report._history_user = by
+            history_user(report, by)
         report.save()
         event_record(kind="evaluationreport.created", target=report, actor=by, data={})
         notifications_create(
