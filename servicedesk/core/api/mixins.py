@@ -136,7 +136,7 @@ def _make_declared_action(action_set: ActionSet, declared: Action) -> Callable:
     def transition(self, request, pk=None):
         obj = self.get_object()
         state = action_set.state_of(obj, request.user, declared)
-        if state is not None and not state.enabled:
+        if state is not None and not state.enabled and not declared.service_explains:
             raise TransitionConflict(state.reason)
         if state is None and not action_set.transition_names(declared):
             raise NotPermitted(_("You may not perform this action."))
