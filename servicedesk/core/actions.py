@@ -77,6 +77,16 @@ class Action:
     summary: str = ""
     #: a template included in the portal panel above the form (context: object, a)
     panel_template: str = ""
+    #: the printed form whose signatures the action waits for: offered disabled, the
+    #: portal panel links to the boxes the user may sign (``printforms.unsigned_boxes``)
+    sign_form: str = ""
+    #: named in the API representation's ``available_transitions`` (False for an API
+    #: action that is not a state transition and was never listed there)
+    listed: bool = True
+    #: the OpenAPI name of the request body derived from ``form`` (default
+    #: ``<Model><Action>Input``): keeps a published schema's name; actions giving the same
+    #: name and form share one body
+    input_name: str = ""
     portal: bool = True
     admin: bool = True
     api: bool = True
@@ -115,6 +125,8 @@ class ActionState:
     reasons: list[str] = field(default_factory=list)
     form: forms.Form | None = None
     open: bool = False
+    #: the signature boxes the user may sign so that a disabled action can run
+    sign: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -225,8 +237,13 @@ class ActionSet:
         return states
 
     def available(self, obj: Any, user: Any, channel: str = "api") -> list[str]:
-        """Names of the actions ``user`` can run on ``obj`` now."""
-        return [s.name for s in self.states(obj, user, channel) if s.enabled]
+        """Names of the actions ``user`` can run on ``obj`` now (on the API, those
+        ``listed``)."""
+        return [
+            s.name
+            for s in self.states(obj, user, channel)
+            if s.enabled and (channel != "api" or s.action.listed)
+        ]
 
     def refusal(self, obj: Any, user: Any, action: Action) -> str | None:
         """Why ``action`` cannot run now (``None`` when it can)."""
@@ -260,6 +277,10 @@ def action_panels(
             state.open = True
         elif state.enabled:
             state.form = state.action.make_form(obj, user)
+        elif state.action.sign_form and user is not None:
+            from .printforms import unsigned_boxes
+
+            state.sign = unsigned_boxes(obj, user, state.action.sign_form)
     return states
 
 
@@ -358,10 +379,7 @@ def _serializer_field(form_field: forms.Field) -> Any:
     if isinstance(form_field, forms.BooleanField | forms.NullBooleanField):
         common["required"] = False
         return serializers.BooleanField(**common)
-    if isinstance(form_field, forms.IntegerField):
-        return serializers.IntegerField(
-            min_value=form_field.min_value, max_value=form_field.max_value, **common
-        )
+    # DecimalField and FloatField are IntegerFields in Django's forms: ask for them first.
     if isinstance(form_field, forms.DecimalField):
         return serializers.DecimalField(
             max_digits=form_field.max_digits or 20,
@@ -372,6 +390,10 @@ def _serializer_field(form_field: forms.Field) -> Any:
         )
     if isinstance(form_field, forms.FloatField):
         return serializers.FloatField(**common)
+    if isinstance(form_field, forms.IntegerField):
+        return serializers.IntegerField(
+            min_value=form_field.min_value, max_value=form_field.max_value, **common
+        )
     if isinstance(form_field, forms.DateTimeField):
         return serializers.DateTimeField(**common)
     if isinstance(form_field, forms.DateField):
@@ -390,6 +412,7 @@ def _serializer_field(form_field: forms.Field) -> Any:
 
 
 _SERIALIZERS: dict[tuple[type, str], type] = {}
+_NAMED: dict[tuple[str, type], type] = {}
 
 
 def action_input_serializer(model: type[models.Model], action: Action) -> type | None:
@@ -401,13 +424,21 @@ def action_input_serializer(model: type[models.Model], action: Action) -> type |
         return None
     key = (model, action.name)
     if key not in _SERIALIZERS:
+        shared = (action.input_name, action.form)
+        if action.input_name and shared in _NAMED:
+            _SERIALIZERS[key] = _NAMED[shared]
+            return _SERIALIZERS[key]
         form = action.form.__new__(action.form)
         base = action.form.base_fields
         attrs: dict[str, Any] = {name: _serializer_field(f) for name, f in base.items()}
         del form
         name = "".join(p.capitalize() for p in f"{model.__name__}_{action.name}".split("_"))
         attrs["__doc__"] = str(action.help or action.label)
-        _SERIALIZERS[key] = type(f"{name}Input", (serializers.Serializer,), attrs)
+        _SERIALIZERS[key] = type(
+            action.input_name or f"{name}Input", (serializers.Serializer,), attrs
+        )
+        if action.input_name:
+            _NAMED[shared] = _SERIALIZERS[key]
     return _SERIALIZERS[key]
 
 
