@@ -85,6 +85,7 @@ CONTRACT_ACTIONS = ActionSet(
             initial=_renew_initial,
             form_kwargs=_renew_form_kwargs,
             summary="Renew: add a paid period",
+            input_name="RenewInput",
         ),
         Action(
             "not_renewed",
@@ -113,6 +114,7 @@ CONTRACT_ACTIONS = ActionSet(
             icon="x-octagon",
             confirm=_("Terminate the contract? Its service ends now."),
             summary="Terminate",
+            input_name="TerminateInput",
         ),
     ],
 )
@@ -155,6 +157,7 @@ REVISIT_ACTIONS = ActionSet(
             icon="journal-text",
             primary=True,
             summary="Record the revisit call",
+            input_name="RecordInput",
             # The portal's revisit page lays this form out for a phone call
             # (contracts/partials/visit_revisit_form.html).
         ),
