@@ -350,3 +350,30 @@ def test_a_decimal_form_field_is_documented_as_a_decimal():
     assert fields["amount"].decimal_places == 2
     assert type(fields["rate"]) is serializers.FloatField
     assert type(fields["count"]) is serializers.IntegerField
+
+
+def test_admin_action_returning_another_record_names_this_one(starter, monkeypatch):
+    """An action that is not a transition may return another record (a decision, a
+    note); the admin's message still names the record it ran on, never a 500."""
+    from dataclasses import replace
+
+    from tests.testapp.models import Job as JobModel
+
+    def rename_returning_a_note(job, *, by, title, urgent=False):
+        job.title = title
+        job.save(update_fields=["title"])
+        return object()
+
+    rename = JOB_ACTIONS["rename"]
+    monkeypatch.setitem(
+        JOB_ACTIONS.actions, "rename", replace(rename, service=rename_returning_a_note)
+    )
+    job = JobModel.objects.create(title="装机")
+    starter.is_staff = True
+    starter.save()
+    client = Client()
+    client.force_login(starter)
+    done = client.post(f"/actions-admin/testapp/job/{job.pk}/transition/rename/", {"title": "新"})
+    assert done.status_code == 302
+    job.refresh_from_db()
+    assert job.title == "新"
