@@ -61,6 +61,9 @@ class Action:
     ``prefix`` is the form's field prefix on the portal when it predates the action's name
     (default: the name). ``api_input`` is a serializer the API validates the body with
     instead of the form, for an API whose contract predates the form (its schema is kept).
+    ``service_explains``: a POST of the action while it is offered disabled still reaches
+    the service, whose own refusal (field errors, 400) says what is missing, instead of
+    the channel's 409 with the condition's reason.
     """
 
     name: str
@@ -95,6 +98,7 @@ class Action:
     api: bool = True
     prefix: str = ""
     api_input: type | None = None
+    service_explains: bool = False
 
     def make_form(
         self,
@@ -316,12 +320,15 @@ def action_run_portal(
     page: Callable[..., Any],
     reload: Callable[[], Any],
     success_url: Callable[[Any, Any], str] | None = None,
+    prefix: bool = True,
 ) -> Any:
     """Run one declared action from a portal POST.
 
     ``page(request, obj, status=..., failed=..., failed_form=...)`` renders the record's
     page again; a refused action shows it with the reason (409), bad input with the form's
     errors (400). Success redirects to ``success_url(obj, result)`` or the record.
+    ``prefix=False`` reads the form's fields without the action's prefix (a page's own
+    form posting to an older URL of one action).
     """
     from django.contrib import messages
     from django.core.exceptions import PermissionDenied
@@ -334,10 +341,10 @@ def action_run_portal(
     if action is None or not action.portal:
         raise Http404
     state = action_set.state_of(obj, request.user, action)
-    if state is None or not state.enabled:
+    if state is None or not (state.enabled or action.service_explains):
         messages.error(request, action_set.refusal(obj, request.user, action) or "")
         return page(request, obj, status=409)
-    form = action.make_form(obj, request.user, request.POST, request.FILES)
+    form = action.make_form(obj, request.user, request.POST, request.FILES, prefix=prefix)
     if form.is_valid():
         try:
             result = action.run(obj, request.user, dict(form.cleaned_data))

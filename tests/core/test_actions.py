@@ -211,6 +211,77 @@ def test_a_condition_may_name_the_input_it_is_about():
     assert unmet_fields(transition, obj) == []  # the first unmet one names no field
 
 
+def _portal_request(user, data):
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.test import RequestFactory
+
+    request = RequestFactory().post("/", data)
+    request.user = user
+    request.session = SessionStore()
+    request._messages = FallbackStorage(request)
+    return request
+
+
+def _run_portal(request, action_set, job, name, **kwargs):
+    from django.http import HttpResponse
+
+    from servicedesk.core.actions import action_run_portal
+
+    def page(request, obj, *, status=200, failed="", failed_form=None):
+        errors = str(failed_form.errors) if failed_form is not None else ""
+        return HttpResponse(errors, status=status)
+
+    return action_run_portal(
+        request,
+        action_set=action_set,
+        obj=job,
+        name=name,
+        page=page,
+        reload=lambda: Job.objects.get(pk=job.pk),
+        **kwargs,
+    )
+
+
+def test_portal_reads_an_unprefixed_form_when_asked(starter):
+    """``prefix=False``: a page's own form posting to an older URL of one action."""
+    job = Job.objects.create(title="装机")
+    prefixed = _run_portal(_portal_request(starter, {"title": "新"}), JOB_ACTIONS, job, "rename")
+    assert prefixed.status_code == 400  # the field is read as "rename-title"
+    done = _run_portal(
+        _portal_request(starter, {"title": "新"}), JOB_ACTIONS, job, "rename", prefix=False
+    )
+    assert done.status_code == 302
+    job.refresh_from_db()
+    assert job.title == "新"
+
+
+def test_service_explains_lets_a_disabled_action_reach_its_service(starter, monkeypatch):
+    """``service_explains``: the service's own refusal (field errors, 400) answers a POST
+    of an action offered disabled, instead of the channel's 409."""
+    from dataclasses import replace
+
+    from servicedesk.core.exceptions import ApplicationError
+
+    def finish_needs_note(job, *, by):
+        raise ApplicationError("写上备注", extra={"note": ["写上备注"]})
+
+    job = Job.objects.create(title="装机", state=Job.State.STARTED)
+    finish = JOB_ACTIONS["finish"]
+    monkeypatch.setitem(JOB_ACTIONS.actions, "finish", replace(finish, service=finish_needs_note))
+    refused = _run_portal(_portal_request(starter, {}), JOB_ACTIONS, job, "finish")
+    assert refused.status_code == 409
+    monkeypatch.setitem(
+        JOB_ACTIONS.actions,
+        "finish",
+        replace(finish, service=finish_needs_note, service_explains=True),
+    )
+    explained = _run_portal(_portal_request(starter, {}), JOB_ACTIONS, job, "finish")
+    assert explained.status_code == 400
+    assert "写上备注" in explained.content.decode()
+    assert not JOB_ACTIONS.states(job, starter)[0].enabled  # still offered disabled
+
+
 def test_parity_helper_reads_every_channel(starter, viewer, make_user):
     """tests/action_parity.py, which every app's parity test uses, reads the three
     channels from what they render and compares them with the declaration."""
@@ -330,3 +401,30 @@ def test_a_decimal_form_field_is_documented_as_a_decimal():
     assert fields["amount"].decimal_places == 2
     assert type(fields["rate"]) is serializers.FloatField
     assert type(fields["count"]) is serializers.IntegerField
+
+
+def test_admin_action_returning_another_record_names_this_one(starter, monkeypatch):
+    """An action that is not a transition may return another record (a decision, a
+    note); the admin's message still names the record it ran on, never a 500."""
+    from dataclasses import replace
+
+    from tests.testapp.models import Job as JobModel
+
+    def rename_returning_a_note(job, *, by, title, urgent=False):
+        job.title = title
+        job.save(update_fields=["title"])
+        return object()
+
+    rename = JOB_ACTIONS["rename"]
+    monkeypatch.setitem(
+        JOB_ACTIONS.actions, "rename", replace(rename, service=rename_returning_a_note)
+    )
+    job = JobModel.objects.create(title="装机")
+    starter.is_staff = True
+    starter.save()
+    client = Client()
+    client.force_login(starter)
+    done = client.post(f"/actions-admin/testapp/job/{job.pk}/transition/rename/", {"title": "新"})
+    assert done.status_code == 302
+    job.refresh_from_db()
+    assert job.title == "新"

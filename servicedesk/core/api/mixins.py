@@ -136,7 +136,7 @@ def _make_declared_action(action_set: ActionSet, declared: Action) -> Callable:
     def transition(self, request, pk=None):
         obj = self.get_object()
         state = action_set.state_of(obj, request.user, declared)
-        if state is not None and not state.enabled:
+        if state is not None and not state.enabled and not declared.service_explains:
             if state.fields:  # the unmet condition is missing input: bad input on it
                 raise serializers.ValidationError({state.fields[0]: state.reasons[:1]})
             raise TransitionConflict(state.reason)

@@ -111,7 +111,8 @@ def signature_record(
     signature is recorded as ``by`` (``signer_name`` is ignored); anyone else is refused
     with the reason (``NotPermitted``, 403). A customer box needs the customer's name;
     ``by`` is the witness. Keeps the SHA-256 of the content signed and of the file,
-    renders the signed PDF once and keeps its SHA-256 for the verification page.
+    renders the signed PDF once and keeps its SHA-256 for the verification page — the
+    files after the transaction commits.
     """
     from ..people import display_name
 
@@ -151,11 +152,12 @@ def signature_record(
             user_agent=(user_agent or "")[:300],
             recorded_by=by,
         )
-        field_file = sig.image if method == SignatureMethod.DRAWN else sig.scan
-        field_file.save(f"{form}.{ext}", ContentFile(raw), save=False)
         history_user(sig, by)
         sig.save()
-        _render_signed_pdf(spec, target, sig)
+        # Files are written and the signed PDF rendered once the signature is committed:
+        # never inside the caller's row lock, and a rollback leaves no orphan file
+        # (docs/architecture.md §signatures).
+        transaction.on_commit(lambda: _signature_files_write(spec, target, sig, raw, ext))
         event_record(
             kind="form.signed",
             target=target,
@@ -170,6 +172,16 @@ def signature_record(
             },
         )
     return sig
+
+
+def _signature_files_write(
+    spec: FormSpec, target: models.Model, sig: Signature, raw: bytes, ext: str
+) -> None:
+    """After commit: the drawn image or the scan, then the signed PDF with it."""
+    field_file = sig.image if sig.method == SignatureMethod.DRAWN else sig.scan
+    field_file.save(f"{sig.form}.{ext}", ContentFile(raw), save=False)
+    sig.save(update_fields=[field_file.field.name])
+    _render_signed_pdf(spec, target, sig)
 
 
 def _form_box(target: models.Model, form: str, signer_role: str) -> tuple[FormSpec, SignatureSlot]:
@@ -206,7 +218,10 @@ def _signed_content(image: str | None, file: Any) -> tuple[bytes, str, str]:
 def _render_signed_pdf(spec: FormSpec, target: models.Model, sig: Signature) -> None:
     from ..selectors import signatures_for
 
-    signatures = list(signatures_for(target, spec.code).order_by("signed_at", "id"))
+    # The form as it stood when this signature was made: this one and those before it
+    # (two signatures made in one transaction each keep their own signed PDF).
+    signed = signatures_for(target, spec.code).filter(pk__lte=sig.pk)
+    signatures = list(signed.order_by("signed_at", "id"))
     pdf = printing.render_pdf(signed_document(spec, target, signatures))
     sig.signed_pdf.save(f"{spec.code}-signed.pdf", ContentFile(pdf), save=False)
     sig.signed_pdf_sha256 = hashlib.sha256(pdf).hexdigest()
