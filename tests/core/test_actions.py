@@ -428,3 +428,16 @@ def test_admin_action_returning_another_record_names_this_one(starter, monkeypat
     assert done.status_code == 302
     job.refresh_from_db()
     assert job.title == "新"
+
+
+def test_portal_panel_states_the_confirmation_before_the_submit_button(starter):
+    """An action declared with ``confirm`` says what it will do inside its panel, above
+    the button that runs it (opening the panel and pressing the button is the
+    confirmation; no browser dialog)."""
+    job = Job.objects.create(title="装机", state=Job.State.STARTED, note="到场")
+    client = Client()
+    client.force_login(starter)
+    page = client.get(f"/jobs/{job.pk}/").content.decode()
+    form = page[page.index('data-testid="form-finish"') :]
+    warning = form.index('data-testid="confirm-finish"')
+    assert "Finish the job?" in form[warning : form.index('data-testid="submit-finish"')]
