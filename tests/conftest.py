@@ -153,3 +153,55 @@ def pytest_collection_modifyitems(config, items):
         )
 
     items.sort(key=transactional)
+
+
+@pytest.fixture(autouse=True)
+def _reactions_when_the_service_commits(request, monkeypatch):
+    """Domain-event reactions run after the announcing change commits
+    (core.services.events.after_commit). A test wraps everything in transactions that never
+    commit, so here a reaction runs when the outermost transaction *the code* opened ends
+    without error — where production commits — and is dropped when it rolls back."""
+    if request.node.get_closest_marker("django_db") is None and not any(
+        name in request.fixturenames for name in ("db", "transactional_db", "live_server")
+    ):
+        yield
+        return
+    if _is_transactional(request):
+        yield
+        return
+    from django.db import transaction
+    from django.db.transaction import Atomic, get_connection
+
+    from servicedesk.core.services import events
+
+    pending: list[tuple[tuple[int, ...], object]] = []
+
+    def code_blocks(connection) -> tuple[int, ...]:
+        return tuple(id(b) for b in connection.atomic_blocks if not b._from_testcase)
+
+    def after_commit(func) -> None:
+        blocks = code_blocks(transaction.get_connection())
+        if blocks:
+            pending.append((blocks, func))
+        else:
+            func()
+
+    original_exit = Atomic.__exit__
+
+    def exit_(self, exc_type, exc_value, tb):
+        connection = get_connection(self.using)
+        failed = exc_type is not None or connection.needs_rollback
+        result = original_exit(self, exc_type, exc_value, tb)
+        if self._from_testcase:
+            return result
+        if failed:
+            pending[:] = [(blocks, f) for blocks, f in pending if id(self) not in blocks]
+        elif not code_blocks(connection):
+            while pending:
+                _, func = pending.pop(0)
+                func()
+        return result
+
+    monkeypatch.setattr(events, "after_commit", after_commit)
+    monkeypatch.setattr(Atomic, "__exit__", exit_)
+    yield

@@ -840,9 +840,10 @@ def dispatch_sign(
 ) -> Signature:
     """A signature on the customer service report (drawn, or the signed scan uploaded):
     the customer's, with their name typed and ``by`` as witness, or the engineer's, made
-    by the visit's engineer only (docs/domain.md §signatures.who). The ``form.signed`` subscriber
-    links a customer's signature to the dispatch."""
-    return signature_record(
+    by the visit's engineer only (docs/domain.md §signatures.who). A customer's signature is
+    linked to the dispatch here, in the same transaction (field service's own record); the
+    ``form.signed`` subscriber links one made on the shared signing page, after it commits."""
+    signature = signature_record(
         target=dispatch,
         form=SERVICE_REPORT,
         signer_name=signer_name,
@@ -853,6 +854,9 @@ def dispatch_sign(
         ip_address=ip_address,
         user_agent=user_agent,
     )
+    if signer_role == CUSTOMER_ROLE:
+        dispatch_link_signature(dispatch, signature=signature, by=by)
+    return signature
 
 
 def dispatch_link_signature(
@@ -860,6 +864,8 @@ def dispatch_link_signature(
 ) -> None:
     """Record on the dispatch that the customer signed its service report."""
     locked = Dispatch.objects.select_for_update().get(pk=dispatch.pk)
+    if locked.customer_signature_id == signature.pk:
+        return
     locked.customer_signature = signature
     save_with_history(locked, by=by, reason="customer signed", fields=["customer_signature"])
 

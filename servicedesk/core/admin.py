@@ -224,8 +224,16 @@ class EscalationAdmin(ReadOnlyAdmin):
 
 @admin.register(DomainEvent)
 class DomainEventAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "kind", "actor", "target_type", "target_id"]
-    list_filter = ["kind", "target_type"]
+    list_display = [
+        "created_at",
+        "kind",
+        "actor",
+        "target_type",
+        "target_id",
+        "reactions_done",
+        "reaction_attempts",
+    ]
+    list_filter = ["reactions_done", "kind", "target_type"]
     search_fields = ["kind"]
     list_select_related = ["actor", "target_type"]
 

@@ -30,3 +30,10 @@ def beat_heartbeat() -> str:
     from .services.operations import heartbeat_record
 
     return heartbeat_record("beat").at.isoformat()
+
+
+@shared_task(name="core.event_reactions", acks_late=True)
+def event_reactions() -> int:
+    from .services.events import event_reactions_retry
+
+    return event_reactions_retry()

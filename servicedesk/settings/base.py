@@ -306,6 +306,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "core.sla_sweep", "schedule": 60.0},
     "notifications-deliver": {"task": "core.deliver_notifications", "schedule": 120.0},
+    "event-reactions": {"task": "core.event_reactions", "schedule": 60.0},
     "calendar-coverage-check": {
         "task": "core.check_calendar_coverage",
         "schedule": crontab(hour=8, minute=30),

@@ -27,6 +27,12 @@ class DomainEvent(models.Model):
     target = GenericForeignKey("target_type", "target_id")
     data = models.JSONField(_("data"), default=dict, blank=True)
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    #: the subscribers (``module.qualname``) still to react, once the announcing change
+    #: has committed (docs/architecture.md §apps.events)
+    reactions_pending = models.JSONField(_("reactions pending"), default=list, blank=True)
+    reactions_done = models.BooleanField(_("reactions done"), default=True)
+    reaction_attempts = models.PositiveSmallIntegerField(_("reaction attempts"), default=0)
+    reaction_error = models.TextField(_("last reaction error"), blank=True)
 
     objects = RestrictedManager()
 
@@ -34,7 +40,14 @@ class DomainEvent(models.Model):
         verbose_name = _("domain event")
         verbose_name_plural = _("domain events")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["target_type", "target_id", "created_at"])]
+        indexes = [
+            models.Index(fields=["target_type", "target_id", "created_at"]),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(reactions_done=False),
+                name="core_event_reactions_due",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.target_type_id}:{self.target_id}"
