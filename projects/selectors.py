@@ -9,8 +9,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
+    Case,
     Count,
+    DateField,
     DecimalField,
+    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -18,6 +21,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -33,15 +37,15 @@ from .models import (
 )
 
 SORTS = {
-    "number": "number",
-    "-number": "-number",
-    "created": "created_at",
-    "-created": "-created_at",
-    "state": "state",
-    "customer": "customer__name",
-    # most behind first: the earliest planned end of an unfinished stage
-    "slip": "behind_since",
-    "-slip": "-behind_since",
+    "number": ["number"],
+    "-number": ["-number"],
+    "created": ["created_at"],
+    "-created": ["-created_at"],
+    "state": ["state"],
+    "customer": ["customer__name"],
+    # most behind first: the earliest planned end of an unfinished stage of an active project
+    "-slip": [F("slip_since").asc(nulls_last=True)],
+    "slip": [F("slip_since").desc(nulls_first=True)],
 }
 
 
@@ -100,8 +104,16 @@ def project_list(
     manager: Any = None,
     sort: str = "",
     behind_only: bool = False,
-) -> list[Project]:
-    qs = projects_for_list(user)
+) -> QuerySet[Project]:
+    """Projects filtered and sorted in the database (paginate the result); call
+    :func:`decorate` on the page's rows."""
+    qs = projects_for_list(user).annotate(
+        slip_since=Case(
+            When(state__in=ACTIVE_STATES, then=F("behind_since")),
+            default=None,
+            output_field=DateField(),
+        )
+    )
     if state in ProjectState.values:
         qs = qs.filter(state=state)
     if q:
@@ -111,17 +123,20 @@ def project_list(
     if manager is not None:
         qs = qs.filter(project_manager=manager)
     if behind_only:
-        qs = qs.filter(behind_since__lt=timezone.localdate(), state__in=ACTIVE_STATES)
-    order = SORTS.get(sort, "-created_at")
-    projects = list(qs.order_by(order, "-id"))
-    for project in projects:
-        project.slip_days = slip_of(project)
+        qs = qs.filter(slip_since__lt=timezone.localdate())
+    return qs.order_by(*SORTS.get(sort, ["-created_at"]), "-id")
+
+
+def decorate(projects: Any) -> list[Project]:
+    """Days behind and confirmed person-days of listed projects (no query)."""
+    rows = list(projects)
+    today = timezone.localdate()
+    for project in rows:
+        project.slip_days = slip_of(project, today)
         project.person_days_confirmed = (project.confirmed_hours / HOURS_PER_DAY).quantize(
             Decimal("0.1")
         )
-    if sort in ("slip", "-slip"):
-        projects.sort(key=lambda p: p.slip_days, reverse=(sort == "-slip"))
-    return projects
+    return rows
 
 
 def counts_by_state(user: Any) -> dict[str, int]:
@@ -201,10 +216,6 @@ def timeline(project: Project) -> dict[str, Any]:
             }
         )
     return {"stages": rows, "start": start, "end": end, "today": pct(today)}
-
-
-def my_projects(user: Any) -> list[Project]:
-    return project_list(user, manager=user, sort="-slip") if user else []
 
 
 def today_logs(user: Any) -> list[DailyLog]:

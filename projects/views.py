@@ -7,10 +7,12 @@ built from projects/actions.py (docs/architecture.md §action-layer)."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.contenttypes.models import ContentType
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -74,7 +76,10 @@ def project_list(request: HttpRequest) -> HttpResponse:
     sort = request.GET.get("sort", "-slip")
     q = (request.GET.get("q") or "").strip()[:100]
     behind = request.GET.get("behind") == "1"
-    projects = selectors.project_list(request.user, state=state, q=q, sort=sort, behind_only=behind)
+    qs = selectors.project_list(request.user, state=state, q=q, sort=sort, behind_only=behind)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    projects = selectors.decorate(page.object_list)
+    query = urlencode({k: v for k, v in (("state", state), ("q", q)) if v})
     counts = selectors.counts_by_state(request.user)
     states = [
         {"value": v, "label": label, "count": counts.get(v, 0)} for v, label in ProjectState.choices
@@ -84,6 +89,8 @@ def project_list(request: HttpRequest) -> HttpResponse:
         "projects/project_list.html",
         {
             "projects": projects,
+            "page": page,
+            "query": query,
             "states": states,
             "state": state,
             "sort": sort,
@@ -98,7 +105,9 @@ def project_list(request: HttpRequest) -> HttpResponse:
 @permission_required("projects.run_project", raise_exception=True)
 @require_GET
 def my_projects(request: HttpRequest) -> HttpResponse:
-    projects = selectors.project_list(request.user, manager=request.user, sort="-slip")
+    projects = selectors.decorate(
+        selectors.project_list(request.user, manager=request.user, sort="-slip")[:200]
+    )
     active = [p for p in projects if p.state in ACTIVE_STATES]
     done = [p for p in projects if p.state not in ACTIVE_STATES]
     to_review = (

@@ -46,6 +46,7 @@ from projects.services import (
 )
 from servicedesk.core.exceptions import ApplicationError, NotPermitted, TransitionConflict
 from servicedesk.core.services import signature_record
+from tests.action_parity import assert_channels_agree
 from tests.fieldservice.factories import signature_png
 from tests.projects.factories import (
     STAGES,
@@ -305,9 +306,9 @@ def test_only_confirmed_logs_count(team):
     project.refresh_from_db()
     assert project.confirmed_hours() == 12
     assert str(project.person_days()) == "1.5"
-    from projects.selectors import project_list
+    from projects.selectors import decorate, project_list
 
-    listed = project_list(team.im)[0]
+    listed = decorate(project_list(team.im))[0]
     assert listed.confirmed_hours == 12
     assert str(listed.person_days_confirmed) == "1.5"
 
@@ -351,34 +352,47 @@ def test_plan_page_shows_the_change_side_by_side(team):
 # -- one declaration, three channels -------------------------------------------------------------
 
 
-def _portal_enabled(client: Client, project: Project) -> list[str]:
-    page = client.get(f"/projects/{project.pk}/").content.decode()
-    names = re.findall(r'data-testid="action-([a-z_]+)"(?! data-disabled)', page)
-    disabled = set(re.findall(r'data-testid="action-([a-z_]+)" data-disabled', page))
-    return [n for n in names if n not in disabled]
-
-
 @pytest.mark.parametrize(
-    "state", [S.APPLIED, S.PLANNING, S.IN_PROGRESS, S.PAUSED, S.ACCEPTANCE_REVIEW]
+    "state",
+    [S.APPLIED, S.PLANNING, S.READY, S.IN_PROGRESS, S.PAUSED, S.ACCEPTANCE_REVIEW, S.ACCEPTED],
 )
 def test_portal_admin_and_api_offer_the_same_actions(team, state):
     project = project_in(state, team)
-    for user in (team.im, team.pm, team.consultant):
-        expected = PROJECT_ACTIONS.available(project, user, "portal")
-        assert PROJECT_ACTIONS.available(project, user, "admin") == [
-            n for n in expected if PROJECT_ACTIONS[n].admin
-        ]
-        api = APIClient()
-        api.force_authenticate(user)
-        response = api.get(f"/api/v1/projects/{project.pk}/")
-        client = Client()
-        client.force_login(user)
-        if not Project.objects.restrict(user).filter(pk=project.pk).exists():
-            assert response.status_code == 404 and expected == []
-            assert client.get(f"/projects/{project.pk}/").status_code == 404
-            continue
-        assert response.json()["available_transitions"] == expected, user
-        assert _portal_enabled(client, project) == expected
+    users = [team.im, team.pm, team.consultant, team.sales, team.outsider]
+    seen = assert_channels_agree(
+        PROJECT_ACTIONS,
+        project,
+        users,
+        portal_url=f"/projects/{project.pk}/",
+        api_url=f"/api/v1/projects/{project.pk}/",
+    )
+    assert seen[team.outsider.username] == set()
+
+
+def test_stage_and_log_channels_agree(team):
+    from projects.actions import LOG_ACTIONS, STAGE_ACTIONS
+    from projects.services import stage_deliver, stage_start
+
+    project = project_in(S.IN_PROGRESS, team)
+    stage = stage_start(project.stages.first(), by=team.consultant)
+    stage = stage_deliver(stage, by=team.consultant, deliverable=deliverable())
+    users = [team.im, team.pm, team.consultant, team.outsider]
+    seen = assert_channels_agree(
+        STAGE_ACTIONS,
+        stage,
+        users,
+        portal_url=f"/projects/stages/{stage.pk}/",
+        api_url=f"/api/v1/project-stages/{stage.pk}/",
+    )
+    assert seen[team.pm.username] == {"review", "return_for_rework"}
+    log = write_log(project, team, dt.date(2026, 12, 1))
+    assert_channels_agree(
+        LOG_ACTIONS,
+        log,
+        users,
+        portal_url=f"/projects/logs/{log.pk}/",
+        api_url=f"/api/v1/project-logs/{log.pk}/",
+    )
 
 
 def test_api_runs_a_declared_transition_with_the_forms_rules(team):
