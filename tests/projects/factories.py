@@ -159,8 +159,9 @@ def sign_plan(project: Project, team: Team, stages: str = STAGES, note: str = ""
 
 
 def finish_stages(project: Project, team: Team) -> None:
-    for stage in project.stages.all():
-        stage = stage_start(stage, by=team.consultant)
+    for stage in project.stages.exclude(state="signed"):
+        if stage.state == "planned":
+            stage = stage_start(stage, by=team.consultant)
         stage = stage_deliver(stage, by=team.consultant, deliverable=deliverable())
         stage = stage_review(stage, by=team.pm)
         customer_signs(stage, STAGE_FORM, team.pm)
