@@ -95,6 +95,39 @@ PROJECT_ACTIONS = ActionSet(
             icon="check2-square",
         ),
         Action(
+            "record_survey_issue",
+            _("Record a survey issue"),
+            s.survey_issue_record,
+            form=f.SurveyIssueForm,
+            permission="projects.work_project",
+            when=lambda p, u: p.state in _PLANNING_ON and is_member(p, u),
+            icon="search",
+            help=_(
+                "An issue the survey report found; two reviewers give opinions, the "
+                "director decides."
+            ),
+        ),
+        Action(
+            "give_opinion",
+            _("Give an opinion on a survey issue"),
+            s.survey_issue_opinion,
+            form=f.OpinionForm,
+            permission="projects.run_project",
+            when=lambda p, u: _runs(p, u) and any(i.state == "open" for i in p.survey_issues.all()),
+            form_kwargs=lambda p, u: _project(p),
+            icon="chat-left-text",
+        ),
+        Action(
+            "decide_issue",
+            _("Decide a survey issue"),
+            s.survey_issue_decide,
+            form=f.DecideForm,
+            permission="projects.decide_surveyissue",
+            when=lambda p, u: any(i.state == "open" and i.opinion_2 for i in p.survey_issues.all()),
+            form_kwargs=lambda p, u: _project(p),
+            icon="hammer",
+        ),
+        Action(
             "confirm_ready",
             _("Confirm ready"),
             s.project_confirm_ready,

@@ -23,6 +23,7 @@ from .models import (
     Project,
     ProjectDocument,
     Stage,
+    SurveyIssue,
 )
 
 
@@ -143,3 +144,9 @@ class HandoverVersionAdmin(FSMTransitionAdminMixin, _ReadOnly, HistoryAdmin):
 @admin.register(CredentialReveal)
 class CredentialRevealAdmin(_ReadOnly, admin.ModelAdmin):
     list_display = ["credential", "user", "at", "ip_address"]
+
+
+@admin.register(SurveyIssue)
+class SurveyIssueAdmin(_ReadOnly, HistoryAdmin):
+    list_display = ["project", "state", "decided_by", "created_at"]
+    list_filter = ["state"]

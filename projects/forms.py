@@ -15,7 +15,7 @@ from servicedesk.core.forms import DeskFormMixin, date_field, textarea
 from servicedesk.core.people import display_name
 
 from .choices import DocumentKind, EvaluationOutcome, PauseCategory, TerminateCategory
-from .models import DataImportTask, Incident, ProjectDocument, Stage
+from .models import DataImportTask, Incident, ProjectDocument, Stage, SurveyIssue
 
 
 class PersonChoiceField(forms.ModelChoiceField):
@@ -262,3 +262,31 @@ class RevealForm(DeskFormMixin, forms.Form):
         widget=forms.PasswordInput(render_value=False),
         error_messages={"required": _("Re-enter your password to see the credential.")},
     )
+
+
+class SurveyIssueForm(DeskFormMixin, forms.Form):
+    description = forms.CharField(label=_("Issue found in the survey"), widget=textarea(3))
+
+
+class OpinionForm(DeskFormMixin, forms.Form):
+    issue = forms.ModelChoiceField(label=_("Issue"), queryset=SurveyIssue.objects.none())
+    opinion = forms.CharField(label=_("Your opinion"), widget=textarea(3))
+
+    def __init__(self, *args: Any, project: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        qs = SurveyIssue.objects.filter(state=SurveyIssue.State.OPEN)
+        self.fields["issue"].queryset = (
+            qs.filter(project=project) if project is not None else qs.none()
+        )
+
+
+class DecideForm(DeskFormMixin, forms.Form):
+    issue = forms.ModelChoiceField(label=_("Issue"), queryset=SurveyIssue.objects.none())
+    decision = forms.CharField(label=_("Decision"), widget=textarea(3))
+
+    def __init__(self, *args: Any, project: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        qs = SurveyIssue.objects.filter(state=SurveyIssue.State.OPEN).exclude(opinion_2="")
+        self.fields["issue"].queryset = (
+            qs.filter(project=project) if project is not None else qs.none()
+        )

@@ -42,6 +42,8 @@ EVENTS = {
     "dataimporttask.finish": _("Data import done"),
     "handoverversion.give": _("Hand-over acknowledged by the giver"),
     "handoverversion.receive": _("Hand-over acknowledged by the receiver"),
+    "project.survey_issue_recorded": _("Survey issue recorded"),
+    "surveyissue.decide": _("Survey issue decided by the director"),
     "contract.free_period_started": _("Free service period started at acceptance"),
 }
 REASONS = {
@@ -61,6 +63,8 @@ REASONS = {
     "raised during implementation": _("Raised during implementation"),
     "starts at acceptance": _("Free service period starts at acceptance"),
     "credential saved": _("Credential saved (encrypted)"),
+    "opinion given": _("Opinion given"),
+    "decide": _("Decided"),
     "key rotated": _("Credential re-encrypted with the new key"),
     "handed over": _("Handed over to the new project manager"),
     "allocate": _("Allocated"),

@@ -1053,3 +1053,79 @@ class CredentialReveal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.credential} · {self.at:%Y-%m-%d %H:%M}"
+
+
+# -- survey issues and the issue-handling opinion (docs/domain.md §project.survey) ----------------
+
+
+@condition(_("Two reviewers have not both given their opinion yet."))
+def two_opinions(issue: SurveyIssue) -> bool:
+    return bool(issue.opinion_1.strip() and issue.opinion_2.strip())
+
+
+class SurveyIssue(ConcurrentTransitionMixin, models.Model):
+    """An issue the survey (项目调研报告单) found; the issue-handling opinion (问题处理意见书)
+    is written by two reviewers and decided by the director."""
+
+    class State(models.TextChoices):
+        OPEN = "open", pgettext("survey issue", "Waiting for the decision")
+        DECIDED = "decided", pgettext("survey issue", "Decided")
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="survey_issues"
+    )
+    description = models.TextField(_("issue found in the survey"))
+    raised_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    opinion_1 = models.TextField(_("first reviewer's opinion"), blank=True)
+    reviewer_1 = models.ForeignKey(
+        User,
+        verbose_name=_("first reviewer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    opinion_2 = models.TextField(_("second reviewer's opinion"), blank=True)
+    reviewer_2 = models.ForeignKey(
+        User,
+        verbose_name=_("second reviewer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decision = models.TextField(_("director's decision"), blank=True)
+    decided_by = models.ForeignKey(
+        User,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    state = FSMField(_("state"), default=State.OPEN, choices=State.choices, protected=True)
+    created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("survey issue")
+        verbose_name_plural = _("survey issues")
+        ordering = ["project", "created_at"]
+        permissions = [("decide_surveyissue", _("Can decide survey issues (director)"))]
+
+    def __str__(self) -> str:
+        return self.description[:60]
+
+    @transition(
+        field=state,
+        source=State.OPEN,
+        target=State.DECIDED,
+        permission="projects.decide_surveyissue",
+        conditions=[two_opinions],
+    )
+    def decide(self, decision: str, by: Any) -> None:
+        self.decision = decision
+        self.decided_by = by
+        self.decided_at = timezone.now()

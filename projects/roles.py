@@ -14,6 +14,7 @@ _READ = [
     "projects.view_dataimporttask",
     "projects.view_handoverbook",
     "projects.view_handoverversion",
+    "projects.view_surveyissue",
 ]
 _MEMBER = [
     *_READ,
@@ -36,6 +37,6 @@ ROLE_PERMISSIONS = {
     Role.PROJECT_MANAGER: [*_MEMBER, "projects.run_project"],
     Role.CONSULTANT: list(_MEMBER),
     # Management and sales follow every project; they change none.
-    Role.DIRECTOR: [*_READ, "projects.view_all_projects"],
+    Role.DIRECTOR: [*_READ, "projects.view_all_projects", "projects.decide_surveyissue"],
     Role.SALES_MANAGER: [*_READ, "projects.view_all_projects"],
 }

@@ -157,6 +157,7 @@ def project_detail(user: Any, pk: int) -> Project:
             "incidents",
             "imports",
             "evaluations",
+            "survey_issues",
             Prefetch("plan_revisions", to_attr="revisions"),
         )
         .get(pk=pk)

@@ -927,3 +927,66 @@ def project_readiness_confirmed(project: Project, *, by: Any) -> Project:
             )
             event_record(kind="project.readiness_confirmed", target=project, actor=by)
     return project
+
+
+# -- survey issues (docs/domain.md §project.survey) -----------------------------------------------
+
+
+def survey_issue_record(project: Project, *, by: Any, description: str) -> Any:
+    from ..models import SurveyIssue
+
+    if not (description or "").strip():
+        raise_field_errors({"description": [_("Describe the issue the survey found.")]})
+    with transaction.atomic():
+        project = lock(project)
+        if not is_member(project, by):
+            raise NotPermitted(_("Only the project's members record its survey issues."))
+        issue = SurveyIssue(project=project, description=description.strip(), raised_by=by)
+        save_with_history(issue, by=by, reason="recorded")
+        event_record(
+            kind="project.survey_issue_recorded",
+            target=project,
+            actor=by,
+            data={"issue": issue.pk, "description": issue.description[:200]},
+        )
+    return issue
+
+
+def survey_issue_opinion(project: Project, *, by: Any, issue: Any, opinion: str) -> Any:
+    """One of the two reviewers' opinions (问题处理意见书); the same person gives one."""
+    from ..models import SurveyIssue
+
+    if not (opinion or "").strip():
+        raise_field_errors({"opinion": [_("Write your opinion.")]})
+    with transaction.atomic():
+        issue = SurveyIssue.objects.select_for_update().get(pk=issue.pk)
+        if issue.project_id != project.pk or issue.state != SurveyIssue.State.OPEN:
+            raise_field_errors({"issue": [_("Choose an open issue of this project.")]})
+        if not pm_or_manager(project, by):
+            raise NotPermitted(_("You may not perform this action."))
+        if by.pk in (issue.reviewer_1_id, issue.reviewer_2_id):
+            raise_field_errors({"issue": [_("You have given your opinion on this issue.")]})
+        if not issue.opinion_1:
+            issue.opinion_1, issue.reviewer_1 = opinion.strip(), by
+        elif not issue.opinion_2:
+            issue.opinion_2, issue.reviewer_2 = opinion.strip(), by
+        else:
+            raise_field_errors({"issue": [_("Two reviewers have given their opinions.")]})
+        save_with_history(issue, by=by, reason="opinion given")
+    return issue
+
+
+def survey_issue_decide(project: Project, *, by: Any, issue: Any, decision: str) -> Any:
+    """The director decides the issue on the two opinions."""
+    if not (decision or "").strip():
+        raise_field_errors({"decision": [_("Write the decision.")]})
+    if issue.project_id != project.pk:
+        raise_field_errors({"issue": [_("Choose an open issue of this project.")]})
+    with transaction.atomic():
+        return transition_run(
+            instance=issue,
+            name="decide",
+            by=by,
+            kwargs={"decision": decision.strip(), "by": by},
+            update_fields=["decision", "decided_by", "decided_at"],
+        )

@@ -29,6 +29,7 @@ from projects.services import (
     project_raise_requirement,
 )
 from servicedesk.core.choices import Role
+from servicedesk.core.exceptions import ApplicationError
 from servicedesk.core.models import Notification
 from tests.projects.factories import make_team, project_in
 from tests.tickets.factories import make_customer
@@ -196,3 +197,27 @@ def test_a_requirement_raised_during_implementation_goes_to_the_pipeline_linked(
     client.force_login(team.pm)
     page = client.get(f"/projects/{project.pk}/").content.decode()
     assert requirement.number in page
+
+
+def test_survey_issue_needs_two_opinions_and_the_directors_decision(team, sign, make_user):
+    from projects.models import SurveyIssue
+    from projects.services import (
+        survey_issue_decide,
+        survey_issue_opinion,
+        survey_issue_record,
+    )
+    from servicedesk.core.exceptions import NotPermitted, TransitionConflict
+
+    director = make_user(Role.DIRECTOR)
+    project = project_in(ProjectState.PLANNING, team)
+    issue = survey_issue_record(project, by=team.consultant, description="客户物料编码不统一")
+    issue = survey_issue_opinion(project, by=team.pm, issue=issue, opinion="先统一编码再导入")
+    with pytest.raises(ApplicationError):
+        survey_issue_opinion(project, by=team.pm, issue=issue, opinion="再说一次")
+    with pytest.raises(TransitionConflict, match="Two reviewers"):
+        survey_issue_decide(project, by=director, issue=issue, decision="同意")
+    issue = survey_issue_opinion(project, by=team.im, issue=issue, opinion="客户负责整理")
+    with pytest.raises(NotPermitted):
+        survey_issue_decide(project, by=team.pm, issue=issue, decision="同意")
+    issue = survey_issue_decide(project, by=director, issue=issue, decision="客户整理，顾问协助")
+    assert issue.state == SurveyIssue.State.DECIDED and issue.decided_by == director
