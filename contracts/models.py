@@ -258,10 +258,8 @@ class Contract(ConcurrentTransitionMixin, models.Model):
     free_period_from_acceptance = models.BooleanField(
         _("free service period starts at acceptance"),
         default=False,
-        help_text=_(
-            "The free period's dates follow the implementation project's acceptance "
-            "(docs/domain.md §project.acceptance)."
-        ),
+        # docs/domain.md §project.acceptance
+        help_text=_("The free period's dates follow the acceptance of the implementation project."),
     )
     state = FSMField(
         _("state"), default=ContractState.DRAFT, choices=ContractState.choices, protected=True

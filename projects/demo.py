@@ -125,6 +125,8 @@ def load(stdout: Any = None) -> None:
 
     from .services import (
         credential_save,
+        data_import_create,
+        document_file,
         handover_write,
         incident_record,
         log_write,
@@ -137,6 +139,9 @@ def load(stdout: Any = None) -> None:
         stage_deliver,
         stage_review,
         stage_start,
+        survey_issue_decide,
+        survey_issue_opinion,
+        survey_issue_record,
     )
 
     with transaction.atomic():
@@ -185,6 +190,23 @@ def load(stdout: Any = None) -> None:
             )
             if back > 1:
                 _customer_signs(log, LOG_FORM, consultant, name="刘敏")
+        data_import_create(first, by=consultant, description="历史三年凭证及期初余额导入")
+        document_file(
+            first,
+            by=consultant,
+            kind="survey",
+            title="项目调研报告单",
+            file=ContentFile(b"%PDF-1.4\n% survey\n", name="调研报告单.pdf"),
+        )
+        issue = survey_issue_record(
+            first, by=consultant, description="客户物料编码不统一，存在一物多码。"
+        )
+        survey_issue_opinion(first, by=pm, issue=issue, opinion="上线前由客户统一编码，顾问协助。")
+        survey_issue_opinion(first, by=im, issue=issue, opinion="同意，编码规则纳入实施计划。")
+        if "zhaomin" in users:
+            survey_issue_decide(
+                first, by=users["zhaomin"], issue=issue, decision="客户统一编码，计划顺延一周。"
+            )
         incident_record(
             first,
             by=consultant,

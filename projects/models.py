@@ -583,7 +583,8 @@ class Stage(ConcurrentTransitionMixin, models.Model):
     signed_at = models.DateTimeField(_("signed by the customer"), null=True, blank=True)
 
     objects = RestrictedManager()
-    history = HistoricalRecords()
+    # The file path is no words for a reader: the "deliverable submitted" event says it.
+    history = HistoricalRecords(excluded_fields=["deliverable"])
 
     class Meta:
         verbose_name = _("stage")

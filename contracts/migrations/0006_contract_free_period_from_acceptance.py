@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
             name="free_period_from_acceptance",
             field=models.BooleanField(
                 default=False,
-                help_text="The free period's dates follow the implementation project's acceptance (docs/domain.md §project.acceptance).",
+                help_text="The free period's dates follow the acceptance of the implementation project.",
                 verbose_name="free service period starts at acceptance",
             ),
         ),
@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
             name="free_period_from_acceptance",
             field=models.BooleanField(
                 default=False,
-                help_text="The free period's dates follow the implementation project's acceptance (docs/domain.md §project.acceptance).",
+                help_text="The free period's dates follow the acceptance of the implementation project.",
                 verbose_name="free service period starts at acceptance",
             ),
         ),

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -98,7 +99,7 @@ def project_apply(
     with transaction.atomic():
         now = timezone.now()
         project = Project(
-            number=f"tmp-{now.timestamp()}",
+            number=uuid.uuid4().hex[:20],
             title=title.strip()[:200],
             customer=customer,
             contract=contract,

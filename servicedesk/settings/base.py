@@ -239,6 +239,8 @@ SPECTACULAR_SETTINGS = {
         "RevisitStateEnum": "contracts.choices.RevisitState",
         "NoticeChannelEnum": "contracts.choices.NoticeChannel",
         "RenewalOutcomeEnum": "contracts.choices.RenewalOutcome",
+        "PauseCategoryEnum": "projects.choices.PauseCategory",
+        "TerminateCategoryEnum": "projects.choices.TerminateCategory",
         "TicketChannelEnum": "tickets.choices.Channel",
         "TicketKindEnum": "tickets.choices.TicketKind",
         "TicketStateEnum": "tickets.choices.TicketState",
