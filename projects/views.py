@@ -22,17 +22,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from servicedesk.core.actions import action_panels, action_run_portal
 from servicedesk.core.exceptions import ApplicationError, NotPermitted
 from servicedesk.core.forms import form_errors_from
-from servicedesk.core.selectors import signatures_for, timers_for
+from servicedesk.core.selectors import signatures_for
 
 from . import selectors
 from .actions import LOG_ACTIONS, PLAN_ACTIONS, PROJECT_ACTIONS, STAGE_ACTIONS
 from .choices import ACTIVE_STATES, IncidentState, ProjectState
 from .forms import LogForm
 from .models import (
-    ACCEPTANCE_FORM,
     LOG_FORM,
     PLAN_FORM,
-    READINESS_FORM,
     STAGE_FORM,
     DailyLog,
     PlanRevision,
@@ -223,8 +221,6 @@ def _project_page(
             "requirements": selectors.requirements_of(project),
             "revisions": revisions,
             "plan": project.plan_in_force,
-            "forms": _form_links(project, READINESS_FORM, ACCEPTANCE_FORM),
-            "timers": timers_for(project),
             "handover": getattr(project, "handover_book", None),
         },
         status=status,
@@ -268,8 +264,6 @@ def _child_page(template: str, action_set, url_name: str, form_code: str, extra=
             "project": obj.project,
             "panels": panels,
             "action_url": url_name,
-            "forms": _form_links(obj, form_code),
-            "timers": timers_for(obj),
         }
         if extra is not None:
             context.update(extra(obj))
