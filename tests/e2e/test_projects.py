@@ -26,9 +26,18 @@ def _state(page: Page, state: str):
     return page.locator(f"[data-testid='project-state'] [data-state='{state}']")
 
 
-def _act(page: Page, action: str, fields: dict | None = None, selects: dict | None = None):
+def _open(page: Page, action: str):
+    """Open an action's panel and wait until its collapse animation has finished (a click
+    during the animation can land beside the moving button)."""
     page.get_by_test_id(f"action-{action}").click()
     form = page.get_by_test_id(f"form-{action}")
+    expect(form).to_be_visible()
+    page.wait_for_function("() => !document.querySelector('.collapsing')")
+    return form
+
+
+def _act(page: Page, action: str, fields: dict | None = None, selects: dict | None = None):
+    form = _open(page, action)
     for name, value in (selects or {}).items():
         form.locator(f"[name='{action}-{name}']").select_option(value)
     for name, value in (fields or {}).items():
@@ -91,7 +100,7 @@ def test_project_from_application_to_archive(
     )
     revision = Project.objects.get(pk=project.pk).plan_revisions.get()
     page.goto(f"/projects/plans/{revision.pk}/")
-    page.get_by_test_id("action-review").click()
+    _open(page, "review")
     with page.expect_navigation():
         page.get_by_test_id("submit-review").click()
     ct = ContentType.objects.get_for_model(type(revision)).pk
@@ -155,7 +164,7 @@ def test_project_from_application_to_archive(
         selects={"outcome": EvaluationOutcome.INCOMPLETE},
     )
     last = Project.objects.get(pk=project.pk).stages.order_by("order").last()
-    pm_page.get_by_test_id("action-rework").click()
+    _open(pm_page, "rework")
     pm_page.get_by_test_id("form-rework").locator(f"input[value='{last.pk}']").check()
     with pm_page.expect_navigation():
         pm_page.get_by_test_id("submit-rework").click()
@@ -192,8 +201,7 @@ def test_project_from_application_to_archive(
     # Every document reviewed by the PM, then archived.
     pm_page.goto(url)
     if pm_page.get_by_test_id("action-review_documents").count():
-        pm_page.get_by_test_id("action-review_documents").click()
-        form = pm_page.get_by_test_id("form-review_documents")
+        form = _open(pm_page, "review_documents")
         for box in form.locator("input[type='checkbox']").all():
             box.check()
         with pm_page.expect_navigation():
