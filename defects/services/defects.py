@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -24,11 +24,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from contracts.models import Contract, Customer
+from contracts.selectors import installed_product_named
 from servicedesk.core.choices import Role, TimerState
 from servicedesk.core.exceptions import ApplicationError, NotPermitted, raise_field_errors
 from servicedesk.core.models import SlaTimer
 from servicedesk.core.services import event_record, notifications_create, transition_run
-from servicedesk.core.services.history import save_with_history
+from servicedesk.core.services.history import history_reason, history_user, save_with_history
 from servicedesk.core.services.timers import (
     timer_assign,
     timer_cancel,
@@ -40,6 +41,9 @@ from servicedesk.core.services.timers import (
 from ..choices import DefectState, RejectReason, Severity
 from ..models import Defect
 from .common import not_in_future, required, role_members
+
+if TYPE_CHECKING:
+    from servicedesk.core.types import User
 
 #: the deadlines each severity starts (docs/domain.md §defect.severity)
 TIMER_PLAN: dict[str, tuple[str, ...]] = {
@@ -159,10 +163,21 @@ def _notify_fatal(defect: Defect) -> None:
     timer_meet(subject=defect, target="escalation")
 
 
-def _follow(defect: Defect, people: list[Any]) -> None:
+def _follow(defect: Defect, people: list[User | None]) -> None:
     people = [p for p in people if p is not None]
     if people:
         defect.followers.add(*people)
+
+
+def _sole_module(installed: Any) -> str:
+    """The installed product's module when it lists only one (of several, the reporter
+    names the one that fails)."""
+    modules = [m for m in re.split(r"[,，、;；/\s]+", installed.modules) if m] if installed else []
+    return modules[0] if len(modules) == 1 else ""
+
+
+def _first(*values: Any) -> str:
+    return next((v for v in values if v), "")
 
 
 def defect_environment_defaults(
@@ -173,34 +188,68 @@ def defect_environment_defaults(
     product's version (and its module when it lists only one), the site visited or else the
     customer's address or name. Blank where nothing says it: the service then asks."""
     customer = customer or getattr(dispatch, "customer", None) or getattr(ticket, "customer", None)
-    product = (
-        (product or "").strip()
-        or getattr(dispatch, "product", "")
-        or getattr(ticket, "product", "")
-        or ""
+    product = _first(
+        (product or "").strip(), getattr(dispatch, "product", ""), getattr(ticket, "product", "")
     )
-    installed = None
-    if customer is not None:
-        products = list(customer.products.all()[:20])
-        installed = next((p for p in products if product and p.software == product), None)
-        if installed is None and not product and len(products) == 1:
-            installed = products[0]
-    modules = [m for m in re.split(r"[,，、;；/\s]+", installed.modules) if m] if installed else []
+    installed = installed_product_named(customer, product)
     site = getattr(dispatch, "site_address", "") or ""
     if not site and customer is not None:
         site = customer.address or customer.name
     return {
-        "product": product or (installed.software if installed else ""),
-        "version": installed.version if installed else "",
-        "module": modules[0] if len(modules) == 1 else "",
+        "product": product or getattr(installed, "software", ""),
+        "version": getattr(installed, "version", ""),
+        "module": _sole_module(installed),
         "site": site,
-        "customer_sees": getattr(dispatch, "problem", "") or getattr(ticket, "description", ""),
+        "customer_sees": _first(
+            getattr(dispatch, "problem", ""), getattr(ticket, "description", "")
+        ),
     }
+
+
+def _environment(
+    values: dict[str, str], *, dispatch: Any, ticket: Any, customer: Customer | None
+) -> dict[str, str]:
+    """The reporter's environment fields, each blank one from its default."""
+    defaults = defect_environment_defaults(
+        dispatch=dispatch, ticket=ticket, customer=customer, product=values["product"]
+    )
+    filled = {name: (value or "").strip() for name, value in values.items()}
+    return {name: (value or defaults[name] or "").strip() for name, value in filled.items()}
+
+
+def _links(
+    *, dispatch: Any, ticket: Any, customer: Customer | None, contract: Contract | None
+) -> tuple[Any, Customer | None, Contract | None]:
+    """The call, customer and contract a defect belongs to: what the reporter named, else
+    what the visit or the call it comes from names."""
+    if dispatch is not None:
+        ticket = ticket or getattr(dispatch, "ticket", None)
+        customer = customer or getattr(dispatch, "customer", None)
+        contract = contract or getattr(dispatch, "contract", None)
+    if ticket is not None:
+        customer = customer or ticket.customer
+        contract = contract or ticket.contract
+    return ticket, customer, contract
+
+
+def _tell_region_leads(defect: Defect) -> None:
+    """docs/domain.md §defect.serious: serious bugs are reported to the region lead too."""
+    leads = role_members(Role.REGION_LEAD)
+    _follow(defect, leads)
+    notifications_create(
+        recipients=leads,
+        kind="defect_serious",
+        title=_("Serious defect: %(number)s %(customer)s")
+        % {"number": defect.number, "customer": defect.customer or defect.site},
+        body=defect.title,
+        url=defect.get_absolute_url(),
+        target=defect,
+    )
 
 
 def defect_record(
     *,
-    by: Any,
+    by: User,
     severity: str,
     title: str,
     steps: str,
@@ -214,7 +263,7 @@ def defect_record(
     ticket: Any = None,
     dispatch: Any = None,
     reported_at: dt.datetime | None = None,
-    assignee: Any = None,
+    assignee: User | None = None,
     workaround: str = "",
     tracker_key: str = "",
     tracker_url: str = "",
@@ -223,35 +272,26 @@ def defect_record(
     ``reported_at`` (defaults to now, may be earlier, never later). What the reporter leaves
     out of the environment comes from the visit, the call or the customer's installed
     product (``defect_environment_defaults``)."""
-    defaults = defect_environment_defaults(
-        dispatch=dispatch, ticket=ticket, customer=customer, product=product
+    environment = _environment(
+        {
+            "customer_sees": customer_sees,
+            "product": product,
+            "version": version,
+            "module": module,
+            "site": site,
+        },
+        dispatch=dispatch,
+        ticket=ticket,
+        customer=customer,
     )
-    customer_sees = (customer_sees or "").strip() or defaults["customer_sees"]
-    product = (product or "").strip() or defaults["product"]
-    version = (version or "").strip() or defaults["version"]
-    module = (module or "").strip() or defaults["module"]
-    site = (site or "").strip() or defaults["site"]
-    values = {
-        "title": title,
-        "steps": steps,
-        "customer_sees": customer_sees,
-        "product": product,
-        "version": version,
-        "module": module,
-        "site": site,
-    }
-    errors = required(values, REQUIRED)
+    errors = required({"title": title, "steps": steps, **environment}, REQUIRED)
     if severity not in Severity.values:
         errors["severity"] = [_("Choose fatal, serious, important or general.")]
     reported_at = reported_at or timezone.now()
     not_in_future(reported_at, "reported_at", errors)
-    if dispatch is not None:
-        ticket = ticket or getattr(dispatch, "ticket", None)
-        customer = customer or getattr(dispatch, "customer", None)
-        contract = contract or getattr(dispatch, "contract", None)
-    if ticket is not None:
-        customer = customer or ticket.customer
-        contract = contract or ticket.contract
+    ticket, customer, contract = _links(
+        dispatch=dispatch, ticket=ticket, customer=customer, contract=contract
+    )
     if contract is not None and customer is not None and contract.customer_id != customer.pk:
         errors["contract"] = [_("This contract belongs to another customer.")]
     if contract is None and customer is not None:
@@ -263,11 +303,7 @@ def defect_record(
             severity=severity,
             title=title.strip(),
             steps=steps.strip(),
-            customer_sees=customer_sees.strip(),
-            product=product.strip(),
-            version=version.strip(),
-            module=module.strip(),
-            site=site.strip(),
+            **environment,
             customer=customer,
             contract=contract,
             ticket=ticket,
@@ -279,26 +315,15 @@ def defect_record(
             tracker_key=(tracker_key or "").strip(),
             tracker_url=(tracker_url or "").strip(),
         )
-        defect._history_user = by
-        defect._change_reason = "record"
+        history_user(defect, by)
+        history_reason(defect, "record")
         defect.save()
         defect.number = f"DF{timezone.localtime(reported_at):%Y%m%d}-{defect.pk:05d}"
         defect.save(update_fields=["number"])
         _follow(defect, [by, defect.assignee])
         _plan_deadlines(defect)
         if severity == Severity.SERIOUS:
-            # docs/domain.md §defect.serious: serious bugs are reported to the region lead too.
-            leads = role_members(Role.REGION_LEAD)
-            _follow(defect, leads)
-            notifications_create(
-                recipients=leads,
-                kind="defect_serious",
-                title=_("Serious defect: %(number)s %(customer)s")
-                % {"number": defect.number, "customer": defect.customer or defect.site},
-                body=defect.title,
-                url=defect.get_absolute_url(),
-                target=defect,
-            )
+            _tell_region_leads(defect)
         event_record(
             kind="defect.recorded",
             target=defect,
@@ -323,7 +348,7 @@ def _note_required(note: str, field: str, message: Any) -> None:
     raise_field_errors({} if (note or "").strip() else {field: [str(message)]})
 
 
-def defect_report(defect: Defect, *, by: Any, note: str = "") -> Defect:
+def defect_report(defect: Defect, *, by: User, note: str = "") -> Defect:
     """Verified on site and reported to headquarters (the ``report`` deadline)."""
     with transaction.atomic():
         defect = transition_run(
@@ -347,7 +372,7 @@ def defect_report(defect: Defect, *, by: Any, note: str = "") -> Defect:
     return defect
 
 
-def defect_verify(defect: Defect, *, by: Any, note: str) -> Defect:
+def defect_verify(defect: Defect, *, by: User, note: str) -> Defect:
     """The tester reproduced it (the ``verify`` deadline of an important defect)."""
     _note_required(note, "note", _("How was it reproduced?"))
     with transaction.atomic():
@@ -372,7 +397,7 @@ def defect_verify(defect: Defect, *, by: Any, note: str) -> Defect:
     return defect
 
 
-def defect_start_fix(defect: Defect, *, by: Any, developer: Any = None) -> Defect:
+def defect_start_fix(defect: Defect, *, by: User, developer: User | None = None) -> Defect:
     _check(by, "defects.fix_defect")
     developer = developer or by
     if not developer.has_perm("defects.fix_defect"):
@@ -390,7 +415,7 @@ def defect_start_fix(defect: Defect, *, by: Any, developer: Any = None) -> Defec
     return defect
 
 
-def defect_fix(defect: Defect, *, by: Any, note: str, version: str = "") -> Defect:
+def defect_fix(defect: Defect, *, by: User, note: str, version: str = "") -> Defect:
     """Fixed by the developer (the ``fix`` and ``resolve`` deadlines)."""
     _note_required(note, "note", _("What was changed?"))
     with transaction.atomic():
@@ -413,7 +438,7 @@ def defect_fix(defect: Defect, *, by: Any, note: str, version: str = "") -> Defe
     return defect
 
 
-def defect_confirm(defect: Defect, *, by: Any, note: str) -> Defect:
+def defect_confirm(defect: Defect, *, by: User, note: str) -> Defect:
     """The customer confirms the fix solves the problem."""
     _note_required(note, "note", _("Who confirmed, and what did they say?"))
     with transaction.atomic():
@@ -426,7 +451,7 @@ def defect_confirm(defect: Defect, *, by: Any, note: str) -> Defect:
         )
 
 
-def defect_reopen(defect: Defect, *, by: Any, reason: str) -> Defect:
+def defect_reopen(defect: Defect, *, by: User, reason: str) -> Defect:
     """Not solved after all: back to the developers, with a fresh fix deadline."""
     _note_required(reason, "reason", _("Why is it reopened?"))
     with transaction.atomic():
@@ -440,7 +465,7 @@ def defect_reopen(defect: Defect, *, by: Any, reason: str) -> Defect:
         )
         # The fix deadlines of its severity start again from the reopening.
         _plan_deadlines(defect)
-        if defect.developer_id:
+        if defect.developer is not None:  # no query when there is none
             notifications_create(
                 recipients=[defect.developer],
                 kind="defect_reopened",
@@ -452,9 +477,10 @@ def defect_reopen(defect: Defect, *, by: Any, reason: str) -> Defect:
     return defect
 
 
-def defect_close(defect: Defect, *, by: Any) -> Defect:
-    """Solved and confirmed: close it; the ticket it came from follows to resolved
-    (docs/architecture.md §apps.calls)."""
+def defect_close(defect: Defect, *, by: User) -> Defect:
+    """Solved and confirmed: close it. The announcement ``defect.close`` carries the
+    call it came from and the resolution; the hotline reacts by resolving that call
+    (tickets.subscribers.ticket_resolved_by_defect, docs/architecture.md §apps.events)."""
     with transaction.atomic():
         defect = transition_run(
             instance=defect,
@@ -462,24 +488,26 @@ def defect_close(defect: Defect, *, by: Any) -> Defect:
             by=by,
             kwargs={"at": timezone.now()},
             update_fields=["closed_at"],
+            event_data=_resolution(defect),
         )
         timers_cancel_all(subject=defect)
-        ticket = defect.ticket
-        if ticket is not None and ticket.state == "dispatched":
-            from tickets.services import ticket_mark_resolved
-
-            ticket_mark_resolved(
-                ticket,
-                by=by,
-                problem=defect.customer_sees,
-                cause=defect.verify_note or defect.title,
-                solution=defect.fix_note,
-                steps=defect.steps,
-            )
     return defect
 
 
-def defect_reject(defect: Defect, *, by: Any, reason: str, note: str) -> Defect:
+def _resolution(defect: Defect) -> dict[str, Any]:
+    """What a closed defect tells the call it came from."""
+    if defect.ticket_id is None:
+        return {}
+    return {
+        "ticket": defect.ticket_id,
+        "problem": defect.customer_sees,
+        "cause": defect.verify_note or defect.title,
+        "solution": defect.fix_note,
+        "steps": defect.steps,
+    }
+
+
+def defect_reject(defect: Defect, *, by: User, reason: str, note: str) -> Defect:
     """Duplicate, not a bug, or won't fix: the reason is required."""
     errors: dict[str, list[str]] = {}
     if reason not in RejectReason.values:
@@ -500,7 +528,7 @@ def defect_reject(defect: Defect, *, by: Any, reason: str, note: str) -> Defect:
     return defect
 
 
-def defect_escalate(defect: Defect, *, by: Any, point: str) -> Defect:
+def defect_escalate(defect: Defect, *, by: User, point: str) -> Defect:
     """People cannot agree: the region lead coordinates (docs/domain.md §defect.escalate)."""
     _note_required(point, "point", _("What is the point of disagreement?"))
     leads = role_members(Role.REGION_LEAD)
@@ -527,7 +555,7 @@ def defect_escalate(defect: Defect, *, by: Any, point: str) -> Defect:
     return defect
 
 
-def defect_change_severity(defect: Defect, *, by: Any, severity: str, reason: str) -> Defect:
+def defect_change_severity(defect: Defect, *, by: User, severity: str, reason: str) -> Defect:
     """A new severity re-plans the deadlines from ``reported_at``; audited with the
     reason (history and the domain event)."""
     errors: dict[str, list[str]] = {}
@@ -555,7 +583,7 @@ def defect_change_severity(defect: Defect, *, by: Any, severity: str, reason: st
     return defect
 
 
-def defect_save_workaround(defect: Defect, *, by: Any, workaround: str) -> Defect:
+def defect_save_workaround(defect: Defect, *, by: User, workaround: str) -> Defect:
     """The emergency solution, for the next occurrence (docs/domain.md §defect.workaround)."""
     _check(by, "defects.work_defect")
     _note_required(workaround, "workaround", _("Describe the emergency workaround."))
@@ -567,7 +595,7 @@ def defect_save_workaround(defect: Defect, *, by: Any, workaround: str) -> Defec
     return defect
 
 
-def defect_publish_workaround(defect: Defect, *, by: Any, title: str = "") -> Any:
+def defect_publish_workaround(defect: Defect, *, by: User, title: str = "") -> Any:
     """Publish the emergency workaround to the hotline's knowledge base (or update the
     article already published from it)."""
     from tickets.services.knowledge import article_save
@@ -598,7 +626,7 @@ def defect_publish_workaround(defect: Defect, *, by: Any, title: str = "") -> An
     return article
 
 
-def defect_set_tracker(defect: Defect, *, by: Any, key: str, url: str) -> Defect:
+def defect_set_tracker(defect: Defect, *, by: User, key: str, url: str) -> Defect:
     """Link the defect to an external tracker (JIRA…); no sync."""
     _check(by, "defects.work_defect")
     with transaction.atomic():
@@ -609,7 +637,9 @@ def defect_set_tracker(defect: Defect, *, by: Any, key: str, url: str) -> Defect
     return defect
 
 
-def defect_follow(defect: Defect, *, by: Any, user: Any = None, follow: bool = True) -> Defect:
+def defect_follow(
+    defect: Defect, *, by: User, user: User | None = None, follow: bool = True
+) -> Defect:
     """Follow (or stop following) a defect: followers are reminded of its deadlines."""
     user = user or by
     if user != by:
@@ -627,7 +657,13 @@ def defect_follow(defect: Defect, *, by: Any, user: Any = None, follow: bool = T
     return defect
 
 
-def _check(by: Any, perm: str) -> None:
+def defect_follow_toggle(defect: Defect, *, by: User) -> Defect:
+    """The portal's one button: follow the defect, or stop following it."""
+    following = defect.followers.filter(pk=by.pk).exists()
+    return defect_follow(defect, by=by, follow=not following)
+
+
+def _check(by: User, perm: str) -> None:
     if by is not None and not by.has_perm(perm):
         raise NotPermitted(_("You may not perform this action."))
 

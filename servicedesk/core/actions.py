@@ -30,9 +30,9 @@ Why: docs/architecture.md §action-layer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.db import models
@@ -40,8 +40,11 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .conditions import condition, unmet_reasons
+from .conditions import condition, unmet_fields, unmet_reasons
 from .services.transitions import fsm_field_name
+
+if TYPE_CHECKING:
+    from .types import User
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,12 @@ class Action:
     disclosure) is governed by ``permission`` and ``when`` instead.
     ``unavailable(obj, user)`` returns a reason to show the action disabled (beyond the
     transition's own conditions), or ``None``.
+    ``prefix`` is the form's field prefix on the portal when it predates the action's name
+    (default: the name). ``api_input`` is a serializer the API validates the body with
+    instead of the form, for an API whose contract predates the form (its schema is kept).
+    ``service_explains``: a POST of the action while it is offered disabled still reaches
+    the service, whose own refusal (field errors, 400) says what is missing, instead of
+    the channel's 409 with the condition's reason.
     """
 
     name: str
@@ -87,14 +96,23 @@ class Action:
     portal: bool = True
     admin: bool = True
     api: bool = True
+    prefix: str = ""
+    api_input: type | None = None
+    service_explains: bool = False
 
     def make_form(
-        self, obj: Any, user: Any, data: Any = None, files: Any = None, *, prefix: bool = True
+        self,
+        obj: Any,
+        user: User | None,
+        data: Any = None,
+        files: Any = None,
+        *,
+        prefix: bool = True,
     ) -> forms.Form:
         form_class = self.form or EmptyActionForm
         kwargs: dict[str, Any] = {}
         if prefix:
-            kwargs["prefix"] = self.name
+            kwargs["prefix"] = self.prefix or self.name
         if self.form_kwargs is not None and self.form is not None:
             kwargs.update(self.form_kwargs(obj, user))
         if data is None and self.initial is not None:
@@ -104,7 +122,7 @@ class Action:
             form.prefill_for(user)
         return form
 
-    def run(self, obj: Any, user: Any, data: dict[str, Any]) -> Any:
+    def run(self, obj: Any, user: User | None, data: dict[str, Any]) -> Any:
         return self.service(obj, by=user, **data)
 
 
@@ -121,12 +139,21 @@ class ActionState:
     reasons: list[str] = field(default_factory=list)
     form: forms.Form | None = None
     open: bool = False
+    #: the input fields the first unmet condition is about (``condition(..., field=)``)
+    fields: list[str] = field(default_factory=list)
     #: the signature boxes the user may sign so that a disabled action can run
     sign: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def name(self) -> str:
         return self.action.name
+
+    def __getitem__(self, key: str) -> Any:
+        """Read like the dicts of the older per-app panels (``a["action"]``, ``a["form"]``)."""
+        try:
+            return getattr(self, key)
+        except AttributeError:
+            raise KeyError(key) from None
 
     @property
     def reason(self) -> str:
@@ -188,11 +215,12 @@ class ActionSet:
 
     # -- availability ---------------------------------------------------------------------
 
-    def state_of(self, obj: Any, user: Any, action: Action) -> ActionState | None:
+    def state_of(self, obj: Any, user: User | None, action: Action) -> ActionState | None:
         """``None`` when the action is not for this user or not from this state; else
         enabled, or disabled with the reasons."""
         names = self.transition_names(action)
         reasons: list[str] = []
+        fields: list[str] = []
         if names:
             current = getattr(obj, self.state_field)
             offered = False
@@ -206,11 +234,12 @@ class ActionSet:
                 unmet = unmet_reasons(transition, obj)
                 if not unmet:
                     offered = True
-                    reasons = []
+                    reasons, fields = [], []
                     break
                 if not offered:
                     offered = True
                     reasons = unmet
+                    fields = unmet_fields(transition, obj)
             if not offered:
                 return None
         else:
@@ -222,9 +251,11 @@ class ActionSet:
             reason = action.unavailable(obj, user)
             if reason:
                 reasons = [str(reason)]
-        return ActionState(action=action, enabled=not reasons, reasons=reasons)
+        return ActionState(
+            action=action, enabled=not reasons, reasons=reasons, fields=fields if reasons else []
+        )
 
-    def states(self, obj: Any, user: Any, channel: str = "portal") -> list[ActionState]:
+    def states(self, obj: Any, user: User | None, channel: str = "portal") -> list[ActionState]:
         states = []
         for action in self.for_channel(channel):
             state = self.state_of(obj, user, action)
@@ -232,7 +263,7 @@ class ActionSet:
                 states.append(state)
         return states
 
-    def available(self, obj: Any, user: Any, channel: str = "api") -> list[str]:
+    def available(self, obj: Any, user: User | None, channel: str = "api") -> list[str]:
         """Names of the actions ``user`` can run on ``obj`` now (on the API, those
         ``listed``)."""
         return [
@@ -241,7 +272,7 @@ class ActionSet:
             if s.enabled and (channel != "api" or s.action.listed)
         ]
 
-    def refusal(self, obj: Any, user: Any, action: Action) -> str | None:
+    def refusal(self, obj: Any, user: User | None, action: Action) -> str | None:
         """Why ``action`` cannot run now (``None`` when it can)."""
         state = self.state_of(obj, user, action)
         if state is None:
@@ -259,7 +290,7 @@ class ActionSet:
 def action_panels(
     action_set: ActionSet,
     obj: Any,
-    user: Any,
+    user: User | None,
     *,
     failed: str = "",
     failed_form: forms.Form | None = None,
@@ -289,12 +320,15 @@ def action_run_portal(
     page: Callable[..., Any],
     reload: Callable[[], Any],
     success_url: Callable[[Any, Any], str] | None = None,
+    prefix: bool = True,
 ) -> Any:
     """Run one declared action from a portal POST.
 
     ``page(request, obj, status=..., failed=..., failed_form=...)`` renders the record's
     page again; a refused action shows it with the reason (409), bad input with the form's
     errors (400). Success redirects to ``success_url(obj, result)`` or the record.
+    ``prefix=False`` reads the form's fields without the action's prefix (a page's own
+    form posting to an older URL of one action).
     """
     from django.contrib import messages
     from django.core.exceptions import PermissionDenied
@@ -307,10 +341,10 @@ def action_run_portal(
     if action is None or not action.portal:
         raise Http404
     state = action_set.state_of(obj, request.user, action)
-    if state is None or not state.enabled:
+    if state is None or not (state.enabled or action.service_explains):
         messages.error(request, action_set.refusal(obj, request.user, action) or "")
         return page(request, obj, status=409)
-    form = action.make_form(obj, request.user, request.POST, request.FILES)
+    form = action.make_form(obj, request.user, request.POST, request.FILES, prefix=prefix)
     if form.is_valid():
         try:
             result = action.run(obj, request.user, dict(form.cleaned_data))
@@ -343,6 +377,11 @@ def _redirect_to(request: Any, url: str) -> Any:
 # -- API: the form as a serializer ------------------------------------------------------------
 
 
+def _offered_choices(form_field: forms.ChoiceField) -> list[Any]:
+    """The field's choices without the empty one ("---------")."""
+    return [c for c in cast(Iterable[Any], form_field.choices) if c[0] != ""]
+
+
 def _serializer_field(form_field: forms.Field) -> Any:
     from rest_framework import serializers
 
@@ -362,20 +401,17 @@ def _serializer_field(form_field: forms.Field) -> Any:
         return serializers.PrimaryKeyRelatedField(queryset=form_field.queryset, **common)
     if isinstance(form_field, forms.MultipleChoiceField):
         return serializers.MultipleChoiceField(
-            choices=[c for c in form_field.choices if c[0] != ""], required=form_field.required
+            choices=_offered_choices(form_field), required=form_field.required
         )
     if isinstance(form_field, forms.ChoiceField):
-        choices = [c for c in form_field.choices if c[0] != ""]
+        choices = _offered_choices(form_field)
         return serializers.ChoiceField(
             choices=choices, allow_blank=not form_field.required, **common
         )
     if isinstance(form_field, forms.BooleanField | forms.NullBooleanField):
         common["required"] = False
         return serializers.BooleanField(**common)
-    if isinstance(form_field, forms.IntegerField):
-        return serializers.IntegerField(
-            min_value=form_field.min_value, max_value=form_field.max_value, **common
-        )
+    # DecimalField and FloatField are IntegerFields in Django's forms: ask for them first.
     if isinstance(form_field, forms.DecimalField):
         return serializers.DecimalField(
             max_digits=form_field.max_digits or 20,
@@ -386,6 +422,10 @@ def _serializer_field(form_field: forms.Field) -> Any:
         )
     if isinstance(form_field, forms.FloatField):
         return serializers.FloatField(**common)
+    if isinstance(form_field, forms.IntegerField):
+        return serializers.IntegerField(
+            min_value=form_field.min_value, max_value=form_field.max_value, **common
+        )
     if isinstance(form_field, forms.DateTimeField):
         return serializers.DateTimeField(**common)
     if isinstance(form_field, forms.DateField):
@@ -412,6 +452,8 @@ def action_input_serializer(model: type[models.Model], action: Action) -> type |
     itself is validated by the form, so portal and API accept exactly the same input)."""
     from rest_framework import serializers
 
+    if action.api_input is not None:
+        return action.api_input
     if action.form is None:
         return None
     key = (model, action.name)

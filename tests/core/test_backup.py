@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
+from django.test import TestCase
 from PIL import Image, ImageDraw
 
 from servicedesk.core.choices import Role
@@ -38,6 +39,12 @@ def drawn() -> str:
 
 def sign_two(by) -> list[Signature]:
     # The engineer's box is signed by the job's owner himself; the customer's by name.
+    # The files are written once the signatures commit (docs/architecture.md §signatures).
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return _sign_two(by)
+
+
+def _sign_two(by) -> list[Signature]:
     job = Job.objects.create(title="服务器巡检", owner=by)
     first = signature_record(
         target=job,

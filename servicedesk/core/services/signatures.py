@@ -6,7 +6,7 @@ import base64
 import binascii
 import hashlib
 import io
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -16,10 +16,11 @@ from django.utils.translation import gettext as _
 
 from .. import printing
 from ..choices import SignatureMethod
-from ..exceptions import ApplicationError, NotPermitted, raise_field_errors
+from ..exceptions import ApplicationError, NotPermitted, field_error, raise_field_errors
 from ..models import Signature
 from ..printforms import (
     FormSpec,
+    SignatureSlot,
     form_get,
     signed_document,
     slot_find,
@@ -27,6 +28,10 @@ from ..printforms import (
     unsigned_document,
 )
 from .events import event_record
+from .history import history_user
+
+if TYPE_CHECKING:
+    from ..types import User
 
 SCAN_TYPES = {
     b"%PDF": ("application/pdf", "pdf"),
@@ -93,7 +98,7 @@ def signature_record(
     target: models.Model,
     form: str,
     signer_role: str,
-    by: Any,
+    by: User,
     signer_name: str = "",
     image: str | None = None,
     file: Any = None,
@@ -106,32 +111,18 @@ def signature_record(
     signature is recorded as ``by`` (``signer_name`` is ignored); anyone else is refused
     with the reason (``NotPermitted``, 403). A customer box needs the customer's name;
     ``by`` is the witness. Keeps the SHA-256 of the content signed and of the file,
-    renders the signed PDF once and keeps its SHA-256 for the verification page.
+    renders the signed PDF once and keeps its SHA-256 for the verification page — the
+    files after the transaction commits.
     """
     from ..people import display_name
 
-    errors: dict[str, list[str]] = {}
-    slot = None
-    try:
-        spec = form_get(type(target), form)
-    except LookupError:
-        errors["form"] = [_("This record has no form “%(form)s”.") % {"form": form}]
-    else:
-        if not spec.slots:
-            errors["form"] = [_("This form has no signature boxes.")]
-        elif not (signer_role or "").strip():
-            errors["signer_role"] = [_("Choose the box you sign.")]
-        else:
-            slot = slot_find(spec, signer_role)
-            if slot is None:
-                errors["signer_role"] = [
-                    _("This form has no “%(role)s” box.") % {"role": signer_role.strip()[:60]}
-                ]
-    raise_field_errors(errors)
+    spec, slot = _form_box(target, form, signer_role)
     # Who may sign comes before the rest of the input (docs/api.md §auth: permission first).
     right = slot_right(slot, target, by)
     if not right.allowed:
         raise NotPermitted(right.reason)
+    errors: dict[str, list[str]] = {}
+    signer: User | None
     if slot.customer:
         if not (signer_name or "").strip():
             errors["signer_name"] = [_("Who signed for the customer?")]
@@ -143,13 +134,7 @@ def signature_record(
     raise_field_errors(errors)
 
     now = timezone.now()
-    if image:
-        raw = _decode_data_url(image)
-        method, ext = SignatureMethod.DRAWN, "png"
-    else:
-        raw = file.read()
-        ext = upload_check(raw, getattr(file, "name", ""))
-        method = SignatureMethod.SCAN
+    raw, method, ext = _signed_content(image, file)
     content_sha = printing.content_fingerprint(unsigned_document(spec, target))
 
     with transaction.atomic():
@@ -167,11 +152,12 @@ def signature_record(
             user_agent=(user_agent or "")[:300],
             recorded_by=by,
         )
-        field_file = sig.image if method == SignatureMethod.DRAWN else sig.scan
-        field_file.save(f"{form}.{ext}", ContentFile(raw), save=False)
-        sig._history_user = by
+        history_user(sig, by)
         sig.save()
-        _render_signed_pdf(spec, target, sig)
+        # Files are written and the signed PDF rendered once the signature is committed:
+        # never inside the caller's row lock, and a rollback leaves no orphan file
+        # (docs/architecture.md §signatures).
+        transaction.on_commit(lambda: _signature_files_write(spec, target, sig, raw, ext))
         event_record(
             kind="form.signed",
             target=target,
@@ -188,10 +174,54 @@ def signature_record(
     return sig
 
 
+def _signature_files_write(
+    spec: FormSpec, target: models.Model, sig: Signature, raw: bytes, ext: str
+) -> None:
+    """After commit: the drawn image or the scan, then the signed PDF with it."""
+    field_file = sig.image if sig.method == SignatureMethod.DRAWN else sig.scan
+    field_file.save(f"{sig.form}.{ext}", ContentFile(raw), save=False)
+    sig.save(update_fields=[field_file.field.name])
+    _render_signed_pdf(spec, target, sig)
+
+
+def _form_box(target: models.Model, form: str, signer_role: str) -> tuple[FormSpec, SignatureSlot]:
+    """The printed form ``form`` of ``target`` and its box ``signer_role`` names; a field
+    error (400) when either is missing."""
+    try:
+        spec = form_get(type(target), form)
+    except LookupError:
+        raise field_error(
+            "form", _("This record has no form “%(form)s”.") % {"form": form}
+        ) from None
+    if not spec.slots:
+        raise field_error("form", _("This form has no signature boxes."))
+    if not (signer_role or "").strip():
+        raise field_error("signer_role", _("Choose the box you sign."))
+    slot = slot_find(spec, signer_role)
+    if slot is None:
+        raise field_error(
+            "signer_role",
+            _("This form has no “%(role)s” box.") % {"role": signer_role.strip()[:60]},
+        )
+    return spec, slot
+
+
+def _signed_content(image: str | None, file: Any) -> tuple[bytes, str, str]:
+    """The bytes signed, the method (drawn or scan) and the file's extension."""
+    if image:
+        return _decode_data_url(image), SignatureMethod.DRAWN, "png"
+    raw = file.read()
+    ext = upload_check(raw, getattr(file, "name", ""))
+    return raw, SignatureMethod.SCAN, ext
+
+
 def _render_signed_pdf(spec: FormSpec, target: models.Model, sig: Signature) -> None:
     from ..selectors import signatures_for
 
-    signatures = list(signatures_for(target, spec.code).order_by("signed_at", "id"))
+    # The form as it stood when this signature was made: this one and those before it
+    # (two signatures made in one transaction each keep their own signed PDF).
+    signed = signatures_for(target, spec.code).filter(pk__lte=sig.pk)
+    signatures = list(signed.order_by("signed_at", "id"))
     pdf = printing.render_pdf(signed_document(spec, target, signatures))
     sig.signed_pdf.save(f"{spec.code}-signed.pdf", ContentFile(pdf), save=False)
     sig.signed_pdf_sha256 = hashlib.sha256(pdf).hexdigest()
