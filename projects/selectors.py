@@ -36,7 +36,7 @@ from .models import (
     Stage,
 )
 
-SORTS = {
+SORTS: dict[str, list[Any]] = {
     "number": ["number"],
     "-number": ["-number"],
     "created": ["created_at"],
@@ -51,7 +51,7 @@ SORTS = {
 
 def projects_for_list(user: Any) -> QuerySet[Project]:
     """Projects ``user`` may see, each with ``behind_since`` (the planned end of its
-    earliest unfinished stage) and ``confirmed_hours`` (confirmed logs only)."""
+    earliest unfinished stage) and ``hours_confirmed`` (confirmed logs only)."""
     open_stage = (
         Stage.objects.filter(project=OuterRef("pk"), state__in=OPEN_STAGE_STATES)
         .order_by("planned_end")
@@ -76,7 +76,7 @@ def projects_for_list(user: Any) -> QuerySet[Project]:
         .select_related("customer", "project_manager")
         .annotate(
             behind_since=Subquery(open_stage),
-            confirmed_hours=Coalesce(
+            hours_confirmed=Coalesce(
                 Subquery(hours, output_field=DecimalField(max_digits=10, decimal_places=1)),
                 Decimal(0),
                 output_field=DecimalField(max_digits=10, decimal_places=1),
@@ -129,11 +129,11 @@ def project_list(
 
 def decorate(projects: Any) -> list[Project]:
     """Days behind and confirmed person-days of listed projects (no query)."""
-    rows = list(projects)
+    rows: list[Any] = list(projects)
     today = timezone.localdate()
     for project in rows:
         project.slip_days = slip_of(project, today)
-        project.person_days_confirmed = (project.confirmed_hours / HOURS_PER_DAY).quantize(
+        project.person_days_confirmed = (project.hours_confirmed / HOURS_PER_DAY).quantize(
             Decimal("0.1")
         )
     return rows
@@ -147,7 +147,7 @@ def counts_by_state(user: Any) -> dict[str, int]:
 def project_detail(user: Any, pk: int) -> Project:
     """One project with what its page shows, in a fixed number of queries whatever the
     number of logs: stages, the last 30 days' logs grouped per day, open incidents."""
-    project = (
+    project: Any = (
         projects_for_list(user)
         .select_related("contract", "implementation_manager", "first_visit_need")
         .prefetch_related(
@@ -163,7 +163,7 @@ def project_detail(user: Any, pk: int) -> Project:
         .get(pk=pk)
     )
     project.slip_days = slip_of(project)
-    project.person_days_confirmed = (project.confirmed_hours / HOURS_PER_DAY).quantize(
+    project.person_days_confirmed = (project.hours_confirmed / HOURS_PER_DAY).quantize(
         Decimal("0.1")
     )
     signed = [r for r in project.revisions if r.state == "signed"]

@@ -646,9 +646,9 @@ def contract_start_free_period(contract: Contract, *, by: Any, starts_on: dt.dat
         length = period.ends_on - period.starts_on
         period.starts_on = starts_on
         period.ends_on = starts_on + length
-        period._history_user = by
-        period._change_reason = "starts at acceptance"
-        period.save(update_fields=["starts_on", "ends_on"])
+        save_with_history(
+            period, by=by, reason="starts at acceptance", fields=["starts_on", "ends_on"]
+        )
         event_record(
             kind="contract.free_period_started",
             target=contract,

@@ -97,7 +97,7 @@ class ProjectSerializer(FSMSerializerMixin, serializers.ModelSerializer):
     project_manager_name = PersonField(source="project_manager")
     slip_days = serializers.IntegerField(read_only=True, default=0)
     confirmed_hours = serializers.DecimalField(
-        max_digits=10, decimal_places=1, read_only=True, default=0
+        source="hours_confirmed", max_digits=10, decimal_places=1, read_only=True, default=0
     )
 
     class Meta:

@@ -63,8 +63,9 @@ def _notify(project: Project, recipients: Any, kind: str, title: str, body: str 
 
 
 def _sales_manager(project: Project) -> Any:
-    if project.contract_id and project.contract.sales_manager_id:
-        return project.contract.sales_manager
+    contract = project.contract
+    if contract is not None and contract.sales_manager_id:
+        return contract.sales_manager
     return project.customer.sales_manager
 
 
@@ -723,7 +724,7 @@ def document_file(
         document = ProjectDocument(
             project=project,
             kind=kind,
-            title=(title or "").strip()[:200] or DocumentKind(kind).label,
+            title=(title or "").strip()[:200] or str(DocumentKind(kind).label),
             uploaded_by=by,
         )
         document.file.save(file.name, file, save=False)

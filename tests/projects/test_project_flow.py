@@ -309,7 +309,7 @@ def test_only_confirmed_logs_count(team):
     from projects.selectors import decorate, project_list
 
     listed = decorate(project_list(team.im))[0]
-    assert listed.confirmed_hours == 12
+    assert listed.hours_confirmed == 12
     assert str(listed.person_days_confirmed) == "1.5"
 
 
