@@ -262,6 +262,12 @@ class Contract(ConcurrentTransitionMixin, models.Model):
     free_data_import = models.BooleanField(
         _("data import free of charge"), default=False, help_text=_("Otherwise charged.")
     )
+    free_period_from_acceptance = models.BooleanField(
+        _("free service period starts at acceptance"),
+        default=False,
+        # docs/domain.md §project.acceptance
+        help_text=_("The free period's dates follow the acceptance of the implementation project."),
+    )
     state = FSMField(
         _("state"), default=ContractState.DRAFT, choices=ContractState.choices, protected=True
     )

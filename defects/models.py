@@ -420,6 +420,15 @@ class Requirement(ConcurrentTransitionMixin, models.Model):
         blank=True,
         related_name="requirements",
     )
+    project = models.ForeignKey(
+        "projects.Project",
+        verbose_name=_("implementation project"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="requirements",
+        help_text=_("Raised during this implementation project."),
+    )
     ticket = models.ForeignKey(
         "tickets.Ticket",
         verbose_name=_("ticket"),

@@ -631,3 +631,31 @@ def contract_save_draft(
             contract.charge_rates.all().delete()
             ChargeRate.objects.bulk_create(ChargeRate(contract=contract, **r) for r in rates)
     return contract
+
+
+def contract_start_free_period(contract: Contract, *, by: Any, starts_on: dt.date) -> Contract:
+    """The free service period starts at the implementation's acceptance when the contract
+    says so (docs/domain.md §project.acceptance): its dates move to start on ``starts_on``,
+    keeping its length, and the contract enters service when that day has come."""
+    if not contract.free_period_from_acceptance:
+        raise ApplicationError(_("This contract's free period does not start at acceptance."))
+    with transaction.atomic():
+        period = contract.periods.select_for_update().filter(kind=PeriodKind.FREE).first()
+        if period is None:
+            raise ApplicationError(_("The contract has no free service period."))
+        length = period.ends_on - period.starts_on
+        period.starts_on = starts_on
+        period.ends_on = starts_on + length
+        save_with_history(
+            period, by=by, reason="starts at acceptance", fields=["starts_on", "ends_on"]
+        )
+        event_record(
+            kind="contract.free_period_started",
+            target=contract,
+            actor=by,
+            data={"starts_on": starts_on.isoformat(), "ends_on": period.ends_on.isoformat()},
+        )
+        contract.refresh_from_db()
+        if contract.state == ContractState.SIGNED and starts_on <= timezone.localdate():
+            contract = transition_run(instance=contract, name="start_service", by=None)
+    return contract

@@ -18,6 +18,9 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 
 SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me")
+# Keys encrypting the hand-over book's credentials, newest first (docs/architecture.md
+# §credentials: rotation). Empty: derived from SECRET_KEY (development only).
+CREDENTIAL_KEYS = env.list("CREDENTIAL_KEYS", default=[])
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -236,6 +239,8 @@ SPECTACULAR_SETTINGS = {
         "RevisitStateEnum": "contracts.choices.RevisitState",
         "NoticeChannelEnum": "contracts.choices.NoticeChannel",
         "RenewalOutcomeEnum": "contracts.choices.RenewalOutcome",
+        "PauseCategoryEnum": "projects.choices.PauseCategory",
+        "TerminateCategoryEnum": "projects.choices.TerminateCategory",
         "TicketChannelEnum": "tickets.choices.Channel",
         "TicketKindEnum": "tickets.choices.TicketKind",
         "TicketStateEnum": "tickets.choices.TicketState",

@@ -8,6 +8,7 @@ A customer box takes the customer's name with the user as witness.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -52,6 +53,14 @@ EXPECTED = {
     ("contracts.firstvisit", "first_visit_record", "first_visit_agent"): Role.FIRST_VISIT_AGENT,
     ("contracts.contract", "service_summary", "sales_manager"): Role.SALES_MANAGER,
     ("contracts.renewaldecision", "renewal_notice", "sales_manager"): Role.SALES_MANAGER,
+    ("projects.project", "readiness_confirmation", "project_manager"): Role.PROJECT_MANAGER,
+    ("projects.project", "acceptance_report", "project_manager"): Role.PROJECT_MANAGER,
+    ("projects.project", "acceptance_report", "sales_manager"): Role.SALES_MANAGER,
+    ("projects.planrevision", "implementation_plan", "project_manager"): Role.PROJECT_MANAGER,
+    ("projects.stage", "stage_signoff", "project_manager"): Role.PROJECT_MANAGER,
+    ("projects.dailylog", "daily_log", "consultant"): Role.CONSULTANT,
+    ("projects.handoverversion", "handover_book", "giver"): Role.PROJECT_MANAGER,
+    ("projects.handoverversion", "handover_book", "receiver"): Role.CONSULTANT,
 }
 API_PATHS = {
     "core.workcalendar": "calendars",
@@ -125,7 +134,33 @@ def world(make_user):
             decided_by=sales,
         ),
     }
+    records.update(_project_records(people, customer))
     return {"people": people, "others": others, "records": records}
+
+
+def _project_records(people: dict, customer: Any) -> dict[str, Any]:
+    """A project in progress whose PM, consultant and sales manager are ``people``'s."""
+    from projects.models import HandoverVersion
+    from tests.projects.factories import Team, project_in, write_log
+
+    team = Team(
+        im=people[Role.IMPLEMENTATION_MANAGER],
+        pm=people[Role.PROJECT_MANAGER],
+        consultant=people[Role.CONSULTANT],
+        sales=people[Role.SALES_MANAGER],
+        outsider=people[Role.TESTER],
+    )
+    project = project_in("in_progress", team, customer=customer)
+    from projects.services import handover_write
+
+    version = handover_write(project, by=team.pm, receiver=team.consultant, reason="休假")
+    return {
+        "projects.project": project,
+        "projects.planrevision": project.plan_revisions.first(),
+        "projects.stage": project.stages.first(),
+        "projects.dailylog": write_log(project, team, dt.date(2026, 12, 1)),
+        "projects.handoverversion": HandoverVersion.objects.get(pk=version.pk),
+    }
 
 
 def signers(world) -> list[tuple[str, Any]]:

@@ -1,0 +1,18 @@
+from rest_framework.routers import DefaultRouter
+
+from .apis import (
+    DailyLogViewSet,
+    HandoverVersionViewSet,
+    PlanRevisionViewSet,
+    ProjectViewSet,
+    StageViewSet,
+)
+
+router = DefaultRouter()
+router.register("projects", ProjectViewSet, basename="project")
+router.register("project-stages", StageViewSet, basename="project-stage")
+router.register("project-logs", DailyLogViewSet, basename="project-log")
+router.register("project-plans", PlanRevisionViewSet, basename="project-plan")
+router.register("project-handovers", HandoverVersionViewSet, basename="project-handover")
+
+urlpatterns = router.urls
