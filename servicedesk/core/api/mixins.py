@@ -140,13 +140,19 @@ def _make_declared_action(action_set: ActionSet, declared: Action) -> Callable:
             raise TransitionConflict(state.reason)
         if state is None and not action_set.transition_names(declared):
             raise NotPermitted(_("You may not perform this action."))
-        data, files = api_form_data(request)
-        form = declared.make_form(obj, request.user, data, files, prefix=False)
-        if not form.is_valid():
-            raise serializers.ValidationError(
-                {key: list(errors) for key, errors in form.errors.items()}
-            )
-        updated = declared.run(obj, request.user, dict(form.cleaned_data))
+        if declared.api_input is not None:
+            ser = declared.api_input(data=request.data, context=self.get_serializer_context())
+            ser.is_valid(raise_exception=True)
+            cleaned = dict(ser.validated_data)
+        else:
+            data, files = api_form_data(request)
+            form = declared.make_form(obj, request.user, data, files, prefix=False)
+            if not form.is_valid():
+                raise serializers.ValidationError(
+                    {key: list(errors) for key, errors in form.errors.items()}
+                )
+            cleaned = dict(form.cleaned_data)
+        updated = declared.run(obj, request.user, cleaned)
         if not isinstance(updated, type(obj)):
             updated = obj
         return Response(self.get_serializer(self.refetch(updated)).data)
@@ -166,7 +172,7 @@ def _make_declared_action(action_set: ActionSet, declared: Action) -> Callable:
         + "Runs the action; 409 when it is not possible now (with the reason) or the "
         "record changed concurrently, 403 without the permission, 400 with field errors "
         "for bad input.",
-        request=action_input_serializer(action_set.model, declared),
+        request=declared.api_input or action_input_serializer(action_set.model, declared),
     )(transition)
 
 
