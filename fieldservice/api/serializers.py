@@ -8,7 +8,7 @@ from servicedesk.core.api.mixins import FSMSerializerMixin
 from servicedesk.core.api.serializers import PersonField
 
 from ..choices import DispatchKind, DispatchSeverity, LeadKind, NextStep, Outcome, PartUsageKind
-from ..models import Dispatch, Engineer, Partner, SparePartUsage, dispatch_actions_for
+from ..models import Dispatch, Engineer, Partner, SparePartUsage
 
 
 class PartnerSerializer(serializers.ModelSerializer):
@@ -178,10 +178,6 @@ class DispatchSerializer(FSMSerializerMixin, serializers.ModelSerializer):
             "cancel_reason",
         ]
         read_only_fields = fields
-
-    def get_available_transitions(self, obj: Dispatch) -> list[str]:
-        request = self.context.get("request")
-        return dispatch_actions_for(obj, request.user) if request is not None else []
 
     def get_engineer_name(self, obj: Dispatch) -> str:
         return str(obj.engineer) if obj.engineer_id else ""
