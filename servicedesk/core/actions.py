@@ -84,6 +84,16 @@ class Action:
     input_conditions: tuple[Callable[[Any], bool], ...] = ()
     page: Callable[[Any], str] | None = None
     api_input: type | None = None
+    #: the printed form whose signatures the action waits for: offered disabled, the
+    #: portal panel links to the boxes the user may sign (``printforms.unsigned_boxes``)
+    sign_form: str = ""
+    #: named in the API representation's ``available_transitions`` (False for an API
+    #: action that is not a state transition and was never listed there)
+    listed: bool = True
+    #: the OpenAPI name of the request body derived from ``form`` (default
+    #: ``<Model><Action>Input``): keeps a published schema's name; actions giving the same
+    #: name and form share one body
+    input_name: str = ""
     portal: bool = True
     admin: bool = True
     api: bool = True
@@ -123,6 +133,8 @@ class ActionState:
     open: bool = False
     #: the action's own page (``Action.page``), linked from the panel
     url: str = ""
+    #: the signature boxes the user may sign so that a disabled action can run
+    sign: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -238,8 +250,13 @@ class ActionSet:
         return states
 
     def available(self, obj: Any, user: Any, channel: str = "api") -> list[str]:
-        """Names of the actions ``user`` can run on ``obj`` now."""
-        return [s.name for s in self.states(obj, user, channel) if s.enabled]
+        """Names of the actions ``user`` can run on ``obj`` now (on the API, those
+        ``listed``)."""
+        return [
+            s.name
+            for s in self.states(obj, user, channel)
+            if s.enabled and (channel != "api" or s.action.listed)
+        ]
 
     def refusal(self, obj: Any, user: Any, action: Action) -> str | None:
         """Why ``action`` cannot run now (``None`` when it can)."""
@@ -285,6 +302,10 @@ def action_panels(
             state.open = True
         elif state.enabled:
             state.form = state.action.make_form(obj, user, prefix=action_set.form_prefix)
+        elif state.action.sign_form and user is not None:
+            from .printforms import unsigned_boxes
+
+            state.sign = unsigned_boxes(obj, user, state.action.sign_form)
     return states
 
 
@@ -416,6 +437,7 @@ def _serializer_field(form_field: forms.Field) -> Any:
 
 
 _SERIALIZERS: dict[tuple[type, str], type] = {}
+_NAMED: dict[tuple[str, type], type] = {}
 
 
 def action_input_serializer(model: type[models.Model], action: Action) -> type | None:
@@ -427,13 +449,21 @@ def action_input_serializer(model: type[models.Model], action: Action) -> type |
         return None
     key = (model, action.name)
     if key not in _SERIALIZERS:
+        shared = (action.input_name, action.form)
+        if action.input_name and shared in _NAMED:
+            _SERIALIZERS[key] = _NAMED[shared]
+            return _SERIALIZERS[key]
         form = action.form.__new__(action.form)
         base = action.form.base_fields
         attrs: dict[str, Any] = {name: _serializer_field(f) for name, f in base.items()}
         del form
         name = "".join(p.capitalize() for p in f"{model.__name__}_{action.name}".split("_"))
         attrs["__doc__"] = str(action.help or action.label)
-        _SERIALIZERS[key] = type(f"{name}Input", (serializers.Serializer,), attrs)
+        _SERIALIZERS[key] = type(
+            action.input_name or f"{name}Input", (serializers.Serializer,), attrs
+        )
+        if action.input_name:
+            _NAMED[shared] = _SERIALIZERS[key]
     return _SERIALIZERS[key]
 
 

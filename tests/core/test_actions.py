@@ -276,3 +276,103 @@ def test_api_input_serializer_validates_and_documents_the_body(starter, scratch_
     body = schema["paths"]["/scratch-jobs/{id}/transitions/start/"]["post"]["requestBody"]
     ref = body["content"]["application/json"]["schema"]["$ref"]
     assert ref.rsplit("/", 1)[1].startswith("ShortNoteInput")
+
+
+def test_parity_helper_reads_every_channel(starter, viewer, make_user):
+    """tests/action_parity.py, which every app's parity test uses, reads the three
+    channels from what they render and compares them with the declaration."""
+    from tests.action_parity import assert_channels_agree
+
+    staff = _grant(make_user(Role.SERVICE_MANAGER, is_staff=True), "view_job", "start_job")
+    seen = {}
+    for state in Job.State.values:
+        job = Job.objects.create(title="装机", state=state, note="到场")
+        seen[state] = assert_channels_agree(
+            JOB_ACTIONS,
+            job,
+            [starter, viewer, staff],
+            portal_url=f"/jobs/{job.pk}/",
+            api_url=f"/api/v1/declared-jobs/{job.pk}/",
+        )
+    assert "start" in seen[Job.State.NEW][starter.username]
+    assert "start" not in seen[Job.State.NEW][viewer.username]
+    assert seen[Job.State.DONE][starter.username] == set()
+
+
+def test_an_unlisted_action_runs_on_the_api_but_is_not_named_in_available(starter, monkeypatch):
+    """``listed=False``: served at ``transitions/<name>/`` without appearing in the
+    representation's ``available_transitions`` (e.g. a customer wait)."""
+    from dataclasses import replace
+
+    monkeypatch.setitem(JOB_ACTIONS.actions, "rename", replace(JOB_ACTIONS["rename"], listed=False))
+    job = Job.objects.create(title="装机")
+    assert JOB_ACTIONS.available(job, starter, "api") == ["start"]
+    assert JOB_ACTIONS.available(job, starter, "portal") == ["start", "rename"]
+    client = _api(starter)
+    assert client.get(f"/api/v1/declared-jobs/{job.pk}/").json()["available_transitions"] == [
+        "start"
+    ]
+    renamed = client.post(
+        f"/api/v1/declared-jobs/{job.pk}/transitions/rename/", {"title": "巡检"}, format="json"
+    )
+    assert renamed.status_code == 200, renamed.content
+
+
+def test_a_disabled_action_waiting_for_signatures_links_to_them(starter, monkeypatch):
+    """``sign_form``: the portal panel offers the boxes the user may sign next to the
+    disabled button (``printforms.unsigned_boxes``)."""
+    from dataclasses import replace
+
+    from servicedesk.core import printforms
+    from servicedesk.core.actions import action_panels
+
+    monkeypatch.setitem(
+        JOB_ACTIONS.actions, "finish", replace(JOB_ACTIONS["finish"], sign_form="job_sheet")
+    )
+    box = {"role": "engineer", "label": "工程师", "url": "/sign/?role=engineer"}
+    calls = []
+
+    def boxes(obj, user, code):
+        calls.append(code)
+        return [box]
+
+    monkeypatch.setattr(printforms, "unsigned_boxes", boxes)
+    job = Job.objects.create(title="装机", state=Job.State.STARTED)
+    states = {s.name: s for s in action_panels(JOB_ACTIONS, job, starter)}
+    assert not states["finish"].enabled and states["finish"].sign == [box]
+    assert states["rename"].sign == [] and calls == ["job_sheet"]
+    client = Client()
+    client.force_login(starter)
+    page = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert 'href="/sign/?role=engineer" data-testid="sign-for-finish-engineer"' in page
+
+
+def test_api_refuses_a_permitted_action_that_is_not_possible_now_with_409(starter):
+    """An action that is not a transition, permitted but excluded by its ``when``: 409
+    with the reason (403 stays for a missing permission)."""
+    job = Job.objects.create(title="装机", state=Job.State.DONE)
+    response = _api(starter).post(
+        f"/api/v1/declared-jobs/{job.pk}/transitions/rename/", {"title": "x"}, format="json"
+    )
+    assert response.status_code == 409
+    assert "Rename" in response.json()["detail"]
+    job.refresh_from_db()
+    assert job.title == "装机"
+
+
+def test_input_name_keeps_a_published_schema_name():
+    """``input_name`` names the request body derived from the form; two actions with the
+    same name and form share one body (one schema component)."""
+    from servicedesk.core.actions import Action, action_input_serializer
+    from tests.testapp.actions import RenameForm
+
+    def service(job, *, by, **data):
+        return job
+
+    first = Action("named_a", "A", service, form=RenameForm, input_name="RenameBody")
+    second = Action("named_b", "B", service, form=RenameForm, input_name="RenameBody")
+    plain = Action("named_c", "C", service, form=RenameForm)
+    body = action_input_serializer(Job, first)
+    assert body.__name__ == "RenameBody" and set(body().fields) == {"title", "urgent"}
+    assert action_input_serializer(Job, second) is body
+    assert action_input_serializer(Job, plain).__name__ == "JobNamedCInput"

@@ -139,7 +139,10 @@ def _make_declared_action(action_set: ActionSet, declared: Action) -> Callable:
         if state is not None and not state.enabled:
             raise TransitionConflict(state.reason)
         if state is None and not action_set.transition_names(declared):
-            raise NotPermitted(_("You may not perform this action."))
+            if declared.permission and not request.user.has_perm(declared.permission):
+                raise NotPermitted(_("You may not perform this action."))
+            # Permitted, but not now (its ``when``): a conflict with the reason.
+            raise TransitionConflict(action_set.refusal(obj, request.user, declared) or "")
         if declared.api_input is not None:
             ser = declared.api_input(data=request.data, context=self.get_serializer_context())
             ser.is_valid(raise_exception=True)

@@ -129,13 +129,13 @@ def duration(value: Any) -> str:
     return duration_text(value)
 
 
-@register.inclusion_tag("core/partials/customer_wait.html")
+@register.inclusion_tag("partials/customer_wait.html")
 def customer_wait_banner(obj: Any) -> dict:
     """The record waits for the customer: what for, since when, promises paused."""
     return {"wait": selectors.customer_wait_open(obj)}
 
 
-@register.inclusion_tag("core/partials/timers.html")
+@register.inclusion_tag("partials/timers.html")
 def timers_widget(obj: Any, compact: bool = False) -> dict:
     timers = getattr(obj, "prefetched_timers", None)
     if timers is None:
@@ -148,7 +148,7 @@ def content_type_id(obj: Any) -> int:
     return ContentType.objects.get_for_model(obj).pk
 
 
-@register.inclusion_tag("core/partials/forms_panel.html", takes_context=True)
+@register.inclusion_tag("partials/forms_panel.html", takes_context=True)
 def forms_panel(context: dict, obj: Any) -> dict:
     ct_id = ContentType.objects.get_for_model(obj).pk
     items = []
@@ -169,7 +169,7 @@ def person(user: Any) -> str:
     return display_name(user)
 
 
-@register.inclusion_tag("core/partials/history.html")
+@register.inclusion_tag("partials/history.html")
 def history_panel(obj: Any, limit: int = 30) -> dict:
     """The change history of a detail page, in words (core.history)."""
     from ..history import panel_entries
