@@ -58,21 +58,23 @@ def test_forms_list_and_pdf(client):
     assert client.get(f"/api/v1/jobs/{job.pk}/forms/nope/").status_code == 404
 
 
-def test_drawn_signature_is_recorded_with_fingerprints(client):
+def test_drawn_signature_is_recorded_with_fingerprints(client, django_capture_on_commit_callbacks):
     job = Job.objects.create(title="服务器巡检")
     raw = squiggle_png()
-    response = client.post(
-        f"/api/v1/jobs/{job.pk}/signatures/",
-        {
-            "form": "job_sheet",
-            "signer_name": "李明",
-            "signer_role": "customer",
-            "image": data_url(raw),
-        },
-        format="json",
-        REMOTE_ADDR="10.1.2.3",
-        HTTP_USER_AGENT="Tablet/1.0",
-    )
+    # The files are written once the signature commits (docs/architecture.md §signatures).
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/api/v1/jobs/{job.pk}/signatures/",
+            {
+                "form": "job_sheet",
+                "signer_name": "李明",
+                "signer_role": "customer",
+                "image": data_url(raw),
+            },
+            format="json",
+            REMOTE_ADDR="10.1.2.3",
+            HTTP_USER_AGENT="Tablet/1.0",
+        )
     assert response.status_code == 201, response.content
     sig = Signature.objects.get()
     assert sig.file_sha256 == hashlib.sha256(raw).hexdigest()
@@ -168,20 +170,23 @@ def test_scan_of_wrong_type_is_refused(client):
     assert "file" in response.json()
 
 
-def test_verification_page_tells_matching_and_tampered_pdfs(client):
+def test_verification_page_tells_matching_and_tampered_pdfs(
+    client, django_capture_on_commit_callbacks
+):
     from django.test import Client
 
     job = Job.objects.create(title="服务器巡检")
-    client.post(
-        f"/api/v1/jobs/{job.pk}/signatures/",
-        {
-            "form": "job_sheet",
-            "signer_name": "李明",
-            "signer_role": "customer",
-            "image": data_url(squiggle_png()),
-        },
-        format="json",
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/api/v1/jobs/{job.pk}/signatures/",
+            {
+                "form": "job_sheet",
+                "signer_name": "李明",
+                "signer_role": "customer",
+                "image": data_url(squiggle_png()),
+            },
+            format="json",
+        )
     sig = Signature.objects.get()
     with sig.signed_pdf.open("rb") as fh:
         signed = fh.read()
@@ -195,21 +200,24 @@ def test_verification_page_tells_matching_and_tampered_pdfs(client):
     assert 'data-testid="verify-bad"' in bad.content.decode()
 
 
-def test_sample_form_renders_chinese_qr_and_signature_to_png(client, tmp_path, settings):
+def test_sample_form_renders_chinese_qr_and_signature_to_png(
+    client, tmp_path, settings, django_capture_on_commit_callbacks
+):
     """Done-when of the platform issue: a printed form as PNG shows Chinese, QR, signature."""
     if not shutil.which("pdftoppm") or not shutil.which("pdftotext"):
         missing("pdftoppm/pdftotext (poppler-utils) are not installed")
     job = Job.objects.create(title="服务器巡检", note="机房温度正常")
-    client.post(
-        f"/api/v1/jobs/{job.pk}/signatures/",
-        {
-            "form": "job_sheet",
-            "signer_name": "李明",
-            "signer_role": "customer",
-            "image": data_url(squiggle_png()),
-        },
-        format="json",
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/api/v1/jobs/{job.pk}/signatures/",
+            {
+                "form": "job_sheet",
+                "signer_name": "李明",
+                "signer_role": "customer",
+                "image": data_url(squiggle_png()),
+            },
+            format="json",
+        )
     pdf = client.get(f"/api/v1/jobs/{job.pk}/forms/job_sheet/").content
     path = tmp_path / "form.pdf"
     path.write_bytes(pdf)

@@ -6,6 +6,7 @@ import base64
 import binascii
 import hashlib
 import io
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -167,11 +168,12 @@ def signature_record(
             user_agent=(user_agent or "")[:300],
             recorded_by=by,
         )
-        field_file = sig.image if method == SignatureMethod.DRAWN else sig.scan
-        field_file.save(f"{form}.{ext}", ContentFile(raw), save=False)
         sig._history_user = by
         sig.save()
-        _render_signed_pdf(spec, target, sig)
+        # Files are written once the signature is committed (docs/architecture.md
+        # §signatures): a change that rolls back (a refused completion) leaves none behind,
+        # and the PDF is rendered outside the row locks of the step that signed.
+        transaction.on_commit(partial(_files_write, spec, sig.pk, f"{form}.{ext}", raw, by))
         event_record(
             kind="form.signed",
             target=target,
@@ -188,14 +190,35 @@ def signature_record(
     return sig
 
 
+def _files_write(spec: FormSpec, pk: int, name: str, raw: bytes, by: Any) -> None:
+    """After commit: the signature's own file (the drawn PNG or the scan), then the signed
+    PDF, rendered from the committed record with the signatures made up to this one."""
+    sig = Signature.objects.filter(pk=pk).select_related("target_type").first()
+    if sig is None:
+        return
+    field_file = sig.image if sig.method == SignatureMethod.DRAWN else sig.scan
+    field_file.save(name, ContentFile(raw), save=False)
+    sig._history_user = by
+    target = sig.target_type.model_class()._default_manager.filter(pk=sig.target_id).first()
+    fields = [field_file.field.name]
+    if target is not None:
+        _render_signed_pdf(spec, target, sig)
+        fields += ["signed_pdf", "signed_pdf_sha256"]
+    sig.save(update_fields=fields)
+
+
 def _render_signed_pdf(spec: FormSpec, target: models.Model, sig: Signature) -> None:
     from ..selectors import signatures_for
 
-    signatures = list(signatures_for(target, spec.code).order_by("signed_at", "id"))
+    signatures = [
+        sig if other.pk == sig.pk else other
+        for other in signatures_for(target, spec.code)
+        .filter(pk__lte=sig.pk)
+        .order_by("signed_at", "id")
+    ]
     pdf = printing.render_pdf(signed_document(spec, target, signatures))
     sig.signed_pdf.save(f"{spec.code}-signed.pdf", ContentFile(pdf), save=False)
     sig.signed_pdf_sha256 = hashlib.sha256(pdf).hexdigest()
-    sig.save(update_fields=["signed_pdf", "signed_pdf_sha256"])
 
 
 def signatures_verify(*, data: bytes) -> list[Signature]:
