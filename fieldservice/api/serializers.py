@@ -179,6 +179,11 @@ class DispatchSerializer(FSMSerializerMixin, serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def get_available_transitions(self, obj: Dispatch) -> list[str]:
+        # The declared actions (fieldservice/actions.py), as the mixin answers; typed
+        # here so the published schema keeps its description.
+        return super().get_available_transitions(obj)
+
     def get_engineer_name(self, obj: Dispatch) -> str:
         return str(obj.engineer) if obj.engineer_id else ""
 
