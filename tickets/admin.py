@@ -2,14 +2,13 @@
 
 Every model has history. Tickets are taken on the portal and the API (intake decides the
 entitlement); here their state is read-only and each transition is a button calling the
-same service. Shifts are planned and removed through the roster services, articles saved
+same service, declared once in ``tickets/actions.py`` (docs/architecture.md
+§action-layer). Shifts are planned and removed through the roster services, articles saved
 through the knowledge services; calls, notes and password disclosures are records written
 by services and are read-only.
 """
 
 from __future__ import annotations
-
-from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
@@ -19,8 +18,7 @@ from servicedesk.core.admin_fsm import FSMTransitionAdminMixin
 from servicedesk.core.admin_history import HistoryAdmin, ReadOnlyHistoryAdmin
 from servicedesk.core.exceptions import ApplicationError
 
-from .choices import CommercialDecision
-from .forms import SpecialPlanForm, SpecialPlanHandOverForm
+from .actions import TICKET_ACTIONS
 from .models import (
     Call,
     DutyShift,
@@ -29,17 +27,6 @@ from .models import (
     PasswordDisclosure,
     Ticket,
     TicketNote,
-)
-from .services import (
-    ticket_answer,
-    ticket_call_back,
-    ticket_close,
-    ticket_commercial_decide,
-    ticket_request_dispatch,
-    ticket_scope_decide,
-    ticket_shelve,
-    ticket_special_plan_hand_over,
-    ticket_special_plan_write,
 )
 from .services.knowledge import article_delete, article_save
 from .services.roster import shift_plan, shift_plan_errors, shift_remove
@@ -56,12 +43,6 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
-
-
-def _text(label, required: bool = True, rows: int = 3) -> forms.CharField:
-    return forms.CharField(
-        label=label, required=required, widget=forms.Textarea(attrs={"rows": rows})
-    )
 
 
 # -- lines -----------------------------------------------------------------------------
@@ -156,45 +137,6 @@ class DutyShiftAdmin(HistoryAdmin):
 # -- tickets ---------------------------------------------------------------------------
 
 
-class AnswerForm(forms.Form):
-    problem = _text(_("problem"))
-    cause = _text(_("cause"))
-    solution = _text(_("solution"))
-    steps = _text(_("steps"))
-    precautions = _text(_("precautions told to the caller"))
-
-
-class ShelveForm(forms.Form):
-    reason = _text(_("why shelved"))
-
-
-class CallBackForm(forms.Form):
-    note = _text(_("what the customer was told"))
-
-
-class RequestDispatchForm(forms.Form):
-    notes = _text(_("for the field engineer"))
-
-
-class ScopeNoteForm(forms.Form):
-    note = _text(_("scope note"), required=False)
-
-
-class AgreeChargeForm(forms.Form):
-    amount = forms.DecimalField(
-        label=_("agreed charge (CNY)"), max_digits=10, decimal_places=2, min_value=0
-    )
-    note = _text(_("customer's decision / terms"), required=False)
-
-
-class CommercialNoteForm(forms.Form):
-    note = _text(_("customer's decision / terms"), required=False)
-
-
-class DeclineForm(forms.Form):
-    note = _text(_("customer's decision / terms"))
-
-
 class TicketNoteInline(ReadOnlyInline):
     model = TicketNote
     fields = ["created_at", "author", "text"]
@@ -217,43 +159,8 @@ class PasswordDisclosureInline(ReadOnlyInline):
 class TicketAdmin(FSMTransitionAdminMixin, HistoryAdmin):
     """Tickets are taken on the portal or the API; here they are read and moved on."""
 
-    transition_services = {
-        "answer": (ticket_answer, AnswerForm),
-        "shelve": (ticket_shelve, ShelveForm),
-        "call_back": (ticket_call_back, CallBackForm),
-        "request_dispatch": (ticket_request_dispatch, RequestDispatchForm),
-        "confirm_in_scope": (partial(ticket_scope_decide, in_scope=True), ScopeNoteForm),
-        "confirm_out_of_scope": (partial(ticket_scope_decide, in_scope=False), ScopeNoteForm),
-        "agree_charge": (
-            partial(ticket_commercial_decide, decision=CommercialDecision.CHARGE_AGREED),
-            AgreeChargeForm,
-        ),
-        "waive_charge": (
-            partial(ticket_commercial_decide, decision=CommercialDecision.WAIVED),
-            CommercialNoteForm,
-        ),
-        "decline": (
-            partial(ticket_commercial_decide, decision=CommercialDecision.DECLINED),
-            DeclineForm,
-        ),
-        "write_special_plan": (ticket_special_plan_write, SpecialPlanForm),
-        "hand_over_special_plan": (ticket_special_plan_hand_over, SpecialPlanHandOverForm),
-        "close": (ticket_close, None),
-    }
-    transition_labels = {
-        "answer": _("Answered…"),
-        "shelve": _("Shelve…"),
-        "call_back": _("Called back…"),
-        "request_dispatch": _("Request a dispatch…"),
-        "confirm_in_scope": _("In scope…"),
-        "confirm_out_of_scope": _("Out of scope…"),
-        "agree_charge": _("Charge agreed…"),
-        "waive_charge": _("Waive the charge…"),
-        "decline": _("Customer declined…"),
-        "write_special_plan": _("Special arrangement…"),
-        "hand_over_special_plan": _("Hand the signed arrangement to the service owner…"),
-        "close": _("Close"),
-    }
+    # Each button, its form and its service come from the one declaration.
+    action_set = TICKET_ACTIONS
     # Closing one by one: each needs its own resolution checked.
     transition_bulk_actions = False
 

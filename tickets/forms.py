@@ -219,8 +219,27 @@ class CommercialDecisionForm(DeskFormMixin, forms.Form):
     )
 
 
-class CloseForm(DeskFormMixin, forms.Form):
-    """Closing needs nothing more than the resolution already recorded."""
+class OptionalNoteForm(DeskFormMixin, forms.Form):
+    """The scope ruling or the waived charge on their own (admin and API): a note only."""
+
+    note = forms.CharField(label=_("Note"), required=False, widget=textarea(2))
+
+
+class AgreeChargeForm(DeskFormMixin, forms.Form):
+    """The customer agreed to the charge (admin and API)."""
+
+    amount = forms.DecimalField(
+        label=_("Agreed charge (CNY)"), min_value=0, max_digits=10, decimal_places=2
+    )
+    note = forms.CharField(
+        label=_("Customer's decision / terms"), required=False, widget=textarea(2)
+    )
+
+
+class DeclineForm(DeskFormMixin, forms.Form):
+    """The customer declined the charge: the ticket closes (admin and API)."""
+
+    note = forms.CharField(label=_("Customer's decision / terms"), widget=textarea(2))
 
 
 class TransferForm(DeskFormMixin, forms.Form):

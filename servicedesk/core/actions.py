@@ -405,10 +405,7 @@ def _serializer_field(form_field: forms.Field) -> Any:
     if isinstance(form_field, forms.BooleanField | forms.NullBooleanField):
         common["required"] = False
         return serializers.BooleanField(**common)
-    if isinstance(form_field, forms.IntegerField):
-        return serializers.IntegerField(
-            min_value=form_field.min_value, max_value=form_field.max_value, **common
-        )
+    # DecimalField and FloatField are IntegerFields in Django's forms: ask for them first.
     if isinstance(form_field, forms.DecimalField):
         return serializers.DecimalField(
             max_digits=form_field.max_digits or 20,
@@ -419,6 +416,10 @@ def _serializer_field(form_field: forms.Field) -> Any:
         )
     if isinstance(form_field, forms.FloatField):
         return serializers.FloatField(**common)
+    if isinstance(form_field, forms.IntegerField):
+        return serializers.IntegerField(
+            min_value=form_field.min_value, max_value=form_field.max_value, **common
+        )
     if isinstance(form_field, forms.DateTimeField):
         return serializers.DateTimeField(**common)
     if isinstance(form_field, forms.DateField):

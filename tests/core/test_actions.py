@@ -376,3 +376,24 @@ def test_input_name_keeps_a_published_schema_name():
     assert body.__name__ == "RenameBody" and set(body().fields) == {"title", "urgent"}
     assert action_input_serializer(Job, second) is body
     assert action_input_serializer(Job, plain).__name__ == "JobNamedCInput"
+
+
+def test_a_decimal_form_field_is_documented_as_a_decimal():
+    """Django's forms.DecimalField is an IntegerField subclass: the derived body must
+    still say decimal (an agreed charge of 300.50 is not an integer)."""
+    from django import forms
+    from rest_framework import serializers
+
+    from servicedesk.core.actions import Action, action_input_serializer
+
+    class ChargeForm(forms.Form):
+        amount = forms.DecimalField(min_value=0, max_digits=10, decimal_places=2)
+        rate = forms.FloatField(required=False)
+        count = forms.IntegerField(required=False)
+
+    action = Action("charge_body", "Charge", lambda job, *, by, **data: job, form=ChargeForm)
+    fields = action_input_serializer(Job, action)().fields
+    assert type(fields["amount"]) is serializers.DecimalField
+    assert fields["amount"].decimal_places == 2
+    assert type(fields["rate"]) is serializers.FloatField
+    assert type(fields["count"]) is serializers.IntegerField

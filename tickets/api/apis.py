@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import partial
 from typing import Any
 
 import django_filters
@@ -20,33 +19,19 @@ from rest_framework.response import Response
 from contracts.selectors import sole_installed_product
 from servicedesk.core import selectors as core_selectors
 from servicedesk.core.api.apis import OverdueFilterMixin
-from servicedesk.core.api.mixins import (
-    FormsMixin,
-    FSMViewSetMixin,
-    HistoryMixin,
-    TransitionSpec,
-)
+from servicedesk.core.api.mixins import FormsMixin, FSMViewSetMixin, HistoryMixin
 from servicedesk.core.api.permissions import ReadModelPermissions
-from servicedesk.core.api.serializers import CustomerAnswerInput, CustomerWaitInput
 from servicedesk.core.dates import sane_date
 from servicedesk.core.exceptions import TransitionConflict
 
-from ..choices import CommercialDecision, TicketState
+from ..actions import TICKET_ACTIONS
+from ..choices import TicketState
 from ..models import Call, DutyShift, KnowledgeArticle, Ticket
 from ..search import articles_search
 from ..services import (
     ticket_add_note,
-    ticket_answer,
-    ticket_call_back,
-    ticket_close,
-    ticket_commercial_decide,
     ticket_handover_to_manager,
     ticket_intake,
-    ticket_request_dispatch,
-    ticket_scope_decide,
-    ticket_shelve,
-    ticket_special_plan_hand_over,
-    ticket_special_plan_write,
     ticket_transfer,
 )
 from ..services.calls import (
@@ -71,18 +56,13 @@ from ..services.roster import (
     shift_plan,
     shift_remove,
 )
-from ..services.waits import ticket_customer_answered, ticket_wait_for_customer
 from .serializers import (
     AcknowledgeInput,
-    AgreeChargeInput,
-    AnswerInput,
     CallAttachInput,
-    CallBackInput,
     CallInput,
     CallSerializer,
     CallStatsOutput,
     CallStatsQuery,
-    DeclineInput,
     DisclosureInput,
     DisclosureSerializer,
     DutyShiftInput,
@@ -91,10 +71,6 @@ from .serializers import (
     MarkSolvedInput,
     NoteInput,
     PublishInput,
-    RequestDispatchInput,
-    ShelveInput,
-    SpecialPlanHandOverInput,
-    SpecialPlanInput,
     TicketBriefSerializer,
     TicketIntakeInput,
     TicketNoteInput,
@@ -119,13 +95,6 @@ def tickets_for_api(*, user: Any) -> QuerySet[Ticket]:
 
 
 # -- tickets -----------------------------------------------------------------------------
-
-
-confirm_in_scope = partial(ticket_scope_decide, in_scope=True)
-confirm_out_of_scope = partial(ticket_scope_decide, in_scope=False)
-agree_charge = partial(ticket_commercial_decide, decision=CommercialDecision.CHARGE_AGREED)
-waive_charge = partial(ticket_commercial_decide, decision=CommercialDecision.WAIVED)
-decline = partial(ticket_commercial_decide, decision=CommercialDecision.DECLINED)
 
 
 class TicketFilter(OverdueFilterMixin):
@@ -173,46 +142,9 @@ class TicketViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.ReadOnly
     queryset = Ticket.objects.none()
     filterset_class = TicketFilter
     ordering_fields = ["received_at", "state", "number", "severity"]
-    transitions = {
-        "answer": TransitionSpec(ticket_answer, AnswerInput, "Answered on the phone"),
-        "shelve": TransitionSpec(
-            ticket_shelve, ShelveInput, "Shelve: call back within 1 h, reply within 3 h"
-        ),
-        "call_back": TransitionSpec(ticket_call_back, CallBackInput, "Called the customer back"),
-        "request_dispatch": TransitionSpec(
-            ticket_request_dispatch, RequestDispatchInput, "Request an on-site dispatch"
-        ),
-        "confirm_in_scope": TransitionSpec(confirm_in_scope, NoteInput, "Arbiter: in scope"),
-        "confirm_out_of_scope": TransitionSpec(
-            confirm_out_of_scope, NoteInput, "Arbiter: out of scope (to the sales manager)"
-        ),
-        "agree_charge": TransitionSpec(
-            agree_charge, AgreeChargeInput, "Sales: charge agreed with the customer"
-        ),
-        "waive_charge": TransitionSpec(waive_charge, NoteInput, "Sales: charge waived"),
-        "decline": TransitionSpec(decline, DeclineInput, "Sales: the customer declined"),
-        "write_special_plan": TransitionSpec(
-            ticket_special_plan_write,
-            SpecialPlanInput,
-            "Sales: write the special arrangement (then signed on its form)",
-        ),
-        "hand_over_special_plan": TransitionSpec(
-            ticket_special_plan_hand_over,
-            SpecialPlanHandOverInput,
-            "Sales: hand the signed special arrangement to the service owner",
-        ),
-        "close": TransitionSpec(ticket_close, None, "Close (problem, cause, solution, steps)"),
-        "wait_for_customer": TransitionSpec(
-            ticket_wait_for_customer,
-            CustomerWaitInput,
-            "Wait for the customer: the promises to the customer pause",
-        ),
-        "customer_answered": TransitionSpec(
-            ticket_customer_answered,
-            CustomerAnswerInput,
-            "The customer answered: the paused promises resume",
-        ),
-    }
+    # One endpoint per declared action (tickets/actions.py; docs/architecture.md
+    # §action-layer): …/transitions/<name>/, its body validated by the portal's form.
+    action_set = TICKET_ACTIONS
 
     def get_queryset(self):
         return tickets_for_api(user=self.request.user).order_by("-received_at", "-id")

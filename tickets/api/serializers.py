@@ -24,23 +24,6 @@ from ..models import (
 
 User = get_user_model()
 
-#: the transitions the API offers (the others are run by the system: intake, dispatches)
-API_TRANSITIONS = (
-    "answer",
-    "shelve",
-    "call_back",
-    "request_dispatch",
-    "confirm_in_scope",
-    "confirm_out_of_scope",
-    "agree_charge",
-    "waive_charge",
-    "decline",
-    "write_special_plan",
-    "hand_over_special_plan",
-    "close",
-)
-
-
 # -- tickets -----------------------------------------------------------------------------
 
 
@@ -111,9 +94,6 @@ class TicketSerializer(
         ]
         read_only_fields = fields
 
-    def get_available_transitions(self, obj: Ticket) -> list[str]:
-        return [n for n in super().get_available_transitions(obj) if n in API_TRANSITIONS]
-
 
 class TicketIntakeInput(serializers.Serializer):
     """A call or message taken by the hotline (docs/api.md §inputs)."""
@@ -169,56 +149,7 @@ class TicketIntakeInput(serializers.Serializer):
     )
 
 
-class AnswerInput(serializers.Serializer):
-    problem = required_text()
-    cause = required_text()
-    solution = required_text()
-    steps = required_text()
-    precautions = required_text(help_text="The precautions told to the caller with the cause.")
-
-
-class ShelveInput(serializers.Serializer):
-    reason = required_text(_("Why is it shelved?"), help_text="Why it is put on hold.")
-
-
-class CallBackInput(serializers.Serializer):
-    note = required_text(
-        _("What did you tell the customer?"), help_text="What the customer was told."
-    )
-
-
-class RequestDispatchInput(serializers.Serializer):
-    notes = required_text(
-        _("Tell the field engineer what they must know."),
-        help_text="What the field engineer must know.",
-    )
-
-
 class NoteInput(serializers.Serializer):
-    note = serializers.CharField(allow_blank=True, required=False, default="")
-
-
-class DeclineInput(serializers.Serializer):
-    note = required_text(_("Record the customer's decision."), help_text="The customer's decision.")
-
-
-class AgreeChargeInput(serializers.Serializer):
-    amount = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
-    note = serializers.CharField(allow_blank=True, required=False, default="")
-
-
-class SpecialPlanInput(serializers.Serializer):
-    plan = required_text(
-        _("Write the special arrangement."),
-        help_text="The special arrangement, printed and signed.",
-    )
-
-
-class SpecialPlanHandOverInput(serializers.Serializer):
-    owner = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_active=True),
-        help_text="The service owner who carries it out (a user who decides scope).",
-    )
     note = serializers.CharField(allow_blank=True, required=False, default="")
 
 

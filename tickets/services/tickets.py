@@ -91,32 +91,22 @@ def ticket_intake(
     the caller and the number become a new customer (with a first visit, contracts app),
     whose request has no contract behind it and goes to the arbiter like any other
     undetermined one (issue 10 §8)."""
-    now = timezone.now()
-    received_at = received_at or now
-    values = {
-        "caller_name": caller_name,
-        "caller_company": caller_company,
-        "caller_phone": caller_phone,
-        "product": product,
-        "description": description,
-    }
-    errors: dict[str, list[str]] = {
-        field: [str(message)]
-        for field, message in REQUIRED_TEXT.items()
-        if not (values[field] or "").strip()
-    }
-    if customer is None and not new_customer:
-        errors["customer"] = [
-            _(
-                "Find the customer first (by phone, name or dongle number), "
-                "or record the caller as a new customer."
-            )
-        ]
-    if received_at > now + RECEIVED_AT_SKEW:
-        errors["received_at"] = [_("The call cannot have been received in the future.")]
-    if contract is not None and customer is not None and contract.customer_id != customer.pk:
-        errors["contract"] = [_("This contract belongs to another customer.")]
-    raise_field_errors(errors)
+    received_at = received_at or timezone.now()
+    raise_field_errors(
+        _intake_errors(
+            values={
+                "caller_name": caller_name,
+                "caller_company": caller_company,
+                "caller_phone": caller_phone,
+                "product": product,
+                "description": description,
+            },
+            customer=customer,
+            new_customer=new_customer,
+            received_at=received_at,
+            contract=contract,
+        )
+    )
 
     with transaction.atomic():
         if customer is None:
@@ -162,17 +152,7 @@ def ticket_intake(
             call.ticket = ticket
             call.customer = customer
             call.save(update_fields=["ticket", "customer"])
-        timer_start(
-            subject=ticket, target="handover_to_manager", started_at=received_at, assignee=by
-        )
-        if needs_on_site:
-            timer_start(
-                subject=ticket, target="dispatch_submission", started_at=received_at, assignee=by
-            )
-        if kind == TicketKind.COMPLAINT:
-            timer_start(
-                subject=ticket, target="acknowledge", started_at=received_at, assignee=assignee
-            )
+        _intake_timers(ticket, by=by)
         if result.result == EntitlementResult.IN_SCOPE and result.contract is not None:
             service_usage_record(
                 contract=result.contract, service_type=service_type, on=local.date(), source=ticket
@@ -186,29 +166,76 @@ def ticket_intake(
                 url=ticket.get_absolute_url(),
                 target=ticket,
             )
-        if result.result == EntitlementResult.UNDETERMINED:
-            ticket = transition_run(
-                instance=ticket, name="refer_scope", by=None, reason=result.code
-            )
-            notifications_create(
-                recipients=_role_members(Role.DIRECTOR) + _role_members(Role.TECH_MANAGER),
-                kind="scope_review",
-                title=_("Is this in scope? %(number)s") % {"number": ticket.number},
-                body=result.reason,
-                url=ticket.get_absolute_url(),
-                target=ticket,
-            )
-        elif result.result == EntitlementResult.OUT_OF_SCOPE:
-            ticket = transition_run(
-                instance=ticket, name="refer_commercial", by=None, reason=result.code
-            )
-            _notify_sales(ticket, result.reason)
+        ticket = _intake_route(ticket, result)
         event_record(
             kind="ticket.received",
             target=ticket,
             actor=by,
             data={"entitlement": result.result, "code": result.code},
         )
+    return ticket
+
+
+def _intake_errors(
+    *,
+    values: dict[str, str],
+    customer: Customer | None,
+    new_customer: bool,
+    received_at: dt.datetime,
+    contract: Contract | None,
+) -> dict[str, list[str]]:
+    """What the intake refuses before anything is recorded, by field."""
+    errors: dict[str, list[str]] = {
+        field: [str(message)]
+        for field, message in REQUIRED_TEXT.items()
+        if not (values[field] or "").strip()
+    }
+    if customer is None and not new_customer:
+        errors["customer"] = [
+            _(
+                "Find the customer first (by phone, name or dongle number), "
+                "or record the caller as a new customer."
+            )
+        ]
+    if received_at > timezone.now() + RECEIVED_AT_SKEW:
+        errors["received_at"] = [_("The call cannot have been received in the future.")]
+    if contract is not None and customer is not None and contract.customer_id != customer.pk:
+        errors["contract"] = [_("This contract belongs to another customer.")]
+    return errors
+
+
+def _intake_timers(ticket: Ticket, *, by: Any) -> None:
+    """The clocks a new ticket starts (module docstring; docs/domain.md §hotline)."""
+    received_at = ticket.received_at
+    timer_start(subject=ticket, target="handover_to_manager", started_at=received_at, assignee=by)
+    if ticket.needs_on_site:
+        timer_start(
+            subject=ticket, target="dispatch_submission", started_at=received_at, assignee=by
+        )
+    if ticket.kind == TicketKind.COMPLAINT:
+        timer_start(
+            subject=ticket, target="acknowledge", started_at=received_at, assignee=ticket.assignee
+        )
+
+
+def _intake_route(ticket: Ticket, result: Any) -> Ticket:
+    """Never refused (docs/domain.md §entitlement.never-refuse): undetermined goes to the
+    arbiter, out of scope to the sales manager."""
+    if result.result == EntitlementResult.UNDETERMINED:
+        ticket = transition_run(instance=ticket, name="refer_scope", by=None, reason=result.code)
+        notifications_create(
+            recipients=_role_members(Role.DIRECTOR) + _role_members(Role.TECH_MANAGER),
+            kind="scope_review",
+            title=_("Is this in scope? %(number)s") % {"number": ticket.number},
+            body=result.reason,
+            url=ticket.get_absolute_url(),
+            target=ticket,
+        )
+    elif result.result == EntitlementResult.OUT_OF_SCOPE:
+        ticket = transition_run(
+            instance=ticket, name="refer_commercial", by=None, reason=result.code
+        )
+        _notify_sales(ticket, result.reason)
     return ticket
 
 

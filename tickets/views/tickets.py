@@ -4,8 +4,6 @@ and the call statistics."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -18,56 +16,22 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from servicedesk.core.actions import action_panels, action_run_portal
 from servicedesk.core.choices import Role
 from servicedesk.core.dates import sane_date
-from servicedesk.core.exceptions import ApplicationError, NotPermitted, TransitionConflict
-from servicedesk.core.forms import CustomerAnswerForm, CustomerWaitForm
+from servicedesk.core.exceptions import ApplicationError
 from servicedesk.core.people import display_name
-from servicedesk.core.selectors import customer_wait_open, timers_attach
-from servicedesk.core.services.transitions import available_transitions, blocked_transitions
+from servicedesk.core.selectors import timers_attach
 
 from .. import selectors
-from ..choices import CommercialDecision, ScopeDecision, TicketState
-from ..forms import (
-    AnswerForm,
-    ArticleForm,
-    CallBackForm,
-    CloseForm,
-    CommercialDecisionForm,
-    DiscloseForm,
-    HandoverForm,
-    NoteForm,
-    PublishForm,
-    RequestDispatchForm,
-    ScopeDecisionForm,
-    ShelveForm,
-    SpecialPlanForm,
-    SpecialPlanHandOverForm,
-    TransferForm,
-)
+from ..actions import TICKET_ACTIONS
+from ..forms import ArticleForm
 from ..models import SPECIAL_PLAN_FORM, KnowledgeArticle, Ticket
 from ..search import articles_search
-from ..services import (
-    ticket_add_note,
-    ticket_answer,
-    ticket_call_back,
-    ticket_close,
-    ticket_commercial_decide,
-    ticket_handover_to_manager,
-    ticket_request_dispatch,
-    ticket_scope_decide,
-    ticket_shelve,
-    ticket_special_plan_hand_over,
-    ticket_special_plan_write,
-    ticket_transfer,
-)
 from ..services.calls import CONNECT_RATE_TARGET, RINGS_TARGET, call_stats, call_stats_total
-from ..services.disclosure import password_disclose
-from ..services.knowledge import article_publish_from_ticket, article_save
-from ..services.waits import ticket_customer_answered, ticket_wait_for_customer
+from ..services.knowledge import article_save
 from . import form_errors_from, redirect_to
 
 BOARD_ROLES = {Role.SERVICE_MANAGER, Role.TECH_MANAGER, Role.DIRECTOR}
@@ -124,255 +88,6 @@ def board(request: HttpRequest) -> HttpResponse:
 # -- the ticket page and its actions ----------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Action:
-    """One thing the user can do on a ticket page: a form and the service it calls."""
-
-    name: str
-    label: Any
-    icon: str
-    form: type[forms.Form]
-    run: Callable[[Ticket, Any, dict], Any]
-    allowed: Callable[[Ticket, Any, set[str]], bool]
-    primary: bool = False
-    initial: Callable[[Ticket], dict] | None = None
-    # The printed form whose signatures the action waits for (see _blocked).
-    sign_form: str = ""
-    # When a blocked action is worth showing at all (disabled, with why); always if None.
-    offered: Callable[[Ticket], bool] | None = None
-
-
-def _fsm(*names: str) -> Callable[[Ticket, Any, set[str]], bool]:
-    def allowed(ticket: Ticket, user: Any, transitions: set[str]) -> bool:
-        return bool(transitions.intersection(names))
-
-    allowed.transitions = names  # type: ignore[attr-defined]
-    return allowed
-
-
-def _blocked(action: Action, blocked: dict[str, list[str]]) -> list[str]:
-    """Why an action the user may take in this state cannot succeed now (its transition's
-    guards), or ``[]``: such an action is shown disabled with the reason."""
-    reasons: list[str] = []
-    for name in getattr(action.allowed, "transitions", ()):
-        reasons += [r for r in blocked.get(name, []) if r not in reasons]
-    return reasons
-
-
-def _open_with(perm: str) -> Callable[[Ticket, Any, set[str]], bool]:
-    return lambda ticket, user, transitions: (
-        ticket.state != TicketState.CLOSED and user.has_perm(perm)
-    )
-
-
-def _run_scope(ticket: Ticket, user: Any, data: dict) -> Ticket:
-    return ticket_scope_decide(
-        ticket, by=user, in_scope=data["decision"] == ScopeDecision.IN_SCOPE, note=data["note"]
-    )
-
-
-def _run_disclose(ticket: Ticket, user: Any, data: dict) -> Any:
-    return password_disclose(ticket=ticket, contact=data["contact"], what=data["what"], by=user)
-
-
-def _may_disclose(ticket: Ticket, user: Any, transitions: set[str]) -> bool:
-    return (
-        bool(ticket.customer_id)
-        and ticket.state != TicketState.CLOSED
-        and user.has_perm("tickets.disclose_password")
-    )
-
-
-def _may_wait(ticket: Ticket, user: Any, transitions: set[str]) -> bool:
-    return (
-        ticket.state in Ticket.customer_wait_states
-        and user.has_perm("tickets.work_ticket")
-        and customer_wait_open(ticket) is None
-    )
-
-
-def _may_record_answer(ticket: Ticket, user: Any, transitions: set[str]) -> bool:
-    return user.has_perm("tickets.work_ticket") and customer_wait_open(ticket) is not None
-
-
-def _may_publish(ticket: Ticket, user: Any, transitions: set[str]) -> bool:
-    return (
-        ticket.state in (TicketState.ANSWERED, TicketState.CLOSED)
-        and user.has_perm("tickets.add_knowledgearticle")
-        and not getattr(ticket, "published_article", None)
-    )
-
-
-ACTIONS: dict[str, Action] = {
-    action.name: action
-    for action in [
-        Action(
-            "answer",
-            gettext_lazy("Answer"),
-            "check2-circle",
-            AnswerForm,
-            lambda t, u, d: ticket_answer(t, by=u, **d),
-            _fsm("answer"),
-            primary=True,
-            initial=lambda t: {
-                "problem": t.problem or t.description,
-                "cause": t.cause,
-                "solution": t.solution,
-                "steps": t.steps,
-                "precautions": t.precautions,
-            },
-        ),
-        Action(
-            "shelve",
-            gettext_lazy("Shelve"),
-            "pause-circle",
-            ShelveForm,
-            lambda t, u, d: ticket_shelve(t, by=u, reason=d["reason"]),
-            _fsm("shelve"),
-        ),
-        Action(
-            "call_back",
-            gettext_lazy("Call back"),
-            "telephone-outbound",
-            CallBackForm,
-            lambda t, u, d: ticket_call_back(t, by=u, note=d["note"]),
-            _fsm("call_back"),
-            primary=True,
-        ),
-        Action(
-            "request_dispatch",
-            gettext_lazy("Request on-site visit"),
-            "truck",
-            RequestDispatchForm,
-            lambda t, u, d: ticket_request_dispatch(t, by=u, notes=d["notes"]),
-            _fsm("request_dispatch"),
-        ),
-        Action(
-            "scope",
-            gettext_lazy("Decide scope"),
-            "question-circle",
-            ScopeDecisionForm,
-            _run_scope,
-            _fsm("confirm_in_scope", "confirm_out_of_scope"),
-            primary=True,
-        ),
-        Action(
-            "commercial",
-            gettext_lazy("Commercial decision"),
-            "cash-coin",
-            CommercialDecisionForm,
-            lambda t, u, d: ticket_commercial_decide(
-                t, by=u, decision=d["decision"], amount=d["amount"], note=d["note"]
-            ),
-            _fsm("agree_charge", "waive_charge", "decline"),
-            primary=True,
-            initial=lambda t: {"decision": CommercialDecision.CHARGE_AGREED},
-        ),
-        Action(
-            "special_plan",
-            gettext_lazy("Special arrangement"),
-            "file-earmark-text",
-            SpecialPlanForm,
-            lambda t, u, d: ticket_special_plan_write(t, by=u, plan=d["plan"]),
-            _fsm("write_special_plan"),
-            initial=lambda t: {"plan": t.special_plan},
-        ),
-        Action(
-            "hand_over_plan",
-            gettext_lazy("Hand the signed arrangement to the service owner"),
-            "send-check",
-            SpecialPlanHandOverForm,
-            lambda t, u, d: ticket_special_plan_hand_over(
-                t, by=u, owner=d["owner"], note=d["note"]
-            ),
-            _fsm("hand_over_special_plan"),
-            primary=True,
-            sign_form=SPECIAL_PLAN_FORM,
-            # Only once a special arrangement is written: most negotiations need none.
-            offered=lambda t: bool(t.special_plan),
-        ),
-        Action(
-            "close",
-            gettext_lazy("Close"),
-            "archive",
-            CloseForm,
-            lambda t, u, d: ticket_close(t, by=u),
-            _fsm("close"),
-            primary=True,
-        ),
-        Action(
-            "transfer",
-            gettext_lazy("Transfer"),
-            "arrow-left-right",
-            TransferForm,
-            lambda t, u, d: ticket_transfer(
-                t, by=u, to=d["to"], note=d["note"], expected_assignee=d["expected_assignee"]
-            ),
-            _open_with("tickets.work_ticket"),
-        ),
-        Action(
-            "handover",
-            gettext_lazy("Hand over to the service manager"),
-            "person-up",
-            HandoverForm,
-            lambda t, u, d: ticket_handover_to_manager(t, by=u, note=d["note"]),
-            _open_with("tickets.work_ticket"),
-        ),
-        Action(
-            "disclose",
-            gettext_lazy("Disclose a password"),
-            "key",
-            DiscloseForm,
-            _run_disclose,
-            _may_disclose,
-        ),
-        Action(
-            "publish",
-            gettext_lazy("Publish to the knowledge base"),
-            "journal-plus",
-            PublishForm,
-            lambda t, u, d: article_publish_from_ticket(t, by=u, title=d["title"]),
-            _may_publish,
-        ),
-        Action(
-            "wait_for_customer",
-            gettext_lazy("Wait for the customer"),
-            "hourglass-split",
-            CustomerWaitForm,
-            lambda t, u, d: ticket_wait_for_customer(t, by=u, reason=d["reason"], note=d["note"]),
-            _may_wait,
-        ),
-        Action(
-            "customer_answered",
-            gettext_lazy("The customer answered"),
-            "reply",
-            CustomerAnswerForm,
-            lambda t, u, d: ticket_customer_answered(t, by=u, answer=d["answer"]),
-            _may_record_answer,
-            primary=True,
-        ),
-        Action(
-            "note",
-            gettext_lazy("Add note"),
-            "sticky",
-            NoteForm,
-            lambda t, u, d: ticket_add_note(t, by=u, text=d["text"]),
-            lambda t, u, _tr: u.has_perm("tickets.add_ticketnote"),
-        ),
-    ]
-}
-FORM_KWARGS = {"transfer": "ticket", "disclose": "ticket"}
-
-
-def _make_form(action: Action, ticket: Ticket, data: Any = None) -> forms.Form:
-    kwargs: dict[str, Any] = {"prefix": action.name}
-    if action.name in FORM_KWARGS:
-        kwargs["ticket"] = ticket
-    if data is None and action.initial is not None:
-        kwargs["initial"] = action.initial(ticket)
-    return action.form(data, **kwargs)
-
-
 def _ticket_or_404(request: HttpRequest, pk: int) -> Ticket:
     try:
         return selectors.ticket_detail(request.user, pk)
@@ -405,29 +120,13 @@ def _ticket_page(
     timers_attach([ticket])
     ticket.all_timers = ticket.prefetched_timers
     ticket.published_article = ticket.articles.first()
-    from servicedesk.core.printforms import unsigned_boxes
-
-    actions = []
-    transitions = set(available_transitions(ticket, request.user))
-    blocked = blocked_transitions(ticket, request.user)
-    for action in ACTIONS.values():
-        if not action.allowed(ticket, request.user, transitions):
-            reasons = _blocked(action, blocked)
-            if reasons and (action.offered is None or action.offered(ticket)):
-                sign = (
-                    unsigned_boxes(ticket, request.user, action.sign_form)
-                    if action.sign_form
-                    else []
-                )
-                actions.append(
-                    {"action": action, "disabled": True, "reasons": reasons, "sign": sign}
-                )
-            continue
-        form = failed_form if action.name == failed else _make_form(action, ticket)
-        actions.append({"action": action, "form": form, "open": action.name == failed})
     context = {
         "ticket": ticket,
-        "actions": actions,
+        "object": ticket,
+        "panels": action_panels(
+            TICKET_ACTIONS, ticket, request.user, failed=failed, failed_form=failed_form
+        ),
+        "action_url": "tickets:ticket-action",
         "special_plan": _special_plan(ticket),
         "timeline": selectors.ticket_timeline(ticket),
         "open_items": selectors.customer_open_items(ticket.customer) if ticket.customer else {},
@@ -443,43 +142,28 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _ticket_page(request, _ticket_or_404(request, pk))
 
 
+def _after(ticket: Ticket, result: Any) -> str:
+    """A published article is shown; anything else goes back to the ticket."""
+    if isinstance(result, KnowledgeArticle):
+        return result.get_absolute_url()
+    return ticket.get_absolute_url()
+
+
 @login_required
+@permission_required("tickets.view_ticket", raise_exception=True)
 @require_POST
 def ticket_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
-    """Run one action on a ticket (POST only); a refused one shows the page with why."""
-    action = ACTIONS.get(name)
-    if action is None:
-        raise Http404
-    ticket = _ticket_or_404(request, pk)
-    if not action.allowed(ticket, request.user, set(available_transitions(ticket, request.user))):
-        if not request.user.has_perm("tickets.view_ticket"):
-            raise PermissionDenied
-        reasons = _blocked(action, blocked_transitions(ticket, request.user))
-        messages.error(
-            request,
-            " ".join(reasons)
-            if reasons
-            else _("“%(action)s” is not possible now (state: %(state)s).")
-            % {"action": action.label, "state": ticket.get_state_display()},
-        )
-        return _ticket_page(request, ticket, status=409)
-    form = _make_form(action, ticket, request.POST)
-    if form.is_valid():
-        try:
-            result = action.run(ticket, request.user, form.cleaned_data)
-        except NotPermitted as exc:
-            raise PermissionDenied(exc.message) from exc
-        except TransitionConflict as exc:
-            messages.error(request, exc.message)
-            return _ticket_page(request, _ticket_or_404(request, pk), status=409)
-        except ApplicationError as exc:
-            form_errors_from(exc, form)
-        else:
-            messages.success(request, _("Done: %(action)s.") % {"action": action.label})
-            if isinstance(result, KnowledgeArticle):
-                return redirect_to(request, result.get_absolute_url())
-            return redirect_to(request, ticket.get_absolute_url())
-    return _ticket_page(request, ticket, failed=name, failed_form=form, status=400)
+    """Run one declared action on a ticket (POST only); a refused one shows the page
+    with why (tickets/actions.py)."""
+    return action_run_portal(
+        request,
+        action_set=TICKET_ACTIONS,
+        obj=_ticket_or_404(request, pk),
+        name=name,
+        page=_ticket_page,
+        reload=lambda: _ticket_or_404(request, pk),
+        success_url=_after,
+    )
 
 
 # -- knowledge base ----------------------------------------------------------------------
