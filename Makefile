@@ -45,9 +45,11 @@ bench: $(STAMP)
 	$(MANAGE) compile_translations
 	$(PY) -m pytest tests/bench -q -s -p no:randomly $(PYTEST_ARGS)
 
+# ruff, then mypy over the services and selectors ([tool.mypy] in pyproject.toml).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format .

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Max, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -20,8 +20,11 @@ from .models import (
     ServicePeriod,
 )
 
+if TYPE_CHECKING:
+    from servicedesk.core.types import User
 
-def customers_list(*, user: Any, search: str = "") -> QuerySet[Customer]:
+
+def customers_list(*, user: User, search: str = "") -> QuerySet[Customer]:
     qs = Customer.objects.restrict(user).select_related("sales_manager")
     if search:
         qs = qs.filter(
@@ -35,7 +38,7 @@ def customers_list(*, user: Any, search: str = "") -> QuerySet[Customer]:
     return qs
 
 
-def contracts_list(*, user: Any) -> QuerySet[Contract]:
+def contracts_list(*, user: User) -> QuerySet[Contract]:
     return (
         Contract.objects.restrict(user)
         .select_related("customer", "sales_manager")
@@ -46,7 +49,7 @@ def contracts_list(*, user: Any) -> QuerySet[Contract]:
     )
 
 
-def contract_detail(*, user: Any, pk: int) -> Contract:
+def contract_detail(*, user: User, pk: int) -> Contract:
     return (
         contracts_list(user=user)
         .prefetch_related("charge_rates", "documents__uploaded_by")
@@ -54,7 +57,7 @@ def contract_detail(*, user: Any, pk: int) -> Contract:
     )
 
 
-def documents_visible(*, user: Any, contract: Contract) -> list[ContractDocument]:
+def documents_visible(*, user: User, contract: Contract) -> list[ContractDocument]:
     """The contract's copies and technical documents the user may see: the full copy only
     for those who may see prices (director, sales)."""
     docs = list(contract.documents.all())
@@ -63,7 +66,7 @@ def documents_visible(*, user: Any, contract: Contract) -> list[ContractDocument
     return [d for d in docs if d.kind != DocumentKind.FULL]
 
 
-def document_may_download(*, user: Any, document: ContractDocument) -> bool:
+def document_may_download(*, user: User, document: ContractDocument) -> bool:
     if not user.has_perm("contracts.view_contractdocument"):
         return False
     if document.kind == DocumentKind.FULL:
@@ -84,7 +87,7 @@ def contacts_authorised_for_passwords(*, customer: Customer) -> QuerySet[Contact
     return customer.contacts.filter(may_receive_passwords=True)
 
 
-def renewals_due(*, user: Any, today: dt.date | None = None, days: int = 30) -> QuerySet[Contract]:
+def renewals_due(*, user: User, today: dt.date | None = None, days: int = 30) -> QuerySet[Contract]:
     """The sales manager's renewal worklist: in service and ending within ``days``."""
     today = today or timezone.localdate()
     return (

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +24,9 @@ from .models import (
     InstalledProduct,
     Revisit,
 )
+
+if TYPE_CHECKING:
+    from servicedesk.core.types import User
 
 #: What the agent reads out for each verifiable field (docs/domain.md §first-visit.verify:
 #: 单位全称、联系人、单位电话、手机、邮箱、公司网址、软件版本号、软件模块信息、加密锁号).
@@ -53,7 +56,7 @@ _STATE_ORDER = Case(
 # -- first visits ------------------------------------------------------------------------
 
 
-def first_visits_for(user: Any, *, search: str = "", state: str = "") -> QuerySet[FirstVisit]:
+def first_visits_for(user: User, *, search: str = "", state: str = "") -> QuerySet[FirstVisit]:
     """The first-visit worklist: an agent's own visits, every visit for managers.
 
     Open visits first (pending, then verifying), newest first. docs/domain.md §first-visit.verify:
@@ -87,7 +90,7 @@ def first_visits_for(user: Any, *, search: str = "", state: str = "") -> QuerySe
     return qs
 
 
-def first_visit_get(user: Any, pk: int) -> FirstVisit:
+def first_visit_get(user: User, pk: int) -> FirstVisit:
     """One visit the user may see (``DoesNotExist`` otherwise), with its needs."""
     return (
         FirstVisit.objects.restrict(user)
@@ -106,7 +109,7 @@ def first_visit_targets(visit: FirstVisit) -> dict[str, Any]:
     )
     products = InstalledProduct.objects.filter(customer_id=visit.customer_id)
     product = (
-        products.filter(contract_id=visit.contract_id).order_by("pk").first()
+        products.filter(Q(contract_id=visit.contract_id)).order_by("pk").first()
         or products.order_by("pk").first()
     )
     return {"customer": visit.customer, "contact": contact, "product": product}
@@ -152,26 +155,26 @@ def unverified_fields(visit: FirstVisit) -> list[str]:
 # -- revisits ----------------------------------------------------------------------------
 
 
-def revisit_sees_all(user: Any) -> bool:
+def revisit_sees_all(user: User) -> bool:
     """Service managers (and the director) plan and check everybody's revisits."""
     if user.is_superuser:
         return True
     return user.groups.filter(name__in=[str(r) for r in REVISIT_MANAGERS]).exists()
 
 
-def revisits_for(user: Any) -> QuerySet[Revisit]:
+def revisits_for(user: User) -> QuerySet[Revisit]:
     """Every revisit the user may read, shaped for lists."""
     return Revisit.objects.restrict(user).select_related(
         "customer", "contract", "assignee", "source_type"
     )
 
 
-def revisit_get(user: Any, pk: int) -> Revisit:
+def revisit_get(user: User, pk: int) -> Revisit:
     return revisits_for(user).get(pk=pk)
 
 
 def revisits_worklist(
-    user: Any, today: dt.date, *, upcoming_days: int = 0, sees_all: bool | None = None
+    user: User, today: dt.date, *, upcoming_days: int = 0, sees_all: bool | None = None
 ) -> QuerySet[Revisit]:
     """Scheduled revisits due by ``today`` (overdue ones included), or also the next
     ``upcoming_days``: the user's own, or everybody's for the service manager."""
@@ -183,7 +186,7 @@ def revisits_worklist(
     return qs.order_by("due_on", "pk")
 
 
-def revisits_closed(user: Any, *, state: str, sees_all: bool | None = None) -> QuerySet[Revisit]:
+def revisits_closed(user: User, *, state: str, sees_all: bool | None = None) -> QuerySet[Revisit]:
     """Done or missed revisits, latest first (the user's own unless they see all)."""
     qs = revisits_for(user).filter(state=state)
     if not (revisit_sees_all(user) if sees_all is None else sees_all):

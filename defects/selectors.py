@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import F, Prefetch, Q, QuerySet
@@ -32,6 +32,9 @@ from servicedesk.core.selectors import (
 
 from .choices import DefectState, RequirementState
 from .models import OPEN_DEFECT_STATES, Defect, EvaluationReport, Requirement
+
+if TYPE_CHECKING:
+    from servicedesk.core.types import User
 
 BOARD_STATES = [
     DefectState.RECORDED,
@@ -61,13 +64,13 @@ def _ct(model: type) -> ContentType:
 # -- defects -----------------------------------------------------------------------------
 
 
-def defects_list(*, user: Any) -> QuerySet[Defect]:
+def defects_list(*, user: User) -> QuerySet[Defect]:
     """What lists and the board show: the customer and the responsible person. (Joining
     every foreign key made PostgreSQL spend 25 ms planning each list query.)"""
     return Defect.objects.restrict(user).select_related("customer", "assignee")
 
 
-def defects_for_api(*, user: Any) -> QuerySet[Defect]:
+def defects_for_api(*, user: User) -> QuerySet[Defect]:
     """The API list: the people by join, the ticket and dispatch numbers by two small
     prefetches (a constant number of queries)."""
     from fieldservice.models import Dispatch
@@ -123,7 +126,7 @@ class DefectFilters:
 
 
 def defect_board(
-    *, user: Any, filters: DefectFilters | None = None, per_column: int = 25, state: str = ""
+    *, user: User, filters: DefectFilters | None = None, per_column: int = 25, state: str = ""
 ) -> list[StateColumn]:
     """Open defects by state, nearest deadline first (the defect board). Three queries:
     the counts, the first ``per_column`` cards of each column, their timers."""
@@ -139,7 +142,7 @@ def defect_board(
     )
 
 
-def defect_detail(*, user: Any, pk: int) -> Defect:
+def defect_detail(*, user: User, pk: int) -> Defect:
     defect = (
         defects_list(user=user)
         .select_related(
@@ -158,7 +161,7 @@ def defect_detail(*, user: Any, pk: int) -> Defect:
     return defect
 
 
-def board_customers(*, user: Any) -> list[tuple[int, str]]:
+def board_customers(*, user: User) -> list[tuple[int, str]]:
     """Customers with open defects, for the board's filter."""
     rows = (
         defects_list(user=user)
@@ -173,12 +176,12 @@ def board_customers(*, user: Any) -> list[tuple[int, str]]:
 # -- requirements ------------------------------------------------------------------------
 
 
-def requirements_list(*, user: Any) -> QuerySet[Requirement]:
+def requirements_list(*, user: User) -> QuerySet[Requirement]:
     return Requirement.objects.restrict(user).select_related("customer")
 
 
 def requirement_pipeline(
-    *, user: Any, per_column: int = 25, customer: int | None = None
+    *, user: User, per_column: int = 25, customer: int | None = None
 ) -> list[StateColumn]:
     base = requirements_list(user=user).filter(state__in=PIPELINE_STATES)
     if customer:
@@ -192,7 +195,7 @@ def requirement_pipeline(
     )
 
 
-def requirements_decided(*, user: Any, limit: int = 20) -> list[Requirement]:
+def requirements_decided(*, user: User, limit: int = 20) -> list[Requirement]:
     """The latest requests closed by their evaluation (workaround, declined) or accepted
     by the customer, under the pipeline."""
     return list(
@@ -208,7 +211,7 @@ def requirements_decided(*, user: Any, limit: int = 20) -> list[Requirement]:
     )
 
 
-def attach_solution_signers(items: list[Requirement]) -> list[Requirement]:
+def attach_solution_signers(items: list[Any]) -> list[Any]:
     """Each request's ``solution_signer_roles`` (who signed its solution confirmation),
     one query for the page."""
     from servicedesk.core.models import Signature
@@ -226,7 +229,7 @@ def attach_solution_signers(items: list[Requirement]) -> list[Requirement]:
     return items
 
 
-def requirement_detail(*, user: Any, pk: int) -> Requirement:
+def requirement_detail(*, user: User, pk: int) -> Requirement:
     item = (
         requirements_list(user=user)
         .select_related(
@@ -254,7 +257,7 @@ def evaluated_in(report: EvaluationReport) -> list[Requirement]:
     )
 
 
-def reports_list(*, user: Any) -> QuerySet[EvaluationReport]:
+def reports_list(*, user: User) -> QuerySet[EvaluationReport]:
     return EvaluationReport.objects.restrict(user).select_related("created_by")
 
 
@@ -339,7 +342,10 @@ def timeline(obj: Defect | Requirement) -> list[TimelineEntry]:
         icon, title = EVENT_TITLES.get(event.kind, ("lightning-charge", event.kind))
         when = event.created_at
         if event.kind in ("defect.recorded", "requirement.recorded"):
-            when = getattr(obj, "reported_at", None) or getattr(obj, "recorded_at", when)
+            when = cast(
+                dt.datetime,
+                getattr(obj, "reported_at", None) or getattr(obj, "recorded_at", when),
+            )
         entries.append(
             TimelineEntry(when, "event", icon, str(title), event.actor, _event_text(event))
         )

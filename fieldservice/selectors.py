@@ -10,7 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
@@ -45,6 +45,7 @@ from servicedesk.core.selectors import (
 from .choices import BUSY_STATES, BillingMode, DispatchSeverity, DispatchState
 from .models import (
     Dispatch,
+    DispatchQuerySet,
     DispatchReschedule,
     Engineer,
     EngineerLeave,
@@ -53,10 +54,13 @@ from .models import (
     engineer_of,
 )
 
+if TYPE_CHECKING:
+    from servicedesk.core.types import User
+
 BOARD_DAYS = 7
 
 
-def field_work(user: Any) -> QuerySet[Dispatch] | None:
+def field_work(user: User) -> QuerySet[Dispatch] | None:
     """The dispatches that bound what a field engineer sees everywhere (docs/domain.md
     §visibility.field, servicedesk/core/scoping.py): their own, or their partner's for a partner
     engineer.
@@ -68,7 +72,7 @@ def field_work(user: Any) -> QuerySet[Dispatch] | None:
     return Dispatch.objects.filter(Dispatch.scope_for_user(user))
 
 
-def dispatches_for(user: Any) -> QuerySet[Dispatch]:
+def dispatches_for(user: User) -> DispatchQuerySet:
     """Every dispatch the user may read, shaped for lists and pages."""
     return Dispatch.objects.restrict(user).select_related(
         "customer",
@@ -80,7 +84,7 @@ def dispatches_for(user: Any) -> QuerySet[Dispatch]:
     )
 
 
-def dispatch_get(user: Any, pk: int) -> Dispatch:
+def dispatch_get(user: User, pk: int) -> Dispatch:
     """One dispatch, or 404 (also for another partner's work)."""
     return get_object_or_404(
         dispatches_for(user).select_related("customer_signature", "written_off_by"), pk=pk
@@ -88,7 +92,7 @@ def dispatch_get(user: Any, pk: int) -> Dispatch:
 
 
 def dispatches_list(
-    user: Any, *, state: str = "", q: str = "", engineer: int | None = None
+    user: User, *, state: str = "", q: str = "", engineer: int | None = None
 ) -> QuerySet[Dispatch]:
     qs = dispatches_for(user)
     if state == "open":
@@ -109,7 +113,7 @@ def dispatches_list(
     return qs
 
 
-def my_dispatches(user: Any, *, today: dt.date | None = None) -> dict[str, list[Dispatch]]:
+def my_dispatches(user: User, *, today: dt.date | None = None) -> dict[str, list[Dispatch]]:
     """The engineer's phone page: today's visits, the ones to confirm or schedule, and
     the rest still open; timers attached in one query."""
     today = today or timezone.localdate()
@@ -176,7 +180,7 @@ class Board:
 
 
 def board_get(
-    user: Any, *, start: dt.date | None = None, days: int = BOARD_DAYS, region: str = ""
+    user: User, *, start: dt.date | None = None, days: int = BOARD_DAYS, region: str = ""
 ) -> Board:
     """Engineers as rows, days as columns, the week's cards in their cells; requests not
     yet assigned in a side list. Four queries whatever the size."""
@@ -253,7 +257,7 @@ def board_get(
             if leave.starts_on <= cell.day <= leave.ends_on:
                 cell.on_leave = True
     # System down first, then the nearest deadline (verified / assigned in time).
-    unassigned = list(
+    unassigned: list[Dispatch] = list(
         dispatches_for(user)
         .filter(state__in=[DispatchState.REQUESTED, DispatchState.VERIFIED])
         .annotate(
@@ -380,7 +384,7 @@ class AgreedTime:
 
     at: dt.datetime
     made_at: dt.datetime | None
-    by: Any
+    by: User | None
     reason: str  # who it was agreed with (the first) or why it changed (a reschedule)
     out_of_hours_reason: str
     differs_from_plan: bool
@@ -456,14 +460,15 @@ def agreed_times(
 
 
 def arrival_of(dispatch: Dispatch, times: list[AgreedTime]) -> Arrival | None:
-    if dispatch.checked_in_at is None or not times:
+    checked_in_at = dispatch.checked_in_at
+    if checked_in_at is None or not times:
         return None
 
     def late(promise: dt.datetime) -> int:
-        return int((dispatch.checked_in_at - promise).total_seconds() // 60)
+        return int((checked_in_at - promise).total_seconds() // 60)
 
     return Arrival(
-        at=dispatch.checked_in_at,
+        at=checked_in_at,
         late_minutes=late(times[-1].at),
         first_promise=times[0].at,
         late_vs_first_minutes=late(times[0].at),
@@ -492,10 +497,10 @@ class DispatchPage:
     arrival: Arrival | None = None
 
 
-def dispatch_page(user: Any, pk: int) -> DispatchPage:
+def dispatch_page(user: User, pk: int) -> DispatchPage:
     dispatch = dispatch_get(user, pk)
     timers = list(timers_for(dispatch))
-    dispatch.prefetched_timers = timers
+    setattr(dispatch, "prefetched_timers", timers)  # noqa: B010 - as timers_attach does
     reschedules = list(dispatch.reschedules.select_related("by").order_by("at", "pk"))
     times = agreed_times(dispatch, reschedules)
     return DispatchPage(
@@ -511,7 +516,7 @@ def dispatch_page(user: Any, pk: int) -> DispatchPage:
     )
 
 
-def engineers_assignable(user: Any) -> QuerySet[Engineer]:
+def engineers_assignable(user: User) -> QuerySet[Engineer]:
     return (
         Engineer.objects.restrict(user)
         .filter(active=True, user__is_active=True)
@@ -566,7 +571,7 @@ class PartnerMonth:
 
 
 def person_days_month(
-    user: Any, *, year: int, month: int, partner: int | None = None
+    user: User, *, year: int, month: int, partner: int | None = None
 ) -> list[PartnerMonth]:
     """Visits completed in the month per engineer, grouped by partner (our own first):
     the monthly cost allocation (docs/domain.md §partners.billing). Two queries."""
@@ -614,7 +619,7 @@ def person_days_month(
 # -- customer archive ---------------------------------------------------------------------
 
 
-def dispatches_for_archive(customer: Any, contracts: list[Any], *, user: Any) -> dict:
+def dispatches_for_archive(customer: Any, contracts: list[Any], *, user: User) -> dict:
     from contracts.archive import group_by_contract
 
     items = (
@@ -627,7 +632,7 @@ def dispatches_for_archive(customer: Any, contracts: list[Any], *, user: Any) ->
     return group_by_contract(items)
 
 
-def service_reports_for_archive(customer: Any, contracts: list[Any], *, user: Any) -> dict:
+def service_reports_for_archive(customer: Any, contracts: list[Any], *, user: User) -> dict:
     """The customer service reports (客户服务报告) of completed visits, signed or not,
     under their contract: the engineering documents the archive keeps (docs/domain.md
     §customer.archive)."""
@@ -642,7 +647,7 @@ def service_reports_for_archive(customer: Any, contracts: list[Any], *, user: An
     return group_by_contract(items)
 
 
-def engineer_regions(user: Any) -> list[str]:
+def engineer_regions(user: User) -> list[str]:
     return sorted(
         set(
             Engineer.objects.restrict(user)

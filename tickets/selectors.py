@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
@@ -50,6 +50,9 @@ from servicedesk.core.selectors import (
 
 from .choices import TicketState
 from .models import Call, DutyShift, HotlineLine, KnowledgeArticle, Ticket, TicketNote
+
+if TYPE_CHECKING:
+    from servicedesk.core.types import User
 
 OPEN_STATES = [s for s in TicketState.values if s != TicketState.CLOSED]
 # The order of the manager's board: what waits for someone first, finished work last.
@@ -97,7 +100,7 @@ def _active_contracts() -> QuerySet[Contract]:
     )
 
 
-def customer_lookup(*, user: Any, q: str, limit: int = 10) -> list[Customer]:
+def customer_lookup(*, user: User, q: str, limit: int = 10) -> list[Customer]:
     """Customers matching what the engineer typed: a phone number (the customer's, or a
     contact's phone or mobile), a name or short name, or a dongle/licence number.
 
@@ -175,14 +178,14 @@ def customer_lookup(*, user: Any, q: str, limit: int = 10) -> list[Customer]:
         if ids
         else {}
     )
-    customers = [found[pk] for pk in ids if pk in found]
+    matches: list[Customer] = [found[pk] for pk in ids if pk in found]
     today = timezone.localdate()
-    for customer in customers:
+    for customer in matches:
         _describe_match(customer, q, digits if phone_like else "", today)
-    return customers
+    return matches
 
 
-def _describe_match(customer: Customer, q: str, digits: str, today: dt.date) -> None:
+def _describe_match(customer: Any, q: str, digits: str, today: dt.date) -> None:
     contracts = customer.lookup_contracts
     live = [c for c in contracts if c.state in (ContractState.SIGNED, ContractState.IN_SERVICE)]
     customer.active_contract = (live or contracts or [None])[0]
@@ -217,7 +220,7 @@ def _describe_match(customer: Customer, q: str, digits: str, today: dt.date) -> 
     )
 
 
-def customer_for_intake(*, user: Any, pk: int) -> Customer | None:
+def customer_for_intake(*, user: User, pk: int) -> Customer | None:
     """One customer shaped like a lookup result (the card shown once it is picked)."""
     customer = (
         Customer.objects.restrict(user)
@@ -270,7 +273,7 @@ def customer_open_items(customer: Customer, limit: int = 10) -> dict[str, list[A
 # -- queue and board ---------------------------------------------------------------------
 
 
-def _queue_condition(user: Any) -> Q:
+def _queue_condition(user: User) -> Q:
     condition = Q(first_contact_owner=user) | Q(assignee=user)
     if user.has_perm("tickets.decide_charge"):
         # docs/domain.md §hotline.commercial: the customer's sales manager negotiates; without one,
@@ -285,13 +288,13 @@ def _queue_condition(user: Any) -> Q:
     return condition
 
 
-def tickets_list(*, user: Any) -> QuerySet[Ticket]:
+def tickets_list(*, user: User) -> QuerySet[Ticket]:
     return Ticket.objects.restrict(user).select_related(
         "customer", "contract", "assignee", "first_contact_owner"
     )
 
 
-def tickets_for_archive(customer: Customer, contracts: list[Any], *, user: Any) -> dict:
+def tickets_for_archive(customer: Customer, contracts: list[Any], *, user: User) -> dict:
     """The customer archive's hotline records (docs/domain.md §customer.archive), each under the
     contract it was taken under; one query whatever the customer's history."""
     from contracts.archive import group_by_contract
@@ -305,7 +308,7 @@ def tickets_for_archive(customer: Customer, contracts: list[Any], *, user: Any) 
     return group_by_contract(tickets)
 
 
-def my_queue(user: Any, limit: int = 300) -> list[Ticket]:
+def my_queue(user: User, limit: int = 300) -> list[Ticket]:
     """Open tickets the user took (first contact), works on, or must decide, nearest
     deadline first; each with ``prefetched_timers`` (open ones) and ``next_timer``."""
     tickets = list(
@@ -318,7 +321,7 @@ def my_queue(user: Any, limit: int = 300) -> list[Ticket]:
     return timers_attach_open(tickets)
 
 
-def manager_board(user: Any, per_column: int = 50, state: str = "") -> list[StateColumn]:
+def manager_board(user: User, per_column: int = 50, state: str = "") -> list[StateColumn]:
     """Every open ticket by state, nearest deadline first; each column shows its first
     ``per_column`` cards and the total. Three queries whatever the number of tickets."""
     states = [state] if state in BOARD_STATES else BOARD_STATES
@@ -335,7 +338,7 @@ def manager_board(user: Any, per_column: int = 50, state: str = "") -> list[Stat
 # -- ticket page -------------------------------------------------------------------------
 
 
-def ticket_detail(user: Any, pk: int) -> Ticket:
+def ticket_detail(user: User, pk: int) -> Ticket:
     """The ticket the user may see, with what its page shows; raises DoesNotExist."""
     return (
         tickets_list(user=user)
@@ -470,8 +473,8 @@ def _name_transfers(transfers: list[tuple[TimelineEntry, dict]]) -> None:
         return
     from django.contrib.auth import get_user_model
 
-    ids = {data.get(k) for _entry, data in transfers for k in ("from", "to")} - {None}
-    people = {u.pk: u for u in get_user_model().objects.filter(pk__in=ids)}
+    ids = {data[k] for _entry, data in transfers for k in ("from", "to") if data.get(k) is not None}
+    people: dict[Any, Any] = {u.pk: u for u in get_user_model().objects.filter(pk__in=ids)}
     for entry, data in transfers:
         entry.title = _("Transferred from %(from)s to %(to)s") % {
             "from": people.get(data.get("from"), "—"),
@@ -492,7 +495,7 @@ class RosterRow:
     cells: list[list[DutyShift]]
 
 
-def roster_week(*, user: Any, start: dt.date) -> list[RosterRow]:
+def roster_week(*, user: User, start: dt.date) -> list[RosterRow]:
     """Lines × the 7 days from ``start`` (a Monday), each cell the shifts starting that
     day. Two queries."""
     tz = timezone.get_current_timezone()
@@ -512,7 +515,7 @@ def roster_week(*, user: Any, start: dt.date) -> list[RosterRow]:
     return list(rows.values())
 
 
-def shifts_of(*, user: Any, since: dt.datetime | None = None, limit: int = 20) -> list[DutyShift]:
+def shifts_of(*, user: User, since: dt.datetime | None = None, limit: int = 20) -> list[DutyShift]:
     """The user's own shifts still to come (or running), soonest first."""
     since = since or timezone.now()
     return list(
@@ -522,7 +525,7 @@ def shifts_of(*, user: Any, since: dt.datetime | None = None, limit: int = 20) -
     )
 
 
-def shift_current(*, user: Any, at: dt.datetime | None = None) -> DutyShift | None:
+def shift_current(*, user: User, at: dt.datetime | None = None) -> DutyShift | None:
     at = at or timezone.now()
     return (
         DutyShift.objects.filter(engineer=user, starts_at__lte=at, ends_at__gt=at)
@@ -540,7 +543,7 @@ def with_open_timers(tickets: list[Ticket]) -> list[Ticket]:
 # -- knowledge and calls -----------------------------------------------------------------
 
 
-def articles_list(*, user: Any) -> QuerySet[KnowledgeArticle]:
+def articles_list(*, user: User) -> QuerySet[KnowledgeArticle]:
     return KnowledgeArticle.objects.restrict(user).select_related("source_ticket", "author")
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import re
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, models, transaction
@@ -18,7 +18,7 @@ from servicedesk.core.choices import Role
 from servicedesk.core.dates import add_days, add_years
 from servicedesk.core.exceptions import ApplicationError, NotPermitted, raise_field_errors
 from servicedesk.core.services import event_record, notifications_create, transition_run
-from servicedesk.core.services.history import save_with_history
+from servicedesk.core.services.history import history_reason, history_user, save_with_history
 from servicedesk.core.services.signatures import upload_check
 
 from ..choices import ContractState, DocumentKind, NoticeChannel, PeriodKind, RenewalOutcome
@@ -33,6 +33,9 @@ from ..models import (
 )
 from .visits import first_visit_create
 
+if TYPE_CHECKING:
+    from servicedesk.core.types import User
+
 RENEWAL_NOTICE_DAYS = 30
 
 
@@ -43,10 +46,10 @@ def _fail(field: str, message: str) -> ApplicationError:
 # -- customers ----------------------------------------------------------------------
 
 
-def customer_save(*, customer: Customer, by: Any) -> Customer:
+def customer_save(*, customer: Customer, by: User) -> Customer:
     """Create or update a customer (forms and imports validate fields first)."""
     customer.full_clean()
-    customer._history_user = by
+    history_user(customer, by)
     customer.save()
     return customer
 
@@ -55,7 +58,7 @@ MOBILE = re.compile(r"^(?:\+?86)?1\d{10}$")
 
 
 def customer_register_caller(
-    *, by: Any, name: str, contact_name: str, phone: str, note: str = ""
+    *, by: User, name: str, contact_name: str, phone: str, note: str = ""
 ) -> Customer:
     """Record a caller the archive does not know as a new customer (docs/domain.md
     §hotline.unknown-caller: a request is never refused): the company, the caller as its main
@@ -74,7 +77,7 @@ def customer_register_caller(
         "phone": (phone, Contact, "phone", _("The caller's phone number.")),
     }
     for field, (value, model, model_field, required) in limits.items():
-        limit = model._meta.get_field(model_field).max_length
+        limit = cast(models.CharField, model._meta.get_field(model_field)).max_length or 0
         if not value:
             errors[field] = [required]
         elif len(value) > limit:
@@ -89,8 +92,8 @@ def customer_register_caller(
     is_mobile = bool(MOBILE.match(re.sub(r"[\s-]", "", phone)))
     with transaction.atomic():
         customer = Customer(name=name, phone="" if is_mobile else phone)
-        customer._history_user = by
-        customer._change_reason = "recorded from a call"
+        history_user(customer, by)
+        history_reason(customer, "recorded from a call")
         try:
             with transaction.atomic():
                 customer.save()
@@ -148,7 +151,7 @@ def service_period_errors(
     elif limit is not None and ends_on >= limit:
         errors["ends_on"] = [
             _("A service period lasts at most %(years)s years: it would end by %(last)s.")
-            % {"years": PERIOD_MAX_YEARS, "last": add_days(limit, -1).isoformat()}
+            % {"years": PERIOD_MAX_YEARS, "last": _iso(add_days(limit, -1))}
         ]
     if "ends_on" in errors and ends_on < starts_on:
         return errors
@@ -166,8 +169,8 @@ def service_period_errors(
             )
             % {
                 "days": (starts_on - last).days - 1,
-                "first": add_days(last, 1).isoformat(),
-                "last": add_days(starts_on, -1).isoformat(),
+                "first": _iso(add_days(last, 1)),
+                "last": _iso(add_days(starts_on, -1)),
             }
         ]
     return errors
@@ -179,7 +182,7 @@ def contract_add_period(
     kind: str,
     starts_on: dt.date,
     ends_on: dt.date,
-    by: Any,
+    by: User,
     amount: Decimal | None = None,
     confirm_gap: bool = False,
 ) -> ServicePeriod:
@@ -196,12 +199,12 @@ def contract_add_period(
         amount=amount,
         created_by=by,
     )
-    period._history_user = by
+    history_user(period, by)
     period.save()
     return period
 
 
-def contract_sign(contract: Contract, *, by: Any, today: dt.date | None = None) -> Contract:
+def contract_sign(contract: Contract, *, by: User, today: dt.date | None = None) -> Contract:
     """Sign: create the first visit, file the documents, announce ``contract_signed``.
 
     docs/domain.md §contract.sign: signing needs sales manager, dates, amount, scope, service level
@@ -243,7 +246,7 @@ def contract_sign(contract: Contract, *, by: Any, today: dt.date | None = None) 
 def contract_renew(
     contract: Contract,
     *,
-    by: Any,
+    by: User,
     starts_on: dt.date,
     ends_on: dt.date,
     amount: Decimal | None = None,
@@ -277,24 +280,29 @@ def contract_renew(
 # -- the end of a service period (docs/domain.md §contract.period-end) --------------------
 
 
+def _iso(day: dt.date | None) -> str:
+    """A day within the periods' range (``add_days`` is ``None`` only past year 9999)."""
+    return day.isoformat() if day is not None else ""
+
+
 def _last_day(contract: Contract) -> dt.date | None:
     return contract.periods.aggregate(last=Max("ends_on"))["last"]
 
 
-def _people(*roles: str) -> list[Any]:
+def _people(*roles: str) -> list[User]:
     from servicedesk.core.selectors import users_in_roles
 
     return list(users_in_roles(*roles))
 
 
-def _told(recipients: list[Any]) -> list[str]:
+def _told(recipients: list[User]) -> list[str]:
     from servicedesk.core.people import display_name
 
     return sorted({display_name(u) for u in recipients if u is not None and u.is_active})
 
 
 def _renewal_record_bought(
-    contract: Contract, *, by: Any, period_end: dt.date, until: dt.date
+    contract: Contract, *, by: User, period_end: dt.date, until: dt.date
 ) -> RenewalDecision:
     """docs/domain.md §contract.period-end: a renewal bought is told to the company heads and the
     service staff; service then goes on as during the service period (the manual's 五.3)."""
@@ -350,7 +358,7 @@ def not_renewed_blocker(
 def contract_not_renewed(
     contract: Contract,
     *,
-    by: Any,
+    by: User,
     channel: str,
     contact: Contact | None = None,
     note: str = "",
@@ -376,6 +384,7 @@ def contract_not_renewed(
     elif channel == NoticeChannel.EMAIL and (contact is None or not contact.email):
         errors["contact"] = [_("Choose a contact with an e-mail address.")]
     raise_field_errors(errors)
+    assert ended is not None  # not_renewed_blocker refuses a contract without a period
     text = (notice_text or "").strip() or renewal_notice_text(contract, ended)
     if contact is None:
         contact = contract.customer.contacts.order_by("-is_primary", "pk").first()
@@ -392,8 +401,8 @@ def contract_not_renewed(
             told=_told(recipients),
             decided_by=by,
         )
-        decision._history_user = by
-        decision._change_reason = "not renewed"
+        history_user(decision, by)
+        history_reason(decision, "not renewed")
         try:
             with transaction.atomic():
                 decision.save()
@@ -448,12 +457,12 @@ def renewal_notice_email_send(*, decision_id: int) -> RenewalDecision:
         else:
             decision.notice_sent_at = timezone.now()
             decision.notice_error = ""
-    decision._change_reason = "notice e-mail"
+    history_reason(decision, "notice e-mail")
     decision.save(update_fields=["notice_sent_at", "notice_error"])
     return decision
 
 
-def contract_terminate(contract: Contract, *, by: Any, reason: str) -> Contract:
+def contract_terminate(contract: Contract, *, by: User, reason: str) -> Contract:
     if not (reason or "").strip():
         raise _fail("reason", _("Give the reason for terminating the contract."))
     with transaction.atomic():
@@ -468,7 +477,7 @@ def contract_terminate(contract: Contract, *, by: Any, reason: str) -> Contract:
 
 
 def contract_document_upload(
-    *, contract: Contract, kind: str, file: Any, by: Any
+    *, contract: Contract, kind: str, file: Any, by: User
 ) -> ContractDocument:
     if kind not in DocumentKind.values:
         raise _fail("kind", _("Choose the kind of document."))
@@ -484,7 +493,7 @@ def contract_document_upload(
         filed_at=timezone.now() if contract.state != ContractState.DRAFT else None,
     )
     document.file.save(f"{contract.number}.{ext}", ContentFile(data), save=False)
-    document._history_user = by
+    history_user(document, by)
     document.save()
     return document
 
@@ -566,7 +575,7 @@ def renewal_reminders_send(*, today: dt.date | None = None) -> int:
 
 def contract_save_draft(
     *,
-    by: Any,
+    by: User,
     data: dict[str, Any],
     contract: Contract | None = None,
 ) -> Contract:
@@ -582,7 +591,7 @@ def contract_save_draft(
         contract = contract or Contract()
         for name, value in data.items():
             setattr(contract, name, value)
-        contract._history_user = by
+        history_user(contract, by)
         contract.save()
         if scope is not None:
             contract.scope_items.all().delete()

@@ -17,7 +17,7 @@ from __future__ import annotations
 import calendar as pycalendar
 import datetime as dt
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
@@ -37,7 +37,7 @@ from servicedesk.core.exceptions import (
 )
 from servicedesk.core.selectors import users_in_roles
 from servicedesk.core.services import event_record, notifications_create, transition_run
-from servicedesk.core.services.history import save_with_history
+from servicedesk.core.services.history import history_reason, history_user, save_with_history
 from servicedesk.core.services.timers import timer_meet, timer_start
 from servicedesk.core.services.transitions import lock
 
@@ -63,6 +63,9 @@ from ..models import (
 )
 from ..selectors_visits import VERIFIABLE_LABELS, first_visit_targets, unverified_fields
 
+if TYPE_CHECKING:
+    from servicedesk.core.types import User
+
 NEEDS_ROUTING = "needs_routing"
 #: Periodic revisits are created when due within this many days (daily task).
 REVISIT_HORIZON_DAYS = 14
@@ -77,7 +80,7 @@ class VerificationMark(models.TextChoices):
 
 #: Who hears about a need for each department (docs/domain.md §first-visit.needs).
 #: Sales needs go to the customer's own sales manager instead (see ``_department_heads``).
-DEPARTMENT_HEADS = {
+DEPARTMENT_HEADS: dict[str, Role] = {
     Department.IMPLEMENTATION: Role.IMPLEMENTATION_MANAGER,
     Department.SERVICE: Role.SERVICE_MANAGER,
     Department.DEVELOPMENT: Role.TECH_MANAGER,
@@ -89,7 +92,7 @@ PRODUCT_SOFTWARE = "product.software"
 _TARGET_MODELS = {"customer": Customer, "contact": Contact, "product": InstalledProduct}
 
 
-def _require(by: Any, perm: str) -> None:
+def _require(by: User, perm: str) -> None:
     if by is None or not by.has_perm(perm):
         raise NotPermitted(_("You may not perform this action."))
 
@@ -118,7 +121,7 @@ def first_visit_agent_pick() -> Any:
 
 
 def first_visit_create(
-    *, customer: Customer, by: Any, contract: Contract | None = None, reason: str = ""
+    *, customer: Customer, by: User, contract: Contract | None = None, reason: str = ""
 ) -> FirstVisit:
     """A first visit for a new customer, given to the least busy agent, who is told.
 
@@ -142,7 +145,7 @@ def first_visit_create(
     return visit
 
 
-def first_visit_start(visit: FirstVisit, *, by: Any) -> FirstVisit:
+def first_visit_start(visit: FirstVisit, *, by: User) -> FirstVisit:
     """The agent reaches the customer and starts verifying (``pending → verifying``)."""
     with transaction.atomic():
         return transition_run(
@@ -157,7 +160,7 @@ def first_visit_start(visit: FirstVisit, *, by: Any) -> FirstVisit:
 def first_visit_verify(
     visit: FirstVisit,
     *,
-    by: Any,
+    by: User,
     checks: dict[str, str],
     corrections: dict[str, Any] | None = None,
     notes: str | None = None,
@@ -199,8 +202,8 @@ def first_visit_verify(
         if notes is not None and notes.strip() != visit.notes:
             visit.notes = notes.strip()
             fields.append("notes")
-        visit._history_user = by
-        visit._change_reason = "verify"
+        history_user(visit, by)
+        history_reason(visit, "verify")
         visit.save(update_fields=fields)
         event_record(
             kind="firstvisit.verify",
@@ -212,7 +215,7 @@ def first_visit_verify(
 
 
 def _apply_corrections(
-    visit: FirstVisit, corrections: dict[str, str], *, by: Any
+    visit: FirstVisit, corrections: dict[str, str], *, by: User
 ) -> dict[str, dict[str, str]]:
     """Save corrected values on their records; returns ``{key: {"old", "new"}}``."""
     by_target: dict[str, dict[str, str]] = defaultdict(dict)
@@ -242,8 +245,8 @@ def _apply_corrections(
             record.full_clean()
         except ValidationError as exc:
             raise _field_errors(exc, prefix) from exc
-        record._history_user = by
-        record._change_reason = "first visit verification"
+        history_user(record, by)
+        history_reason(record, "first visit verification")
         if record.pk is None:
             record.save()
         else:
@@ -281,7 +284,7 @@ def _field_errors(exc: ValidationError, prefix: str) -> ApplicationError:
 
 
 def first_visit_add_need(
-    visit: FirstVisit, *, by: Any, department: str, description: str
+    visit: FirstVisit, *, by: User, department: str, description: str
 ) -> FirstVisitNeed:
     """Record a need the customer told the agent, for one department.
 
@@ -300,7 +303,7 @@ def first_visit_add_need(
         visit = lock(visit)
         _require_verifying(visit, _("Needs are recorded while the first visit is in progress."))
         need = FirstVisitNeed(first_visit=visit, department=department, description=description)
-        need._history_user = by
+        history_user(need, by)
         need.save()
         timer_start(
             subject=visit,
@@ -317,7 +320,7 @@ def first_visit_add_need(
     return need
 
 
-def first_visit_route_needs(visit: FirstVisit, *, by: Any) -> FirstVisit:
+def first_visit_route_needs(visit: FirstVisit, *, by: User) -> FirstVisit:
     """Hand every unrouted need to its department's head and meet the routing timer."""
     _require(by, "contracts.perform_first_visit")
     with transaction.atomic():
@@ -327,7 +330,7 @@ def first_visit_route_needs(visit: FirstVisit, *, by: Any) -> FirstVisit:
     return visit
 
 
-def _route_needs(visit: FirstVisit, *, by: Any) -> list[FirstVisitNeed]:
+def _route_needs(visit: FirstVisit, *, by: User) -> list[FirstVisitNeed]:
     needs = list(visit.needs.filter(routed_at__isnull=True).order_by("pk"))
     if not needs:
         return []
@@ -335,8 +338,8 @@ def _route_needs(visit: FirstVisit, *, by: Any) -> list[FirstVisitNeed]:
     by_department: dict[str, list[FirstVisitNeed]] = defaultdict(list)
     for need in needs:
         need.routed_at = now
-        need._history_user = by
-        need._change_reason = "route"
+        history_user(need, by)
+        history_reason(need, "route")
         need.save(update_fields=["routed_at"])
         by_department[need.department].append(need)
     customer = visit.customer
@@ -366,10 +369,10 @@ def _route_needs(visit: FirstVisit, *, by: Any) -> list[FirstVisitNeed]:
     return needs
 
 
-def _department_heads(department: str, visit: FirstVisit) -> list[Any]:
+def _department_heads(department: str, visit: FirstVisit) -> list[User]:
     if department == Department.SALES:
         manager = visit.customer.sales_manager or (
-            visit.contract.sales_manager if visit.contract_id else None
+            visit.contract.sales_manager if visit.contract is not None else None
         )
         if manager is not None and manager.is_active:
             return [manager]
@@ -381,7 +384,7 @@ def _department_heads(department: str, visit: FirstVisit) -> list[Any]:
     return heads or list(users_in_roles(Role.DIRECTOR))
 
 
-def first_visit_complete(visit: FirstVisit, *, by: Any) -> FirstVisit:
+def first_visit_complete(visit: FirstVisit, *, by: User) -> FirstVisit:
     """Finish the first visit: every field verified; needs not yet routed are routed now.
 
     The guard lives here rather than in the transition's ``conditions`` because it needs a
@@ -517,7 +520,7 @@ def _ensure_next_periodic(
         due_on=due,
         assignee=revisit_assignee_pick(),
     )
-    revisit._change_reason = "generated"
+    history_reason(revisit, "generated")
     try:
         with transaction.atomic():  # savepoint: the unique constraint is the last word
             revisit.save()
@@ -591,7 +594,7 @@ def revisits_mark_missed(
 def revisit_record(
     revisit: Revisit,
     *,
-    by: Any,
+    by: User,
     contact_name: str,
     opinion: str,
     satisfaction: int,
@@ -640,8 +643,8 @@ def revisit_record(
         revisit.satisfaction = satisfaction
         revisit.issue_raised = issue_raised
         revisit.follow_up = follow_up
-        revisit._history_user = by
-        revisit._change_reason = "record details"
+        history_user(revisit, by)
+        history_reason(revisit, "record details")
         revisit.save(
             update_fields=["contact_name", "opinion", "satisfaction", "issue_raised", "follow_up"]
         )
@@ -656,7 +659,7 @@ def revisit_record(
     return revisit
 
 
-def _follow_up_request(revisit: Revisit, *, by: Any) -> None:
+def _follow_up_request(revisit: Revisit, *, by: User) -> None:
     # tickets / fieldservice subscribe to it (docs/architecture.md §apps.events: apps never import
     # each other); until they exist the service managers see it in their inbox.
     event_record(
@@ -689,10 +692,10 @@ def revisit_schedule(
     customer: Customer,
     reason: str,
     due_on: dt.date,
-    by: Any,
+    by: User,
     source: models.Model | None = None,
     contract: Contract | None = None,
-    assignee: Any = None,
+    assignee: User | None = None,
 ) -> Revisit:
     """Schedule a follow-up call after a visit, an installation or a training.
 
@@ -736,8 +739,8 @@ def revisit_schedule(
             source_id=source.pk if source is not None else None,
         )
         if getattr(by, "is_authenticated", False):
-            revisit._history_user = by
-        revisit._change_reason = "scheduled"
+            history_user(revisit, by)
+        history_reason(revisit, "scheduled")
         revisit.save()
         event_record(
             kind="revisit.scheduled",

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -28,7 +28,7 @@ from servicedesk.core.choices import Role, TimerState
 from servicedesk.core.exceptions import ApplicationError, NotPermitted, raise_field_errors
 from servicedesk.core.models import SlaTimer
 from servicedesk.core.services import event_record, notifications_create, transition_run
-from servicedesk.core.services.history import save_with_history
+from servicedesk.core.services.history import history_reason, history_user, save_with_history
 from servicedesk.core.services.timers import (
     timer_assign,
     timer_cancel,
@@ -40,6 +40,9 @@ from servicedesk.core.services.timers import (
 from ..choices import DefectState, RejectReason, Severity
 from ..models import Defect
 from .common import not_in_future, required, role_members
+
+if TYPE_CHECKING:
+    from servicedesk.core.types import User
 
 #: the deadlines each severity starts (docs/domain.md §defect.severity)
 TIMER_PLAN: dict[str, tuple[str, ...]] = {
@@ -159,7 +162,7 @@ def _notify_fatal(defect: Defect) -> None:
     timer_meet(subject=defect, target="escalation")
 
 
-def _follow(defect: Defect, people: list[Any]) -> None:
+def _follow(defect: Defect, people: list[User | None]) -> None:
     people = [p for p in people if p is not None]
     if people:
         defect.followers.add(*people)
@@ -181,7 +184,7 @@ def defect_environment_defaults(
     )
     installed = None
     if customer is not None:
-        products = list(customer.products.all()[:20])
+        products = list(cast(Customer, customer).products.all()[:20])
         installed = next((p for p in products if product and p.software == product), None)
         if installed is None and not product and len(products) == 1:
             installed = products[0]
@@ -200,7 +203,7 @@ def defect_environment_defaults(
 
 def defect_record(
     *,
-    by: Any,
+    by: User,
     severity: str,
     title: str,
     steps: str,
@@ -214,7 +217,7 @@ def defect_record(
     ticket: Any = None,
     dispatch: Any = None,
     reported_at: dt.datetime | None = None,
-    assignee: Any = None,
+    assignee: User | None = None,
     workaround: str = "",
     tracker_key: str = "",
     tracker_url: str = "",
@@ -279,8 +282,8 @@ def defect_record(
             tracker_key=(tracker_key or "").strip(),
             tracker_url=(tracker_url or "").strip(),
         )
-        defect._history_user = by
-        defect._change_reason = "record"
+        history_user(defect, by)
+        history_reason(defect, "record")
         defect.save()
         defect.number = f"DF{timezone.localtime(reported_at):%Y%m%d}-{defect.pk:05d}"
         defect.save(update_fields=["number"])
@@ -323,7 +326,7 @@ def _note_required(note: str, field: str, message: Any) -> None:
     raise_field_errors({} if (note or "").strip() else {field: [str(message)]})
 
 
-def defect_report(defect: Defect, *, by: Any, note: str = "") -> Defect:
+def defect_report(defect: Defect, *, by: User, note: str = "") -> Defect:
     """Verified on site and reported to headquarters (the ``report`` deadline)."""
     with transaction.atomic():
         defect = transition_run(
@@ -347,7 +350,7 @@ def defect_report(defect: Defect, *, by: Any, note: str = "") -> Defect:
     return defect
 
 
-def defect_verify(defect: Defect, *, by: Any, note: str) -> Defect:
+def defect_verify(defect: Defect, *, by: User, note: str) -> Defect:
     """The tester reproduced it (the ``verify`` deadline of an important defect)."""
     _note_required(note, "note", _("How was it reproduced?"))
     with transaction.atomic():
@@ -372,7 +375,7 @@ def defect_verify(defect: Defect, *, by: Any, note: str) -> Defect:
     return defect
 
 
-def defect_start_fix(defect: Defect, *, by: Any, developer: Any = None) -> Defect:
+def defect_start_fix(defect: Defect, *, by: User, developer: User | None = None) -> Defect:
     _check(by, "defects.fix_defect")
     developer = developer or by
     if not developer.has_perm("defects.fix_defect"):
@@ -390,7 +393,7 @@ def defect_start_fix(defect: Defect, *, by: Any, developer: Any = None) -> Defec
     return defect
 
 
-def defect_fix(defect: Defect, *, by: Any, note: str, version: str = "") -> Defect:
+def defect_fix(defect: Defect, *, by: User, note: str, version: str = "") -> Defect:
     """Fixed by the developer (the ``fix`` and ``resolve`` deadlines)."""
     _note_required(note, "note", _("What was changed?"))
     with transaction.atomic():
@@ -413,7 +416,7 @@ def defect_fix(defect: Defect, *, by: Any, note: str, version: str = "") -> Defe
     return defect
 
 
-def defect_confirm(defect: Defect, *, by: Any, note: str) -> Defect:
+def defect_confirm(defect: Defect, *, by: User, note: str) -> Defect:
     """The customer confirms the fix solves the problem."""
     _note_required(note, "note", _("Who confirmed, and what did they say?"))
     with transaction.atomic():
@@ -426,7 +429,7 @@ def defect_confirm(defect: Defect, *, by: Any, note: str) -> Defect:
         )
 
 
-def defect_reopen(defect: Defect, *, by: Any, reason: str) -> Defect:
+def defect_reopen(defect: Defect, *, by: User, reason: str) -> Defect:
     """Not solved after all: back to the developers, with a fresh fix deadline."""
     _note_required(reason, "reason", _("Why is it reopened?"))
     with transaction.atomic():
@@ -440,7 +443,7 @@ def defect_reopen(defect: Defect, *, by: Any, reason: str) -> Defect:
         )
         # The fix deadlines of its severity start again from the reopening.
         _plan_deadlines(defect)
-        if defect.developer_id:
+        if defect.developer is not None:  # no query when there is none
             notifications_create(
                 recipients=[defect.developer],
                 kind="defect_reopened",
@@ -452,7 +455,7 @@ def defect_reopen(defect: Defect, *, by: Any, reason: str) -> Defect:
     return defect
 
 
-def defect_close(defect: Defect, *, by: Any) -> Defect:
+def defect_close(defect: Defect, *, by: User) -> Defect:
     """Solved and confirmed: close it; the ticket it came from follows to resolved
     (docs/architecture.md §apps.calls)."""
     with transaction.atomic():
@@ -479,7 +482,7 @@ def defect_close(defect: Defect, *, by: Any) -> Defect:
     return defect
 
 
-def defect_reject(defect: Defect, *, by: Any, reason: str, note: str) -> Defect:
+def defect_reject(defect: Defect, *, by: User, reason: str, note: str) -> Defect:
     """Duplicate, not a bug, or won't fix: the reason is required."""
     errors: dict[str, list[str]] = {}
     if reason not in RejectReason.values:
@@ -500,7 +503,7 @@ def defect_reject(defect: Defect, *, by: Any, reason: str, note: str) -> Defect:
     return defect
 
 
-def defect_escalate(defect: Defect, *, by: Any, point: str) -> Defect:
+def defect_escalate(defect: Defect, *, by: User, point: str) -> Defect:
     """People cannot agree: the region lead coordinates (docs/domain.md §defect.escalate)."""
     _note_required(point, "point", _("What is the point of disagreement?"))
     leads = role_members(Role.REGION_LEAD)
@@ -527,7 +530,7 @@ def defect_escalate(defect: Defect, *, by: Any, point: str) -> Defect:
     return defect
 
 
-def defect_change_severity(defect: Defect, *, by: Any, severity: str, reason: str) -> Defect:
+def defect_change_severity(defect: Defect, *, by: User, severity: str, reason: str) -> Defect:
     """A new severity re-plans the deadlines from ``reported_at``; audited with the
     reason (history and the domain event)."""
     errors: dict[str, list[str]] = {}
@@ -555,7 +558,7 @@ def defect_change_severity(defect: Defect, *, by: Any, severity: str, reason: st
     return defect
 
 
-def defect_save_workaround(defect: Defect, *, by: Any, workaround: str) -> Defect:
+def defect_save_workaround(defect: Defect, *, by: User, workaround: str) -> Defect:
     """The emergency solution, for the next occurrence (docs/domain.md §defect.workaround)."""
     _check(by, "defects.work_defect")
     _note_required(workaround, "workaround", _("Describe the emergency workaround."))
@@ -567,7 +570,7 @@ def defect_save_workaround(defect: Defect, *, by: Any, workaround: str) -> Defec
     return defect
 
 
-def defect_publish_workaround(defect: Defect, *, by: Any, title: str = "") -> Any:
+def defect_publish_workaround(defect: Defect, *, by: User, title: str = "") -> Any:
     """Publish the emergency workaround to the hotline's knowledge base (or update the
     article already published from it)."""
     from tickets.services.knowledge import article_save
@@ -598,7 +601,7 @@ def defect_publish_workaround(defect: Defect, *, by: Any, title: str = "") -> An
     return article
 
 
-def defect_set_tracker(defect: Defect, *, by: Any, key: str, url: str) -> Defect:
+def defect_set_tracker(defect: Defect, *, by: User, key: str, url: str) -> Defect:
     """Link the defect to an external tracker (JIRA…); no sync."""
     _check(by, "defects.work_defect")
     with transaction.atomic():
@@ -609,7 +612,9 @@ def defect_set_tracker(defect: Defect, *, by: Any, key: str, url: str) -> Defect
     return defect
 
 
-def defect_follow(defect: Defect, *, by: Any, user: Any = None, follow: bool = True) -> Defect:
+def defect_follow(
+    defect: Defect, *, by: User, user: User | None = None, follow: bool = True
+) -> Defect:
     """Follow (or stop following) a defect: followers are reminded of its deadlines."""
     user = user or by
     if user != by:
@@ -627,7 +632,7 @@ def defect_follow(defect: Defect, *, by: Any, user: Any = None, follow: bool = T
     return defect
 
 
-def _check(by: Any, perm: str) -> None:
+def _check(by: User | None, perm: str) -> None:
     if by is not None and not by.has_perm(perm):
         raise NotPermitted(_("You may not perform this action."))
 

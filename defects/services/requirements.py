@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -24,12 +24,15 @@ from contracts.selectors import sole_installed_product
 from servicedesk.core.choices import Role
 from servicedesk.core.exceptions import ApplicationError, TransitionConflict, raise_field_errors
 from servicedesk.core.services import event_record, notifications_create, transition_run
-from servicedesk.core.services.history import save_with_history
+from servicedesk.core.services.history import history_reason, history_user, save_with_history
 from servicedesk.core.services.timers import timer_meet, timer_start
 
 from ..choices import Outcome, RequirementState
 from ..models import EvaluationReport, Requirement
 from .common import not_in_future, required, role_members
+
+if TYPE_CHECKING:
+    from servicedesk.core.types import User
 
 REQUIRED = {
     "title": gettext_lazy("Give the request a short title."),
@@ -91,7 +94,7 @@ def _notify(requirement: Requirement, people: list[Any], kind: str, title: str, 
 
 def requirement_record(
     *,
-    by: Any,
+    by: User,
     customer: Customer | None,
     title: str,
     description: str,
@@ -139,8 +142,8 @@ def requirement_record(
             entitlement=result.result,
             entitlement_reason=result.reason[:300],
         )
-        requirement._history_user = by
-        requirement._change_reason = "record"
+        history_user(requirement, by)
+        history_reason(requirement, "record")
         requirement.save()
         requirement.number = f"RQ{timezone.localtime(recorded_at):%Y%m%d}-{requirement.pk:05d}"
         requirement.save(update_fields=["number"])
@@ -162,7 +165,7 @@ def requirement_record(
     return requirement
 
 
-def requirement_start_evaluation(requirement: Requirement, *, by: Any) -> Requirement:
+def requirement_start_evaluation(requirement: Requirement, *, by: User) -> Requirement:
     with transaction.atomic():
         return transition_run(instance=requirement, name="start_evaluation", by=by)
 
@@ -170,7 +173,7 @@ def requirement_start_evaluation(requirement: Requirement, *, by: Any) -> Requir
 def requirement_evaluate(
     requirement: Requirement,
     *,
-    by: Any,
+    by: User,
     outcome: str,
     in_scope: bool | None,
     urgent: bool | None,
@@ -181,7 +184,7 @@ def requirement_evaluate(
     solution: str = "",
     workaround: str = "",
     trained_people: str = "",
-    trained_by: Any = None,
+    trained_by: User | None = None,
     trained_at: dt.datetime | None = None,
     explanation: str = "",
 ) -> Requirement:
@@ -206,7 +209,7 @@ def requirement_evaluate(
         errors["evaluators"] = [_("Only the designated evaluators may evaluate requests.")]
     quote = None
     if outcome == Outcome.QUOTED and "effort_days" not in errors:
-        if effort_days <= 0:
+        if effort_days is None or effort_days <= 0:  # None: already refused above
             errors["effort_days"] = [_("A quote needs the effort in person-days.")]
         else:
             quote = quote_for(requirement, effort_days)
@@ -259,6 +262,7 @@ def requirement_evaluate(
                 requirement.title,
             )
         elif outcome == Outcome.QUOTED:
+            assert quote is not None  # a quote without a rate was refused above
             rate, amount = quote
             requirement = transition_run(
                 instance=requirement,
@@ -313,7 +317,7 @@ def requirement_evaluate(
 
 
 def requirement_agree(
-    requirement: Requirement, *, by: Any, amount: Decimal | None = None, note: str = ""
+    requirement: Requirement, *, by: User, amount: Decimal | None = None, note: str = ""
 ) -> Requirement:
     """The customer agrees to pay the price the sales manager negotiated."""
     amount = requirement.quote_amount if amount is None else amount
@@ -337,7 +341,9 @@ def requirement_agree(
     return requirement
 
 
-def requirement_refuse_quote(requirement: Requirement, *, by: Any, explanation: str) -> Requirement:
+def requirement_refuse_quote(
+    requirement: Requirement, *, by: User, explanation: str
+) -> Requirement:
     """The customer will not pay: declined, with what they were told."""
     if not (explanation or "").strip():
         raise_field_errors(
@@ -353,7 +359,7 @@ def requirement_refuse_quote(requirement: Requirement, *, by: Any, explanation: 
         )
 
 
-def requirement_set_solution(requirement: Requirement, *, by: Any, solution: str) -> Requirement:
+def requirement_set_solution(requirement: Requirement, *, by: User, solution: str) -> Requirement:
     """The final solution agreed with the customer, printed on the solution confirmation.
     Fixed once anyone has signed it (the signatures cover its content)."""
     from servicedesk.core.selectors import signatures_for
@@ -386,7 +392,7 @@ def _require_signatures(requirement: Requirement) -> None:
         raise TransitionConflict(missing_signers_text(requirement))
 
 
-def requirement_confirm_solution(requirement: Requirement, *, by: Any) -> Requirement:
+def requirement_confirm_solution(requirement: Requirement, *, by: User) -> Requirement:
     """The solution confirmation takes effect once the sales manager and the director
     have signed it (the transition's guard checks the same)."""
     if not (requirement.solution or "").strip():
@@ -410,7 +416,7 @@ def requirement_confirm_solution(requirement: Requirement, *, by: Any) -> Requir
     return requirement
 
 
-def requirement_escalate(requirement: Requirement, *, by: Any, point: str) -> Requirement:
+def requirement_escalate(requirement: Requirement, *, by: User, point: str) -> Requirement:
     """People cannot agree on a request (scope, price, solution, delivery): the region
     lead coordinates, as for defects (docs/domain.md §requirement.escalate). The state stays; the
     point and time are kept (history and the domain event) and the region leads are told."""
@@ -441,10 +447,10 @@ def requirement_escalate(requirement: Requirement, *, by: Any, point: str) -> Re
 def requirement_schedule(
     requirement: Requirement,
     *,
-    by: Any,
+    by: User,
     planned_start: dt.date | None,
     planned_delivery: dt.date | None,
-    developer: Any = None,
+    developer: User | None = None,
 ) -> Requirement:
     errors: dict[str, list[str]] = {}
     if planned_start is None:
@@ -476,12 +482,12 @@ def requirement_schedule(
         )
 
 
-def requirement_start_development(requirement: Requirement, *, by: Any) -> Requirement:
+def requirement_start_development(requirement: Requirement, *, by: User) -> Requirement:
     with transaction.atomic():
         return transition_run(instance=requirement, name="start_development", by=by)
 
 
-def requirement_deliver(requirement: Requirement, *, by: Any, note: str) -> Requirement:
+def requirement_deliver(requirement: Requirement, *, by: User, note: str) -> Requirement:
     if not (note or "").strip():
         raise_field_errors({"note": [_("What was delivered (version, where)?")]})
     with transaction.atomic():
@@ -502,7 +508,7 @@ def requirement_deliver(requirement: Requirement, *, by: Any, note: str) -> Requ
     return requirement
 
 
-def requirement_customer_accept(requirement: Requirement, *, by: Any, note: str) -> Requirement:
+def requirement_customer_accept(requirement: Requirement, *, by: User, note: str) -> Requirement:
     if not (note or "").strip():
         raise_field_errors({"note": [_("Who accepted it at the customer, and how?")]})
     with transaction.atomic():
@@ -515,7 +521,7 @@ def requirement_customer_accept(requirement: Requirement, *, by: Any, note: str)
         )
 
 
-def requirement_set_tracker(requirement: Requirement, *, by: Any, key: str, url: str):
+def requirement_set_tracker(requirement: Requirement, *, by: User, key: str, url: str):
     if not by.has_perm("defects.change_requirement"):
         from servicedesk.core.exceptions import NotPermitted
 
@@ -531,7 +537,7 @@ def requirement_set_tracker(requirement: Requirement, *, by: Any, key: str, url:
 
 
 def evaluation_report_create(
-    *, by: Any, period_start: dt.date, period_end: dt.date, note: str = ""
+    *, by: User | None, period_start: dt.date, period_end: dt.date, note: str = ""
 ) -> EvaluationReport:
     """The periodic evaluation report, sent to sales, implementation and management
     (docs/domain.md §requirement.report). ``by=None``: the monthly schedule. One per period."""
@@ -548,7 +554,7 @@ def evaluation_report_create(
             period_start=period_start, period_end=period_end, created_by=by, note=note.strip()
         )
         if getattr(by, "is_authenticated", False):
-            report._history_user = by
+            history_user(report, by)
         report.save()
         event_record(kind="evaluationreport.created", target=report, actor=by, data={})
         notifications_create(

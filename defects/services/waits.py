@@ -4,7 +4,7 @@ internal steps (report, verify) keep running (docs/domain.md §deadlines.pause).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -15,8 +15,11 @@ from servicedesk.core.services.waits import customer_wait_end, customer_wait_sta
 
 from ..models import Defect
 
+if TYPE_CHECKING:
+    from servicedesk.core.types import User
 
-def _may(by: Any) -> None:
+
+def _may(by: User) -> None:
     if not by.has_perm("defects.work_defect"):
         raise NotPermitted(_("You may not perform this action."))
 
@@ -29,7 +32,7 @@ def _check(defect: Defect) -> None:
         )
 
 
-def defect_wait_for_customer(defect: Defect, *, by: Any, reason: str, note: str) -> Defect:
+def defect_wait_for_customer(defect: Defect, *, by: User, reason: str, note: str) -> Defect:
     """The customer was asked for something: pause the defect's promises meanwhile."""
     _may(by)
     with transaction.atomic():
@@ -39,7 +42,7 @@ def defect_wait_for_customer(defect: Defect, *, by: Any, reason: str, note: str)
     return defect
 
 
-def defect_customer_answered(defect: Defect, *, by: Any, answer: str) -> Defect:
+def defect_customer_answered(defect: Defect, *, by: User, answer: str) -> Defect:
     """The customer answered: the paused promises resume, moved by the time waited."""
     _may(by)
     raise_field_errors(

@@ -16,7 +16,7 @@ import datetime as dt
 import math
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -27,7 +27,12 @@ from contracts.models import Contract, Customer
 from servicedesk.core import worktime
 from servicedesk.core.calendars import calendar_for_service_level, calendar_spec
 from servicedesk.core.choices import Role
-from servicedesk.core.exceptions import ApplicationError, TransitionConflict, raise_field_errors
+from servicedesk.core.exceptions import (
+    ApplicationError,
+    TransitionConflict,
+    field_error,
+    raise_field_errors,
+)
 from servicedesk.core.models import Signature, WorkCalendar
 from servicedesk.core.selectors import signatures_for, users_in_roles
 from servicedesk.core.services import (
@@ -36,7 +41,7 @@ from servicedesk.core.services import (
     signature_record,
     transition_run,
 )
-from servicedesk.core.services.history import save_with_history
+from servicedesk.core.services.history import history_reason, history_user, save_with_history
 from servicedesk.core.services.timers import (
     timer_cancel,
     timer_meet,
@@ -66,6 +71,9 @@ from ..models import (
     SparePartUsage,
 )
 
+if TYPE_CHECKING:
+    from servicedesk.core.types import User
+
 SERVICE_REPORT = "service_report"
 CUSTOMER_ROLE = "customer"
 ENGINEER_ROLE = "engineer"
@@ -87,7 +95,7 @@ def _managers() -> list[Any]:
 
 
 def _sales_manager(dispatch: Dispatch) -> list[Any]:
-    if dispatch.contract_id and dispatch.contract.sales_manager_id:
+    if dispatch.contract is not None and dispatch.contract.sales_manager_id:
         return [dispatch.contract.sales_manager]
     if dispatch.customer.sales_manager_id:
         return [dispatch.customer.sales_manager]
@@ -109,7 +117,7 @@ def _jsonable(value: Any) -> Any:
 
 def dispatch_create(
     *,
-    by: Any,
+    by: User | None,
     customer: Customer | None,
     problem: str,
     site_address: str = "",
@@ -144,6 +152,7 @@ def dispatch_create(
             due_by=due_by,
         )
     )
+    assert customer is not None  # refused above
     site = _site_and_contact(customer, site_address, contact_name, contact_phone)
     now = timezone.now()
     service_type = KIND_SERVICE_TYPE[kind]
@@ -268,8 +277,8 @@ def _user_or_none(by: Any) -> Any:
 def _numbered_save(dispatch: Dispatch, *, by: Any, now: dt.datetime) -> None:
     """Save the new dispatch, then number it by its day and primary key."""
     if getattr(by, "is_authenticated", False):
-        dispatch._history_user = by
-    dispatch._change_reason = "created"
+        history_user(dispatch, by)
+    history_reason(dispatch, "created")
     dispatch.save()
     local = timezone.localtime(now)
     dispatch.number = f"PG{local:%Y%m%d}-{dispatch.pk:05d}"
@@ -288,7 +297,7 @@ def _managers_tell_requested(dispatch: Dispatch) -> None:
     )
 
 
-def dispatch_from_ticket(*, ticket: Any, by: Any) -> Dispatch | None:
+def dispatch_from_ticket(*, ticket: Any, by: User) -> Dispatch | None:
     """The hotline asked for an on-site visit (``ticket.dispatch_requested``): the
     dispatch starts as the hotline recorded it, in ``requested``."""
     if ticket.customer_id is None:
@@ -326,7 +335,7 @@ def dispatch_from_ticket(*, ticket: Any, by: Any) -> Dispatch | None:
 # -- verify / assign -------------------------------------------------------------------
 
 
-def dispatch_verify(dispatch: Dispatch, *, by: Any) -> Dispatch:
+def dispatch_verify(dispatch: Dispatch, *, by: User) -> Dispatch:
     """The service manager checked the request (核实现场服务请求记录); the ticket becomes
     ``dispatched``."""
     from tickets.choices import TicketState
@@ -341,7 +350,7 @@ def dispatch_verify(dispatch: Dispatch, *, by: Any) -> Dispatch:
             update_fields=["verified_at"],
         )
         timer_meet(subject=dispatch, target="verification")
-        if dispatch.ticket_id and dispatch.ticket.state == TicketState.DISPATCH_REQUESTED:
+        if dispatch.ticket is not None and dispatch.ticket.state == TicketState.DISPATCH_REQUESTED:
             ticket_mark_dispatched(dispatch.ticket, by=by)
     return dispatch
 
@@ -416,7 +425,7 @@ def _default_start(day: dt.date) -> dt.datetime:
 def dispatch_assign(
     dispatch: Dispatch,
     *,
-    by: Any,
+    by: User,
     engineer: Engineer | None,
     planned_start: dt.datetime | dt.date | None = None,
     planned_minutes: int | None = None,
@@ -432,7 +441,7 @@ def dispatch_assign(
     once the second gets a conflict (409) and nobody is told a visit is theirs that is not.
     """
     if engineer is None:
-        raise_field_errors({"engineer": [_("Choose the engineer.")]})
+        raise field_error("engineer", _("Choose the engineer."))
     if isinstance(planned_start, dt.date) and not isinstance(planned_start, dt.datetime):
         planned_start = _default_start(planned_start)
     minutes = planned_minutes or dispatch.planned_minutes
@@ -455,7 +464,12 @@ def dispatch_assign(
             planned_start=start,
             planned_minutes=minutes,
         )
-        previous = Engineer.objects.select_related("user").filter(pk=expected_engineer).first()
+        previous = (
+            Engineer.objects.select_related("user")
+            # An Engineer or its id; None (nobody was assigned) matches no row.
+            .filter(pk=getattr(expected_engineer, "pk", expected_engineer))  # type: ignore[misc]
+            .first()
+        )
         dispatch = transition_run(
             instance=dispatch,
             name="assign",
@@ -494,7 +508,7 @@ def dispatch_assign(
 # -- the engineer's steps ---------------------------------------------------------------
 
 
-def dispatch_confirm(dispatch: Dispatch, *, by: Any) -> Dispatch:
+def dispatch_confirm(dispatch: Dispatch, *, by: User) -> Dispatch:
     """The engineer checked the form's information (确认服务派发单上的信息与资料)."""
     with transaction.atomic():
         return transition_run(
@@ -521,7 +535,7 @@ def _check_appointment(dispatch: Dispatch, appointment_at: Any) -> dt.datetime:
 def service_calendar(dispatch: Dispatch) -> WorkCalendar:
     """The calendar of the contract's service level (5×8 by default, 7×24 …)."""
     return calendar_for_service_level(
-        dispatch.contract.service_level if dispatch.contract_id else ""
+        dispatch.contract.service_level if dispatch.contract is not None else ""
     )
 
 
@@ -536,7 +550,7 @@ def _out_of_hours_reason(dispatch: Dispatch, at: dt.datetime, reason: str) -> st
         return ""
     reason = _text(reason)
     if not reason:
-        if dispatch.contract_id and dispatch.contract.service_level:
+        if dispatch.contract is not None and dispatch.contract.service_level:
             message = _(
                 "The contract's service level is %(level)s and %(when)s is outside "
                 "its service hours: give the reason, e.g. the customer asked for it."
@@ -577,7 +591,7 @@ def _notify_plan_changed(dispatch: Dispatch, *, at: dt.datetime, reason: str) ->
 def dispatch_schedule(
     dispatch: Dispatch,
     *,
-    by: Any,
+    by: User,
     appointment_at: dt.datetime,
     note: str = "",
     out_of_hours_reason: str = "",
@@ -634,7 +648,7 @@ def dispatch_schedule(
             target="arrival",
             started_at=timezone.now(),
             due_at=appointment_at,
-            assignee=dispatch.engineer.user,
+            assignee=cast(Engineer, dispatch.engineer).user,
         )
         if differs:
             _notify_plan_changed(
@@ -648,7 +662,7 @@ def dispatch_schedule(
 def dispatch_reschedule(
     dispatch: Dispatch,
     *,
-    by: Any,
+    by: User,
     appointment_at: dt.datetime,
     reason: str,
     customer_informed: bool = False,
@@ -708,7 +722,7 @@ def dispatch_reschedule(
         )
         DispatchReschedule.objects.create(
             dispatch=dispatch,
-            previous_at=previous,
+            previous_at=cast(dt.datetime, previous),  # scheduled: it had an appointment
             new_at=appointment_at,
             reason=_text(reason),
             out_of_hours_reason=out_of_hours_reason,
@@ -722,7 +736,7 @@ def dispatch_reschedule(
             target="arrival",
             started_at=timezone.now(),
             due_at=appointment_at,
-            assignee=dispatch.engineer.user,
+            assignee=cast(Engineer, dispatch.engineer).user,
         )
         body = "\n".join(filter(None, [_text(reason), out_of_hours_reason]))
         if dispatch.differs_from_plan(appointment_at):
@@ -743,7 +757,7 @@ def dispatch_reschedule(
     return dispatch
 
 
-def dispatch_check_in(dispatch: Dispatch, *, by: Any, at: dt.datetime | None = None) -> Dispatch:
+def dispatch_check_in(dispatch: Dispatch, *, by: User, at: dt.datetime | None = None) -> Dispatch:
     """On site: meets the ``arrival`` timer, or records its breach when late."""
     at = at or timezone.now()
     with transaction.atomic():
@@ -814,7 +828,7 @@ def _report_errors(dispatch: Dispatch, values: dict[str, Any]) -> dict[str, list
     return errors
 
 
-def dispatch_save_report(dispatch: Dispatch, *, by: Any, **fields: Any) -> Dispatch:
+def dispatch_save_report(dispatch: Dispatch, *, by: User, **fields: Any) -> Dispatch:
     """Keep what the engineer typed so far (on site, before completion)."""
     allowed = {*REPORT_FIELDS, "backup_done", "backup_location", "new_needs"}
     unknown = set(fields) - allowed
@@ -857,18 +871,18 @@ def _stage(
         )
     for name, value in fields.items():
         setattr(locked, name, value)
-    locked.skip_history_when_saving = True
+    setattr(locked, "skip_history_when_saving", True)  # noqa: B010 - simple-history's flag
     try:
         locked.save(update_fields=list(fields))
     finally:
-        del locked.skip_history_when_saving
+        delattr(locked, "skip_history_when_saving")
     return locked
 
 
 def dispatch_sign(
     dispatch: Dispatch,
     *,
-    by: Any,
+    by: User,
     signer_name: str = "",
     signer_role: str = CUSTOMER_ROLE,
     image: str | None = None,
@@ -893,7 +907,9 @@ def dispatch_sign(
     )
 
 
-def dispatch_link_signature(dispatch: Dispatch, *, signature: Signature, by: Any = None) -> None:
+def dispatch_link_signature(
+    dispatch: Dispatch, *, signature: Signature, by: User | None = None
+) -> None:
     """Record on the dispatch that the customer signed its service report."""
     locked = Dispatch.objects.select_for_update().get(pk=dispatch.pk)
     locked.customer_signature = signature
@@ -903,7 +919,7 @@ def dispatch_link_signature(dispatch: Dispatch, *, signature: Signature, by: Any
 def dispatch_complete(
     dispatch: Dispatch,
     *,
-    by: Any,
+    by: User,
     outcome: str,
     cause: str,
     solution: str,
@@ -1090,7 +1106,7 @@ def _completion_clocks_start(locked: Dispatch, *, by: Any, now: dt.datetime) -> 
         subject=locked,
         target="write_off",
         started_at=now,
-        assignee=locked.engineer.user if locked.engineer_id else None,
+        assignee=locked.engineer.user if locked.engineer is not None else None,
     )
     follow_up = timer_start(
         subject=locked,
@@ -1101,7 +1117,7 @@ def _completion_clocks_start(locked: Dispatch, *, by: Any, now: dt.datetime) -> 
     _schedule_follow_up_call(locked, by=by, due=follow_up.due_at if follow_up else now)
 
 
-def _schedule_follow_up_call(dispatch: Dispatch, *, by: Any, due: dt.datetime) -> None:
+def _schedule_follow_up_call(dispatch: Dispatch, *, by: User, due: dt.datetime) -> None:
     from contracts.choices import RevisitReason
     from contracts.services.visits import revisit_schedule
 
@@ -1115,7 +1131,7 @@ def _schedule_follow_up_call(dispatch: Dispatch, *, by: Any, due: dt.datetime) -
     )
 
 
-def _lead_create(dispatch: Dispatch, *, by: Any, kind: str, description: str) -> SalesLead:
+def _lead_create(dispatch: Dispatch, *, by: User, kind: str, description: str) -> SalesLead:
     recipients = _sales_manager(dispatch)
     lead = SalesLead(
         dispatch=dispatch,
@@ -1125,7 +1141,7 @@ def _lead_create(dispatch: Dispatch, *, by: Any, kind: str, description: str) ->
         sales_manager=recipients[0] if recipients else None,
         recorded_by=by,
     )
-    lead._history_user = by
+    history_user(lead, by)
     lead.save()
     event_record(
         kind="dispatch.sales_lead",
@@ -1148,7 +1164,7 @@ def _lead_create(dispatch: Dispatch, *, by: Any, kind: str, description: str) ->
 def part_add(
     dispatch: Dispatch,
     *,
-    by: Any,
+    by: User,
     part_name: str,
     kind: str = PartUsageKind.REPLACED,
     part_number: str = "",
@@ -1182,7 +1198,7 @@ def part_add(
         note=_text(note)[:300],
         recorded_by=by,
     )
-    part._history_user = by
+    history_user(part, by)
     part.save()
     event_record(
         kind="dispatch.part",
@@ -1203,7 +1219,7 @@ def part_add(
     return part
 
 
-def part_approve(part: SparePartUsage, *, by: Any) -> SparePartUsage:
+def part_approve(part: SparePartUsage, *, by: User) -> SparePartUsage:
     if not by.has_perm("fieldservice.change_sparepartusage"):
         from servicedesk.core.exceptions import NotPermitted
 
@@ -1214,8 +1230,8 @@ def part_approve(part: SparePartUsage, *, by: Any) -> SparePartUsage:
             return part
         part.approved_by = by
         part.approved_at = timezone.now()
-        part._history_user = by
-        part._change_reason = "approved"
+        history_user(part, by)
+        history_reason(part, "approved")
         part.save(update_fields=["approved_by", "approved_at"])
         event_record(
             kind="dispatch.part_approved", target=part.dispatch, actor=by, data={"part": part.pk}
@@ -1229,7 +1245,7 @@ def part_approve(part: SparePartUsage, *, by: Any) -> SparePartUsage:
 def dispatch_write_off(
     dispatch: Dispatch,
     *,
-    by: Any,
+    by: User,
     next_step: str = "",
     note: str = "",
     service_fee: Decimal | None = None,
@@ -1344,14 +1360,11 @@ def _ticket_resolve_when_solved(locked: Dispatch, *, by: Any) -> None:
     from tickets.choices import TicketState
     from tickets.services import ticket_mark_resolved
 
-    if not (
-        locked.outcome == Outcome.SOLVED
-        and locked.ticket_id
-        and locked.ticket.state == TicketState.DISPATCHED
-    ):
+    ticket = locked.ticket
+    if locked.outcome != Outcome.SOLVED or ticket is None or ticket.state != TicketState.DISPATCHED:
         return
     ticket_mark_resolved(
-        locked.ticket,
+        ticket,
         by=by,
         problem=locked.problem,
         cause=locked.cause,
@@ -1362,7 +1375,7 @@ def _ticket_resolve_when_solved(locked: Dispatch, *, by: Any) -> None:
 
 
 def dispatch_mark_escalated(
-    dispatch: Dispatch, *, defect_id: int, defect_number: str, by: Any = None
+    dispatch: Dispatch, *, defect_id: int, defect_number: str, by: User | None = None
 ) -> Dispatch:
     """The problem went to headquarters as a defect (defects app, ``defect.recorded``):
     the dispatch's next step is that defect, tracked there to the end."""
@@ -1386,7 +1399,7 @@ def dispatch_mark_escalated(
 
 
 def dispatch_follow_up_recorded(
-    dispatch: Dispatch, *, satisfaction: int | None, at: dt.datetime, by: Any = None
+    dispatch: Dispatch, *, satisfaction: int | None, at: dt.datetime, by: User | None = None
 ) -> Dispatch:
     """The post-visit follow-up call was made (a revisit with reason post_visit)."""
     with transaction.atomic():
@@ -1403,7 +1416,7 @@ def dispatch_follow_up_recorded(
     return locked
 
 
-def dispatch_archive(dispatch: Dispatch, *, by: Any) -> Dispatch:
+def dispatch_archive(dispatch: Dispatch, *, by: User) -> Dispatch:
     """File the signed form in the customer archive (交技术部经理存入相应旳客户档案)."""
     with transaction.atomic():
         return transition_run(
@@ -1415,7 +1428,7 @@ def dispatch_archive(dispatch: Dispatch, *, by: Any) -> Dispatch:
         )
 
 
-def dispatch_cancel(dispatch: Dispatch, *, by: Any, reason: str) -> Dispatch:
+def dispatch_cancel(dispatch: Dispatch, *, by: User, reason: str) -> Dispatch:
     if not _text(reason):
         raise_field_errors({"reason": [_("Why is the dispatch cancelled?")]})
     with transaction.atomic():
@@ -1427,8 +1440,8 @@ def dispatch_cancel(dispatch: Dispatch, *, by: Any, reason: str) -> Dispatch:
             update_fields=["cancelled_at", "cancel_reason"],
         )
         timers_cancel_all(subject=dispatch)
-        recipients = [dispatch.engineer.user] if dispatch.engineer_id else []
-        if dispatch.ticket_id:
+        recipients = [dispatch.engineer.user] if dispatch.engineer is not None else []
+        if dispatch.ticket is not None:
             recipients.append(dispatch.ticket.first_contact_owner)
         notifications_create(
             recipients=recipients,

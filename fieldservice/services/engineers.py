@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -11,9 +11,13 @@ from django.utils.translation import gettext as _
 
 from servicedesk.core.exceptions import ApplicationError, raise_field_errors
 from servicedesk.core.services import event_record
+from servicedesk.core.services.history import history_user
 
 from ..choices import BillingMode
 from ..models import Engineer, EngineerLeave, Partner
+
+if TYPE_CHECKING:
+    from servicedesk.core.types import User
 
 
 def _validated(obj: Any) -> None:
@@ -24,7 +28,7 @@ def _validated(obj: Any) -> None:
         raise_field_errors(errors)
 
 
-def partner_save(*, partner: Partner, by: Any) -> Partner:
+def partner_save(*, partner: Partner, by: User) -> Partner:
     """Create or update a partner; the billing mode needs its rate or its share."""
     errors: dict[str, list[str]] = {}
     if partner.billing_mode == BillingMode.PERSON_DAY and partner.person_day_rate is None:
@@ -35,7 +39,7 @@ def partner_save(*, partner: Partner, by: Any) -> Partner:
     _validated(partner)
     with transaction.atomic():
         created = partner.pk is None
-        partner._history_user = by
+        history_user(partner, by)
         partner.save()
         event_record(
             kind="partner.created" if created else "partner.changed", target=partner, actor=by
@@ -43,11 +47,11 @@ def partner_save(*, partner: Partner, by: Any) -> Partner:
     return partner
 
 
-def engineer_save(*, engineer: Engineer, by: Any) -> Engineer:
+def engineer_save(*, engineer: Engineer, by: User) -> Engineer:
     _validated(engineer)
     with transaction.atomic():
         created = engineer.pk is None
-        engineer._history_user = by
+        history_user(engineer, by)
         engineer.save()
         event_record(
             kind="engineer.created" if created else "engineer.changed",
@@ -64,7 +68,7 @@ def engineer_save(*, engineer: Engineer, by: Any) -> Engineer:
 
 
 def engineer_leave_add(
-    *, engineer: Engineer, starts_on: dt.date, ends_on: dt.date, by: Any, reason: str = ""
+    *, engineer: Engineer, starts_on: dt.date, ends_on: dt.date, by: User, reason: str = ""
 ) -> EngineerLeave:
     if ends_on < starts_on:
         raise ApplicationError(
@@ -72,6 +76,6 @@ def engineer_leave_add(
             extra={"ends_on": [_("The leave must end on or after its first day.")]},
         )
     leave = EngineerLeave(engineer=engineer, starts_on=starts_on, ends_on=ends_on, reason=reason)
-    leave._history_user = by
+    history_user(leave, by)
     leave.save()
     return leave

@@ -30,9 +30,9 @@ Why: docs/architecture.md §action-layer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.db import models
@@ -42,6 +42,9 @@ from django.utils.translation import gettext_lazy
 
 from .conditions import condition, unmet_reason, unmet_reasons
 from .services.transitions import fsm_field_name
+
+if TYPE_CHECKING:
+    from .types import User
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,13 @@ class Action:
     api: bool = True
 
     def make_form(
-        self, obj: Any, user: Any, data: Any = None, files: Any = None, *, prefix: bool = True
+        self,
+        obj: Any,
+        user: User | None,
+        data: Any = None,
+        files: Any = None,
+        *,
+        prefix: bool = True,
     ) -> forms.Form:
         form_class = self.form or EmptyActionForm
         kwargs: dict[str, Any] = {}
@@ -114,7 +123,7 @@ class Action:
             form.prefill_for(user)
         return form
 
-    def run(self, obj: Any, user: Any, data: dict[str, Any]) -> Any:
+    def run(self, obj: Any, user: User | None, data: dict[str, Any]) -> Any:
         return self.service(obj, by=user, **data)
 
 
@@ -205,7 +214,7 @@ class ActionSet:
 
     # -- availability ---------------------------------------------------------------------
 
-    def state_of(self, obj: Any, user: Any, action: Action) -> ActionState | None:
+    def state_of(self, obj: Any, user: User | None, action: Action) -> ActionState | None:
         """``None`` when the action is not for this user or not from this state; else
         enabled, or disabled with the reasons."""
         names = self.transition_names(action)
@@ -241,7 +250,7 @@ class ActionSet:
                 reasons = [str(reason)]
         return ActionState(action=action, enabled=not reasons, reasons=reasons)
 
-    def states(self, obj: Any, user: Any, channel: str = "portal") -> list[ActionState]:
+    def states(self, obj: Any, user: User | None, channel: str = "portal") -> list[ActionState]:
         states = []
         for action in self.for_channel(channel):
             state = self.state_of(obj, user, action)
@@ -249,7 +258,7 @@ class ActionSet:
                 states.append(state)
         return states
 
-    def available(self, obj: Any, user: Any, channel: str = "api") -> list[str]:
+    def available(self, obj: Any, user: User | None, channel: str = "api") -> list[str]:
         """Names of the actions ``user`` can run on ``obj`` now (on the API, those
         ``listed``)."""
         return [
@@ -258,7 +267,7 @@ class ActionSet:
             if s.enabled and (channel != "api" or s.action.listed)
         ]
 
-    def refusal(self, obj: Any, user: Any, action: Action) -> str | None:
+    def refusal(self, obj: Any, user: User | None, action: Action) -> str | None:
         """Why ``action`` cannot run now (``None`` when it can)."""
         state = self.state_of(obj, user, action)
         if state is None:
@@ -286,7 +295,7 @@ def _unmet_reasons(transition: Any, obj: Any, input_conditions: Sequence[Any]) -
 def action_panels(
     action_set: ActionSet,
     obj: Any,
-    user: Any,
+    user: User | None,
     *,
     failed: str = "",
     failed_form: forms.Form | None = None,
@@ -376,6 +385,11 @@ def _redirect_to(request: Any, url: str) -> Any:
 # -- API: the form as a serializer ------------------------------------------------------------
 
 
+def _offered_choices(form_field: forms.ChoiceField) -> list[Any]:
+    """The field's choices without the empty one ("---------")."""
+    return [c for c in cast(Iterable[Any], form_field.choices) if c[0] != ""]
+
+
 def _serializer_field(form_field: forms.Field) -> Any:
     from rest_framework import serializers
 
@@ -395,10 +409,10 @@ def _serializer_field(form_field: forms.Field) -> Any:
         return serializers.PrimaryKeyRelatedField(queryset=form_field.queryset, **common)
     if isinstance(form_field, forms.MultipleChoiceField):
         return serializers.MultipleChoiceField(
-            choices=[c for c in form_field.choices if c[0] != ""], required=form_field.required
+            choices=_offered_choices(form_field), required=form_field.required
         )
     if isinstance(form_field, forms.ChoiceField):
-        choices = [c for c in form_field.choices if c[0] != ""]
+        choices = _offered_choices(form_field)
         return serializers.ChoiceField(
             choices=choices, allow_blank=not form_field.required, **common
         )

@@ -22,6 +22,12 @@ def raise_field_errors(errors: dict[str, list[Any]]) -> None:
         raise ApplicationError(str(first), extra=errors)
 
 
+def field_error(field: str, message: Any) -> ApplicationError:
+    """The refusal ``raise_field_errors({field: [message]})`` raises, to ``raise`` where
+    the code (and mypy) must know that it does not go on."""
+    return ApplicationError(str(message), extra={field: [message]})
+
+
 class TransitionConflict(ApplicationError):
     """The transition is not allowed now, or someone else changed the record: 409."""
 

@@ -153,7 +153,9 @@ def _related_names(pairs: Iterable[tuple[type[models.Model], Any]]) -> dict[tupl
 
 
 def value_words(
-    field: models.Field | None, value: Any, related: Mapping[tuple, str] | None = None
+    field: models.Field | models.ForeignObjectRel | None,
+    value: Any,
+    related: Mapping[tuple, str] | None = None,
 ) -> str:
     """One stored value as a reader says it."""
     if value is None or value == "":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -17,6 +17,9 @@ from django.utils.translation import gettext as _
 from .choices import TimerState, timer_target_label
 from .durations import duration_text
 from .models import CustomerWait, DomainEvent, Notification, Signature, SlaTimer, WorkCalendar
+
+if TYPE_CHECKING:
+    from .types import AnonymousUser, User
 
 # Deadlines a list or board still shows: not met, not cancelled (a late meet keeps its
 # breach but is done).
@@ -40,7 +43,7 @@ def timers_for(obj: models.Model) -> QuerySet[SlaTimer]:
     return SlaTimer.objects.for_subject(obj).select_related("assignee").order_by("started_at", "id")
 
 
-def timers_attach(objects: list[models.Model]) -> list[models.Model]:
+def timers_attach(objects: list[Any]) -> list[Any]:
     """Give each object ``prefetched_timers`` with one query for the whole page."""
     if not objects:
         return objects
@@ -57,7 +60,7 @@ def timers_attach(objects: list[models.Model]) -> list[models.Model]:
     return objects
 
 
-def timers_attach_open(objects: list[models.Model]) -> list[models.Model]:
+def timers_attach_open(objects: list[Any]) -> list[Any]:
     """``timers_attach`` for lists and boards: ``all_timers``, the open ones as
     ``prefetched_timers`` and the nearest running one as ``next_timer`` (one query)."""
     timers_attach(objects)
@@ -145,7 +148,7 @@ class TimelineEntry:
     kind: str  # call, note, event, timer, history
     icon: str
     title: str
-    actor: Any = None
+    actor: User | None = None
     text: str = ""
     tone: str = ""
     changes: list[dict[str, Any]] = field(default_factory=list)
@@ -191,7 +194,7 @@ def timeline_timer_entries(
     return entries
 
 
-def customer_waits_attach(objects: list[models.Model]) -> list[models.Model]:
+def customer_waits_attach(objects: list[Any]) -> list[Any]:
     """Give each object ``customer_waits`` (oldest first) with one query for the page."""
     if not objects:
         return objects
@@ -250,11 +253,11 @@ def timeline_wait_entries(waits: Iterable[CustomerWait]) -> list[TimelineEntry]:
     return entries
 
 
-def timers_list(*, user: Any) -> QuerySet[SlaTimer]:
+def timers_list(*, user: User) -> QuerySet[SlaTimer]:
     return SlaTimer.objects.restrict(user).select_related("subject_type", "assignee", "policy")
 
 
-def my_open_timers(*, user: Any, limit: int = 20) -> list[SlaTimer]:
+def my_open_timers(*, user: User, limit: int = 20) -> list[SlaTimer]:
     """The user's open deadlines, and those of a role of theirs that no one person has yet
     (e.g. a serious defect's fix, owned by the testers until a developer takes it)."""
     roles = user.groups.values("name")  # a subquery, not one more query
@@ -268,11 +271,11 @@ def my_open_timers(*, user: Any, limit: int = 20) -> list[SlaTimer]:
     return timers
 
 
-def notifications_for(*, user: Any) -> QuerySet[Notification]:
+def notifications_for(*, user: User) -> QuerySet[Notification]:
     return Notification.objects.restrict(user).select_related("target_type")
 
 
-def unread_count(*, user: Any) -> int:
+def unread_count(*, user: User | AnonymousUser) -> int:
     if not user.is_authenticated:
         return 0
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
@@ -291,7 +294,7 @@ def signatures_for(obj: models.Model, form: str | None = None) -> QuerySet[Signa
     return qs.filter(form=form) if form else qs
 
 
-def history_for(obj: models.Model) -> QuerySet:
+def history_for(obj: Any) -> QuerySet:
     """simple-history rows of ``obj``, newest first, with the acting user."""
     return obj.history.all().select_related("history_user").order_by("-history_date")
 
@@ -353,7 +356,7 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def calendars_list(*, user: Any) -> QuerySet[WorkCalendar]:
+def calendars_list(*, user: User) -> QuerySet[WorkCalendar]:
     return WorkCalendar.objects.restrict(user).prefetch_related("exceptions")
 
 
@@ -408,7 +411,7 @@ def _nearest_timers(
     return nearest
 
 
-def work_queue(*, user: Any, per_step: int = WORK_QUEUE_PER_STEP) -> list[WorkItem]:
+def work_queue(*, user: User, per_step: int = WORK_QUEUE_PER_STEP) -> list[WorkItem]:
     """Everything waiting for ``user``: the records at every registered step that waits
     for them (approvals, signatures, evaluations, negotiations, write-offs…) and their own
     open deadlines on other records; the most urgent first, undated ones after.
@@ -448,7 +451,7 @@ def work_queue(*, user: Any, per_step: int = WORK_QUEUE_PER_STEP) -> list[WorkIt
     return items
 
 
-def team_of(user: Any) -> list[int]:
+def team_of(user: User) -> list[int]:
     """``user`` and everyone who reports to them, directly or not (StaffProfile.manager)."""
     from .models import StaffProfile
 
@@ -462,7 +465,7 @@ def team_of(user: Any) -> list[int]:
     return sorted(team)
 
 
-def dashboard_counts(*, user: Any) -> dict[str, Any]:
+def dashboard_counts(*, user: User) -> dict[str, Any]:
     """The dashboard's figures: the user's own, and their team's when people report to
     them — never the whole company's."""
     team = team_of(user)
@@ -528,7 +531,7 @@ def sla_condition_label(subject: str, condition: str) -> str:
                 field = model._meta.get_field(key)
             except Exception:  # a context key that is not a field (service_level)
                 field = None
-        if field is not None:
+        if model is not None and field is not None:
             parts.append(f"{field_label(model, key)}：{value_words(field, value)}")
         elif key == "service_level":
             from .choices import ServiceLevel

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Subquery
@@ -16,8 +16,12 @@ from django.utils.translation import gettext as _
 from contracts.models import Contact, Customer
 from servicedesk.core.exceptions import ApplicationError, raise_field_errors
 from servicedesk.core.services import event_record
+from servicedesk.core.services.history import history_reason, history_user
 
 from ..models import Call, DutyShift, HotlineLine, Ticket
+
+if TYPE_CHECKING:
+    from servicedesk.core.types import User
 
 CONNECT_RATE_TARGET = 0.9
 RINGS_TARGET = 3
@@ -68,7 +72,7 @@ def customer_for_phone(phone: str) -> Customer | None:
 
 def call_record(
     *,
-    engineer: Any,
+    engineer: User,
     caller_phone: str,
     started_at: dt.datetime,
     answered: bool,
@@ -118,11 +122,11 @@ def call_record(
     return call
 
 
-def call_attach(call: Call, ticket: Ticket, by: Any) -> Call:
+def call_attach(call: Call, ticket: Ticket, by: User) -> Call:
     """Link a call to the ticket it was about (and so to the ticket's customer)."""
     if call.ticket_id and call.ticket_id != ticket.pk:
         message = _("This call is already linked to ticket %(number)s.") % {
-            "number": call.ticket.number
+            "number": cast(Ticket, call.ticket).number
         }
         raise ApplicationError(message, extra={"ticket": [message]})
     with transaction.atomic():
@@ -132,8 +136,8 @@ def call_attach(call: Call, ticket: Ticket, by: Any) -> Call:
         if ticket.customer_id and call.customer_id != ticket.customer_id:
             call.customer_id = ticket.customer_id
             fields.append("customer")
-        call._history_user = by
-        call._change_reason = "attach"
+        history_user(call, by)
+        history_reason(call, "attach")
         call.save(update_fields=fields)
         event_record(kind="call.attached", target=ticket, actor=by, data={"call": call.pk})
     return call

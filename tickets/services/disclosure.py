@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -11,11 +11,15 @@ from django.utils.translation import gettext as _
 from contracts.models import Contact
 from servicedesk.core.exceptions import ApplicationError, NotPermitted
 from servicedesk.core.services import event_record
+from servicedesk.core.services.history import history_user
 
 from ..models import PasswordDisclosure, Ticket
 
+if TYPE_CHECKING:
+    from servicedesk.core.types import User
 
-def _refuse(*, ticket: Ticket, contact: Contact | None, what: str, by: Any, why: str) -> None:
+
+def _refuse(*, ticket: Ticket, contact: Contact | None, what: str, by: User, why: str) -> None:
     # Refused attempts are audited too (kept unless the caller's transaction rolls back).
     event_record(
         kind="ticket.password_disclosure_refused",
@@ -26,7 +30,7 @@ def _refuse(*, ticket: Ticket, contact: Contact | None, what: str, by: Any, why:
 
 
 def password_disclose(
-    *, ticket: Ticket, contact: Contact, what: str, by: Any
+    *, ticket: Ticket, contact: Contact, what: str, by: User
 ) -> PasswordDisclosure:
     """Record that ``by`` gave ``what`` (an account set or report password) to ``contact``.
 
@@ -53,7 +57,7 @@ def password_disclose(
         raise ApplicationError(message, extra={"contact": [message]})
     with transaction.atomic():
         disclosure = PasswordDisclosure(ticket=ticket, contact=contact, what=what, disclosed_by=by)
-        disclosure._history_user = by
+        history_user(disclosure, by)
         disclosure.save()
         event_record(
             kind="ticket.password_disclosed",

@@ -4,7 +4,7 @@ searched at intake, counting how often they solved a call."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import F
@@ -13,10 +13,14 @@ from django.utils.translation import gettext as _
 from servicedesk.core.exceptions import ApplicationError, NotPermitted, raise_field_errors
 from servicedesk.core.models import DomainEvent
 from servicedesk.core.services import event_record
+from servicedesk.core.services.history import history_reason, history_user
 
 from ..choices import TicketState
 from ..models import KnowledgeArticle, Ticket
 from ..search import article_index_text
+
+if TYPE_CHECKING:
+    from servicedesk.core.types import User
 
 PUBLISHABLE_STATES = (TicketState.ANSWERED, TicketState.CLOSED)
 EDITABLE_FIELDS = (
@@ -33,16 +37,16 @@ REQUIRED_FIELDS = ("title", "symptoms", "solution")
 SOLVED_EVENT = "knowledgearticle.solved"
 
 
-def _check_perm(by: Any, perm: str) -> None:
+def _check_perm(by: User | None, perm: str) -> None:
     if by is not None and not by.has_perm(perm):
         raise NotPermitted(_("You may not perform this action."))
 
 
-def _save(article: KnowledgeArticle, *, by: Any, reason: str) -> KnowledgeArticle:
+def _save(article: KnowledgeArticle, *, by: User | None, reason: str) -> KnowledgeArticle:
     article.search_text = article_index_text(article)
     if getattr(by, "is_authenticated", False):
-        article._history_user = by
-    article._change_reason = reason
+        history_user(article, by)
+    history_reason(article, reason)
     article.save()
     return article
 
@@ -53,7 +57,7 @@ def _default_title(ticket: Ticket) -> str:
 
 
 def article_publish_from_ticket(
-    ticket: Ticket, *, by: Any, title: str | None = None
+    ticket: Ticket, *, by: User | None, title: str | None = None
 ) -> KnowledgeArticle:
     """Publish a solved ticket's answer: product, symptoms, cause, solution and steps."""
     _check_perm(by, "tickets.add_knowledgearticle")
@@ -89,7 +93,7 @@ def article_publish_from_ticket(
 
 
 def article_save(
-    *, by: Any, data: dict[str, Any], article: KnowledgeArticle | None = None
+    *, by: User | None, data: dict[str, Any], article: KnowledgeArticle | None = None
 ) -> KnowledgeArticle:
     """Create or edit an article; the search index is rebuilt from its text."""
     _check_perm(by, f"tickets.{'change' if article else 'add'}_knowledgearticle")
@@ -110,7 +114,7 @@ def article_save(
         return _save(article, by=by, reason="edit" if article.pk else "create")
 
 
-def article_mark_solved(article: KnowledgeArticle, *, ticket: Ticket, by: Any) -> KnowledgeArticle:
+def article_mark_solved(article: KnowledgeArticle, *, ticket: Ticket, by: User) -> KnowledgeArticle:
     """The article solved this ticket's call: count it once per ticket."""
     with transaction.atomic():
         locked = KnowledgeArticle.objects.select_for_update().get(pk=article.pk)
@@ -133,7 +137,7 @@ def article_mark_solved(article: KnowledgeArticle, *, ticket: Ticket, by: Any) -
     return locked
 
 
-def article_delete(article: KnowledgeArticle, *, by: Any) -> None:
+def article_delete(article: KnowledgeArticle, *, by: User | None) -> None:
     _check_perm(by, "tickets.delete_knowledgearticle")
     with transaction.atomic():
         event_record(
@@ -143,5 +147,5 @@ def article_delete(article: KnowledgeArticle, *, by: Any) -> None:
             data={"title": article.title, "source_ticket": article.source_ticket_id},
         )
         if getattr(by, "is_authenticated", False):
-            article._history_user = by
+            history_user(article, by)
         article.delete()

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -16,10 +16,13 @@ from django.utils.translation import gettext as _
 from servicedesk.core.choices import Role
 from servicedesk.core.exceptions import ApplicationError, NotPermitted, raise_field_errors
 from servicedesk.core.services import event_record
-from servicedesk.core.services.history import save_with_history
+from servicedesk.core.services.history import history_reason, history_user, save_with_history
 from servicedesk.core.services.timers import timer_meet, timer_start, timers_cancel_all
 
 from ..models import DutyShift, HotlineLine, Ticket
+
+if TYPE_CHECKING:
+    from servicedesk.core.types import User
 
 DUTY_ROLES = (Role.HOTLINE_ENGINEER, Role.SERVICE_MANAGER)
 #: How early before the shift the engineer may check in.
@@ -30,13 +33,13 @@ def _fail(field: str, message: str) -> ApplicationError:
     return ApplicationError(message, extra={field: [message]})
 
 
-def _check_perm(by: Any, perm: str) -> None:
+def _check_perm(by: User | None, perm: str) -> None:
     if by is not None and not by.has_perm(perm):
         raise NotPermitted(_("You may not perform this action."))
 
 
 def shift_plan_errors(
-    *, line: HotlineLine | None, engineer: Any, starts_at: dt.datetime, ends_at: dt.datetime
+    *, line: HotlineLine | None, engineer: User | None, starts_at: dt.datetime, ends_at: dt.datetime
 ) -> dict[str, list[str]]:
     """What is wrong with a planned shift (forms show it before ``shift_plan`` refuses)."""
     errors: dict[str, list[str]] = {}
@@ -71,9 +74,9 @@ def shift_plan_errors(
 
 def shift_plan(
     *,
-    by: Any,
+    by: User,
     line: HotlineLine,
-    engineer: Any,
+    engineer: User,
     starts_at: dt.datetime,
     ends_at: dt.datetime,
 ) -> DutyShift:
@@ -87,10 +90,11 @@ def shift_plan(
         locked = user_model.objects.select_for_update().filter(pk=engineer.pk).first()
         errors = shift_plan_errors(line=line, engineer=locked, starts_at=starts_at, ends_at=ends_at)
         raise_field_errors(errors)
+        assert locked is not None  # shift_plan_errors refused an engineer who is gone
         shift = DutyShift(
             line=line, engineer=locked, starts_at=starts_at, ends_at=ends_at, planned_by=by
         )
-        shift._history_user = by
+        history_user(shift, by)
         shift.save()
         timer_start(subject=shift, target="shift_handover", started_at=starts_at, assignee=locked)
         timer_start(subject=shift, target="duty_check_in", started_at=starts_at, assignee=locked)
@@ -103,7 +107,7 @@ def shift_plan(
     return shift
 
 
-def shift_remove(shift: DutyShift, *, by: Any) -> None:
+def shift_remove(shift: DutyShift, *, by: User) -> None:
     """Take a shift off the roster (not once its hand-over was acknowledged)."""
     _check_perm(by, "tickets.delete_dutyshift")
     with transaction.atomic():
@@ -124,7 +128,7 @@ def shift_remove(shift: DutyShift, *, by: Any) -> None:
                 "starts_at": shift.starts_at.isoformat(),
             },
         )
-        shift._history_user = by
+        history_user(shift, by)
         shift.delete()
 
 
@@ -157,7 +161,7 @@ def check_in_open(shift: DutyShift, now: dt.datetime) -> bool:
     return not shift.checked_in_at and shift.starts_at - CHECK_IN_OPENS <= now < shift.ends_at
 
 
-def shift_check_in(shift: DutyShift, *, by: Any) -> DutyShift:
+def shift_check_in(shift: DutyShift, *, by: User | None) -> DutyShift:
     """The engineer on duty is at the desk and ready (meets ``duty_check_in``; later than the
     policy's 10 minutes, the timer records the breach and the service manager is told)."""
     if by is None or by.pk != shift.engineer_id:
@@ -185,7 +189,7 @@ def shift_check_in(shift: DutyShift, *, by: Any) -> DutyShift:
     return shift
 
 
-def shift_acknowledge_handover(shift: DutyShift, *, by: Any, note: str = "") -> DutyShift:
+def shift_acknowledge_handover(shift: DutyShift, *, by: User | None, note: str = "") -> DutyShift:
     """The incoming engineer has taken over the open items (meets ``shift_handover``)."""
     if by is None or by.pk != shift.engineer_id:
         raise NotPermitted(_("Only the engineer on this shift acknowledges its hand-over."))
@@ -197,8 +201,8 @@ def shift_acknowledge_handover(shift: DutyShift, *, by: Any, note: str = "") -> 
         items = list(handover_items(shift).values_list("pk", flat=True))
         shift.handover_acknowledged_at = now
         shift.handover_note = (note or "").strip()
-        shift._history_user = by
-        shift._change_reason = "hand-over acknowledged"
+        history_user(shift, by)
+        history_reason(shift, "hand-over acknowledged")
         shift.save(update_fields=["handover_acknowledged_at", "handover_note"])
         timer_meet(subject=shift, target="shift_handover", at=now)
         event_record(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -24,9 +24,15 @@ from contracts.entitlement import entitlement_check
 from contracts.models import Contract, Customer
 from contracts.services import customer_register_caller, service_usage_record
 from servicedesk.core.choices import Role
-from servicedesk.core.exceptions import ApplicationError, NotPermitted, raise_field_errors
+from servicedesk.core.exceptions import (
+    ApplicationError,
+    NotPermitted,
+    field_error,
+    raise_field_errors,
+)
 from servicedesk.core.selectors import users_in_roles
 from servicedesk.core.services import event_record, notifications_create, transition_run
+from servicedesk.core.services.history import history_reason, history_user
 from servicedesk.core.services.timers import (
     timer_cancel,
     timer_meet,
@@ -37,6 +43,9 @@ from servicedesk.core.services.transitions import AS_LOADED, lock
 
 from ..choices import CommercialDecision, Severity, TicketKind, TicketState
 from ..models import Ticket, TicketNote
+
+if TYPE_CHECKING:
+    from servicedesk.core.types import User
 
 RECEIVED_AT_SKEW = dt.timedelta(minutes=2)
 # Decided in the negotiation itself; a special arrangement is written, signed and handed
@@ -55,19 +64,21 @@ REQUIRED_TEXT = {
 }
 
 
-def _role_members(role: str) -> list[Any]:
+def _role_members(role: str) -> list[User]:
     return list(users_in_roles(role))
 
 
-def _sales_manager(ticket: Ticket) -> Any:
-    if ticket.contract_id and ticket.contract.sales_manager_id:
-        return ticket.contract.sales_manager
-    return ticket.customer.sales_manager if ticket.customer_id else None
+def _sales_manager(ticket: Ticket) -> User | None:
+    contract = ticket.contract  # None, without a query, when there is none
+    if contract is not None and contract.sales_manager_id:
+        return contract.sales_manager
+    customer = ticket.customer
+    return customer.sales_manager if customer is not None else None
 
 
 def ticket_intake(
     *,
-    by: Any,
+    by: User,
     customer: Customer | None,
     caller_name: str,
     caller_company: str,
@@ -143,7 +154,7 @@ def ticket_intake(
             entitlement_code=result.code,
             charge=_jsonable(result.as_dict()["charge"]),
         )
-        ticket._history_user = by
+        history_user(ticket, by)
         ticket.save()
         local = timezone.localtime(received_at)
         ticket.number = f"RX{local:%Y%m%d}-{ticket.pk:05d}"
@@ -243,7 +254,7 @@ def _intake_route(ticket: Ticket, result: Any) -> Ticket:
 CALLER_FIELDS = {"name": "caller_company", "contact_name": "caller_name", "phone": "caller_phone"}
 
 
-def _register_caller(*, by: Any, company: str, name: str, phone: str) -> Customer:
+def _register_caller(*, by: User | None, company: str, name: str, phone: str) -> Customer:
     if by is None or not by.has_perm("tickets.add_ticket"):
         raise NotPermitted(_("You may not perform this action."))
     try:
@@ -292,7 +303,7 @@ def _meet(ticket: Ticket, *targets: str) -> None:
 def ticket_answer(
     ticket: Ticket,
     *,
-    by: Any,
+    by: User,
     problem: str,
     cause: str,
     solution: str,
@@ -326,7 +337,7 @@ def ticket_answer(
     return ticket
 
 
-def ticket_shelve(ticket: Ticket, *, by: Any, reason: str) -> Ticket:
+def ticket_shelve(ticket: Ticket, *, by: User, reason: str) -> Ticket:
     """Put the call on hold to consult: call back within 1 hour, reply within 3 working
     hours (docs/domain.md §hotline.shelve)."""
     raise_field_errors({} if (reason or "").strip() else {"reason": [_("Why is it shelved?")]})
@@ -344,7 +355,7 @@ def ticket_shelve(ticket: Ticket, *, by: Any, reason: str) -> Ticket:
     return ticket
 
 
-def ticket_call_back(ticket: Ticket, *, by: Any, note: str) -> Ticket:
+def ticket_call_back(ticket: Ticket, *, by: User, note: str) -> Ticket:
     raise_field_errors(
         {} if (note or "").strip() else {"note": [_("What did you tell the customer?")]}
     )
@@ -357,7 +368,7 @@ def ticket_call_back(ticket: Ticket, *, by: Any, note: str) -> Ticket:
     return ticket
 
 
-def ticket_request_dispatch(ticket: Ticket, *, by: Any, notes: str) -> Ticket:
+def ticket_request_dispatch(ticket: Ticket, *, by: User, notes: str) -> Ticket:
     """Submit to the service manager for an on-site visit (the field-service app turns the
     request into a dispatch when it hears ``ticket.dispatch_requested``)."""
     raise_field_errors(
@@ -400,12 +411,12 @@ def ticket_request_dispatch(ticket: Ticket, *, by: Any, notes: str) -> Ticket:
     return ticket
 
 
-def ticket_mark_dispatched(ticket: Ticket, *, by: Any = None) -> Ticket:
+def ticket_mark_dispatched(ticket: Ticket, *, by: User | None = None) -> Ticket:
     with transaction.atomic():
         return transition_run(instance=ticket, name="dispatch", by=by)
 
 
-def ticket_mark_resolved(ticket: Ticket, *, by: Any = None, **resolution: str) -> Ticket:
+def ticket_mark_resolved(ticket: Ticket, *, by: User | None = None, **resolution: str) -> Ticket:
     """The dispatch solved the problem on site: copy its resolution onto the ticket."""
     with transaction.atomic():
         names = ("problem", "cause", "solution", "steps", "precautions")
@@ -415,7 +426,7 @@ def ticket_mark_resolved(ticket: Ticket, *, by: Any = None, **resolution: str) -
         )
 
 
-def ticket_scope_decide(ticket: Ticket, *, by: Any, in_scope: bool, note: str = "") -> Ticket:
+def ticket_scope_decide(ticket: Ticket, *, by: User, in_scope: bool, note: str = "") -> Ticket:
     """The designated arbiter decides (docs/domain.md §hotline.scope)."""
     with transaction.atomic():
         name = "confirm_in_scope" if in_scope else "confirm_out_of_scope"
@@ -432,7 +443,7 @@ def ticket_scope_decide(ticket: Ticket, *, by: Any, in_scope: bool, note: str = 
 
 
 def ticket_commercial_decide(
-    ticket: Ticket, *, by: Any, decision: str, amount: Decimal | None = None, note: str = ""
+    ticket: Ticket, *, by: User, decision: str, amount: Decimal | None = None, note: str = ""
 ) -> Ticket:
     """The sales manager's decision (docs/domain.md §hotline.commercial): charge agreed or waived →
     back to work; declined by the customer → closed with their decision recorded."""
@@ -501,7 +512,7 @@ def service_owners() -> list[Any]:
     return sorted(users, key=lambda u: (u.pk not in tech, u.last_name, u.first_name, u.pk))
 
 
-def ticket_special_plan_write(ticket: Ticket, *, by: Any, plan: str) -> Ticket:
+def ticket_special_plan_write(ticket: Ticket, *, by: User, plan: str) -> Ticket:
     """The sales manager writes the special arrangement the negotiation needs (docs/domain.md
     §hotline.special-plan: 由销售经理和销售部门负责人制定方案); it is then printed and signed
     by him and the head of sales. The text can change until someone signs it."""
@@ -537,13 +548,15 @@ def ticket_special_plan_write(ticket: Ticket, *, by: Any, plan: str) -> Ticket:
     return ticket
 
 
-def ticket_special_plan_hand_over(ticket: Ticket, *, by: Any, owner: Any, note: str = "") -> Ticket:
+def ticket_special_plan_hand_over(
+    ticket: Ticket, *, by: User, owner: User | None, note: str = ""
+) -> Ticket:
     """Hand the signed special arrangement to the service owner (docs/domain.md
     §hotline.special-plan: 确定后的方案由销售经理签字和销售部负责人签字后转给侯福龙进行处理); the
     ticket goes back to work and the engineers are told. Refused (409, with what is missing)
     until both have signed."""
     if owner is None or owner.pk not in {u.pk for u in service_owners()}:
-        raise_field_errors({"owner": [_("Choose the service owner who handles it.")]})
+        raise field_error("owner", _("Choose the service owner who handles it."))
     with transaction.atomic():
         ticket = transition_run(
             instance=ticket,
@@ -571,7 +584,7 @@ def ticket_special_plan_hand_over(ticket: Ticket, *, by: Any, owner: Any, note: 
     return ticket
 
 
-def ticket_close(ticket: Ticket, *, by: Any) -> Ticket:
+def ticket_close(ticket: Ticket, *, by: User) -> Ticket:
     if not all(
         (getattr(ticket, f) or "").strip() for f in ("problem", "cause", "solution", "steps")
     ):
@@ -596,7 +609,7 @@ def ticket_close(ticket: Ticket, *, by: Any) -> Ticket:
 
 
 def ticket_transfer(
-    ticket: Ticket, *, by: Any, to: Any, note: str = "", expected_assignee: Any = AS_LOADED
+    ticket: Ticket, *, by: User, to: User | None, note: str = "", expected_assignee: Any = AS_LOADED
 ) -> Ticket:
     """Hand the work to another engineer; the first-contact owner stays (首问责任制).
 
@@ -604,7 +617,7 @@ def ticket_transfer(
     user saw; by default the one ``ticket`` was loaded with): of two transfers at once the
     second gets a conflict (409) instead of silently undoing the first."""
     if to is None or not to.is_active:
-        raise_field_errors({"to": [_("Choose an active engineer.")]})
+        raise field_error("to", _("Choose an active engineer."))
     if ticket.state == TicketState.CLOSED:
         raise_field_errors({"non_field_errors": [_("A closed ticket cannot be transferred.")]})
     if expected_assignee is AS_LOADED:
@@ -613,8 +626,8 @@ def ticket_transfer(
         ticket = lock(ticket, expected={"assignee": expected_assignee})
         previous = ticket.assignee
         ticket.assignee = to
-        ticket._history_user = by
-        ticket._change_reason = "transfer"
+        history_user(ticket, by)
+        history_reason(ticket, "transfer")
         ticket.save(update_fields=["assignee"])
         from servicedesk.core.models import SlaTimer
 
@@ -638,7 +651,7 @@ def ticket_transfer(
     return ticket
 
 
-def ticket_handover_to_manager(ticket: Ticket, *, by: Any, note: str = "") -> Ticket:
+def ticket_handover_to_manager(ticket: Ticket, *, by: User, note: str = "") -> Ticket:
     """Unresolved at day's end: to the service manager (docs/domain.md §hotline.handover)."""
     with transaction.atomic():
         _meet(ticket, "handover_to_manager")
@@ -660,9 +673,9 @@ def ticket_handover_to_manager(ticket: Ticket, *, by: Any, note: str = "") -> Ti
     return ticket
 
 
-def ticket_add_note(ticket: Ticket, *, by: Any, text: str) -> TicketNote:
+def ticket_add_note(ticket: Ticket, *, by: User, text: str) -> TicketNote:
     raise_field_errors({} if (text or "").strip() else {"text": [_("Write the note.")]})
     note = TicketNote(ticket=ticket, author=by, text=text.strip())
-    note._history_user = by
+    history_user(note, by)
     note.save()
     return note

@@ -5,7 +5,7 @@ customer answers; the hand-over to the service manager keeps running
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -16,8 +16,11 @@ from servicedesk.core.services.waits import customer_wait_end, customer_wait_sta
 
 from ..models import Ticket
 
+if TYPE_CHECKING:
+    from servicedesk.core.types import User
 
-def _may(by: Any) -> None:
+
+def _may(by: User) -> None:
     if not by.has_perm("tickets.work_ticket"):
         raise NotPermitted(_("You may not perform this action."))
 
@@ -30,7 +33,7 @@ def _check(ticket: Ticket) -> None:
         )
 
 
-def ticket_wait_for_customer(ticket: Ticket, *, by: Any, reason: str, note: str) -> Ticket:
+def ticket_wait_for_customer(ticket: Ticket, *, by: User, reason: str, note: str) -> Ticket:
     """The customer was asked for something: pause the ticket's promises meanwhile."""
     _may(by)
     with transaction.atomic():
@@ -40,7 +43,7 @@ def ticket_wait_for_customer(ticket: Ticket, *, by: Any, reason: str, note: str)
     return ticket
 
 
-def ticket_customer_answered(ticket: Ticket, *, by: Any, answer: str) -> Ticket:
+def ticket_customer_answered(ticket: Ticket, *, by: User, answer: str) -> Ticket:
     """The customer answered: the paused promises resume, moved by the time waited."""
     _may(by)
     raise_field_errors(

@@ -197,7 +197,9 @@ def media_load(archive: Path, expected: dict[str, str], storage: Storage | None 
                 raise ApplicationError(
                     _("Unexpected entry %(name)s in the media archive.") % {"name": member.name}
                 )
-            data = tar.extractfile(member).read()
+            handle = tar.extractfile(member)
+            assert handle is not None  # a regular file (isfile above)
+            data = handle.read()
             digest = hashlib.sha256(data).hexdigest()
             if expected.get(member.name) != digest:
                 raise ApplicationError(
@@ -317,7 +319,7 @@ def signatures_verify_stored(storage: Storage | None = None) -> SignatureCheck:
         if sig.signed_pdf_sha256:
             checks.append((sig.signed_pdf, sig.signed_pdf_sha256))
         for field_file, expected in checks:
-            if not field_file:
+            if not field_file.name:  # what ``not field_file`` tests
                 result.problems.append(_("%(label)s: the file is not recorded.") % {"label": label})
                 continue
             store = storage or field_file.storage

@@ -7,7 +7,7 @@ import datetime as dt
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,7 +16,11 @@ from django.utils.translation import gettext as _
 from ..choices import DayKind, Role, ServiceLevel
 from ..exceptions import ApplicationError
 from ..models import CalendarException, WorkCalendar
+from .history import history_user
 from .notifications import notifications_create
+
+if TYPE_CHECKING:
+    from ..types import User
 
 KIND_ALIASES = {
     "holiday": DayKind.HOLIDAY,
@@ -39,7 +43,7 @@ class ImportResult:
 
 
 def _upsert(
-    calendar: WorkCalendar, rows: Iterable[tuple[dt.date, str, str]], by: Any = None
+    calendar: WorkCalendar, rows: Iterable[tuple[dt.date, str, str]], by: User | None = None
 ) -> ImportResult:
     result = ImportResult()
     existing = {e.date: e for e in calendar.exceptions.all()}
@@ -49,13 +53,13 @@ def _upsert(
         current = existing.get(day)
         if current is None:
             obj = CalendarException(calendar=calendar, date=day, kind=kind, note=note[:100])
-            obj._history_user = by
+            history_user(obj, by)
             obj.save()
             existing[day] = obj
             result.created += 1
         elif current.kind != kind or current.note != note[:100]:
             current.kind, current.note = kind, note[:100]
-            current._history_user = by
+            history_user(current, by)
             current.save(update_fields=["kind", "note", "updated_at"])
             result.updated += 1
         else:
@@ -69,7 +73,9 @@ def chinese_calendar_rows() -> list[tuple[dt.date, str, str]]:
     from chinese_calendar.constants import Holiday, holidays, workdays
 
     chinese = {h.value: h.chinese for h in Holiday}
-    rows = [(day, DayKind.HOLIDAY, chinese.get(name, str(name))) for day, name in holidays.items()]
+    rows: list[tuple[dt.date, str, str]] = [
+        (day, DayKind.HOLIDAY, chinese.get(name, str(name))) for day, name in holidays.items()
+    ]
     rows += [
         (day, DayKind.WORKDAY, f"{chinese.get(name, str(name))}调休上班")
         for day, name in workdays.items()
@@ -78,7 +84,7 @@ def chinese_calendar_rows() -> list[tuple[dt.date, str, str]]:
 
 
 @transaction.atomic
-def calendar_load_chinese(*, calendar: WorkCalendar, by: Any = None) -> ImportResult:
+def calendar_load_chinese(*, calendar: WorkCalendar, by: User | None = None) -> ImportResult:
     """Seed a 5×8 calendar with China's public holidays and make-up days (idempotent)."""
     if calendar.always_open:
         return ImportResult()
@@ -87,7 +93,8 @@ def calendar_load_chinese(*, calendar: WorkCalendar, by: Any = None) -> ImportRe
 
 def parse_exceptions_csv(text: str) -> list[tuple[dt.date, str, str]]:
     """Parse ``date,kind,note`` lines; raise ApplicationError listing every bad line."""
-    rows, errors = [], []
+    rows: list[tuple[dt.date, str, str]] = []
+    errors: list[str] = []
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     for number, record in enumerate(reader, start=1):
         if not record or not "".join(record).strip() or record[0].strip().startswith("#"):
@@ -123,7 +130,9 @@ def parse_exceptions_csv(text: str) -> list[tuple[dt.date, str, str]]:
 
 
 @transaction.atomic
-def calendar_import_csv(*, calendar: WorkCalendar, text: str, by: Any = None) -> ImportResult:
+def calendar_import_csv(
+    *, calendar: WorkCalendar, text: str, by: User | None = None
+) -> ImportResult:
     return _upsert(calendar, parse_exceptions_csv(text), by)
 
 

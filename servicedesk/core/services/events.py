@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from ..models import DomainEvent
+
+if TYPE_CHECKING:
+    from ..types import User
 
 Subscriber = Callable[[DomainEvent], None]
 _subscribers: dict[str, list[Subscriber]] = defaultdict(list)
@@ -26,7 +29,7 @@ def event_subscribe(kind: str, handler: Subscriber) -> None:
 
 
 def event_record(
-    *, kind: str, target: models.Model, actor: Any = None, data: dict | None = None
+    *, kind: str, target: models.Model, actor: User | None = None, data: dict | None = None
 ) -> DomainEvent:
     event = DomainEvent.objects.create(
         kind=kind,

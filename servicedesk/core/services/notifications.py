@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -18,6 +18,9 @@ from django.utils import timezone
 from ..choices import EmailState
 from ..models import Notification
 
+if TYPE_CHECKING:
+    from ..types import User
+
 logger = logging.getLogger(__name__)
 
 MAX_EMAIL_ATTEMPTS = 5
@@ -26,7 +29,7 @@ DELIVERY_BATCH = 200
 
 def notifications_create(
     *,
-    recipients: Iterable[Any],
+    recipients: Iterable[User],
     kind: str,
     title: str,
     body: str = "",
@@ -77,7 +80,7 @@ def _kick_delivery() -> None:
         logger.warning("notification delivery not queued; beat will pick it up", exc_info=True)
 
 
-def notification_mark_read(*, notification: Notification, by: Any) -> Notification:
+def notification_mark_read(*, notification: Notification, by: User) -> Notification:
     if notification.recipient_id != by.pk:
         from django.utils.translation import gettext as _
 
@@ -90,7 +93,7 @@ def notification_mark_read(*, notification: Notification, by: Any) -> Notificati
     return notification
 
 
-def notifications_mark_all_read(*, by: Any) -> int:
+def notifications_mark_all_read(*, by: User) -> int:
     return Notification.objects.filter(recipient=by, read_at__isnull=True).update(
         read_at=timezone.now()
     )

@@ -7,7 +7,7 @@ import binascii
 import hashlib
 import io
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -17,10 +17,11 @@ from django.utils.translation import gettext as _
 
 from .. import printing
 from ..choices import SignatureMethod
-from ..exceptions import ApplicationError, NotPermitted, raise_field_errors
+from ..exceptions import ApplicationError, NotPermitted, field_error, raise_field_errors
 from ..models import Signature
 from ..printforms import (
     FormSpec,
+    SignatureSlot,
     form_get,
     signed_document,
     slot_find,
@@ -28,6 +29,10 @@ from ..printforms import (
     unsigned_document,
 )
 from .events import event_record
+from .history import history_user
+
+if TYPE_CHECKING:
+    from ..types import User
 
 SCAN_TYPES = {
     b"%PDF": ("application/pdf", "pdf"),
@@ -94,7 +99,7 @@ def signature_record(
     target: models.Model,
     form: str,
     signer_role: str,
-    by: Any,
+    by: User,
     signer_name: str = "",
     image: str | None = None,
     file: Any = None,
@@ -111,28 +116,13 @@ def signature_record(
     """
     from ..people import display_name
 
-    errors: dict[str, list[str]] = {}
-    slot = None
-    try:
-        spec = form_get(type(target), form)
-    except LookupError:
-        errors["form"] = [_("This record has no form “%(form)s”.") % {"form": form}]
-    else:
-        if not spec.slots:
-            errors["form"] = [_("This form has no signature boxes.")]
-        elif not (signer_role or "").strip():
-            errors["signer_role"] = [_("Choose the box you sign.")]
-        else:
-            slot = slot_find(spec, signer_role)
-            if slot is None:
-                errors["signer_role"] = [
-                    _("This form has no “%(role)s” box.") % {"role": signer_role.strip()[:60]}
-                ]
-    raise_field_errors(errors)
+    spec, slot = _form_box(target, form, signer_role)
     # Who may sign comes before the rest of the input (docs/api.md §auth: permission first).
     right = slot_right(slot, target, by)
     if not right.allowed:
         raise NotPermitted(right.reason)
+    errors: dict[str, list[str]] = {}
+    signer: User | None
     if slot.customer:
         if not (signer_name or "").strip():
             errors["signer_name"] = [_("Who signed for the customer?")]
@@ -144,13 +134,7 @@ def signature_record(
     raise_field_errors(errors)
 
     now = timezone.now()
-    if image:
-        raw = _decode_data_url(image)
-        method, ext = SignatureMethod.DRAWN, "png"
-    else:
-        raw = file.read()
-        ext = upload_check(raw, getattr(file, "name", ""))
-        method = SignatureMethod.SCAN
+    raw, method, ext = _signed_content(image, file)
     content_sha = printing.content_fingerprint(unsigned_document(spec, target))
 
     with transaction.atomic():
@@ -168,7 +152,7 @@ def signature_record(
             user_agent=(user_agent or "")[:300],
             recorded_by=by,
         )
-        sig._history_user = by
+        history_user(sig, by)
         sig.save()
         # Files are written once the signature is committed (docs/architecture.md
         # §signatures): a change that rolls back (a refused completion) leaves none behind,
@@ -198,13 +182,45 @@ def _files_write(spec: FormSpec, pk: int, name: str, raw: bytes, by: Any) -> Non
         return
     field_file = sig.image if sig.method == SignatureMethod.DRAWN else sig.scan
     field_file.save(name, ContentFile(raw), save=False)
-    sig._history_user = by
-    target = sig.target_type.model_class()._default_manager.filter(pk=sig.target_id).first()
+    history_user(sig, by)
+    model = sig.target_type.model_class()
+    target = model._default_manager.filter(pk=sig.target_id).first() if model else None
     fields = [field_file.field.name]
     if target is not None:
         _render_signed_pdf(spec, target, sig)
         fields += ["signed_pdf", "signed_pdf_sha256"]
     sig.save(update_fields=fields)
+
+
+def _form_box(target: models.Model, form: str, signer_role: str) -> tuple[FormSpec, SignatureSlot]:
+    """The printed form ``form`` of ``target`` and its box ``signer_role`` names; a field
+    error (400) when either is missing."""
+    try:
+        spec = form_get(type(target), form)
+    except LookupError:
+        raise field_error(
+            "form", _("This record has no form “%(form)s”.") % {"form": form}
+        ) from None
+    if not spec.slots:
+        raise field_error("form", _("This form has no signature boxes."))
+    if not (signer_role or "").strip():
+        raise field_error("signer_role", _("Choose the box you sign."))
+    slot = slot_find(spec, signer_role)
+    if slot is None:
+        raise field_error(
+            "signer_role",
+            _("This form has no “%(role)s” box.") % {"role": signer_role.strip()[:60]},
+        )
+    return spec, slot
+
+
+def _signed_content(image: str | None, file: Any) -> tuple[bytes, str, str]:
+    """The bytes signed, the method (drawn or scan) and the file's extension."""
+    if image:
+        return _decode_data_url(image), SignatureMethod.DRAWN, "png"
+    raw = file.read()
+    ext = upload_check(raw, getattr(file, "name", ""))
+    return raw, SignatureMethod.SCAN, ext
 
 
 def _render_signed_pdf(spec: FormSpec, target: models.Model, sig: Signature) -> None:

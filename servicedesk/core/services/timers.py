@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
@@ -27,12 +27,16 @@ from ..calendars import calendar_for_service_level, calendar_spec, deadline, def
 from ..choices import CalendarBasis, TimerState, TimeUnit, timer_target_label
 from ..exceptions import ApplicationError
 from ..models import Escalation, Notification, SlaPolicy, SlaTimer, WorkCalendar
+from .history import history_reason
+
+if TYPE_CHECKING:
+    from ..types import User
 
 WALL_CLOCK_UNITS = {TimeUnit.MINUTES, TimeUnit.HOURS}
 
 
 def sla_subject_name(obj: models.Model) -> str:
-    return getattr(obj, "sla_subject", obj._meta.model_name)
+    return str(getattr(obj, "sla_subject", obj._meta.model_name))
 
 
 def sla_context(obj: models.Model) -> dict[str, str]:
@@ -55,7 +59,7 @@ def policy_find(*, subject: str, target: str, context: dict[str, str]) -> SlaPol
 def _calendar_for(policy: SlaPolicy | None, context: dict[str, str]) -> WorkCalendar:
     """The policy's own calendar, else its basis: internal steps on the office calendar
     (nobody is due at 00:00 on a day off), promises on the contract's service level."""
-    if policy is not None and policy.calendar_id:
+    if policy is not None and policy.calendar is not None:
         return policy.calendar
     if policy is not None and policy.calendar_basis == CalendarBasis.OFFICE:
         return default_calendar()
@@ -81,7 +85,7 @@ def timer_start(
     subject: models.Model,
     target: str,
     started_at: dt.datetime | None = None,
-    assignee: Any = None,
+    assignee: User | None = None,
     context: dict[str, str] | None = None,
     amount: Decimal | int | None = None,
     unit: str | None = None,
@@ -102,7 +106,7 @@ def timer_start(
         if policy is None:
             return None
         amount, unit = policy.amount, policy.unit
-    if unit not in TimeUnit.values:
+    if unit is None or unit not in TimeUnit.values:
         raise ApplicationError(_("Unknown time unit %(unit)s.") % {"unit": unit})
     existing = _open_timer(subject, target)
     if existing is not None:
@@ -131,14 +135,19 @@ def timer_start(
         warn_at=warn,
         next_check_at=warn if warn < due else due,
     )
-    timer._change_reason = "start"
+    return _save_started(subject, timer)
+
+
+def _save_started(subject: models.Model, timer: SlaTimer) -> SlaTimer | None:
+    """Save a new timer; the one started concurrently by another request wins."""
+    history_reason(timer, "start")
     try:
         with transaction.atomic():
             timer.save()
     except IntegrityError:
         # Started concurrently by another request: the open timer is the answer.
-        return _open_timer(subject, target)
-    if due == started_at:
+        return _open_timer(subject, timer.target)
+    if timer.due_at == timer.started_at:
         _immediate_started(timer)
     if timer_is_promise(timer):
         _pause_while_waiting(subject, timer)
@@ -164,7 +173,7 @@ def _pause_while_waiting(subject: models.Model, timer: SlaTimer) -> None:
         timer.refresh_from_db()
         if timer.target not in wait.paused_targets:
             wait.paused_targets = [*wait.paused_targets, timer.target]
-            wait._change_reason = "deadline paused"
+            history_reason(wait, "deadline paused")
             wait.save(update_fields=["paused_targets"])
 
 
@@ -193,7 +202,7 @@ def _action_token() -> str | None:
         token = getattr(connection, "_sla_action_token", None)
         if token is None:
             token = uuid.uuid4().hex
-            connection._sla_action_token = token
+            cast(Any, connection)._sla_action_token = token
             transaction.on_commit(lambda: setattr(connection, "_sla_action_token", None))
         return token
     return None
@@ -203,11 +212,12 @@ def _immediate_started(timer: SlaTimer) -> None:
     token = _action_token()
     if token is None:
         return
+    started: set[int]
     current, started = getattr(connection, "_sla_immediate", (None, set()))
     if current != token:
         started = set()
     started.add(timer.pk)
-    connection._sla_immediate = (token, started)
+    cast(Any, connection)._sla_immediate = (token, started)
 
 
 def _immediate_in_this_action(timer: SlaTimer) -> bool:
@@ -229,7 +239,7 @@ DONE_REASONS = {"meet", "met late", "cancel"}
 
 
 def _save(timer: SlaTimer, reason: str, fields: Iterable[str]) -> SlaTimer:
-    timer._change_reason = reason
+    history_reason(timer, reason)
     timer.save(update_fields=list(fields))
     if reason in DONE_REASONS:
         from .notifications import notifications_close_for_timer
@@ -264,13 +274,14 @@ def timer_resume(
     if timer is None or timer.state != TimerState.PAUSED:
         return timer
     at = at or timezone.now()
+    paused_at = timer.paused_at or at  # a paused timer always has it
     if timer.unit in WALL_CLOCK_UNITS or timer.calendar.always_open:
-        paused = max(at - timer.paused_at, dt.timedelta(0))
+        paused = max(at - paused_at, dt.timedelta(0))
         timer.due_at += paused
         timer.warn_at += paused
     else:
         spec = calendar_spec(timer.calendar)
-        paused = max(worktime.working_time_between(spec, timer.paused_at, at), dt.timedelta(0))
+        paused = max(worktime.working_time_between(spec, paused_at, at), dt.timedelta(0))
         if paused:
             timer.due_at = worktime.add_working_time(spec, timer.due_at, paused)
             timer.warn_at = worktime.add_working_time(spec, timer.warn_at, paused)
@@ -338,7 +349,7 @@ def timer_cancel(
 
 @transaction.atomic
 def timer_assign(
-    *, subject: models.Model, target: str, assignee: Any = None, owner_role: str = ""
+    *, subject: models.Model, target: str, assignee: User | None = None, owner_role: str = ""
 ) -> SlaTimer | None:
     """Make a person (or, while there is none, a role) responsible for the ``target``
     deadline: the open one, or a missed one not met yet (someone must still act)."""
@@ -376,21 +387,11 @@ class SweepResult:
     timer_ids: list[int] = field(default_factory=list)
 
 
-def _recipients(timer: SlaTimer, role_members: dict[str, list[Any]]) -> list[Any]:
-    people: dict[int, Any] = {}
+def _recipients(timer: SlaTimer, role_members: dict[str, list[User]]) -> list[User]:
+    people: dict[int, User] = {}
     for who in timer.notify or ["assignee"]:
-        if who == "assignee" and timer.assignee_id:
-            people[timer.assignee_id] = timer.assignee
-        elif who == "assignee" and timer.owner_role:
-            for user in role_members.get(timer.owner_role, []):
-                people[user.pk] = user
-        elif who == "assignee_manager" and timer.assignee_id:
-            profile = getattr(timer.assignee, "profile", None)
-            if profile is not None and profile.manager_id:
-                people[profile.manager_id] = profile.manager
-        elif who not in ("assignee", "assignee_manager"):
-            for user in role_members.get(who, []):
-                people[user.pk] = user
+        for user in _recipients_named(timer, who, role_members):
+            people[user.pk] = user
     # Staff following the subject (e.g. a defect) are told too, whatever the policy names.
     followers = getattr(timer.subject, "sla_followers", None)
     for user in followers() if followers else []:
@@ -398,12 +399,27 @@ def _recipients(timer: SlaTimer, role_members: dict[str, list[Any]]) -> list[Any
     return [p for p in people.values() if p.is_active]
 
 
-def _role_members(timers: list[SlaTimer]) -> dict[str, list[Any]]:
+def _recipients_named(timer: SlaTimer, who: str, role_members: dict[str, list[User]]) -> list[User]:
+    """Whom one entry of a policy's ``notify`` names: the assignee (or, while there is
+    none, the members of the owning role), the assignee's manager, or a role's members."""
+    if who == "assignee":
+        if timer.assignee is not None:
+            return [timer.assignee]
+        return role_members.get(timer.owner_role, []) if timer.owner_role else []
+    if who == "assignee_manager":
+        profile = getattr(timer.assignee, "profile", None) if timer.assignee_id else None
+        if profile is not None and profile.manager is not None:
+            return [profile.manager]
+        return []
+    return role_members.get(who, [])
+
+
+def _role_members(timers: list[SlaTimer]) -> dict[str, list[User]]:
     roles = {
         w for t in timers for w in (t.notify or []) if w not in ("assignee", "assignee_manager")
     }
     roles |= {t.owner_role for t in timers if t.owner_role and not t.assignee_id}
-    members: dict[str, list[Any]] = defaultdict(list)
+    members: dict[str, list[User]] = defaultdict(list)
     if roles:
         user_model = get_user_model()
         for user in user_model.objects.filter(groups__name__in=roles, is_active=True).annotate(
@@ -507,7 +523,7 @@ def _process_batch(timers: list[SlaTimer], now: dt.datetime, result: SweepResult
 def _history_from_rows(ids: list[int], now: dt.datetime) -> None:
     """One history row per timer, copied by the database from the updated rows."""
     history = SlaTimer.history.model
-    columns = [f.column for f in SlaTimer._meta.concrete_fields]
+    columns = [cast(str, f.column) for f in SlaTimer._meta.concrete_fields]
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     sql = (
         f"INSERT INTO {connection.ops.quote_name(history._meta.db_table)} "  # noqa: S608
@@ -566,7 +582,7 @@ def _insert_unnest(
         cursor.execute(sql, [created_at, *extra.values(), *arrays])
 
 
-def _notification_rows(timer: SlaTimer, kind: str, people: list[Any]) -> list[tuple]:
+def _notification_rows(timer: SlaTimer, kind: str, people: list[User]) -> list[tuple]:
     """Outbox rows as tuples in NOTIFICATION_COLUMNS order."""
     from ..choices import EmailState
 
@@ -579,7 +595,11 @@ def _notification_rows(timer: SlaTimer, kind: str, people: list[Any]) -> list[tu
     else:
         title = _("Due soon: %(target)s of %(subject)s") % {"target": target, "subject": label}
     body = _("Due at %(due)s.") % {"due": f"{local_due:%Y-%m-%d %H:%M}"}
-    url = subject.get_absolute_url() if hasattr(subject, "get_absolute_url") else ""
+    url = (
+        subject.get_absolute_url()
+        if subject is not None and hasattr(subject, "get_absolute_url")
+        else ""
+    )
     key = f"sla:{timer.pk}:{kind}"
     return [
         (

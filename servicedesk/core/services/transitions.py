@@ -19,7 +19,7 @@ transition the same check.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
@@ -34,6 +34,10 @@ from django_fsm import (
 from ..conditions import unmet_reasons
 from ..exceptions import NotPermitted, TransitionConflict
 from .events import event_record
+from .history import history_reason, history_user
+
+if TYPE_CHECKING:
+    from ..types import User
 
 M = TypeVar("M", bound=models.Model)
 
@@ -73,9 +77,10 @@ def lock(instance: M, *, expected: Mapping[str, Any] | None = None) -> M:
 def _attname(model: type[models.Model], name: str) -> str:
     """``engineer`` and ``engineer_id`` both compare the key, never a fetched object."""
     try:
-        return model._meta.get_field(name).attname
+        field = model._meta.get_field(name)
     except FieldDoesNotExist:  # a property: compared as named
         return name
+    return field.attname if isinstance(field, models.Field) else name
 
 
 def _key(value: Any) -> Any:
@@ -95,9 +100,11 @@ def expect_unchanged(obj: models.Model, expected: Mapping[str, Any]) -> None:
     labels = []
     for name in changed:
         try:
-            labels.append(str(model._meta.get_field(name).verbose_name))
+            field = model._meta.get_field(name)
         except FieldDoesNotExist:
             labels.append(name)
+        else:
+            labels.append(str(getattr(field, "verbose_name", name)))
     raise TransitionConflict(
         _("Someone else changed %(fields)s meanwhile; reload the page and try again.")
         % {"fields": _(", ").join(labels)}
@@ -119,7 +126,7 @@ def transition_run(
     *,
     instance: M,
     name: str,
-    by: Any,
+    by: User | None,
     kwargs: dict[str, Any] | None = None,
     values: dict[str, Any] | None = None,
     update_fields: Iterable[str] = (),
@@ -141,6 +148,7 @@ def transition_run(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("transition_run must be called inside transaction.atomic()")
     update_fields = list(update_fields)
+    values = values or {}
     expected_state = getattr(instance, fsm_field_name(type(instance)))
     obj = lock(instance)
     state_field = fsm_field_name(type(obj))
@@ -148,17 +156,48 @@ def transition_run(
         raise TransitionConflict(
             _("The record was changed by someone else; reload it and try again.")
         )
+    method = _transition_method(obj, name)
+    if expected is None and is_self_transition(method, expected_state):
+        expected = _as_loaded(instance, [*update_fields, *values])
+    if expected:
+        expect_unchanged(obj, expected)
+    _check_allowed(obj, method, name, state_field, by)
+    source = getattr(obj, state_field)
+    for field_name, value in values.items():
+        setattr(obj, field_name, value)
+    try:
+        method(**(kwargs or {}))
+    except TransitionNotAllowed as exc:
+        raise TransitionConflict(_not_allowed_message(obj, name, state_field)) from exc
+    _save_transitioned(obj, [state_field, *update_fields, *values], reason or name, by)
+    event_record(
+        kind=f"{obj._meta.model_name}.{name}",
+        target=obj,
+        actor=by,
+        data={"from": source, "to": getattr(obj, state_field), **(event_data or {})},
+    )
+    _end_customer_wait(obj, source, getattr(obj, state_field), by)
+    return obj
+
+
+def _transition_method(obj: models.Model, name: str) -> Any:
+    """The bound transition method ``name`` of ``obj`` (409 when there is none)."""
     method = getattr(obj, name, None)
     if method is None or not hasattr(method, "_django_fsm"):
         raise TransitionConflict(_("Unknown transition “%(name)s”.") % {"name": name})
-    if expected is None and is_self_transition(method, expected_state):
-        model = type(instance)
-        expected = {
-            field: getattr(instance, _attname(model, field))
-            for field in (*update_fields, *(values or {}))
-        }
-    if expected:
-        expect_unchanged(obj, expected)
+    return method
+
+
+def _as_loaded(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    """The values of ``fields`` the caller's ``instance`` was loaded with."""
+    model = type(instance)
+    return {field: getattr(instance, _attname(model, field)) for field in fields}
+
+
+def _check_allowed(
+    obj: models.Model, method: Any, name: str, state_field: str, by: User | None
+) -> None:
+    """Refuse a transition ``by`` may not run (403) or whose conditions fail (409)."""
     # ``by=None`` is the system itself (a scheduled task): only the conditions apply.
     # The permission alone (django-fsm's has_transition_perm also checks the guards, which
     # would turn an unmet guard into a 403): an unmet guard is a 409 with its reason.
@@ -172,36 +211,30 @@ def transition_run(
         raise TransitionConflict(
             " ".join(reasons) if reasons else _not_allowed_message(obj, name, state_field)
         )
-    source = getattr(obj, state_field)
-    for field_name, value in (values or {}).items():
-        setattr(obj, field_name, value)
+
+
+def _save_transitioned(obj: models.Model, fields: list[str], reason: str, by: User | None) -> None:
+    """Save the transitioned ``fields`` with the history row's reason and user."""
+    history_reason(obj, reason)
+    if by is not None and by.is_authenticated:
+        history_user(obj, by)
     try:
-        method(**(kwargs or {}))
-    except TransitionNotAllowed as exc:
-        raise TransitionConflict(_not_allowed_message(obj, name, state_field)) from exc
-    obj._change_reason = reason or name
-    if getattr(by, "is_authenticated", False):
-        obj._history_user = by
-    try:
-        obj.save(update_fields=[state_field, *update_fields, *(values or {})])
+        obj.save(update_fields=fields)
     except ConcurrentTransition as exc:
         raise TransitionConflict(
             _("The record was changed by someone else; reload it and try again.")
         ) from exc
-    event_record(
-        kind=f"{obj._meta.model_name}.{name}",
-        target=obj,
-        actor=by,
-        data={"from": source, "to": getattr(obj, state_field), **(event_data or {})},
-    )
-    # A record that may wait for the customer only in some states (``customer_wait_states``)
-    # stops waiting when it leaves them (answered, closed…): its paused promises resume.
+
+
+def _end_customer_wait(obj: models.Model, source: Any, target: Any, by: User | None) -> None:
+    """A record that may wait for the customer only in some states
+    (``customer_wait_states``) stops waiting when it leaves them (answered, closed…): its
+    paused promises resume."""
     wait_states = getattr(type(obj), "customer_wait_states", None)
-    if wait_states and source in wait_states and getattr(obj, state_field) not in wait_states:
+    if wait_states and source in wait_states and target not in wait_states:
         from .waits import customer_wait_end
 
         customer_wait_end(subject=obj, by=by)
-    return obj
 
 
 def _not_allowed_message(obj: models.Model, name: str, state_field: str) -> str:
@@ -212,7 +245,7 @@ def _not_allowed_message(obj: models.Model, name: str, state_field: str) -> str:
     }
 
 
-def available_transitions(instance: models.Model, user: Any) -> list[str]:
+def available_transitions(instance: models.Model, user: User) -> list[str]:
     """Names of the transitions ``user`` may run on ``instance`` now."""
     state_field = fsm_field_name(type(instance))
     getter = getattr(instance, f"get_available_user_{state_field}_transitions")
@@ -235,7 +268,7 @@ def _unmet(instance: models.Model, name: str) -> list[str]:
     return []
 
 
-def blocked_transitions(instance: models.Model, user: Any) -> dict[str, list[str]]:
+def blocked_transitions(instance: models.Model, user: User) -> dict[str, list[str]]:
     """The transitions ``user`` may run from the current state whose guards fail now,
     each with why (``core.conditions``): shown disabled with the reason, never offered
     as if they could succeed (issue 10 item 13)."""

@@ -10,7 +10,7 @@ The apps' workflow services (``ticket_wait_for_customer``, ``defect_customer_ans
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from ..choices import TimerState, WaitReason
 from ..exceptions import TransitionConflict, raise_field_errors
 from ..models import CustomerWait, SlaTimer
+from .history import history_reason, history_user
 from .timers import (
     WAIT_PAUSE_REASON,
     WAIT_RESUME_REASON,
@@ -28,10 +29,13 @@ from .timers import (
     timer_resume,
 )
 
+if TYPE_CHECKING:
+    from ..types import User
+
 
 @transaction.atomic
 def customer_wait_start(
-    *, subject: models.Model, by: Any, reason: str, note: str, at: dt.datetime | None = None
+    *, subject: models.Model, by: User | None, reason: str, note: str, at: dt.datetime | None = None
 ) -> CustomerWait:
     """Start waiting for the customer and pause the record's promises to the customer."""
     note = (note or "").strip()
@@ -72,7 +76,7 @@ def customer_wait_start(
 
 @transaction.atomic
 def customer_wait_end(
-    *, subject: models.Model, by: Any, answer: str = "", at: dt.datetime | None = None
+    *, subject: models.Model, by: User | None, answer: str = "", at: dt.datetime | None = None
 ) -> CustomerWait | None:
     """The customer answered (or the record is finished): resume the paused promises.
 
@@ -101,7 +105,7 @@ def customer_wait_end(
     return wait
 
 
-def _audit(wait: CustomerWait, by: Any, reason: str) -> None:
-    if getattr(by, "is_authenticated", False):
-        wait._history_user = by
-    wait._change_reason = reason
+def _audit(wait: CustomerWait, by: User | None, reason: str) -> None:
+    if by is not None and by.is_authenticated:
+        history_user(wait, by)
+    history_reason(wait, reason)
