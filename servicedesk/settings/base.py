@@ -252,13 +252,16 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Content Security Policy: everything is served from our own origin.
+# Content Security Policy: everything is served from our own origin. Scripts only from
+# files (docs/architecture.md §portal.scripts): no inline <script>, no on*= handlers, no
+# javascript: URLs. Styles keep 'unsafe-inline' (style attributes, htmx's indicator style,
+# the admin's page styles).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "img-src": ["'self'", "data:", "blob:"],
         "style-src": ["'self'", "'unsafe-inline'"],
-        "script-src": ["'self'", "'unsafe-inline'"],
+        "script-src": ["'self'"],
         "font-src": ["'self'", "data:"],
         "frame-ancestors": ["'self'"],
     }

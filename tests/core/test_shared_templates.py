@@ -1,4 +1,4 @@
-"""Shared templates live in one shared place (issue 12 §4, docs/architecture.md §templates):
+"""Shared templates live in one shared place (issue 12 §4, docs/architecture.md §portal.templates):
 partials that pages of more than one app use sit in ``templates/partials/``, and every
 template a page or a view names exists, so a move cannot leave a dangling include."""
 

@@ -124,4 +124,12 @@
   });
   document.addEventListener("htmx:afterSwap", function (e) { showWhen(e.target); });
   showWhen();
+
+  /* Filters that apply on change (data-autosubmit on a select or checkbox of a GET form):
+     the content security policy allows no inline handlers (docs/architecture.md §portal.scripts). */
+  document.addEventListener("change", function (e) {
+    if (e.target.hasAttribute && e.target.hasAttribute("data-autosubmit") && e.target.form) {
+      e.target.form.submit();
+    }
+  });
 })();
