@@ -23,7 +23,6 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import BooleanField, Case, Max, Value, When
 from django.http import FileResponse, Http404
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -35,7 +34,8 @@ from servicedesk.core.admin_history import HistoryAdmin, ReadOnlyHistoryAdmin
 from servicedesk.core.choices import Role
 
 from . import selectors
-from .choices import ContractState, DocumentKind, PeriodKind, RevisitFollowUp, RevisitState
+from .actions import CONTRACT_ACTIONS, FIRST_VISIT_ACTIONS, REVISIT_ACTIONS
+from .choices import ContractState, DocumentKind, PeriodKind, RevisitState
 from .models import (
     Asset,
     ChargeRate,
@@ -54,14 +54,7 @@ from .models import (
     ServiceUsage,
 )
 from .resources import ContactResource, ContractResource, CustomerResource
-from .services import (
-    contract_renew,
-    contract_save_draft,
-    contract_sign,
-    contract_terminate,
-    customer_save,
-)
-from .services.visits import first_visit_complete, first_visit_start, revisit_record
+from .services import contract_save_draft, customer_save
 
 User = get_user_model()
 
@@ -226,42 +219,6 @@ class AssetAdmin(HistoryAdmin):
 
 
 # -- contracts -------------------------------------------------------------------------
-
-
-class ContractRenewForm(forms.Form):
-    """Arguments of ``contract_renew``: the paid period bought."""
-
-    starts_on = forms.DateField(label=_("starts on"), widget=AdminDateWidget)
-    ends_on = forms.DateField(
-        label=_("ends on"),
-        widget=AdminDateWidget,
-        help_text=_("The last day of service (inclusive)."),
-    )
-    amount = forms.DecimalField(
-        label=_("amount paid (CNY)"),
-        max_digits=12,
-        decimal_places=2,
-        min_value=0,
-        required=False,
-    )
-    confirm_gap = forms.BooleanField(
-        label=_("add it even though days without service come before it"), required=False
-    )
-
-    def clean(self):
-        data = super().clean()
-        starts, ends = data.get("starts_on"), data.get("ends_on")
-        if starts and ends and ends < starts:
-            self.add_error("ends_on", gettext("The period must end on or after its start."))
-        return data
-
-
-class ContractTerminateForm(forms.Form):
-    """Arguments of ``contract_terminate``: the reason is required."""
-
-    reason = forms.CharField(
-        label=_("reason for termination"), widget=forms.Textarea(attrs={"rows": 4})
-    )
 
 
 class ContractAdminForm(forms.ModelForm):
@@ -475,16 +432,7 @@ class ContractAdmin(
         ContractChargeRateInline,
         ContractDocumentInline,
     ]
-    transition_services = {
-        "sign": (contract_sign, None),
-        "renew": (contract_renew, ContractRenewForm),
-        "terminate": (contract_terminate, ContractTerminateForm),
-    }
-    transition_labels = {
-        "sign": _("Sign"),
-        "renew": _("Renew…"),
-        "terminate": _("Terminate…"),
-    }
+    action_set = CONTRACT_ACTIONS
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(service_until=Max("periods__ends_on"))
@@ -538,22 +486,6 @@ class ContractAdmin(
         if free is not None:
             data["free_period"] = free
         contract_save_draft(by=request.user, data=data, contract=obj)
-
-    def get_transition_notes(self, request, obj):
-        if obj.state == ContractState.DRAFT and request.user.has_perm("contracts.sign_contract"):
-            problems = obj.signing_problems()
-            if problems:
-                return [
-                    gettext("Before it can be signed, the contract needs %(missing)s.")
-                    % {"missing": "、".join(problems)}
-                ]
-        return []
-
-    def get_transition_initial(self, request, obj, name):
-        if name != "renew":
-            return {}
-        last = obj.periods.aggregate(last=Max("ends_on"))["last"]
-        return selectors.renewal_suggestion(last_day=last, today=timezone.localdate())
 
 
 @admin.register(ChargeRate)
@@ -688,11 +620,7 @@ class FirstVisitAdmin(FSMTransitionAdminMixin, HistoryAdmin):
     are recorded on the portal's first-visit page (their services start and meet the
     timers); the admin reassigns the agent and offers start and complete."""
 
-    transition_services = {
-        "start": (first_visit_start, None),
-        "complete": (first_visit_complete, None),
-    }
-    transition_labels = {"start": _("Start verifying"), "complete": _("Complete")}
+    action_set = FIRST_VISIT_ACTIONS
 
     list_display = ["customer", "contract", "agent", "state", "created_at", "completed_at"]
     list_filter = ["state", ("agent", admin.RelatedOnlyFieldListFilter)]
@@ -730,32 +658,13 @@ class FirstVisitNeedAdmin(ReadOnlyHistoryAdmin):
         return obj.description[:60]
 
 
-class RevisitRecordForm(forms.Form):
-    """Arguments of ``revisit_record`` (the service validates them again)."""
-
-    contact_name = forms.CharField(label=_("spoke with"), max_length=60)
-    opinion = forms.CharField(
-        label=_("customer's opinion"), widget=forms.Textarea(attrs={"rows": 3}), required=False
-    )
-    satisfaction = forms.TypedChoiceField(
-        label=_("satisfaction (1–5)"), choices=[(n, n) for n in range(5, 0, -1)], coerce=int
-    )
-    issue_raised = forms.CharField(
-        label=_("issue raised"), widget=forms.Textarea(attrs={"rows": 3}), required=False
-    )
-    follow_up = forms.ChoiceField(
-        label=_("follow-up"), choices=RevisitFollowUp.choices, required=False
-    )
-
-
 @admin.register(Revisit)
 class RevisitAdmin(FSMTransitionAdminMixin, HistoryAdmin):
     """Periodic revisits come from the revisit cycle (a daily task), follow-ups from the
     services of visits, installations and trainings; missing one is the system's call.
     Recording the call is a transition with its form."""
 
-    transition_services = {"record": (revisit_record, RevisitRecordForm)}
-    transition_labels = {"record": _("Record the call…")}
+    action_set = REVISIT_ACTIONS
 
     list_display = ["due_on", "customer", "reason", "state", "assignee", "contract", "done_at"]
     list_filter = ["state", "reason", ("assignee", admin.RelatedOnlyFieldListFilter)]

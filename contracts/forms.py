@@ -360,6 +360,11 @@ class RenewForm(FormMixin, forms.Form):
         help_text=_("Needed when the paid period does not start the day after the last one."),
     )
 
+    def __init__(self, *args: Any, with_amount: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not with_amount:
+            del self.fields["amount"]
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:

@@ -18,6 +18,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from servicedesk.core.choices import Role, ServiceLevel
+from servicedesk.core.conditions import condition
 from servicedesk.core.querysets import RestrictedManager, RestrictedQuerySet
 from servicedesk.core.scoping import field_work, field_work_customers
 
@@ -212,6 +213,12 @@ class Asset(models.Model):
         return _customers_of_field_work(user)
 
 
+@condition(
+    lambda contract: (
+        _("Before it can be signed, the contract needs %(missing)s.")
+        % {"missing": "、".join(contract.signing_problems())}
+    )
+)
 def contract_is_complete(contract: Contract) -> bool:
     """Signing needs a sales manager, dates, amount, service level, scope and a free period."""
     return not contract.signing_problems()

@@ -112,3 +112,30 @@ def sole_installed_product(customer: Customer | None) -> InstalledProduct | None
         return None
     products = list(customer.products.all()[:2])
     return products[0] if len(products) == 1 else None
+
+
+# -- asked by other apps (docs/architecture.md §apps.calls: each app reads its own data) --
+
+
+def installed_product_like(customer: Customer | None, product: str) -> InstalledProduct | None:
+    """The customer's installed product a form's product names (as its software, or as
+    "software version" like ``InstalledProduct.__str__``), else their first one."""
+    if customer is None:
+        return None
+    products = list(customer.products.all()[:20])
+    for item in products:
+        if product and product.strip() in (item.software, str(item)):
+            return item
+    return products[0] if products else None
+
+
+def installed_product_named(customer: Customer | None, product: str) -> InstalledProduct | None:
+    """The customer's installed product whose software is ``product``; with no product
+    named, their only one."""
+    if customer is None:
+        return None
+    products = list(customer.products.all()[:20])
+    installed = next((p for p in products if product and p.software == product), None)
+    if installed is None and not product and len(products) == 1:
+        installed = products[0]
+    return installed

@@ -79,10 +79,6 @@ class DefectForm(DeskFormMixin, forms.Form):
         )
 
 
-class NoteForm(DeskFormMixin, forms.Form):
-    note = forms.CharField(label=_("Note"), widget=textarea(3))
-
-
 class ReportForm(DeskFormMixin, forms.Form):
     note = forms.CharField(
         label=_("What was verified and reported"), widget=textarea(3), required=False
@@ -116,10 +112,6 @@ class ReasonForm(DeskFormMixin, forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=textarea(2))
 
 
-class CloseForm(DeskFormMixin, forms.Form):
-    pass
-
-
 class RejectForm(DeskFormMixin, forms.Form):
     reason = forms.ChoiceField(
         label=_("Rejected as"), choices=RejectReason.choices, widget=forms.RadioSelect
@@ -151,10 +143,6 @@ class TrackerForm(DeskFormMixin, forms.Form):
     url = forms.URLField(
         label=_("External tracker URL"), max_length=500, required=False, assume_scheme="https"
     )
-
-
-class FollowForm(DeskFormMixin, forms.Form):
-    pass
 
 
 # -- requirements ------------------------------------------------------------------------

@@ -41,13 +41,11 @@ SOLUTION_SIGNERS = ("sales_manager", "director")
 
 def _partner_of(user: Any) -> int | None:
     """The partner company (乙方) of a partner engineer, who sees only that partner's
-    work (docs/domain.md §partners.scope); ``None`` for our own staff."""
-    if user.has_perm("fieldservice.view_all_dispatches"):
-        return None
-    from fieldservice.models import engineer_of
+    work (docs/domain.md §partners.scope); ``None`` for our own staff. Field service owns
+    engineers and partners, so it answers."""
+    from fieldservice.selectors import partner_scope_of
 
-    engineer = engineer_of(user)
-    return engineer.partner_id if engineer is not None else None
+    return partner_scope_of(user)
 
 
 class DefectQuerySet(RestrictedQuerySet):
@@ -346,7 +344,7 @@ def missing_signers_text(requirement: Requirement) -> str:
     }
 
 
-@condition(_("Write the agreed solution first."))
+@condition(_("Write the agreed solution first."), field="solution")
 def solution_written(requirement: Requirement) -> bool:
     return bool((requirement.solution or "").strip())
 

@@ -656,3 +656,40 @@ def engineer_regions(user: User) -> list[str]:
             .values_list("region", flat=True)
         )
     )
+
+
+# -- asked by other apps (docs/architecture.md §apps.calls: each app reads its own data) --
+
+
+def partner_scope_of(user: Any) -> int | None:
+    """The partner company (乙方) whose work ``user`` is limited to: a partner engineer's
+    partner (docs/domain.md §partners.scope); ``None`` for our own staff and for whoever
+    sees every dispatch. Defects and requirement requests scope partner engineers by it."""
+    if user.has_perm("fieldservice.view_all_dispatches"):
+        return None
+    from .models import engineer_of
+
+    engineer = engineer_of(user)
+    return engineer.partner_id if engineer is not None else None
+
+
+def dispatch_for_defect(user: Any, pk: Any) -> tuple[Dispatch, dict[str, Any]] | None:
+    """A visit ``user`` may see, and what a defect recorded from it starts with (an
+    on-site engineer escalating to headquarters): the customer, the site, what the
+    customer sees, the steps and cause found, and the partial solution as the workaround.
+    ``None`` when there is no such visit for the user."""
+    dispatch = (
+        Dispatch.objects.restrict(user).select_related("customer", "ticket").filter(pk=pk).first()
+    )
+    if dispatch is None:
+        return None
+    problem = dispatch.problem or ""
+    return dispatch, {
+        "dispatch": dispatch.pk,
+        "customer": dispatch.customer_id,
+        "site": dispatch.site_address,
+        "customer_sees": dispatch.problem,
+        "title": problem.strip().splitlines()[0][:200] if problem else "",
+        "steps": "\n".join(x for x in (dispatch.steps, dispatch.cause) if x),
+        "workaround": dispatch.solution if dispatch.outcome == "partially_solved" else "",
+    }

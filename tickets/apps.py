@@ -14,10 +14,11 @@ class TicketsConfig(AppConfig):
 
         from . import printing  # noqa: F401 - registers the printed hotline record
         from .selectors import tickets_for_archive
-        from .subscribers import ticket_from_revisit
+        from .subscribers import ticket_from_revisit, ticket_resolved_by_defect
         from .worksteps import register as register_waiting_steps
 
         event_subscribe("revisit.follow_up_requested", ticket_from_revisit)
+        event_subscribe("defect.close", ticket_resolved_by_defect)
         timer_targets_register(duty_check_in=_("Ready on duty"))
         register_waiting_steps()
         register_archive_section(

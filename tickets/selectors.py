@@ -553,3 +553,25 @@ def tickets_without_call(*, start: dt.datetime, end: dt.datetime) -> int:
     return Ticket.objects.filter(
         received_at__gte=start, received_at__lt=end, calls__isnull=True
     ).count()
+
+
+# -- asked by other apps (docs/architecture.md §apps.calls: each app reads its own data) --
+
+
+def ticket_for_defect(user: Any, pk: Any) -> tuple[Ticket, dict[str, Any]] | None:
+    """A call ``user`` may see, and what a defect or a requirement request recorded from it
+    starts with: the customer, its address as the site, and the description. ``None``
+    when there is no such call for the user."""
+    ticket = Ticket.objects.restrict(user).select_related("customer").filter(pk=pk).first()
+    if ticket is None:
+        return None
+    description = ticket.description or ""
+    return ticket, {
+        "ticket": ticket.pk,
+        "customer": ticket.customer_id,
+        "product": ticket.product,
+        "site": ticket.customer.address if ticket.customer else "",
+        "customer_sees": ticket.description,
+        "description": ticket.description,
+        "title": description.strip().splitlines()[0][:200] if description else "",
+    }

@@ -32,3 +32,21 @@ def ticket_from_revisit(event: DomainEvent) -> None:
         description=data.get("issue") or "",
         channel="phone",
     )
+
+
+def ticket_resolved_by_defect(event: DomainEvent) -> None:
+    """``defect.close`` of a defect recorded from a call: a call still waiting on the
+    dispatch is resolved with the defect's resolution (docs/architecture.md §apps.events)."""
+    from .choices import TicketState
+    from .models import Ticket
+    from .services import ticket_mark_resolved
+
+    data = event.data or {}
+    ticket = Ticket.objects.filter(pk=data.get("ticket")).first() if data.get("ticket") else None
+    if ticket is None or ticket.state != TicketState.DISPATCHED:
+        return
+    ticket_mark_resolved(
+        ticket,
+        by=event.actor,
+        **{k: data.get(k) or "" for k in ("problem", "cause", "solution", "steps")},
+    )

@@ -10,19 +10,17 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from servicedesk.core.api.apis import OverdueFilterMixin
-from servicedesk.core.api.mixins import FormsMixin, FSMViewSetMixin, HistoryMixin, TransitionSpec
+from servicedesk.core.api.mixins import FormsMixin, FSMViewSetMixin, HistoryMixin
 from servicedesk.core.api.permissions import ReadModelPermissions
 
 from .. import selectors
+from ..actions import CONTRACT_ACTIONS
 from ..entitlement import entitlement_check
 from ..models import Asset, Contact, Contract, Customer, InstalledProduct
 from ..services import (
     contract_document_upload,
     contract_not_renewed,
-    contract_renew,
     contract_save_draft,
-    contract_sign,
-    contract_terminate,
     customer_save,
 )
 from .serializers import (
@@ -38,8 +36,6 @@ from .serializers import (
     InstalledProductSerializer,
     NotRenewedInput,
     RenewalDecisionSerializer,
-    RenewInput,
-    TerminateInput,
 )
 
 
@@ -133,11 +129,7 @@ class ContractViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.ModelV
     filterset_class = ContractFilter
     ordering_fields = ["number", "signed_on", "state"]
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
-    transitions = {
-        "sign": TransitionSpec(contract_sign, None, "Sign the contract"),
-        "renew": TransitionSpec(contract_renew, RenewInput, "Renew: add a paid period"),
-        "terminate": TransitionSpec(contract_terminate, TerminateInput, "Terminate"),
-    }
+    action_set = CONTRACT_ACTIONS
 
     def get_serializer_class(self):
         if self.action in ("create", "update", "partial_update"):

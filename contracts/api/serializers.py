@@ -222,23 +222,6 @@ class ContractWriteSerializer(serializers.ModelSerializer):
         return value
 
 
-class RenewInput(serializers.Serializer):
-    starts_on = serializers.DateField()
-    ends_on = serializers.DateField(help_text="At most ten years after starts_on.")
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False)
-    confirm_gap = serializers.BooleanField(
-        default=False,
-        help_text="Needed when days without service come between the last period and this one.",
-    )
-
-    def validate(self, attrs):
-        if attrs["ends_on"] < attrs["starts_on"]:
-            raise serializers.ValidationError(
-                {"ends_on": [_("The end must not be before the start.")]}
-            )
-        return attrs
-
-
 class NotRenewedInput(serializers.Serializer):
     channel = serializers.ChoiceField(
         choices=NoticeChannel.choices,
@@ -259,10 +242,6 @@ class NotRenewedInput(serializers.Serializer):
         max_length=2000,
         help_text="Empty: the standard text (later requests go to the heads and sales).",
     )
-
-
-class TerminateInput(serializers.Serializer):
-    reason = serializers.CharField()
 
 
 class EntitlementQuery(serializers.Serializer):

@@ -2,7 +2,8 @@
 
 First visits: transitions ``start`` and ``complete``; ``verify`` (marks and corrections),
 ``needs`` (list / add) and ``route_needs`` are plain POST actions because they change the
-visit's data, not its state. Revisits: transition ``record``.
+visit's data, not its state. Revisits: transition ``record``. The transitions are built
+from ``contracts/actions.py`` (docs/architecture.md §action-layer).
 """
 
 from __future__ import annotations
@@ -21,21 +22,18 @@ from servicedesk.core.api.mixins import (
     FSMSerializerMixin,
     FSMViewSetMixin,
     HistoryMixin,
-    TransitionSpec,
 )
 from servicedesk.core.api.permissions import ReadModelPermissions
 
 from .. import selectors_visits as selectors
-from ..choices import Department, RevisitFollowUp, RevisitState
+from ..actions import FIRST_VISIT_ACTIONS, REVISIT_ACTIONS
+from ..choices import Department, RevisitState
 from ..models import FirstVisit, FirstVisitNeed, Revisit
 from ..services.visits import (
     VerificationMark,
     first_visit_add_need,
-    first_visit_complete,
     first_visit_route_needs,
-    first_visit_start,
     first_visit_verify,
-    revisit_record,
 )
 
 # -- serializers -------------------------------------------------------------------------
@@ -148,16 +146,6 @@ class RevisitSerializer(FSMSerializerMixin, serializers.ModelSerializer):
         return f"{obj.source_type.app_label}.{obj.source_type.model}"
 
 
-class RecordInput(serializers.Serializer):
-    contact_name = serializers.CharField(max_length=60)
-    opinion = serializers.CharField(required=False, allow_blank=True, default="")
-    satisfaction = serializers.IntegerField(min_value=1, max_value=5)
-    issue_raised = serializers.CharField(required=False, allow_blank=True, default="")
-    follow_up = serializers.ChoiceField(
-        choices=RevisitFollowUp.choices, required=False, allow_blank=True, default=""
-    )
-
-
 # -- filters -----------------------------------------------------------------------------
 
 
@@ -195,14 +183,7 @@ class FirstVisitViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.Read
     queryset = FirstVisit.objects.none()
     filterset_class = FirstVisitFilter
     ordering_fields = ["created_at", "state", "started_at", "completed_at"]
-    transitions = {
-        "start": TransitionSpec(first_visit_start, None, "Start the first visit"),
-        "complete": TransitionSpec(
-            first_visit_complete,
-            None,
-            "Complete: every field verified; unrouted needs are routed now",
-        ),
-    }
+    action_set = FIRST_VISIT_ACTIONS
 
     def get_queryset(self):
         return (
@@ -271,9 +252,7 @@ class RevisitViewSet(FSMViewSetMixin, HistoryMixin, viewsets.ReadOnlyModelViewSe
     queryset = Revisit.objects.none()
     filterset_class = RevisitFilter
     ordering_fields = ["due_on", "state", "done_at", "created_at"]
-    transitions = {
-        "record": TransitionSpec(revisit_record, RecordInput, "Record the revisit call"),
-    }
+    action_set = REVISIT_ACTIONS
 
     def get_queryset(self):
         return selectors.revisits_for(self.request.user).order_by("due_on", "pk")

@@ -371,45 +371,36 @@ def contract_not_renewed(
     ``renewal_notice``) or by an e-mail to the contact, sent when the transaction commits."""
     if by is None or not by.has_perm("contracts.renew_contract"):
         raise NotPermitted(_("You may not perform this action."))
-    today = today or timezone.localdate()
-    errors: dict[str, list[str]] = {}
     ended = _last_day(contract)
-    blocker = not_renewed_blocker(contract, last_day=ended, today=today)
-    if blocker is not None:
-        errors["non_field_errors"] = [blocker]
-    if channel not in NoticeChannel.values:
-        errors["channel"] = [_("Choose how the customer is told: a letter or an e-mail.")]
-    if contact is not None and contact.customer_id != contract.customer_id:
-        errors["contact"] = [_("This contact belongs to another customer.")]
-    elif channel == NoticeChannel.EMAIL and (contact is None or not contact.email):
-        errors["contact"] = [_("Choose a contact with an e-mail address.")]
-    raise_field_errors(errors)
+    raise_field_errors(
+        _not_renewed_errors(
+            contract,
+            ended=ended,
+            today=today or timezone.localdate(),
+            channel=channel,
+            contact=contact,
+        )
+    )
     assert ended is not None  # not_renewed_blocker refuses a contract without a period
     text = (notice_text or "").strip() or renewal_notice_text(contract, ended)
     if contact is None:
         contact = contract.customer.contacts.order_by("-is_primary", "pk").first()
     recipients = _people(Role.DIRECTOR)
     with transaction.atomic():
-        decision = RenewalDecision(
-            contract=contract,
-            period_end=ended,
-            outcome=RenewalOutcome.NOT_RENEWED,
-            note=(note or "").strip(),
-            notice_channel=channel,
-            notice_contact=contact,
-            notice_text=text,
-            told=_told(recipients),
-            decided_by=by,
+        decision = _decision_save(
+            RenewalDecision(
+                contract=contract,
+                period_end=ended,
+                outcome=RenewalOutcome.NOT_RENEWED,
+                note=(note or "").strip(),
+                notice_channel=channel,
+                notice_contact=contact,
+                notice_text=text,
+                told=_told(recipients),
+                decided_by=by,
+            ),
+            by=by,
         )
-        history_user(decision, by)
-        history_reason(decision, "not renewed")
-        try:
-            with transaction.atomic():
-                decision.save()
-        except IntegrityError:  # recorded by someone else a moment ago
-            raise_field_errors(
-                {"non_field_errors": [_("The end of this service period is already recorded.")]}
-            )
         event_record(
             kind="contract.not_renewed",
             target=contract,
@@ -427,6 +418,40 @@ def contract_not_renewed(
         )
         if channel == NoticeChannel.EMAIL:
             transaction.on_commit(lambda: renewal_notice_email_send(decision_id=decision.pk))
+    return decision
+
+
+def _not_renewed_errors(
+    contract: Contract,
+    *,
+    ended: dt.date | None,
+    today: dt.date,
+    channel: str,
+    contact: Contact | None,
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    blocker = not_renewed_blocker(contract, last_day=ended, today=today)
+    if blocker is not None:
+        errors["non_field_errors"] = [blocker]
+    if channel not in NoticeChannel.values:
+        errors["channel"] = [_("Choose how the customer is told: a letter or an e-mail.")]
+    if contact is not None and contact.customer_id != contract.customer_id:
+        errors["contact"] = [_("This contact belongs to another customer.")]
+    elif channel == NoticeChannel.EMAIL and (contact is None or not contact.email):
+        errors["contact"] = [_("Choose a contact with an e-mail address.")]
+    return errors
+
+
+def _decision_save(decision: RenewalDecision, *, by: User) -> RenewalDecision:
+    history_user(decision, by)
+    history_reason(decision, "not renewed")
+    try:
+        with transaction.atomic():
+            decision.save()
+    except IntegrityError:  # recorded by someone else a moment ago
+        raise_field_errors(
+            {"non_field_errors": [_("The end of this service period is already recorded.")]}
+        )
     return decision
 
 

@@ -176,6 +176,26 @@ def first_visit_verify(
     _require(by, "contracts.perform_first_visit")
     checks = dict(checks or {})
     corrections = {k: "" if v is None else str(v).strip() for k, v in (corrections or {}).items()}
+    errors = _verify_input_errors(checks, corrections)
+    with transaction.atomic():
+        visit = lock(visit)
+        _require_verifying(visit, _("Start the first visit before verifying the customer's data."))
+        _verify_mark_errors(visit, checks, corrections, errors)
+        if errors:
+            raise ApplicationError(_("Check the verification entries."), extra=errors)
+        changes = _apply_corrections(visit, corrections, by=by)
+        _verify_save(visit, checks=checks, notes=notes, by=by)
+        event_record(
+            kind="firstvisit.verify",
+            target=visit,
+            actor=by,
+            data={"checks": checks, "corrections": changes},
+        )
+    return visit
+
+
+def _verify_input_errors(checks: dict[str, str], corrections: dict[str, str]) -> dict[str, list]:
+    """Keys that are not verifiable fields, and marks other than checked or corrected."""
     errors: dict[str, list[str]] = {}
     allowed = {*VERIFIABLE_FIELDS, PRODUCT_SOFTWARE}
     for key in set(checks) | set(corrections):
@@ -184,34 +204,32 @@ def first_visit_verify(
     for key, mark in checks.items():
         if key in VERIFIABLE_FIELDS and mark not in VerificationMark.values:
             errors[key] = [_("Mark the field as checked or corrected.")]
-    with transaction.atomic():
-        visit = lock(visit)
-        _require_verifying(visit, _("Start the first visit before verifying the customer's data."))
-        for key in corrections:
-            if key in VERIFIABLE_FIELDS and checks.get(key) != VerificationMark.CORRECTED:
-                errors.setdefault(key, [_("Mark the field as corrected to change it.")])
-        for key, mark in checks.items():
-            already = (visit.checks or {}).get(key) == VerificationMark.CORRECTED
-            if mark == VerificationMark.CORRECTED and key not in corrections and not already:
-                errors.setdefault(key, [_("Enter the corrected value.")])
-        if errors:
-            raise ApplicationError(_("Check the verification entries."), extra=errors)
-        changes = _apply_corrections(visit, corrections, by=by)
-        visit.checks = {**(visit.checks or {}), **checks}
-        fields = ["checks"]
-        if notes is not None and notes.strip() != visit.notes:
-            visit.notes = notes.strip()
-            fields.append("notes")
-        history_user(visit, by)
-        history_reason(visit, "verify")
-        visit.save(update_fields=fields)
-        event_record(
-            kind="firstvisit.verify",
-            target=visit,
-            actor=by,
-            data={"checks": checks, "corrections": changes},
-        )
-    return visit
+    return errors
+
+
+def _verify_mark_errors(
+    visit: FirstVisit, checks: dict[str, str], corrections: dict[str, str], errors: dict
+) -> None:
+    """A correction needs the mark "corrected"; "corrected" needs a value, unless the field
+    was corrected before (marks accumulate)."""
+    for key in corrections:
+        if key in VERIFIABLE_FIELDS and checks.get(key) != VerificationMark.CORRECTED:
+            errors.setdefault(key, [_("Mark the field as corrected to change it.")])
+    for key, mark in checks.items():
+        already = (visit.checks or {}).get(key) == VerificationMark.CORRECTED
+        if mark == VerificationMark.CORRECTED and key not in corrections and not already:
+            errors.setdefault(key, [_("Enter the corrected value.")])
+
+
+def _verify_save(visit: FirstVisit, *, checks: dict[str, str], notes: str | None, by: User) -> None:
+    visit.checks = {**(visit.checks or {}), **checks}
+    fields = ["checks"]
+    if notes is not None and notes.strip() != visit.notes:
+        visit.notes = notes.strip()
+        fields.append("notes")
+    history_user(visit, by)
+    history_reason(visit, "verify")
+    visit.save(update_fields=fields)
 
 
 def _apply_corrections(
@@ -608,25 +626,13 @@ def revisit_record(
     service managers are told (they track every open problem). Completing a periodic
     revisit schedules the next one at once.
     """
-    contact_name = (contact_name or "").strip()
-    opinion = (opinion or "").strip()
-    issue_raised = (issue_raised or "").strip()
-    follow_up = follow_up or ""
-    errors: dict[str, list[str]] = {}
-    if not contact_name:
-        errors["contact_name"] = [_("Enter who you spoke with.")]
-    if isinstance(satisfaction, bool) or not isinstance(satisfaction, int):
-        try:
-            satisfaction = int(str(satisfaction))
-        except (TypeError, ValueError):
-            satisfaction = 0
-    if not 1 <= satisfaction <= 5:
-        errors["satisfaction"] = [_("Give the customer's satisfaction from 1 to 5.")]
-    if follow_up not in RevisitFollowUp.values:
-        errors["follow_up"] = [_("Choose a valid follow-up.")]
-    elif follow_up and not issue_raised:
-        errors["issue_raised"] = [_("Describe the issue the follow-up is for.")]
-    raise_field_errors(errors)
+    call = _revisit_call(
+        contact_name=contact_name,
+        opinion=opinion,
+        satisfaction=satisfaction,
+        issue_raised=issue_raised,
+        follow_up=follow_up,
+    )
     now = timezone.now()
     with transaction.atomic():
         revisit = transition_run(
@@ -635,20 +641,15 @@ def revisit_record(
             by=by,
             kwargs={"at": now},
             update_fields=["done_at"],
-            event_data={"satisfaction": satisfaction, "follow_up": follow_up},
+            event_data={"satisfaction": call["satisfaction"], "follow_up": call["follow_up"]},
         )
         # The transition method only takes the time; the call's details follow it.
-        revisit.contact_name = contact_name
-        revisit.opinion = opinion
-        revisit.satisfaction = satisfaction
-        revisit.issue_raised = issue_raised
-        revisit.follow_up = follow_up
+        for field, value in call.items():
+            setattr(revisit, field, value)
         history_user(revisit, by)
         history_reason(revisit, "record details")
-        revisit.save(
-            update_fields=["contact_name", "opinion", "satisfaction", "issue_raised", "follow_up"]
-        )
-        if follow_up:
+        revisit.save(update_fields=list(call))
+        if revisit.follow_up:
             _follow_up_request(revisit, by=by)
         if revisit.reason == RevisitReason.PERIODIC:
             customer = Customer.objects.select_for_update().get(pk=revisit.customer_id)
@@ -657,6 +658,41 @@ def revisit_record(
                 customer, today=timezone.localdate(now), until=None, cycles=cycles
             )
     return revisit
+
+
+def _satisfaction_value(satisfaction: Any) -> int:
+    """The score as an integer (0, refused by the caller, when it is none)."""
+    if isinstance(satisfaction, int) and not isinstance(satisfaction, bool):
+        return satisfaction
+    try:
+        return int(str(satisfaction))
+    except (TypeError, ValueError):
+        return 0
+
+
+def _revisit_call(
+    *, contact_name: str, opinion: str, satisfaction: Any, issue_raised: str, follow_up: str
+) -> dict[str, Any]:
+    """The call's details, cleaned, or field errors."""
+    score = _satisfaction_value(satisfaction)
+    call: dict[str, Any] = {
+        "contact_name": (contact_name or "").strip(),
+        "opinion": (opinion or "").strip(),
+        "satisfaction": score,
+        "issue_raised": (issue_raised or "").strip(),
+        "follow_up": follow_up or "",
+    }
+    errors: dict[str, list[str]] = {}
+    if not call["contact_name"]:
+        errors["contact_name"] = [_("Enter who you spoke with.")]
+    if not 1 <= score <= 5:
+        errors["satisfaction"] = [_("Give the customer's satisfaction from 1 to 5.")]
+    if call["follow_up"] not in RevisitFollowUp.values:
+        errors["follow_up"] = [_("Choose a valid follow-up.")]
+    elif call["follow_up"] and not call["issue_raised"]:
+        errors["issue_raised"] = [_("Describe the issue the follow-up is for.")]
+    raise_field_errors(errors)
+    return call
 
 
 def _follow_up_request(revisit: Revisit, *, by: User) -> None:

@@ -8,7 +8,6 @@ State changes only on POST; htmx requests get partials.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -37,10 +36,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from servicedesk.core.actions import action_panels
 from servicedesk.core.choices import Role
-from servicedesk.core.exceptions import ApplicationError, NotPermitted
+from servicedesk.core.exceptions import ApplicationError
 
 from .. import selectors
+from ..actions import CONTRACT_ACTIONS
 from ..archive import customer_archive
 from ..choices import ContractState, CustomerCategory, PeriodKind, ServiceType
 from ..entitlement import entitlement_check
@@ -53,11 +54,8 @@ from ..forms import (
     EntitlementQueryForm,
     FreePeriodForm,
     InstalledProductForm,
-    NotRenewedForm,
     RateFormSet,
-    RenewForm,
     ScopeFormSet,
-    TerminateForm,
 )
 from ..models import (
     Asset,
@@ -70,14 +68,10 @@ from ..models import (
 )
 from ..services import (
     contract_document_upload,
-    contract_not_renewed,
-    contract_renew,
     contract_save_draft,
-    contract_sign,
-    contract_terminate,
     customer_save,
 )
-from ..services.contracts import not_renewed_blocker, renewal_notice_text
+from .actions import action_run
 
 PAGE_SIZE = 50
 ENDED_STATES = [ContractState.TERMINATED]
@@ -531,15 +525,9 @@ def _contract_or_404(request: HttpRequest, pk: int) -> Contract:
         raise Http404 from None
 
 
-def _renew_initial(contract: Contract) -> dict[str, Any]:
-    last = max((p.ends_on for p in contract.periods.all()), default=None)
-    return selectors.renewal_suggestion(last_day=last, today=timezone.localdate())
-
-
 def _renewal_decisions(contract: Contract) -> list[Any]:
     """The ends of the contract's service periods, each with its printed letter."""
     from django.contrib.contenttypes.models import ContentType
-    from django.urls import reverse
 
     from ..models import RenewalDecision
 
@@ -555,34 +543,29 @@ def _renewal_decisions(contract: Contract) -> list[Any]:
     return decisions
 
 
-def _not_renewed_open(contract: Contract, today: dt.date) -> bool:
-    """The end of the current service period can be recorded as not renewed: in service
-    and in its last 30 days, or expired, and not recorded yet."""
-    last = max((p.ends_on for p in contract.periods.all()), default=None)
-    return not_renewed_blocker(contract, last_day=last, today=today) is None
-
-
 def _contract_page(
     request: HttpRequest,
     contract: Contract,
     *,
-    renew_form: RenewForm | None = None,
-    not_renewed_form: NotRenewedForm | None = None,
-    terminate_form: TerminateForm | None = None,
+    failed: str = "",
+    failed_form: Any = None,
     upload_form: DocumentUploadForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     user = request.user
-    today = timezone.localdate()
+    panels = action_panels(CONTRACT_ACTIONS, contract, user, failed=failed, failed_form=failed_form)
+    # The renewal worklist opens the renewal form (``?open=renew``).
+    opened = request.GET.get("open", "")
+    for panel in panels:
+        if panel.name == opened and panel.enabled and not failed:
+            panel.open = True
+        if panel.name == failed and not panel.enabled and failed_form is not None:
+            # A disabled action the service refused: its words, above the panel.
+            for errors in failed_form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
     may = {
-        "sign": contract.state == ContractState.DRAFT and user.has_perm("contracts.sign_contract"),
-        "renew": contract.state
-        in (ContractState.SIGNED, ContractState.IN_SERVICE, ContractState.EXPIRED)
-        and user.has_perm("contracts.renew_contract"),
-        "not_renewed": user.has_perm("contracts.renew_contract")
-        and _not_renewed_open(contract, today),
-        "terminate": contract.state != ContractState.TERMINATED
-        and user.has_perm("contracts.terminate_contract"),
+        "sign": any(p.name == "sign" for p in panels),
         "edit": contract.state == ContractState.DRAFT
         and user.has_perm("contracts.change_contract"),
         "upload": user.has_perm("contracts.add_contractdocument"),
@@ -595,27 +578,18 @@ def _contract_page(
         "contracts/contract_detail.html",
         {
             "contract": contract,
+            "object": contract,
             "customer": contract.customer,
             "documents": [d for d in documents if d.is_contract_copy],
             "technical_documents": [d for d in documents if not d.is_contract_copy],
             "problems": contract.signing_problems() if may["sign"] else [],
             "may": may,
-            "renew_form": renew_form or RenewForm(initial=_renew_initial(contract)),
-            "not_renewed_form": not_renewed_form or _not_renewed_form(contract, may),
+            "panels": panels,
+            "action_url": "contracts:contract-action",
             "renewal_decisions": _renewal_decisions(contract),
-            "terminate_form": terminate_form or TerminateForm(),
             "upload_form": upload_form or DocumentUploadForm(user=user),
             "first_visit": first_visit,
-            "today": today,
-            "open_panel": (
-                "renew"
-                if renew_form is not None
-                else "not-renewed"
-                if not_renewed_form is not None
-                else "terminate"
-                if terminate_form is not None
-                else ""
-            ),
+            "today": timezone.localdate(),
         },
         status=status,
     )
@@ -627,108 +601,44 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _contract_page(request, _contract_or_404(request, pk))
 
 
-def _transition_failed(request: HttpRequest, exc: ApplicationError) -> None:
-    if isinstance(exc, NotPermitted):
-        raise PermissionDenied from exc
-    messages.error(request, exc.message)
-
-
-@login_required
-@permission_required("contracts.sign_contract", raise_exception=True)
-@require_POST
-def contract_sign_view(request: HttpRequest, pk: int) -> HttpResponse:
-    contract = _contract_or_404(request, pk)
-    try:
-        contract = contract_sign(contract, by=request.user)
-    except ApplicationError as exc:
-        _transition_failed(request, exc)
-    else:
-        messages.success(
-            request,
-            _("Contract %(number)s signed; the first visit was created.") % {"number": contract},
-        )
-    return redirect("contracts:contract", pk=pk)
-
-
-@login_required
-@permission_required("contracts.renew_contract", raise_exception=True)
-@require_POST
-def contract_renew_view(request: HttpRequest, pk: int) -> HttpResponse:
-    contract = _contract_or_404(request, pk)
-    form = RenewForm(request.POST)
-    if form.is_valid():
-        try:
-            contract_renew(contract, by=request.user, **form.cleaned_data)
-        except NotPermitted as exc:
-            raise PermissionDenied from exc
-        except ApplicationError as exc:
-            _form_errors_from(exc, form)
-        else:
-            messages.success(
-                request,
-                _("Contract %(number)s renewed until %(date)s.")
-                % {"number": contract, "date": form.cleaned_data["ends_on"].isoformat()},
-            )
-            return redirect("contracts:contract", pk=pk)
-    return _contract_page(request, contract, renew_form=form, status=400)
-
-
-def _not_renewed_form(contract: Contract, may: dict[str, bool]) -> NotRenewedForm | None:
-    if not may["not_renewed"]:
-        return None
-    last = max((p.ends_on for p in contract.periods.all()), default=None)
-    contact = contract.customer.contacts.order_by("-is_primary", "pk").first()
-    return NotRenewedForm(
-        contract=contract,
-        initial={
-            "channel": "letter",
-            "contact": contact.pk if contact else None,
-            "notice_text": renewal_notice_text(contract, last) if last else "",
-        },
+def _contract_action(request: HttpRequest, pk: int, name: str, **kwargs: Any) -> HttpResponse:
+    return action_run(
+        request,
+        action_set=CONTRACT_ACTIONS,
+        obj=_contract_or_404(request, pk),
+        name=name,
+        page=_contract_page,
+        reload=lambda: _contract_or_404(request, pk),
+        **kwargs,
     )
 
 
 @login_required
-@permission_required("contracts.renew_contract", raise_exception=True)
+@permission_required("contracts.view_contract", raise_exception=True)
 @require_POST
-def contract_not_renewed_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """docs/domain.md §contract.period-end: the customer does not buy service after the period."""
-    contract = _contract_or_404(request, pk)
-    form = NotRenewedForm(request.POST, contract=contract)
-    if form.is_valid():
-        try:
-            decision = contract_not_renewed(contract, by=request.user, **form.cleaned_data)
-        except NotPermitted as exc:
-            raise PermissionDenied from exc
-        except ApplicationError as exc:
-            _form_errors_from(exc, form)
-        else:
-            messages.success(
-                request,
-                _("Recorded: not renewed after %(date)s; the company heads were told.")
-                % {"date": decision.period_end.isoformat()},
-            )
-            return redirect("contracts:contract", pk=pk)
-    return _contract_page(request, contract, not_renewed_form=form, status=400)
+def contract_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    """Any action of the contract's panel (contracts/actions.py)."""
+    return _contract_action(request, pk, name)
 
 
-@login_required
-@permission_required("contracts.terminate_contract", raise_exception=True)
-@require_POST
-def contract_terminate_view(request: HttpRequest, pk: int) -> HttpResponse:
-    contract = _contract_or_404(request, pk)
-    form = TerminateForm(request.POST)
-    if form.is_valid():
-        try:
-            contract_terminate(contract, by=request.user, reason=form.cleaned_data["reason"])
-        except NotPermitted as exc:
-            raise PermissionDenied from exc
-        except ApplicationError as exc:
-            _form_errors_from(exc, form)
-        else:
-            messages.success(request, _("Contract %(number)s terminated.") % {"number": contract})
-            return redirect("contracts:contract", pk=pk)
-    return _contract_page(request, contract, terminate_form=form, status=400)
+def _legacy(name: str, permission: str, refusal_status: int = 302) -> Any:
+    """The older address of one action: the same declaration, refusals answered as they
+    always were (a redirect with the message; "not renewed" re-showed its page, 400)."""
+
+    @login_required
+    @permission_required(permission, raise_exception=True)
+    @require_POST
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        return _contract_action(request, pk, name, refusal_status=refusal_status)
+
+    view.__name__ = f"contract_{name}_view"
+    return view
+
+
+contract_sign_view = _legacy("sign", "contracts.sign_contract")
+contract_renew_view = _legacy("renew", "contracts.renew_contract")
+contract_not_renewed_view = _legacy("not_renewed", "contracts.renew_contract", 400)
+contract_terminate_view = _legacy("terminate", "contracts.terminate_contract")
 
 
 @login_required
@@ -814,6 +724,7 @@ urlpatterns = [
     path("contracts/renewals/", renewal_list, name="contract-renewals"),
     path("contracts/<int:pk>/", contract_detail, name="contract"),
     path("contracts/<int:pk>/edit/", contract_edit, name="contract-edit"),
+    path("contracts/<int:pk>/action/<str:name>/", contract_action, name="contract-action"),
     path("contracts/<int:pk>/sign/", contract_sign_view, name="contract-sign"),
     path("contracts/<int:pk>/renew/", contract_renew_view, name="contract-renew"),
     path("contracts/<int:pk>/not-renewed/", contract_not_renewed_view, name="contract-not-renewed"),

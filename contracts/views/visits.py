@@ -16,29 +16,28 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, path
+from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from servicedesk.core import selectors as core_selectors
+from servicedesk.core.actions import action_panels
 from servicedesk.core.exceptions import ApplicationError, NotPermitted, TransitionConflict
-from servicedesk.core.services.transitions import available_transitions
 
 from .. import printing  # noqa: F401 - registers the printed forms these pages offer
 from .. import selectors_visits as selectors
+from ..actions import FIRST_VISIT_ACTIONS, REVISIT_ACTIONS
 from ..choices import FirstVisitState, RevisitReason, RevisitState
-from ..forms_visits import FirstVisitNeedForm, FirstVisitVerifyForm, RevisitRecordForm
+from ..forms_visits import FirstVisitNeedForm, FirstVisitVerifyForm
 from ..models import VERIFIABLE_FIELDS, FirstVisit, Revisit
 from ..services.visits import (
     first_visit_add_need,
-    first_visit_complete,
     first_visit_route_needs,
-    first_visit_start,
     first_visit_verify,
-    revisit_record,
 )
+from .actions import action_run
 
 PAGE_SIZE = 50
 UPCOMING_DAYS = 14
@@ -111,6 +110,8 @@ def _visit_context(
     *,
     verify_form: FirstVisitVerifyForm | None = None,
     need_form: FirstVisitNeedForm | None = None,
+    failed: str = "",
+    failed_form: Any = None,
 ) -> dict[str, Any]:
     targets = selectors.first_visit_targets(visit)
     rows = selectors.verification_rows(visit, targets)
@@ -133,7 +134,11 @@ def _visit_context(
         "need_form": need_form or FirstVisitNeedForm(),
         "needs": needs,
         "unrouted": [n for n in needs if n.routed_at is None],
-        "transitions": available_transitions(visit, user),
+        "object": visit,
+        "panels": action_panels(
+            FIRST_VISIT_ACTIONS, visit, user, failed=failed, failed_form=failed_form
+        ),
+        "action_url": "contracts:first-visit-action",
         "may_work": may_work and visit.state == FirstVisitState.VERIFYING,
     }
 
@@ -145,13 +150,36 @@ def first_visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "contracts/first_visit_detail.html", _visit_context(request, visit))
 
 
+def _visit_page(request: HttpRequest, visit: FirstVisit, *, status: int = 200, **failed: Any):
+    context = _visit_context(request, visit, **failed)
+    return render(request, "contracts/first_visit_detail.html", context, status=status)
+
+
+def _visit_action(request: HttpRequest, pk: int, name: str, **kwargs: Any) -> HttpResponse:
+    return action_run(
+        request,
+        action_set=FIRST_VISIT_ACTIONS,
+        obj=_visit_or_404(request, pk),
+        name=name,
+        page=_visit_page,
+        reload=lambda: _visit_or_404(request, pk),
+        **kwargs,
+    )
+
+
 @login_required
+@permission_required("contracts.view_firstvisit", raise_exception=True)
+@require_POST
+def first_visit_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    """Any action of the first visit's panel (contracts/actions.py)."""
+    return _visit_action(request, pk, name)
+
+
+@login_required
+@permission_required("contracts.perform_first_visit", raise_exception=True)
 @require_POST
 def first_visit_start_view(request: HttpRequest, pk: int) -> HttpResponse:
-    visit = _visit_or_404(request, pk)
-    if _run(request, lambda: first_visit_start(visit, by=request.user)):
-        messages.success(request, _("First visit started: verify each field with the customer."))
-    return redirect(visit.get_absolute_url())
+    return _visit_action(request, pk, "start", refusal_status=302)
 
 
 @login_required
@@ -228,12 +256,10 @@ def first_visit_route_needs_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@permission_required("contracts.perform_first_visit", raise_exception=True)
 @require_POST
 def first_visit_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
-    visit = _visit_or_404(request, pk)
-    if _run(request, lambda: first_visit_complete(visit, by=request.user)):
-        messages.success(request, _("First visit completed."))
-    return redirect(visit.get_absolute_url())
+    return _visit_action(request, pk, "complete", refusal_status=302)
 
 
 # -- revisits ----------------------------------------------------------------------------
@@ -293,18 +319,26 @@ def revisit_list(request: HttpRequest) -> HttpResponse:
 
 
 def _revisit_context(
-    request: HttpRequest, revisit: Revisit, form: RevisitRecordForm | None = None
+    request: HttpRequest, revisit: Revisit, *, failed: str = "", failed_form: Any = None
 ) -> dict[str, Any]:
     previous = list(
         selectors.revisits_closed(request.user, state=RevisitState.DONE, sees_all=True)
         .filter(customer_id=revisit.customer_id)
         .exclude(pk=revisit.pk)[:5]
     )
+    panels = {
+        state.name: state
+        for state in action_panels(
+            REVISIT_ACTIONS, revisit, request.user, failed=failed, failed_form=failed_form
+        )
+    }
+    record = panels.get("record")
     return {
         "revisit": revisit,
-        "form": form or RevisitRecordForm(),
+        # The call's form, laid out for a phone call (contracts/partials/visit_revisit_form.html).
+        "record": record,
+        "form": record.form if record is not None else None,
         "customer_url": _safe_url(revisit.customer),
-        "transitions": available_transitions(revisit, request.user),
         "previous": previous,
         "contacts": list(revisit.customer.contacts.all()[:5]),
         "today": timezone.localdate(),
@@ -318,38 +352,51 @@ def revisit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "contracts/revisit_detail.html", _revisit_context(request, revisit))
 
 
+def _revisit_page(request: HttpRequest, revisit: Revisit, *, status: int = 200, **failed: Any):
+    # Bad input re-shows the call's form with its errors (200, as it always did).
+    context = _revisit_context(request, revisit, **failed)
+    return render(
+        request, "contracts/revisit_detail.html", context, status=200 if status == 400 else status
+    )
+
+
+def _revisit_action(request: HttpRequest, pk: int, name: str, **kwargs: Any) -> HttpResponse:
+    return action_run(
+        request,
+        action_set=REVISIT_ACTIONS,
+        obj=_revisit_or_404(request, pk),
+        name=name,
+        page=_revisit_page,
+        reload=lambda: _revisit_or_404(request, pk),
+        # After a call the agent goes back to the worklist for the next one.
+        success_url=lambda revisit, result: reverse("contracts:revisits"),
+        **kwargs,
+    )
+
+
 @login_required
+@permission_required("contracts.view_revisit", raise_exception=True)
+@require_POST
+def revisit_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    """Any action of the revisit (contracts/actions.py)."""
+    return _revisit_action(request, pk, name)
+
+
+@login_required
+@permission_required("contracts.perform_revisit", raise_exception=True)
 @require_POST
 def revisit_record_view(request: HttpRequest, pk: int) -> HttpResponse:
-    revisit = _revisit_or_404(request, pk)
-    form = RevisitRecordForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        done = _run(
-            request,
-            lambda: revisit_record(
-                revisit,
-                by=request.user,
-                contact_name=data["contact_name"],
-                opinion=data["opinion"],
-                satisfaction=data["satisfaction"],
-                issue_raised=data["issue_raised"],
-                follow_up=data["follow_up"],
-            ),
-            form,
-        )
-        if done:
-            messages.success(request, _("Revisit recorded."))
-            return redirect("contracts:revisits")
-    revisit = _revisit_or_404(request, pk)
-    return render(
-        request, "contracts/revisit_detail.html", _revisit_context(request, revisit, form)
-    )
+    return _revisit_action(request, pk, "record", refusal_status=302)
 
 
 urlpatterns = [
     path("first-visits/", first_visit_list, name="first-visits"),
     path("first-visits/<int:pk>/", first_visit_detail, name="first-visit"),
+    path(
+        "first-visits/<int:pk>/action/<str:name>/",
+        first_visit_action,
+        name="first-visit-action",
+    ),
     path("first-visits/<int:pk>/start/", first_visit_start_view, name="first-visit-start"),
     path("first-visits/<int:pk>/verify/", first_visit_verify_view, name="first-visit-verify"),
     path("first-visits/<int:pk>/needs/", first_visit_need_add, name="first-visit-need-add"),
@@ -361,5 +408,6 @@ urlpatterns = [
     path("first-visits/<int:pk>/complete/", first_visit_complete_view, name="first-visit-complete"),
     path("revisits/", revisit_list, name="revisits"),
     path("revisits/<int:pk>/", revisit_detail, name="revisit"),
+    path("revisits/<int:pk>/action/<str:name>/", revisit_action, name="revisit-action"),
     path("revisits/<int:pk>/record/", revisit_record_view, name="revisit-record"),
 ]

@@ -11,64 +11,31 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from servicedesk.core.api.apis import OverdueFilterMixin
-from servicedesk.core.api.mixins import FormsMixin, FSMViewSetMixin, HistoryMixin, TransitionSpec
+from servicedesk.core.api.mixins import FormsMixin, FSMViewSetMixin, HistoryMixin
 from servicedesk.core.api.permissions import ReadModelPermissions
-from servicedesk.core.api.serializers import CustomerAnswerInput, CustomerWaitInput
 
 from .. import selectors
+from ..actions import DEFECT_ACTIONS, REQUIREMENT_ACTIONS
 from ..choices import DefectState
 from ..models import Defect, EvaluationReport, Requirement
 from ..services import (
-    defect_change_severity,
-    defect_close,
-    defect_confirm,
-    defect_escalate,
-    defect_fix,
     defect_follow,
     defect_publish_workaround,
     defect_record,
-    defect_reject,
-    defect_reopen,
-    defect_report,
     defect_save_workaround,
     defect_set_tracker,
-    defect_start_fix,
-    defect_verify,
     evaluation_report_create,
-    requirement_agree,
-    requirement_confirm_solution,
-    requirement_customer_accept,
-    requirement_deliver,
-    requirement_escalate,
-    requirement_evaluate,
     requirement_record,
-    requirement_refuse_quote,
-    requirement_schedule,
     requirement_set_solution,
     requirement_set_tracker,
-    requirement_start_development,
-    requirement_start_evaluation,
 )
-from ..services.waits import defect_customer_answered, defect_wait_for_customer
 from .serializers import (
-    DefectEscalateInput,
-    DefectFixInput,
     DefectInput,
-    DefectNoteInput,
     DefectPublishInput,
-    DefectReasonInput,
-    DefectRejectInput,
-    DefectRequiredNoteInput,
     DefectSerializer,
-    DefectSeverityInput,
-    DefectStartFixInput,
     DefectWorkaroundInput,
     EvaluationReportSerializer,
-    RequirementAgreeInput,
-    RequirementEvaluateInput,
-    RequirementExplanationInput,
     RequirementInput,
-    RequirementScheduleInput,
     RequirementSerializer,
     RequirementSolutionInput,
     TrackerLinkInput,
@@ -106,34 +73,7 @@ class DefectViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.ReadOnly
     queryset = Defect.objects.none()
     filterset_class = DefectFilter
     ordering_fields = ["reported_at", "state", "severity", "number"]
-    transitions = {
-        "report": TransitionSpec(defect_report, DefectNoteInput, "Verified on site and reported"),
-        "verify": TransitionSpec(defect_verify, DefectRequiredNoteInput, "Tester reproduced it"),
-        "start_fix": TransitionSpec(
-            defect_start_fix, DefectStartFixInput, "Developer starts the fix"
-        ),
-        "fix": TransitionSpec(defect_fix, DefectFixInput, "Fixed"),
-        "confirm": TransitionSpec(defect_confirm, DefectRequiredNoteInput, "Customer confirms"),
-        "reopen": TransitionSpec(defect_reopen, DefectReasonInput, "Reopen"),
-        "close": TransitionSpec(defect_close, None, "Close (the ticket follows to resolved)"),
-        "reject": TransitionSpec(defect_reject, DefectRejectInput, "Reject: duplicate, not a bug…"),
-        "escalate": TransitionSpec(
-            defect_escalate, DefectEscalateInput, "Escalate a disagreement to the region lead"
-        ),
-        "change_severity": TransitionSpec(
-            defect_change_severity, DefectSeverityInput, "Change severity (re-plans the deadlines)"
-        ),
-        "wait_for_customer": TransitionSpec(
-            defect_wait_for_customer,
-            CustomerWaitInput,
-            "Wait for the customer: the promises to the customer pause",
-        ),
-        "customer_answered": TransitionSpec(
-            defect_customer_answered,
-            CustomerAnswerInput,
-            "The customer answered: the paused promises resume",
-        ),
-    }
+    action_set = DEFECT_ACTIONS
 
     def get_queryset(self):
         return selectors.defects_for_api(user=self.request.user).order_by("-reported_at", "-id")
@@ -209,36 +149,7 @@ class RequirementViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.Rea
     queryset = Requirement.objects.none()
     filterset_class = RequirementFilter
     ordering_fields = ["recorded_at", "state", "evaluated_at", "number"]
-    transitions = {
-        "start_evaluation": TransitionSpec(requirement_start_evaluation, None, "Start evaluating"),
-        "evaluate": TransitionSpec(
-            requirement_evaluate,
-            RequirementEvaluateInput,
-            "Evaluate: accepted / quoted (effort × person-day rate) / workaround / declined",
-        ),
-        "agree": TransitionSpec(
-            requirement_agree, RequirementAgreeInput, "Customer agrees to the price"
-        ),
-        "refuse_quote": TransitionSpec(
-            requirement_refuse_quote, RequirementExplanationInput, "Customer refuses the price"
-        ),
-        "confirm_solution": TransitionSpec(
-            requirement_confirm_solution, None, "Solution confirmed (both signatures needed)"
-        ),
-        "schedule": TransitionSpec(
-            requirement_schedule, RequirementScheduleInput, "Schedule the work"
-        ),
-        "start_development": TransitionSpec(requirement_start_development, None, "Start"),
-        "deliver": TransitionSpec(requirement_deliver, DefectRequiredNoteInput, "Delivered"),
-        "customer_accept": TransitionSpec(
-            requirement_customer_accept, DefectRequiredNoteInput, "Customer accepts the delivery"
-        ),
-        "escalate": TransitionSpec(
-            requirement_escalate,
-            DefectEscalateInput,
-            "Escalate a disagreement to the region lead (as for defects)",
-        ),
-    }
+    action_set = REQUIREMENT_ACTIONS
 
     def get_queryset(self):
         return (

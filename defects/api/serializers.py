@@ -21,6 +21,16 @@ from ..models import Defect, EvaluationReport, Requirement
 User = get_user_model()
 
 
+class ActiveUserField(serializers.PrimaryKeyRelatedField):
+    """An active user. Filtered when validating, not at import: this module is imported
+    with the admin (through defects/actions.py), before the user model's history model
+    copies its fields, and a filter built then would leave the history model's
+    ``is_active`` pointing at the user table."""
+
+    def get_queryset(self):
+        return User.objects.filter(is_active=True)
+
+
 # -- defects -----------------------------------------------------------------------------
 
 
@@ -159,8 +169,8 @@ class DefectRequiredNoteInput(serializers.Serializer):
 
 
 class DefectStartFixInput(serializers.Serializer):
-    developer = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_active=True), required=False, allow_null=True, default=None
+    developer = ActiveUserField(
+        queryset=User.objects.all(), required=False, allow_null=True, default=None
     )
 
 
@@ -273,14 +283,6 @@ class RequirementSerializer(FSMSerializerMixin, serializers.ModelSerializer):
     def get_missing_signatures(self, obj: Requirement) -> list[str]:
         return obj.missing_signers()
 
-    def get_available_transitions(self, obj: Requirement) -> list[str]:
-        names = set(super().get_available_transitions(obj))
-        # The four outcomes are one API transition, ``evaluate``.
-        if names & {"accept", "quote", "offer_workaround", "decline", "start_evaluation"}:
-            names -= {"accept", "quote", "offer_workaround", "decline"}
-            names.add("evaluate")
-        return sorted(names)
-
 
 class RequirementInput(serializers.Serializer):
     customer = VisiblePrimaryKeyRelatedField(
@@ -318,15 +320,15 @@ class RequirementEvaluateInput(serializers.Serializer):
     effort_days = serializers.DecimalField(
         max_digits=7, decimal_places=1, allow_null=True, default=None
     )
-    evaluators = serializers.PrimaryKeyRelatedField(
-        many=True, queryset=User.objects.filter(is_active=True), required=False, default=list
+    evaluators = ActiveUserField(
+        many=True, queryset=User.objects.all(), required=False, default=list
     )
     note = serializers.CharField(allow_blank=True, required=False, default="")
     solution = serializers.CharField(allow_blank=True, required=False, default="")
     workaround = serializers.CharField(allow_blank=True, required=False, default="")
     trained_people = serializers.CharField(allow_blank=True, required=False, default="")
-    trained_by = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_active=True), required=False, allow_null=True, default=None
+    trained_by = ActiveUserField(
+        queryset=User.objects.all(), required=False, allow_null=True, default=None
     )
     trained_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     explanation = serializers.CharField(allow_blank=True, required=False, default="")
@@ -350,8 +352,8 @@ class RequirementSolutionInput(serializers.Serializer):
 class RequirementScheduleInput(serializers.Serializer):
     planned_start = serializers.DateField(allow_null=True, default=None)
     planned_delivery = serializers.DateField(allow_null=True, default=None)
-    developer = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_active=True), required=False, allow_null=True, default=None
+    developer = ActiveUserField(
+        queryset=User.objects.all(), required=False, allow_null=True, default=None
     )
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from contracts.models import Contract, Customer
+from contracts.selectors import installed_product_named
 from servicedesk.core.choices import Role, TimerState
 from servicedesk.core.exceptions import ApplicationError, NotPermitted, raise_field_errors
 from servicedesk.core.models import SlaTimer
@@ -168,6 +169,17 @@ def _follow(defect: Defect, people: list[User | None]) -> None:
         defect.followers.add(*people)
 
 
+def _sole_module(installed: Any) -> str:
+    """The installed product's module when it lists only one (of several, the reporter
+    names the one that fails)."""
+    modules = [m for m in re.split(r"[,，、;；/\s]+", installed.modules) if m] if installed else []
+    return modules[0] if len(modules) == 1 else ""
+
+
+def _first(*values: Any) -> str:
+    return next((v for v in values if v), "")
+
+
 def defect_environment_defaults(
     *, dispatch: Any = None, ticket: Any = None, customer: Customer | None = None, product: str = ""
 ) -> dict[str, str]:
@@ -176,29 +188,63 @@ def defect_environment_defaults(
     product's version (and its module when it lists only one), the site visited or else the
     customer's address or name. Blank where nothing says it: the service then asks."""
     customer = customer or getattr(dispatch, "customer", None) or getattr(ticket, "customer", None)
-    product = (
-        (product or "").strip()
-        or getattr(dispatch, "product", "")
-        or getattr(ticket, "product", "")
-        or ""
+    product = _first(
+        (product or "").strip(), getattr(dispatch, "product", ""), getattr(ticket, "product", "")
     )
-    installed = None
-    if customer is not None:
-        products = list(cast(Customer, customer).products.all()[:20])
-        installed = next((p for p in products if product and p.software == product), None)
-        if installed is None and not product and len(products) == 1:
-            installed = products[0]
-    modules = [m for m in re.split(r"[,，、;；/\s]+", installed.modules) if m] if installed else []
+    installed = installed_product_named(customer, product)
     site = getattr(dispatch, "site_address", "") or ""
     if not site and customer is not None:
         site = customer.address or customer.name
     return {
-        "product": product or (installed.software if installed else ""),
-        "version": installed.version if installed else "",
-        "module": modules[0] if len(modules) == 1 else "",
+        "product": product or getattr(installed, "software", ""),
+        "version": getattr(installed, "version", ""),
+        "module": _sole_module(installed),
         "site": site,
-        "customer_sees": getattr(dispatch, "problem", "") or getattr(ticket, "description", ""),
+        "customer_sees": _first(
+            getattr(dispatch, "problem", ""), getattr(ticket, "description", "")
+        ),
     }
+
+
+def _environment(
+    values: dict[str, str], *, dispatch: Any, ticket: Any, customer: Customer | None
+) -> dict[str, str]:
+    """The reporter's environment fields, each blank one from its default."""
+    defaults = defect_environment_defaults(
+        dispatch=dispatch, ticket=ticket, customer=customer, product=values["product"]
+    )
+    filled = {name: (value or "").strip() for name, value in values.items()}
+    return {name: (value or defaults[name] or "").strip() for name, value in filled.items()}
+
+
+def _links(
+    *, dispatch: Any, ticket: Any, customer: Customer | None, contract: Contract | None
+) -> tuple[Any, Customer | None, Contract | None]:
+    """The call, customer and contract a defect belongs to: what the reporter named, else
+    what the visit or the call it comes from names."""
+    if dispatch is not None:
+        ticket = ticket or getattr(dispatch, "ticket", None)
+        customer = customer or getattr(dispatch, "customer", None)
+        contract = contract or getattr(dispatch, "contract", None)
+    if ticket is not None:
+        customer = customer or ticket.customer
+        contract = contract or ticket.contract
+    return ticket, customer, contract
+
+
+def _tell_region_leads(defect: Defect) -> None:
+    """docs/domain.md §defect.serious: serious bugs are reported to the region lead too."""
+    leads = role_members(Role.REGION_LEAD)
+    _follow(defect, leads)
+    notifications_create(
+        recipients=leads,
+        kind="defect_serious",
+        title=_("Serious defect: %(number)s %(customer)s")
+        % {"number": defect.number, "customer": defect.customer or defect.site},
+        body=defect.title,
+        url=defect.get_absolute_url(),
+        target=defect,
+    )
 
 
 def defect_record(
@@ -226,35 +272,26 @@ def defect_record(
     ``reported_at`` (defaults to now, may be earlier, never later). What the reporter leaves
     out of the environment comes from the visit, the call or the customer's installed
     product (``defect_environment_defaults``)."""
-    defaults = defect_environment_defaults(
-        dispatch=dispatch, ticket=ticket, customer=customer, product=product
+    environment = _environment(
+        {
+            "customer_sees": customer_sees,
+            "product": product,
+            "version": version,
+            "module": module,
+            "site": site,
+        },
+        dispatch=dispatch,
+        ticket=ticket,
+        customer=customer,
     )
-    customer_sees = (customer_sees or "").strip() or defaults["customer_sees"]
-    product = (product or "").strip() or defaults["product"]
-    version = (version or "").strip() or defaults["version"]
-    module = (module or "").strip() or defaults["module"]
-    site = (site or "").strip() or defaults["site"]
-    values = {
-        "title": title,
-        "steps": steps,
-        "customer_sees": customer_sees,
-        "product": product,
-        "version": version,
-        "module": module,
-        "site": site,
-    }
-    errors = required(values, REQUIRED)
+    errors = required({"title": title, "steps": steps, **environment}, REQUIRED)
     if severity not in Severity.values:
         errors["severity"] = [_("Choose fatal, serious, important or general.")]
     reported_at = reported_at or timezone.now()
     not_in_future(reported_at, "reported_at", errors)
-    if dispatch is not None:
-        ticket = ticket or getattr(dispatch, "ticket", None)
-        customer = customer or getattr(dispatch, "customer", None)
-        contract = contract or getattr(dispatch, "contract", None)
-    if ticket is not None:
-        customer = customer or ticket.customer
-        contract = contract or ticket.contract
+    ticket, customer, contract = _links(
+        dispatch=dispatch, ticket=ticket, customer=customer, contract=contract
+    )
     if contract is not None and customer is not None and contract.customer_id != customer.pk:
         errors["contract"] = [_("This contract belongs to another customer.")]
     if contract is None and customer is not None:
@@ -266,11 +303,7 @@ def defect_record(
             severity=severity,
             title=title.strip(),
             steps=steps.strip(),
-            customer_sees=customer_sees.strip(),
-            product=product.strip(),
-            version=version.strip(),
-            module=module.strip(),
-            site=site.strip(),
+            **environment,
             customer=customer,
             contract=contract,
             ticket=ticket,
@@ -290,18 +323,7 @@ def defect_record(
         _follow(defect, [by, defect.assignee])
         _plan_deadlines(defect)
         if severity == Severity.SERIOUS:
-            # docs/domain.md §defect.serious: serious bugs are reported to the region lead too.
-            leads = role_members(Role.REGION_LEAD)
-            _follow(defect, leads)
-            notifications_create(
-                recipients=leads,
-                kind="defect_serious",
-                title=_("Serious defect: %(number)s %(customer)s")
-                % {"number": defect.number, "customer": defect.customer or defect.site},
-                body=defect.title,
-                url=defect.get_absolute_url(),
-                target=defect,
-            )
+            _tell_region_leads(defect)
         event_record(
             kind="defect.recorded",
             target=defect,
@@ -456,8 +478,9 @@ def defect_reopen(defect: Defect, *, by: User, reason: str) -> Defect:
 
 
 def defect_close(defect: Defect, *, by: User) -> Defect:
-    """Solved and confirmed: close it; the ticket it came from follows to resolved
-    (docs/architecture.md §apps.calls)."""
+    """Solved and confirmed: close it. The announcement ``defect.close`` carries the
+    call it came from and the resolution; the hotline reacts by resolving that call
+    (tickets.subscribers.ticket_resolved_by_defect, docs/architecture.md §apps.events)."""
     with transaction.atomic():
         defect = transition_run(
             instance=defect,
@@ -465,21 +488,23 @@ def defect_close(defect: Defect, *, by: User) -> Defect:
             by=by,
             kwargs={"at": timezone.now()},
             update_fields=["closed_at"],
+            event_data=_resolution(defect),
         )
         timers_cancel_all(subject=defect)
-        ticket = defect.ticket
-        if ticket is not None and ticket.state == "dispatched":
-            from tickets.services import ticket_mark_resolved
-
-            ticket_mark_resolved(
-                ticket,
-                by=by,
-                problem=defect.customer_sees,
-                cause=defect.verify_note or defect.title,
-                solution=defect.fix_note,
-                steps=defect.steps,
-            )
     return defect
+
+
+def _resolution(defect: Defect) -> dict[str, Any]:
+    """What a closed defect tells the call it came from."""
+    if defect.ticket_id is None:
+        return {}
+    return {
+        "ticket": defect.ticket_id,
+        "problem": defect.customer_sees,
+        "cause": defect.verify_note or defect.title,
+        "solution": defect.fix_note,
+        "steps": defect.steps,
+    }
 
 
 def defect_reject(defect: Defect, *, by: User, reason: str, note: str) -> Defect:
@@ -632,7 +657,13 @@ def defect_follow(
     return defect
 
 
-def _check(by: User | None, perm: str) -> None:
+def defect_follow_toggle(defect: Defect, *, by: User) -> Defect:
+    """The portal's one button: follow the defect, or stop following it."""
+    following = defect.followers.filter(pk=by.pk).exists()
+    return defect_follow(defect, by=by, follow=not following)
+
+
+def _check(by: User, perm: str) -> None:
     if by is not None and not by.has_perm(perm):
         raise NotPermitted(_("You may not perform this action."))
 

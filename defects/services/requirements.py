@@ -170,6 +170,330 @@ def requirement_start_evaluation(requirement: Requirement, *, by: User) -> Requi
         return transition_run(instance=requirement, name="start_evaluation", by=by)
 
 
+def _evaluation_errors(
+    requirement: Requirement,
+    *,
+    by: User,
+    in_scope: bool | None,
+    urgent: bool | None,
+    affects_operation: bool | None,
+    effort_days: Decimal | None,
+    evaluators: list[Any] | None,
+) -> tuple[dict[str, list[str]], list[Any]]:
+    """What every evaluation answers (docs/domain.md §requirement.evaluation): in scope?
+    urgent? affects normal operation? effort in person-days? by whom? — the errors, and
+    the evaluators (the evaluating user when none are named)."""
+    errors: dict[str, list[str]] = {}
+    for name, value in (
+        ("in_scope", in_scope),
+        ("urgent", urgent),
+        ("affects_operation", affects_operation),
+    ):
+        if value is None:
+            errors[name] = [_("Answer yes or no.")]
+    if effort_days is None or effort_days < 0:
+        errors["effort_days"] = [_("Estimate the effort in person-days.")]
+    evaluators = [e for e in (evaluators or [by]) if e is not None]
+    if not evaluators:
+        errors["evaluators"] = [_("Who evaluated it?")]
+    elif any(not e.has_perm("defects.evaluate_requirement") for e in evaluators):
+        errors["evaluators"] = [_("Only the designated evaluators may evaluate requests.")]
+    return errors, evaluators
+
+
+def _evaluation_values(
+    *,
+    in_scope: bool | None,
+    urgent: bool | None,
+    affects_operation: bool | None,
+    effort_days: Decimal | None,
+    note: str,
+    solution: str,
+) -> dict[str, Any]:
+    values = {
+        "in_scope": in_scope,
+        "urgent": urgent,
+        "affects_operation": affects_operation,
+        "effort_days": effort_days,
+        "evaluation_note": (note or "").strip(),
+    }
+    if (solution or "").strip():
+        values["solution"] = solution.strip()
+    return values
+
+
+def _evaluated(
+    requirement: Requirement,
+    *,
+    by: User,
+    name: str,
+    kwargs: dict[str, Any],
+    values: dict[str, Any],
+    fields: list[str],
+    evaluators: list[Any],
+) -> Requirement:
+    """Run one outcome's transition (evaluation starts with it when it had not), keep the
+    evaluators and meet the evaluation deadline; the caller is inside the transaction."""
+    if requirement.state == RequirementState.RECORDED:
+        requirement = transition_run(instance=requirement, name="start_evaluation", by=by)
+    requirement = transition_run(
+        instance=requirement,
+        name=name,
+        by=by,
+        kwargs={**kwargs, "at": timezone.now()},
+        values=values,
+        update_fields=["outcome", "evaluated_at", *fields],
+    )
+    requirement.evaluators.set(evaluators)
+    timer_meet(subject=requirement, target="evaluation")
+    return requirement
+
+
+def requirement_accept(
+    requirement: Requirement,
+    *,
+    by: User,
+    in_scope: bool | None,
+    urgent: bool | None,
+    affects_operation: bool | None,
+    effort_days: Decimal | None,
+    evaluators: list[Any] | None = None,
+    note: str = "",
+    solution: str = "",
+) -> Requirement:
+    """Evaluated as accepted (free): the solution confirmation goes to the sales manager
+    and the director to sign. Out of scope but free needs the reason in the note."""
+    errors, evaluators = _evaluation_errors(
+        requirement,
+        by=by,
+        in_scope=in_scope,
+        urgent=urgent,
+        affects_operation=affects_operation,
+        effort_days=effort_days,
+        evaluators=evaluators,
+    )
+    if in_scope is False and not (note or "").strip():
+        errors["note"] = [_("Out of scope but free: say why.")]
+    raise_field_errors(errors)
+    values = _evaluation_values(
+        in_scope=in_scope,
+        urgent=urgent,
+        affects_operation=affects_operation,
+        effort_days=effort_days,
+        note=note,
+        solution=solution,
+    )
+    with transaction.atomic():
+        requirement = _evaluated(
+            requirement,
+            by=by,
+            name="accept",
+            kwargs={},
+            values=values,
+            fields=[],
+            evaluators=evaluators,
+        )
+        _notify(
+            requirement,
+            _sales(requirement) + role_members(Role.DIRECTOR),
+            "requirement_accepted",
+            _("Solution confirmation to sign: %(number)s") % {"number": requirement.number},
+            requirement.title,
+        )
+    return requirement
+
+
+def requirement_quote(
+    requirement: Requirement,
+    *,
+    by: User,
+    in_scope: bool | None,
+    urgent: bool | None,
+    affects_operation: bool | None,
+    effort_days: Decimal | None,
+    evaluators: list[Any] | None = None,
+    note: str = "",
+    solution: str = "",
+) -> Requirement:
+    """Evaluated as charged: effort × the contract's person-day rate, to the sales manager
+    to negotiate."""
+    errors, evaluators = _evaluation_errors(
+        requirement,
+        by=by,
+        in_scope=in_scope,
+        urgent=urgent,
+        affects_operation=affects_operation,
+        effort_days=effort_days,
+        evaluators=evaluators,
+    )
+    quote = None
+    if "effort_days" not in errors:
+        if effort_days is None or effort_days <= 0:  # None: already refused above
+            errors["effort_days"] = [_("A quote needs the effort in person-days.")]
+        else:
+            quote = quote_for(requirement, effort_days)
+            if quote is None:
+                errors["outcome"] = [_("No person-day rate in the charging standard.")]
+    raise_field_errors(errors)
+    assert quote is not None  # a quote without a rate was refused above
+    rate, amount = quote
+    values = _evaluation_values(
+        in_scope=in_scope,
+        urgent=urgent,
+        affects_operation=affects_operation,
+        effort_days=effort_days,
+        note=note,
+        solution=solution,
+    )
+    with transaction.atomic():
+        requirement = _evaluated(
+            requirement,
+            by=by,
+            name="quote",
+            kwargs={"rate": rate, "amount": amount},
+            values=values,
+            fields=["person_day_rate", "quote_amount"],
+            evaluators=evaluators,
+        )
+        _notify(
+            requirement,
+            _sales(requirement),
+            "requirement_quoted",
+            _("Charged requirement to negotiate: %(number)s ¥%(amount)s")
+            % {"number": requirement.number, "amount": amount},
+            requirement.title,
+        )
+    return requirement
+
+
+def requirement_offer_workaround(
+    requirement: Requirement,
+    *,
+    by: User,
+    in_scope: bool | None,
+    urgent: bool | None,
+    affects_operation: bool | None,
+    effort_days: Decimal | None,
+    workaround: str,
+    trained_people: str,
+    trained_by: User,
+    trained_at: dt.datetime | None,
+    evaluators: list[Any] | None = None,
+    note: str = "",
+    solution: str = "",
+) -> Requirement:
+    """Evaluated as a workaround without changing the system: the customer was trained
+    (who, by whom, when)."""
+    errors, evaluators = _evaluation_errors(
+        requirement,
+        by=by,
+        in_scope=in_scope,
+        urgent=urgent,
+        affects_operation=affects_operation,
+        effort_days=effort_days,
+        evaluators=evaluators,
+    )
+    if not (workaround or "").strip():
+        errors["workaround"] = [_("Describe the workaround.")]
+    if not (trained_people or "").strip():
+        errors["trained_people"] = [_("Who at the customer was trained?")]
+    if trained_by is None:
+        errors["trained_by"] = [_("Who trained them?")]
+    if trained_at is None:
+        errors["trained_at"] = [_("When were they trained?")]
+    not_in_future(trained_at, "trained_at", errors)
+    raise_field_errors(errors)
+    values = _evaluation_values(
+        in_scope=in_scope,
+        urgent=urgent,
+        affects_operation=affects_operation,
+        effort_days=effort_days,
+        note=note,
+        solution=solution,
+    )
+    with transaction.atomic():
+        return _evaluated(
+            requirement,
+            by=by,
+            name="offer_workaround",
+            kwargs={
+                "workaround": workaround.strip(),
+                "trained_people": trained_people.strip(),
+                "trained_by": trained_by,
+                "trained_at": trained_at,
+            },
+            values=values,
+            fields=["workaround", "trained_people", "trained_by", "trained_at"],
+            evaluators=evaluators,
+        )
+
+
+def requirement_decline(
+    requirement: Requirement,
+    *,
+    by: User,
+    in_scope: bool | None,
+    urgent: bool | None,
+    affects_operation: bool | None,
+    effort_days: Decimal | None,
+    explanation: str,
+    evaluators: list[Any] | None = None,
+    note: str = "",
+    solution: str = "",
+) -> Requirement:
+    """Evaluated as declined, with the explanation given to the customer."""
+    errors, evaluators = _evaluation_errors(
+        requirement,
+        by=by,
+        in_scope=in_scope,
+        urgent=urgent,
+        affects_operation=affects_operation,
+        effort_days=effort_days,
+        evaluators=evaluators,
+    )
+    if not (explanation or "").strip():
+        errors["explanation"] = [_("Record the explanation given to the customer.")]
+    raise_field_errors(errors)
+    values = _evaluation_values(
+        in_scope=in_scope,
+        urgent=urgent,
+        affects_operation=affects_operation,
+        effort_days=effort_days,
+        note=note,
+        solution=solution,
+    )
+    with transaction.atomic():
+        requirement = _evaluated(
+            requirement,
+            by=by,
+            name="decline",
+            kwargs={"explanation": explanation.strip()},
+            values=values,
+            fields=["decline_explanation"],
+            evaluators=evaluators,
+        )
+        _notify(
+            requirement,
+            _sales(requirement),
+            "requirement_declined",
+            _("Requirement declined: %(number)s") % {"number": requirement.number},
+            explanation,
+        )
+    return requirement
+
+
+#: the service of each evaluation outcome, and the inputs only that outcome takes
+EVALUATION_OUTCOMES: dict[str, tuple[Any, tuple[str, ...]]] = {
+    Outcome.ACCEPTED: (requirement_accept, ()),
+    Outcome.QUOTED: (requirement_quote, ()),
+    Outcome.WORKAROUND: (
+        requirement_offer_workaround,
+        ("workaround", "trained_people", "trained_by", "trained_at"),
+    ),
+    Outcome.DECLINED: (requirement_decline, ("explanation",)),
+}
+
+
 def requirement_evaluate(
     requirement: Requirement,
     *,
@@ -188,132 +512,36 @@ def requirement_evaluate(
     trained_at: dt.datetime | None = None,
     explanation: str = "",
 ) -> Requirement:
-    """Record the evaluation (in scope? urgent? affects normal operation? effort in
-    person-days?, by whom) and its outcome: accepted (free), quoted (effort × the
-    contract's person-day rate, to the sales manager), workaround (the customer trained:
-    who, when) or declined (the explanation given to the customer)."""
-    errors: dict[str, list[str]] = {}
-    if outcome not in Outcome.values:
-        errors["outcome"] = [_("Choose accepted, quoted, workaround or declined.")]
-    for name, value in (("in_scope", in_scope), ("urgent", urgent)):
-        if value is None:
-            errors[name] = [_("Answer yes or no.")]
-    if affects_operation is None:
-        errors["affects_operation"] = [_("Answer yes or no.")]
-    if effort_days is None or effort_days < 0:
-        errors["effort_days"] = [_("Estimate the effort in person-days.")]
-    evaluators = [e for e in (evaluators or [by]) if e is not None]
-    if not evaluators:
-        errors["evaluators"] = [_("Who evaluated it?")]
-    elif any(not e.has_perm("defects.evaluate_requirement") for e in evaluators):
-        errors["evaluators"] = [_("Only the designated evaluators may evaluate requests.")]
-    quote = None
-    if outcome == Outcome.QUOTED and "effort_days" not in errors:
-        if effort_days is None or effort_days <= 0:  # None: already refused above
-            errors["effort_days"] = [_("A quote needs the effort in person-days.")]
-        else:
-            quote = quote_for(requirement, effort_days)
-            if quote is None:
-                errors["outcome"] = [_("No person-day rate in the charging standard.")]
-    if outcome == Outcome.ACCEPTED and in_scope is False and not (note or "").strip():
-        errors["note"] = [_("Out of scope but free: say why.")]
-    if outcome == Outcome.WORKAROUND:
-        if not (workaround or "").strip():
-            errors["workaround"] = [_("Describe the workaround.")]
-        if not (trained_people or "").strip():
-            errors["trained_people"] = [_("Who at the customer was trained?")]
-        if trained_by is None:
-            errors["trained_by"] = [_("Who trained them?")]
-        if trained_at is None:
-            errors["trained_at"] = [_("When were they trained?")]
-        not_in_future(trained_at, "trained_at", errors)
-    if outcome == Outcome.DECLINED and not (explanation or "").strip():
-        errors["explanation"] = [_("Record the explanation given to the customer.")]
-    raise_field_errors(errors)
-
-    now = timezone.now()
-    values = {
+    """The evaluation form's one action (the portal's and the API's ``evaluate``): the
+    service of the chosen outcome — accepted (free), quoted (effort × the contract's
+    person-day rate, to the sales manager), workaround (the customer trained: who, when)
+    or declined (the explanation given to the customer)."""
+    common: dict[str, Any] = {
         "in_scope": in_scope,
         "urgent": urgent,
         "affects_operation": affects_operation,
         "effort_days": effort_days,
-        "evaluation_note": (note or "").strip(),
+        "evaluators": evaluators,
+        "note": note,
+        "solution": solution,
     }
-    if (solution or "").strip():
-        values["solution"] = solution.strip()
-    with transaction.atomic():
-        if requirement.state == RequirementState.RECORDED:
-            requirement = transition_run(instance=requirement, name="start_evaluation", by=by)
-        base = ["outcome", "evaluated_at"]
-        if outcome == Outcome.ACCEPTED:
-            requirement = transition_run(
-                instance=requirement,
-                name="accept",
-                by=by,
-                kwargs={"at": now},
-                values=values,
-                update_fields=base,
-            )
-            _notify(
-                requirement,
-                _sales(requirement) + role_members(Role.DIRECTOR),
-                "requirement_accepted",
-                _("Solution confirmation to sign: %(number)s") % {"number": requirement.number},
-                requirement.title,
-            )
-        elif outcome == Outcome.QUOTED:
-            assert quote is not None  # a quote without a rate was refused above
-            rate, amount = quote
-            requirement = transition_run(
-                instance=requirement,
-                name="quote",
-                by=by,
-                kwargs={"rate": rate, "amount": amount, "at": now},
-                values=values,
-                update_fields=[*base, "person_day_rate", "quote_amount"],
-            )
-            _notify(
-                requirement,
-                _sales(requirement),
-                "requirement_quoted",
-                _("Charged requirement to negotiate: %(number)s ¥%(amount)s")
-                % {"number": requirement.number, "amount": amount},
-                requirement.title,
-            )
-        elif outcome == Outcome.WORKAROUND:
-            requirement = transition_run(
-                instance=requirement,
-                name="offer_workaround",
-                by=by,
-                kwargs={
-                    "workaround": workaround.strip(),
-                    "trained_people": trained_people.strip(),
-                    "trained_by": trained_by,
-                    "trained_at": trained_at,
-                    "at": now,
-                },
-                values=values,
-                update_fields=[*base, "workaround", "trained_people", "trained_by", "trained_at"],
-            )
-        else:
-            requirement = transition_run(
-                instance=requirement,
-                name="decline",
-                by=by,
-                kwargs={"explanation": explanation.strip(), "at": now},
-                values=values,
-                update_fields=[*base, "decline_explanation"],
-            )
-            _notify(
-                requirement,
-                _sales(requirement),
-                "requirement_declined",
-                _("Requirement declined: %(number)s") % {"number": requirement.number},
-                explanation,
-            )
-        requirement.evaluators.set(evaluators)
-        timer_meet(subject=requirement, target="evaluation")
-    return requirement
+    extra: dict[str, Any] = {
+        "workaround": workaround,
+        "trained_people": trained_people,
+        "trained_by": trained_by,
+        "trained_at": trained_at,
+        "explanation": explanation,
+    }
+    if outcome not in EVALUATION_OUTCOMES:
+        errors, _evaluators = _evaluation_errors(
+            requirement,
+            by=by,
+            **{k: v for k, v in common.items() if k not in ("note", "solution")},
+        )
+        errors["outcome"] = [_("Choose accepted, quoted, workaround or declined.")]
+        raise_field_errors(errors)
+    service, takes = EVALUATION_OUTCOMES[outcome]
+    return service(requirement, by=by, **common, **{name: extra[name] for name in takes})
 
 
 def requirement_agree(

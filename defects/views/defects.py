@@ -13,241 +13,23 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from contracts.models import Customer
+from servicedesk.core.actions import action_panels, action_run_portal
 from servicedesk.core.exceptions import ApplicationError
-from servicedesk.core.forms import CustomerAnswerForm, CustomerWaitForm
-from servicedesk.core.selectors import customer_wait_open, timers_attach_open
+from servicedesk.core.forms import form_errors_from
+from servicedesk.core.selectors import timers_attach_open
 
 from .. import selectors
+from ..actions import DEFECT_ACTIONS
 from ..choices import Severity
-from ..forms import (
-    CloseForm,
-    ConfirmForm,
-    DefectForm,
-    EscalateForm,
-    FixForm,
-    FollowForm,
-    PublishForm,
-    ReasonForm,
-    RejectForm,
-    ReportForm,
-    SeverityForm,
-    StartFixForm,
-    TrackerForm,
-    VerifyForm,
-    WorkaroundForm,
-)
+from ..forms import DefectForm
 from ..models import Defect
-from ..services import (
-    defect_change_severity,
-    defect_close,
-    defect_confirm,
-    defect_escalate,
-    defect_fix,
-    defect_follow,
-    defect_publish_workaround,
-    defect_record,
-    defect_reject,
-    defect_reopen,
-    defect_report,
-    defect_save_workaround,
-    defect_set_tracker,
-    defect_start_fix,
-    defect_verify,
-)
-from ..services.waits import defect_customer_answered, defect_wait_for_customer
-from . import Action, action_panels, form_errors_from, fsm, run_action
+from ..services import defect_record
 
-
-def _open_with(perm: str):
-    return lambda d, u, _t: d.is_open and u.has_perm(perm)
-
-
-def _may_publish(defect: Defect, user: Any, _t: set[str]) -> bool:
-    return bool(defect.workaround) and user.has_perm(
-        "tickets.change_knowledgearticle"
-        if defect.knowledge_article_id
-        else "tickets.add_knowledgearticle"
-    )
-
-
-def _may_follow(defect: Defect, user: Any, _t: set[str]) -> bool:
-    return defect.is_open and user.has_perm("defects.view_defect")
-
-
-def _may_wait(defect: Defect, user: Any, _t: set[str]) -> bool:
-    return (
-        defect.state in Defect.customer_wait_states
-        and user.has_perm("defects.work_defect")
-        and customer_wait_open(defect) is None
-    )
-
-
-def _may_record_answer(defect: Defect, user: Any, _t: set[str]) -> bool:
-    return user.has_perm("defects.work_defect") and customer_wait_open(defect) is not None
-
-
-def _toggle_follow(defect: Defect, user: Any, data: dict) -> Defect:
-    following = any(f.pk == user.pk for f in defect.followers.all())
-    return defect_follow(defect, by=user, follow=not following)
-
-
-ACTIONS: dict[str, Action] = {
-    a.name: a
-    for a in [
-        Action(
-            "report",
-            gettext_lazy("Report"),
-            "send",
-            ReportForm,
-            lambda d, u, data: defect_report(d, by=u, note=data["note"]),
-            fsm("report"),
-            primary=True,
-            help=gettext_lazy("Verified on site and reported to headquarters."),
-        ),
-        Action(
-            "verify",
-            gettext_lazy("Verify"),
-            "clipboard-check",
-            VerifyForm,
-            lambda d, u, data: defect_verify(d, by=u, note=data["note"]),
-            fsm("verify"),
-            primary=True,
-        ),
-        Action(
-            "start_fix",
-            gettext_lazy("Start fixing"),
-            "tools",
-            StartFixForm,
-            lambda d, u, data: defect_start_fix(d, by=u, developer=data["developer"]),
-            fsm("start_fix"),
-            primary=True,
-        ),
-        Action(
-            "fix",
-            pgettext_lazy("defect", "Fixed"),
-            "wrench-adjustable",
-            FixForm,
-            lambda d, u, data: defect_fix(d, by=u, note=data["note"], version=data["version"]),
-            fsm("fix"),
-            primary=True,
-        ),
-        Action(
-            "confirm",
-            gettext_lazy("Customer confirms"),
-            "hand-thumbs-up",
-            ConfirmForm,
-            lambda d, u, data: defect_confirm(d, by=u, note=data["note"]),
-            fsm("confirm"),
-            primary=True,
-        ),
-        Action(
-            "close",
-            gettext_lazy("Close"),
-            "archive",
-            CloseForm,
-            lambda d, u, data: defect_close(d, by=u),
-            fsm("close"),
-            primary=True,
-        ),
-        Action(
-            "reopen",
-            gettext_lazy("Reopen"),
-            "arrow-counterclockwise",
-            ReasonForm,
-            lambda d, u, data: defect_reopen(d, by=u, reason=data["reason"]),
-            fsm("reopen"),
-        ),
-        Action(
-            "reject",
-            gettext_lazy("Reject"),
-            "slash-circle",
-            RejectForm,
-            lambda d, u, data: defect_reject(d, by=u, reason=data["reason"], note=data["note"]),
-            fsm("reject"),
-        ),
-        Action(
-            "escalate",
-            gettext_lazy("Escalate to the region lead"),
-            "person-up",
-            EscalateForm,
-            lambda d, u, data: defect_escalate(d, by=u, point=data["point"]),
-            fsm("escalate"),
-            help=gettext_lazy("When the people involved cannot agree."),
-        ),
-        Action(
-            "severity",
-            gettext_lazy("Change severity"),
-            "exclamation-triangle",
-            SeverityForm,
-            lambda d, u, data: defect_change_severity(
-                d, by=u, severity=data["severity"], reason=data["reason"]
-            ),
-            fsm("change_severity"),
-            initial=lambda d: {"severity": d.severity},
-            help=gettext_lazy("The deadlines are planned again from the reported time."),
-        ),
-        Action(
-            "workaround",
-            gettext_lazy("Emergency workaround"),
-            "bandaid",
-            WorkaroundForm,
-            lambda d, u, data: defect_save_workaround(d, by=u, workaround=data["workaround"]),
-            _open_with("defects.work_defect"),
-            initial=lambda d: {"workaround": d.workaround},
-        ),
-        Action(
-            "publish",
-            gettext_lazy("Publish the workaround to the knowledge base"),
-            "journal-plus",
-            PublishForm,
-            lambda d, u, data: defect_publish_workaround(d, by=u, title=data["title"]),
-            _may_publish,
-            initial=lambda d: {"title": d.title},
-        ),
-        Action(
-            "tracker",
-            gettext_lazy("External tracker"),
-            "link-45deg",
-            TrackerForm,
-            lambda d, u, data: defect_set_tracker(d, by=u, key=data["key"], url=data["url"]),
-            lambda d, u, _t: u.has_perm("defects.work_defect"),
-            initial=lambda d: {"key": d.tracker_key, "url": d.tracker_url},
-        ),
-        Action(
-            "wait_for_customer",
-            gettext_lazy("Wait for the customer"),
-            "hourglass-split",
-            CustomerWaitForm,
-            lambda d, u, data: defect_wait_for_customer(
-                d, by=u, reason=data["reason"], note=data["note"]
-            ),
-            _may_wait,
-            help=gettext_lazy("Information, a test or access to the customer's system."),
-        ),
-        Action(
-            "customer_answered",
-            gettext_lazy("The customer answered"),
-            "reply",
-            CustomerAnswerForm,
-            lambda d, u, data: defect_customer_answered(d, by=u, answer=data["answer"]),
-            _may_record_answer,
-            primary=True,
-        ),
-        Action(
-            "follow",
-            gettext_lazy("Follow / unfollow"),
-            "eye",
-            FollowForm,
-            _toggle_follow,
-            _may_follow,
-            help=gettext_lazy("Followers are reminded before a deadline is missed."),
-        ),
-    ]
-}
+#: portal URLs older than the action's name (``defects/<pk>/severity/``)
+PORTAL_ALIASES = {"severity": "change_severity"}
 
 
 @login_required
@@ -337,72 +119,48 @@ def defect_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _source_pk(request: HttpRequest, name: str) -> str:
+    pk = request.GET.get(name, "") or request.POST.get(name, "")
+    return pk if str(pk).isdigit() else ""
+
+
 def _prefill(request: HttpRequest) -> tuple[dict[str, Any], Any, Any]:
-    """Initial values from the dispatch or ticket the defect comes from."""
-    from fieldservice.models import Dispatch
-    from tickets.models import Ticket
+    """Initial values from the dispatch or ticket the defect comes from, as the owning
+    apps give them (docs/architecture.md §apps.calls)."""
+    from fieldservice.selectors import dispatch_for_defect
+    from tickets.selectors import ticket_for_defect
 
     initial: dict[str, Any] = {"severity": Severity.SERIOUS}
     dispatch = ticket = None
-    pk = request.GET.get("dispatch", "") or request.POST.get("dispatch", "")
-    if str(pk).isdigit():
-        dispatch = (
-            Dispatch.objects.restrict(request.user)
-            .select_related("customer", "ticket")
-            .filter(pk=pk)
-            .first()
-        )
-        if dispatch is None:
+    if pk := _source_pk(request, "dispatch"):
+        found = dispatch_for_defect(request.user, pk)
+        if found is None:
             raise Http404
-        initial.update(
-            dispatch=dispatch.pk,
-            customer=dispatch.customer_id,
-            **_product_fields(dispatch.customer, dispatch.product),
-            site=dispatch.site_address,
-            customer_sees=dispatch.problem,
-            title=(dispatch.problem or "").strip().splitlines()[0][:200]
-            if dispatch.problem
-            else "",
-            steps="\n".join(x for x in (dispatch.steps, dispatch.cause) if x),
-            workaround=dispatch.solution if dispatch.outcome == "partially_solved" else "",
-        )
+        dispatch, values = found
+        initial.update(values, **_product_fields(dispatch.customer, dispatch.product))
         ticket = dispatch.ticket
-    pk = request.GET.get("ticket", "") or request.POST.get("ticket", "")
-    if ticket is None and str(pk).isdigit():
-        ticket = (
-            Ticket.objects.restrict(request.user).select_related("customer").filter(pk=pk).first()
-        )
-        if ticket is None:
+    pk = _source_pk(request, "ticket")
+    if ticket is None and pk:
+        found = ticket_for_defect(request.user, pk)
+        if found is None:
             raise Http404
+        ticket, values = found
         initial.update(
-            ticket=ticket.pk,
-            customer=ticket.customer_id,
+            {k: values[k] for k in ("ticket", "customer", "site", "customer_sees", "title")},
             **_product_fields(ticket.customer, ticket.product),
-            site=ticket.customer.address if ticket.customer else "",
-            customer_sees=ticket.description,
-            title=ticket.description.strip().splitlines()[0][:200] if ticket.description else "",
         )
     elif ticket is not None:
         initial["ticket"] = ticket.pk
     return initial, dispatch, ticket
 
 
-def _installed(customer: Any, product: str) -> Any:
-    if customer is None:
-        return None
-    products = list(customer.products.all()[:20])
-    for item in products:
-        # The intake fills the product as "software version" (InstalledProduct.__str__).
-        if product and product.strip() in (item.software, str(item)):
-            return item
-    return products[0] if products else None
-
-
 def _product_fields(customer: Any, product: str) -> dict[str, str]:
     """Product, version and module from the customer's installed product: the version
     once (not "U8 ERP V16.0" and "V16.0"), and the module only when there is a single
     one — of several installed modules the engineer names the one that fails."""
-    installed = _installed(customer, product)
+    from contracts.selectors import installed_product_like
+
+    installed = installed_product_like(customer, product)
     product = (product or "").strip() or getattr(installed, "software", "")
     version = getattr(installed, "version", "") or ""
     if version and product.endswith(version) and product != version:
@@ -480,7 +238,9 @@ def _defect_page(
 ) -> HttpResponse:
     context = {
         "defect": defect,
-        "actions": action_panels(ACTIONS, defect, request.user, failed, failed_form),
+        "actions": action_panels(
+            DEFECT_ACTIONS, defect, request.user, failed=failed, failed_form=failed_form
+        ),
         "timeline": selectors.timeline(defect),
         "following": any(f.pk == request.user.pk for f in defect.followers.all()),
     }
@@ -501,14 +261,15 @@ def defect_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     page shown after a refused action) goes to the record's page."""
     if request.method == "GET":
         return redirect(_defect_or_404(request, pk).get_absolute_url())
-    if name not in ACTIONS:
+    name = PORTAL_ALIASES.get(name, name)
+    if name not in DEFECT_ACTIONS:
         raise Http404
     if not request.user.has_perm("defects.view_defect"):
         raise PermissionDenied
     defect = _defect_or_404(request, pk)
-    return run_action(
+    return action_run_portal(
         request,
-        actions=ACTIONS,
+        action_set=DEFECT_ACTIONS,
         obj=defect,
         name=name,
         page=_defect_page,

@@ -12,211 +12,19 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from contracts.models import Customer
+from servicedesk.core.actions import action_panels, action_run_portal
 from servicedesk.core.exceptions import ApplicationError
+from servicedesk.core.forms import form_errors_from
 
 from .. import selectors
-from ..choices import Outcome, RequirementState
-from ..forms import (
-    AgreeForm,
-    CloseForm,
-    CustomerAcceptForm,
-    DeliverForm,
-    EscalateForm,
-    EvaluateForm,
-    EvaluationReportForm,
-    ExplanationForm,
-    RequirementForm,
-    ScheduleForm,
-    SolutionForm,
-    TrackerForm,
-    default_period,
-)
+from ..actions import REQUIREMENT_ACTIONS
+from ..choices import RequirementState
+from ..forms import EvaluationReportForm, RequirementForm, default_period
 from ..models import SOLUTION_FORM, Requirement
-from ..services import (
-    evaluation_report_create,
-    quote_for,
-    requirement_agree,
-    requirement_confirm_solution,
-    requirement_customer_accept,
-    requirement_deliver,
-    requirement_escalate,
-    requirement_evaluate,
-    requirement_record,
-    requirement_refuse_quote,
-    requirement_schedule,
-    requirement_set_solution,
-    requirement_set_tracker,
-    requirement_start_development,
-    requirement_start_evaluation,
-)
-from . import Action, action_panels, form_errors_from, fsm, run_action
-
-
-def _evaluate(r: Requirement, user: Any, data: dict) -> Requirement:
-    return requirement_evaluate(
-        r,
-        by=user,
-        outcome=data["outcome"],
-        in_scope=data["in_scope"],
-        urgent=data["urgent"],
-        affects_operation=data["affects_operation"],
-        effort_days=data["effort_days"],
-        evaluators=list(data["evaluators"]),
-        note=data["note"],
-        solution=data["solution"],
-        workaround=data["workaround"],
-        trained_people=data["trained_people"],
-        trained_by=data["trained_by"],
-        trained_at=data["trained_at"],
-        explanation=data["explanation"],
-    )
-
-
-def _evaluate_initial(r: Requirement) -> dict[str, Any]:
-    in_scope = {"in_scope": "yes", "out_of_scope": "no"}.get(r.entitlement)
-    return {"in_scope": in_scope, "outcome": Outcome.ACCEPTED if in_scope == "yes" else None}
-
-
-def _may_set_solution(r: Requirement, user: Any, _t: set[str]) -> bool:
-    return (
-        r.state == RequirementState.ACCEPTED
-        and (
-            user.has_perm("defects.confirm_solution")
-            or user.has_perm("defects.evaluate_requirement")
-        )
-        and not getattr(r, "solution_signed_by", None)
-    )
-
-
-ACTIONS: dict[str, Action] = {
-    a.name: a
-    for a in [
-        Action(
-            "start_evaluation",
-            gettext_lazy("Start evaluating"),
-            "search",
-            CloseForm,
-            lambda r, u, d: requirement_start_evaluation(r, by=u),
-            fsm("start_evaluation"),
-        ),
-        Action(
-            "evaluate",
-            gettext_lazy("Evaluate"),
-            "clipboard-data",
-            EvaluateForm,
-            _evaluate,
-            lambda r, u, t: (
-                u.has_perm("defects.evaluate_requirement")
-                and r.state in (RequirementState.RECORDED, RequirementState.EVALUATING)
-            ),
-            primary=True,
-            initial=_evaluate_initial,
-        ),
-        Action(
-            "agree",
-            gettext_lazy("Customer agrees to pay"),
-            "cash-coin",
-            AgreeForm,
-            lambda r, u, d: requirement_agree(r, by=u, amount=d["amount"], note=d["note"]),
-            fsm("agree"),
-            primary=True,
-            initial=lambda r: {"amount": r.quote_amount},
-        ),
-        Action(
-            "refuse_quote",
-            gettext_lazy("Customer refuses the price"),
-            "x-circle",
-            ExplanationForm,
-            lambda r, u, d: requirement_refuse_quote(r, by=u, explanation=d["explanation"]),
-            fsm("refuse_quote"),
-        ),
-        Action(
-            "solution",
-            gettext_lazy("Agreed solution"),
-            "pencil-square",
-            SolutionForm,
-            lambda r, u, d: requirement_set_solution(r, by=u, solution=d["solution"]),
-            _may_set_solution,
-            initial=lambda r: {"solution": r.solution},
-            help=gettext_lazy("Printed on the solution confirmation; fixed once signed."),
-        ),
-        Action(
-            "confirm_solution",
-            gettext_lazy("Confirm the solution"),
-            "patch-check",
-            CloseForm,
-            lambda r, u, d: requirement_confirm_solution(r, by=u),
-            fsm("confirm_solution"),
-            primary=True,
-            help=gettext_lazy("Needs the signatures of the sales manager and the director."),
-            sign_form=SOLUTION_FORM,
-        ),
-        Action(
-            "schedule",
-            gettext_lazy("Schedule"),
-            "calendar-check",
-            ScheduleForm,
-            lambda r, u, d: requirement_schedule(
-                r,
-                by=u,
-                planned_start=d["planned_start"],
-                planned_delivery=d["planned_delivery"],
-                developer=d["developer"],
-            ),
-            fsm("schedule"),
-            primary=True,
-        ),
-        Action(
-            "start_development",
-            gettext_lazy("Start development"),
-            "code-slash",
-            CloseForm,
-            lambda r, u, d: requirement_start_development(r, by=u),
-            fsm("start_development"),
-            primary=True,
-        ),
-        Action(
-            "deliver",
-            gettext_lazy("Deliver"),
-            "box-seam",
-            DeliverForm,
-            lambda r, u, d: requirement_deliver(r, by=u, note=d["note"]),
-            fsm("deliver"),
-            primary=True,
-        ),
-        Action(
-            "customer_accept",
-            gettext_lazy("Customer accepts"),
-            "award",
-            CustomerAcceptForm,
-            lambda r, u, d: requirement_customer_accept(r, by=u, note=d["note"]),
-            fsm("customer_accept"),
-            primary=True,
-        ),
-        Action(
-            "escalate",
-            gettext_lazy("Escalate to the region lead"),
-            "person-up",
-            EscalateForm,
-            lambda r, u, d: requirement_escalate(r, by=u, point=d["point"]),
-            fsm("escalate"),
-            help=gettext_lazy("When the people involved cannot agree."),
-        ),
-        Action(
-            "tracker",
-            gettext_lazy("External tracker"),
-            "link-45deg",
-            TrackerForm,
-            lambda r, u, d: requirement_set_tracker(r, by=u, key=d["key"], url=d["url"]),
-            lambda r, u, _t: u.has_perm("defects.change_requirement"),
-            initial=lambda r: {"key": r.tracker_key, "url": r.tracker_url},
-        ),
-    ]
-}
+from ..services import evaluation_report_create, quote_for, requirement_record
 
 
 @login_required
@@ -238,21 +46,17 @@ def pipeline(request: HttpRequest) -> HttpResponse:
 @permission_required("defects.add_requirement", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def requirement_create(request: HttpRequest) -> HttpResponse:
-    from tickets.models import Ticket
+    from tickets.selectors import ticket_for_defect
 
     initial: dict[str, Any] = {}
     ticket = None
     pk = request.GET.get("ticket", "") or request.POST.get("ticket", "")
     if str(pk).isdigit():
-        ticket = Ticket.objects.restrict(request.user).filter(pk=pk).first()
-        if ticket is None:
+        found = ticket_for_defect(request.user, pk)
+        if found is None:
             raise Http404
-        initial.update(
-            ticket=ticket.pk,
-            customer=ticket.customer_id,
-            product=ticket.product,
-            description=ticket.description,
-        )
+        ticket, values = found
+        initial.update({k: values[k] for k in ("ticket", "customer", "product", "description")})
     form = RequirementForm(request.POST or None, initial=initial)
     form.fields["customer"].queryset = Customer.objects.restrict(request.user).order_by("name")
     status = 200
@@ -310,7 +114,9 @@ def _requirement_page(
         quote_preview = quote_for(item, 1)
     context = {
         "item": item,
-        "actions": action_panels(ACTIONS, item, request.user, failed, failed_form),
+        "actions": action_panels(
+            REQUIREMENT_ACTIONS, item, request.user, failed=failed, failed_form=failed_form
+        ),
         "timeline": selectors.timeline(item),
         "solution_signatures": signatures,
         "missing_signers": item.missing_signers(),
@@ -333,7 +139,7 @@ def requirement_action(request: HttpRequest, pk: int, name: str) -> HttpResponse
     page shown after a refused action) goes to the record's page."""
     if request.method == "GET":
         return redirect(_requirement_or_404(request, pk).get_absolute_url())
-    if name not in ACTIONS:
+    if name not in REQUIREMENT_ACTIONS:
         raise Http404
     if not request.user.has_perm("defects.view_requirement"):
         raise PermissionDenied
@@ -341,9 +147,9 @@ def requirement_action(request: HttpRequest, pk: int, name: str) -> HttpResponse
     from servicedesk.core.selectors import signatures_for
 
     item.solution_signed_by = list(signatures_for(item, SOLUTION_FORM))
-    return run_action(
+    return action_run_portal(
         request,
-        actions=ACTIONS,
+        action_set=REQUIREMENT_ACTIONS,
         obj=item,
         name=name,
         page=_requirement_page,

@@ -40,7 +40,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .conditions import condition, unmet_reason, unmet_reasons
+from .conditions import condition, unmet_fields, unmet_reason, unmet_reasons
 from .services.transitions import fsm_field_name
 
 if TYPE_CHECKING:
@@ -63,8 +63,12 @@ class Action:
     input is given; the service checks them with it and refuses with the reason.
     ``page(obj)``: the URL of a page of its own (a signature drawn on a phone): the portal
     panel links there instead of opening a form; availability still comes from here.
-    ``api_input``: a DRF serializer the API validates and documents the body with, for
-    input a form cannot express (nested lists) — otherwise the form serves the API too.
+    ``prefix`` is the form's field prefix on the portal when it predates the action's name
+    (default: the name). ``api_input`` is a serializer the API validates the body with
+    instead of the form, for an API whose contract predates the form (its schema is kept).
+    ``service_explains``: a POST of the action while it is offered disabled still reaches
+    the service, whose own refusal (field errors, 400) says what is missing, instead of
+    the channel's 409 with the condition's reason.
     """
 
     name: str
@@ -86,7 +90,6 @@ class Action:
     panel_template: str = ""
     input_conditions: tuple[Callable[[Any], bool], ...] = ()
     page: Callable[[Any], str] | None = None
-    api_input: type | None = None
     #: the printed form whose signatures the action waits for: offered disabled, the
     #: portal panel links to the boxes the user may sign (``printforms.unsigned_boxes``)
     sign_form: str = ""
@@ -100,6 +103,9 @@ class Action:
     portal: bool = True
     admin: bool = True
     api: bool = True
+    prefix: str = ""
+    api_input: type | None = None
+    service_explains: bool = False
 
     def make_form(
         self,
@@ -113,7 +119,7 @@ class Action:
         form_class = self.form or EmptyActionForm
         kwargs: dict[str, Any] = {}
         if prefix:
-            kwargs["prefix"] = self.name
+            kwargs["prefix"] = self.prefix or self.name
         if self.form_kwargs is not None and self.form is not None:
             kwargs.update(self.form_kwargs(obj, user))
         if data is None and self.initial is not None:
@@ -142,12 +148,21 @@ class ActionState:
     open: bool = False
     #: the action's own page (``Action.page``), linked from the panel
     url: str = ""
+    #: the input fields the first unmet condition is about (``condition(..., field=)``)
+    fields: list[str] = field(default_factory=list)
     #: the signature boxes the user may sign so that a disabled action can run
     sign: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def name(self) -> str:
         return self.action.name
+
+    def __getitem__(self, key: str) -> Any:
+        """Read like the dicts of the older per-app panels (``a["action"]``, ``a["form"]``)."""
+        try:
+            return getattr(self, key)
+        except AttributeError:
+            raise KeyError(key) from None
 
     @property
     def reason(self) -> str:
@@ -219,6 +234,7 @@ class ActionSet:
         enabled, or disabled with the reasons."""
         names = self.transition_names(action)
         reasons: list[str] = []
+        fields: list[str] = []
         if names:
             current = getattr(obj, self.state_field)
             offered = False
@@ -232,11 +248,12 @@ class ActionSet:
                 unmet = _unmet_reasons(transition, obj, action.input_conditions)
                 if not unmet:
                     offered = True
-                    reasons = []
+                    reasons, fields = [], []
                     break
                 if not offered:
                     offered = True
                     reasons = unmet
+                    fields = unmet_fields(transition, obj)
             if not offered:
                 return None
         else:
@@ -248,7 +265,9 @@ class ActionSet:
             reason = action.unavailable(obj, user)
             if reason:
                 reasons = [str(reason)]
-        return ActionState(action=action, enabled=not reasons, reasons=reasons)
+        return ActionState(
+            action=action, enabled=not reasons, reasons=reasons, fields=fields if reasons else []
+        )
 
     def states(self, obj: Any, user: User | None, channel: str = "portal") -> list[ActionState]:
         states = []
@@ -327,12 +346,15 @@ def action_run_portal(
     page: Callable[..., Any],
     reload: Callable[[], Any],
     success_url: Callable[[Any, Any], str] | None = None,
+    prefix: bool = True,
 ) -> Any:
     """Run one declared action from a portal POST.
 
     ``page(request, obj, status=..., failed=..., failed_form=...)`` renders the record's
     page again; a refused action shows it with the reason (409), bad input with the form's
     errors (400). Success redirects to ``success_url(obj, result)`` or the record.
+    ``prefix=False`` reads the form's fields without the action's prefix (a page's own
+    form posting to an older URL of one action).
     """
     from django.contrib import messages
     from django.core.exceptions import PermissionDenied
@@ -345,13 +367,17 @@ def action_run_portal(
     if action is None or not action.portal:
         raise Http404
     state = action_set.state_of(obj, request.user, action)
-    if state is None or not state.enabled:
+    if state is None or not (state.enabled or action.service_explains):
         messages.error(request, action_set.refusal(obj, request.user, action) or "")
         return page(request, obj, status=409)
     if action.page is not None:
         return _redirect_to(request, action.page(obj))
     form = action.make_form(
-        obj, request.user, request.POST, request.FILES, prefix=action_set.form_prefix
+        obj,
+        request.user,
+        request.POST,
+        request.FILES,
+        prefix=prefix and action_set.form_prefix,
     )
     if form.is_valid():
         try:
@@ -460,6 +486,8 @@ def action_input_serializer(model: type[models.Model], action: Action) -> type |
     itself is validated by the form, so portal and API accept exactly the same input)."""
     from rest_framework import serializers
 
+    if action.api_input is not None:
+        return action.api_input
     if action.form is None:
         return None
     key = (model, action.name)

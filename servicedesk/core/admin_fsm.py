@@ -295,9 +295,11 @@ class FSMTransitionAdminMixin:
                         return HttpResponseRedirect(change_url)
                     self._add_service_errors(form, exc)
                 else:
-                    self.message_user(
-                        request, self._done_message(updated or obj, name), messages.SUCCESS
-                    )
+                    # An action that is not a transition may return another record (a
+                    # decision, a note): the message names this one.
+                    if not isinstance(updated, type(obj)):
+                        updated = obj
+                    self.message_user(request, self._done_message(updated, name), messages.SUCCESS)
                     return HttpResponseRedirect(change_url)
         else:
             if name not in self._allowed_names(request, obj):

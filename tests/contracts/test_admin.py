@@ -509,3 +509,26 @@ def test_revisit_record_form(admin_client, superuser):
     # Done: read-only, no more buttons.
     page = admin_client.get(admin_url(Revisit, "change", revisit.pk)).content.decode()
     assert "fsm-transition-" not in page
+
+
+def test_not_renewed_from_the_admin_uses_the_portal_form(admin_client, sales):
+    """Declared once (contracts/actions.py): the admin offers "not renewed" with the same
+    form as the contract page, once the service period has ended."""
+    from contracts.models import RenewalDecision
+
+    contract = make_contract(sales_manager=sales, starts_in_days=-400)
+    Contract.objects.filter(pk=contract.pk).update(state=ContractState.EXPIRED)
+    body = admin_client.get(admin_url(Contract, "change", contract.pk)).content.decode()
+    assert 'id="fsm-transition-not_renewed"' in body
+    url = transition_url(contract, "not_renewed")
+    form_page = admin_client.get(url)
+    assert form_page.status_code == 200
+    assert "notice_text" in form_page.context["form"].fields
+    bad = admin_client.post(url, {"channel": "fax"})
+    assert bad.status_code == 200 and "channel" in bad.context["form"].errors
+    done = admin_client.post(url, {"channel": "letter", "notice_text": "服务期已结束。"})
+    assert done.status_code == 302
+    decision = RenewalDecision.objects.get(contract=contract)
+    assert (decision.outcome, decision.notice_text) == ("not_renewed", "服务期已结束。")
+    body = admin_client.get(admin_url(Contract, "change", contract.pk)).content.decode()
+    assert 'id="fsm-transition-not_renewed"' not in body  # recorded once

@@ -429,7 +429,7 @@ def test_list_and_detail_pages(agent_client, visit):
     detail = agent_client.get(visit.get_absolute_url())
     assert detail.status_code == 200
     body = detail.content.decode()
-    assert 'data-testid="start-visit"' in body
+    assert 'data-testid="action-start"' in body
     assert 'data-testid="print-first_visit_record"' in body
 
 

@@ -147,7 +147,7 @@ def test_portal_records_not_renewed_on_the_contract(people, expired, client):
     make_contact(expired.customer, name="陈红", is_primary=True)
     client.force_login(people["sales"])
     page = client.get(f"/contracts/{expired.pk}/").content.decode()
-    assert 'data-testid="transition-not-renewed"' in page
+    assert 'data-testid="action-not_renewed"' in page
     response = client.post(
         f"/contracts/{expired.pk}/not-renewed/",
         {
@@ -159,7 +159,7 @@ def test_portal_records_not_renewed_on_the_contract(people, expired, client):
     page = client.get(f"/contracts/{expired.pk}/").content.decode()
     assert 'data-testid="renewal-decision" data-outcome="not_renewed"' in page
     assert "免费服务期已过" in page
-    assert 'data-testid="transition-not-renewed"' not in page  # recorded once
+    assert 'data-testid="action-not_renewed"' not in page  # recorded once
     bad = client.post(f"/contracts/{expired.pk}/not-renewed/", {"channel": "fax"})
     assert bad.status_code == 400
 

@@ -512,7 +512,7 @@ def test_contract_detail_lists_what_signing_needs(sales, as_user):
     assert 'data-testid="signing-problems"' in page
     for item in ("a sales manager", "the signing date", "the amount", "the service scope"):
         assert item in page
-    sign_button = page[page.index('data-testid="transition-sign"') :][:80]
+    sign_button = page[page.index('data-testid="action-sign"') :][:80]
     assert "disabled" in sign_button
 
 
@@ -564,7 +564,7 @@ def test_renew_bad_dates_show_errors_and_add_nothing(sales, agent, as_user, toda
     url = f"/contracts/{contract.pk}/renew/"
     bad = client.post(url, {"starts_on": "2030-01-01", "ends_on": "2029-01-01"})
     assert bad.status_code == 400
-    panel = re.search(r'<form[^>]*id="renew-panel"[^>]*>', bad.content.decode()).group(0)
+    panel = re.search(r'<div[^>]*id="action-renew"[^>]*>', bad.content.decode()).group(0)
     assert " show" in panel  # the form with its errors is open
     assert invalid(bad.content.decode(), "ends_on")
     overlap = client.post(

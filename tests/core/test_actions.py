@@ -278,6 +278,128 @@ def test_api_input_serializer_validates_and_documents_the_body(starter, scratch_
     assert ref.rsplit("/", 1)[1].startswith("ShortNoteInput")
 
 
+def test_action_state_reads_like_a_dict_and_keeps_an_older_prefix(starter):
+    """Additions for apps moving onto the layer: ``a["action"]`` reads as the older
+    panels' dicts did, and ``prefix`` keeps a portal form's field names."""
+    import dataclasses
+
+    job = Job.objects.create(title="装机")
+    state = JOB_ACTIONS.states(job, starter)[0]
+    assert state["action"] is state.action and state["enabled"] is True
+    with pytest.raises(KeyError):
+        state["nothing"]
+    renamed = dataclasses.replace(JOB_ACTIONS["rename"], prefix="old")
+    assert renamed.make_form(job, starter).prefix == "old"
+    assert JOB_ACTIONS["rename"].make_form(job, starter).prefix == "rename"
+
+
+def test_api_input_serializer_replaces_the_form_derived_one():
+    import dataclasses
+
+    from rest_framework import serializers
+
+    from servicedesk.core.actions import action_input_serializer
+
+    class KeptInput(serializers.Serializer):
+        note = serializers.CharField()
+
+    kept = dataclasses.replace(JOB_ACTIONS["start"], name="start_kept", api_input=KeptInput)
+    assert action_input_serializer(Job, kept) is KeptInput
+    assert action_input_serializer(Job, JOB_ACTIONS["start"]) is not KeptInput
+
+
+def test_a_condition_may_name_the_input_it_is_about():
+    from types import SimpleNamespace
+
+    from servicedesk.core.conditions import condition, unmet_fields, unmet_reasons
+
+    @condition("写方案", field="solution")
+    def written(obj):
+        return bool(obj.solution)
+
+    @condition("缺签字")
+    def signed(obj):
+        return obj.signed
+
+    transition = SimpleNamespace(conditions=[written, signed])
+    obj = SimpleNamespace(solution="", signed=False)
+    assert unmet_fields(transition, obj) == ["solution"]
+    assert unmet_reasons(transition, obj) == ["写方案", "缺签字"]
+    obj.solution = "有"
+    assert unmet_fields(transition, obj) == []  # the first unmet one names no field
+
+
+def _portal_request(user, data):
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.test import RequestFactory
+
+    request = RequestFactory().post("/", data)
+    request.user = user
+    request.session = SessionStore()
+    request._messages = FallbackStorage(request)
+    return request
+
+
+def _run_portal(request, action_set, job, name, **kwargs):
+    from django.http import HttpResponse
+
+    from servicedesk.core.actions import action_run_portal
+
+    def page(request, obj, *, status=200, failed="", failed_form=None):
+        errors = str(failed_form.errors) if failed_form is not None else ""
+        return HttpResponse(errors, status=status)
+
+    return action_run_portal(
+        request,
+        action_set=action_set,
+        obj=job,
+        name=name,
+        page=page,
+        reload=lambda: Job.objects.get(pk=job.pk),
+        **kwargs,
+    )
+
+
+def test_portal_reads_an_unprefixed_form_when_asked(starter):
+    """``prefix=False``: a page's own form posting to an older URL of one action."""
+    job = Job.objects.create(title="装机")
+    prefixed = _run_portal(_portal_request(starter, {"title": "新"}), JOB_ACTIONS, job, "rename")
+    assert prefixed.status_code == 400  # the field is read as "rename-title"
+    done = _run_portal(
+        _portal_request(starter, {"title": "新"}), JOB_ACTIONS, job, "rename", prefix=False
+    )
+    assert done.status_code == 302
+    job.refresh_from_db()
+    assert job.title == "新"
+
+
+def test_service_explains_lets_a_disabled_action_reach_its_service(starter, monkeypatch):
+    """``service_explains``: the service's own refusal (field errors, 400) answers a POST
+    of an action offered disabled, instead of the channel's 409."""
+    from dataclasses import replace
+
+    from servicedesk.core.exceptions import ApplicationError
+
+    def finish_needs_note(job, *, by):
+        raise ApplicationError("写上备注", extra={"note": ["写上备注"]})
+
+    job = Job.objects.create(title="装机", state=Job.State.STARTED)
+    finish = JOB_ACTIONS["finish"]
+    monkeypatch.setitem(JOB_ACTIONS.actions, "finish", replace(finish, service=finish_needs_note))
+    refused = _run_portal(_portal_request(starter, {}), JOB_ACTIONS, job, "finish")
+    assert refused.status_code == 409
+    monkeypatch.setitem(
+        JOB_ACTIONS.actions,
+        "finish",
+        replace(finish, service=finish_needs_note, service_explains=True),
+    )
+    explained = _run_portal(_portal_request(starter, {}), JOB_ACTIONS, job, "finish")
+    assert explained.status_code == 400
+    assert "写上备注" in explained.content.decode()
+    assert not JOB_ACTIONS.states(job, starter)[0].enabled  # still offered disabled
+
+
 def test_parity_helper_reads_every_channel(starter, viewer, make_user):
     """tests/action_parity.py, which every app's parity test uses, reads the three
     channels from what they render and compares them with the declaration."""
@@ -397,3 +519,43 @@ def test_a_decimal_form_field_is_documented_as_a_decimal():
     assert fields["amount"].decimal_places == 2
     assert type(fields["rate"]) is serializers.FloatField
     assert type(fields["count"]) is serializers.IntegerField
+
+
+def test_admin_action_returning_another_record_names_this_one(starter, monkeypatch):
+    """An action that is not a transition may return another record (a decision, a
+    note); the admin's message still names the record it ran on, never a 500."""
+    from dataclasses import replace
+
+    from tests.testapp.models import Job as JobModel
+
+    def rename_returning_a_note(job, *, by, title, urgent=False):
+        job.title = title
+        job.save(update_fields=["title"])
+        return object()
+
+    rename = JOB_ACTIONS["rename"]
+    monkeypatch.setitem(
+        JOB_ACTIONS.actions, "rename", replace(rename, service=rename_returning_a_note)
+    )
+    job = JobModel.objects.create(title="装机")
+    starter.is_staff = True
+    starter.save()
+    client = Client()
+    client.force_login(starter)
+    done = client.post(f"/actions-admin/testapp/job/{job.pk}/transition/rename/", {"title": "新"})
+    assert done.status_code == 302
+    job.refresh_from_db()
+    assert job.title == "新"
+
+
+def test_portal_panel_states_the_confirmation_before_the_submit_button(starter):
+    """An action declared with ``confirm`` says what it will do inside its panel, above
+    the button that runs it (opening the panel and pressing the button is the
+    confirmation; no browser dialog)."""
+    job = Job.objects.create(title="装机", state=Job.State.STARTED, note="到场")
+    client = Client()
+    client.force_login(starter)
+    page = client.get(f"/jobs/{job.pk}/").content.decode()
+    form = page[page.index('data-testid="form-finish"') :]
+    warning = form.index('data-testid="confirm-finish"')
+    assert "Finish the job?" in form[warning : form.index('data-testid="submit-finish"')]

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
+from django.test import TestCase
 from PIL import Image, ImageDraw
 
 from servicedesk.core.choices import Role
@@ -37,25 +38,27 @@ def drawn() -> str:
 
 
 def sign_two(by) -> list[Signature]:
-    from django.test import TestCase
-
     # The engineer's box is signed by the job's owner himself; the customer's by name.
-    job = Job.objects.create(title="服务器巡检", owner=by)
-    # The files are written once the signature commits (docs/architecture.md §signatures).
+    # The files are written once the signatures commit (docs/architecture.md §signatures).
     with TestCase.captureOnCommitCallbacks(execute=True):
-        first = signature_record(
-            target=job,
-            form="job_sheet",
-            signer_name="李明",
-            signer_role="customer",
-            by=by,
-            image=drawn(),
-        )
-        scan = SimpleUploadedFile("scan.pdf", b"%PDF-1.4\n% signed on paper\n%%EOF\n")
-        second = signature_record(
-            target=job, form="job_sheet", signer_role="engineer", by=by, file=scan
-        )
-    return [Signature.objects.get(pk=first.pk), Signature.objects.get(pk=second.pk)]
+        return _sign_two(by)
+
+
+def _sign_two(by) -> list[Signature]:
+    job = Job.objects.create(title="服务器巡检", owner=by)
+    first = signature_record(
+        target=job,
+        form="job_sheet",
+        signer_name="李明",
+        signer_role="customer",
+        by=by,
+        image=drawn(),
+    )
+    scan = SimpleUploadedFile("scan.pdf", b"%PDF-1.4\n% signed on paper\n%%EOF\n")
+    second = signature_record(
+        target=job, form="job_sheet", signer_role="engineer", by=by, file=scan
+    )
+    return [first, second]
 
 
 @pytest.mark.django_db

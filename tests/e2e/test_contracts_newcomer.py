@@ -135,7 +135,8 @@ def test_newcomer_signs_a_contract_and_the_entitlement_follows_the_period(
     expect(page.get_by_test_id("signing-problems")).to_have_count(0)
 
     # 5. Sign: the free period has begun, so the contract goes straight into service.
-    page.get_by_test_id("transition-sign").click()
+    page.get_by_test_id("action-sign").click()
+    page.get_by_test_id("submit-sign").click()
     expect(page.locator(".desk-messages .alert-success")).to_be_visible()
     expect(page.get_by_test_id("contract-state").locator(".state-badge")).to_have_attribute(
         "data-state", "in_service"
@@ -172,13 +173,15 @@ def test_newcomer_signs_a_contract_and_the_entitlement_follows_the_period(
     expect(row).to_have_count(1)
     row.get_by_role("link", name=CUSTOMER).click()
     expect(page.get_by_test_id("first-visit-title")).to_contain_text(CUSTOMER)
-    page.get_by_test_id("start-visit").click()
+    page.get_by_test_id("action-start").click()
+    page.get_by_test_id("submit-start").click()
     form = page.get_by_test_id("verify-form")
     for label in form.locator("label[for$='-checked']").all():
         label.click()
     form.get_by_test_id("verify-submit").click()
     expect(page.get_by_test_id("verified-count")).to_contain_text("0")
-    page.get_by_test_id("complete-visit").click()
+    page.get_by_test_id("action-complete").click()
+    page.get_by_test_id("submit-complete").click()
     expect(page.locator(".state-badge").first).to_have_attribute("data-state", "completed")
     assert FirstVisit.objects.get(contract=contract).state == "completed"
 

@@ -136,7 +136,9 @@ def _make_declared_action(action_set: ActionSet, declared: Action) -> Callable:
     def transition(self, request, pk=None):
         obj = self.get_object()
         state = action_set.state_of(obj, request.user, declared)
-        if state is not None and not state.enabled:
+        if state is not None and not state.enabled and not declared.service_explains:
+            if state.fields:  # the unmet condition is missing input: bad input on it
+                raise serializers.ValidationError({state.fields[0]: state.reasons[:1]})
             raise TransitionConflict(state.reason)
         if state is None and not action_set.transition_names(declared):
             if declared.permission and not request.user.has_perm(declared.permission):
@@ -146,7 +148,7 @@ def _make_declared_action(action_set: ActionSet, declared: Action) -> Callable:
         if declared.api_input is not None:
             ser = declared.api_input(data=request.data, context=self.get_serializer_context())
             ser.is_valid(raise_exception=True)
-            cleaned = dict(ser.validated_data)
+            updated = declared.run(obj, request.user, dict(ser.validated_data))
         else:
             data, files = api_form_data(request)
             form = declared.make_form(obj, request.user, data, files, prefix=False)
@@ -154,8 +156,7 @@ def _make_declared_action(action_set: ActionSet, declared: Action) -> Callable:
                 raise serializers.ValidationError(
                     {key: list(errors) for key, errors in form.errors.items()}
                 )
-            cleaned = dict(form.cleaned_data)
-        updated = declared.run(obj, request.user, cleaned)
+            updated = declared.run(obj, request.user, dict(form.cleaned_data))
         if not isinstance(updated, type(obj)):
             updated = obj
         return Response(self.get_serializer(self.refetch(updated)).data)
@@ -175,7 +176,7 @@ def _make_declared_action(action_set: ActionSet, declared: Action) -> Callable:
         + "Runs the action; 409 when it is not possible now (with the reason) or the "
         "record changed concurrently, 403 without the permission, 400 with field errors "
         "for bad input.",
-        request=declared.api_input or action_input_serializer(action_set.model, declared),
+        request=action_input_serializer(action_set.model, declared),
     )(transition)
 
 

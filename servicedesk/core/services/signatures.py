@@ -6,7 +6,6 @@ import base64
 import binascii
 import hashlib
 import io
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -112,7 +111,8 @@ def signature_record(
     signature is recorded as ``by`` (``signer_name`` is ignored); anyone else is refused
     with the reason (``NotPermitted``, 403). A customer box needs the customer's name;
     ``by`` is the witness. Keeps the SHA-256 of the content signed and of the file,
-    renders the signed PDF once and keeps its SHA-256 for the verification page.
+    renders the signed PDF once and keeps its SHA-256 for the verification page — the
+    files after the transaction commits.
     """
     from ..people import display_name
 
@@ -154,10 +154,10 @@ def signature_record(
         )
         history_user(sig, by)
         sig.save()
-        # Files are written once the signature is committed (docs/architecture.md
-        # §signatures): a change that rolls back (a refused completion) leaves none behind,
-        # and the PDF is rendered outside the row locks of the step that signed.
-        transaction.on_commit(partial(_files_write, spec, sig.pk, f"{form}.{ext}", raw, by))
+        # Files are written and the signed PDF rendered once the signature is committed:
+        # never inside the caller's row lock, and a rollback leaves no orphan file
+        # (docs/architecture.md §signatures).
+        transaction.on_commit(lambda: _signature_files_write(spec, target, sig, raw, ext))
         event_record(
             kind="form.signed",
             target=target,
@@ -174,22 +174,14 @@ def signature_record(
     return sig
 
 
-def _files_write(spec: FormSpec, pk: int, name: str, raw: bytes, by: Any) -> None:
-    """After commit: the signature's own file (the drawn PNG or the scan), then the signed
-    PDF, rendered from the committed record with the signatures made up to this one."""
-    sig = Signature.objects.filter(pk=pk).select_related("target_type").first()
-    if sig is None:
-        return
+def _signature_files_write(
+    spec: FormSpec, target: models.Model, sig: Signature, raw: bytes, ext: str
+) -> None:
+    """After commit: the drawn image or the scan, then the signed PDF with it."""
     field_file = sig.image if sig.method == SignatureMethod.DRAWN else sig.scan
-    field_file.save(name, ContentFile(raw), save=False)
-    history_user(sig, by)
-    model = sig.target_type.model_class()
-    target = model._default_manager.filter(pk=sig.target_id).first() if model else None
-    fields = [field_file.field.name]
-    if target is not None:
-        _render_signed_pdf(spec, target, sig)
-        fields += ["signed_pdf", "signed_pdf_sha256"]
-    sig.save(update_fields=fields)
+    field_file.save(f"{sig.form}.{ext}", ContentFile(raw), save=False)
+    sig.save(update_fields=[field_file.field.name])
+    _render_signed_pdf(spec, target, sig)
 
 
 def _form_box(target: models.Model, form: str, signer_role: str) -> tuple[FormSpec, SignatureSlot]:
@@ -226,15 +218,14 @@ def _signed_content(image: str | None, file: Any) -> tuple[bytes, str, str]:
 def _render_signed_pdf(spec: FormSpec, target: models.Model, sig: Signature) -> None:
     from ..selectors import signatures_for
 
-    signatures = [
-        sig if other.pk == sig.pk else other
-        for other in signatures_for(target, spec.code)
-        .filter(pk__lte=sig.pk)
-        .order_by("signed_at", "id")
-    ]
+    # The form as it stood when this signature was made: this one and those before it
+    # (two signatures made in one transaction each keep their own signed PDF).
+    signed = signatures_for(target, spec.code).filter(pk__lte=sig.pk)
+    signatures = list(signed.order_by("signed_at", "id"))
     pdf = printing.render_pdf(signed_document(spec, target, signatures))
     sig.signed_pdf.save(f"{spec.code}-signed.pdf", ContentFile(pdf), save=False)
     sig.signed_pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+    sig.save(update_fields=["signed_pdf", "signed_pdf_sha256"])
 
 
 def signatures_verify(*, data: bytes) -> list[Signature]:

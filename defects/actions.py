@@ -1,0 +1,412 @@
+"""What people can do to a defect and to a requirement request, each declared once
+(docs/architecture.md §action-layer): the portal's action panel, the admin's buttons and
+the API's ``…/transitions/<name>/`` endpoints are built from these two sets.
+
+The API's transitions keep their request bodies (``api_input``: the serializers of
+``defects/api/serializers.py`` the published schema describes); the portal and the admin
+use the form. Actions the API serves at endpoints of their own (``workaround/``,
+``publish/``, ``tracker/``, ``follow``, ``solution/``) are ``api=False`` here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from servicedesk.core.actions import Action, ActionSet
+from servicedesk.core.api.serializers import CustomerAnswerInput, CustomerWaitInput
+from servicedesk.core.forms import CustomerAnswerForm, CustomerWaitForm
+from servicedesk.core.selectors import customer_wait_open
+
+from . import forms
+from .api import serializers as api
+from .choices import Outcome, RequirementState
+from .models import SOLUTION_FORM, Defect, Requirement
+from .services import (
+    defect_change_severity,
+    defect_close,
+    defect_confirm,
+    defect_escalate,
+    defect_fix,
+    defect_follow_toggle,
+    defect_publish_workaround,
+    defect_reject,
+    defect_reopen,
+    defect_report,
+    defect_save_workaround,
+    defect_set_tracker,
+    defect_start_fix,
+    defect_verify,
+    requirement_agree,
+    requirement_confirm_solution,
+    requirement_customer_accept,
+    requirement_deliver,
+    requirement_escalate,
+    requirement_evaluate,
+    requirement_refuse_quote,
+    requirement_schedule,
+    requirement_set_solution,
+    requirement_set_tracker,
+    requirement_start_development,
+    requirement_start_evaluation,
+)
+from .services.waits import defect_customer_answered, defect_wait_for_customer
+
+# -- defects ------------------------------------------------------------------------------
+
+
+def _may_publish(defect: Defect, user: Any) -> bool:
+    return bool(defect.workaround) and user.has_perm(
+        "tickets.change_knowledgearticle"
+        if defect.knowledge_article_id
+        else "tickets.add_knowledgearticle"
+    )
+
+
+def _may_wait(defect: Defect, user: Any) -> bool:
+    return defect.state in Defect.customer_wait_states and customer_wait_open(defect) is None
+
+
+def _waiting(defect: Defect, user: Any) -> bool:
+    return customer_wait_open(defect) is not None
+
+
+def _is_open(defect: Defect, user: Any) -> bool:
+    return defect.is_open
+
+
+DEFECT_ACTIONS = ActionSet(
+    Defect,
+    [
+        Action(
+            "report",
+            _("Report"),
+            defect_report,
+            form=forms.ReportForm,
+            api_input=api.DefectNoteInput,
+            icon="send",
+            primary=True,
+            help=_("Verified on site and reported to headquarters."),
+            summary="Verified on site and reported",
+        ),
+        Action(
+            "verify",
+            _("Verify"),
+            defect_verify,
+            form=forms.VerifyForm,
+            api_input=api.DefectRequiredNoteInput,
+            icon="clipboard-check",
+            primary=True,
+            summary="Tester reproduced it",
+        ),
+        Action(
+            "start_fix",
+            _("Start fixing"),
+            defect_start_fix,
+            form=forms.StartFixForm,
+            api_input=api.DefectStartFixInput,
+            icon="tools",
+            primary=True,
+            summary="Developer starts the fix",
+        ),
+        Action(
+            "fix",
+            pgettext_lazy("defect", "Fixed"),
+            defect_fix,
+            form=forms.FixForm,
+            api_input=api.DefectFixInput,
+            icon="wrench-adjustable",
+            primary=True,
+            summary="Fixed",
+        ),
+        Action(
+            "confirm",
+            _("Customer confirms"),
+            defect_confirm,
+            form=forms.ConfirmForm,
+            api_input=api.DefectRequiredNoteInput,
+            icon="hand-thumbs-up",
+            primary=True,
+            summary="Customer confirms",
+        ),
+        Action(
+            "close",
+            _("Close"),
+            defect_close,
+            icon="archive",
+            primary=True,
+            summary="Close (the ticket follows to resolved)",
+        ),
+        Action(
+            "reopen",
+            _("Reopen"),
+            defect_reopen,
+            form=forms.ReasonForm,
+            api_input=api.DefectReasonInput,
+            icon="arrow-counterclockwise",
+            summary="Reopen",
+        ),
+        Action(
+            "reject",
+            _("Reject"),
+            defect_reject,
+            form=forms.RejectForm,
+            api_input=api.DefectRejectInput,
+            icon="slash-circle",
+            summary="Reject: duplicate, not a bug…",
+        ),
+        Action(
+            "escalate",
+            _("Escalate to the region lead"),
+            defect_escalate,
+            form=forms.EscalateForm,
+            api_input=api.DefectEscalateInput,
+            icon="person-up",
+            help=_("When the people involved cannot agree."),
+            summary="Escalate a disagreement to the region lead",
+        ),
+        Action(
+            "change_severity",
+            _("Change severity"),
+            defect_change_severity,
+            form=forms.SeverityForm,
+            api_input=api.DefectSeverityInput,
+            prefix="severity",  # the portal's field names (severity-severity, severity-reason)
+            icon="exclamation-triangle",
+            initial=lambda d, u: {"severity": d.severity},
+            help=_("The deadlines are planned again from the reported time."),
+            summary="Change severity (re-plans the deadlines)",
+        ),
+        Action(
+            "workaround",
+            _("Emergency workaround"),
+            defect_save_workaround,
+            form=forms.WorkaroundForm,
+            permission="defects.work_defect",
+            when=_is_open,
+            icon="bandaid",
+            initial=lambda d, u: {"workaround": d.workaround},
+            admin=False,
+            api=False,  # POST defects/<id>/workaround/
+        ),
+        Action(
+            "publish",
+            _("Publish the workaround to the knowledge base"),
+            defect_publish_workaround,
+            form=forms.PublishForm,
+            when=_may_publish,
+            icon="journal-plus",
+            initial=lambda d, u: {"title": d.title},
+            admin=False,
+            api=False,  # POST defects/<id>/publish/
+        ),
+        Action(
+            "tracker",
+            _("External tracker"),
+            defect_set_tracker,
+            form=forms.TrackerForm,
+            permission="defects.work_defect",
+            icon="link-45deg",
+            initial=lambda d, u: {"key": d.tracker_key, "url": d.tracker_url},
+            admin=False,
+            api=False,  # POST defects/<id>/tracker/
+        ),
+        Action(
+            "wait_for_customer",
+            _("Wait for the customer"),
+            defect_wait_for_customer,
+            form=CustomerWaitForm,
+            api_input=CustomerWaitInput,
+            permission="defects.work_defect",
+            when=_may_wait,
+            icon="hourglass-split",
+            help=_("Information, a test or access to the customer's system."),
+            summary="Wait for the customer: the promises to the customer pause",
+            listed=False,  # never named in available_transitions
+            admin=False,
+        ),
+        Action(
+            "customer_answered",
+            _("The customer answered"),
+            defect_customer_answered,
+            form=CustomerAnswerForm,
+            api_input=CustomerAnswerInput,
+            permission="defects.work_defect",
+            when=_waiting,
+            icon="reply",
+            primary=True,
+            summary="The customer answered: the paused promises resume",
+            listed=False,  # never named in available_transitions
+            admin=False,
+        ),
+        Action(
+            "follow",
+            _("Follow / unfollow"),
+            defect_follow_toggle,
+            permission="defects.view_defect",
+            when=_is_open,
+            icon="eye",
+            help=_("Followers are reminded before a deadline is missed."),
+            admin=False,
+            api=False,  # POST / DELETE defects/<id>/follow/
+        ),
+    ],
+)
+
+
+# -- requirement requests -----------------------------------------------------------------
+
+
+def _evaluate_initial(item: Requirement, user: Any) -> dict[str, Any]:
+    in_scope = {"in_scope": "yes", "out_of_scope": "no"}.get(item.entitlement)
+    return {"in_scope": in_scope, "outcome": Outcome.ACCEPTED if in_scope == "yes" else None}
+
+
+def _may_set_solution(item: Requirement, user: Any) -> bool:
+    """While accepted and nobody has signed the confirmation (its signatures cover the
+    solution's words)."""
+    if item.state != RequirementState.ACCEPTED:
+        return False
+    if not (
+        user.has_perm("defects.confirm_solution") or user.has_perm("defects.evaluate_requirement")
+    ):
+        return False
+    signed = getattr(item, "solution_signed_by", None)
+    if signed is None:
+        from servicedesk.core.selectors import signatures_for
+
+        return not signatures_for(item, SOLUTION_FORM).exists()
+    return not signed
+
+
+REQUIREMENT_ACTIONS = ActionSet(
+    Requirement,
+    [
+        Action(
+            "start_evaluation",
+            _("Start evaluating"),
+            requirement_start_evaluation,
+            icon="search",
+            summary="Start evaluating",
+        ),
+        Action(
+            "evaluate",
+            _("Evaluate"),
+            requirement_evaluate,
+            form=forms.EvaluateForm,
+            api_input=api.RequirementEvaluateInput,
+            # From recorded (evaluation starts with it) or evaluating: one of the four
+            # outcomes (docs/domain.md §requirement.evaluation).
+            transitions=("start_evaluation", "accept", "quote", "offer_workaround", "decline"),
+            icon="clipboard-data",
+            primary=True,
+            initial=_evaluate_initial,
+            summary="Evaluate: accepted / quoted (effort × person-day rate) / workaround / "
+            "declined",
+            admin=False,  # many fields and rules: on the portal page
+        ),
+        Action(
+            "agree",
+            _("Customer agrees to pay"),
+            requirement_agree,
+            form=forms.AgreeForm,
+            api_input=api.RequirementAgreeInput,
+            icon="cash-coin",
+            primary=True,
+            initial=lambda r, u: {"amount": r.quote_amount},
+            summary="Customer agrees to the price",
+        ),
+        Action(
+            "refuse_quote",
+            _("Customer refuses the price"),
+            requirement_refuse_quote,
+            form=forms.ExplanationForm,
+            api_input=api.RequirementExplanationInput,
+            icon="x-circle",
+            summary="Customer refuses the price",
+        ),
+        Action(
+            "solution",
+            _("Agreed solution"),
+            requirement_set_solution,
+            form=forms.SolutionForm,
+            when=_may_set_solution,
+            icon="pencil-square",
+            initial=lambda r, u: {"solution": r.solution},
+            help=_("Printed on the solution confirmation; fixed once signed."),
+            admin=False,
+            api=False,  # POST requirements/<id>/solution/
+        ),
+        Action(
+            "confirm_solution",
+            _("Confirm the solution"),
+            requirement_confirm_solution,
+            icon="patch-check",
+            primary=True,
+            help=_("Needs the signatures of the sales manager and the director."),
+            sign_form=SOLUTION_FORM,
+            summary="Solution confirmed (both signatures needed)",
+        ),
+        Action(
+            "schedule",
+            _("Schedule"),
+            requirement_schedule,
+            form=forms.ScheduleForm,
+            api_input=api.RequirementScheduleInput,
+            icon="calendar-check",
+            primary=True,
+            summary="Schedule the work",
+        ),
+        Action(
+            "start_development",
+            _("Start development"),
+            requirement_start_development,
+            icon="code-slash",
+            primary=True,
+            summary="Start",
+        ),
+        Action(
+            "deliver",
+            _("Deliver"),
+            requirement_deliver,
+            form=forms.DeliverForm,
+            api_input=api.DefectRequiredNoteInput,
+            icon="box-seam",
+            primary=True,
+            summary="Delivered",
+        ),
+        Action(
+            "customer_accept",
+            _("Customer accepts"),
+            requirement_customer_accept,
+            form=forms.CustomerAcceptForm,
+            api_input=api.DefectRequiredNoteInput,
+            icon="award",
+            primary=True,
+            summary="Customer accepts the delivery",
+        ),
+        Action(
+            "escalate",
+            _("Escalate to the region lead"),
+            requirement_escalate,
+            form=forms.EscalateForm,
+            api_input=api.DefectEscalateInput,
+            icon="person-up",
+            help=_("When the people involved cannot agree."),
+            summary="Escalate a disagreement to the region lead (as for defects)",
+        ),
+        Action(
+            "tracker",
+            _("External tracker"),
+            requirement_set_tracker,
+            form=forms.TrackerForm,
+            permission="defects.change_requirement",
+            icon="link-45deg",
+            initial=lambda r, u: {"key": r.tracker_key, "url": r.tracker_url},
+            admin=False,
+            api=False,  # POST requirements/<id>/tracker/
+        ),
+    ],
+)
