@@ -1,9 +1,10 @@
 """Admin of field service: every model with history; dispatches read-only with their
-transitions as buttons calling the same services as the portal (docs/architecture.md §layers.admin).
+transitions as buttons built from their one declaration (``fieldservice/actions.py``,
+docs/architecture.md §action-layer), calling the same services as the portal.
 
-Assigning (with its conflict checks against the board) and completing (with the customer's
-signature) happen on the portal; the admin offers the transitions that need no more than a
-reason."""
+Assigning (with its conflict checks against the board), agreeing the appointment and
+completing (with the customer's signature) happen on the portal; the declaration leaves
+them out of the admin."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from servicedesk.core.admin_fsm import FSMTransitionAdminMixin
 from servicedesk.core.admin_history import HistoryAdmin
 
+from .actions import DISPATCH_ACTIONS
 from .models import (
     Dispatch,
     DispatchReschedule,
@@ -25,26 +27,7 @@ from .models import (
     SalesLead,
     SparePartUsage,
 )
-from .services import (
-    dispatch_archive,
-    dispatch_cancel,
-    dispatch_check_in,
-    dispatch_confirm,
-    dispatch_verify,
-    dispatch_write_off,
-    engineer_save,
-    partner_save,
-)
-
-
-class CancelForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class WriteOffNoteForm(forms.Form):
-    note = forms.CharField(
-        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
+from .services import engineer_save, partner_save
 
 
 class PartInline(admin.TabularInline):
@@ -143,22 +126,8 @@ class EngineerAdmin(HistoryAdmin):
 
 @admin.register(Dispatch)
 class DispatchAdmin(FSMTransitionAdminMixin, HistoryAdmin):
-    transition_services = {
-        "verify": (dispatch_verify, None),
-        "confirm": (dispatch_confirm, None),
-        "check_in": (dispatch_check_in, None),
-        "write_off": (dispatch_write_off, WriteOffNoteForm),
-        "archive": (dispatch_archive, None),
-        "cancel": (dispatch_cancel, CancelForm),
-    }
-    transition_labels = {
-        "verify": _("Verify"),
-        "confirm": _("Confirm the form"),
-        "check_in": _("Check in on site"),
-        "write_off": _("Write off…"),
-        "archive": _("File in the customer archive"),
-        "cancel": _("Cancel…"),
-    }
+    # The transitions' buttons, forms and services: their one declaration.
+    action_set = DISPATCH_ACTIONS
     transition_bulk_actions = False
     list_display = [
         "number",

@@ -18,10 +18,6 @@ from .choices import DispatchKind, DispatchSeverity, LeadKind, NextStep, Outcome
 from .models import Engineer
 
 
-class EmptyForm(DeskFormMixin, forms.Form):
-    pass
-
-
 class EngineerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Engineer) -> str:
         partner = f" · {obj.partner}" if obj.partner_id else ""

@@ -290,23 +290,6 @@ def may_work_dispatch(dispatch: Dispatch, user: Any) -> bool:
     return dispatch.engineer_id is not None and dispatch.engineer.user_id == user.pk
 
 
-#: Transitions whose guards read what the user gives with them (the engineer, the
-#: appointment, the report and signature, the next step): offered whenever the state and
-#: the permission allow, and refused with the reason when the input is missing.
-INPUT_GUARDED = {"assign", "schedule", "complete", "write_off"}
-
-
-def dispatch_actions_for(dispatch: Dispatch, user: Any) -> list[str]:
-    """The transition names ``user`` may start on ``dispatch`` now."""
-    names = set()
-    for t in dispatch.get_all_state_transitions():
-        if t.source not in (dispatch.state, "*") or not t.has_perm(dispatch, user):
-            continue
-        if t.name in INPUT_GUARDED or all(cond(dispatch) for cond in t.conditions):
-            names.add(t.name)
-    return sorted(names)
-
-
 class DispatchQuerySet(RestrictedQuerySet):
     def open(self) -> DispatchQuerySet:
         return self.filter(state__in=OPEN_STATES)

@@ -14,52 +14,27 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from servicedesk.core.api.apis import OverdueFilterMixin
-from servicedesk.core.api.mixins import FormsMixin, FSMViewSetMixin, HistoryMixin, TransitionSpec
+from servicedesk.core.api.mixins import FormsMixin, FSMViewSetMixin, HistoryMixin
 from servicedesk.core.api.permissions import ReadModelPermissions
 
+from ..actions import DISPATCH_ACTIONS
 from ..choices import OPEN_STATES
 from ..models import Dispatch, Engineer, Partner, SparePartUsage
 from ..selectors import dispatches_for
-from ..services import (
-    dispatch_archive,
-    dispatch_assign,
-    dispatch_cancel,
-    dispatch_check_in,
-    dispatch_complete,
-    dispatch_confirm,
-    dispatch_create,
-    dispatch_reschedule,
-    dispatch_schedule,
-    dispatch_verify,
-    dispatch_write_off,
-    engineer_save,
-    part_add,
-    part_approve,
-    partner_save,
-)
+from ..services import dispatch_create, engineer_save, part_add, part_approve, partner_save
 from .serializers import (
-    AssignInput,
-    CancelInput,
-    CompleteInput,
     DispatchCreateInput,
     DispatchSerializer,
     EngineerSerializer,
     PartAddInput,
     PartnerSerializer,
-    RescheduleInput,
-    ScheduleInput,
     SparePartSerializer,
-    WriteOffInput,
 )
 
 
 def _require(user: Any, perm: str) -> None:
     if not user.has_perm(perm):
         raise PermissionDenied()
-
-
-def _complete(dispatch: Dispatch, *, by: Any, signature_image: str = "", **data: Any) -> Dispatch:
-    return dispatch_complete(dispatch, by=by, signature_image=signature_image or None, **data)
 
 
 class DispatchFilter(OverdueFilterMixin):
@@ -113,28 +88,8 @@ class DispatchViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.ReadOn
     queryset = Dispatch.objects.none()
     filterset_class = DispatchFilter
     ordering_fields = ["created_at", "appointment_at", "state", "number", "due_by"]
-    transitions = {
-        "verify": TransitionSpec(dispatch_verify, None, "Service manager: request verified"),
-        "assign": TransitionSpec(
-            dispatch_assign, AssignInput, "Assign to a certified engineer (conflicts refused)"
-        ),
-        "confirm": TransitionSpec(dispatch_confirm, None, "Engineer: form information checked"),
-        "schedule": TransitionSpec(
-            dispatch_schedule, ScheduleInput, "Appointment agreed (starts the arrival timer)"
-        ),
-        "reschedule": TransitionSpec(
-            dispatch_reschedule, RescheduleInput, "New appointment before the agreed time"
-        ),
-        "check_in": TransitionSpec(dispatch_check_in, None, "Arrived on site"),
-        "complete": TransitionSpec(
-            _complete, CompleteInput, "Completed on site (report and customer's signature)"
-        ),
-        "write_off": TransitionSpec(
-            dispatch_write_off, WriteOffInput, "Write off (signed form handed in)"
-        ),
-        "archive": TransitionSpec(dispatch_archive, None, "File in the customer archive"),
-        "cancel": TransitionSpec(dispatch_cancel, CancelInput, "Cancel (before on site)"),
-    }
+    # One endpoint per declared action (fieldservice/actions.py).
+    action_set = DISPATCH_ACTIONS
 
     def get_queryset(self):
         return (

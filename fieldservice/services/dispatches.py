@@ -141,42 +141,24 @@ def dispatch_create(
     (an out-of-scope visit shows its charge). Site and contact default to the customer's
     address and main contact. Its clocks start now: verified and assigned in time for its
     severity."""
-    errors: dict[str, list[str]] = {}
-    if customer is None:
-        errors["customer"] = [_("Choose the customer.")]
-    if kind not in DispatchKind.values:
-        errors["kind"] = [_("Choose a valid kind of dispatch.")]
-    if severity not in DispatchSeverity.values:
-        errors["severity"] = [_("Choose normal or system down.")]
-    if not _text(problem):
-        errors["problem"] = [_("Describe the problem the engineer goes for.")]
-    if contract is not None and customer is not None and contract.customer_id != customer.pk:
-        errors["contract"] = [_("This contract belongs to another customer.")]
-    if due_from and due_by and due_by < due_from:
-        errors["due_by"] = [_("The window must end after it starts.")]
-    if errors:
-        raise_field_errors(errors)
-    assert customer is not None  # refused above
-    contact = customer.contacts.order_by("-is_primary", "pk").first()
-    site_address = _text(site_address) or customer.address
-    contact_name = _text(contact_name) or (contact.name if contact else "")
-    contact_phone = _text(contact_phone) or (
-        (contact.mobile or contact.phone) if contact else customer.phone
+    raise_field_errors(
+        _create_errors(
+            customer=customer,
+            kind=kind,
+            severity=severity,
+            problem=problem,
+            contract=contract,
+            due_from=due_from,
+            due_by=due_by,
+        )
     )
-    if not site_address:
-        errors["site_address"] = [_("Where must the engineer go?")]
-    if not contact_name:
-        errors["contact_name"] = [_("Whom does the engineer meet on site?")]
-    if not contact_phone:
-        errors["contact_phone"] = [_("The site contact's phone number.")]
-    raise_field_errors(errors)
-
+    assert customer is not None  # refused above
+    site = _site_and_contact(customer, site_address, contact_name, contact_phone)
     now = timezone.now()
     service_type = KIND_SERVICE_TYPE[kind]
     result = entitlement_check(
         customer=customer, service_type=service_type, on=now, contract=contract
     )
-    charge = result.as_dict()["charge"]
     with transaction.atomic():
         dispatch = Dispatch(
             number=uuid.uuid4().hex[:20],
@@ -188,16 +170,8 @@ def dispatch_create(
             customer=customer,
             contract=contract or result.contract,
             service_type=service_type,
-            entitlement=result.result,
-            entitlement_reason=result.reason[:300],
-            entitlement_code=result.code,
-            charge=_jsonable(charge),
-            service_fee=Decimal(str(charge["price"]))
-            if charge and result.routes_to_sales
-            else None,
-            site_address=site_address[:300],
-            contact_name=contact_name[:60],
-            contact_phone=contact_phone[:30],
+            **_entitlement_fields(result),
+            **site,
             product=_text(product)[:100],
             problem=_text(problem),
             notes=_text(notes),
@@ -206,16 +180,10 @@ def dispatch_create(
             due_from=due_from,
             due_by=due_by,
             planned_minutes=planned_minutes,
-            created_by=by if getattr(by, "is_authenticated", False) else None,
+            created_by=_user_or_none(by),
             created_at=now,
         )
-        if getattr(by, "is_authenticated", False):
-            history_user(dispatch, by)
-        history_reason(dispatch, "created")
-        dispatch.save()
-        local = timezone.localtime(now)
-        dispatch.number = f"PG{local:%Y%m%d}-{dispatch.pk:05d}"
-        dispatch.save(update_fields=["number"])
+        _numbered_save(dispatch, by=by, now=now)
         event_record(
             kind="dispatch.created",
             target=dispatch,
@@ -233,16 +201,100 @@ def dispatch_create(
         # The hotline already told the service managers of its request; a follow-up is
         # created by the manager who wrote the first visit off.
         if source not in (DispatchSource.FOLLOW_UP, DispatchSource.TICKET):
-            notifications_create(
-                recipients=_managers(),
-                kind="dispatch_requested",
-                title=_("Dispatch to verify: %(number)s %(customer)s")
-                % {"number": dispatch.number, "customer": customer},
-                body=dispatch.problem[:500],
-                url=dispatch.get_absolute_url(),
-                target=dispatch,
-            )
+            _managers_tell_requested(dispatch)
     return dispatch
+
+
+def _create_errors(
+    *,
+    customer: Customer | None,
+    kind: str,
+    severity: str,
+    problem: str,
+    contract: Contract | None,
+    due_from: dt.datetime | None,
+    due_by: dt.datetime | None,
+) -> dict[str, list[str]]:
+    """What is wrong with a new dispatch's input, field by field."""
+    errors: dict[str, list[str]] = {}
+    if customer is None:
+        errors["customer"] = [_("Choose the customer.")]
+    if kind not in DispatchKind.values:
+        errors["kind"] = [_("Choose a valid kind of dispatch.")]
+    if severity not in DispatchSeverity.values:
+        errors["severity"] = [_("Choose normal or system down.")]
+    if not _text(problem):
+        errors["problem"] = [_("Describe the problem the engineer goes for.")]
+    if contract is not None and customer is not None and contract.customer_id != customer.pk:
+        errors["contract"] = [_("This contract belongs to another customer.")]
+    if due_from and due_by and due_by < due_from:
+        errors["due_by"] = [_("The window must end after it starts.")]
+    return errors
+
+
+def _site_and_contact(
+    customer: Customer, site_address: str, contact_name: str, contact_phone: str
+) -> dict[str, str]:
+    """Where the engineer goes and whom they meet: as given, else the customer's address
+    and main contact; refused when still unknown."""
+    contact = customer.contacts.order_by("-is_primary", "pk").first()
+    site_address = _text(site_address) or customer.address
+    contact_name = _text(contact_name) or (contact.name if contact else "")
+    contact_phone = _text(contact_phone) or (
+        (contact.mobile or contact.phone) if contact else customer.phone
+    )
+    errors: dict[str, list[str]] = {}
+    if not site_address:
+        errors["site_address"] = [_("Where must the engineer go?")]
+    if not contact_name:
+        errors["contact_name"] = [_("Whom does the engineer meet on site?")]
+    if not contact_phone:
+        errors["contact_phone"] = [_("The site contact's phone number.")]
+    raise_field_errors(errors)
+    return {
+        "site_address": site_address[:300],
+        "contact_name": contact_name[:60],
+        "contact_phone": contact_phone[:30],
+    }
+
+
+def _entitlement_fields(result: Any) -> dict[str, Any]:
+    """The entitlement decided for the visit; an out-of-scope visit shows its charge."""
+    charge = result.as_dict()["charge"]
+    return {
+        "entitlement": result.result,
+        "entitlement_reason": result.reason[:300],
+        "entitlement_code": result.code,
+        "charge": _jsonable(charge),
+        "service_fee": Decimal(str(charge["price"])) if charge and result.routes_to_sales else None,
+    }
+
+
+def _user_or_none(by: Any) -> Any:
+    return by if getattr(by, "is_authenticated", False) else None
+
+
+def _numbered_save(dispatch: Dispatch, *, by: Any, now: dt.datetime) -> None:
+    """Save the new dispatch, then number it by its day and primary key."""
+    if getattr(by, "is_authenticated", False):
+        history_user(dispatch, by)
+    history_reason(dispatch, "created")
+    dispatch.save()
+    local = timezone.localtime(now)
+    dispatch.number = f"PG{local:%Y%m%d}-{dispatch.pk:05d}"
+    dispatch.save(update_fields=["number"])
+
+
+def _managers_tell_requested(dispatch: Dispatch) -> None:
+    notifications_create(
+        recipients=_managers(),
+        kind="dispatch_requested",
+        title=_("Dispatch to verify: %(number)s %(customer)s")
+        % {"number": dispatch.number, "customer": dispatch.customer},
+        body=dispatch.problem[:500],
+        url=dispatch.get_absolute_url(),
+        target=dispatch,
+    )
 
 
 def dispatch_from_ticket(*, ticket: Any, by: User) -> Dispatch | None:
@@ -906,97 +958,25 @@ def dispatch_complete(
         backup_location=backup_location,
         new_needs=new_needs,
     )
-    errors = _report_errors(dispatch, values)
     leads = [lead for lead in (leads or []) if _text(lead.get("description"))]
-    for lead in leads:
-        if lead.get("kind") not in LeadKind.values:
-            errors["leads"] = [_("Choose what kind of need it is.")]
     parts = [p for p in (parts or []) if _text(p.get("part_name"))]
-    for part in parts:
-        if part.get("kind", PartUsageKind.REPLACED) not in PartUsageKind.values:
-            errors["parts"] = [_("Choose how the part was used.")]
-    if leads and not values["new_needs"]:
-        values["new_needs"] = "\n".join(
-            f"{LeadKind(lead['kind']).label}：{_text(lead['description'])}"
-            for lead in leads
-            if lead.get("kind") in LeadKind.values
-        )
-    if signature_image and not _text(signer_name):
-        errors["signer_name"] = [_("Who signed for the customer?")]
-    raise_field_errors(errors)
-
+    _completion_check(dispatch, values, leads, parts, signature_image, signer_name)
     now = timezone.now()
     with transaction.atomic():
-        locked = Dispatch.objects.select_for_update().get(pk=dispatch.pk)
-        if locked.state != DispatchState.ON_SITE:
-            raise TransitionConflict(
-                _("“%(name)s” is not allowed now (state: %(state)s).")
-                % {"name": "complete", "state": locked.get_state_display()}
-            )
-        from ..models import may_work_dispatch
-
-        if not may_work_dispatch(locked, by):
-            from servicedesk.core.exceptions import NotPermitted
-
-            raise NotPermitted(_("You may not perform this action."))
-        minutes = max(0, int((now - (locked.checked_in_at or now)).total_seconds() // 60))
-        report = {
-            **values,
-            "completed_at": now,
-            "on_site_minutes": minutes,
-            "person_days": person_days_for(minutes),
-        }
-        changed = [name for name, value in report.items() if getattr(locked, name) != value]
-        for name, value in report.items():
-            setattr(locked, name, value)
-        save_with_history(
-            locked, by=by, reason="service report", fields=changed or ["completed_at"]
-        )
+        locked = _locked_on_site(dispatch, by=by)
+        report_changed = _report_save(locked, values, by=by, now=now)
         for part in parts:
-            part_add(
-                locked,
-                by=by,
-                kind=part.get("kind") or PartUsageKind.REPLACED,
-                part_name=part["part_name"],
-                part_number=part.get("part_number", ""),
-                serial_number=part.get("serial_number", ""),
-                quantity=int(part.get("quantity") or 1),
-                emergency=bool(part.get("emergency")),
-                note=part.get("note", ""),
-            )
-        # A signature covers what it signed (docs/domain.md §signatures.content): if the report
-        # changed after the customer signed it, the customer signs the new one.
-        report_changed = [name for name in changed if name in values]
-        if locked.customer_signature_id and not signature_image and report_changed:
-            locked.customer_signature = None
-            save_with_history(
-                locked, by=by, reason="report changed after signing", fields=["customer_signature"]
-            )
-        if engineer_signature_image:
-            dispatch_sign(
-                locked,
-                by=by,
-                signer_role=ENGINEER_ROLE,
-                image=engineer_signature_image,
-                ip_address=ip_address,
-                user_agent=user_agent,
-            )
-        if signature_image:
-            dispatch_sign(
-                locked,
-                by=by,
-                signer_name=signer_name,
-                signer_role=CUSTOMER_ROLE,
-                image=signature_image,
-                ip_address=ip_address,
-                user_agent=user_agent,
-            )
-            locked.refresh_from_db(fields=["customer_signature"])
-        if locked.customer_signature_id is None:
-            raise ApplicationError(
-                _("The customer must sign the service report (draw it or upload the scan)."),
-                extra={"signature": [_("The customer's signature is missing.")]},
-            )
+            _part_from_report(locked, part, by=by)
+        _report_sign(
+            locked,
+            by=by,
+            report_changed=report_changed,
+            signature_image=signature_image,
+            signer_name=signer_name,
+            engineer_signature_image=engineer_signature_image,
+            ip_address=ip_address,
+            user_agent=user_agent,
+        )
         locked = transition_run(
             instance=locked,
             name="complete",
@@ -1007,21 +987,140 @@ def dispatch_complete(
         )
         for lead in leads:
             _lead_create(locked, by=by, kind=lead["kind"], description=lead["description"])
-        manager = _managers()
-        timer_start(
-            subject=locked,
-            target="write_off",
-            started_at=now,
-            assignee=locked.engineer.user if locked.engineer_id else None,
-        )
-        follow_up = timer_start(
-            subject=locked,
-            target="follow_up",
-            started_at=now,
-            assignee=manager[0] if manager else None,
-        )
-        _schedule_follow_up_call(locked, by=by, due=follow_up.due_at if follow_up else now)
+        _completion_clocks_start(locked, by=by, now=now)
     return locked
+
+
+def _completion_check(
+    dispatch: Dispatch,
+    values: dict[str, Any],
+    leads: list[dict[str, str]],
+    parts: list[dict[str, Any]],
+    signature_image: str | None,
+    signer_name: str,
+) -> None:
+    """Refuse an incomplete report with field errors; the leads become the new needs
+    when none were written."""
+    errors = _report_errors(dispatch, values)
+    if any(lead.get("kind") not in LeadKind.values for lead in leads):
+        errors["leads"] = [_("Choose what kind of need it is.")]
+    if any(p.get("kind", PartUsageKind.REPLACED) not in PartUsageKind.values for p in parts):
+        errors["parts"] = [_("Choose how the part was used.")]
+    if leads and not values["new_needs"]:
+        values["new_needs"] = "\n".join(
+            f"{LeadKind(lead['kind']).label}：{_text(lead['description'])}"
+            for lead in leads
+            if lead.get("kind") in LeadKind.values
+        )
+    if signature_image and not _text(signer_name):
+        errors["signer_name"] = [_("Who signed for the customer?")]
+    raise_field_errors(errors)
+
+
+def _locked_on_site(dispatch: Dispatch, *, by: Any) -> Dispatch:
+    """The dispatch's row, locked, still on site and worked by ``by``."""
+    from servicedesk.core.exceptions import NotPermitted
+
+    from ..models import may_work_dispatch
+
+    locked = Dispatch.objects.select_for_update().get(pk=dispatch.pk)
+    if locked.state != DispatchState.ON_SITE:
+        raise TransitionConflict(
+            _("“%(name)s” is not allowed now (state: %(state)s).")
+            % {"name": "complete", "state": locked.get_state_display()}
+        )
+    if not may_work_dispatch(locked, by):
+        raise NotPermitted(_("You may not perform this action."))
+    return locked
+
+
+def _report_save(
+    locked: Dispatch, values: dict[str, Any], *, by: Any, now: dt.datetime
+) -> list[str]:
+    """Write the report and the time on site; returns the report fields that changed."""
+    minutes = max(0, int((now - (locked.checked_in_at or now)).total_seconds() // 60))
+    report = {
+        **values,
+        "completed_at": now,
+        "on_site_minutes": minutes,
+        "person_days": person_days_for(minutes),
+    }
+    changed = [name for name, value in report.items() if getattr(locked, name) != value]
+    for name, value in report.items():
+        setattr(locked, name, value)
+    save_with_history(locked, by=by, reason="service report", fields=changed or ["completed_at"])
+    return [name for name in changed if name in values]
+
+
+def _part_from_report(locked: Dispatch, part: dict[str, Any], *, by: Any) -> None:
+    part_add(
+        locked,
+        by=by,
+        kind=part.get("kind") or PartUsageKind.REPLACED,
+        part_name=part["part_name"],
+        part_number=part.get("part_number", ""),
+        serial_number=part.get("serial_number", ""),
+        quantity=int(part.get("quantity") or 1),
+        emergency=bool(part.get("emergency")),
+        note=part.get("note", ""),
+    )
+
+
+def _report_sign(
+    locked: Dispatch,
+    *,
+    by: Any,
+    report_changed: list[str],
+    signature_image: str | None,
+    signer_name: str,
+    engineer_signature_image: str | None,
+    ip_address: str | None,
+    user_agent: str,
+) -> None:
+    """The signatures given with the report; refused when the customer's is missing."""
+    # A signature covers what it signed (docs/domain.md §signatures.content): if the report
+    # changed after the customer signed it, the customer signs the new one.
+    if locked.customer_signature_id and not signature_image and report_changed:
+        locked.customer_signature = None
+        save_with_history(
+            locked, by=by, reason="report changed after signing", fields=["customer_signature"]
+        )
+    witness = {"by": by, "ip_address": ip_address, "user_agent": user_agent}
+    if engineer_signature_image:
+        dispatch_sign(locked, signer_role=ENGINEER_ROLE, image=engineer_signature_image, **witness)
+    if signature_image:
+        dispatch_sign(
+            locked,
+            signer_name=signer_name,
+            signer_role=CUSTOMER_ROLE,
+            image=signature_image,
+            **witness,
+        )
+        locked.refresh_from_db(fields=["customer_signature"])
+    if locked.customer_signature_id is None:
+        raise ApplicationError(
+            _("The customer must sign the service report (draw it or upload the scan)."),
+            extra={"signature": [_("The customer's signature is missing.")]},
+        )
+
+
+def _completion_clocks_start(locked: Dispatch, *, by: Any, now: dt.datetime) -> None:
+    """``write_off`` for the engineer, ``follow_up`` for the service manager, and the
+    post-visit follow-up call scheduled."""
+    manager = _managers()
+    timer_start(
+        subject=locked,
+        target="write_off",
+        started_at=now,
+        assignee=locked.engineer.user if locked.engineer is not None else None,
+    )
+    follow_up = timer_start(
+        subject=locked,
+        target="follow_up",
+        started_at=now,
+        assignee=manager[0] if manager else None,
+    )
+    _schedule_follow_up_call(locked, by=by, due=follow_up.due_at if follow_up else now)
 
 
 def _schedule_follow_up_call(dispatch: Dispatch, *, by: User, due: dt.datetime) -> None:
@@ -1162,9 +1261,6 @@ def dispatch_write_off(
     headquarters (recorded in the defects app first). The ticket follows to ``resolved``
     only when the problem is really solved. ``service_fee``: the after-sales fee of the
     visit, when known (partners paid by share get their part of it)."""
-    from tickets.choices import TicketState
-    from tickets.services import ticket_mark_resolved
-
     next_step = next_step or ""
     if next_step not in NextStep.values:
         raise_field_errors(
@@ -1173,41 +1269,8 @@ def dispatch_write_off(
     if service_fee is not None and service_fee < 0:
         raise_field_errors({"service_fee": [_("The fee cannot be negative.")]})
     with transaction.atomic():
-        locked = Dispatch.objects.select_for_update().get(pk=dispatch.pk)
-        if locked.state != DispatchState.COMPLETED:
-            raise TransitionConflict(
-                _("“%(name)s” is not allowed now (state: %(state)s).")
-                % {"name": "write_off", "state": locked.get_state_display()}
-            )
-        if locked.customer_signature_id is None:
-            raise ApplicationError(
-                _("The signed service report is missing: upload the signed scan first."),
-                extra={"signature": [_("The customer's signature is missing.")]},
-            )
-        if locked.needs_next_step:
-            if not next_step and locked.defect_id:
-                next_step = NextStep.DEFECT
-            if not next_step:
-                raise_field_errors(
-                    {
-                        "next_step": [
-                            _(
-                                "Unsolved or partially solved: open a follow-up dispatch or "
-                                "escalate to headquarters as a defect."
-                            )
-                        ]
-                    }
-                )
-            if next_step == NextStep.DEFECT and locked.defect_id is None:
-                raise_field_errors(
-                    {
-                        "next_step": [
-                            _("Record the defect first (Escalate to headquarters as a defect).")
-                        ]
-                    }
-                )
-        else:
-            next_step = ""
+        locked = _locked_signed_completed(dispatch)
+        next_step = _next_step_decided(locked, next_step)
         if locked.next_step != next_step:
             locked.next_step = next_step
             save_with_history(locked, by=by, reason="next step", fields=["next_step"])
@@ -1225,46 +1288,96 @@ def dispatch_write_off(
         )
         timer_meet(subject=locked, target="write_off")
         if next_step == NextStep.FOLLOW_UP:
-            child = dispatch_create(
-                by=by,
-                customer=locked.customer,
-                contract=locked.contract,
-                ticket=locked.ticket,
-                follow_up_of=locked,
-                source=DispatchSource.FOLLOW_UP,
-                kind=locked.kind,
-                problem=_("Follow-up of %(number)s (%(outcome)s): %(problem)s")
-                % {
-                    "number": locked.number,
-                    "outcome": locked.get_outcome_display(),
-                    "problem": locked.problem,
-                },
-                notes="\n".join(
-                    filter(None, [_text(note), locked.cause and _("Cause: ") + locked.cause])
-                ),
-                product=locked.product,
-                site_address=locked.site_address,
-                contact_name=locked.contact_name,
-                contact_phone=locked.contact_phone,
-                required_skills=locked.required_skills,
-                software_work=locked.software_work,
-            )
-            dispatch_verify(child, by=by)
-        if (
-            locked.outcome == Outcome.SOLVED
-            and locked.ticket_id
-            and locked.ticket.state == TicketState.DISPATCHED
-        ):
-            ticket_mark_resolved(
-                locked.ticket,
-                by=by,
-                problem=locked.problem,
-                cause=locked.cause,
-                solution=locked.solution,
-                steps=locked.steps,
-                precautions=locked.precautions,
-            )
+            _follow_up_open(locked, by=by, note=note)
+        _ticket_resolve_when_solved(locked, by=by)
     return locked
+
+
+def _locked_signed_completed(dispatch: Dispatch) -> Dispatch:
+    """The dispatch's row, locked, completed and signed by the customer."""
+    locked = Dispatch.objects.select_for_update().get(pk=dispatch.pk)
+    if locked.state != DispatchState.COMPLETED:
+        raise TransitionConflict(
+            _("“%(name)s” is not allowed now (state: %(state)s).")
+            % {"name": "write_off", "state": locked.get_state_display()}
+        )
+    if locked.customer_signature_id is None:
+        raise ApplicationError(
+            _("The signed service report is missing: upload the signed scan first."),
+            extra={"signature": [_("The customer's signature is missing.")]},
+        )
+    return locked
+
+
+def _next_step_decided(locked: Dispatch, next_step: str) -> str:
+    """A solved visit has none; an unsolved or partial one needs a follow-up dispatch or
+    its defect recorded first (docs/domain.md §dispatch.next-step)."""
+    if not locked.needs_next_step:
+        return ""
+    if not next_step and locked.defect_id:
+        next_step = NextStep.DEFECT
+    if not next_step:
+        raise_field_errors(
+            {
+                "next_step": [
+                    _(
+                        "Unsolved or partially solved: open a follow-up dispatch or "
+                        "escalate to headquarters as a defect."
+                    )
+                ]
+            }
+        )
+    if next_step == NextStep.DEFECT and locked.defect_id is None:
+        raise_field_errors(
+            {"next_step": [_("Record the defect first (Escalate to headquarters as a defect).")]}
+        )
+    return next_step
+
+
+def _follow_up_open(locked: Dispatch, *, by: Any, note: str) -> Dispatch:
+    """The follow-up dispatch of an unsolved visit, linked and verified at once."""
+    child = dispatch_create(
+        by=by,
+        customer=locked.customer,
+        contract=locked.contract,
+        ticket=locked.ticket,
+        follow_up_of=locked,
+        source=DispatchSource.FOLLOW_UP,
+        kind=locked.kind,
+        problem=_("Follow-up of %(number)s (%(outcome)s): %(problem)s")
+        % {
+            "number": locked.number,
+            "outcome": locked.get_outcome_display(),
+            "problem": locked.problem,
+        },
+        notes="\n".join(filter(None, [_text(note), locked.cause and _("Cause: ") + locked.cause])),
+        product=locked.product,
+        site_address=locked.site_address,
+        contact_name=locked.contact_name,
+        contact_phone=locked.contact_phone,
+        required_skills=locked.required_skills,
+        software_work=locked.software_work,
+    )
+    return dispatch_verify(child, by=by)
+
+
+def _ticket_resolve_when_solved(locked: Dispatch, *, by: Any) -> None:
+    """A solved visit resolves its hotline ticket (tickets' own service decides)."""
+    from tickets.choices import TicketState
+    from tickets.services import ticket_mark_resolved
+
+    ticket = locked.ticket
+    if locked.outcome != Outcome.SOLVED or ticket is None or ticket.state != TicketState.DISPATCHED:
+        return
+    ticket_mark_resolved(
+        ticket,
+        by=by,
+        problem=locked.problem,
+        cause=locked.cause,
+        solution=locked.solution,
+        steps=locked.steps,
+        precautions=locked.precautions,
+    )
 
 
 def dispatch_mark_escalated(

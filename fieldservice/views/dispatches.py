@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -14,53 +13,37 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from servicedesk.core.actions import action_panels, action_run_portal
 from servicedesk.core.dates import sane_date
 from servicedesk.core.exceptions import ApplicationError, NotPermitted, TransitionConflict
-from servicedesk.core.services.transitions import AS_LOADED, blocked_transitions
+from servicedesk.core.services.transitions import AS_LOADED
 
 from .. import selectors
+from ..actions import DISPATCH_ACTIONS
 from ..choices import DispatchState, Outcome
-from ..forms import (
-    AssignForm,
-    CancelForm,
-    CompleteForm,
-    DispatchCreateForm,
-    EmptyForm,
-    PartForm,
-    RescheduleForm,
-    ScheduleForm,
-    WriteOffForm,
-)
+from ..forms import AssignForm, CompleteForm, DispatchCreateForm, PartForm
 from ..models import (
     Dispatch,
     Engineer,
     Partner,
     SparePartUsage,
-    dispatch_actions_for,
     engineer_of,
     split_skills,
 )
 from ..services import (
-    dispatch_archive,
     dispatch_assign,
-    dispatch_cancel,
-    dispatch_check_in,
     dispatch_complete,
-    dispatch_confirm,
     dispatch_create,
-    dispatch_reschedule,
-    dispatch_schedule,
     dispatch_verify,
-    dispatch_write_off,
     part_add,
     part_approve,
 )
@@ -135,73 +118,6 @@ def dispatch_new(request: HttpRequest) -> HttpResponse:
 # -- the dispatch page ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Action:
-    name: str
-    label: Any
-    icon: str
-    form: type[forms.Form]
-    run: Callable[[Dispatch, Any, dict], Any]
-    transition: str
-    primary: bool = False
-
-
-def _assign(d: Dispatch, u: Any, data: dict) -> Dispatch:
-    return dispatch_assign(
-        d,
-        by=u,
-        engineer=data["engineer"],
-        planned_start=data.get("planned_start"),
-        planned_minutes=data.get("planned_minutes"),
-        expected_engineer=data.get("expected_engineer", AS_LOADED),
-    )
-
-
-ACTIONS: dict[str, Action] = {
-    a.name: a
-    for a in [
-        Action("verify", gettext_lazy("Verify"), "check2-square", EmptyForm,
-               lambda d, u, x: dispatch_verify(d, by=u), "verify", primary=True),
-        Action("assign", gettext_lazy("Assign"), "person-check", AssignForm, _assign, "assign",
-               primary=True),
-        Action("confirm", gettext_lazy("Confirm the form"), "clipboard-check", EmptyForm,
-               lambda d, u, x: dispatch_confirm(d, by=u), "confirm", primary=True),
-        Action("schedule", gettext_lazy("Agree the appointment"), "calendar-check", ScheduleForm,
-               lambda d, u, x: dispatch_schedule(d, by=u, **x), "schedule", primary=True),
-        Action("check_in", gettext_lazy("Check in on site"), "geo-alt", EmptyForm,
-               lambda d, u, x: dispatch_check_in(d, by=u), "check_in", primary=True),
-        Action("reschedule", gettext_lazy("Reschedule"), "calendar-event", RescheduleForm,
-               lambda d, u, x: dispatch_reschedule(d, by=u, **x), "reschedule"),
-        Action("write_off", gettext_lazy("Write off"), "journal-check", WriteOffForm,
-               lambda d, u, x: dispatch_write_off(d, by=u, **x), "write_off", primary=True),
-        Action("archive", gettext_lazy("File in the customer archive"), "archive", EmptyForm,
-               lambda d, u, x: dispatch_archive(d, by=u), "archive", primary=True),
-        Action("cancel", gettext_lazy("Cancel"), "x-circle", CancelForm,
-               lambda d, u, x: dispatch_cancel(d, by=u, **x), "cancel"),
-    ]
-}  # fmt: skip
-
-
-def _form_for(action: Action, request: HttpRequest, dispatch: Dispatch, data: Any = None):
-    if action.form is AssignForm:
-        initial = {
-            "engineer": dispatch.engineer_id,
-            "planned_start": dispatch.planned_start and timezone.localtime(dispatch.planned_start),
-            "planned_minutes": dispatch.planned_minutes,
-            "expected_engineer": dispatch.engineer_id,
-        }
-        return AssignForm(
-            data, engineers=selectors.engineers_assignable(request.user), initial=initial
-        )
-    if action.form is WriteOffForm:
-        initial = {
-            "next_step": dispatch.next_step or ("defect" if dispatch.defect_id else None),
-            "service_fee": dispatch.service_fee,
-        }
-        return WriteOffForm(data, initial=initial, needs_next_step=dispatch.needs_next_step)
-    return action.form(data)
-
-
 def _may_escalate(user: Any, dispatch: Dispatch) -> bool:
     """An unsolved or partial visit goes to headquarters as a defect: recorded by the
     engineer who was on site (they know what they saw) or by the service manager."""
@@ -216,37 +132,50 @@ def _may_escalate(user: Any, dispatch: Dispatch) -> bool:
     return own_visit or user.has_perm("fieldservice.write_off_dispatch")
 
 
-def _page_context(request: HttpRequest, pk: int, bound: dict | None = None) -> dict[str, Any]:
+def _page_context(
+    request: HttpRequest,
+    pk: int,
+    *,
+    failed: str = "",
+    failed_form: forms.Form | None = None,
+    part_form: forms.Form | None = None,
+) -> dict[str, Any]:
     page = selectors.dispatch_page(request.user, pk)
     dispatch = page.dispatch
-    allowed = set(dispatch_actions_for(dispatch, request.user))
-    # Steps whose guard fails now are shown disabled with why (issue 10 item 13).
-    blocked = blocked_transitions(dispatch, request.user)
-    bound = bound or {}
-    actions = []
-    for action in ACTIONS.values():
-        if action.transition not in allowed:
-            if action.transition in blocked:
-                actions.append(
-                    {"action": action, "disabled": True, "reasons": blocked[action.transition]}
-                )
-            continue
-        form = bound.get(action.name) or _form_for(action, request, dispatch)
-        actions.append({"action": action, "form": form, "open": action.name in bound})
     user = request.user
-    may_work = "complete" in allowed
+    defect_url = defect_create_url(dispatch) if _may_escalate(user, dispatch) else ""
     return {
         "page": page,
         "dispatch": dispatch,
-        "actions": actions,
-        "may_complete": may_work,
+        # The actions come from their one declaration (fieldservice/actions.py).
+        "panels": action_panels(
+            DISPATCH_ACTIONS, dispatch, user, failed=failed, failed_form=failed_form
+        ),
+        "action_url": "fieldservice:dispatch-action",
+        "extra_buttons": render_to_string(
+            "fieldservice/partials/escalate_button.html", {"defect_url": defect_url}
+        )
+        if defect_url
+        else "",
         "may_add_part": dispatch.state in (DispatchState.ON_SITE, DispatchState.COMPLETED)
         and user.has_perm("fieldservice.add_sparepartusage"),
         "may_approve_parts": user.has_perm("fieldservice.change_sparepartusage"),
-        "part_form": bound.get("part") or PartForm(),
-        "defect_url": defect_create_url(dispatch) if _may_escalate(user, dispatch) else "",
+        "part_form": part_form or PartForm(),
+        "defect_url": defect_url,
         "Outcome": Outcome,
     }
+
+
+def _render_page(
+    request: HttpRequest,
+    dispatch: Dispatch,
+    *,
+    status: int = 200,
+    failed: str = "",
+    failed_form: forms.Form | None = None,
+) -> HttpResponse:
+    context = _page_context(request, dispatch.pk, failed=failed, failed_form=failed_form)
+    return render(request, "fieldservice/dispatch_detail.html", context, status=status)
 
 
 @login_required
@@ -256,33 +185,33 @@ def dispatch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "fieldservice/dispatch_detail.html", _page_context(request, pk))
 
 
+def _success_url(request: HttpRequest) -> Callable[[Dispatch, Any], str]:
+    """Back to the page the form came from (``next``: the engineer's list), else the
+    dispatch."""
+
+    def url(dispatch: Dispatch, result: Any) -> str:
+        target = request.POST.get("next") or ""
+        if target.startswith("/") and not target.startswith("//"):
+            return target
+        return dispatch.get_absolute_url()
+
+    return url
+
+
 @login_required
 @permission_required("fieldservice.view_dispatch", raise_exception=True)
 @require_POST
 def dispatch_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
-    action = ACTIONS.get(name)
-    if action is None:
-        raise Http404
     dispatch = selectors.dispatch_get(request.user, pk)
-    form = _form_for(action, request, dispatch, request.POST)
-    if form.is_valid():
-        try:
-            action.run(dispatch, request.user, form.cleaned_data)
-        except NotPermitted as exc:
-            raise PermissionDenied(exc.message) from exc
-        except TransitionConflict as exc:
-            messages.error(request, exc.message)
-            return redirect(dispatch.get_absolute_url())
-        except ApplicationError as exc:
-            form_errors_from(exc, form)
-        else:
-            messages.success(request, _("%(action)s: done.") % {"action": action.label})
-            target = request.POST.get("next") or ""
-            if target.startswith("/") and not target.startswith("//"):
-                return redirect(target)
-            return redirect(dispatch.get_absolute_url())
-    context = _page_context(request, pk, bound={name: form})
-    return render(request, "fieldservice/dispatch_detail.html", context, status=400)
+    return action_run_portal(
+        request,
+        action_set=DISPATCH_ACTIONS,
+        obj=dispatch,
+        name=name,
+        page=_render_page,
+        reload=lambda: selectors.dispatch_get(request.user, pk),
+        success_url=_success_url(request),
+    )
 
 
 @login_required
@@ -299,7 +228,7 @@ def dispatch_part(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Spare part recorded."))
             return redirect(dispatch.get_absolute_url())
-    context = _page_context(request, pk, bound={"part": form})
+    context = _page_context(request, pk, part_form=form)
     return render(request, "fieldservice/dispatch_detail.html", context, status=400)
 
 
@@ -336,8 +265,12 @@ def dispatch_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Complete on site with the customer's signature drawn on the phone or tablet; the
     page keeps a draft in the browser so a reload loses nothing."""
     dispatch = selectors.dispatch_get(request.user, pk)
-    if dispatch.state != DispatchState.ON_SITE:
-        messages.error(request, _("Check in on site before completing."))
+    # Whether it is offered comes from the declaration (fieldservice/actions.py).
+    refusal = DISPATCH_ACTIONS.refusal(dispatch, request.user, DISPATCH_ACTIONS["complete"])
+    if refusal:
+        if dispatch.state != DispatchState.ON_SITE:
+            refusal = _("Check in on site before completing.")
+        messages.error(request, refusal)
         return redirect(dispatch.get_absolute_url())
     initial = {
         "outcome": dispatch.outcome,

@@ -40,7 +40,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .conditions import condition, unmet_fields, unmet_reasons
+from .conditions import condition, unmet_fields, unmet_reason, unmet_reasons
 from .services.transitions import fsm_field_name
 
 if TYPE_CHECKING:
@@ -58,6 +58,11 @@ class Action:
     disclosure) is governed by ``permission`` and ``when`` instead.
     ``unavailable(obj, user)`` returns a reason to show the action disabled (beyond the
     transition's own conditions), or ``None``.
+    ``input_conditions``: conditions of the transition that read the action's input (the
+    engineer chosen, the appointment agreed): they do not disable the action before the
+    input is given; the service checks them with it and refuses with the reason.
+    ``page(obj)``: the URL of a page of its own (a signature drawn on a phone): the portal
+    panel links there instead of opening a form; availability still comes from here.
     ``prefix`` is the form's field prefix on the portal when it predates the action's name
     (default: the name). ``api_input`` is a serializer the API validates the body with
     instead of the form, for an API whose contract predates the form (its schema is kept).
@@ -83,6 +88,8 @@ class Action:
     summary: str = ""
     #: a template included in the portal panel above the form (context: object, a)
     panel_template: str = ""
+    input_conditions: tuple[Callable[[Any], bool], ...] = ()
+    page: Callable[[Any], str] | None = None
     #: the printed form whose signatures the action waits for: offered disabled, the
     #: portal panel links to the boxes the user may sign (``printforms.unsigned_boxes``)
     sign_form: str = ""
@@ -139,6 +146,8 @@ class ActionState:
     reasons: list[str] = field(default_factory=list)
     form: forms.Form | None = None
     open: bool = False
+    #: the action's own page (``Action.page``), linked from the panel
+    url: str = ""
     #: the input fields the first unmet condition is about (``condition(..., field=)``)
     fields: list[str] = field(default_factory=list)
     #: the signature boxes the user may sign so that a disabled action can run
@@ -174,8 +183,13 @@ def registered_action_sets() -> list[ActionSet]:
 class ActionSet:
     """The declared actions of one model, in the order the portal shows them."""
 
-    def __init__(self, model: type[models.Model], actions: Sequence[Action]) -> None:
+    def __init__(
+        self, model: type[models.Model], actions: Sequence[Action], *, form_prefix: bool = True
+    ) -> None:
         self.model = model
+        #: prefix the portal forms' fields with the action's name (several forms on one
+        #: page); ``False`` keeps the plain field names an app's pages already post
+        self.form_prefix = form_prefix
         self.actions: dict[str, Action] = {}
         for action in actions:
             if action.name in self.actions:
@@ -231,7 +245,7 @@ class ActionSet:
                     continue
                 if user is not None and not transition.has_perm(obj, user):
                     continue
-                unmet = unmet_reasons(transition, obj)
+                unmet = _unmet_reasons(transition, obj, action.input_conditions)
                 if not unmet:
                     offered = True
                     reasons, fields = [], []
@@ -284,6 +298,16 @@ class ActionSet:
         return None if state.enabled else state.reason
 
 
+def _unmet_reasons(transition: Any, obj: Any, input_conditions: Sequence[Any]) -> list[str]:
+    if not input_conditions:
+        return unmet_reasons(transition, obj)
+    return [
+        unmet_reason(cond, obj)
+        for cond in transition.conditions
+        if cond not in input_conditions and not cond(obj)
+    ]
+
+
 # -- portal ---------------------------------------------------------------------------------
 
 
@@ -299,11 +323,13 @@ def action_panels(
     form (the failed one re-shown with its errors and opened)."""
     states = action_set.states(obj, user, "portal")
     for state in states:
-        if state.name == failed and failed_form is not None:
+        if state.action.page is not None:
+            state.url = state.action.page(obj) if state.enabled else ""
+        elif state.name == failed and failed_form is not None:
             state.form = failed_form
             state.open = True
         elif state.enabled:
-            state.form = state.action.make_form(obj, user)
+            state.form = state.action.make_form(obj, user, prefix=action_set.form_prefix)
         elif state.action.sign_form and user is not None:
             from .printforms import unsigned_boxes
 
@@ -344,7 +370,15 @@ def action_run_portal(
     if state is None or not (state.enabled or action.service_explains):
         messages.error(request, action_set.refusal(obj, request.user, action) or "")
         return page(request, obj, status=409)
-    form = action.make_form(obj, request.user, request.POST, request.FILES, prefix=prefix)
+    if action.page is not None:
+        return _redirect_to(request, action.page(obj))
+    form = action.make_form(
+        obj,
+        request.user,
+        request.POST,
+        request.FILES,
+        prefix=prefix and action_set.form_prefix,
+    )
     if form.is_valid():
         try:
             result = action.run(obj, request.user, dict(form.cleaned_data))

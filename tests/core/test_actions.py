@@ -160,6 +160,124 @@ def test_portal_admin_and_api_offer_the_same_actions(starter):
     assert job.title == "新"
 
 
+# -- generic options used by field service (input guards, own pages, API input, plain names) --
+
+
+@pytest.fixture
+def scratch_set():
+    """An ActionSet declared inside a test, taken out of the registry afterwards."""
+    from servicedesk.core import actions as core_actions
+
+    before = list(core_actions._REGISTRY)
+    yield
+    core_actions._REGISTRY[:] = before
+
+
+def test_input_conditions_do_not_disable_the_action(starter, scratch_set):
+    """A guard that reads the action's input (``hand_over`` needs the new owner) does not
+    disable the action before the input is given; the others still do."""
+    from servicedesk.core.actions import Action, ActionSet
+    from tests.testapp.models import has_owner
+    from tests.testapp.services import job_hand_over
+
+    plain = ActionSet(Job, [Action("hand_over", "Hand over", job_hand_over)])
+    guarded = ActionSet(
+        Job, [Action("hand_over", "Hand over", job_hand_over, input_conditions=(has_owner,))]
+    )
+    job = Job.objects.create(title="装机", state=Job.State.STARTED)
+    [state] = plain.states(job, starter)
+    assert not state.enabled and state.reason == unmet_reason(has_owner, job)
+    assert guarded.available(job, starter) == ["hand_over"]
+
+
+def test_an_action_with_a_page_of_its_own_links_to_it(starter, scratch_set, rf):
+    """``page``: the panel offers a button opening that page (no form), and a POST to the
+    action is sent there; availability still comes from the declaration."""
+    from servicedesk.core.actions import Action, ActionSet, action_panels, action_run_portal
+    from tests.testapp.services import job_finish
+
+    action_set = ActionSet(
+        Job, [Action("finish", "Finish", job_finish, page=lambda job: f"/jobs/{job.pk}/sign/")]
+    )
+    job = Job.objects.create(title="装机", state=Job.State.STARTED, note="到场")
+    [panel] = action_panels(action_set, job, starter)
+    assert (panel.enabled, panel.url, panel.form) == (True, f"/jobs/{job.pk}/sign/", None)
+    request = rf.post("/")
+    request.user = starter
+    request.session = {}
+    response = action_run_portal(
+        request, action_set=action_set, obj=job, name="finish", page=None, reload=None
+    )
+    assert (response.status_code, response["Location"]) == (302, f"/jobs/{job.pk}/sign/")
+    job.refresh_from_db()
+    assert job.state == Job.State.STARTED  # the page does the work, not the POST
+    job.note = ""
+    [panel] = action_panels(action_set, job, starter)
+    assert (panel.enabled, panel.url) == (False, "")
+
+
+def test_form_prefix_off_keeps_plain_field_names(starter, scratch_set):
+    from servicedesk.core.actions import Action, ActionSet, action_panels
+    from tests.testapp.actions import StartForm
+    from tests.testapp.services import job_start
+
+    action_set = ActionSet(Job, [Action("start", "Start", job_start, form=StartForm)])
+    plain = ActionSet(Job, [Action("start", "Start", job_start, form=StartForm)], form_prefix=False)
+    job = Job.objects.create(title="装机")
+    [prefixed] = action_panels(action_set, job, starter)
+    [unprefixed] = action_panels(plain, job, starter)
+    assert 'name="start-note"' in str(prefixed.form)
+    assert 'name="note"' in str(unprefixed.form)
+
+
+def test_api_input_serializer_validates_and_documents_the_body(starter, scratch_set):
+    """``api_input``: the API validates the body with that serializer (input a form
+    cannot express, such as nested lists) and documents it as the request body."""
+    from drf_spectacular.generators import SchemaGenerator
+    from rest_framework import serializers, viewsets
+    from rest_framework.routers import SimpleRouter
+    from rest_framework.test import APIRequestFactory, force_authenticate
+
+    from servicedesk.core.actions import Action, ActionSet
+    from servicedesk.core.api.mixins import FSMViewSetMixin
+    from tests.testapp.actions import StartForm
+    from tests.testapp.apis import JobSerializer
+    from tests.testapp.services import job_start
+
+    class ShortNoteInput(serializers.Serializer):
+        note = serializers.CharField(max_length=5)
+
+    declared = ActionSet(
+        Job, [Action("start", "Start", job_start, form=StartForm, api_input=ShortNoteInput)]
+    )
+
+    class ScratchJobViewSet(FSMViewSetMixin, viewsets.ReadOnlyModelViewSet):
+        serializer_class = JobSerializer
+        queryset = Job.objects.order_by("id")
+        action_set = declared
+
+    endpoint = ScratchJobViewSet.transition_start
+    view = ScratchJobViewSet.as_view({"post": "transition_start"}, **endpoint.kwargs)
+    job = Job.objects.create(title="装机")
+
+    def post(body):
+        request = APIRequestFactory().post("/", body, format="json")
+        force_authenticate(request, starter)
+        return view(request, pk=job.pk)
+
+    assert post({"note": "longer than five"}).status_code == 400  # the form accepts it
+    assert post({"note": "到场"}).status_code == 200
+    job.refresh_from_db()
+    assert (job.state, job.note) == (Job.State.STARTED, "到场")
+
+    router = SimpleRouter()
+    router.register("scratch-jobs", ScratchJobViewSet, basename="scratch-job")
+    schema = SchemaGenerator(patterns=router.urls).get_schema(request=None, public=True)
+    body = schema["paths"]["/scratch-jobs/{id}/transitions/start/"]["post"]["requestBody"]
+    ref = body["content"]["application/json"]["schema"]["$ref"]
+    assert ref.rsplit("/", 1)[1].startswith("ShortNoteInput")
+
+
 def test_action_state_reads_like_a_dict_and_keeps_an_older_prefix(starter):
     """Additions for apps moving onto the layer: ``a["action"]`` reads as the older
     panels' dicts did, and ``prefix`` keeps a portal form's field names."""
