@@ -113,6 +113,7 @@ export ADMIN_PASSWORD
 cat >"$T/etc/servicedesk.env" <<EOF
 DJANGO_SETTINGS_MODULE=servicedesk.settings.production
 SECRET_KEY=$(head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n')
+CREDENTIAL_KEYS=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_')
 ALLOWED_HOSTS=127.0.0.1,localhost
 CSRF_TRUSTED_ORIGINS=https://127.0.0.1:$((PORT + 1))
 SITE_URL=https://127.0.0.1:$((PORT + 1))

@@ -11,7 +11,7 @@ class ProjectsConfig(AppConfig):
         from servicedesk.core.navigation import NavItem, nav_register
         from servicedesk.core.services import event_subscribe
 
-        from . import printing  # noqa: F401 - registers the project forms
+        from . import checks, printing  # noqa: F401 - registers the checks and the forms
         from .subscribers import project_from_contract, project_from_first_visit, project_signed
 
         timer_targets_register(
