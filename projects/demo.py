@@ -39,7 +39,10 @@ def _signature() -> str:
 
 
 def _customer_signs(obj: Any, form: str, witness: Any, name: str = "王建国") -> None:
+    """The customer signs on the shared signing page: the step it completes is the projects
+    app's reaction, run here at once because the demo loads in one transaction."""
     from servicedesk.core.services import signature_record
+    from servicedesk.core.services.events import event_reactions_run_now
 
     signature_record(
         target=obj,
@@ -49,6 +52,7 @@ def _customer_signs(obj: Any, form: str, witness: Any, name: str = "王建国") 
         image=_signature(),
         by=witness,
     )
+    event_reactions_run_now(target=obj)
 
 
 def _working_days_back(n: int) -> dt.date:

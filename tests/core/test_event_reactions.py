@@ -113,3 +113,17 @@ def test_on_a_real_database_the_reaction_follows_the_commit(subscribed):
         event = event_record(kind=KIND, target=job)
         assert subscribed == []
     assert subscribed == [(event.pk, "装机"), ("also", event.pk)]
+
+
+def test_a_loader_runs_the_reactions_about_a_record_at_once(subscribed):
+    """event_reactions_run_now: a loader playing several steps in one transaction."""
+    from servicedesk.core.services.events import event_reactions_run_now
+
+    with transaction.atomic():
+        job = Job.objects.create(title="装机")
+        event = event_record(kind=KIND, target=job)
+        other = event_record(kind=KIND, target=Job.objects.create(title="别的"))
+        assert event_reactions_run_now(target=job) == 2
+        assert subscribed == [(event.pk, "装机"), ("also", event.pk)]
+    # after the commit only the other record's reactions run; none twice
+    assert subscribed[2:] == [(other.pk, "别的"), ("also", other.pk)]

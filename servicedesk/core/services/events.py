@@ -119,6 +119,19 @@ def event_react(event_id: int) -> int:
             ran += handler is not None
 
 
+def event_reactions_run_now(*, target: models.Model) -> int:
+    """Run now, inside the caller's transaction, the reactions still pending to events about
+    ``target``. For a loader (the demo, an import) that plays several people's steps in one
+    transaction, as if each step were its own request; the on-commit call then finds them
+    done. Returns how many ran."""
+    ids = DomainEvent.objects.filter(
+        reactions_done=False,
+        target_type=ContentType.objects.get_for_model(target),
+        target_id=target.pk,
+    ).values_list("id", flat=True)
+    return sum(event_react(pk) for pk in list(ids))
+
+
 def event_reactions_retry(*, limit: int = 500) -> int:
     """Run the reactions still pending a while after their event (a failed reaction, or a
     process that died between the commit and the reaction). Returns how many ran."""
