@@ -443,7 +443,11 @@ def _serializer_field(form_field: forms.Field) -> Any:
             choices=choices, allow_blank=not form_field.required, **common
         )
     if isinstance(form_field, forms.BooleanField | forms.NullBooleanField):
-        common["required"] = False
+        # A box the form requires ticked (a confirmation) must be given; any other is
+        # optional (absent means no, as on a page).
+        common["required"] = bool(form_field.required) and not isinstance(
+            form_field, forms.NullBooleanField
+        )
         return serializers.BooleanField(**common)
     # DecimalField and FloatField are IntegerFields in Django's forms: ask for them first.
     if isinstance(form_field, forms.DecimalField):
@@ -512,7 +516,8 @@ def action_input_serializer(model: type[models.Model], action: Action) -> type |
 
 def api_form_data(request: Any) -> tuple[Any, Any]:
     """The request body as form data: a JSON object is flattened the way a form posts it
-    (lists stay lists for multiple choices; ``null`` becomes empty)."""
+    (lists stay lists for multiple choices; ``null`` becomes an empty value, still given:
+    a form telling "not sent" from "none" sees it as sent)."""
     from django.http import QueryDict
 
     data = request.data
@@ -524,7 +529,7 @@ def api_form_data(request: Any) -> tuple[Any, Any]:
             if isinstance(value, list | tuple):
                 query.setlist(key, ["" if v is None else _form_value(v) for v in value])
             elif value is None:
-                continue
+                query[key] = ""
             else:
                 query[key] = _form_value(value)
     return query, request.FILES
