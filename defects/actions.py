@@ -2,8 +2,8 @@
 (docs/architecture.md §action-layer): the portal's action panel, the admin's buttons and
 the API's ``…/transitions/<name>/`` endpoints are built from these two sets.
 
-The API's transitions keep their request bodies (``api_input``: the serializers of
-``defects/api/serializers.py`` the published schema describes); the portal and the admin
+The API's transitions take the portal's forms as their bodies, under the names the
+published schema gave them (``input_name``); the portal and the admin
 use the form. Actions the API serves at endpoints of their own (``workaround/``,
 ``publish/``, ``tracker/``, ``follow``, ``solution/``) are ``api=False`` here.
 """
@@ -85,7 +85,7 @@ DEFECT_ACTIONS = ActionSet(
             _("Report"),
             defect_report,
             form=forms.ReportForm,
-            api_input=api.DefectNoteInput,
+            input_name="DefectNoteInput",
             icon="send",
             primary=True,
             help=_("Verified on site and reported to headquarters."),
@@ -96,7 +96,7 @@ DEFECT_ACTIONS = ActionSet(
             _("Verify"),
             defect_verify,
             form=forms.VerifyForm,
-            api_input=api.DefectRequiredNoteInput,
+            input_name="DefectRequiredNoteInput",
             icon="clipboard-check",
             primary=True,
             summary="Tester reproduced it",
@@ -106,7 +106,7 @@ DEFECT_ACTIONS = ActionSet(
             _("Start fixing"),
             defect_start_fix,
             form=forms.StartFixForm,
-            api_input=api.DefectStartFixInput,
+            input_name="DefectStartFixInput",
             icon="tools",
             primary=True,
             summary="Developer starts the fix",
@@ -116,7 +116,7 @@ DEFECT_ACTIONS = ActionSet(
             pgettext_lazy("defect", "Fixed"),
             defect_fix,
             form=forms.FixForm,
-            api_input=api.DefectFixInput,
+            input_name="DefectFixInput",
             icon="wrench-adjustable",
             primary=True,
             summary="Fixed",
@@ -126,7 +126,7 @@ DEFECT_ACTIONS = ActionSet(
             _("Customer confirms"),
             defect_confirm,
             form=forms.ConfirmForm,
-            api_input=api.DefectRequiredNoteInput,
+            input_name="DefectRequiredNoteInput",
             icon="hand-thumbs-up",
             primary=True,
             summary="Customer confirms",
@@ -144,7 +144,7 @@ DEFECT_ACTIONS = ActionSet(
             _("Reopen"),
             defect_reopen,
             form=forms.ReasonForm,
-            api_input=api.DefectReasonInput,
+            input_name="DefectReasonInput",
             icon="arrow-counterclockwise",
             summary="Reopen",
         ),
@@ -153,7 +153,7 @@ DEFECT_ACTIONS = ActionSet(
             _("Reject"),
             defect_reject,
             form=forms.RejectForm,
-            api_input=api.DefectRejectInput,
+            input_name="DefectRejectInput",
             icon="slash-circle",
             summary="Reject: duplicate, not a bug…",
         ),
@@ -162,7 +162,7 @@ DEFECT_ACTIONS = ActionSet(
             _("Escalate to the region lead"),
             defect_escalate,
             form=forms.EscalateForm,
-            api_input=api.DefectEscalateInput,
+            input_name="DefectEscalateInput",
             icon="person-up",
             help=_("When the people involved cannot agree."),
             summary="Escalate a disagreement to the region lead",
@@ -172,7 +172,7 @@ DEFECT_ACTIONS = ActionSet(
             _("Change severity"),
             defect_change_severity,
             form=forms.SeverityForm,
-            api_input=api.DefectSeverityInput,
+            input_name="DefectSeverityInput",
             prefix="severity",  # the portal's field names (severity-severity, severity-reason)
             icon="exclamation-triangle",
             initial=lambda d, u: {"severity": d.severity},
@@ -372,7 +372,7 @@ REQUIREMENT_ACTIONS = ActionSet(
             _("Deliver"),
             requirement_deliver,
             form=forms.DeliverForm,
-            api_input=api.DefectRequiredNoteInput,
+            input_name="DefectRequiredNoteInput",
             icon="box-seam",
             primary=True,
             summary="Delivered",
@@ -382,7 +382,7 @@ REQUIREMENT_ACTIONS = ActionSet(
             _("Customer accepts"),
             requirement_customer_accept,
             form=forms.CustomerAcceptForm,
-            api_input=api.DefectRequiredNoteInput,
+            input_name="DefectRequiredNoteInput",
             icon="award",
             primary=True,
             summary="Customer accepts the delivery",
@@ -392,7 +392,7 @@ REQUIREMENT_ACTIONS = ActionSet(
             _("Escalate to the region lead"),
             requirement_escalate,
             form=forms.EscalateForm,
-            api_input=api.DefectEscalateInput,
+            input_name="DefectEscalateInput",
             icon="person-up",
             help=_("When the people involved cannot agree."),
             summary="Escalate a disagreement to the region lead (as for defects)",
