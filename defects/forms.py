@@ -253,15 +253,23 @@ class EvaluateForm(DeskFormMixin, forms.Form):
 
 
 class AgreeForm(DeskFormMixin, forms.Form):
+    # Empty: the quoted price (the page fills it in; requirement_agree refuses when
+    # there is none).
     amount = forms.DecimalField(
-        label=_("Agreed price (CNY)"), min_value=0, max_digits=12, decimal_places=2
+        label=_("Agreed price (CNY)"),
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        required=False,
     )
     note = forms.CharField(label=_("Negotiation"), widget=textarea(2), required=False)
 
 
 class ExplanationForm(DeskFormMixin, forms.Form):
     explanation = forms.CharField(
-        label=_("The customer's decision and what they were told"), widget=textarea(3)
+        label=_("The customer's decision and what they were told"),
+        widget=textarea(3),
+        error_messages={"required": _("Record the customer's decision and what they were told.")},
     )
 
 
@@ -270,8 +278,9 @@ class SolutionForm(DeskFormMixin, forms.Form):
 
 
 class ScheduleForm(DeskFormMixin, forms.Form):
-    planned_start = date_field(_("Planned start"))
-    planned_delivery = date_field(_("Planned delivery"))
+    # Optional here: requirement_schedule refuses a missing date in its own words.
+    planned_start = date_field(_("Planned start"), required=False)
+    planned_delivery = date_field(_("Planned delivery"), required=False)
     developer = forms.ModelChoiceField(label=_("Developer"), queryset=None, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

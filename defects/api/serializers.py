@@ -293,27 +293,8 @@ class RequirementEvaluateInput(serializers.Serializer):
     explanation = serializers.CharField(allow_blank=True, required=False, default="")
 
 
-class RequirementAgreeInput(serializers.Serializer):
-    amount = serializers.DecimalField(
-        max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True, default=None
-    )
-    note = serializers.CharField(allow_blank=True, required=False, default="")
-
-
-class RequirementExplanationInput(serializers.Serializer):
-    explanation = required_text(_("Record the customer's decision and what they were told."))
-
-
 class RequirementSolutionInput(serializers.Serializer):
     solution = required_text(_("Describe the agreed solution."))
-
-
-class RequirementScheduleInput(serializers.Serializer):
-    planned_start = serializers.DateField(allow_null=True, default=None)
-    planned_delivery = serializers.DateField(allow_null=True, default=None)
-    developer = ActiveUserField(
-        queryset=User.objects.all(), required=False, allow_null=True, default=None
-    )
 
 
 class EvaluationReportSerializer(serializers.ModelSerializer):
