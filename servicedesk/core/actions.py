@@ -506,7 +506,7 @@ def action_input_serializer(model: type[models.Model], action: Action) -> type |
         shared = action.input_name
         if shared and shared in _NAMED:
             body = _NAMED[shared]
-            if set(body._declared_fields) != set(action.form.base_fields):
+            if set(cast(Any, body)._declared_fields) != set(action.form.base_fields):
                 raise ValueError(
                     f"{model.__name__}.{action.name}: input_name {shared!r} is another "
                     "action's body with other fields"
