@@ -12,6 +12,7 @@ from servicedesk.core.dates import add_days, add_years
 
 from .choices import ContractState, DocumentKind
 from .models import (
+    ChargeRate,
     Contact,
     Contract,
     ContractDocument,
@@ -139,3 +140,12 @@ def installed_product_named(customer: Customer | None, product: str) -> Installe
     if installed is None and not product and len(products) == 1:
         installed = products[0]
     return installed
+
+
+def charge_rates(*, unit: str, contract: Contract | None) -> list[ChargeRate]:
+    """The charging standards per ``unit``: the contract's own and the company's (those
+    without a contract); for another app's prices (docs/architecture.md §apps.events,
+    case 3)."""
+    own = Q(contract=contract) | Q(contract__isnull=True)
+    where = own if contract is not None else Q(contract__isnull=True)
+    return list(ChargeRate.objects.filter(unit=unit).filter(where))

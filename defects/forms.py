@@ -100,7 +100,11 @@ class StartFixForm(DeskFormMixin, forms.Form):
 
 
 class FixForm(DeskFormMixin, forms.Form):
-    note = forms.CharField(label=_("What was changed"), widget=textarea(3))
+    note = forms.CharField(
+        label=_("What was changed"),
+        widget=textarea(3),
+        error_messages={"required": _("What was changed?")},
+    )
     version = forms.CharField(label=_("Fixed in version"), max_length=60, required=False)
 
 
@@ -109,25 +113,41 @@ class ConfirmForm(DeskFormMixin, forms.Form):
 
 
 class ReasonForm(DeskFormMixin, forms.Form):
-    reason = forms.CharField(label=_("Reason"), widget=textarea(2))
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=textarea(2),
+        error_messages={"required": _("Why is it reopened?")},
+    )
 
 
 class RejectForm(DeskFormMixin, forms.Form):
     reason = forms.ChoiceField(
         label=_("Rejected as"), choices=RejectReason.choices, widget=forms.RadioSelect
     )
-    note = forms.CharField(label=_("Why (told to the customer)"), widget=textarea(2))
+    note = forms.CharField(
+        label=_("Why (told to the customer)"),
+        widget=textarea(2),
+        error_messages={"required": _("Explain why (it is told to the customer).")},
+    )
 
 
 class EscalateForm(DeskFormMixin, forms.Form):
-    point = forms.CharField(label=_("Point of disagreement"), widget=textarea(3))
+    point = forms.CharField(
+        label=_("Point of disagreement"),
+        widget=textarea(3),
+        error_messages={"required": _("What is the point of disagreement?")},
+    )
 
 
 class SeverityForm(DeskFormMixin, forms.Form):
     severity = forms.ChoiceField(
         label=_("New severity"), choices=Severity.choices, widget=forms.RadioSelect
     )
-    reason = forms.CharField(label=_("Reason"), widget=textarea(2))
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=textarea(2),
+        error_messages={"required": _("Why does the severity change?")},
+    )
 
 
 class WorkaroundForm(DeskFormMixin, forms.Form):
@@ -233,15 +253,23 @@ class EvaluateForm(DeskFormMixin, forms.Form):
 
 
 class AgreeForm(DeskFormMixin, forms.Form):
+    # Empty: the quoted price (the page fills it in; requirement_agree refuses when
+    # there is none).
     amount = forms.DecimalField(
-        label=_("Agreed price (CNY)"), min_value=0, max_digits=12, decimal_places=2
+        label=_("Agreed price (CNY)"),
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        required=False,
     )
     note = forms.CharField(label=_("Negotiation"), widget=textarea(2), required=False)
 
 
 class ExplanationForm(DeskFormMixin, forms.Form):
     explanation = forms.CharField(
-        label=_("The customer's decision and what they were told"), widget=textarea(3)
+        label=_("The customer's decision and what they were told"),
+        widget=textarea(3),
+        error_messages={"required": _("Record the customer's decision and what they were told.")},
     )
 
 
@@ -250,8 +278,9 @@ class SolutionForm(DeskFormMixin, forms.Form):
 
 
 class ScheduleForm(DeskFormMixin, forms.Form):
-    planned_start = date_field(_("Planned start"))
-    planned_delivery = date_field(_("Planned delivery"))
+    # Optional here: requirement_schedule refuses a missing date in its own words.
+    planned_start = date_field(_("Planned start"), required=False)
+    planned_delivery = date_field(_("Planned delivery"), required=False)
     developer = forms.ModelChoiceField(label=_("Developer"), queryset=None, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -394,6 +394,18 @@ class OpenItem:
     url: str
 
 
+def problem_subjects(numbers_by_kind: dict[str, list[str]]) -> list[tuple[int, list[int]]]:
+    """(content type id, row ids) of the defects and requirements with these numbers
+    (``{"defect": [...], "requirement": [...]}``): for another app's timers on them
+    (docs/architecture.md §apps.events, case 3)."""
+    subjects: list[tuple[int, list[int]]] = []
+    for model, kind in ((Defect, "defect"), (Requirement, "requirement")):
+        numbers = numbers_by_kind.get(kind) or []
+        ids = list(model.objects.filter(number__in=numbers).values_list("pk", flat=True))
+        subjects.append((_ct(model).pk, ids))
+    return subjects
+
+
 def open_items_for_customer(customer: Any) -> list[OpenItem]:
     """Every open defect and requirement request of ``customer`` with its nearest running
     deadline, soonest first (four queries), e.g. for the projects app's hand-over book."""

@@ -23,14 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from servicedesk.core.actions import Action, ActionSet
 
 from . import selectors
-from .api.serializers import (
-    AssignInput,
-    CancelInput,
-    CompleteInput,
-    RescheduleInput,
-    ScheduleInput,
-    WriteOffInput,
-)
+from .api.serializers import CompleteInput
 from .forms import AssignForm, CancelForm, RescheduleForm, ScheduleForm, WriteOffForm
 from .models import (
     Dispatch,
@@ -98,7 +91,7 @@ DISPATCH_ACTIONS = ActionSet(
             form_kwargs=lambda d, user: {"engineers": selectors.engineers_assignable(user)},
             initial=_assign_initial,
             input_conditions=(dispatch_has_engineer,),
-            api_input=AssignInput,
+            input_name="AssignInput",
             icon="person-check",
             primary=True,
             admin=False,  # the board's conflict checks and the engineer picker: portal only
@@ -118,7 +111,7 @@ DISPATCH_ACTIONS = ActionSet(
             dispatch_schedule,
             form=ScheduleForm,
             input_conditions=(dispatch_has_appointment,),
-            api_input=ScheduleInput,
+            input_name="ScheduleInput",
             icon="calendar-check",
             primary=True,
             admin=False,
@@ -149,7 +142,7 @@ DISPATCH_ACTIONS = ActionSet(
             _("Reschedule"),
             dispatch_reschedule,
             form=RescheduleForm,
-            api_input=RescheduleInput,
+            input_name="RescheduleInput",
             icon="calendar-event",
             admin=False,
             summary="New appointment before the agreed time",
@@ -162,7 +155,7 @@ DISPATCH_ACTIONS = ActionSet(
             form_kwargs=lambda d, user: {"needs_next_step": d.needs_next_step},
             initial=_write_off_initial,
             input_conditions=(dispatch_customer_signed, dispatch_next_step_chosen),
-            api_input=WriteOffInput,
+            input_name="WriteOffInput",
             icon="journal-check",
             primary=True,
             summary="Write off (signed form handed in)",
@@ -181,7 +174,7 @@ DISPATCH_ACTIONS = ActionSet(
             _("Cancel"),
             dispatch_cancel,
             form=CancelForm,
-            api_input=CancelInput,
+            input_name="CancelInput",
             icon="x-circle",
             summary="Cancel (before on site)",
         ),

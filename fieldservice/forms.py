@@ -32,8 +32,13 @@ class AssignForm(DeskFormMixin, forms.Form):
         error_messages={"required": _("Choose the engineer.")},
     )
     planned_start = datetime_field(_("Planned start"), required=False)
+    # Optional: the page fills it in; left out (the API), the dispatch's own duration stays.
     planned_minutes = forms.IntegerField(
-        label=_("Planned duration (minutes)"), min_value=15, max_value=24 * 60, initial=120
+        label=_("Planned duration (minutes)"),
+        min_value=15,
+        max_value=24 * 60,
+        initial=120,
+        required=False,
     )
     # The engineer the page showed: a reassignment made from a page someone else has
     # changed meanwhile is refused instead of overwriting theirs.
@@ -88,6 +93,7 @@ class WriteOffForm(DeskFormMixin, forms.Form):
         label=_("Next step"),
         choices=[c for c in NextStep.choices if c[0]],
         widget=forms.RadioSelect,
+        required=False,  # required below when the visit was not solved
         help_text=_("Unsolved or partially solved: a follow-up dispatch or the defect escalation."),
         error_messages={
             "required": _(
@@ -112,6 +118,8 @@ class WriteOffForm(DeskFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         if not needs_next_step:
             del self.fields["next_step"]
+        else:
+            self.fields["next_step"].required = True
 
 
 class CancelForm(DeskFormMixin, forms.Form):

@@ -114,7 +114,9 @@ class IntakeForm(DeskFormMixin, forms.Form):
         pk = self.cleaned_data["customer"]
         if pk is None:
             return None
-        customer = Customer.objects.restrict(self.user).filter(pk=pk).first()
+        from contracts.selectors import customers_list
+
+        customer = customers_list(user=self.user).filter(pk=pk).first()
         if customer is None:
             raise forms.ValidationError(_("Unknown customer: find them by phone, name or dongle."))
         return customer
@@ -295,8 +297,10 @@ class DiscloseForm(DeskFormMixin, forms.Form):
     def __init__(self, *args: Any, ticket: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if ticket is not None and ticket.customer_id:
-            self.fields["contact"].queryset = Contact.objects.filter(
-                customer=ticket.customer_id, may_receive_passwords=True
+            from contracts.selectors import contacts_authorised_for_passwords
+
+            self.fields["contact"].queryset = contacts_authorised_for_passwords(
+                customer=ticket.customer
             )
 
 

@@ -37,16 +37,16 @@ def ticket_from_revisit(event: DomainEvent) -> None:
 def ticket_resolved_by_defect(event: DomainEvent) -> None:
     """``defect.close`` of a defect recorded from a call: a call still waiting on the
     dispatch is resolved with the defect's resolution (docs/architecture.md §apps.events)."""
-    from .choices import TicketState
     from .models import Ticket
     from .services import ticket_mark_resolved
 
     data = event.data or {}
     ticket = Ticket.objects.filter(pk=data.get("ticket")).first() if data.get("ticket") else None
-    if ticket is None or ticket.state != TicketState.DISPATCHED:
+    if ticket is None:
         return
     ticket_mark_resolved(
         ticket,
         by=event.actor,
+        if_dispatched=True,
         **{k: data.get(k) or "" for k in ("problem", "cause", "solution", "steps")},
     )

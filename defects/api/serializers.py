@@ -15,7 +15,7 @@ from servicedesk.core.api.mixins import CustomerWaitSerializerMixin, FSMSerializ
 from servicedesk.core.api.serializers import PersonField
 from tickets.models import Ticket
 
-from ..choices import Outcome, RejectReason, Severity
+from ..choices import Outcome, Severity
 from ..models import Defect, EvaluationReport, Requirement
 
 User = get_user_model()
@@ -160,47 +160,6 @@ class DefectInput(serializers.Serializer):
         return attrs
 
 
-class DefectNoteInput(serializers.Serializer):
-    note = serializers.CharField(allow_blank=True, required=False, default="")
-
-
-class DefectRequiredNoteInput(serializers.Serializer):
-    note = required_text()
-
-
-class DefectStartFixInput(serializers.Serializer):
-    developer = ActiveUserField(
-        queryset=User.objects.all(), required=False, allow_null=True, default=None
-    )
-
-
-class DefectFixInput(serializers.Serializer):
-    note = required_text(_("What was changed?"), help_text="What was changed.")
-    version = serializers.CharField(allow_blank=True, required=False, default="")
-
-
-class DefectReasonInput(serializers.Serializer):
-    reason = required_text(_("Why is it reopened?"))
-
-
-class DefectRejectInput(serializers.Serializer):
-    reason = serializers.ChoiceField(choices=RejectReason.choices)
-    note = required_text(
-        _("Explain why (it is told to the customer)."), help_text="Why (told to the customer)."
-    )
-
-
-class DefectEscalateInput(serializers.Serializer):
-    point = required_text(
-        _("What is the point of disagreement?"), help_text="The point of disagreement."
-    )
-
-
-class DefectSeverityInput(serializers.Serializer):
-    severity = serializers.ChoiceField(choices=Severity.choices)
-    reason = required_text(_("Why does the severity change?"))
-
-
 class DefectWorkaroundInput(serializers.Serializer):
     workaround = required_text(_("Describe the emergency workaround."))
 
@@ -334,27 +293,8 @@ class RequirementEvaluateInput(serializers.Serializer):
     explanation = serializers.CharField(allow_blank=True, required=False, default="")
 
 
-class RequirementAgreeInput(serializers.Serializer):
-    amount = serializers.DecimalField(
-        max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True, default=None
-    )
-    note = serializers.CharField(allow_blank=True, required=False, default="")
-
-
-class RequirementExplanationInput(serializers.Serializer):
-    explanation = required_text(_("Record the customer's decision and what they were told."))
-
-
 class RequirementSolutionInput(serializers.Serializer):
     solution = required_text(_("Describe the agreed solution."))
-
-
-class RequirementScheduleInput(serializers.Serializer):
-    planned_start = serializers.DateField(allow_null=True, default=None)
-    planned_delivery = serializers.DateField(allow_null=True, default=None)
-    developer = ActiveUserField(
-        queryset=User.objects.all(), required=False, allow_null=True, default=None
-    )
 
 
 class EvaluationReportSerializer(serializers.ModelSerializer):

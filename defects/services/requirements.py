@@ -11,7 +11,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from contracts.choices import ChargeUnit, ServiceType
 from contracts.entitlement import entitlement_check
 from contracts.models import ChargeRate, Contract, Customer
-from contracts.selectors import sole_installed_product
+from contracts.selectors import charge_rates, sole_installed_product
 from servicedesk.core.choices import Role
 from servicedesk.core.exceptions import ApplicationError, TransitionConflict, raise_field_errors
 from servicedesk.core.services import event_record, notifications_create, transition_run
@@ -48,13 +47,7 @@ CENT = Decimal("0.01")
 def person_day_rate(contract: Contract | None) -> Decimal | None:
     """The person-day rate for development: the contract's own charging standard first,
     else the company's (contracts.ChargeRate)."""
-    rates = list(
-        ChargeRate.objects.filter(unit=ChargeUnit.PER_PERSON_DAY).filter(
-            Q(contract=contract) | Q(contract__isnull=True)
-            if contract is not None
-            else Q(contract__isnull=True)
-        )
-    )
+    rates = charge_rates(unit=ChargeUnit.PER_PERSON_DAY, contract=contract)
 
     def rank(rate: ChargeRate) -> tuple[int, int]:
         own = 0 if rate.contract_id else 1

@@ -7,7 +7,7 @@ from rest_framework import serializers
 from servicedesk.core.api.mixins import FSMSerializerMixin
 from servicedesk.core.api.serializers import PersonField
 
-from ..choices import DispatchKind, DispatchSeverity, LeadKind, NextStep, Outcome, PartUsageKind
+from ..choices import DispatchKind, DispatchSeverity, LeadKind, Outcome, PartUsageKind
 from ..models import Dispatch, Engineer, Partner, SparePartUsage
 
 
@@ -222,40 +222,6 @@ class DispatchCreateInput(serializers.Serializer):
     due_by = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
-class AssignInput(serializers.Serializer):
-    engineer = serializers.PrimaryKeyRelatedField(queryset=Engineer.objects.select_related("user"))
-    planned_start = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    planned_minutes = serializers.IntegerField(
-        required=False, allow_null=True, default=None, min_value=15, max_value=24 * 60
-    )
-    expected_engineer = serializers.IntegerField(
-        required=False,
-        allow_null=True,
-        help_text="The engineer the client saw on the dispatch (null: none). When someone "
-        "reassigned it meanwhile the answer is 409. Omitted: the one at the request's start.",
-    )
-
-
-OUT_OF_HOURS_HELP = "Required when the time is outside the contract's service hours."
-
-
-class ScheduleInput(serializers.Serializer):
-    appointment_at = serializers.DateTimeField()
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
-    out_of_hours_reason = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text=OUT_OF_HOURS_HELP
-    )
-
-
-class RescheduleInput(serializers.Serializer):
-    appointment_at = serializers.DateTimeField()
-    reason = serializers.CharField()
-    customer_informed = serializers.BooleanField()
-    out_of_hours_reason = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text=OUT_OF_HOURS_HELP
-    )
-
-
 class LeadInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=LeadKind.choices)
     description = serializers.CharField()
@@ -296,15 +262,3 @@ class CompleteInput(serializers.Serializer):
     signer_name = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=100
     )
-
-
-class WriteOffInput(serializers.Serializer):
-    next_step = serializers.ChoiceField(choices=NextStep.choices, required=False, default="")
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-    service_fee = serializers.DecimalField(
-        max_digits=10, decimal_places=2, min_value=0, required=False, allow_null=True, default=None
-    )
-
-
-class CancelInput(serializers.Serializer):
-    reason = serializers.CharField()

@@ -337,8 +337,8 @@ def dispatch_from_ticket(*, ticket: Any, by: User) -> Dispatch | None:
 
 def dispatch_verify(dispatch: Dispatch, *, by: User) -> Dispatch:
     """The service manager checked the request (核实现场服务请求记录); the ticket becomes
-    ``dispatched``."""
-    from tickets.choices import TicketState
+    ``dispatched`` when it is waiting for the visit (tickets' service decides,
+    docs/architecture.md §apps.events)."""
     from tickets.services import ticket_mark_dispatched
 
     with transaction.atomic():
@@ -350,8 +350,8 @@ def dispatch_verify(dispatch: Dispatch, *, by: User) -> Dispatch:
             update_fields=["verified_at"],
         )
         timer_meet(subject=dispatch, target="verification")
-        if dispatch.ticket is not None and dispatch.ticket.state == TicketState.DISPATCH_REQUESTED:
-            ticket_mark_dispatched(dispatch.ticket, by=by)
+        if dispatch.ticket is not None:
+            ticket_mark_dispatched(dispatch.ticket, by=by, if_waiting=True)
     return dispatch
 
 
@@ -1362,16 +1362,17 @@ def _follow_up_open(locked: Dispatch, *, by: Any, note: str) -> Dispatch:
 
 
 def _ticket_resolve_when_solved(locked: Dispatch, *, by: Any) -> None:
-    """A solved visit resolves its hotline ticket (tickets' own service decides)."""
-    from tickets.choices import TicketState
+    """A solved visit resolves its hotline ticket when the ticket still waits on it
+    (tickets' own service decides, docs/architecture.md §apps.events)."""
     from tickets.services import ticket_mark_resolved
 
     ticket = locked.ticket
-    if locked.outcome != Outcome.SOLVED or ticket is None or ticket.state != TicketState.DISPATCHED:
+    if locked.outcome != Outcome.SOLVED or ticket is None:
         return
     ticket_mark_resolved(
         ticket,
         by=by,
+        if_dispatched=True,
         problem=locked.problem,
         cause=locked.cause,
         solution=locked.solution,

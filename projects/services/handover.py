@@ -144,12 +144,12 @@ def _inherited_timers(version: HandoverVersion) -> list[SlaTimer]:
         )
     from django.db.models import Q
 
-    from defects.models import Defect, Requirement
+    from defects.selectors import problem_subjects
 
-    for model, kind in ((Defect, "defect"), (Requirement, "requirement")):
-        numbers = [row["number"] for row in version.open_problems if row["kind"] == kind]
-        ids = list(model.objects.filter(number__in=numbers).values_list("pk", flat=True))
-        subjects.append((ContentType.objects.get_for_model(model).pk, ids))
+    numbers: dict[str, list[str]] = {"defect": [], "requirement": []}
+    for row in version.open_problems:
+        numbers.setdefault(row["kind"], []).append(row["number"])
+    subjects.extend(problem_subjects(numbers))
     condition = Q(pk__in=[])
     for ct, ids in subjects:
         if ids:

@@ -98,7 +98,7 @@ class Action:
     listed: bool = True
     #: the OpenAPI name of the request body derived from ``form`` (default
     #: ``<Model><Action>Input``): keeps a published schema's name; actions giving the same
-    #: name and form share one body
+    #: name share one body (their forms take the same fields; the first one documents it)
     input_name: str = ""
     portal: bool = True
     admin: bool = True
@@ -427,6 +427,13 @@ def _serializer_field(form_field: forms.Field) -> Any:
         form_field, forms.ModelMultipleChoiceField | forms.MultipleChoiceField
     ):
         common["allow_null"] = True
+    if isinstance(form_field, forms.ModelChoiceField) and form_field.queryset is None:
+        # The choices are set per form (``__init__``): documented as the row ids they are.
+        if isinstance(form_field, forms.ModelMultipleChoiceField):
+            return serializers.ListField(
+                child=serializers.IntegerField(), required=form_field.required
+            )
+        return serializers.IntegerField(**common)
     if isinstance(form_field, forms.ModelMultipleChoiceField):
         return serializers.PrimaryKeyRelatedField(
             queryset=form_field.queryset, many=True, required=form_field.required
@@ -443,7 +450,11 @@ def _serializer_field(form_field: forms.Field) -> Any:
             choices=choices, allow_blank=not form_field.required, **common
         )
     if isinstance(form_field, forms.BooleanField | forms.NullBooleanField):
-        common["required"] = False
+        # A box the form requires ticked (a confirmation) must be given; any other is
+        # optional (absent means no, as on a page).
+        common["required"] = bool(form_field.required) and not isinstance(
+            form_field, forms.NullBooleanField
+        )
         return serializers.BooleanField(**common)
     # DecimalField and FloatField are IntegerFields in Django's forms: ask for them first.
     if isinstance(form_field, forms.DecimalField):
@@ -478,7 +489,7 @@ def _serializer_field(form_field: forms.Field) -> Any:
 
 
 _SERIALIZERS: dict[tuple[type, str], type] = {}
-_NAMED: dict[tuple[str, type], type] = {}
+_NAMED: dict[str, type] = {}
 
 
 def action_input_serializer(model: type[models.Model], action: Action) -> type | None:
@@ -492,10 +503,16 @@ def action_input_serializer(model: type[models.Model], action: Action) -> type |
         return None
     key = (model, action.name)
     if key not in _SERIALIZERS:
-        shared = (action.input_name, action.form)
-        if action.input_name and shared in _NAMED:
-            _SERIALIZERS[key] = _NAMED[shared]
-            return _SERIALIZERS[key]
+        shared = action.input_name
+        if shared and shared in _NAMED:
+            body = _NAMED[shared]
+            if set(cast(Any, body)._declared_fields) != set(action.form.base_fields):
+                raise ValueError(
+                    f"{model.__name__}.{action.name}: input_name {shared!r} is another "
+                    "action's body with other fields"
+                )
+            _SERIALIZERS[key] = body
+            return body
         form = action.form.__new__(action.form)
         base = action.form.base_fields
         attrs: dict[str, Any] = {name: _serializer_field(f) for name, f in base.items()}
@@ -512,7 +529,8 @@ def action_input_serializer(model: type[models.Model], action: Action) -> type |
 
 def api_form_data(request: Any) -> tuple[Any, Any]:
     """The request body as form data: a JSON object is flattened the way a form posts it
-    (lists stay lists for multiple choices; ``null`` becomes empty)."""
+    (lists stay lists for multiple choices; ``null`` becomes an empty value, still given:
+    a form telling "not sent" from "none" sees it as sent)."""
     from django.http import QueryDict
 
     data = request.data
@@ -524,7 +542,7 @@ def api_form_data(request: Any) -> tuple[Any, Any]:
             if isinstance(value, list | tuple):
                 query.setlist(key, ["" if v is None else _form_value(v) for v in value])
             elif value is None:
-                continue
+                query[key] = ""
             else:
                 query[key] = _form_value(value)
     return query, request.FILES

@@ -559,3 +559,64 @@ def test_portal_panel_states_the_confirmation_before_the_submit_button(starter):
     form = page[page.index('data-testid="form-finish"') :]
     warning = form.index('data-testid="confirm-finish"')
     assert "Finish the job?" in form[warning : form.index('data-testid="submit-finish"')]
+
+
+def test_one_input_name_is_one_body_and_its_fields_must_match():
+    """Two actions giving one ``input_name`` share one body even with two forms (the
+    first documents it), as long as the forms take the same fields."""
+    from django import forms
+
+    from servicedesk.core.actions import Action, action_input_serializer
+
+    class FirstNote(forms.Form):
+        note = forms.CharField(label="First")
+
+    class SecondNote(forms.Form):
+        note = forms.CharField(label="Second")
+
+    class Other(forms.Form):
+        reason = forms.CharField()
+
+    def service(job, *, by, **data):
+        return job
+
+    first = Action("shared_a", "A", service, form=FirstNote, input_name="SharedNoteBody")
+    second = Action("shared_b", "B", service, form=SecondNote, input_name="SharedNoteBody")
+    other = Action("shared_c", "C", service, form=Other, input_name="SharedNoteBody")
+    body = action_input_serializer(Job, first)
+    assert action_input_serializer(Job, second) is body
+    with pytest.raises(ValueError):
+        action_input_serializer(Job, other)
+
+
+def test_a_json_null_reaches_the_form_as_an_empty_value_given():
+    """``null`` is "none", not "not sent": a form telling the two apart (field service's
+    expected engineer) sees the key."""
+    from rest_framework.test import APIRequestFactory
+
+    from servicedesk.core.actions import api_form_data
+
+    factory = APIRequestFactory()
+    request = factory.post("/", {"engineer": 3, "expected_engineer": None}, format="json")
+    from rest_framework.parsers import JSONParser
+    from rest_framework.request import Request
+
+    data, _files = api_form_data(Request(request, parsers=[JSONParser()]))
+    assert data["engineer"] == "3"
+    assert "expected_engineer" in data and data["expected_engineer"] == ""
+
+
+def test_a_required_box_is_required_in_the_body():
+    """A confirmation box the form requires ticked is required in the derived body."""
+    from django import forms
+
+    from servicedesk.core.actions import Action, action_input_serializer
+
+    class Confirm(forms.Form):
+        told = forms.BooleanField()
+        extra = forms.BooleanField(required=False)
+
+    action = Action("box_body", "Box", lambda job, *, by, **data: job, form=Confirm)
+    fields = action_input_serializer(Job, action)().fields
+    assert fields["told"].required is True
+    assert fields["extra"].required is False

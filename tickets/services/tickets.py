@@ -411,14 +411,38 @@ def ticket_request_dispatch(ticket: Ticket, *, by: User, notes: str) -> Ticket:
     return ticket
 
 
-def ticket_mark_dispatched(ticket: Ticket, *, by: User | None = None) -> Ticket:
+def ticket_mark_dispatched(
+    ticket: Ticket, *, by: User | None = None, if_waiting: bool = False
+) -> Ticket:
+    """A dispatch was verified: the ticket waiting for it becomes ``dispatched``.
+
+    The ticket decides, under its own row lock, whether it can move: from any state but
+    ``dispatch_requested`` ``transition_run`` refuses in words (``TransitionConflict``).
+    ``if_waiting=True`` (field service verifying a dispatch, a follow-up's ticket already
+    dispatched) leaves a ticket that is not waiting for a visit as it is
+    (docs/architecture.md §apps.events, case 2: the owner checks its own state)."""
     with transaction.atomic():
+        if if_waiting:
+            ticket = lock(ticket)
+            if ticket.state != TicketState.DISPATCH_REQUESTED:
+                return ticket
         return transition_run(instance=ticket, name="dispatch", by=by)
 
 
-def ticket_mark_resolved(ticket: Ticket, *, by: User | None = None, **resolution: str) -> Ticket:
-    """The dispatch solved the problem on site: copy its resolution onto the ticket."""
+def ticket_mark_resolved(
+    ticket: Ticket, *, by: User | None = None, if_dispatched: bool = False, **resolution: str
+) -> Ticket:
+    """The dispatch (or the defect) solved the problem: copy its resolution onto the ticket.
+
+    The ticket decides, under its own row lock, whether it can move: from any state but
+    ``dispatched`` ``transition_run`` refuses in words (``TransitionConflict``).
+    ``if_dispatched=True`` (another app's step that solved the problem) leaves a ticket no
+    longer waiting on the visit as it is (docs/architecture.md §apps.events, case 2)."""
     with transaction.atomic():
+        if if_dispatched:
+            ticket = lock(ticket)
+            if ticket.state != TicketState.DISPATCHED:
+                return ticket
         names = ("problem", "cause", "solution", "steps", "precautions")
         fields = [k for k in names if resolution.get(k)]
         return transition_run(
