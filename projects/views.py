@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,7 +21,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from servicedesk.core.actions import action_panels, action_run_portal
 from servicedesk.core.exceptions import ApplicationError, NotPermitted
 from servicedesk.core.forms import form_errors_from
-from servicedesk.core.selectors import signatures_for
 
 from . import selectors
 from .actions import LOG_ACTIONS, PLAN_ACTIONS, PROJECT_ACTIONS, STAGE_ACTIONS
@@ -38,29 +36,6 @@ from .models import (
     Stage,
 )
 from .services import log_write, plan_compare
-
-
-def _ct(obj: Any) -> int:
-    return ContentType.objects.get_for_model(type(obj)).pk
-
-
-def _form_links(obj: Any, *codes: str) -> list[dict[str, Any]]:
-    from servicedesk.core.printforms import form_get
-
-    links = []
-    for code in codes:
-        spec = form_get(type(obj), code)
-        links.append(
-            {
-                "code": code,
-                "title": spec.title,
-                "ct": _ct(obj),
-                "pk": obj.pk,
-                "signed": list(signatures_for(obj, code)),
-            }
-        )
-    return links
-
 
 # -- lists -------------------------------------------------------------------------------------
 
@@ -359,6 +334,10 @@ def _handover_page(request, version_or_project, *, status=200, failed="", failed
             )
         else:
             panels[version.pk] = action_panels(HANDOVER_ACTIONS, version, request.user)
+        # one page holds every version's panel: their element ids carry the version
+        for state in panels[version.pk]:
+            if state.form is not None:
+                state.form.auto_id = f"v{version.pk}-id_%s"
     from .models import is_member
 
     member = is_member(project, request.user) and request.user.has_perm(
@@ -370,7 +349,7 @@ def _handover_page(request, version_or_project, *, status=200, failed="", failed
         {
             "project": project,
             "book": book,
-            "versions": [(v, panels[v.pk]) for v in versions],
+            "versions": [(v, panels[v.pk], f"v{v.pk}-") for v in versions],
             "credentials": list(book.credentials.all()) if book else [],
             "member": member,
             "reveal_form": getattr(request, "_reveal_form", None) or RevealForm(),

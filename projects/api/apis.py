@@ -4,14 +4,21 @@
 
 from __future__ import annotations
 
-from rest_framework import viewsets
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from servicedesk.core.api.mixins import FormsMixin, FSMViewSetMixin, HistoryMixin
 
 from ..actions import HANDOVER_ACTIONS, LOG_ACTIONS, PLAN_ACTIONS, PROJECT_ACTIONS, STAGE_ACTIONS
-from ..models import DailyLog, HandoverVersion, PlanRevision, Project, Stage
+from ..models import Credential, DailyLog, HandoverVersion, PlanRevision, Project, Stage
 from ..selectors import projects_for_list
 from .serializers import (
+    CredentialRevealSerializer,
+    CredentialSerializer,
     DailyLogSerializer,
     HandoverVersionSerializer,
     PlanRevisionSerializer,
@@ -80,4 +87,60 @@ class HandoverVersionViewSet(
             HandoverVersion.objects.restrict(self.request.user)
             .select_related("book", "giver", "receiver")
             .order_by("book_id", "number")
+        )
+
+
+class _HandoverReaders(BasePermission):
+    """Who may read the hand-over page may list its accounts (as on the portal); the
+    reveal itself checks membership and the password (credential_reveal)."""
+
+    def has_permission(self, request, view) -> bool:
+        return bool(
+            request.user
+            and request.user.is_authenticated
+            and request.user.has_perm("projects.view_handoverversion")
+        )
+
+
+class CredentialViewSet(viewsets.ReadOnlyModelViewSet):
+    """The accounts of a project's hand-over book, without their secrets; a member sees
+    one secret by re-entering their own password, logged like the portal reveal
+    (docs/architecture.md §credentials)."""
+
+    serializer_class = CredentialSerializer
+    permission_classes = [_HandoverReaders]
+    queryset = Credential.objects.none()
+    filterset_fields = ["book__project"]
+
+    def get_queryset(self):
+        return (
+            Credential.objects.filter(
+                book__project__in=Project.objects.restrict(self.request.user).values("pk")
+            )
+            .select_related("book")
+            .order_by("book_id", "system", "id")
+        )
+
+    @extend_schema(
+        request=CredentialRevealSerializer,
+        responses=inline_serializer(
+            "CredentialSecret",
+            {"id": serializers.IntegerField(), "secret": serializers.CharField()},
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def reveal(self, request: Request, pk: str | None = None) -> Response:
+        from ..services import credential_reveal
+
+        credential = self.get_object()
+        form = CredentialRevealSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        secret = credential_reveal(
+            credential,
+            by=request.user,
+            password=form.validated_data["password"],
+            ip_address=request.META.get("REMOTE_ADDR"),
+        )
+        return Response(
+            {"id": credential.pk, "secret": secret}, headers={"Cache-Control": "no-store"}
         )

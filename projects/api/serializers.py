@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from servicedesk.core.api.mixins import FSMSerializerMixin
 from servicedesk.core.api.serializers import PersonField
 
-from ..models import DailyLog, HandoverVersion, PlanRevision, Project, Stage
+from ..models import Credential, DailyLog, HandoverVersion, PlanRevision, Project, Stage
 
 
 class StageSerializer(FSMSerializerMixin, serializers.ModelSerializer):
@@ -162,3 +163,24 @@ class HandoverVersionSerializer(FSMSerializerMixin, serializers.ModelSerializer)
             "available_transitions",
             "timers",
         ]
+
+
+class CredentialSerializer(serializers.ModelSerializer):
+    """A hand-over book account: which system and account, never the secret
+    (docs/architecture.md §credentials); the secret comes from ``…/reveal/`` only."""
+
+    project = serializers.IntegerField(source="book.project_id", read_only=True)
+
+    class Meta:
+        model = Credential
+        fields = ["id", "project", "system", "username", "note", "created_at"]
+        read_only_fields = fields
+
+
+class CredentialRevealSerializer(serializers.Serializer):
+    password = serializers.CharField(
+        label=_("Your own password"),
+        write_only=True,
+        trim_whitespace=False,
+        style={"input_type": "password"},
+    )

@@ -1,6 +1,7 @@
 from rest_framework.routers import DefaultRouter
 
 from .apis import (
+    CredentialViewSet,
     DailyLogViewSet,
     HandoverVersionViewSet,
     PlanRevisionViewSet,
@@ -14,5 +15,7 @@ router.register("project-stages", StageViewSet, basename="project-stage")
 router.register("project-logs", DailyLogViewSet, basename="project-log")
 router.register("project-plans", PlanRevisionViewSet, basename="project-plan")
 router.register("project-handovers", HandoverVersionViewSet, basename="project-handover")
+
+router.register("project-credentials", CredentialViewSet, basename="project-credential")
 
 urlpatterns = router.urls

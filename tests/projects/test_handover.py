@@ -49,7 +49,7 @@ def _all_rows_text() -> str:
     return "\n".join(chunks)
 
 
-def test_credentials_never_appear_in_plain_text(team, caplog):
+def test_credentials_never_appear_in_plain_text(team, caplog, settings):
     caplog.set_level(logging.DEBUG)
     project = project_in(ProjectState.IN_PROGRESS, team)
     credential = credential_save(
@@ -71,6 +71,35 @@ def test_credentials_never_appear_in_plain_text(team, caplog):
     ):
         body = api.get(url).content.decode()
         assert SECRET not in body
+    listed = api.get(f"/api/v1/project-credentials/?book__project={project.pk}")
+    assert listed.status_code == 200 and "sa" in listed.content.decode()
+    assert SECRET not in listed.content.decode()
+    detail = api.get(f"/api/v1/project-credentials/{credential.pk}/")
+    assert detail.status_code == 200 and SECRET not in detail.content.decode()
+    # the API reveal: the password re-entered, refused in Chinese otherwise, logged
+    reveal = f"/api/v1/project-credentials/{credential.pk}/reveal/"
+    settings.LANGUAGE_CODE = "zh-hans"
+    api_zh = APIClient()
+    api_zh.force_authenticate(team.pm)
+    missing = api_zh.post(reveal, {}, format="json")
+    assert missing.status_code == 400 and "password" in missing.json()
+    wrong = api_zh.post(reveal, {"password": "nope"}, format="json")
+    assert wrong.status_code == 400 and SECRET not in wrong.content.decode()
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in str(wrong.json()["password"])), wrong.json()
+    outsider = APIClient()
+    outsider.force_authenticate(team.outsider)
+    denied = outsider.post(reveal, {"password": "pw-123456"}, format="json")
+    assert denied.status_code in (403, 404) and SECRET not in denied.content.decode()
+    before = CredentialReveal.objects.count()
+    ok = api_zh.post(reveal, {"password": "pw-123456"}, format="json")
+    assert ok.status_code == 200 and ok.json()["secret"] == SECRET
+    assert ok["Cache-Control"] == "no-store"
+    assert CredentialReveal.objects.filter(credential=credential, user=team.pm).count() == (
+        before + 1
+    )
+    assert SECRET not in _all_rows_text()
+    for url in (f"/api/v1/projects/{project.pk}/history/", "/api/v1/project-handovers/"):
+        assert SECRET not in api.get(url).content.decode()
     client = Client()
     client.force_login(team.pm)
     page = client.get(f"/projects/{project.pk}/handover/").content.decode()

@@ -722,7 +722,9 @@ def _signature_flowables(boxes: Sequence[SignatureBox]) -> list[platypus.Flowabl
         if i:
             flowables.append(platypus.Spacer(0, SIG_GAP))
         flowables.append(_SignatureRow(row, slots))
-    return flowables
+    # the signature and seal block stays together: a seal row alone on the next page
+    # would sign nothing
+    return [platypus.KeepTogether(flowables)]
 
 
 # --- Page furniture -------------------------------------------------------------------

@@ -3,6 +3,7 @@ everywhere."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django import template
@@ -89,10 +90,25 @@ def state_tone(state: str) -> str:
     return "waiting"
 
 
+@functools.lru_cache(maxsize=256)
+def _choice_labels(model: type, field: str) -> dict[Any, Any] | None:
+    """A field's value → label map, built once per model field (``get_FOO_display``
+    rebuilds it on every call, which shows on long lists)."""
+    try:
+        choices = model._meta.get_field(field).flatchoices
+    except Exception:
+        return None
+    return dict(choices) if choices else None
+
+
 @register.simple_tag
 def state_badge(obj: Any, field: str = "state") -> str:
     state = getattr(obj, field)
-    label = getattr(obj, f"get_{field}_display", lambda: state)()
+    labels = _choice_labels(type(obj), field) if hasattr(type(obj), "_meta") else None
+    if labels is not None and state in labels:
+        label = labels[state]
+    else:
+        label = getattr(obj, f"get_{field}_display", lambda: state)()
     tone = state_tone(state)
     return format_html(
         '<span class="badge state-badge {} " data-state="{}">{}</span>',
