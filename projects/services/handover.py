@@ -5,7 +5,7 @@ and revealed to members only after they re-enter their password, every reveal lo
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -35,6 +35,9 @@ logger = logging.getLogger(__name__)
 
 OPEN_TIMER_STATES = [TimerState.RUNNING, TimerState.PAUSED]
 
+if TYPE_CHECKING:
+    from servicedesk.core.types import User
+
 
 def open_problems(customer: Any) -> list[dict[str, Any]]:
     """Every open defect and requirement of the customer with number, title and deadline,
@@ -55,10 +58,24 @@ def open_problems(customer: Any) -> list[dict[str, Any]]:
     ]
 
 
+def _handover_input_check(*, by: User, receiver: User | None, reason: str) -> None:
+    errors: dict[str, list[str]] = {}
+    if receiver is None or receiver.pk == by.pk:
+        errors["receiver"] = [_("Choose who takes over.")]
+    if not (reason or "").strip():
+        errors["reason"] = [_("Why is the work handed over (leaving, leave)?")]
+    raise_field_errors(errors)
+
+
+def _carried(last: HandoverVersion | None, field: str, value: str) -> str:
+    """The value written now, or the previous version's."""
+    return (value or (getattr(last, field) if last is not None else "")).strip()
+
+
 def handover_write(
     project: Project,
     *,
-    by: Any,
+    by: User,
     receiver: Any,
     reason: str,
     customer_info: str = "",
@@ -66,13 +83,9 @@ def handover_write(
     implementation_records: str = "",
     network_diagram: Any = None,
 ) -> HandoverVersion:
-    """A new version of the project's book, written by the person handing over."""
-    errors: dict[str, list[str]] = {}
-    if receiver is None or receiver.pk == by.pk:
-        errors["receiver"] = [_("Choose who takes over.")]
-    if not (reason or "").strip():
-        errors["reason"] = [_("Why is the work handed over (leaving, leave)?")]
-    raise_field_errors(errors)
+    """A new version of the project's book, written by the person handing over; what is
+    left blank is carried over from the previous version."""
+    _handover_input_check(by=by, receiver=receiver, reason=reason)
     with transaction.atomic():
         project = lock(project)
         if not is_member(project, by):
@@ -87,11 +100,9 @@ def handover_write(
             giver=by,
             receiver=receiver,
             reason=reason.strip(),
-            customer_info=(customer_info or (last.customer_info if last else "")).strip(),
-            system_config=(system_config or (last.system_config if last else "")).strip(),
-            implementation_records=(
-                implementation_records or (last.implementation_records if last else "")
-            ).strip(),
+            customer_info=_carried(last, "customer_info", customer_info),
+            system_config=_carried(last, "system_config", system_config),
+            implementation_records=_carried(last, "implementation_records", implementation_records),
             open_problems=open_problems(project.customer),
         )
         if network_diagram is not None:
@@ -108,7 +119,7 @@ def handover_write(
     return version
 
 
-def handover_give(version: HandoverVersion, *, by: Any) -> HandoverVersion:
+def handover_give(version: HandoverVersion, *, by: User) -> HandoverVersion:
     with transaction.atomic():
         version = transition_run(instance=version, name="give", by=by, update_fields=["given_at"])
         notifications_create(
@@ -163,7 +174,7 @@ def _inherited_timers(version: HandoverVersion) -> list[SlaTimer]:
     )
 
 
-def handover_receive(version: HandoverVersion, *, by: Any) -> HandoverVersion:
+def handover_receive(version: HandoverVersion, *, by: User) -> HandoverVersion:
     """The receiver acknowledges: they take the giver's place on the project and become the
     owner of every running deadline they inherit, each named in their notification."""
     with transaction.atomic():
@@ -201,7 +212,7 @@ def handover_receive(version: HandoverVersion, *, by: Any) -> HandoverVersion:
 
 
 def credential_save(
-    project: Project, *, by: Any, system: str, username: str, secret: str, note: str = ""
+    project: Project, *, by: User, system: str, username: str, secret: str, note: str = ""
 ) -> Credential:
     errors: dict[str, list[str]] = {}
     if not (system or "").strip():
@@ -231,7 +242,7 @@ def credential_save(
 
 
 def credential_reveal(
-    credential: Credential, *, by: Any, password: str, ip_address: str | None = None
+    credential: Credential, *, by: User, password: str, ip_address: str | None = None
 ) -> str:
     """The secret, for a member of the project who re-entered their password; logged."""
     project = credential.book.project

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -50,6 +50,9 @@ LOG_CONFIRMATION = "log_confirmation"
 STAGE_REVIEW_DAYS = 2
 LOG_CONFIRMATION_DAYS = 1
 
+if TYPE_CHECKING:
+    from servicedesk.core.types import User
+
 
 def _notify(project: Project, recipients: Any, kind: str, title: str, body: str = "") -> None:
     notifications_create(
@@ -80,7 +83,7 @@ def _sales_people(project: Project) -> list[Any]:
 
 def project_apply(
     *,
-    by: Any,
+    by: User,
     customer: Any,
     title: str,
     contract: Any = None,
@@ -131,7 +134,7 @@ def project_apply(
     return project
 
 
-def _file_redacted_copy(project: Project, contract: Any, *, by: Any) -> ProjectDocument | None:
+def _file_redacted_copy(project: Project, contract: Any, *, by: User) -> ProjectDocument | None:
     """The contract's redacted copy goes to the project; the full copy never does (it stays
     with management and sales, docs/domain.md §contract.copies)."""
     from contracts.choices import DocumentKind as ContractDocumentKind
@@ -158,7 +161,7 @@ def _file_redacted_copy(project: Project, contract: Any, *, by: Any) -> ProjectD
 def project_allocate(
     project: Project,
     *,
-    by: Any,
+    by: User,
     project_manager: Any,
     consultants: Any = (),
 ) -> Project:
@@ -197,18 +200,18 @@ def project_allocate(
     return project
 
 
-def project_start_planning(project: Project, *, by: Any) -> Project:
+def project_start_planning(project: Project, *, by: User) -> Project:
     with transaction.atomic():
         return transition_run(instance=project, name="start_planning", by=by)
 
 
-def project_confirm_ready(project: Project, *, by: Any) -> Project:
+def project_confirm_ready(project: Project, *, by: User) -> Project:
     with transaction.atomic():
         return transition_run(instance=project, name="confirm_ready", by=by)
 
 
 def project_record_kickoff(
-    project: Project, *, by: Any, kickoff_on: dt.date, attendees: str, executives: str
+    project: Project, *, by: User, kickoff_on: dt.date, attendees: str, executives: str
 ) -> Project:
     """The kickoff meeting (启动会): date, attendees, the customer's executives present."""
     errors: dict[str, list[str]] = {}
@@ -236,13 +239,13 @@ def project_record_kickoff(
     return project
 
 
-def project_kick_off(project: Project, *, by: Any) -> Project:
+def project_kick_off(project: Project, *, by: User) -> Project:
     with transaction.atomic():
         return transition_run(instance=project, name="kick_off", by=by)
 
 
 def project_pause(
-    project: Project, *, by: Any, category: str, reason: str, requested_by: Any = None
+    project: Project, *, by: User, category: str, reason: str, requested_by: Any = None
 ) -> Project:
     """Pause on a consultant's request, approved by the PM or the implementation manager
     (the user running it)."""
@@ -267,12 +270,12 @@ def project_pause(
         )
 
 
-def project_resume(project: Project, *, by: Any) -> Project:
+def project_resume(project: Project, *, by: User) -> Project:
     with transaction.atomic():
         return transition_run(instance=project, name="resume", by=by)
 
 
-def project_terminate(project: Project, *, by: Any, category: str, reason: str) -> Project:
+def project_terminate(project: Project, *, by: User, category: str, reason: str) -> Project:
     """Only from paused or acceptance review, with a sufficient reason, approved by the
     implementation manager (the user running it)."""
     with transaction.atomic():
@@ -297,13 +300,13 @@ def project_terminate(project: Project, *, by: Any, category: str, reason: str) 
     return project
 
 
-def project_request_acceptance(project: Project, *, by: Any) -> Project:
+def project_request_acceptance(project: Project, *, by: User) -> Project:
     with transaction.atomic():
         return transition_run(instance=project, name="request_acceptance", by=by)
 
 
 def project_evaluate(
-    project: Project, *, by: Any, items: str, outcome: str, note: str = ""
+    project: Project, *, by: User, items: str, outcome: str, note: str = ""
 ) -> AcceptanceEvaluation:
     """Record the acceptance evaluation (items and results) during acceptance review."""
     errors: dict[str, list[str]] = {}
@@ -335,7 +338,7 @@ def project_evaluate(
     return evaluation
 
 
-def project_rework(project: Project, *, by: Any, stages: Any = (), note: str = "") -> Project:
+def project_rework(project: Project, *, by: User, stages: Any = (), note: str = "") -> Project:
     """A failed evaluation for incomplete stage work sends the project back to work; the
     stages named are reopened."""
     with transaction.atomic():
@@ -353,7 +356,7 @@ def project_rework(project: Project, *, by: Any, stages: Any = (), note: str = "
     return project
 
 
-def project_write_acceptance(project: Project, *, by: Any, summary: str) -> Project:
+def project_write_acceptance(project: Project, *, by: User, summary: str) -> Project:
     """The acceptance report (项目验收报告) the PM fills; the customer and the sales manager
     sign its printed form."""
     if not (summary or "").strip():
@@ -367,7 +370,7 @@ def project_write_acceptance(project: Project, *, by: Any, summary: str) -> Proj
     return project
 
 
-def project_accept(project: Project, *, by: Any, on: dt.date | None = None) -> Project:
+def project_accept(project: Project, *, by: User, on: dt.date | None = None) -> Project:
     """Accept; when the contract's free service period starts at acceptance, it starts now
     (its dates follow, through the contracts app's service)."""
     on = on or timezone.localdate()
@@ -394,7 +397,7 @@ def project_accept(project: Project, *, by: Any, on: dt.date | None = None) -> P
     return project
 
 
-def project_archive(project: Project, *, by: Any) -> Project:
+def project_archive(project: Project, *, by: User) -> Project:
     with transaction.atomic():
         return transition_run(instance=project, name="archive", by=by)
 
@@ -449,7 +452,7 @@ def _clean_stages(rows: Any) -> list[dict[str, str]]:
 
 
 def plan_revise(
-    project: Project, *, by: Any, scope: str, stages: Any, summary: str = "", change_note: str = ""
+    project: Project, *, by: User, scope: str, stages: Any, summary: str = "", change_note: str = ""
 ) -> PlanRevision:
     """Write a new plan revision; it takes effect only once the customer signs it."""
     if not (scope or "").strip():
@@ -492,7 +495,7 @@ def plan_revise(
     return revision
 
 
-def plan_review(revision: PlanRevision, *, by: Any) -> PlanRevision:
+def plan_review(revision: PlanRevision, *, by: User) -> PlanRevision:
     """The implementation manager reviewed the revision; when the customer has signed it
     already, it is in force at once."""
     from ..models import revision_customer_signed
@@ -510,7 +513,7 @@ def plan_review(revision: PlanRevision, *, by: Any) -> PlanRevision:
     return revision
 
 
-def plan_sign(revision: PlanRevision, *, by: Any) -> PlanRevision:
+def plan_sign(revision: PlanRevision, *, by: User) -> PlanRevision:
     """The customer signed the revision: it is now the plan in force, and the project's
     stages follow its schedule (actual dates and states are kept)."""
     with transaction.atomic():
@@ -528,7 +531,7 @@ def plan_sign(revision: PlanRevision, *, by: Any) -> PlanRevision:
     return revision
 
 
-def _stages_follow(project: Project, revision: PlanRevision, *, by: Any) -> None:
+def _stages_follow(project: Project, revision: PlanRevision, *, by: User) -> None:
     existing = {s.order: s for s in project.stages.all()}
     for order, row in enumerate(revision.stages, start=1):
         stage = existing.get(order) or Stage(project=project, order=order)
@@ -557,7 +560,7 @@ def plan_compare(old: PlanRevision | None, new: PlanRevision) -> list[dict[str, 
 # -- stages (docs/domain.md §project.stages) ------------------------------------------------------
 
 
-def stage_start(stage: Stage, *, by: Any, on: dt.date | None = None) -> Stage:
+def stage_start(stage: Stage, *, by: User, on: dt.date | None = None) -> Stage:
     with transaction.atomic():
         return transition_run(
             instance=stage,
@@ -568,7 +571,7 @@ def stage_start(stage: Stage, *, by: Any, on: dt.date | None = None) -> Stage:
         )
 
 
-def stage_deliver(stage: Stage, *, by: Any, deliverable: Any = None) -> Stage:
+def stage_deliver(stage: Stage, *, by: User, deliverable: Any = None) -> Stage:
     """Upload the deliverable and submit it; the PM has 2 working days to review it."""
     if deliverable is None and not stage.deliverable:
         raise_field_errors({"deliverable": [_("Upload the stage's deliverable.")]})
@@ -599,7 +602,7 @@ def stage_deliver(stage: Stage, *, by: Any, deliverable: Any = None) -> Stage:
     return stage
 
 
-def stage_review(stage: Stage, *, by: Any, note: str = "") -> Stage:
+def stage_review(stage: Stage, *, by: User, note: str = "") -> Stage:
     with transaction.atomic():
         stage = transition_run(
             instance=stage,
@@ -612,7 +615,7 @@ def stage_review(stage: Stage, *, by: Any, note: str = "") -> Stage:
     return stage
 
 
-def stage_return(stage: Stage, *, by: Any, note: str) -> Stage:
+def stage_return(stage: Stage, *, by: User, note: str) -> Stage:
     if not (note or "").strip():
         raise_field_errors({"note": [_("Say what is missing.")]})
     with transaction.atomic():
@@ -627,7 +630,7 @@ def stage_return(stage: Stage, *, by: Any, note: str) -> Stage:
     return stage
 
 
-def stage_sign(stage: Stage, *, by: Any) -> Stage:
+def stage_sign(stage: Stage, *, by: User) -> Stage:
     with transaction.atomic():
         return transition_run(
             instance=stage,
@@ -641,10 +644,28 @@ def stage_sign(stage: Stage, *, by: Any) -> Stage:
 # -- daily logs (docs/domain.md §project.logs) ----------------------------------------------------
 
 
+def _log_input_check(*, day: dt.date, work_done: str, hours: Decimal) -> None:
+    errors: dict[str, list[str]] = {}
+    if not (work_done or "").strip():
+        errors["work_done"] = [_("Describe the work done.")]
+    if hours is None or not (Decimal("0.5") <= Decimal(hours) <= Decimal(24)):
+        errors["hours"] = [_("Hours are between 0.5 and 24.")]
+    if day is None or day > timezone.localdate():
+        errors["day"] = [_("A log is written for today or an earlier day.")]
+    raise_field_errors(errors)
+
+
+def _log_writer_check(project: Project, by: User) -> None:
+    if project.state not in (ProjectState.IN_PROGRESS, ProjectState.READY):
+        raise ApplicationError(_("Logs are written while the project is in progress."))
+    if not (by.has_perm("projects.work_project") and is_member(project, by)):
+        raise NotPermitted(_("Only the project's consultants write its logs."))
+
+
 def log_write(
     project: Project,
     *,
-    by: Any,
+    by: User,
     day: dt.date,
     work_done: str,
     hours: Decimal,
@@ -655,20 +676,10 @@ def log_write(
 ) -> DailyLog:
     """A consultant's log of one day (one per consultant and day); submitted at once unless
     kept as a draft."""
-    errors: dict[str, list[str]] = {}
-    if not (work_done or "").strip():
-        errors["work_done"] = [_("Describe the work done.")]
-    if hours is None or not (Decimal("0.5") <= Decimal(hours) <= Decimal(24)):
-        errors["hours"] = [_("Hours are between 0.5 and 24.")]
-    if day is None or day > timezone.localdate():
-        errors["day"] = [_("A log is written for today or an earlier day.")]
-    raise_field_errors(errors)
+    _log_input_check(day=day, work_done=work_done, hours=hours)
     with transaction.atomic():
         project = lock(project)
-        if project.state not in (ProjectState.IN_PROGRESS, ProjectState.READY):
-            raise ApplicationError(_("Logs are written while the project is in progress."))
-        if not (by.has_perm("projects.work_project") and is_member(project, by)):
-            raise NotPermitted(_("Only the project's consultants write its logs."))
+        _log_writer_check(project, by)
         log = DailyLog.objects.filter(project=project, consultant=by, day=day).first()
         if log is not None and log.state != LogState.DRAFT:
             raise_field_errors({"day": [_("Your log of this day is already submitted.")]})
@@ -684,7 +695,7 @@ def log_write(
     return log
 
 
-def log_submit(log: DailyLog, *, by: Any) -> DailyLog:
+def log_submit(log: DailyLog, *, by: User) -> DailyLog:
     """Submitted: the customer confirms it by the end of the next working day (a reminder)."""
     with transaction.atomic():
         log = transition_run(instance=log, name="submit", by=by, update_fields=["submitted_at"])
@@ -698,7 +709,7 @@ def log_submit(log: DailyLog, *, by: Any) -> DailyLog:
     return log
 
 
-def log_confirm(log: DailyLog, *, by: Any) -> DailyLog:
+def log_confirm(log: DailyLog, *, by: User) -> DailyLog:
     with transaction.atomic():
         log = transition_run(instance=log, name="confirm", by=by, update_fields=["confirmed_at"])
         timer_meet(subject=log, target=LOG_CONFIRMATION)
@@ -709,7 +720,7 @@ def log_confirm(log: DailyLog, *, by: Any) -> DailyLog:
 
 
 def document_file(
-    project: Project, *, by: Any, kind: str, title: str, file: Any
+    project: Project, *, by: User, kind: str, title: str, file: Any
 ) -> ProjectDocument:
     errors: dict[str, list[str]] = {}
     if kind not in DocumentKind.values:
@@ -738,7 +749,7 @@ def document_file(
     return document
 
 
-def documents_review(project: Project, *, by: Any, documents: Any) -> int:
+def documents_review(project: Project, *, by: User, documents: Any) -> int:
     """The PM reviews filed documents (archiving needs every one reviewed)."""
     with transaction.atomic():
         project = lock(project)
@@ -764,7 +775,7 @@ def documents_review(project: Project, *, by: Any, documents: Any) -> int:
 
 
 def incident_record(
-    project: Project, *, by: Any, description: str, impact: str = "", occurred_at: Any = None
+    project: Project, *, by: User, description: str, impact: str = "", occurred_at: Any = None
 ) -> Incident:
     """Recorded and escalated at once to the implementation manager and the sales manager."""
     if not (description or "").strip():
@@ -803,7 +814,7 @@ def incident_record(
     return incident
 
 
-def incident_close(project: Project, *, by: Any, incident: Incident, resolution: str) -> Incident:
+def incident_close(project: Project, *, by: User, incident: Incident, resolution: str) -> Incident:
     if not (resolution or "").strip():
         raise_field_errors({"resolution": [_("How was it resolved?")]})
     if incident.project_id != project.pk or incident.state != IncidentState.OPEN:
@@ -821,7 +832,7 @@ def incident_close(project: Project, *, by: Any, incident: Incident, resolution:
     return incident
 
 
-def data_import_create(project: Project, *, by: Any, description: str) -> DataImportTask:
+def data_import_create(project: Project, *, by: User, description: str) -> DataImportTask:
     """Free when the contract says we import the customer's data; otherwise out-of-scope
     work, routed to the sales manager like any other (docs/domain.md §project.data-import)."""
     if not (description or "").strip():
@@ -874,7 +885,7 @@ def _charge_note(project: Project) -> str:
     return _("Charged: the sales manager agrees the price with the customer.")
 
 
-def data_import_finish(project: Project, *, by: Any, task: DataImportTask) -> DataImportTask:
+def data_import_finish(project: Project, *, by: User, task: DataImportTask) -> DataImportTask:
     if task.project_id != project.pk:
         raise_field_errors({"task": [_("Choose an open task of this project.")]})
     with transaction.atomic():
@@ -887,7 +898,7 @@ def data_import_finish(project: Project, *, by: Any, task: DataImportTask) -> Da
 
 
 def project_raise_requirement(
-    project: Project, *, by: Any, title: str, description: str, intent: str, product: str = ""
+    project: Project, *, by: User, title: str, description: str, intent: str, product: str = ""
 ) -> Any:
     """The customer's new requirement goes to the requirements pipeline (defects app) with
     the project linked; the project page lists it with its state."""
@@ -918,7 +929,7 @@ def project_raise_requirement(
     return requirement
 
 
-def project_readiness_confirmed(project: Project, *, by: Any) -> Project:
+def project_readiness_confirmed(project: Project, *, by: User) -> Project:
     """The customer signed the readiness confirmation (项目实施前准备事项确认书)."""
     with transaction.atomic():
         project = lock(project)
@@ -934,7 +945,7 @@ def project_readiness_confirmed(project: Project, *, by: Any) -> Project:
 # -- survey issues (docs/domain.md §project.survey) -----------------------------------------------
 
 
-def survey_issue_record(project: Project, *, by: Any, description: str) -> Any:
+def survey_issue_record(project: Project, *, by: User, description: str) -> Any:
     from ..models import SurveyIssue
 
     if not (description or "").strip():
@@ -954,7 +965,7 @@ def survey_issue_record(project: Project, *, by: Any, description: str) -> Any:
     return issue
 
 
-def survey_issue_opinion(project: Project, *, by: Any, issue: Any, opinion: str) -> Any:
+def survey_issue_opinion(project: Project, *, by: User, issue: Any, opinion: str) -> Any:
     """One of the two reviewers' opinions (问题处理意见书); the same person gives one."""
     from ..models import SurveyIssue
 
@@ -978,7 +989,7 @@ def survey_issue_opinion(project: Project, *, by: Any, issue: Any, opinion: str)
     return issue
 
 
-def survey_issue_decide(project: Project, *, by: Any, issue: Any, decision: str) -> Any:
+def survey_issue_decide(project: Project, *, by: User, issue: Any, decision: str) -> Any:
     """The director decides the issue on the two opinions."""
     if not (decision or "").strip():
         raise_field_errors({"decision": [_("Write the decision.")]})
