@@ -239,6 +239,10 @@ SPECTACULAR_SETTINGS = {
         "RevisitStateEnum": "contracts.choices.RevisitState",
         "NoticeChannelEnum": "contracts.choices.NoticeChannel",
         "RenewalOutcomeEnum": "contracts.choices.RenewalOutcome",
+        # published before projects' own categories and sources existed: keep the names
+        "CategoryEnum": "contracts.choices.CustomerCategory",
+        "SourceEnum": "fieldservice.choices.DispatchSource",
+        "ProjectSourceEnum": "projects.choices.ProjectSource",
         "PauseCategoryEnum": "projects.choices.PauseCategory",
         "TerminateCategoryEnum": "projects.choices.TerminateCategory",
         "TicketChannelEnum": "tickets.choices.Channel",
