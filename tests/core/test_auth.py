@@ -103,6 +103,7 @@ def test_production_settings_pass_the_deploy_check():
         "SECRET_KEY": "x" * 20 + "-production-secret-key-with-enough-entropy-9f8e7d6c5b4a",
         "ALLOWED_HOSTS": "desk.example.com",
         "DATABASE_URL": "sqlite:////tmp/deploy-check.sqlite3",
+        "CREDENTIAL_KEYS": "eEwR-1yao3N7NvFrKeD_MAFePaYlhfSCUnzH1iB2GF0=",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
