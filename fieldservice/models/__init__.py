@@ -19,10 +19,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from contracts.choices import EntitlementResult, ServiceType
-from servicedesk.core.conditions import condition
-from servicedesk.core.querysets import RestrictedManager, RestrictedQuerySet
-
-from .choices import (
+from fieldservice.choices import (
     BUSY_STATES,
     CANCELLABLE_STATES,
     OPEN_STATES,
@@ -37,6 +34,8 @@ from .choices import (
     Outcome,
     PartUsageKind,
 )
+from servicedesk.core.conditions import condition
+from servicedesk.core.querysets import RestrictedManager, RestrictedQuerySet
 
 User = settings.AUTH_USER_MODEL
 
