@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from servicedesk.core.actions import Action, ActionSet
-from servicedesk.core.api.serializers import CustomerAnswerInput, CustomerWaitInput
 from servicedesk.core.forms import CustomerAnswerForm, CustomerWaitForm
 from servicedesk.core.selectors import customer_wait_open
 
@@ -218,7 +217,7 @@ DEFECT_ACTIONS = ActionSet(
             _("Wait for the customer"),
             defect_wait_for_customer,
             form=CustomerWaitForm,
-            api_input=CustomerWaitInput,
+            input_name="CustomerWaitInput",  # one body for every app's customer wait
             permission="defects.work_defect",
             when=_may_wait,
             icon="hourglass-split",
@@ -232,7 +231,7 @@ DEFECT_ACTIONS = ActionSet(
             _("The customer answered"),
             defect_customer_answered,
             form=CustomerAnswerForm,
-            api_input=CustomerAnswerInput,
+            input_name="CustomerAnswerInput",
             permission="defects.work_defect",
             when=_waiting,
             icon="reply",

@@ -329,6 +329,7 @@ TICKET_ACTIONS = ActionSet(
             _("Wait for the customer"),
             ticket_wait_for_customer,
             form=CustomerWaitForm,
+            input_name="CustomerWaitInput",  # one body for every app's customer wait
             permission="tickets.work_ticket",
             when=_may_wait,
             icon="hourglass-split",
@@ -341,6 +342,7 @@ TICKET_ACTIONS = ActionSet(
             _("The customer answered"),
             ticket_customer_answered,
             form=CustomerAnswerForm,
+            input_name="CustomerAnswerInput",
             permission="tickets.work_ticket",
             when=_waits,
             icon="reply",
