@@ -20,7 +20,6 @@ from servicedesk.core.forms import CustomerAnswerForm, CustomerWaitForm
 from servicedesk.core.selectors import customer_wait_open
 
 from . import forms
-from .api import serializers as api
 from .choices import Outcome, RequirementState
 from .models import SOLUTION_FORM, Defect, Requirement
 from .services import (
@@ -295,7 +294,7 @@ REQUIREMENT_ACTIONS = ActionSet(
             _("Evaluate"),
             requirement_evaluate,
             form=forms.EvaluateForm,
-            api_input=api.RequirementEvaluateInput,
+            input_name="RequirementEvaluateInput",
             # From recorded (evaluation starts with it) or evaluating: one of the four
             # outcomes (docs/domain.md §requirement.evaluation).
             transitions=("start_evaluation", "accept", "quote", "offer_workaround", "decline"),

@@ -449,6 +449,10 @@ def _serializer_field(form_field: forms.Field) -> Any:
         return serializers.ChoiceField(
             choices=choices, allow_blank=not form_field.required, **common
         )
+    from servicedesk.core.forms import YesNoField
+
+    if isinstance(form_field, YesNoField):
+        return serializers.BooleanField(**common)
     if isinstance(form_field, forms.BooleanField | forms.NullBooleanField):
         # A box the form requires ticked (a confirmation) must be given; any other is
         # optional (absent means no, as on a page).
@@ -549,10 +553,12 @@ def api_form_data(request: Any) -> tuple[Any, Any]:
 
 
 def _form_value(value: Any) -> str:
+    # "true" / "false": what both a check box (BooleanField) and a yes / no question
+    # (NullBooleanField, YesNoField) read as the boolean given.
     if value is True:
-        return "on"
+        return "true"
     if value is False:
-        return ""
+        return "false"
     return str(value)
 
 

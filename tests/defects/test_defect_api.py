@@ -171,6 +171,24 @@ def test_requirement_api_evaluate_quote_and_guard(client_for, sales, director, c
     ] == ["sales_manager", "director"]
 
 
+def test_requirement_api_evaluate_body_is_the_portal_form(client_for, sales, customer, evaluator):
+    """The evaluation's yes / no questions are one form field each for the page (是 / 否)
+    and the API (true / false): a boolean is kept as given, an unanswered one is refused
+    with the field named, and the evaluators default to the evaluating user."""
+    item = record_requirement(sales, customer)
+    api = client_for(evaluator)
+    url = f"/api/v1/requirements/{item.pk}/transitions/evaluate/"
+    body = {"outcome": "accepted", "urgent": True, "affects_operation": False, "effort_days": "1"}
+    response = api.post(url, body, format="json")
+    assert response.status_code == 400
+    assert set(response.json()) == {"in_scope"}
+    response = api.post(url, {**body, "in_scope": True, "solution": "加一个报表"}, format="json")
+    assert response.status_code == 200, response.json()
+    item.refresh_from_db()
+    assert (item.in_scope, item.urgent, item.affects_operation) == (True, True, False)
+    assert list(item.evaluators.all()) == [evaluator]
+
+
 def test_requirement_list_constant_queries(client_for, sales, customer):
     api = client_for(sales)
 
