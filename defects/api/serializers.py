@@ -160,19 +160,6 @@ class DefectInput(serializers.Serializer):
         return attrs
 
 
-class DefectWorkaroundInput(serializers.Serializer):
-    workaround = required_text(_("Describe the emergency workaround."))
-
-
-class DefectPublishInput(serializers.Serializer):
-    title = serializers.CharField(allow_blank=True, required=False, default="")
-
-
-class TrackerLinkInput(serializers.Serializer):
-    key = serializers.CharField(max_length=60, allow_blank=True, required=False, default="")
-    url = serializers.URLField(max_length=500, allow_blank=True, required=False, default="")
-
-
 # -- requirements ------------------------------------------------------------------------
 
 
@@ -269,10 +256,6 @@ class RequirementInput(serializers.Serializer):
     recorded_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     tracker_key = serializers.CharField(max_length=60, allow_blank=True, required=False, default="")
     tracker_url = serializers.URLField(max_length=500, allow_blank=True, required=False, default="")
-
-
-class RequirementSolutionInput(serializers.Serializer):
-    solution = required_text(_("Describe the agreed solution."))
 
 
 class EvaluationReportSerializer(serializers.ModelSerializer):
