@@ -10,8 +10,9 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from contracts.models import Contact
 from servicedesk.core.choices import Role
-from servicedesk.core.forms import DeskFormMixin, date_field, textarea
+from servicedesk.core.forms import DeskFormMixin, date_field, datetime_field, textarea
 from servicedesk.core.people import display_name
 
 from .choices import DocumentKind, EvaluationOutcome, PauseCategory, TerminateCategory
@@ -290,3 +291,33 @@ class DecideForm(DeskFormMixin, forms.Form):
         self.fields["issue"].queryset = (
             qs.filter(project=project) if project is not None else qs.none()
         )
+
+
+class ImportTemplateForm(DeskFormMixin, forms.Form):
+    """The data-import template handed to one of the customer's contacts
+    (docs/domain.md §project.import-template)."""
+
+    contact = forms.ModelChoiceField(
+        label=_("Handed to (customer contact)"),
+        queryset=Contact.objects.none(),
+        error_messages={"required": _("Choose the contact the template was handed to.")},
+    )
+    file = forms.FileField(
+        label=_("Template file"),
+        error_messages={"required": _("Choose the template file that was handed over.")},
+    )
+    handed_at = datetime_field(_("Handed over"), required=False)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, project: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        contacts = Contact.objects.none()
+        if project is not None:
+            contacts = Contact.objects.filter(customer_id=project.customer_id)
+        self.fields["contact"].queryset = contacts
+        self.fields["contact"].label_from_instance = _contact_label
+        self.fields["handed_at"].help_text = _("Leave empty for now.")
+
+
+def _contact_label(contact: Any) -> str:
+    return f"{contact.name}（{contact.title}）" if contact.title else contact.name

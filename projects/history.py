@@ -45,6 +45,7 @@ EVENTS = {
     "project.survey_issue_recorded": _("Survey issue recorded"),
     "surveyissue.decide": _("Survey issue decided by the director"),
     "contract.free_period_started": _("Free service period started at acceptance"),
+    "project.import_template_handed": _("Data-import template handed to the customer"),
 }
 REASONS = {
     "applied": _("Project application opened"),
@@ -88,4 +89,5 @@ REASONS = {
     "finish": _("Done"),
     "give": _("Acknowledged by the giver"),
     "receive": _("Acknowledged by the receiver"),
+    "import template handed": _("Data-import template handed to the customer"),
 }

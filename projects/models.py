@@ -1130,3 +1130,58 @@ class SurveyIssue(ConcurrentTransitionMixin, models.Model):
         self.decision = decision
         self.decided_by = by
         self.decided_at = timezone.now()
+
+
+# -- the data-import template handed to the customer (docs/domain.md §project.import-template) ---
+
+
+def import_template_path(instance: ImportTemplateHandover, filename: str) -> str:
+    return f"projects/{instance.project_id}/import-template-{filename}"
+
+
+class ImportTemplateHandover(models.Model):
+    """The data-import template handed to the customer during planning: who handed it,
+    when, to which of the customer's contacts, and the file handed (docs/domain.md
+    §project.import-template). Each hand-over is a row; a corrected template is another."""
+
+    project = models.ForeignKey(
+        Project,
+        verbose_name=_("project"),
+        on_delete=models.CASCADE,
+        related_name="import_templates",
+    )
+    contact = models.ForeignKey(
+        "contracts.Contact",
+        verbose_name=_("handed to"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    file = models.FileField(_("template file"), upload_to=import_template_path)
+    handed_by = models.ForeignKey(
+        User, verbose_name=_("handed over by"), on_delete=models.PROTECT, related_name="+"
+    )
+    handed_at = models.DateTimeField(_("handed over"), default=timezone.now)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    objects = RestrictedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("data-import template hand-over")
+        verbose_name_plural = _("data-import template hand-overs")
+        ordering = ["project", "handed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.project.number} · {self.file_name}"
+
+    @property
+    def file_name(self) -> str:
+        """The file's own name, without the storage folder and our prefix."""
+        name = self.file.name.rsplit("/", 1)[-1]
+        return name.removeprefix("import-template-")
+
+    @classmethod
+    def scope_for_user(cls, user: Any) -> Q | None:
+        scope = Project.scope_for_user(user)
+        return None if scope is None else Q(project__in=Project.objects.filter(scope))

@@ -107,11 +107,13 @@ def _stage_rows(rows: list[dict]) -> list[list[str]]:
 )
 def readiness_confirmation(project: Project) -> printing.FormDocument:
     plan = project.plan_in_force
+    templates = _handed_templates(project)
     items = [
         (_("Implementation plan and schedule signed (plan in force)"), plan is not None, ""),
         (_("Scope agreed"), bool(plan and plan.scope), plan.scope[:80] if plan else ""),
         (_("Customer's project team and contact named"), None, ""),
         (_("Hardware, network and server environment ready"), None, ""),
+        _template_item(templates),
         (_("Base data prepared in the data-import template"), None, ""),
         (_("Training rooms and users' time arranged"), None, ""),
         (_("Executives' support for the kickoff meeting"), None, ""),
@@ -121,7 +123,48 @@ def readiness_confirmation(project: Project) -> printing.FormDocument:
         printing.Heading(_("Before implementation starts, the customer confirms")),
         printing.Checklist(items=items),
     ]
+    if templates:
+        blocks += [
+            printing.Heading(_("Data-import template handed to the customer")),
+            printing.Table(
+                header=[_("Template file"), _("Handed to"), _("Handed over by"), _("Handed over")],
+                rows=[
+                    [
+                        t.file_name,
+                        t.contact.name,
+                        display_name(t.handed_by),
+                        _local(t.handed_at),
+                    ]
+                    for t in templates
+                ],
+                col_widths=[4, 2.5, 2.5, 2.5],
+            ),
+        ]
     return _doc(_("Readiness confirmation"), project.number, project, blocks)
+
+
+def _handed_templates(project: Project) -> list:
+    """The templates handed before the customer signed the readiness confirmation (all of
+    them until then), so a signed confirmation keeps saying what it said
+    (docs/domain.md §project.import-template)."""
+    templates = project.import_templates.select_related("contact", "handed_by").order_by(
+        "handed_at", "pk"
+    )
+    if project.readiness_confirmed_at is not None:
+        templates = templates.filter(recorded_at__lte=project.readiness_confirmed_at)
+    return list(templates)
+
+
+def _template_item(templates: list) -> tuple[str, bool | None, str]:
+    label = _("Data-import template handed to the customer")
+    if not templates:
+        return (label, None, "")
+    last = templates[-1]
+    note = _("%(contact)s, %(when)s") % {
+        "contact": last.contact.name,
+        "when": _date(timezone.localtime(last.handed_at).date()),
+    }
+    return (label, True, note)
 
 
 @register_form(

@@ -31,6 +31,7 @@ from .models import (
     HOURS_PER_DAY,
     OPEN_STAGE_STATES,
     DailyLog,
+    ImportTemplateHandover,
     Incident,
     Project,
     Stage,
@@ -159,6 +160,10 @@ def project_detail(user: Any, pk: int) -> Project:
             "evaluations",
             "survey_issues",
             Prefetch("plan_revisions", to_attr="revisions"),
+            Prefetch(
+                "import_templates",
+                queryset=ImportTemplateHandover.objects.select_related("contact", "handed_by"),
+            ),
         )
         .get(pk=pk)
     )
