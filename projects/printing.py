@@ -60,7 +60,7 @@ def _local(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "—"
 
 
-def _project_grid(project: Project) -> list[printing.Block]:
+def _project_grid(project: Project, extra: list | None = None) -> list[printing.Block]:
     return [
         printing.Heading(_("Project")),
         printing.KeyValueGrid(
@@ -74,6 +74,7 @@ def _project_grid(project: Project) -> list[printing.Block]:
                     "、".join(display_name(c) for c in project.consultants.all()) or "—",
                 ),
                 (_("State"), project.get_state_display()),
+                *(extra or []),
             ],
             columns=2,
         ),
@@ -291,8 +292,12 @@ def stage_signoff(stage: Stage) -> printing.FormDocument:
 def acceptance_report(project: Project) -> printing.FormDocument:
     stages = list(project.stages.all())
     evaluation = project.last_evaluation
+    facts = [
+        (_("Kickoff meeting"), _date(project.kickoff_on)),
+        (_("Person-days (confirmed logs)"), project.person_days()),
+    ]
     blocks = [
-        *_project_grid(project),
+        *_project_grid(project, facts),
         printing.Heading(_("Stages")),
         printing.Table(
             header=[_("Stage"), _("Planned end"), _("Actual end"), _("State")],
@@ -302,12 +307,6 @@ def acceptance_report(project: Project) -> printing.FormDocument:
             ]
             or [[_("No stages."), "", "", ""]],
             col_widths=[4, 2, 2, 2.5],
-        ),
-        printing.KeyValueGrid(
-            rows=[
-                (_("Person-days (confirmed logs)"), project.person_days()),
-                (_("Kickoff meeting"), _date(project.kickoff_on)),
-            ]
         ),
         printing.Heading(_("Acceptance evaluation")),
         printing.Paragraph(
