@@ -51,6 +51,9 @@ REASONS = {
     "applied": _("Project application opened"),
     "filed from the contract": _("Contract's redacted copy filed"),
     "kickoff recorded": _("Kickoff meeting recorded"),
+    # named like their events, so the page shows the change and the event as one entry
+    "kickoff_recorded": _("Kickoff meeting recorded"),
+    "readiness_confirmed": _("Readiness confirmation signed by the customer"),
     "acceptance report": _("Acceptance report written"),
     "written": pgettext_lazy("history", "Written"),
     "planned": _("Planned from the plan in force"),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from servicedesk.core import printing
 from servicedesk.core.choices import Role
@@ -318,6 +318,28 @@ def acceptance_report(project: Project) -> printing.FormDocument:
     return _doc(_("Acceptance report"), project.number, project, blocks)
 
 
+def _problems(problems: list[dict]) -> printing.Block:
+    """The open problems as a table, or a line when there is none (an empty table's header
+    would push the signatures onto a page of their own)."""
+    if not problems:
+        return printing.Paragraph(_("None."))
+    return printing.Table(
+        header=[_("Number"), _("Title"), _("State"), _("Deadline")],
+        rows=[[p["number"], p["title"], p["state"], p.get("deadline") or "—"] for p in problems],
+        col_widths=[2.2, 5, 2, 2.3],
+    )
+
+
+def _accounts(credentials: list) -> printing.Block:
+    if not credentials:
+        return printing.Paragraph("—")
+    return printing.Table(
+        header=[_("System"), _("Account"), _("Note")],
+        rows=[[c.system, c.username, c.note or ""] for c in credentials],
+        col_widths=[3, 3, 5],
+    )
+
+
 def _giver(version: HandoverVersion) -> list:
     return [version.giver]
 
@@ -342,12 +364,18 @@ def handover_book(version: HandoverVersion) -> printing.FormDocument:
     credentials = list(book.credentials.all())
     blocks = [
         *(_project_grid(project) if project is not None else []),
-        printing.Heading(_("Hand-over")),
+        printing.Heading(pgettext("handover book", "Hand-over")),
         printing.KeyValueGrid(
             rows=[
                 (_("Handed over by"), display_name(version.giver)),
                 (_("Received by"), display_name(version.receiver)),
-                (_("Why"), version.reason, True),
+                (_("Giver acknowledged"), _local(version.given_at)),
+                (_("Receiver acknowledged"), _local(version.received_at)),
+                (_("Why"), version.reason),
+                (
+                    _("Network diagram"),
+                    _("kept in the system, not printed") if version.network_diagram else "—",
+                ),
             ]
         ),
         printing.Heading(_("Customer information")),
@@ -357,24 +385,9 @@ def handover_book(version: HandoverVersion) -> printing.FormDocument:
         printing.Heading(_("Implementation records")),
         printing.Paragraph(version.implementation_records or "—"),
         printing.Heading(_("Open problems")),
-        printing.Table(
-            header=[_("Number"), _("Title"), _("State"), _("Deadline")],
-            rows=[
-                [p["number"], p["title"], p["state"], p.get("deadline") or "—"]
-                for p in version.open_problems
-            ]
-            or [["—", _("None."), "", ""]],
-            col_widths=[2.2, 5, 2, 2.3],
-        ),
+        _problems(version.open_problems),
         printing.Heading(_("Accounts (passwords kept encrypted in the system)")),
-        printing.Table(
-            header=[_("System"), _("Account"), _("Note")],
-            rows=[[c.system, c.username, c.note or ""] for c in credentials] or [["—", "", ""]],
-            col_widths=[3, 3, 5],
-        ),
-        printing.KeyValueGrid(
-            rows=[(_("Network diagram"), _("attached") if version.network_diagram else "—")]
-        ),
+        _accounts(credentials),
     ]
     number = f"{project.number if project else book.pk}-H{version.number}"
     return printing.FormDocument(

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from servicedesk.core.actions import action_panels, action_run_portal
@@ -38,6 +39,15 @@ from .models import (
 from .services import log_write, plan_compare
 
 # -- lists -------------------------------------------------------------------------------------
+
+#: the list's orders offered on phones, where the table's sortable headings are hidden
+SORT_CHOICES = [
+    ("-slip", gettext_lazy("Most behind first")),
+    ("-created", gettext_lazy("Newest first")),
+    ("number", gettext_lazy("Number")),
+    ("customer", gettext_lazy("Customer")),
+    ("state", gettext_lazy("State")),
+]
 
 
 @login_required
@@ -70,6 +80,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
             "q": q,
             "behind": behind,
             "title": _("All projects"),
+            "sorts": SORT_CHOICES,
         },
     )
 
@@ -78,8 +89,9 @@ def project_list(request: HttpRequest) -> HttpResponse:
 @permission_required("projects.run_project", raise_exception=True)
 @require_GET
 def my_projects(request: HttpRequest) -> HttpResponse:
+    sort = request.GET.get("sort", "-slip")
     projects = selectors.decorate(
-        selectors.project_list(request.user, manager=request.user, sort="-slip")[:200]
+        selectors.project_list(request.user, manager=request.user, sort=sort)[:200]
     )
     active = [p for p in projects if p.state in ACTIVE_STATES]
     done = [p for p in projects if p.state not in ACTIVE_STATES]
@@ -91,7 +103,7 @@ def my_projects(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "projects/mine.html",
-        {"active": active, "done": done, "to_review": to_review},
+        {"active": active, "done": done, "to_review": to_review, "sort": sort},
     )
 
 

@@ -232,7 +232,7 @@ def project_record_kickoff(
         save_with_history(
             project,
             by=by,
-            reason="kickoff recorded",
+            reason="kickoff_recorded",
             fields=["kickoff_on", "kickoff_attendees", "kickoff_executives"],
         )
         event_record(kind="project.kickoff_recorded", target=project, actor=by)
@@ -936,7 +936,7 @@ def project_readiness_confirmed(project: Project, *, by: User) -> Project:
         if project.readiness_confirmed_at is None:
             project.readiness_confirmed_at = timezone.now()
             save_with_history(
-                project, by=by, reason="readiness confirmed", fields=["readiness_confirmed_at"]
+                project, by=by, reason="readiness_confirmed", fields=["readiness_confirmed_at"]
             )
             event_record(kind="project.readiness_confirmed", target=project, actor=by)
     return project
