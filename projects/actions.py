@@ -299,7 +299,11 @@ PROJECT_ACTIONS = ActionSet(
 
 
 def _plan_initial(project: Project) -> dict[str, Any]:
-    plan = project.plan_revisions.order_by("-number").first()
+    revisions = getattr(project, "revisions", None)  # prefetched by the project page
+    if revisions is not None:
+        plan = max(revisions, key=lambda r: r.number, default=None)
+    else:
+        plan = project.plan_revisions.order_by("-number").first()
     if plan is None:
         return {}
     lines = [

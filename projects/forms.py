@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Contact
@@ -19,14 +20,39 @@ from .choices import DocumentKind, EvaluationOutcome, PauseCategory, TerminateCa
 from .models import DataImportTask, Incident, ProjectDocument, Stage, SurveyIssue
 
 
+class ListChoiceIterator(ModelChoiceIterator):
+    """Reads a choice field's few rows in one plain query: Django's own iterator reads them
+    through a server-side cursor (DECLARE … WITH HOLD, FETCH, CLOSE on PostgreSQL), three
+    round trips for a dozen people, on every page showing the form (the project page
+    renders a dozen action forms; docs/domain.md §project.pages)."""
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
 class PersonChoiceField(forms.ModelChoiceField):
+    iterator = ListChoiceIterator
+
     def label_from_instance(self, obj: Any) -> str:
         return display_name(obj)
 
 
 class PeopleChoiceField(forms.ModelMultipleChoiceField):
+    iterator = ListChoiceIterator
+
     def label_from_instance(self, obj: Any) -> str:
         return display_name(obj)
+
+
+class ListModelChoiceField(forms.ModelChoiceField):
+    iterator = ListChoiceIterator
+
+
+class ListModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    iterator = ListChoiceIterator
 
 
 def _in_role(role: str):
@@ -79,7 +105,7 @@ class DocumentForm(DeskFormMixin, forms.Form):
 
 
 class ReviewDocumentsForm(DeskFormMixin, forms.Form):
-    documents = forms.ModelMultipleChoiceField(
+    documents = ListModelMultipleChoiceField(
         label=_("Documents reviewed"),
         queryset=ProjectDocument.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -136,7 +162,7 @@ class AcceptanceReportForm(DeskFormMixin, forms.Form):
 
 
 class ReworkForm(DeskFormMixin, forms.Form):
-    stages = forms.ModelMultipleChoiceField(
+    stages = ListModelMultipleChoiceField(
         label=_("Stages to rework"),
         queryset=Stage.objects.none(),
         required=False,
@@ -164,7 +190,7 @@ class IncidentForm(DeskFormMixin, forms.Form):
 
 
 class IncidentCloseForm(DeskFormMixin, forms.Form):
-    incident = forms.ModelChoiceField(label=_("Incident"), queryset=Incident.objects.none())
+    incident = ListModelChoiceField(label=_("Incident"), queryset=Incident.objects.none())
     resolution = forms.CharField(label=_("Resolution"), widget=textarea(2))
 
     def __init__(self, *args: Any, project: Any = None, **kwargs: Any) -> None:
@@ -182,7 +208,7 @@ class ImportForm(DeskFormMixin, forms.Form):
 
 
 class ImportFinishForm(DeskFormMixin, forms.Form):
-    task = forms.ModelChoiceField(label=_("Task"), queryset=DataImportTask.objects.none())
+    task = ListModelChoiceField(label=_("Task"), queryset=DataImportTask.objects.none())
 
     def __init__(self, *args: Any, project: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -270,7 +296,7 @@ class SurveyIssueForm(DeskFormMixin, forms.Form):
 
 
 class OpinionForm(DeskFormMixin, forms.Form):
-    issue = forms.ModelChoiceField(label=_("Issue"), queryset=SurveyIssue.objects.none())
+    issue = ListModelChoiceField(label=_("Issue"), queryset=SurveyIssue.objects.none())
     opinion = forms.CharField(label=_("Your opinion"), widget=textarea(3))
 
     def __init__(self, *args: Any, project: Any = None, **kwargs: Any) -> None:
@@ -282,7 +308,7 @@ class OpinionForm(DeskFormMixin, forms.Form):
 
 
 class DecideForm(DeskFormMixin, forms.Form):
-    issue = forms.ModelChoiceField(label=_("Issue"), queryset=SurveyIssue.objects.none())
+    issue = ListModelChoiceField(label=_("Issue"), queryset=SurveyIssue.objects.none())
     decision = forms.CharField(label=_("Decision"), widget=textarea(3))
 
     def __init__(self, *args: Any, project: Any = None, **kwargs: Any) -> None:
@@ -297,7 +323,7 @@ class ImportTemplateForm(DeskFormMixin, forms.Form):
     """The data-import template handed to one of the customer's contacts
     (docs/domain.md §project.import-template)."""
 
-    contact = forms.ModelChoiceField(
+    contact = ListModelChoiceField(
         label=_("Handed to (customer contact)"),
         queryset=Contact.objects.none(),
         error_messages={"required": _("Choose the contact the template was handed to.")},

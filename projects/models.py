@@ -82,6 +82,9 @@ def is_member(project: Project, user: Any) -> bool:
     """The project's PM, its consultants and the implementation managers."""
     if is_manager(user) or project.project_manager_id == user.pk:
         return True
+    prefetched = getattr(project, "_prefetched_objects_cache", {}).get("consultants")
+    if prefetched is not None:  # the project page asks for every action: no query each
+        return any(c.pk == user.pk for c in prefetched)
     return project.consultants.filter(pk=user.pk).exists()
 
 
@@ -255,6 +258,16 @@ class Project(ConcurrentTransitionMixin, models.Model):
     accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
     created_at = models.DateTimeField(_("applied"), default=timezone.now)
+    #: stored progress figures, kept by projects.services.progress (docs/domain.md
+    #: §project.progress): the planned end of the earliest unfinished stage, and the hours
+    #: of the customer-confirmed logs — so lists sort and show them without reading stages
+    #: and logs
+    behind_since = models.DateField(
+        _("earliest unfinished stage due"), null=True, blank=True, editable=False
+    )
+    hours_confirmed = models.DecimalField(
+        _("confirmed hours"), max_digits=10, decimal_places=1, default=0, editable=False
+    )
 
     objects = ProjectQuerySet.as_manager()
     history = HistoricalRecords()
@@ -270,7 +283,19 @@ class Project(ConcurrentTransitionMixin, models.Model):
             ("view_all_projects", _("Can see every project")),
             ("reveal_credential", _("Can reveal hand-over credentials (members only)")),
         ]
-        indexes = [models.Index(fields=["state", "created_at"])]
+        indexes = [
+            models.Index(fields=["state", "created_at"]),
+            # the list's default order, most behind first (projects.selectors.slip_order)
+            models.Index(
+                models.Case(
+                    models.When(state__in=ACTIVE_STATES, then=models.F("behind_since")),
+                    default=None,
+                    output_field=models.DateField(),
+                ).asc(nulls_last=True),
+                models.F("id").desc(),
+                name="project_slip_order",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
@@ -305,8 +330,7 @@ class Project(ConcurrentTransitionMixin, models.Model):
 
     def confirmed_hours(self) -> Decimal:
         """Only customer-confirmed logs count (docs/domain.md §project.logs)."""
-        total = self.logs.filter(state=LogState.CONFIRMED).aggregate(h=models.Sum("hours"))["h"]
-        return total or Decimal(0)
+        return self.hours_confirmed or Decimal(0)
 
     def person_days(self) -> Decimal:
         return (self.confirmed_hours() / HOURS_PER_DAY).quantize(Decimal("0.1"))

@@ -60,10 +60,14 @@ def project_list(request: HttpRequest) -> HttpResponse:
     q = (request.GET.get("q") or "").strip()[:100]
     behind = request.GET.get("behind") == "1"
     qs = selectors.project_list(request.user, state=state, q=q, sort=sort, behind_only=behind)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    counts = selectors.counts_by_state(request.user)
+    paginator = Paginator(qs, 50)
+    if not (q or behind) and (not state or state in ProjectState.values):
+        # the state buttons' counts already say how many rows match: no second COUNT
+        paginator.count = counts.get(state, 0) if state else sum(counts.values())
+    page = paginator.get_page(request.GET.get("page"))
     projects = selectors.decorate(page.object_list)
     query = urlencode({k: v for k, v in (("state", state), ("q", q)) if v})
-    counts = selectors.counts_by_state(request.user)
     states = [
         {"value": v, "label": label, "count": counts.get(v, 0)} for v, label in ProjectState.choices
     ]
@@ -186,7 +190,8 @@ def _project_page(
     failed: str = "",
     failed_form: Any = None,
 ) -> HttpResponse:
-    project = selectors.project_detail(request.user, project.pk)
+    if not getattr(project, "detail_loaded", False):
+        project = selectors.project_detail(request.user, project.pk)
     panels = action_panels(
         PROJECT_ACTIONS, project, request.user, failed=failed, failed_form=failed_form
     )
@@ -221,7 +226,11 @@ def _get_project(request: HttpRequest, pk: int) -> Project:
 @login_required
 @require_GET
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _project_page(request, _get_project(request, pk))
+    try:
+        project = selectors.project_detail(request.user, pk)
+    except Project.DoesNotExist:
+        raise Http404 from None
+    return _project_page(request, project)
 
 
 @login_required
