@@ -137,6 +137,7 @@ def project_detail(user: Any, pk: int) -> Project:
             "first_visit_need",
             "pause_requested_by",
             "pause_approved_by",
+            "handover_book",
         )
         .prefetch_related(
             "consultants",
