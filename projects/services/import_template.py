@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from servicedesk.core.exceptions import NotPermitted, TransitionConflict, raise_field_errors
 from servicedesk.core.services import event_record
+from servicedesk.core.services.files import file_attach_after_commit
 from servicedesk.core.services.history import save_with_history
 from servicedesk.core.services.transitions import lock
 
@@ -76,8 +77,10 @@ def import_template_hand(
             handed_at=handed_at or timezone.now(),
             note=(note or "").strip()[:200],
         )
-        handover.file.save(file.name, file, save=False)
         save_with_history(handover, by=by, reason="import template handed")
+        # the file is written once the row is committed (docs/architecture.md §files)
+        file_attach_after_commit(handover, "file", file)
+        file_name = (getattr(file, "name", "") or "").rsplit("/", 1)[-1]
         event_record(
             kind="project.import_template_handed",
             target=project,
@@ -86,7 +89,7 @@ def import_template_hand(
                 "template": handover.pk,
                 "note": _("%(file)s handed to %(contact)s on %(when)s")
                 % {
-                    "file": handover.file_name,
+                    "file": file_name,
                     "contact": contact.name,
                     "when": timezone.localtime(handover.handed_at).strftime("%Y-%m-%d %H:%M"),
                 },

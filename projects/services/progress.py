@@ -20,10 +20,11 @@ _HOURS = DecimalField(max_digits=10, decimal_places=1)
 def progress_refresh(projects: int | Project | QuerySet[Project]) -> int:
     """Recompute the stored figures of ``projects`` (a project, its id or a queryset) in
     one UPDATE; returns the number of projects updated."""
-    if isinstance(projects, Project):
-        projects = projects.pk
-    if isinstance(projects, int):
-        projects = Project.objects.filter(pk=projects)
+    if isinstance(projects, QuerySet):
+        rows = projects
+    else:
+        pk = projects if isinstance(projects, int) else projects.pk
+        rows = Project.objects.filter(pk=pk)
     earliest_open = (
         Stage.objects.filter(project=OuterRef("pk"), state__in=OPEN_STAGE_STATES)
         .order_by("planned_end")
@@ -36,7 +37,7 @@ def progress_refresh(projects: int | Project | QuerySet[Project]) -> int:
         .annotate(total=Sum("hours"))
         .values("total")[:1]
     )
-    return projects.update(
+    return rows.update(
         behind_since=Subquery(earliest_open),
         hours_confirmed=Coalesce(
             Subquery(confirmed, output_field=_HOURS), Decimal(0), output_field=_HOURS
