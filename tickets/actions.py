@@ -174,7 +174,7 @@ TICKET_ACTIONS = ActionSet(
             partial(ticket_scope_decide, in_scope=True),
             form=OptionalNoteForm,
             summary="Arbiter: in scope",
-            input_name="TicketRulingNoteInput",
+            input_name="NoteInput",  # the published name of an optional note
             **ADMIN_AND_API,
         ),
         Action(
@@ -183,7 +183,7 @@ TICKET_ACTIONS = ActionSet(
             partial(ticket_scope_decide, in_scope=False),
             form=OptionalNoteForm,
             summary="Arbiter: out of scope (to the sales manager)",
-            input_name="TicketRulingNoteInput",
+            input_name="NoteInput",  # the published name of an optional note
             **ADMIN_AND_API,
         ),
         # The commercial decision: likewise.
@@ -214,7 +214,7 @@ TICKET_ACTIONS = ActionSet(
             partial(ticket_commercial_decide, decision=CommercialDecision.WAIVED),
             form=OptionalNoteForm,
             summary="Sales: charge waived",
-            input_name="TicketRulingNoteInput",
+            input_name="NoteInput",  # the published name of an optional note
             **ADMIN_AND_API,
         ),
         Action(
