@@ -29,7 +29,8 @@ SMALL_TARGETS = """() => {
     const s = getComputedStyle(el);
     if (!r.width || !r.height || s.visibility === 'hidden') continue;
     if (el.closest('.pagination, .visually-hidden, .collapse:not(.show)')) continue;
-    if (r.height < 43.5) small.push(el.textContent.trim().slice(0, 30) + ' ' + Math.round(r.height));
+    const label = el.textContent.trim().slice(0, 30);
+    if (r.height < 43.5) small.push(label + ' ' + Math.round(r.height));
   }
   return small;
 }"""
@@ -42,7 +43,12 @@ def _project_pages(page: Page) -> list[str]:
 @pytest.mark.parametrize("device", ["phone"], indirect=True)
 @pytest.mark.parametrize("username", PROJECT_ROLES)
 def test_project_pages_fit_a_phone(
-    page, demo_company, demo_password, login, screenshot, username  # noqa: F811
+    page,
+    demo_company,  # noqa: F811 (the fixture imported above)
+    demo_password,
+    login,
+    screenshot,
+    username,  # noqa: F811
 ):
     login(page, username, demo_password)
     queue = _project_pages(page)
