@@ -48,7 +48,7 @@ def test_project_pages_fit_a_phone(
     demo_password,
     login,
     screenshot,
-    username,  # noqa: F811
+    username,
 ):
     login(page, username, demo_password)
     queue = _project_pages(page)
