@@ -26,6 +26,7 @@ from .models import (
     is_member,
     pm_or_manager,
 )
+from .services.import_template import TEMPLATE_STATES
 
 _PLANNING_ON = {
     ProjectState.PLANNING,
@@ -279,12 +280,30 @@ PROJECT_ACTIONS = ActionSet(
             icon="key",
             help=_("Stored encrypted; members see it after re-entering their password."),
         ),
+        Action(
+            "hand_import_template",
+            _("Hand over the data-import template"),
+            s.import_template_hand,
+            form=f.ImportTemplateForm,
+            permission="projects.add_importtemplatehandover",
+            when=lambda p, u: p.state in TEMPLATE_STATES and is_member(p, u),
+            form_kwargs=lambda p, u: _project(p),
+            icon="file-earmark-spreadsheet",
+            help=_(
+                "Record which template file was handed to which of the customer's contacts, "
+                "and when; it is listed on the readiness confirmation."
+            ),
+        ),
     ],
 )
 
 
 def _plan_initial(project: Project) -> dict[str, Any]:
-    plan = project.plan_revisions.order_by("-number").first()
+    revisions = getattr(project, "revisions", None)  # prefetched by the project page
+    if revisions is not None:
+        plan = max(revisions, key=lambda r: r.number, default=None)
+    else:
+        plan = project.plan_revisions.order_by("-number").first()
     if plan is None:
         return {}
     lines = [

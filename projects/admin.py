@@ -18,6 +18,7 @@ from .models import (
     DataImportTask,
     HandoverBook,
     HandoverVersion,
+    ImportTemplateHandover,
     Incident,
     PlanRevision,
     Project,
@@ -150,3 +151,12 @@ class CredentialRevealAdmin(_ReadOnly, admin.ModelAdmin):
 class SurveyIssueAdmin(_ReadOnly, HistoryAdmin):
     list_display = ["project", "state", "decided_by", "created_at"]
     list_filter = ["state"]
+
+
+@admin.register(ImportTemplateHandover)
+class ImportTemplateHandoverAdmin(_ReadOnly, HistoryAdmin):
+    """Recorded from the project's action (docs/domain.md §project.import-template)."""
+
+    list_display = ["project", "contact", "handed_by", "handed_at"]
+    list_select_related = ["project", "contact", "handed_by"]
+    search_fields = ["project__number", "contact__name"]

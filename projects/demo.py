@@ -77,6 +77,25 @@ def _stages(start: dt.date) -> str:
     )
 
 
+def _hand_import_template(project: Project, consultant: Any, start: dt.date) -> None:
+    """The data-import template handed to the customer's main contact during planning
+    (docs/domain.md §project.import-template)."""
+    from .services import import_template_hand
+
+    contact = project.customer.contacts.order_by("-is_primary", "pk").first()
+    if contact is None:
+        return
+    when = timezone.make_aware(dt.datetime.combine(start - dt.timedelta(days=3), dt.time(10)))
+    import_template_hand(
+        project,
+        by=consultant,
+        contact=contact,
+        file=ContentFile(b"PK\x03\x04 demo template", name="基础数据导入模板.xlsx"),
+        handed_at=min(when, timezone.now()),
+        note="含科目、客商、存货档案三张表",
+    )
+
+
 def _to_in_progress(project: Project, im, pm, consultant, start: dt.date) -> Project:
     from .services import (
         plan_review,
@@ -100,6 +119,7 @@ def _to_in_progress(project: Project, im, pm, consultant, start: dt.date) -> Pro
     )
     revision = plan_review(revision, by=im)
     _customer_signs(revision, PLAN_FORM, pm)
+    _hand_import_template(project, consultant, start)
     _customer_signs(Project.objects.get(pk=project.pk), READINESS_FORM, pm)
     project = project_confirm_ready(Project.objects.get(pk=project.pk), by=pm)
     project = project_record_kickoff(

@@ -8,24 +8,51 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
+from contracts.models import Contact
 from servicedesk.core.choices import Role
-from servicedesk.core.forms import DeskFormMixin, date_field, textarea
+from servicedesk.core.forms import DeskFormMixin, date_field, datetime_field, textarea
 from servicedesk.core.people import display_name
 
 from .choices import DocumentKind, EvaluationOutcome, PauseCategory, TerminateCategory
 from .models import DataImportTask, Incident, ProjectDocument, Stage, SurveyIssue
 
 
+class ListChoiceIterator(ModelChoiceIterator):
+    """Reads a choice field's few rows in one plain query: Django's own iterator reads them
+    through a server-side cursor (DECLARE … WITH HOLD, FETCH, CLOSE on PostgreSQL), three
+    round trips for a dozen people, on every page showing the form (the project page
+    renders a dozen action forms; docs/domain.md §project.pages)."""
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
 class PersonChoiceField(forms.ModelChoiceField):
+    iterator = ListChoiceIterator
+
     def label_from_instance(self, obj: Any) -> str:
         return display_name(obj)
 
 
 class PeopleChoiceField(forms.ModelMultipleChoiceField):
+    iterator = ListChoiceIterator
+
     def label_from_instance(self, obj: Any) -> str:
         return display_name(obj)
+
+
+class ListModelChoiceField(forms.ModelChoiceField):
+    iterator = ListChoiceIterator
+
+
+class ListModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    iterator = ListChoiceIterator
 
 
 def _in_role(role: str):
@@ -78,7 +105,7 @@ class DocumentForm(DeskFormMixin, forms.Form):
 
 
 class ReviewDocumentsForm(DeskFormMixin, forms.Form):
-    documents = forms.ModelMultipleChoiceField(
+    documents = ListModelMultipleChoiceField(
         label=_("Documents reviewed"),
         queryset=ProjectDocument.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -135,7 +162,7 @@ class AcceptanceReportForm(DeskFormMixin, forms.Form):
 
 
 class ReworkForm(DeskFormMixin, forms.Form):
-    stages = forms.ModelMultipleChoiceField(
+    stages = ListModelMultipleChoiceField(
         label=_("Stages to rework"),
         queryset=Stage.objects.none(),
         required=False,
@@ -163,7 +190,7 @@ class IncidentForm(DeskFormMixin, forms.Form):
 
 
 class IncidentCloseForm(DeskFormMixin, forms.Form):
-    incident = forms.ModelChoiceField(label=_("Incident"), queryset=Incident.objects.none())
+    incident = ListModelChoiceField(label=_("Incident"), queryset=Incident.objects.none())
     resolution = forms.CharField(label=_("Resolution"), widget=textarea(2))
 
     def __init__(self, *args: Any, project: Any = None, **kwargs: Any) -> None:
@@ -181,7 +208,7 @@ class ImportForm(DeskFormMixin, forms.Form):
 
 
 class ImportFinishForm(DeskFormMixin, forms.Form):
-    task = forms.ModelChoiceField(label=_("Task"), queryset=DataImportTask.objects.none())
+    task = ListModelChoiceField(label=_("Task"), queryset=DataImportTask.objects.none())
 
     def __init__(self, *args: Any, project: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -269,7 +296,7 @@ class SurveyIssueForm(DeskFormMixin, forms.Form):
 
 
 class OpinionForm(DeskFormMixin, forms.Form):
-    issue = forms.ModelChoiceField(label=_("Issue"), queryset=SurveyIssue.objects.none())
+    issue = ListModelChoiceField(label=_("Issue"), queryset=SurveyIssue.objects.none())
     opinion = forms.CharField(label=_("Your opinion"), widget=textarea(3))
 
     def __init__(self, *args: Any, project: Any = None, **kwargs: Any) -> None:
@@ -281,7 +308,7 @@ class OpinionForm(DeskFormMixin, forms.Form):
 
 
 class DecideForm(DeskFormMixin, forms.Form):
-    issue = forms.ModelChoiceField(label=_("Issue"), queryset=SurveyIssue.objects.none())
+    issue = ListModelChoiceField(label=_("Issue"), queryset=SurveyIssue.objects.none())
     decision = forms.CharField(label=_("Decision"), widget=textarea(3))
 
     def __init__(self, *args: Any, project: Any = None, **kwargs: Any) -> None:
@@ -290,3 +317,33 @@ class DecideForm(DeskFormMixin, forms.Form):
         self.fields["issue"].queryset = (
             qs.filter(project=project) if project is not None else qs.none()
         )
+
+
+class ImportTemplateForm(DeskFormMixin, forms.Form):
+    """The data-import template handed to one of the customer's contacts
+    (docs/domain.md §project.import-template)."""
+
+    contact = ListModelChoiceField(
+        label=_("Handed to (customer contact)"),
+        queryset=Contact.objects.none(),
+        error_messages={"required": _("Choose the contact the template was handed to.")},
+    )
+    file = forms.FileField(
+        label=_("Template file"),
+        error_messages={"required": _("Choose the template file that was handed over.")},
+    )
+    handed_at = datetime_field(_("Handed over"), required=False)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, project: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        contacts = Contact.objects.none()
+        if project is not None:
+            contacts = Contact.objects.filter(customer_id=project.customer_id)
+        self.fields["contact"].queryset = contacts
+        self.fields["contact"].label_from_instance = _contact_label
+        self.fields["handed_at"].help_text = _("Leave empty for now.")
+
+
+def _contact_label(contact: Any) -> str:
+    return f"{contact.name}（{contact.title}）" if contact.title else contact.name

@@ -45,11 +45,15 @@ EVENTS = {
     "project.survey_issue_recorded": _("Survey issue recorded"),
     "surveyissue.decide": _("Survey issue decided by the director"),
     "contract.free_period_started": _("Free service period started at acceptance"),
+    "project.import_template_handed": _("Data-import template handed to the customer"),
 }
 REASONS = {
     "applied": _("Project application opened"),
     "filed from the contract": _("Contract's redacted copy filed"),
     "kickoff recorded": _("Kickoff meeting recorded"),
+    # named like their events, so the page shows the change and the event as one entry
+    "kickoff_recorded": _("Kickoff meeting recorded"),
+    "readiness_confirmed": _("Readiness confirmation signed by the customer"),
     "acceptance report": _("Acceptance report written"),
     "written": pgettext_lazy("history", "Written"),
     "planned": _("Planned from the plan in force"),
@@ -88,4 +92,5 @@ REASONS = {
     "finish": _("Done"),
     "give": _("Acknowledged by the giver"),
     "receive": _("Acknowledged by the receiver"),
+    "import template handed": _("Data-import template handed to the customer"),
 }

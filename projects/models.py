@@ -82,6 +82,9 @@ def is_member(project: Project, user: Any) -> bool:
     """The project's PM, its consultants and the implementation managers."""
     if is_manager(user) or project.project_manager_id == user.pk:
         return True
+    prefetched = getattr(project, "_prefetched_objects_cache", {}).get("consultants")
+    if prefetched is not None:  # the project page asks for every action: no query each
+        return any(c.pk == user.pk for c in prefetched)
     return project.consultants.filter(pk=user.pk).exists()
 
 
@@ -255,6 +258,16 @@ class Project(ConcurrentTransitionMixin, models.Model):
     accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
     created_at = models.DateTimeField(_("applied"), default=timezone.now)
+    #: stored progress figures, kept by projects.services.progress (docs/domain.md
+    #: §project.progress): the planned end of the earliest unfinished stage, and the hours
+    #: of the customer-confirmed logs — so lists sort and show them without reading stages
+    #: and logs
+    behind_since = models.DateField(
+        _("earliest unfinished stage due"), null=True, blank=True, editable=False
+    )
+    hours_confirmed = models.DecimalField(
+        _("confirmed hours"), max_digits=10, decimal_places=1, default=0, editable=False
+    )
 
     objects = ProjectQuerySet.as_manager()
     history = HistoricalRecords()
@@ -270,7 +283,19 @@ class Project(ConcurrentTransitionMixin, models.Model):
             ("view_all_projects", _("Can see every project")),
             ("reveal_credential", _("Can reveal hand-over credentials (members only)")),
         ]
-        indexes = [models.Index(fields=["state", "created_at"])]
+        indexes = [
+            models.Index(fields=["state", "created_at"]),
+            # the list's default order, most behind first (projects.selectors.slip_order)
+            models.Index(
+                models.Case(
+                    models.When(state__in=ACTIVE_STATES, then=models.F("behind_since")),
+                    default=None,
+                    output_field=models.DateField(),
+                ).asc(nulls_last=True),
+                models.F("id").desc(),
+                name="project_slip_order",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
@@ -305,8 +330,7 @@ class Project(ConcurrentTransitionMixin, models.Model):
 
     def confirmed_hours(self) -> Decimal:
         """Only customer-confirmed logs count (docs/domain.md §project.logs)."""
-        total = self.logs.filter(state=LogState.CONFIRMED).aggregate(h=models.Sum("hours"))["h"]
-        return total or Decimal(0)
+        return self.hours_confirmed or Decimal(0)
 
     def person_days(self) -> Decimal:
         return (self.confirmed_hours() / HOURS_PER_DAY).quantize(Decimal("0.1"))
@@ -1130,3 +1154,58 @@ class SurveyIssue(ConcurrentTransitionMixin, models.Model):
         self.decision = decision
         self.decided_by = by
         self.decided_at = timezone.now()
+
+
+# -- the data-import template handed to the customer (docs/domain.md §project.import-template) ---
+
+
+def import_template_path(instance: ImportTemplateHandover, filename: str) -> str:
+    return f"projects/{instance.project_id}/import-template-{filename}"
+
+
+class ImportTemplateHandover(models.Model):
+    """The data-import template handed to the customer during planning: who handed it,
+    when, to which of the customer's contacts, and the file handed (docs/domain.md
+    §project.import-template). Each hand-over is a row; a corrected template is another."""
+
+    project = models.ForeignKey(
+        Project,
+        verbose_name=_("project"),
+        on_delete=models.CASCADE,
+        related_name="import_templates",
+    )
+    contact = models.ForeignKey(
+        "contracts.Contact",
+        verbose_name=_("handed to"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    file = models.FileField(_("template file"), upload_to=import_template_path)
+    handed_by = models.ForeignKey(
+        User, verbose_name=_("handed over by"), on_delete=models.PROTECT, related_name="+"
+    )
+    handed_at = models.DateTimeField(_("handed over"), default=timezone.now)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    objects = RestrictedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("data-import template hand-over")
+        verbose_name_plural = _("data-import template hand-overs")
+        ordering = ["project", "handed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.project.number} · {self.file_name}"
+
+    @property
+    def file_name(self) -> str:
+        """The file's own name, without the storage folder and our prefix."""
+        name = self.file.name.rsplit("/", 1)[-1]
+        return name.removeprefix("import-template-")
+
+    @classmethod
+    def scope_for_user(cls, user: Any) -> Q | None:
+        scope = Project.scope_for_user(user)
+        return None if scope is None else Q(project__in=Project.objects.filter(scope))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from servicedesk.core import printing
 from servicedesk.core.choices import Role
@@ -60,7 +60,7 @@ def _local(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "—"
 
 
-def _project_grid(project: Project) -> list[printing.Block]:
+def _project_grid(project: Project, extra: list | None = None) -> list[printing.Block]:
     return [
         printing.Heading(_("Project")),
         printing.KeyValueGrid(
@@ -74,6 +74,7 @@ def _project_grid(project: Project) -> list[printing.Block]:
                     "、".join(display_name(c) for c in project.consultants.all()) or "—",
                 ),
                 (_("State"), project.get_state_display()),
+                *(extra or []),
             ],
             columns=2,
         ),
@@ -107,11 +108,13 @@ def _stage_rows(rows: list[dict]) -> list[list[str]]:
 )
 def readiness_confirmation(project: Project) -> printing.FormDocument:
     plan = project.plan_in_force
+    templates = _handed_templates(project)
     items = [
         (_("Implementation plan and schedule signed (plan in force)"), plan is not None, ""),
         (_("Scope agreed"), bool(plan and plan.scope), plan.scope[:80] if plan else ""),
         (_("Customer's project team and contact named"), None, ""),
         (_("Hardware, network and server environment ready"), None, ""),
+        _template_item(templates),
         (_("Base data prepared in the data-import template"), None, ""),
         (_("Training rooms and users' time arranged"), None, ""),
         (_("Executives' support for the kickoff meeting"), None, ""),
@@ -121,7 +124,48 @@ def readiness_confirmation(project: Project) -> printing.FormDocument:
         printing.Heading(_("Before implementation starts, the customer confirms")),
         printing.Checklist(items=items),
     ]
+    if templates:
+        blocks += [
+            printing.Heading(_("Data-import template handed to the customer")),
+            printing.Table(
+                header=[_("Template file"), _("Handed to"), _("Handed over by"), _("Handed over")],
+                rows=[
+                    [
+                        t.file_name,
+                        t.contact.name,
+                        display_name(t.handed_by),
+                        _local(t.handed_at),
+                    ]
+                    for t in templates
+                ],
+                col_widths=[4, 2.5, 2.5, 2.5],
+            ),
+        ]
     return _doc(_("Readiness confirmation"), project.number, project, blocks)
+
+
+def _handed_templates(project: Project) -> list:
+    """The templates handed before the customer signed the readiness confirmation (all of
+    them until then), so a signed confirmation keeps saying what it said
+    (docs/domain.md §project.import-template)."""
+    templates = project.import_templates.select_related("contact", "handed_by").order_by(
+        "handed_at", "pk"
+    )
+    if project.readiness_confirmed_at is not None:
+        templates = templates.filter(recorded_at__lte=project.readiness_confirmed_at)
+    return list(templates)
+
+
+def _template_item(templates: list) -> tuple[str, bool | None, str]:
+    label = _("Data-import template handed to the customer")
+    if not templates:
+        return (label, None, "")
+    last = templates[-1]
+    note = _("%(contact)s, %(when)s") % {
+        "contact": last.contact.name,
+        "when": _date(timezone.localtime(last.handed_at).date()),
+    }
+    return (label, True, note)
 
 
 @register_form(
@@ -248,8 +292,12 @@ def stage_signoff(stage: Stage) -> printing.FormDocument:
 def acceptance_report(project: Project) -> printing.FormDocument:
     stages = list(project.stages.all())
     evaluation = project.last_evaluation
+    facts = [
+        (_("Kickoff meeting"), _date(project.kickoff_on)),
+        (_("Person-days (confirmed logs)"), project.person_days()),
+    ]
     blocks = [
-        *_project_grid(project),
+        *_project_grid(project, facts),
         printing.Heading(_("Stages")),
         printing.Table(
             header=[_("Stage"), _("Planned end"), _("Actual end"), _("State")],
@@ -260,12 +308,6 @@ def acceptance_report(project: Project) -> printing.FormDocument:
             or [[_("No stages."), "", "", ""]],
             col_widths=[4, 2, 2, 2.5],
         ),
-        printing.KeyValueGrid(
-            rows=[
-                (_("Person-days (confirmed logs)"), project.person_days()),
-                (_("Kickoff meeting"), _date(project.kickoff_on)),
-            ]
-        ),
         printing.Heading(_("Acceptance evaluation")),
         printing.Paragraph(
             f"{evaluation.get_outcome_display()}：{evaluation.items}" if evaluation else "—"
@@ -274,6 +316,28 @@ def acceptance_report(project: Project) -> printing.FormDocument:
         printing.Paragraph(project.acceptance_summary or "—"),
     ]
     return _doc(_("Acceptance report"), project.number, project, blocks)
+
+
+def _problems(problems: list[dict]) -> printing.Block:
+    """The open problems as a table, or a line when there is none (an empty table's header
+    would push the signatures onto a page of their own)."""
+    if not problems:
+        return printing.Paragraph(_("None."))
+    return printing.Table(
+        header=[_("Number"), _("Title"), _("State"), _("Deadline")],
+        rows=[[p["number"], p["title"], p["state"], p.get("deadline") or "—"] for p in problems],
+        col_widths=[2.2, 5, 2, 2.3],
+    )
+
+
+def _accounts(credentials: list) -> printing.Block:
+    if not credentials:
+        return printing.Paragraph("—")
+    return printing.Table(
+        header=[_("System"), _("Account"), _("Note")],
+        rows=[[c.system, c.username, c.note or ""] for c in credentials],
+        col_widths=[3, 3, 5],
+    )
 
 
 def _giver(version: HandoverVersion) -> list:
@@ -300,12 +364,18 @@ def handover_book(version: HandoverVersion) -> printing.FormDocument:
     credentials = list(book.credentials.all())
     blocks = [
         *(_project_grid(project) if project is not None else []),
-        printing.Heading(_("Hand-over")),
+        printing.Heading(pgettext("handover book", "Hand-over")),
         printing.KeyValueGrid(
             rows=[
                 (_("Handed over by"), display_name(version.giver)),
                 (_("Received by"), display_name(version.receiver)),
-                (_("Why"), version.reason, True),
+                (_("Giver acknowledged"), _local(version.given_at)),
+                (_("Receiver acknowledged"), _local(version.received_at)),
+                (_("Why"), version.reason),
+                (
+                    _("Network diagram"),
+                    _("kept in the system, not printed") if version.network_diagram else "—",
+                ),
             ]
         ),
         printing.Heading(_("Customer information")),
@@ -315,24 +385,9 @@ def handover_book(version: HandoverVersion) -> printing.FormDocument:
         printing.Heading(_("Implementation records")),
         printing.Paragraph(version.implementation_records or "—"),
         printing.Heading(_("Open problems")),
-        printing.Table(
-            header=[_("Number"), _("Title"), _("State"), _("Deadline")],
-            rows=[
-                [p["number"], p["title"], p["state"], p.get("deadline") or "—"]
-                for p in version.open_problems
-            ]
-            or [["—", _("None."), "", ""]],
-            col_widths=[2.2, 5, 2, 2.3],
-        ),
+        _problems(version.open_problems),
         printing.Heading(_("Accounts (passwords kept encrypted in the system)")),
-        printing.Table(
-            header=[_("System"), _("Account"), _("Note")],
-            rows=[[c.system, c.username, c.note or ""] for c in credentials] or [["—", "", ""]],
-            col_widths=[3, 3, 5],
-        ),
-        printing.KeyValueGrid(
-            rows=[(_("Network diagram"), _("attached") if version.network_diagram else "—")]
-        ),
+        _accounts(credentials),
     ]
     number = f"{project.number if project else book.pk}-H{version.number}"
     return printing.FormDocument(

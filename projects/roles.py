@@ -15,6 +15,7 @@ _READ = [
     "projects.view_handoverbook",
     "projects.view_handoverversion",
     "projects.view_surveyissue",
+    "projects.view_importtemplatehandover",
 ]
 _MEMBER = [
     *_READ,
@@ -24,6 +25,7 @@ _MEMBER = [
     "projects.add_dataimporttask",
     "projects.add_handoverversion",
     "projects.reveal_credential",
+    "projects.add_importtemplatehandover",
 ]
 
 ROLE_PERMISSIONS = {

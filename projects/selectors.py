@@ -12,7 +12,6 @@ from django.db.models import (
     Case,
     Count,
     DateField,
-    DecimalField,
     F,
     IntegerField,
     OuterRef,
@@ -20,20 +19,20 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Sum,
     When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .choices import ACTIVE_STATES, IncidentState, LogState, ProjectState
+from .choices import ACTIVE_STATES, IncidentState, ProjectState
 from .models import (
     HOURS_PER_DAY,
-    OPEN_STAGE_STATES,
     DailyLog,
+    ImportTemplateHandover,
     Incident,
     Project,
     Stage,
+    SurveyIssue,
 )
 
 SORTS: dict[str, list[Any]] = {
@@ -50,20 +49,9 @@ SORTS: dict[str, list[Any]] = {
 
 
 def projects_for_list(user: Any) -> QuerySet[Project]:
-    """Projects ``user`` may see, each with ``behind_since`` (the planned end of its
-    earliest unfinished stage) and ``hours_confirmed`` (confirmed logs only)."""
-    open_stage = (
-        Stage.objects.filter(project=OuterRef("pk"), state__in=OPEN_STAGE_STATES)
-        .order_by("planned_end")
-        .values("planned_end")[:1]
-    )
-    hours = (
-        DailyLog.objects.filter(project=OuterRef("pk"), state=LogState.CONFIRMED)
-        .order_by()
-        .values("project")
-        .annotate(total=Sum("hours"))
-        .values("total")[:1]
-    )
+    """Projects ``user`` may see, with ``behind_since`` (the planned end of its earliest
+    unfinished stage), ``hours_confirmed`` (confirmed logs only) — both stored on the
+    project by projects.services.progress — and ``open_incidents``."""
     open_incidents = (
         Incident.objects.filter(project=OuterRef("pk"), state=IncidentState.OPEN)
         .order_by()
@@ -75,12 +63,6 @@ def projects_for_list(user: Any) -> QuerySet[Project]:
         Project.objects.restrict(user)
         .select_related("customer", "project_manager")
         .annotate(
-            behind_since=Subquery(open_stage),
-            hours_confirmed=Coalesce(
-                Subquery(hours, output_field=DecimalField(max_digits=10, decimal_places=1)),
-                Decimal(0),
-                output_field=DecimalField(max_digits=10, decimal_places=1),
-            ),
             open_incidents=Coalesce(Subquery(open_incidents, output_field=IntegerField()), 0),
         )
     )
@@ -149,7 +131,14 @@ def project_detail(user: Any, pk: int) -> Project:
     number of logs: stages, the last 30 days' logs grouped per day, open incidents."""
     project: Any = (
         projects_for_list(user)
-        .select_related("contract", "implementation_manager", "first_visit_need")
+        .select_related(
+            "contract",
+            "implementation_manager",
+            "first_visit_need",
+            "pause_requested_by",
+            "pause_approved_by",
+            "handover_book",
+        )
         .prefetch_related(
             "consultants",
             Prefetch("stages", queryset=Stage.objects.order_by("order")),
@@ -157,8 +146,17 @@ def project_detail(user: Any, pk: int) -> Project:
             "incidents",
             "imports",
             "evaluations",
-            "survey_issues",
+            Prefetch(
+                "survey_issues",
+                queryset=SurveyIssue.objects.select_related(
+                    "reviewer_1", "reviewer_2", "decided_by"
+                ),
+            ),
             Prefetch("plan_revisions", to_attr="revisions"),
+            Prefetch(
+                "import_templates",
+                queryset=ImportTemplateHandover.objects.select_related("contact", "handed_by"),
+            ),
         )
         .get(pk=pk)
     )
@@ -166,6 +164,7 @@ def project_detail(user: Any, pk: int) -> Project:
     project.person_days_confirmed = (project.hours_confirmed / HOURS_PER_DAY).quantize(
         Decimal("0.1")
     )
+    project.detail_loaded = True
     signed = [r for r in project.revisions if r.state == "signed"]
     project._plan_in_force = max(signed, key=lambda r: r.number) if signed else None
     return project

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from servicedesk.core.actions import action_panels, action_run_portal
@@ -39,6 +40,15 @@ from .services import log_write, plan_compare
 
 # -- lists -------------------------------------------------------------------------------------
 
+#: the list's orders offered on phones, where the table's sortable headings are hidden
+SORT_CHOICES = [
+    ("-slip", gettext_lazy("Most behind first")),
+    ("-created", gettext_lazy("Newest first")),
+    ("number", gettext_lazy("Number")),
+    ("customer", gettext_lazy("Customer")),
+    ("state", gettext_lazy("State")),
+]
+
 
 @login_required
 @permission_required("projects.view_project", raise_exception=True)
@@ -50,10 +60,14 @@ def project_list(request: HttpRequest) -> HttpResponse:
     q = (request.GET.get("q") or "").strip()[:100]
     behind = request.GET.get("behind") == "1"
     qs = selectors.project_list(request.user, state=state, q=q, sort=sort, behind_only=behind)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    counts = selectors.counts_by_state(request.user)
+    paginator = Paginator(qs, 50)
+    if not (q or behind) and (not state or state in ProjectState.values):
+        # the state buttons' counts already say how many rows match: no second COUNT
+        paginator.count = counts.get(state, 0) if state else sum(counts.values())
+    page = paginator.get_page(request.GET.get("page"))
     projects = selectors.decorate(page.object_list)
     query = urlencode({k: v for k, v in (("state", state), ("q", q)) if v})
-    counts = selectors.counts_by_state(request.user)
     states = [
         {"value": v, "label": label, "count": counts.get(v, 0)} for v, label in ProjectState.choices
     ]
@@ -70,6 +84,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
             "q": q,
             "behind": behind,
             "title": _("All projects"),
+            "sorts": SORT_CHOICES,
         },
     )
 
@@ -78,8 +93,9 @@ def project_list(request: HttpRequest) -> HttpResponse:
 @permission_required("projects.run_project", raise_exception=True)
 @require_GET
 def my_projects(request: HttpRequest) -> HttpResponse:
+    sort = request.GET.get("sort", "-slip")
     projects = selectors.decorate(
-        selectors.project_list(request.user, manager=request.user, sort="-slip")[:200]
+        selectors.project_list(request.user, manager=request.user, sort=sort)[:200]
     )
     active = [p for p in projects if p.state in ACTIVE_STATES]
     done = [p for p in projects if p.state not in ACTIVE_STATES]
@@ -91,7 +107,7 @@ def my_projects(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "projects/mine.html",
-        {"active": active, "done": done, "to_review": to_review},
+        {"active": active, "done": done, "to_review": to_review, "sort": sort},
     )
 
 
@@ -174,7 +190,8 @@ def _project_page(
     failed: str = "",
     failed_form: Any = None,
 ) -> HttpResponse:
-    project = selectors.project_detail(request.user, project.pk)
+    if not getattr(project, "detail_loaded", False):
+        project = selectors.project_detail(request.user, project.pk)
     panels = action_panels(
         PROJECT_ACTIONS, project, request.user, failed=failed, failed_form=failed_form
     )
@@ -209,7 +226,11 @@ def _get_project(request: HttpRequest, pk: int) -> Project:
 @login_required
 @require_GET
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _project_page(request, _get_project(request, pk))
+    try:
+        project = selectors.project_detail(request.user, pk)
+    except Project.DoesNotExist:
+        raise Http404 from None
+    return _project_page(request, project)
 
 
 @login_required

@@ -14,13 +14,22 @@ from rest_framework.response import Response
 from servicedesk.core.api.mixins import FormsMixin, FSMViewSetMixin, HistoryMixin
 
 from ..actions import HANDOVER_ACTIONS, LOG_ACTIONS, PLAN_ACTIONS, PROJECT_ACTIONS, STAGE_ACTIONS
-from ..models import Credential, DailyLog, HandoverVersion, PlanRevision, Project, Stage
+from ..models import (
+    Credential,
+    DailyLog,
+    HandoverVersion,
+    ImportTemplateHandover,
+    PlanRevision,
+    Project,
+    Stage,
+)
 from ..selectors import projects_for_list
 from .serializers import (
     CredentialRevealSerializer,
     CredentialSerializer,
     DailyLogSerializer,
     HandoverVersionSerializer,
+    ImportTemplateHandoverSerializer,
     PlanRevisionSerializer,
     ProjectSerializer,
     StageSerializer,
@@ -143,4 +152,20 @@ class CredentialViewSet(viewsets.ReadOnlyModelViewSet):
         )
         return Response(
             {"id": credential.pk, "secret": secret}, headers={"Cache-Control": "no-store"}
+        )
+
+
+class ImportTemplateHandoverViewSet(HistoryMixin, viewsets.ReadOnlyModelViewSet):
+    """Data-import templates handed to the customer; recorded through the project's
+    ``transitions/hand_import_template/`` (docs/domain.md §project.import-template)."""
+
+    serializer_class = ImportTemplateHandoverSerializer
+    queryset = ImportTemplateHandover.objects.none()
+    filterset_fields = ["project"]
+
+    def get_queryset(self):
+        return (
+            ImportTemplateHandover.objects.restrict(self.request.user)
+            .select_related("contact", "handed_by")
+            .order_by("project_id", "handed_at", "id")
         )

@@ -8,7 +8,15 @@ from rest_framework import serializers
 from servicedesk.core.api.mixins import FSMSerializerMixin
 from servicedesk.core.api.serializers import PersonField
 
-from ..models import Credential, DailyLog, HandoverVersion, PlanRevision, Project, Stage
+from ..models import (
+    Credential,
+    DailyLog,
+    HandoverVersion,
+    ImportTemplateHandover,
+    PlanRevision,
+    Project,
+    Stage,
+)
 
 
 class StageSerializer(FSMSerializerMixin, serializers.ModelSerializer):
@@ -184,3 +192,29 @@ class CredentialRevealSerializer(serializers.Serializer):
         trim_whitespace=False,
         style={"input_type": "password"},
     )
+
+
+class ImportTemplateHandoverSerializer(serializers.ModelSerializer):
+    """A data-import template handed to the customer (docs/domain.md
+    §project.import-template)."""
+
+    contact_name = serializers.CharField(source="contact.name", read_only=True)
+    handed_by_name = PersonField(source="handed_by")
+    file_name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = ImportTemplateHandover
+        fields = [
+            "id",
+            "project",
+            "contact",
+            "contact_name",
+            "handed_by",
+            "handed_by_name",
+            "handed_at",
+            "file",
+            "file_name",
+            "note",
+            "recorded_at",
+        ]
+        read_only_fields = fields

@@ -4,6 +4,7 @@ from .apis import (
     CredentialViewSet,
     DailyLogViewSet,
     HandoverVersionViewSet,
+    ImportTemplateHandoverViewSet,
     PlanRevisionViewSet,
     ProjectViewSet,
     StageViewSet,
@@ -17,5 +18,8 @@ router.register("project-plans", PlanRevisionViewSet, basename="project-plan")
 router.register("project-handovers", HandoverVersionViewSet, basename="project-handover")
 
 router.register("project-credentials", CredentialViewSet, basename="project-credential")
+router.register(
+    "project-import-templates", ImportTemplateHandoverViewSet, basename="project-import-template"
+)
 
 urlpatterns = router.urls

@@ -9,5 +9,7 @@ from .handover import (  # noqa: F401
     handover_write,
     open_problems,
 )
+from .import_template import import_template_hand  # noqa: F401
+from .progress import progress_refresh  # noqa: F401
 from .projects import *  # noqa: F403
 from .projects import LOG_CONFIRMATION, STAGE_REVIEW  # noqa: F401

@@ -44,6 +44,7 @@ from ..models import (
     is_member,
     pm_or_manager,
 )
+from .progress import progress_refresh
 
 #: deadlines (docs/domain.md §project.deadlines): reminders, never blocks
 STAGE_REVIEW = "stage_review"
@@ -233,7 +234,7 @@ def project_record_kickoff(
         save_with_history(
             project,
             by=by,
-            reason="kickoff recorded",
+            reason="kickoff_recorded",
             fields=["kickoff_on", "kickoff_attendees", "kickoff_executives"],
         )
         event_record(kind="project.kickoff_recorded", target=project, actor=by)
@@ -354,6 +355,7 @@ def project_rework(project: Project, *, by: User, stages: Any = (), note: str = 
                 kwargs={"note": reason},
                 update_fields=["review_note", "actual_end", "signed_at"],
             )
+        progress_refresh(project)
     return project
 
 
@@ -544,6 +546,7 @@ def _stages_follow(project: Project, revision: PlanRevision, *, by: User) -> Non
     for order, stage in existing.items():
         if order > len(revision.stages) and stage.state == StageState.PLANNED:
             stage.delete()
+    progress_refresh(project)
 
 
 def plan_compare(old: PlanRevision | None, new: PlanRevision) -> list[dict[str, Any]]:
@@ -563,13 +566,15 @@ def plan_compare(old: PlanRevision | None, new: PlanRevision) -> list[dict[str, 
 
 def stage_start(stage: Stage, *, by: User, on: dt.date | None = None) -> Stage:
     with transaction.atomic():
-        return transition_run(
+        stage = transition_run(
             instance=stage,
             name="start",
             by=by,
             kwargs={"on": on or timezone.localdate()},
             update_fields=["actual_start"],
         )
+        progress_refresh(stage.project_id)
+    return stage
 
 
 def stage_deliver(stage: Stage, *, by: User, deliverable: Any = None) -> Stage:
@@ -583,6 +588,7 @@ def stage_deliver(stage: Stage, *, by: User, deliverable: Any = None) -> Stage:
         if deliverable is not None:
             file_attach_after_commit(stage, "deliverable", deliverable)
         project = stage.project
+        progress_refresh(project)
         timer_start(
             subject=stage,
             target=STAGE_REVIEW,
@@ -611,6 +617,7 @@ def stage_review(stage: Stage, *, by: User, note: str = "") -> Stage:
             update_fields=["reviewed_by", "reviewed_at", "review_note"],
         )
         timer_meet(subject=stage, target=STAGE_REVIEW)
+        progress_refresh(stage.project_id)
     return stage
 
 
@@ -626,18 +633,21 @@ def stage_return(stage: Stage, *, by: User, note: str) -> Stage:
             update_fields=["review_note"],
         )
         timer_meet(subject=stage, target=STAGE_REVIEW)
+        progress_refresh(stage.project_id)
     return stage
 
 
 def stage_sign(stage: Stage, *, by: User) -> Stage:
     with transaction.atomic():
-        return transition_run(
+        stage = transition_run(
             instance=stage,
             name="sign",
             by=by,
             kwargs={"on": timezone.localdate()},
             update_fields=["signed_at", "actual_end"],
         )
+        progress_refresh(stage.project_id)
+    return stage
 
 
 # -- daily logs (docs/domain.md §project.logs) ----------------------------------------------------
@@ -712,6 +722,7 @@ def log_confirm(log: DailyLog, *, by: User) -> DailyLog:
     with transaction.atomic():
         log = transition_run(instance=log, name="confirm", by=by, update_fields=["confirmed_at"])
         timer_meet(subject=log, target=LOG_CONFIRMATION)
+        progress_refresh(log.project_id)
     return log
 
 
@@ -935,7 +946,7 @@ def project_readiness_confirmed(project: Project, *, by: User) -> Project:
         if project.readiness_confirmed_at is None:
             project.readiness_confirmed_at = timezone.now()
             save_with_history(
-                project, by=by, reason="readiness confirmed", fields=["readiness_confirmed_at"]
+                project, by=by, reason="readiness_confirmed", fields=["readiness_confirmed_at"]
             )
             event_record(kind="project.readiness_confirmed", target=project, actor=by)
     return project
