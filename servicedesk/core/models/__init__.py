@@ -20,3 +20,19 @@ __all__ = [
     "StaffProfile",
     "WorkCalendar",
 ]
+
+from .channels import (
+    ChannelDelivery,
+    ChannelKind,
+    DeliveryState,
+    MessageTemplate,
+    NotificationChannel,
+)
+
+__all__ += [
+    "ChannelDelivery",
+    "ChannelKind",
+    "DeliveryState",
+    "MessageTemplate",
+    "NotificationChannel",
+]
