@@ -48,7 +48,7 @@ class RobotReceiver:
             def log_message(self, *args) -> None:
                 return None
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 raw = self.rfile.read(length)
                 status, answer = owner.handle(self.path, self.headers, raw)

@@ -145,7 +145,11 @@ def test_signatures_match_the_documented_examples():
     req = formats.dingtalk_request(
         "https://x/robot/send?access_token=t", "SEC1", formats.Message("a", "b"), 1599360473
     )
-    assert "&timestamp=1599360473000&sign=" in req.url and "%2B" in req.url or "+" not in req.url
+    from urllib.parse import quote_plus
+
+    assert req.url == (
+        "https://x/robot/send?access_token=t&timestamp=1599360473000&sign=" + quote_plus(ding)
+    )
 
 
 def test_wecom_content_is_cut_to_4096_bytes():
