@@ -341,7 +341,8 @@ def test_address_and_secret_are_encrypted_at_rest(make_user):
 
 
 @pytest.mark.django_db
-def test_admin_test_button(robots, make_user, client):
+def test_admin_test_button(robots, make_user, client, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
     admin = make_user(is_superuser=True, is_staff=True)
     channel = _channel("wecom", f"{robots.base}/wecom?key=robot-key", user=admin)
     client.force_login(admin)
@@ -354,7 +355,7 @@ def test_admin_test_button(robots, make_user, client):
     )
     assert response.status_code == 200
     assert len(robots.accepted()) == 1
-    assert "测试消息" in robots.accepted()[0].body["markdown"]["content"]
+    assert "服务台测试消息" in robots.accepted()[0].body["markdown"]["content"]
     broken = channel_test_send(
         channel=_channel("wecom", f"{robots.base}/wecom?key=other", user=admin), by=admin
     )

@@ -36,3 +36,12 @@ __all__ += [
     "MessageTemplate",
     "NotificationChannel",
 ]
+from .links import (  # noqa: E402 - issue 17, appended
+    CustomerLink,
+    LinkOpen,
+    LinkPurpose,
+    LinkState,
+    SurveyAnswer,
+)
+
+__all__ += ["CustomerLink", "LinkOpen", "LinkPurpose", "LinkState", "SurveyAnswer"]
