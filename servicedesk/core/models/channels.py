@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from ..querysets import RestrictedQuerySet
 
@@ -78,6 +79,7 @@ class NotificationChannel(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = RestrictedQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("notification channel")
@@ -124,6 +126,8 @@ class MessageTemplate(models.Model):
     )
     title = models.CharField(_("title"), max_length=200, default="{{ title }}")
     body = models.TextField(_("text"), default="{{ body }}")
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("message template")

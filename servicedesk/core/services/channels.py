@@ -95,22 +95,8 @@ def channel_save(
     """Create or change a channel; ``address`` / ``secret`` of ``None`` keep the stored
     ones (the admin never shows them back)."""
     channel = channel or NotificationChannel()
-    errors: dict[str, list[str]] = {}
-    if kind not in ChannelKind.values:
-        errors["kind"] = [_("Choose a channel.")]
-    if not (name or "").strip():
-        errors["name"] = [_("Give the channel a name.")]
-    if user is None and not (team or "").strip() and group is None:
-        errors["team"] = [_("Choose a user, or a team or a role.")]
-    if user is not None and ((team or "").strip() or group is not None):
-        errors["team"] = [_("A personal channel has no team or role.")]
     plain = address if address is not None else crypto.unseal(channel.address_encrypted)
-    error = _address_error(kind, plain or "")
-    if error:
-        errors["address"] = [error]
-    if kind == ChannelKind.WECOM and secret:
-        errors["secret"] = [_("WeCom robots have no signing secret.")]
-    raise_field_errors(errors)
+    raise_field_errors(_channel_errors(name, kind, plain or "", secret, user, team, group))
     channel.name, channel.kind = name.strip()[:100], kind
     channel.user, channel.team, channel.group = user, (team or "").strip(), group  # type: ignore[assignment]
     channel.kinds = ",".join(k.strip() for k in (kinds or "").split(",") if k.strip())
@@ -120,6 +106,33 @@ def channel_save(
         channel.secret_encrypted = crypto.seal(secret.strip())
     channel.save()
     return channel
+
+
+def _channel_errors(
+    name: str,
+    kind: str,
+    address: str,
+    secret: str | None,
+    user: object | None,
+    team: str,
+    group: object | None,
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if kind not in ChannelKind.values:
+        errors["kind"] = [_("Choose a channel.")]
+    if not (name or "").strip():
+        errors["name"] = [_("Give the channel a name.")]
+    has_team = bool((team or "").strip()) or group is not None
+    if user is None and not has_team:
+        errors["team"] = [_("Choose a user, or a team or a role.")]
+    if user is not None and has_team:
+        errors["team"] = [_("A personal channel has no team or role.")]
+    error = _address_error(kind, address)
+    if error:
+        errors["address"] = [error]
+    if kind == ChannelKind.WECOM and secret:
+        errors["secret"] = [_("WeCom robots have no signing secret.")]
+    return errors
 
 
 def _address_error(kind: str, address: str) -> str:

@@ -151,6 +151,14 @@ def _open_links(target: models.Model, purpose: str, form: str = "") -> models.Qu
     return qs.filter(form=form) if form else qs
 
 
+def link_target(link: CustomerLink) -> models.Model:
+    """The record a link is about; a deleted record makes the link unusable."""
+    target = link.target
+    if not isinstance(target, models.Model):
+        raise ApplicationError(_("This link can no longer be used."))
+    return target
+
+
 def link_token(link: CustomerLink) -> str:
     return crypto.unseal(link.token_encrypted)
 
@@ -194,9 +202,9 @@ def link_document_title(link: CustomerLink) -> str:
 
 def link_qr_svg(url: str) -> str:
     """The link as a QR code in SVG, drawn by reportlab's QR widget (no other library)."""
-    from reportlab.graphics import renderSVG
-    from reportlab.graphics.barcode.qr import QrCodeWidget
-    from reportlab.graphics.shapes import Drawing
+    from reportlab.graphics import renderSVG  # type: ignore[import-untyped]
+    from reportlab.graphics.barcode.qr import QrCodeWidget  # type: ignore[import-untyped]
+    from reportlab.graphics.shapes import Drawing  # type: ignore[import-untyped]
 
     widget = QrCodeWidget(url, barLevel="M")
     x0, y0, x1, y1 = widget.getBounds()
@@ -233,7 +241,7 @@ def link_email(*, link: CustomerLink, by: User) -> CustomerLink:
         ) from exc
     event_record(
         kind="link.emailed",
-        target=link.target,
+        target=link_target(link),
         actor=by,
         data={"link": link.pk, "to": link.contact_email},
     )
@@ -246,7 +254,9 @@ def link_revoke(*, link: CustomerLink, by: User) -> CustomerLink:
             state=LinkState.REVOKED, used_at=timezone.now()
         )
         if updated:
-            event_record(kind="link.revoked", target=link.target, actor=by, data={"link": link.pk})
+            event_record(
+                kind="link.revoked", target=link_target(link), actor=by, data={"link": link.pk}
+            )
     link.refresh_from_db()
     return link
 
@@ -319,8 +329,10 @@ def link_sign(
         locked = _lock_usable(link)
         if not _fingerprint_holds(locked):
             raise ApplicationError(_("This link can no longer be used."))
+        if locked.created_by is None:
+            raise ApplicationError(_("This link can no longer be used."))
         signature = signature_record(
-            target=locked.target,
+            target=link_target(locked),
             form=locked.form,
             signer_role=locked.signer_role,
             signer_name=signer_name or locked.contact_name,
@@ -345,7 +357,7 @@ def link_decline(*, link: CustomerLink, reason: str, meta: dict[str, Any]) -> Cu
         locked.save(update_fields=["state", "used_at", "decline_reason"])
         event_record(
             kind="link.declined",
-            target=locked.target,
+            target=link_target(locked),
             actor=None,
             data={
                 "form": locked.form,
@@ -393,7 +405,7 @@ def link_preview_pngs(link: CustomerLink, resolution: int = 80) -> list[bytes]:
     program = shutil.which("pdftoppm")
     if program is None:  # poppler missing: the page offers the PDF only
         return []
-    target = link.target
+    target = link_target(link)
     pdf = render(form_get(type(target), link.form), target)
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "doc.pdf"
@@ -410,5 +422,5 @@ def link_preview_pngs(link: CustomerLink, resolution: int = 80) -> list[bytes]:
 def link_pdf(link: CustomerLink) -> bytes:
     from ..printforms import render
 
-    target = link.target
+    target = link_target(link)
     return render(form_get(type(target), link.form), target)

@@ -24,7 +24,7 @@ from ..channels import crypto
 from ..exceptions import ApplicationError, raise_field_errors
 from ..models import CustomerLink, DomainEvent, LinkPurpose, LinkState, SurveyAnswer
 from .events import event_record
-from .links import DEFAULT_HOURS, _lock_usable, _new_token
+from .links import DEFAULT_HOURS, _lock_usable, _new_token, link_target
 
 if TYPE_CHECKING:
     from ..types import User
@@ -169,11 +169,14 @@ def survey_answer(
             "customer": getattr(getattr(locked.target, "customer", None), "pk", None),
         }
         event_record(
-            kind="survey.answered", target=locked.target, actor=locked.created_by, data=data
+            kind="survey.answered", target=link_target(locked), actor=locked.created_by, data=data
         )
         if score <= LOW_SCORE:
             event_record(
-                kind="survey.low_score", target=locked.target, actor=locked.created_by, data=data
+                kind="survey.low_score",
+                target=link_target(locked),
+                actor=locked.created_by,
+                data=data,
             )
     return answer
 
