@@ -80,6 +80,18 @@ def test_good_answer_through_the_page(client, closed_ticket):
     assert figures == {"answers": 1, "average": 5.0, "recommend_percent": 100, "low": 0}
 
 
+def test_dashboard_shows_satisfaction_to_managers(client, make_user, closed_ticket):
+    link = CustomerLink.objects.get(purpose=LinkPurpose.SURVEY)
+    survey_answer(link=link, score=4, would_recommend=True)
+    client.force_login(make_user(Role.SERVICE_MANAGER))
+    html = client.get(reverse("core:dashboard")).content.decode()
+    assert 'data-testid="satisfaction-average">4.0<' in html
+    client.force_login(make_user(Role.HOTLINE_ENGINEER))
+    assert (
+        'data-testid="satisfaction"' not in client.get(reverse("core:dashboard")).content.decode()
+    )
+
+
 def test_low_score_opens_a_complaint_for_the_tech_manager(closed_ticket, tech_manager):
     link = CustomerLink.objects.get(purpose=LinkPurpose.SURVEY)
     with pytest.raises(ApplicationError) as bad:
