@@ -72,8 +72,8 @@ def test_customer_signs_the_service_report_on_their_phone(
 
     users = site["users"]
     engineer = site["engineer"]
-    dispatch = new_dispatch(users["zhaomin"], customer=site["customer"])
-    dispatch = advance(dispatch, DispatchState.ON_SITE, manager=users["zhaomin"], engineer=engineer)
+    dispatch = new_dispatch(users["zhengwei"], customer=site["customer"])
+    dispatch = advance(dispatch, DispatchState.ON_SITE, manager=users["zhengwei"], engineer=engineer)
     report = dict(REPORT)
     dispatch = dispatch_save_report(dispatch, by=engineer.user, **report)
 
@@ -157,8 +157,8 @@ def test_low_survey_score_opens_a_complaint(
     try:
         customer.goto(f"/l/{link_token(link)}/")
         form = customer.get_by_test_id("survey-form")
-        form.locator("input[name='score'][value='2']").check()
-        form.locator("input[name='would_recommend'][value='no']").check()
+        form.get_by_test_id("score-2").click()
+        form.get_by_test_id("would_recommend-no").click()
         form.locator("textarea[name='comment']").fill("等了三天才有人来，问题也没彻底解决")
         screenshot(customer, "survey-phone")
         with customer.expect_navigation():
