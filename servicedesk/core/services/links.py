@@ -392,7 +392,7 @@ def _tell_sender(link: CustomerLink, words: str) -> None:
     )
 
 
-def link_preview_pngs(link: CustomerLink, resolution: int = 80) -> list[bytes]:
+def link_preview_pngs(link: CustomerLink, resolution: int = 110) -> list[bytes]:
     """The document as the customer signs it, as page images (``pdftoppm``), since phone
     browsers often cannot show a PDF inline."""
     import shutil
