@@ -73,7 +73,9 @@ def test_customer_signs_the_service_report_on_their_phone(
     users = site["users"]
     engineer = site["engineer"]
     dispatch = new_dispatch(users["zhengwei"], customer=site["customer"])
-    dispatch = advance(dispatch, DispatchState.ON_SITE, manager=users["zhengwei"], engineer=engineer)
+    dispatch = advance(
+        dispatch, DispatchState.ON_SITE, manager=users["zhengwei"], engineer=engineer
+    )
     report = dict(REPORT)
     dispatch = dispatch_save_report(dispatch, by=engineer.user, **report)
 
