@@ -46,7 +46,7 @@ class ChannelForm(forms.ModelForm):
             return data
         try:
             self.saved = channel_save(
-                by=None,
+                by=getattr(self, "acting_user", None),
                 channel=self.instance if self.instance.pk else None,
                 name=data.get("name") or "",
                 kind=data.get("kind") or "",
@@ -73,6 +73,11 @@ class NotificationChannelAdmin(admin.ModelAdmin):
     search_fields = ["name", "team", "user__username"]
     autocomplete_fields = ["user"]
     actions = ["send_test"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.acting_user = request.user  # the history row names who changed the channel
+        return form
 
     # channel_save wrote the row while the form was validated (one service, one writer).
     def save_form(self, request, form, change):

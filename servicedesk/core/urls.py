@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_links
+from . import views, views_channels, views_links
 
 app_name = "core"
 
@@ -23,4 +23,15 @@ urlpatterns = [
     path("links/<int:pk>/withdraw/", views_links.link_withdraw, name="link-withdraw"),
     path("l/<str:token>/", views_links.link_public, name="link"),
     path("l/<str:token>/document.pdf", views_links.link_pdf, name="link-pdf"),
+    path("notifications/channels/", views_channels.my_channels, name="my-channels"),
+    path(
+        "notifications/channels/<int:pk>/test/",
+        views_channels.my_channel_test,
+        name="my-channel-test",
+    ),
+    path(
+        "notifications/channels/<int:pk>/delete/",
+        views_channels.my_channel_delete,
+        name="my-channel-delete",
+    ),
 ]

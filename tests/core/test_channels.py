@@ -390,3 +390,36 @@ def test_admin_creates_a_channel_through_the_service(make_user, client):
         {"name": "x", "kind": "wecom", "address": "nope", "enabled": "on"},
     )
     assert bad.status_code == 200 and NotificationChannel.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_my_channels_page(robots, make_user, client, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    user = make_user()
+    client.force_login(user)
+    url = reverse("core:my-channels")
+    assert client.get(url).status_code == 200
+    bad = client.post(url, {"name": "我的钉钉", "kind": "dingtalk", "address": "not a url"})
+    assert bad.status_code == 400 and "Webhook" in bad.content.decode()
+    response = client.post(
+        url,
+        {
+            "name": "我的钉钉",
+            "kind": "dingtalk",
+            "address": f"{robots.base}/dingtalk?access_token=abc",
+            "secret": "SECding",
+            "quiet_hours": "on",
+        },
+    )
+    assert response.status_code == 302
+    channel = NotificationChannel.objects.get(user=user)
+    assert channel.history.first().history_user == user
+    client.post(reverse("core:my-channel-test", args=[channel.pk]))
+    assert len(robots.accepted()) == 1
+    # Someone else's channel is not theirs to test or remove.
+    other = make_user()
+    client.force_login(other)
+    assert client.post(reverse("core:my-channel-delete", args=[channel.pk])).status_code == 404
+    client.force_login(user)
+    client.post(reverse("core:my-channel-delete", args=[channel.pk]))
+    assert not NotificationChannel.objects.exists()

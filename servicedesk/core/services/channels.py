@@ -25,6 +25,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -48,6 +49,9 @@ from ..models import (
     Notification,
     NotificationChannel,
 )
+
+if TYPE_CHECKING:
+    from ..types import User
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +83,7 @@ class DeliveryRun:
 
 def channel_save(
     *,
-    by: object,
+    by: User | None,
     channel: NotificationChannel | None = None,
     name: str,
     kind: str,
@@ -104,6 +108,9 @@ def channel_save(
     channel.address_encrypted = crypto.seal(plain or "")
     if secret is not None:
         channel.secret_encrypted = crypto.seal(secret.strip())
+    from .history import history_user
+
+    history_user(channel, by)
     channel.save()
     return channel
 
@@ -452,7 +459,7 @@ def _tell_administrators(row: ChannelDelivery, error: str) -> None:
 # ---------------------------------------------------------------- operator actions
 
 
-def channel_test_send(*, channel: NotificationChannel, by: object) -> ChannelDelivery:
+def channel_test_send(*, channel: NotificationChannel, by: User) -> ChannelDelivery:
     """The “send a test message” button: a delivery row sent at once, its outcome kept."""
     from ..people import display_name
 
@@ -480,7 +487,7 @@ def channel_test_send(*, channel: NotificationChannel, by: object) -> ChannelDel
     return row
 
 
-def deliveries_retry(*, deliveries: Iterable[ChannelDelivery], by: object) -> int:
+def deliveries_retry(*, deliveries: Iterable[ChannelDelivery], by: User) -> int:
     """An administrator sends failed deliveries again (attempts start over)."""
     ids = [d.pk for d in deliveries]
     return ChannelDelivery.objects.filter(pk__in=ids, state=DeliveryState.FAILED).update(
@@ -490,3 +497,11 @@ def deliveries_retry(*, deliveries: Iterable[ChannelDelivery], by: object) -> in
 
 def deliveries_failed_count() -> int:
     return ChannelDelivery.objects.filter(state=DeliveryState.FAILED).count()
+
+
+def channel_delete(*, channel: NotificationChannel, by: User | None) -> None:
+    """Remove a channel; its history row keeps who removed it (docs/architecture.md §audit)."""
+    from .history import history_user
+
+    history_user(channel, by)
+    channel.delete()
