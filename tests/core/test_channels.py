@@ -423,3 +423,19 @@ def test_my_channels_page(robots, make_user, client, settings):
     client.force_login(user)
     client.post(reverse("core:my-channel-delete", args=[channel.pk]))
     assert not NotificationChannel.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_robot_gets_at_most_its_per_minute_limit(robots, make_user, settings):
+    settings.CHANNEL_ROBOT_PER_MINUTE = 3
+    user, other = make_user(), make_user()
+    _channel("wecom", f"{robots.base}/wecom?key=robot-key", user=user)
+    _channel("wecom", f"{robots.base}/wecom?key=robot-key", user=other)
+    for i in range(5):
+        _notify(user, title=f"提醒 {i}")
+    _notify(other, title="别人的提醒")
+    first = _run(MONDAY_10)
+    assert first.sent == 4  # three for the busy robot, and the other robot is not held up
+    assert ChannelDelivery.objects.filter(state=DeliveryState.PENDING).count() == 2
+    assert channel_deliveries_run(now=MONDAY_10 + dt.timedelta(seconds=30)).sent == 0
+    assert channel_deliveries_run(now=MONDAY_10 + dt.timedelta(seconds=61)).sent == 2

@@ -34,7 +34,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import URLValidator, validate_email
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.template import Context, Engine, TemplateSyntaxError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -60,6 +60,7 @@ CLAIM_BATCH = 20
 HTTP_TIMEOUT_S = 10
 LEASE = dt.timedelta(minutes=10)  # well above CLAIM_BATCH × HTTP_TIMEOUT_S
 ROUTE_BATCH = 500
+ROBOT_PER_MINUTE = 20  # settings.CHANNEL_ROBOT_PER_MINUTE; 0: no limit
 TEAM_WINDOW_S = 600  # one team message per identical notification in 10 minutes
 #: Notification kinds that are never quiet (docs/architecture.md §channels.quiet).
 URGENT_KINDS = {"defect_fatal"}
@@ -345,15 +346,48 @@ def channel_deliveries_run(
         for row in rows:
             outcome = _send_and_record(row, now or timezone.now())
             setattr(result, outcome, getattr(result, outcome) + 1)
-        if len(rows) < batch:
-            break
     return result
 
 
+def _robot_quota(now: dt.datetime) -> dict[int, int] | None:
+    """Messages each robot channel sent in the last minute (None: no limit). WeCom and
+    DingTalk take at most 20 messages a minute per robot and refuse the rest
+    (docs/architecture.md §channels)."""
+    if not getattr(settings, "CHANNEL_ROBOT_PER_MINUTE", ROBOT_PER_MINUTE):
+        return None
+    return dict(
+        ChannelDelivery.objects.filter(sent_at__gt=now - dt.timedelta(minutes=1))
+        .exclude(channel__kind=ChannelKind.EMAIL)
+        .values("channel_id")
+        .annotate(n=Count("id"))
+        .values_list("channel_id", "n")
+    )
+
+
+def _within_quota(
+    rows: list[ChannelDelivery], sent: dict[int, int] | None
+) -> list[ChannelDelivery]:
+    if sent is None:
+        return rows
+    limit = getattr(settings, "CHANNEL_ROBOT_PER_MINUTE", ROBOT_PER_MINUTE)
+    kept = []
+    for row in rows:
+        used = sent.get(row.channel_id, 0)
+        if row.channel.kind != ChannelKind.EMAIL and used >= limit:
+            continue  # stays pending; a later run sends it
+        sent[row.channel_id] = used + 1
+        kept.append(row)
+    return kept
+
+
 def _claim(now: dt.datetime, batch: int) -> list[ChannelDelivery]:
+    sent = _robot_quota(now)
+    limit = getattr(settings, "CHANNEL_ROBOT_PER_MINUTE", ROBOT_PER_MINUTE)
+    busy = [c for c, n in (sent or {}).items() if n >= limit]
     with transaction.atomic():
         rows = list(
             ChannelDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .exclude(channel_id__in=busy)
             .select_related("channel")
             .filter(
                 Q(state=DeliveryState.PENDING, next_attempt_at__lte=now)
@@ -361,6 +395,7 @@ def _claim(now: dt.datetime, batch: int) -> list[ChannelDelivery]:
             )
             .order_by("next_attempt_at", "id")[:batch]
         )
+        rows = _within_quota(rows, sent)
         claim = uuid.uuid4().hex
         for row in rows:
             row.state, row.claim = DeliveryState.SENDING, claim
