@@ -358,3 +358,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Behind the nginx of deploy/ (which appends the client to X-Forwarded-For): the customer
+# links' log and rate limit use that address (docs/architecture.md §links.limits).
+TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)

@@ -254,3 +254,21 @@ def _ct(obj) -> int:
 def test_link_expires_at_is_in_the_future(link):
     obj, _ = link
     assert obj.expires_at > timezone.now()
+
+
+def test_behind_the_proxy_the_forwarded_address_counts(client, link, settings):
+    settings.TRUST_X_FORWARDED_FOR = True
+    _obj, token = link
+    for i in range(MAX_MISSES_PER_IP):
+        client.get(
+            _url(f"guess{i:030d}"),
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR="1.2.3.4, 10.9.9.9",
+        )
+    # The guesser (10.9.9.9, appended by nginx) is limited; another customer behind the
+    # same proxy is not, and a forged first entry does not help the guesser.
+    limited = client.get(_url(token), REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="10.9.9.9")
+    assert limited.status_code == 429
+    ok = client.get(_url(token), REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="10.0.0.5")
+    assert ok.status_code == 200
+    assert LinkOpen.objects.filter(ip_address="10.0.0.5").exists()

@@ -265,7 +265,21 @@ def link_revoke(*, link: CustomerLink, by: User) -> CustomerLink:
 
 
 def _client(meta: dict[str, Any]) -> tuple[str | None, str]:
-    return meta.get("REMOTE_ADDR") or None, (meta.get("HTTP_USER_AGENT") or "")[:300]
+    """The customer's address and device. Behind our nginx (``TRUST_X_FORWARDED_FOR``)
+    the address is the last entry of ``X-Forwarded-For``, the one nginx itself appended;
+    otherwise every customer would share the proxy's address and its rate limit."""
+    import ipaddress
+
+    ip = meta.get("REMOTE_ADDR") or None
+    if getattr(settings, "TRUST_X_FORWARDED_FOR", False):
+        hops = [h.strip() for h in (meta.get("HTTP_X_FORWARDED_FOR") or "").split(",")]
+        if hops and hops[-1]:
+            ip = hops[-1]
+    try:
+        ip = str(ipaddress.ip_address(ip)) if ip else None
+    except ValueError:
+        ip = None
+    return ip, (meta.get("HTTP_USER_AGENT") or "")[:300]
 
 
 def link_resolve(*, token: str, meta: dict[str, Any], action: str) -> CustomerLink | None:
