@@ -388,6 +388,7 @@ def _claim(now: dt.datetime, batch: int) -> list[ChannelDelivery]:
         rows = list(
             ChannelDelivery.objects.select_for_update(skip_locked=True, of=("self",))
             .exclude(channel_id__in=busy)
+            .filter(channel__enabled=True)  # a channel switched off keeps its rows waiting
             .select_related("channel")
             .filter(
                 Q(state=DeliveryState.PENDING, next_attempt_at__lte=now)
