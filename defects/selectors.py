@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from servicedesk.core.dates import SANE_FIRST, SANE_LAST
+from servicedesk.core.history import event_label  # any app's event in words
 from servicedesk.core.models import DomainEvent
 from servicedesk.core.selectors import (
     StateColumn,
@@ -339,7 +340,7 @@ def timeline(obj: Defect | Requirement) -> list[TimelineEntry]:
         .order_by("created_at", "id")
     )
     for event in events:
-        icon, title = EVENT_TITLES.get(event.kind, ("lightning-charge", event.kind))
+        icon, title = EVENT_TITLES.get(event.kind) or ("lightning-charge", event_label(event.kind))
         when = event.created_at
         if event.kind in ("defect.recorded", "requirement.recorded"):
             when = cast(

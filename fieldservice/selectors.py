@@ -33,7 +33,10 @@ from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from servicedesk.core.choices import Role, TimerState, timer_target_label
 from servicedesk.core.durations import duration_text
-from servicedesk.core.history import event_text
+from servicedesk.core.history import (
+    event_label,  # any app's event in words
+    event_text,
+)
 from servicedesk.core.models import DomainEvent, SlaTimer
 from servicedesk.core.selectors import (
     TimelineEntry,
@@ -330,7 +333,7 @@ def dispatch_timeline(
         target_type=ContentType.objects.get_for_model(Dispatch), target_id=dispatch.pk
     ).select_related("actor")
     for event in events.order_by("created_at", "id"):
-        icon, title = EVENT_TITLES.get(event.kind, ("lightning-charge", event.kind))
+        icon, title = EVENT_TITLES.get(event.kind) or ("lightning-charge", event_label(event.kind))
         data = event.data or {}
         text = ""
         if event.kind == "dispatch.reschedule":

@@ -19,6 +19,9 @@ class TicketsConfig(AppConfig):
 
         event_subscribe("revisit.follow_up_requested", ticket_from_revisit)
         event_subscribe("defect.close", ticket_resolved_by_defect)
+        from .subscribers import ticket_from_low_survey
+
+        event_subscribe("survey.low_score", ticket_from_low_survey)  # issue 17
         timer_targets_register(duty_check_in=_("Ready on duty"))
         register_waiting_steps()
         register_archive_section(

@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy
 
 from contracts.choices import ContractState
 from contracts.models import Contact, Contract, Customer, InstalledProduct, ServicePeriod
+from servicedesk.core.history import event_label  # any app's event in words
 from servicedesk.core.models import DomainEvent
 from servicedesk.core.selectors import (
     StateColumn,
@@ -399,7 +400,7 @@ def ticket_timeline(ticket: Ticket) -> list[TimelineEntry]:
     event_notes: list[tuple[str, dt.datetime]] = []
     transfers: list[tuple[TimelineEntry, dict]] = []
     for event in events:
-        icon, title = EVENT_TITLES.get(event.kind, ("lightning-charge", event.kind))
+        icon, title = EVENT_TITLES.get(event.kind) or ("lightning-charge", event_label(event.kind))
         data = event.data or {}
         text = str(data.get("note") or "")
         if event.kind == "ticket.received":

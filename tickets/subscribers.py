@@ -50,3 +50,39 @@ def ticket_resolved_by_defect(event: DomainEvent) -> None:
         if_dispatched=True,
         **{k: data.get(k) or "" for k in ("problem", "cause", "solution", "steps")},
     )
+
+
+def ticket_from_low_survey(event: DomainEvent) -> None:
+    """``survey.low_score`` (docs/architecture.md §links.surveys): a customer scored the
+    service 2 or less — a complaint ticket for the technical manager, with its deadline."""
+    from contracts.models import Customer
+
+    from .choices import TicketKind
+    from .services import ticket_intake
+
+    data = event.data or {}
+    customer = Customer.objects.filter(pk=data.get("customer")).first()
+    by = event.actor
+    if customer is None or by is None:
+        return
+    contact = customer.contacts.order_by("-is_primary", "pk").first()
+    product = customer.products.order_by("pk").first()
+    ticket_intake(
+        by=by,
+        customer=customer,
+        kind=TicketKind.COMPLAINT,
+        caller_name=data.get("contact_name") or (contact.name if contact else str(customer)),
+        caller_company=customer.name,
+        caller_phone=data.get("contact_phone")
+        or ((contact.mobile or contact.phone) if contact else "")
+        or customer.phone
+        or "-",
+        product=str(product) if product else _("(not recorded)"),
+        description=_("Satisfaction survey: %(score)s of 5 about %(subject)s. %(comment)s")
+        % {
+            "score": data.get("score"),
+            "subject": str(event.target or ""),
+            "comment": data.get("comment") or "",
+        },
+        channel="web",
+    )

@@ -265,3 +265,6 @@ class SignatureAdmin(HistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+from . import admin_channels  # noqa: E402,F401 - issue 17: channels, templates, deliveries

@@ -43,3 +43,9 @@ class CoreConfig(AppConfig):
                 order=95,
             ),
         )
+        # Satisfaction surveys after the occasions that close a piece of work (issue 17).
+        from .services.events import event_subscribe
+        from .services.surveys import SURVEY_EVENTS, survey_from_event
+
+        for kind in SURVEY_EVENTS:
+            event_subscribe(kind, survey_from_event)

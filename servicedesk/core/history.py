@@ -43,7 +43,17 @@ _reason_labels: dict[str, Any] = {
     "resume": gettext_lazy("Deadline resumed"),
     "sla sweep": gettext_lazy("Deadline checked by the system"),
 }
-_CORE_EVENTS = {"form.signed": gettext_lazy("Form signed")}
+_CORE_EVENTS = {
+    "form.signed": gettext_lazy("Form signed"),
+    # One-time customer links and surveys (docs/architecture.md §links).
+    "link.sent": gettext_lazy("Signing link sent to the customer"),
+    "link.emailed": gettext_lazy("Customer link e-mailed"),
+    "link.revoked": gettext_lazy("Customer link withdrawn"),
+    "link.declined": gettext_lazy("Customer declined to sign"),
+    "survey.sent": gettext_lazy("Satisfaction survey sent"),
+    "survey.answered": gettext_lazy("Satisfaction survey answered"),
+    "survey.low_score": gettext_lazy("Low satisfaction score"),
+}
 _event_labels.update(_CORE_EVENTS)
 
 TYPE_LABELS = {

@@ -40,6 +40,10 @@ _MANAGERS = [
     "core.delete_calendarexception",
     "core.change_slapolicy",
     "core.add_slapolicy",
+    # Customer links and surveys (issue 17): the managers see answers and the links' log.
+    "core.view_customerlink",
+    "core.view_linkopen",
+    "core.view_surveyanswer",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {

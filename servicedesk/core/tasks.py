@@ -13,9 +13,13 @@ def sla_sweep(batch_size: int = 1000) -> dict:
 
 @shared_task(name="core.deliver_notifications", acks_late=True)
 def deliver_notifications() -> int:
+    from .services.channels import channel_deliveries_run, channels_route
     from .services.notifications import notifications_deliver
 
-    return notifications_deliver()
+    sent = notifications_deliver()
+    # The channels (docs/architecture.md §channels): route new rows, then send what is due.
+    channels_route()
+    return sent + channel_deliveries_run().sent
 
 
 @shared_task(name="core.check_calendar_coverage", acks_late=True)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_channels, views_links
 
 app_name = "core"
 
@@ -16,4 +16,22 @@ urlpatterns = [
     path("calendars/", views.calendars, name="calendars"),
     path("calendars/<int:pk>/", views.calendar_month, name="calendar"),
     path("calendars/import/", views.calendar_import, name="calendar-import"),
+    # One-time customer links (issue 17, docs/architecture.md §links).
+    path("links/new/<int:ct_id>/<int:pk>/<slug:code>/", views_links.link_new, name="link-new"),
+    path("links/<int:pk>/", views_links.link_detail, name="link-detail"),
+    path("links/<int:pk>/email/", views_links.link_send_email, name="link-email"),
+    path("links/<int:pk>/withdraw/", views_links.link_withdraw, name="link-withdraw"),
+    path("l/<str:token>/", views_links.link_public, name="link"),
+    path("l/<str:token>/document.pdf", views_links.link_pdf, name="link-pdf"),
+    path("notifications/channels/", views_channels.my_channels, name="my-channels"),
+    path(
+        "notifications/channels/<int:pk>/test/",
+        views_channels.my_channel_test,
+        name="my-channel-test",
+    ),
+    path(
+        "notifications/channels/<int:pk>/delete/",
+        views_channels.my_channel_delete,
+        name="my-channel-delete",
+    ),
 ]

@@ -364,3 +364,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Behind the nginx of deploy/ (which appends the client to X-Forwarded-For): the customer
+# links' log and rate limit use that address (docs/architecture.md §links.limits).
+TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
+# WeCom and DingTalk robots take 20 messages a minute (docs/architecture.md §channels).
+CHANNEL_ROBOT_PER_MINUTE = env.int("CHANNEL_ROBOT_PER_MINUTE", default=20)

@@ -20,3 +20,28 @@ __all__ = [
     "StaffProfile",
     "WorkCalendar",
 ]
+
+from .channels import (
+    ChannelDelivery,
+    ChannelKind,
+    DeliveryState,
+    MessageTemplate,
+    NotificationChannel,
+)
+
+__all__ += [
+    "ChannelDelivery",
+    "ChannelKind",
+    "DeliveryState",
+    "MessageTemplate",
+    "NotificationChannel",
+]
+from .links import (  # noqa: E402 - issue 17, appended
+    CustomerLink,
+    LinkOpen,
+    LinkPurpose,
+    LinkState,
+    SurveyAnswer,
+)
+
+__all__ += ["CustomerLink", "LinkOpen", "LinkPurpose", "LinkState", "SurveyAnswer"]

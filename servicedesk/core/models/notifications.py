@@ -50,6 +50,8 @@ class Notification(models.Model):
     email_attempts = models.PositiveSmallIntegerField(default=0)
     email_next_attempt_at = models.DateTimeField(null=True, blank=True)
     email_last_error = models.TextField(blank=True)
+    # Handed to the user's and their teams' channels (docs/architecture.md §channels).
+    routed_at = models.DateTimeField(null=True, blank=True)
 
     objects = NotificationQuerySet.as_manager()
 
@@ -71,6 +73,9 @@ class Notification(models.Model):
                 fields=["email_next_attempt_at"],
                 condition=Q(email_state="pending"),
                 name="notification_email_pending",
+            ),
+            models.Index(
+                fields=["id"], condition=Q(routed_at__isnull=True), name="notification_unrouted"
             ),
         ]
 

@@ -169,8 +169,21 @@ def forms_panel(context: dict, obj: Any) -> dict:
     ct_id = ContentType.objects.get_for_model(obj).pk
     items = []
     for spec in printforms.forms_for(type(obj)):
-        items.append({"spec": spec, "signatures": list(selectors.signatures_for(obj, spec.code))})
-    return {"items": items, "ct_id": ct_id, "object": obj, "request": context.get("request")}
+        items.append(
+            {
+                "spec": spec,
+                "signatures": list(selectors.signatures_for(obj, spec.code)),
+                # A customer box can be signed through a one-time link (issue 17).
+                "customer_box": any(s.customer for s in spec.slots),
+            }
+        )
+    return {
+        "items": items,
+        "ct_id": ct_id,
+        "object": obj,
+        "request": context.get("request"),
+        "perms": context.get("perms"),
+    }
 
 
 @register.filter

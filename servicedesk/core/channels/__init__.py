@@ -1,0 +1,1 @@
+"""Notification channels: robot webhooks and e-mail (docs/architecture.md §channels)."""
