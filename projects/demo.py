@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from contracts.models import Customer
-from servicedesk.core.demo import demo_pdf
+from servicedesk.core.demo import demo_pdf, demo_xlsx
 
 from .choices import EvaluationOutcome, PauseCategory, ProjectSource, ProjectState
 from .models import ACCEPTANCE_FORM, LOG_FORM, PLAN_FORM, READINESS_FORM, STAGE_FORM, Project
@@ -90,7 +90,14 @@ def _hand_import_template(project: Project, consultant: Any, start: dt.date) -> 
         project,
         by=consultant,
         contact=contact,
-        file=ContentFile(b"PK\x03\x04 demo template", name="基础数据导入模板.xlsx"),
+        file=demo_xlsx(
+            "基础数据导入模板.xlsx",
+            {
+                "会计科目": ["科目编码", "科目名称", "余额方向"],
+                "客商档案": ["编码", "名称", "税号", "联系人"],
+                "存货档案": ["存货编码", "存货名称", "规格型号", "计量单位"],
+            },
+        ),
         handed_at=min(when, timezone.now()),
         note="含科目、客商、存货档案三张表",
     )

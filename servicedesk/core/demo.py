@@ -115,3 +115,23 @@ def demo_pdf(title: str, name: str) -> ContentFile:
         blocks=[Paragraph(text=f"{title}（演示数据）")],
     )
     return ContentFile(render_pdf(doc), name=name)
+
+
+def demo_xlsx(name: str, sheets: dict[str, list[str]]) -> ContentFile:
+    """A real Excel workbook for the demo's uploads (a data-import template): one sheet per
+    entry, its header row in bold."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, headers in sheets.items():
+        sheet = book.create_sheet(title)
+        sheet.append(headers)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+    out = io.BytesIO()
+    book.save(out)
+    return ContentFile(out.getvalue(), name=name)

@@ -17,6 +17,7 @@ from projects.choices import ProjectState
 from projects.models import READINESS_FORM, ImportTemplateHandover, Project
 from projects.printing import readiness_confirmation
 from projects.services import import_template_hand, project_confirm_ready
+from servicedesk.core.demo import demo_xlsx
 from servicedesk.core.exceptions import ApplicationError, NotPermitted, TransitionConflict
 from servicedesk.core.history import panel_entries
 from servicedesk.core.printing import content_fingerprint
@@ -33,8 +34,11 @@ def team(make_user):
     return make_team(make_user)
 
 
+TEMPLATE = demo_xlsx("t.xlsx", {"会计科目": ["科目编码", "科目名称"]}).read()
+
+
 def _template(name: str = "基础数据导入模板.xlsx") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, b"PK\x03\x04 template", "application/vnd.ms-excel")
+    return SimpleUploadedFile(name, TEMPLATE, "application/vnd.ms-excel")
 
 
 def _contact(customer, name: str = "赵敏") -> Contact:
@@ -53,7 +57,7 @@ def test_handing_the_template_records_who_when_to_whom_and_the_file(team):
     assert row.contact == contact
     assert row.handed_at == when
     assert row.file_name == "基础数据导入模板.xlsx"
-    assert row.file.read() == b"PK\x03\x04 template"
+    assert row.file.read() == TEMPLATE
     # the history reads in words: what, the file, to whom, when
     entries = panel_entries(project, limit=50)
     entry = next(e for e in entries if e["title"] == "Data-import template handed to the customer")
