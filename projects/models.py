@@ -291,7 +291,7 @@ class Project(ConcurrentTransitionMixin, models.Model):
                     models.When(state__in=ACTIVE_STATES, then=models.F("behind_since")),
                     default=None,
                     output_field=models.DateField(),
-                ).asc(nulls_last=True),
+                ).asc(),  # PostgreSQL puts nulls last in ascending order: the query's order
                 models.F("id").desc(),
                 name="project_slip_order",
             ),

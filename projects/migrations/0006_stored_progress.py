@@ -101,7 +101,6 @@ class Migration(migrations.Migration):
                         default=None,
                         output_field=models.DateField(),
                     ),
-                    nulls_last=True,
                 ),
                 models.OrderBy(models.F("id"), descending=True),
                 name="project_slip_order",
