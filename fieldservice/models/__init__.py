@@ -781,3 +781,17 @@ class SalesLead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.description[:40]}"
+
+
+# Upgrades, partners' exams and settlement, backups and restores (issue 15): their own modules.
+from .backups import BackupPolicy, RestoreRequest  # noqa: E402
+from .partners import (  # noqa: E402
+    CertificationExam,
+    EngineerEvaluation,
+    EngineerHandover,
+    PartnerPenalty,
+    PartnerTerms,
+    PartnerTraining,
+    TrainingFeeRate,
+)
+from .upgrades import Upgrade, UpgradeNotice, UpgradeProblem  # noqa: E402
