@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from contracts.models import Contract, Customer
@@ -278,6 +279,8 @@ class PartnerStatementViewSet(viewsets.ViewSet):
     """The monthly statement of every partner (``?year=&month=&partner=``), reproducible
     for any past month."""
 
+    permission_classes = [IsAuthenticated]
+
     @extend_schema(
         parameters=[
             OpenApiParameter("year", int),
@@ -317,13 +320,13 @@ class PartnerStatementViewSet(viewsets.ViewSet):
                     "billing_mode": s.terms.billing_mode,
                     "cooperation_model": s.terms.cooperation_model,
                     "visits": s.visits,
-                    "person_days": s.person_days,
-                    "fees": s.fees,
-                    "services": s.base,
-                    "management_fee": s.management_fee,
-                    "penalties": s.penalty_total,
-                    "training_fees": s.training_total,
-                    "payable": s.net,
+                    "person_days": str(s.person_days),
+                    "fees": str(s.fees),
+                    "services": str(s.base),
+                    "management_fee": str(s.management_fee),
+                    "penalties": str(s.penalty_total),
+                    "training_fees": str(s.training_total),
+                    "payable": str(s.net),
                 }
                 for s in rows
             ]
