@@ -1,0 +1,45 @@
+"""What issue 15's events and history reasons are called (core.history,
+docs/architecture.md §audit.words); merged into fieldservice/history.py."""
+
+from django.utils.translation import gettext_lazy as _
+
+EVENTS = {
+    "upgrade.planned": _("Upgrade planned"),
+    "upgrade.approve": _("Upgrade approved"),
+    "upgrade.rehearse": _("Rehearsal passed"),
+    "upgrade.back_up": _("Backup recorded"),
+    "upgrade.execute": _("Upgrade run"),
+    "upgrade.submit_report": _("Upgrade report sent to the region lead"),
+    "upgrade.cancel": _("Upgrade cancelled"),
+    "upgrade.roll_back": _("Upgrade rolled back"),
+    "upgrade.customer_told": _("Customer told"),
+    "upgrade.problem_recorded": _("Problem recorded"),
+    "restorerequest.requested": _("Restore requested"),
+    "restorerequest.plan": _("Restore plan written"),
+    "restorerequest.region_lead_told": _("Region lead told"),
+    "restorerequest.execute": _("Restore recorded"),
+    "restorerequest.cancel": _("Restore cancelled"),
+    "partner.terms": _("Partner terms"),
+    "partner.penalty": _("Penalty recorded"),
+    "engineer.exam": _("Certification exam"),
+    "engineer.evaluated": _("Engineer evaluated"),
+    "engineer.handed_over": _("Hand-over"),
+}
+REASONS = {
+    "planned": _("Upgrade planned"),
+    "plan written": _("Upgrade plan written"),
+    "manual attached": _("Upgrade manual attached"),
+    "customer told": _("Customer told"),
+    "problem recorded": _("Problem recorded"),
+    "restore requested": _("Restore requested"),
+    "backup policy": _("Backup policy recorded"),
+    "region lead told": _("Region lead told"),
+    "partner terms": _("Partner terms"),
+    "certification exam": _("Certification exam"),
+    "certification exam passed": _("Certified by a passed exam"),
+    "evaluation": _("Engineer evaluated"),
+    "hand-over": _("Hand-over"),
+    "left after hand-over": _("Left after the hand-over"),
+    "penalty": _("Penalty recorded"),
+    "training": _("Training recorded"),
+}
