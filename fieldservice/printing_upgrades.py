@@ -80,7 +80,11 @@ def _gate_items(upgrade: Upgrade) -> list[tuple[str, bool | None, str]]:
     """The gates as a checklist: the same for a customer upgrading by themselves."""
     return [
         (_("Upgrade manual attached"), bool(upgrade.manual), upgrade.manual_name),
-        (_("Plan agreed and signed by the customer"), None, ""),
+        (
+            _("Plan agreed and signed by the customer"),
+            upgrade.customer_agreement_current() or None,
+            "",
+        ),
         (
             _("Rehearsed in a simulated environment and passed"),
             upgrade.rehearsal_passed or None,
