@@ -207,4 +207,5 @@ class DispatchRescheduleAdmin(HistoryAdmin):
     def has_add_permission(self, request):
         return False
 
+
 from . import admin_upgrades  # noqa: E402, F401 - upgrades, restores, partner records (issue 15)

@@ -292,11 +292,12 @@ def load(stdout: Any = None) -> None:
         )
 
 
-# Issue 15: upgrades, restores and partner records, after the dispatches (fieldservice/demo_upgrades.py).
+# Issue 15: upgrades, restores and partner records, after the dispatches
+# (fieldservice/demo_upgrades.py).
 _load_dispatches = load
 
 
-def load(stdout: Any = None) -> None:  # noqa: F811 - extends the loader above
+def load(stdout: Any = None) -> None:  # extends the loader above
     from .demo_upgrades import load as load_upgrades
 
     _load_dispatches(stdout)

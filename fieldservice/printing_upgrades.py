@@ -54,7 +54,9 @@ def _upgrade_grid(upgrade: Upgrade) -> printing.KeyValueGrid:
     engineer = upgrade.engineer
     who = "—"
     if engineer is not None:
-        who = display_name(engineer.user) + (f" ({engineer.partner})" if engineer.partner_id else "")
+        who = display_name(engineer.user) + (
+            f" ({engineer.partner})" if engineer.partner_id else ""
+        )
     return printing.KeyValueGrid(
         rows=[
             (_("Customer"), upgrade.customer.name, True),
@@ -96,8 +98,16 @@ def _gate_items(upgrade: Upgrade) -> list[tuple[str, bool | None, str]]:
             or None,
             upgrade.backup_location,
         ),
-        (_("Customer told before the upgrade"), upgrade.customer_told_before_at is not None or None, ""),
-        (_("Customer told after the upgrade"), upgrade.customer_told_after_at is not None or None, ""),
+        (
+            _("Customer told before the upgrade"),
+            upgrade.customer_told_before_at is not None or None,
+            "",
+        ),
+        (
+            _("Customer told after the upgrade"),
+            upgrade.customer_told_after_at is not None or None,
+            "",
+        ),
         (_("Upgrade report to the region lead"), upgrade.reported_at is not None or None, ""),
     ]
 
@@ -158,7 +168,10 @@ def upgrade_plan(upgrade: Upgrade) -> printing.FormDocument:
     Upgrade,
     UPGRADE_REPORT_FORM,
     gettext_lazy("Upgrade report"),
-    slots=[ENGINEER_SLOT, SignatureSlot("region_lead", gettext_lazy("Region lead"), group=Role.REGION_LEAD)],
+    slots=[
+        ENGINEER_SLOT,
+        SignatureSlot("region_lead", gettext_lazy("Region lead"), group=Role.REGION_LEAD),
+    ],
 )
 def upgrade_report(upgrade: Upgrade) -> printing.FormDocument:
     problems = list(upgrade.problems.all())

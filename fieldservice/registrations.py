@@ -35,9 +35,7 @@ def register() -> None:
     from servicedesk.core.choices import timer_targets_register
     from servicedesk.core.navigation import NavItem, nav_register
 
-    timer_targets_register(
-        restore_plan=_("Plan the restore"), restore=_("Restore the data")
-    )
+    timer_targets_register(restore_plan=_("Plan the restore"), restore=_("Restore the data"))
     register_archive_section(
         "backup_policies",
         _("Backup policies"),
@@ -57,7 +55,13 @@ def register() -> None:
         takes_user=True,
     )
     nav_register(
-        NavItem(_("Upgrades"), "fieldservice:upgrades", "arrow-up-circle", "fieldservice.view_upgrade", order=24),
+        NavItem(
+            _("Upgrades"),
+            "fieldservice:upgrades",
+            "arrow-up-circle",
+            "fieldservice.view_upgrade",
+            order=24,
+        ),
         NavItem(
             _("Restore requests"),
             "fieldservice:restores",

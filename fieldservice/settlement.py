@@ -274,13 +274,22 @@ def statement_document(statement: Statement) -> Any:
                 (_("Month"), f"{s.year}-{s.month:02d}"),
                 (_("Cooperation model"), terms.cooperation_label()),
                 (_("Billing mode"), terms.billing_label()),
-                (_("Terms in force from"), terms.valid_from.isoformat() if terms.valid_from else "—"),
+                (
+                    _("Terms in force from"),
+                    terms.valid_from.isoformat() if terms.valid_from else "—",
+                ),
             ],
             columns=2,
         ),
         printing.Heading(_("Visits by engineer")),
         printing.Table(
-            header=[_("Engineer"), _("Visits"), _("Hours on site"), _("Person-days"), _("After-sales fees")],
+            header=[
+                _("Engineer"),
+                _("Visits"),
+                _("Hours on site"),
+                _("Person-days"),
+                _("After-sales fees"),
+            ],
             rows=[
                 [
                     str(line.engineer),
@@ -307,7 +316,13 @@ def statement_document(statement: Statement) -> Any:
         printing.Table(
             header=[_("From"), _("Course"), _("Days × trainees"), _("Free days"), _("Fee")],
             rows=[
-                [t.starts_on.isoformat(), t.rate.course, f"{t.days} × {t.trainees}", t.free_days, _yuan(t.fee)]
+                [
+                    t.starts_on.isoformat(),
+                    t.rate.course,
+                    f"{t.days} × {t.trainees}",
+                    t.free_days,
+                    _yuan(t.fee),
+                ]
                 for t in s.trainings
             ]
             or [["—", _("None."), "", "", ""]],
@@ -319,13 +334,22 @@ def statement_document(statement: Statement) -> Any:
                 [_("Services"), basis, _yuan(s.base)],
                 [
                     _("Management fee"),
-                    _("%(n)s engineers × %(fee)s") % {"n": s.managed_engineers, "fee": _yuan(terms.management_fee)}
+                    _("%(n)s engineers × %(fee)s")
+                    % {"n": s.managed_engineers, "fee": _yuan(terms.management_fee)}
                     if terms.we_manage
                     else _("The partner manages its people"),
                     _yuan(s.management_fee),
                 ],
-                [_("Penalties"), _("%(n)s incidents") % {"n": len(s.penalties)}, "-" + _yuan(s.penalty_total)],
-                [_("Training fees"), _("%(n)s trainings") % {"n": len(s.trainings)}, "-" + _yuan(s.training_total)],
+                [
+                    _("Penalties"),
+                    _("%(n)s incidents") % {"n": len(s.penalties)},
+                    "-" + _yuan(s.penalty_total),
+                ],
+                [
+                    _("Training fees"),
+                    _("%(n)s trainings") % {"n": len(s.trainings)},
+                    "-" + _yuan(s.training_total),
+                ],
                 [_("Payable"), "", _yuan(s.net)],
             ],
             align=["left", "left", "right"],
@@ -394,10 +418,24 @@ def statements_xlsx(statements: list[Statement], *, year: int, month: int) -> by
     for s in statements:
         sheet = wb.create_sheet(f"{s.partner.pk}-{(s.partner.short_name or s.partner.name)[:20]}")
         sheet.append([s.partner.name, f"{year}-{month:02d}", s.number])
-        sheet.append([_("Engineer"), _("Visits"), _("Hours on site"), _("Person-days"), _("After-sales fees")])
+        sheet.append(
+            [
+                _("Engineer"),
+                _("Visits"),
+                _("Hours on site"),
+                _("Person-days"),
+                _("After-sales fees"),
+            ]
+        )
         for line in s.lines:
             sheet.append(
-                [str(line.engineer), line.visits, round(line.minutes / 60, 1), float(line.person_days), float(line.fees)]
+                [
+                    str(line.engineer),
+                    line.visits,
+                    round(line.minutes / 60, 1),
+                    float(line.person_days),
+                    float(line.fees),
+                ]
             )
         sheet.append([])
         sheet.append([_("Penalties"), _("Date"), _("Incident"), _("Amount")])

@@ -12,9 +12,9 @@ from contracts.models import Customer
 from contracts.widgets import CustomerPicker
 from servicedesk.core.forms import DeskFormMixin, datetime_field, textarea
 
+from .choices import BillingMode, CooperationModel
 from .forms import EngineerChoiceField
 from .models import Engineer
-from .choices import BillingMode, CooperationModel
 from .models.backups import BackupFrequency, BackupPolicy, RestoreOutcome
 from .models.partners import TrainingFeeRate
 from .models.upgrades import NoticeChannel, NoticeWhen, ProblemPhase
@@ -295,9 +295,7 @@ class TermsForm(DeskFormMixin, forms.Form):
         decimal_places=2,
         required=False,
     )
-    free_training_days = forms.IntegerField(
-        label=_("Free training days"), min_value=0, initial=5
-    )
+    free_training_days = forms.IntegerField(label=_("Free training days"), min_value=0, initial=5)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
     def __init__(self, *args: Any, partner: Any = None, **kwargs: Any) -> None:

@@ -43,6 +43,8 @@ urlpatterns += [
     path("partners/statements/", partner_views.statements, name="statements"),
     path("partners/statements.xlsx", partner_views.statements_excel, name="statements-xlsx"),
     path("partners/<int:pk>/", partner_views.partner_detail, name="partner"),
-    path("partners/<int:pk>/record/<slug:kind>/", partner_views.partner_record, name="partner-record"),
+    path(
+        "partners/<int:pk>/record/<slug:kind>/", partner_views.partner_record, name="partner-record"
+    ),
     path("partners/<int:pk>/statement.pdf", partner_views.statement_pdf_view, name="statement-pdf"),
 ]

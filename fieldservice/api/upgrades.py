@@ -17,7 +17,12 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from contracts.models import Contract, Customer
-from servicedesk.core.api.mixins import FormsMixin, FSMSerializerMixin, FSMViewSetMixin, HistoryMixin
+from servicedesk.core.api.mixins import (
+    FormsMixin,
+    FSMSerializerMixin,
+    FSMViewSetMixin,
+    HistoryMixin,
+)
 
 from ..actions_upgrades import RESTORE_ACTIONS, UPGRADE_ACTIONS
 from ..models import Engineer
@@ -180,7 +185,9 @@ class BackupPolicyViewSet(HistoryMixin, mixins.CreateModelMixin, viewsets.ReadOn
 
     def perform_create(self, serializer):
         _require(self.request.user, "fieldservice.add_backuppolicy")
-        serializer.instance = bs.backup_policy_save(by=self.request.user, **serializer.validated_data)
+        serializer.instance = bs.backup_policy_save(
+            by=self.request.user, **serializer.validated_data
+        )
 
 
 class ExamSerializer(serializers.ModelSerializer):
@@ -228,7 +235,9 @@ class EngineerEvaluationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelV
 
     def perform_create(self, serializer):
         _require(self.request.user, "fieldservice.add_engineerevaluation")
-        serializer.instance = ps.evaluation_record(by=self.request.user, **serializer.validated_data)
+        serializer.instance = ps.evaluation_record(
+            by=self.request.user, **serializer.validated_data
+        )
 
 
 class PenaltySerializer(serializers.ModelSerializer):
@@ -331,5 +340,3 @@ class PartnerStatementViewSet(viewsets.ViewSet):
                 for s in rows
             ]
         )
-
-

@@ -784,14 +784,15 @@ class SalesLead(models.Model):
 
 
 # Upgrades, partners' exams and settlement, backups and restores (issue 15): their own modules.
-from .backups import BackupPolicy, RestoreRequest  # noqa: E402
-from .partners import (  # noqa: E402
-    CertificationExam,
-    EngineerEvaluation,
-    EngineerHandover,
-    PartnerPenalty,
-    PartnerTerms,
-    PartnerTraining,
-    TrainingFeeRate,
-)
-from .upgrades import Upgrade, UpgradeNotice, UpgradeProblem  # noqa: E402
+from .backups import BackupPolicy as BackupPolicy  # noqa: E402
+from .backups import RestoreRequest as RestoreRequest  # noqa: E402
+from .partners import CertificationExam as CertificationExam  # noqa: E402
+from .partners import EngineerEvaluation as EngineerEvaluation  # noqa: E402
+from .partners import EngineerHandover as EngineerHandover  # noqa: E402
+from .partners import PartnerPenalty as PartnerPenalty  # noqa: E402
+from .partners import PartnerTerms as PartnerTerms  # noqa: E402
+from .partners import PartnerTraining as PartnerTraining  # noqa: E402
+from .partners import TrainingFeeRate as TrainingFeeRate  # noqa: E402
+from .upgrades import Upgrade as Upgrade  # noqa: E402
+from .upgrades import UpgradeNotice as UpgradeNotice  # noqa: E402
+from .upgrades import UpgradeProblem as UpgradeProblem  # noqa: E402

@@ -69,7 +69,9 @@ class PartnerTerms(models.Model):
     free_training_days = models.PositiveSmallIntegerField(
         _("free training days"),
         default=5,
-        help_text=_("The first training is free for this many person-days; later ones are charged."),
+        help_text=_(
+            "The first training is free for this many person-days; later ones are charged."
+        ),
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
 

@@ -79,9 +79,7 @@ def upgrade_has_manual(upgrade: Upgrade) -> bool:
     return bool(upgrade.manual)
 
 
-@condition(
-    _("Fill in the plan first: the time, the content, the risks and the contingency plan.")
-)
+@condition(_("Fill in the plan first: the time, the content, the risks and the contingency plan."))
 def upgrade_plan_complete(upgrade: Upgrade) -> bool:
     return not upgrade.plan_missing()
 
@@ -234,9 +232,7 @@ class Upgrade(ConcurrentTransitionMixin, models.Model):
         blank=True,
         related_name="+",
     )
-    rehearsal_environment = models.CharField(
-        _("rehearsal environment"), max_length=200, blank=True
-    )
+    rehearsal_environment = models.CharField(_("rehearsal environment"), max_length=200, blank=True)
     rehearsal_passed = models.BooleanField(_("rehearsal passed"), default=False)
     rehearsal_notes = models.TextField(_("rehearsal notes"), blank=True)
     rehearsed_at = models.DateTimeField(_("rehearsed"), null=True, blank=True)
@@ -245,9 +241,7 @@ class Upgrade(ConcurrentTransitionMixin, models.Model):
     backup_attachments = models.BooleanField(_("attachments backed up"), default=False)
     backup_location = models.CharField(_("where the backup is stored"), max_length=300, blank=True)
     backed_up_at = models.DateTimeField(_("backed up"), null=True, blank=True)
-    customer_told_before_at = models.DateTimeField(
-        _("customer told before"), null=True, blank=True
-    )
+    customer_told_before_at = models.DateTimeField(_("customer told before"), null=True, blank=True)
     customer_told_after_at = models.DateTimeField(_("customer told after"), null=True, blank=True)
     executed_at = models.DateTimeField(_("executed"), null=True, blank=True)
     execution_in_hours_reason = models.CharField(
@@ -372,7 +366,11 @@ class Upgrade(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=UpgradeState.BACKED_UP,
         target=UpgradeState.EXECUTED,
-        conditions=[upgrade_rehearsal_passed, upgrade_backup_complete, upgrade_customer_told_before],
+        conditions=[
+            upgrade_rehearsal_passed,
+            upgrade_backup_complete,
+            upgrade_customer_told_before,
+        ],
         permission=may_work_upgrade,
     )
     def execute(self, at: dt.datetime) -> None:

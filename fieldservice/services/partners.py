@@ -67,7 +67,9 @@ def partner_terms_save(
     if cooperation_model not in CooperationModel.values:
         errors["cooperation_model"] = [_("Choose the cooperation model.")]
     if billing_mode == BillingMode.PERSON_DAY:
-        errors.update(_money_errors("person_day_rate", person_day_rate, _("Give the person-day rate.")))
+        errors.update(
+            _money_errors("person_day_rate", person_day_rate, _("Give the person-day rate."))
+        )
     elif billing_mode == BillingMode.FEE_SHARE:
         if fee_share_percent is None or not 0 <= Decimal(fee_share_percent) <= 100:
             errors["fee_share_percent"] = [_("Give the share between 0 and 100 %.")]
@@ -193,7 +195,10 @@ def evaluation_record(
             kind="engineer.evaluated",
             target=engineer,
             actor=by,
-            data={"average": str(evaluation.average), "replacement": evaluation.replacement_requested},
+            data={
+                "average": str(evaluation.average),
+                "replacement": evaluation.replacement_requested,
+            },
         )
         if evaluation.replacement_requested:
             notifications_create(

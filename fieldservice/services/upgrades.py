@@ -255,7 +255,7 @@ def upgrade_approve(upgrade: Upgrade, *, by: User) -> Upgrade:
             kwargs={"at": timezone.now(), "by": by},
             update_fields=["approved_at", "approved_by"],
         )
-        if upgrade.engineer_id:
+        if upgrade.engineer is not None:
             _notify(
                 upgrade,
                 [upgrade.engineer.user],
@@ -521,7 +521,7 @@ def upgrade_cancel(upgrade: Upgrade, *, by: User, reason: str) -> Upgrade:
             kwargs={"at": timezone.now(), "reason": _text(reason)},
             update_fields=["cancelled_at", "cancel_reason"],
         )
-        if upgrade.engineer_id:
+        if upgrade.engineer is not None:
             _notify(
                 upgrade,
                 [upgrade.engineer.user],
@@ -553,4 +553,3 @@ def upgrade_roll_back(upgrade: Upgrade, *, by: User, reason: str) -> Upgrade:
             upgrade.rollback_reason,
         )
     return upgrade
-

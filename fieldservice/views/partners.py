@@ -110,9 +110,7 @@ def _partner_page(
     for kind, (form_class, _service, perm, _takes) in RECORDS.items():
         if request.user.has_perm(perm):
             forms[kind] = (
-                failed_form
-                if kind == failed
-                else form_class(partner=partner, prefix=kind)
+                failed_form if kind == failed else form_class(partner=partner, prefix=kind)
             )
     return render(
         request,
@@ -240,7 +238,5 @@ def statement_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
     if not rows:
         raise Http404
     response = HttpResponse(statement_pdf(rows[0]), content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'inline; filename="{rows[0].number}.pdf"'
-    )
+    response["Content-Disposition"] = f'inline; filename="{rows[0].number}.pdf"'
     return response

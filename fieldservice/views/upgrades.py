@@ -56,9 +56,7 @@ def upgrade_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def upgrade_new(request: HttpRequest) -> HttpResponse:
     engineers = selectors.engineers_assignable(request.user)
-    form = UpgradeCreateForm(
-        request.POST or None, initial=request.GET.dict(), engineers=engineers
-    )
+    form = UpgradeCreateForm(request.POST or None, initial=request.GET.dict(), engineers=engineers)
     status = 200
     if request.method == "POST":
         status = 400

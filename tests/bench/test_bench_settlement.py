@@ -24,7 +24,12 @@ from django.utils import timezone
 
 from contracts.models import Customer
 from fieldservice.models import Dispatch, Engineer, Partner
-from fieldservice.models.partners import PartnerPenalty, PartnerTerms, PartnerTraining, TrainingFeeRate
+from fieldservice.models.partners import (
+    PartnerPenalty,
+    PartnerTerms,
+    PartnerTraining,
+    TrainingFeeRate,
+)
 from fieldservice.settlement import statements_month, statements_xlsx
 from servicedesk.core.choices import Role
 from servicedesk.core.roles import sync_role_permissions
@@ -59,7 +64,9 @@ def make_partners(partners: int, visits: int, offset: int) -> None:
     users = get_user_model().objects
     group = Group.objects.get(name=Role.FIELD_ENGINEER)
     customer = Customer.objects.create(name=f"华东精密机械有限公司{offset}", short_name="精密")
-    rate = TrainingFeeRate.objects.get_or_create(course="U8 财务", defaults={"price_per_day": 400})[0]
+    rate = TrainingFeeRate.objects.get_or_create(course="U8 财务", defaults={"price_per_day": 400})[
+        0
+    ]
     rows = []
     for p in range(partners):
         share = p % 2 == 1
@@ -80,7 +87,9 @@ def make_partners(partners: int, visits: int, offset: int) -> None:
             management_fee=Decimal(500),
         )
         made = users.bulk_create(
-            get_user_model()(username=f"bench-pe{offset + p:04d}-{i}", last_name="陈", first_name=f"{i}")
+            get_user_model()(
+                username=f"bench-pe{offset + p:04d}-{i}", last_name="陈", first_name=f"{i}"
+            )
             for i in range(ENGINEERS_PER_PARTNER)
         )
         made = list(users.filter(username__startswith=f"bench-pe{offset + p:04d}-"))
@@ -169,7 +178,5 @@ def test_statement_50_partners_2000_visits_each():
         lambda: client.get(f"/partners/statements/?year={YEAR}&month={MONTH}"), RUNS
     )
     _report("settlement_page_50x2000", median, p95, many_queries)
-    median, p95 = _measure(
-        lambda: statements_xlsx(statements, year=YEAR, month=MONTH), RUNS
-    )
+    median, p95 = _measure(lambda: statements_xlsx(statements, year=YEAR, month=MONTH), RUNS)
     _report("settlement_xlsx_50x2000", median, p95)

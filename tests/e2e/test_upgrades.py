@@ -187,6 +187,17 @@ def test_upgrade_blocked_at_each_gate_until_its_evidence_is_added(
     pdf.write_bytes(response.body())
     if shutil.which("pdftoppm"):
         subprocess.run(
-            ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf), str(pdf.with_suffix(""))],
+            [
+                "pdftoppm",
+                "-png",
+                "-r",
+                "60",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                str(pdf),
+                str(pdf.with_suffix("")),
+            ],
             check=True,
         )

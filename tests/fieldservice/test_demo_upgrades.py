@@ -33,4 +33,6 @@ def test_demo_upgrades_restores_and_statements_once(django_user_model):
         Partner.objects.values_list("short_name", flat=True)
     )
     xinda = next(s for s in statements if s.partner.short_name == "苏州信达")
-    assert xinda.penalty_total == 300 and xinda.training_total == 800  # (6 days − 5 free) × 2 trainees × 400
+    assert (
+        xinda.penalty_total == 300 and xinda.training_total == 800
+    )  # (6 days − 5 free) × 2 trainees × 400

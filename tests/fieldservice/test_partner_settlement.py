@@ -62,8 +62,10 @@ def test_an_uncertified_partner_engineer_is_refused_at_assignment(manager, make_
     start = timezone.now() + dt.timedelta(days=1)
     with pytest.raises((ApplicationError, TransitionConflict)) as refused:
         dispatch_assign(dispatch, by=manager, engineer=rookie, planned_start=start)
-    assert "certif" in refused.value.message.lower() or "认证" in refused.value.message or (
-        "engineer" in refused.value.extra
+    assert (
+        "certif" in refused.value.message.lower()
+        or "认证" in refused.value.message
+        or ("engineer" in refused.value.extra)
     )
     # A failed exam changes nothing; a passed one certifies from its date.
     ps.exam_record(by=manager, engineer=rookie, taken_on=timezone.localdate(), score=Decimal(55))
@@ -187,12 +189,39 @@ def month_data(manager, make_user):
     visit(manager, b1, day=20, person_days="0.5", fee="2500.50")
     visit(manager, b2, day=21, person_days="1.0", fee="800.00")
     visit(manager, ours, day=21, person_days="1.0", fee="999.00")  # not a partner's
-    ps.penalty_record(by=manager, partner=a, occurred_on=dt.date(2026, 10, 12), incident="未按约上门", amount=Decimal(300))
-    ps.penalty_record(by=manager, partner=a, occurred_on=dt.date(2026, 9, 12), incident="上月", amount=Decimal(999))
-    ps.penalty_record(by=manager, partner=b, engineer=b1, occurred_on=dt.date(2026, 10, 2), incident="误删凭证", amount=Decimal(200))
-    ps.penalty_record(by=manager, partner=b, occurred_on=dt.date(2026, 10, 30), incident="报告未签字", amount=Decimal(150))
+    ps.penalty_record(
+        by=manager,
+        partner=a,
+        occurred_on=dt.date(2026, 10, 12),
+        incident="未按约上门",
+        amount=Decimal(300),
+    )
+    ps.penalty_record(
+        by=manager,
+        partner=a,
+        occurred_on=dt.date(2026, 9, 12),
+        incident="上月",
+        amount=Decimal(999),
+    )
+    ps.penalty_record(
+        by=manager,
+        partner=b,
+        engineer=b1,
+        occurred_on=dt.date(2026, 10, 2),
+        incident="误删凭证",
+        amount=Decimal(200),
+    )
+    ps.penalty_record(
+        by=manager,
+        partner=b,
+        occurred_on=dt.date(2026, 10, 30),
+        incident="报告未签字",
+        amount=Decimal(150),
+    )
     rate = TrainingFeeRate.objects.create(course="U8 供应链", price_per_day=Decimal(400))
-    ps.training_record(by=manager, partner=b, rate=rate, starts_on=dt.date(2026, 10, 9), days=3, trainees=2)
+    ps.training_record(
+        by=manager, partner=b, rate=rate, starts_on=dt.date(2026, 10, 9), days=3, trainees=2
+    )
     return a, b
 
 
@@ -221,7 +250,7 @@ def test_the_statement_matches_hand_computed_figures_for_both_billing_modes(mana
 
 
 def test_a_past_month_is_settled_again_with_its_own_terms(manager, month_data):
-    a, b = month_data
+    _a, b = month_data
     before = _by_partner(manager)[b.pk].net
     ps.partner_terms_save(
         by=manager,
@@ -237,7 +266,7 @@ def test_a_past_month_is_settled_again_with_its_own_terms(manager, month_data):
 
 
 def test_the_statement_prints_exports_and_is_served_by_the_api(manager, month_data):
-    a, b = month_data
+    _a, b = month_data
     statements = statements_month(manager, year=2026, month=10)
     assert statement_pdf(statements[0]).startswith(b"%PDF")
     from openpyxl import load_workbook
@@ -267,7 +296,13 @@ def test_the_statement_runs_a_constant_number_of_queries(manager, month_data, ma
         partner = make_partner()
         engineer = make_engineer(make_user, partner=partner)
         visit(manager, engineer, day=7, person_days="1.0")
-        ps.penalty_record(by=manager, partner=partner, occurred_on=dt.date(2026, 10, 7), incident="x", amount=Decimal(1))
+        ps.penalty_record(
+            by=manager,
+            partner=partner,
+            occurred_on=dt.date(2026, 10, 7),
+            incident="x",
+            amount=Decimal(1),
+        )
     with CaptureQueriesContext(connection) as more:
         statements_month(manager, year=2026, month=10)
     assert len(more) == len(few) <= 6
@@ -283,12 +318,22 @@ def test_partner_pages_record_an_exam(manager, make_user):
     assert page.status_code == 200
     response = client.post(
         f"/partners/{partner.pk}/record/exam/",
-        {"exam-engineer": rookie.pk, "exam-taken_on": "2030-01-01", "exam-score": "90", "exam-pass_mark": "60"},
+        {
+            "exam-engineer": rookie.pk,
+            "exam-taken_on": "2030-01-01",
+            "exam-score": "90",
+            "exam-pass_mark": "60",
+        },
     )
     assert response.status_code == 400  # in the future: a form message, not a 500
     response = client.post(
         f"/partners/{partner.pk}/record/exam/",
-        {"exam-engineer": rookie.pk, "exam-taken_on": timezone.localdate().isoformat(), "exam-score": "90", "exam-pass_mark": "60"},
+        {
+            "exam-engineer": rookie.pk,
+            "exam-taken_on": timezone.localdate().isoformat(),
+            "exam-score": "90",
+            "exam-pass_mark": "60",
+        },
     )
     assert response.status_code == 302
     rookie.refresh_from_db()

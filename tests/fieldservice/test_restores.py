@@ -63,7 +63,7 @@ def test_restore_needs_a_plan_and_the_region_lead_told_before_it_runs(people):
     restore = bs.restore_plan(restore, by=manager, **PLAN)
     assert _timers(restore) == {"restore_plan": "met", "restore": "running"}
     # Not before the region lead is told.
-    with pytest.raises(TransitionConflict, match="region lead|片区负责人"):
+    with pytest.raises(TransitionConflict, match=r"region lead|片区负责人"):
         bs.restore_execute(restore, by=manager, outcome="restored")
     state = RESTORE_ACTIONS.state_of(restore, manager, RESTORE_ACTIONS["execute"])
     assert state is not None and not state.enabled

@@ -18,8 +18,8 @@ from tests.fieldservice.upgrade_factories import (
     customer_signs,
     manual_file,
     new_upgrade,
-    office_time,
     off_hours,
+    office_time,
     reload,
     walk,
 )
@@ -45,7 +45,7 @@ def test_approval_needs_the_manual_then_the_signed_agreement(team):
     manager, _lead, engineer = team
     upgrade = new_upgrade(manager, engineer=engineer)
     # No manual, no upgrade.
-    with pytest.raises(TransitionConflict, match="升级手册|upgrade manual"):
+    with pytest.raises(TransitionConflict, match=r"升级手册|upgrade manual"):
         us.upgrade_approve(upgrade, by=manager)
     assert any("manual" in r or "手册" in r for r in _reasons(upgrade, manager, "approve"))
     upgrade = us.upgrade_attach_manual(upgrade, by=manager, manual=manual_file())
@@ -84,7 +84,7 @@ def test_the_plan_must_be_complete_and_off_hours_unless_a_reason_is_given(team):
     upgrade = new_upgrade(manager, engineer=engineer, risks="", planned_start=None)
     upgrade = us.upgrade_attach_manual(upgrade, by=manager, manual=manual_file())
     customer_signs(upgrade, manager)
-    with pytest.raises(TransitionConflict, match="contingency|应急|风险|risks"):
+    with pytest.raises(TransitionConflict, match=r"contingency|应急|风险|risks"):
         us.upgrade_approve(reload(upgrade), by=manager)
     at = office_time()
     assert in_office_hours(upgrade, at)
@@ -97,7 +97,7 @@ def test_the_plan_must_be_complete_and_off_hours_unless_a_reason_is_given(team):
         planned_start=at,
     )
     customer_signs(reload(upgrade), manager)
-    with pytest.raises(TransitionConflict, match="office hours|办公时间|上班时间|工作时间"):
+    with pytest.raises(TransitionConflict, match=r"office hours|办公时间|上班时间|工作时间"):
         us.upgrade_approve(reload(upgrade), by=manager)
     us.upgrade_edit_plan(
         reload(upgrade),
@@ -122,7 +122,9 @@ def test_rehearsal_must_have_passed_in_a_simulated_environment(team):
         )
     assert "rehearsal_passed" in refused.value.extra
     with pytest.raises(ApplicationError) as refused:
-        us.upgrade_rehearse(upgrade, by=engineer.user, rehearsal_environment="", rehearsal_passed=True)
+        us.upgrade_rehearse(
+            upgrade, by=engineer.user, rehearsal_environment="", rehearsal_passed=True
+        )
     assert "rehearsal_environment" in refused.value.extra
     assert reload(upgrade).state == UpgradeState.APPROVED
     upgrade = us.upgrade_rehearse(
@@ -155,7 +157,7 @@ def test_execution_needs_the_customer_told_before_and_a_reason_inside_office_hou
     upgrade = walk(new_upgrade(manager, engineer=engineer), "backed_up", manager=manager,
                    engineer_user=engineer.user)  # fmt: skip
     at = off_hours(-14)
-    with pytest.raises(TransitionConflict, match="before|之前|事先|前"):
+    with pytest.raises(TransitionConflict, match=r"before|之前|事先|前"):
         us.upgrade_execute(upgrade, by=engineer.user, executed_at=at)
     assert any(r for r in _reasons(upgrade, engineer.user, "execute"))
     us.upgrade_notify_customer(
@@ -183,7 +185,7 @@ def test_the_report_needs_the_customer_told_after_and_goes_to_the_region_lead(te
     with pytest.raises(ApplicationError) as refused:
         us.upgrade_submit_report(upgrade, by=engineer.user, report="  ")
     assert "report" in refused.value.extra
-    with pytest.raises(TransitionConflict, match="after|之后|事后|后"):
+    with pytest.raises(TransitionConflict, match=r"after|之后|事后|后"):
         us.upgrade_submit_report(upgrade, by=engineer.user, report="升级完成")
     us.upgrade_record_problem(
         upgrade, by=engineer.user, phase="after", description="次日报表慢", resolution="重建索引"
