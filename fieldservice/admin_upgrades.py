@@ -108,3 +108,25 @@ class PartnerTrainingAdmin(_ReadOnly, HistoryAdmin):
 @admin.register(TrainingFeeRate)
 class TrainingFeeRateAdmin(HistoryAdmin):
     list_display = ["course", "price_per_day"]
+
+
+from .models.support import CustomerQuestion, SupportPlan, SupportPlanItem  # noqa: E402
+
+
+class SupportPlanItemInline(_ReadOnly, admin.TabularInline):
+    model = SupportPlanItem
+    extra = 0
+    can_delete = False
+
+
+class CustomerQuestionInline(_ReadOnly, admin.TabularInline):
+    model = CustomerQuestion
+    extra = 0
+    can_delete = False
+
+
+@admin.register(SupportPlan)
+class SupportPlanAdmin(_ReadOnly, HistoryAdmin):
+    list_display = ["customer", "engineer", "back_office", "starts_on", "ends_on"]
+    search_fields = ["customer__name"]
+    inlines = [SupportPlanItemInline, CustomerQuestionInline]

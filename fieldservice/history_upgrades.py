@@ -24,6 +24,7 @@ EVENTS = {
     "engineer.exam": _("Certification exam"),
     "engineer.evaluated": _("Engineer evaluated"),
     "engineer.handed_over": _("Hand-over"),
+    "supportplan.created": _("Support plan agreed"),
 }
 REASONS = {
     "planned": _("Upgrade planned"),
@@ -42,4 +43,9 @@ REASONS = {
     "left after hand-over": _("Left after the hand-over"),
     "penalty": _("Penalty recorded"),
     "training": _("Training recorded"),
+    "support plan": _("Support plan agreed"),
+    "support plan item": _("Support plan item added"),
+    "support plan item done": _("Support plan item done"),
+    "customer question": _("Customer question recorded"),
+    "customer question replied": _("Customer question answered or routed"),
 }

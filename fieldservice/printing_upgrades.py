@@ -266,3 +266,49 @@ def restore_plan(restore: RestoreRequest) -> printing.FormDocument:
             printing.Paragraph(f"{restore.get_outcome_display()} {restore.outcome_notes}".strip()),
         ]
     return _doc(_("Restore plan"), restore.number, restore.customer, blocks)
+
+
+# -- the on-site support plan (docs/domain.md §support-plan) ---------------------------------------
+
+from .models.support import SUPPORT_PLAN_FORM, SupportPlan  # noqa: E402
+
+
+@register_form(
+    SupportPlan,
+    SUPPORT_PLAN_FORM,
+    gettext_lazy("On-site support plan"),
+    slots=[
+        SignatureSlot(
+            "back_office", gettext_lazy("Back-office contact"), holders=lambda p: [p.back_office]
+        ),
+        CUSTOMER_SLOT,
+    ],
+)
+def support_plan(plan: SupportPlan) -> printing.FormDocument:
+    engineer = display_name(plan.engineer.user) if plan.engineer_id else "—"
+    blocks: list[printing.Block] = [
+        printing.KeyValueGrid(
+            rows=[
+                (_("Customer"), plan.customer.name, True),
+                (_("On-site engineer"), engineer),
+                (_("Back-office contact"), display_name(plan.back_office)),
+                (_("Agreed with (customer)"), plan.agreed_with),
+                (_("From"), f"{plan.starts_on} – {plan.ends_on or '…'}"),
+            ],
+            columns=2,
+        ),
+        printing.Heading(_("Scope of the on-site work")),
+        printing.Paragraph(plan.scope),
+        printing.Heading(_("Content agreed with the customer")),
+        printing.Paragraph(plan.content),
+        printing.Heading(_("What is done when")),
+        printing.Table(
+            header=[_("When"), _("What is done"), _("Done")],
+            rows=[
+                [i.due_on.isoformat(), i.what, _local(i.done_at) if i.done_at else "—"]
+                for i in plan.items.all()
+            ]
+            or [["—", _("None."), ""]],
+        ),
+    ]
+    return _doc(_("On-site support plan"), f"ZC{plan.pk:05d}", plan.customer, blocks)

@@ -71,6 +71,13 @@ def register() -> None:
             for_field_work=False,
         ),
         NavItem(
+            _("On-site support plans"),
+            "fieldservice:support-plans",
+            "clipboard-data",
+            "fieldservice.view_supportplan",
+            order=25,
+        ),
+        NavItem(
             _("Partner companies"),
             "fieldservice:partners",
             "buildings",

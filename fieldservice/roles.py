@@ -87,3 +87,16 @@ for _role, _perms in ROLE_PERMISSIONS.items():
 ROLE_PERMISSIONS[Role.FIELD_ENGINEER].extend(_UPGRADE_READ)
 ROLE_PERMISSIONS[Role.SERVICE_MANAGER].extend(_OFFICE_MANAGE)
 ROLE_PERMISSIONS[Role.TECH_MANAGER].extend(_OFFICE_MANAGE)
+_SUPPORT = [
+    "fieldservice.view_supportplan",
+    "fieldservice.view_supportplanitem",
+    "fieldservice.view_customerquestion",
+]
+for _role, _perms in ROLE_PERMISSIONS.items():
+    if "fieldservice.view_all_dispatches" in _perms:
+        _perms.extend(_SUPPORT)
+ROLE_PERMISSIONS[Role.FIELD_ENGINEER].extend([*_SUPPORT, "fieldservice.change_supportplan"])
+for _role in (Role.SERVICE_MANAGER, Role.TECH_MANAGER):
+    ROLE_PERMISSIONS[_role].extend(
+        ["fieldservice.add_supportplan", "fieldservice.change_supportplan"]
+    )

@@ -17,6 +17,7 @@ from .forms import EngineerChoiceField
 from .models import Engineer
 from .models.backups import BackupFrequency, BackupPolicy, RestoreOutcome
 from .models.partners import TrainingFeeRate
+from .models.support import QuestionRoute
 from .models.upgrades import NoticeChannel, NoticeWhen, ProblemPhase
 
 
@@ -300,3 +301,53 @@ class TermsForm(DeskFormMixin, forms.Form):
 
     def __init__(self, *args: Any, partner: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+
+
+# -- on-site support plans (docs/domain.md §support-plan) ------------------------------------------
+
+
+class SupportPlanForm(DeskFormMixin, forms.Form):
+    customer = forms.ModelChoiceField(
+        label=_("Customer"), queryset=Customer.objects.all(), widget=CustomerPicker
+    )
+    engineer = EngineerChoiceField(
+        label=_("On-site engineer"), queryset=Engineer.objects.none(), required=False
+    )
+    back_office = forms.ModelChoiceField(label=_("Back-office contact"), queryset=None)
+    scope = forms.CharField(label=_("Scope of the on-site work"), widget=textarea(3))
+    content = forms.CharField(label=_("Content agreed with the customer"), widget=textarea(3))
+    agreed_with = forms.CharField(label=_("Agreed with (customer)"), max_length=100)
+    starts_on = _date(_("From"))
+    ends_on = _date(_("Until"), required=False)
+
+    def __init__(self, *args: Any, engineers: Any = None, staff: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if engineers is not None:
+            self.fields["engineer"].queryset = engineers
+        self.fields["back_office"].queryset = staff
+        self.fields["back_office"].label_from_instance = _person
+
+
+def _person(user: Any) -> str:
+    from servicedesk.core.people import display_name
+
+    return display_name(user)
+
+
+class SupportItemForm(DeskFormMixin, forms.Form):
+    what = forms.CharField(label=_("What is done"), max_length=300)
+    due_on = _date(_("When"))
+
+
+class ItemDoneForm(DeskFormMixin, forms.Form):
+    done_note = forms.CharField(label=_("How it went"), max_length=300, required=False)
+
+
+class QuestionForm(DeskFormMixin, forms.Form):
+    asked_by = forms.CharField(label=_("Asked by"), max_length=100)
+    question = forms.CharField(label=_("Question"), widget=textarea(2))
+
+
+class ReplyForm(DeskFormMixin, forms.Form):
+    route = forms.ChoiceField(label=_("Answered or routed"), choices=QuestionRoute.choices)
+    reply = forms.CharField(label=_("Reply"), widget=textarea(2))

@@ -48,3 +48,21 @@ urlpatterns += [
     ),
     path("partners/<int:pk>/statement.pdf", partner_views.statement_pdf_view, name="statement-pdf"),
 ]
+
+from .views import support as support_views  # noqa: E402
+
+urlpatterns += [
+    path("support-plans/", support_views.plan_list, name="support-plans"),
+    path("support-plans/new/", support_views.plan_new, name="support-plan-create"),
+    path("support-plans/<int:pk>/", support_views.plan_detail, name="support-plan"),
+    path(
+        "support-plans/<int:pk>/record/<slug:kind>/",
+        support_views.plan_record,
+        name="support-plan-record",
+    ),
+    path(
+        "support-plans/<int:pk>/record/<slug:kind>/<int:child>/",
+        support_views.plan_record,
+        name="support-plan-record-child",
+    ),
+]

@@ -793,6 +793,9 @@ from .partners import PartnerPenalty as PartnerPenalty  # noqa: E402
 from .partners import PartnerTerms as PartnerTerms  # noqa: E402
 from .partners import PartnerTraining as PartnerTraining  # noqa: E402
 from .partners import TrainingFeeRate as TrainingFeeRate  # noqa: E402
+from .support import CustomerQuestion as CustomerQuestion  # noqa: E402
+from .support import SupportPlan as SupportPlan  # noqa: E402
+from .support import SupportPlanItem as SupportPlanItem  # noqa: E402
 from .upgrades import Upgrade as Upgrade  # noqa: E402
 from .upgrades import UpgradeNotice as UpgradeNotice  # noqa: E402
 from .upgrades import UpgradeProblem as UpgradeProblem  # noqa: E402
