@@ -79,7 +79,7 @@ def _partners(manager: Any) -> None:
             course="U8 供应链", defaults={"price_per_day": Decimal(450)}
         )
         ps.training_record(
-            by=manager, partner=xinda, rate=rate, starts_on=first, days=6, trainees=2
+            by=manager, partner=xinda, rate=rate, starts_on=first, days=5, trainees=2
         )
         ps.penalty_record(
             by=manager,
@@ -236,6 +236,38 @@ def _restores(manager: Any, customer: Customer) -> None:
     )
 
 
+def _support_plan(manager: Any, engineer: Engineer, customer: Customer, back: Any) -> None:
+    from .services import support as ss
+
+    today = timezone.localdate()
+    plan = ss.support_plan_create(
+        by=manager,
+        customer=customer,
+        back_office=back,
+        engineer=engineer,
+        scope="财务、供应链模块的日常使用支持与月结协助",
+        content="每周二上午驻场；每月最后一个工作日全天驻场协助月结；紧急问题 2 小时内到场。",
+        agreed_with="王主任",
+        starts_on=today.replace(day=1),
+    )
+    done = ss.support_item_add(
+        plan, by=manager, what="检查上月凭证断号与结账状态", due_on=today.replace(day=1)
+    )
+    ss.support_item_done(done, by=engineer.user, done_note="无断号，已结账")
+    ss.support_item_add(
+        plan, by=manager, what="月结前全天驻场", due_on=today + dt.timedelta(days=7)
+    )
+    question = ss.question_record(
+        plan, by=engineer.user, asked_by="李会计", question="资产负债表期末数与总账不一致"
+    )
+    ss.question_reply(
+        question, by=engineer.user, route="back_office", reply="已转后台核查报表公式，明天答复。"
+    )
+    ss.question_record(
+        plan, by=engineer.user, asked_by="王主任", question="能否增加部门费用分析表？"
+    )
+
+
 def load(stdout: Any = None) -> None:
     users = {u.username: u for u in get_user_model().objects.all()}
     if "zhengwei" not in users or "chengang" not in users:
@@ -254,5 +286,6 @@ def load(stdout: Any = None) -> None:
         _partners(manager)
         _upgrades(manager, engineer, customer)
         _restores(manager, customer)
+        _support_plan(manager, engineer, customer, users.get("weidong") or manager)
     if stdout:
         stdout.write(f"Demo upgrades: {Upgrade.objects.count()}")

@@ -23,7 +23,7 @@ EVENTS = {
     "partner.penalty": _("Penalty recorded"),
     "engineer.exam": _("Certification exam"),
     "engineer.evaluated": _("Engineer evaluated"),
-    "engineer.handed_over": _("Hand-over"),
+    "engineer.handed_over": _("Engineer hand-over"),
     "supportplan.created": _("Support plan agreed"),
 }
 REASONS = {
@@ -39,7 +39,7 @@ REASONS = {
     "certification exam": _("Certification exam"),
     "certification exam passed": _("Certified by a passed exam"),
     "evaluation": _("Engineer evaluated"),
-    "hand-over": _("Hand-over"),
+    "hand-over": _("Engineer hand-over"),
     "left after hand-over": _("Left after the hand-over"),
     "penalty": _("Penalty recorded"),
     "training": _("Training recorded"),

@@ -246,7 +246,7 @@ def restore_plan(restore: RestoreRequest) -> printing.FormDocument:
         printing.Heading(_("The plan")),
         printing.KeyValueGrid(
             rows=[
-                (_("Scope"), restore.scope or "—", True),
+                (_("Scope of the restore"), restore.scope or "—", True),
                 (
                     _("Expected duration"),
                     _("%(n)s minutes") % {"n": restore.expected_minutes}

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Count, Prefetch, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from .choices import BillingMode, CooperationModel, DispatchState
 from .models import Dispatch, Engineer, Partner
@@ -305,7 +306,7 @@ def statement_document(statement: Statement) -> Any:
         ),
         printing.Heading(_("Penalties for incidents")),
         printing.Table(
-            header=[_("Date"), _("Engineer"), _("Incident"), _("Amount")],
+            header=[_("Date"), _("Engineer"), _("Incident"), pgettext("money", "Amount")],
             rows=[
                 [p.occurred_on.isoformat(), str(p.engineer or "—"), p.incident, _yuan(p.amount)]
                 for p in s.penalties
@@ -327,9 +328,9 @@ def statement_document(statement: Statement) -> Any:
             ]
             or [["—", _("None."), "", "", ""]],
         ),
-        printing.Heading(_("Amount")),
+        printing.Heading(pgettext("money", "Amount")),
         printing.Table(
-            header=[_("Item"), _("Basis"), _("Amount")],
+            header=[_("Item"), _("Basis"), pgettext("money", "Amount")],
             rows=[
                 [_("Services"), basis, _yuan(s.base)],
                 [
@@ -438,7 +439,7 @@ def statements_xlsx(statements: list[Statement], *, year: int, month: int) -> by
                 ]
             )
         sheet.append([])
-        sheet.append([_("Penalties"), _("Date"), _("Incident"), _("Amount")])
+        sheet.append([_("Penalties"), _("Date"), _("Incident"), pgettext("money", "Amount")])
         for p in s.penalties:
             sheet.append(["", p.occurred_on.isoformat(), p.incident, float(p.amount)])
         sheet.append([])

@@ -141,7 +141,7 @@ class ReasonForm(DeskFormMixin, forms.Form):
 
 
 class RestorePlanForm(DeskFormMixin, forms.Form):
-    scope = forms.CharField(label=_("Scope"), widget=textarea(2), required=False)
+    scope = forms.CharField(label=_("Scope of the restore"), widget=textarea(2), required=False)
     expected_minutes = forms.IntegerField(
         label=_("Expected duration (minutes)"), min_value=1, required=False
     )

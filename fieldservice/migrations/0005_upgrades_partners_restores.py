@@ -155,7 +155,10 @@ class Migration(migrations.Migration):
                     "valid_until",
                     models.DateField(blank=True, null=True, verbose_name="certificate valid until"),
                 ),
-                ("subject", models.CharField(blank=True, max_length=200, verbose_name="subject")),
+                (
+                    "subject",
+                    models.CharField(blank=True, max_length=200, verbose_name="exam subject"),
+                ),
                 (
                     "recorded_at",
                     models.DateTimeField(
@@ -390,7 +393,10 @@ class Migration(migrations.Migration):
                     "valid_until",
                     models.DateField(blank=True, null=True, verbose_name="certificate valid until"),
                 ),
-                ("subject", models.CharField(blank=True, max_length=200, verbose_name="subject")),
+                (
+                    "subject",
+                    models.CharField(blank=True, max_length=200, verbose_name="exam subject"),
+                ),
                 (
                     "recorded_at",
                     models.DateTimeField(
@@ -661,7 +667,7 @@ class Migration(migrations.Migration):
                         decimal_places=2,
                         max_digits=12,
                         validators=[django.core.validators.MinValueValidator(Decimal("0"))],
-                        verbose_name="amount (CNY)",
+                        verbose_name="penalty (CNY)",
                     ),
                 ),
                 (
@@ -924,7 +930,7 @@ class Migration(migrations.Migration):
                         choices=[
                             ("restored", "Restored completely"),
                             ("partial", "Partly restored"),
-                            ("failed", "Failed"),
+                            ("failed", "Not restored"),
                         ],
                         max_length=10,
                         verbose_name="outcome",
@@ -1378,7 +1384,7 @@ class Migration(migrations.Migration):
                         choices=[
                             ("restored", "Restored completely"),
                             ("partial", "Partly restored"),
-                            ("failed", "Failed"),
+                            ("failed", "Not restored"),
                         ],
                         max_length=10,
                         verbose_name="outcome",
@@ -1446,7 +1452,7 @@ class Migration(migrations.Migration):
                         auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
                     ),
                 ),
-                ("starts_on", models.DateField(verbose_name="from")),
+                ("starts_on", models.DateField(verbose_name="starts on")),
                 (
                     "days",
                     models.PositiveSmallIntegerField(
@@ -1522,7 +1528,7 @@ class Migration(migrations.Migration):
                         auto_created=True, blank=True, db_index=True, verbose_name="ID"
                     ),
                 ),
-                ("starts_on", models.DateField(verbose_name="from")),
+                ("starts_on", models.DateField(verbose_name="starts on")),
                 (
                     "days",
                     models.PositiveSmallIntegerField(
@@ -2219,7 +2225,7 @@ class Migration(migrations.Migration):
                         decimal_places=2,
                         max_digits=12,
                         validators=[django.core.validators.MinValueValidator(Decimal("0"))],
-                        verbose_name="amount (CNY)",
+                        verbose_name="penalty (CNY)",
                     ),
                 ),
                 (

@@ -45,7 +45,7 @@ class RestoreState(models.TextChoices):
 class RestoreOutcome(models.TextChoices):
     RESTORED = "restored", _("Restored completely")
     PARTIAL = "partial", _("Partly restored")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", _("Not restored")
 
 
 class BackupPolicy(models.Model):

@@ -122,7 +122,7 @@ class CertificationExam(models.Model):
     pass_mark = models.DecimalField(_("pass mark"), max_digits=5, decimal_places=1, default=60)
     passed = models.BooleanField(_("passed"))
     valid_until = models.DateField(_("certificate valid until"), null=True, blank=True)
-    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    subject = models.CharField(_("exam subject"), max_length=200, blank=True)
     examiner = models.ForeignKey(
         User, verbose_name=_("examiner"), on_delete=models.PROTECT, related_name="+"
     )
@@ -270,7 +270,7 @@ class PartnerPenalty(models.Model):
     )
     occurred_on = models.DateField(_("incident date"))
     incident = models.TextField(_("incident"))
-    amount = models.DecimalField(_("amount (CNY)"), **_MONEY)
+    amount = models.DecimalField(_("penalty (CNY)"), **_MONEY)
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
 
@@ -324,7 +324,7 @@ class PartnerTraining(models.Model):
     rate = models.ForeignKey(
         TrainingFeeRate, verbose_name=_("course"), on_delete=models.PROTECT, related_name="+"
     )
-    starts_on = models.DateField(_("from"))
+    starts_on = models.DateField(_("starts on"))
     days = models.PositiveSmallIntegerField(_("days"), validators=[MinValueValidator(1)])
     trainees = models.PositiveSmallIntegerField(_("trainees"), validators=[MinValueValidator(1)])
     free_days = models.PositiveSmallIntegerField(_("free days"), default=0)

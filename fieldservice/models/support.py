@@ -57,7 +57,7 @@ class SupportPlan(models.Model):
     scope = models.TextField(_("scope of the on-site work"))
     content = models.TextField(_("content agreed with the customer"))
     agreed_with = models.CharField(_("agreed with (customer)"), max_length=100)
-    starts_on = models.DateField(_("from"))
+    starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("until"), null=True, blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("recorded"), default=timezone.now)

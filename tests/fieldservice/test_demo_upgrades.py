@@ -33,6 +33,5 @@ def test_demo_upgrades_restores_and_statements_once(django_user_model):
         Partner.objects.values_list("short_name", flat=True)
     )
     xinda = next(s for s in statements if s.partner.short_name == "苏州信达")
-    assert (
-        xinda.penalty_total == 300 and xinda.training_total == 800
-    )  # (6 days − 5 free) × 2 trainees × 400
+    assert xinda.penalty_total == 300
+    assert [(t.free_days, t.fee) for t in xinda.trainings] == [(5, 0)]  # the first: 5 days free
