@@ -1109,12 +1109,8 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 (
-                    "manual",
-                    models.TextField(blank=True, max_length=300, verbose_name="upgrade manual"),
-                ),
-                (
                     "manual_name",
-                    models.CharField(blank=True, max_length=200, verbose_name="manual file name"),
+                    models.CharField(blank=True, max_length=200, verbose_name="manual"),
                 ),
                 (
                     "state",
@@ -1681,7 +1677,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "manual_name",
-                    models.CharField(blank=True, max_length=200, verbose_name="manual file name"),
+                    models.CharField(blank=True, max_length=200, verbose_name="manual"),
                 ),
                 (
                     "state",

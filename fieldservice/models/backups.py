@@ -83,7 +83,7 @@ class BackupPolicy(models.Model):
         ordering = ["customer", "system"]
 
     def __str__(self) -> str:
-        return f"{self.system}: {self.get_frequency_display()} → {self.location}"
+        return f"{self.system} · {self.get_frequency_display()} · {self.location}"
 
 
 @condition(

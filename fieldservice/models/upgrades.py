@@ -214,7 +214,7 @@ class Upgrade(ConcurrentTransitionMixin, models.Model):
     manual = models.FileField(
         _("upgrade manual"), upload_to="upgrades/manuals/%Y/%m/", blank=True, max_length=300
     )
-    manual_name = models.CharField(_("manual file name"), max_length=200, blank=True)
+    manual_name = models.CharField(_("manual"), max_length=200, blank=True)
     # Gates
     state = FSMField(
         _("state"), default=UpgradeState.PLANNED, choices=UpgradeState.choices, protected=True
@@ -256,7 +256,8 @@ class Upgrade(ConcurrentTransitionMixin, models.Model):
     rollback_reason = models.TextField(_("why rolled back"), blank=True)
 
     objects = UpgradeQuerySet.as_manager()
-    history = HistoricalRecords()
+    # The file's storage path is no business of the history; its name is (manual_name).
+    history = HistoricalRecords(excluded_fields=["manual"])
 
     sla_subject = "upgrade"
 
@@ -302,6 +303,10 @@ class Upgrade(ConcurrentTransitionMixin, models.Model):
     @property
     def planned_in_office_hours(self) -> bool:
         return self.planned_start is not None and in_office_hours(self, self.planned_start)
+
+    @property
+    def manual_title(self) -> str:
+        return self.manual_name
 
     def customer_agreement_current(self) -> bool:
         """A customer signature on the printed plan whose content is the plan as it stands

@@ -239,7 +239,8 @@ def upgrade_attach_manual(upgrade: Upgrade, *, by: User, manual: Any) -> Upgrade
         upgrade = lock(upgrade)
         _open_for_edit(upgrade, by)
         upgrade.manual.save(manual.name[-120:], manual, save=False)
-        upgrade.manual_name = manual.name[-200:]
+        # named without its extension (the title people read; the file keeps it)
+        upgrade.manual_name = manual.name.rsplit(".", 1)[0][-200:]
         save_with_history(upgrade, by=by, reason="manual attached")
     return upgrade
 
