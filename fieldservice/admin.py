@@ -206,3 +206,6 @@ class DispatchRescheduleAdmin(HistoryAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+from . import admin_upgrades  # noqa: E402, F401 - upgrades, restores, partner records (issue 15)

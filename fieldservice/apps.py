@@ -83,3 +83,6 @@ class FieldserviceConfig(AppConfig):
                 order=23,
             ),
         )
+        from .registrations import register as register_issue_15
+
+        register_issue_15()  # upgrades, restores, partners (fieldservice/registrations.py)

@@ -290,3 +290,15 @@ def load(stdout: Any = None) -> None:
         stdout.write(
             f"Demo dispatches: {Dispatch.objects.count()}, engineers: {Engineer.objects.count()}"
         )
+
+
+# Issue 15: upgrades, restores and partner records, after the dispatches
+# (fieldservice/demo_upgrades.py).
+_load_dispatches = load
+
+
+def load(stdout: Any = None) -> None:  # extends the loader above
+    from .demo_upgrades import load as load_upgrades
+
+    _load_dispatches(stdout)
+    load_upgrades(stdout)

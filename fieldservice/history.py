@@ -22,3 +22,10 @@ REASONS = {
     "escalated as a defect": _("Escalated to headquarters as a defect"),
     "follow-up call": _("Follow-up call"),
 }
+
+# Issue 15: upgrades, restores, partner records (fieldservice/history_upgrades.py).
+from .history_upgrades import EVENTS as _UPGRADE_EVENTS  # noqa: E402
+from .history_upgrades import REASONS as _UPGRADE_REASONS  # noqa: E402
+
+EVENTS.update(_UPGRADE_EVENTS)
+REASONS.update(_UPGRADE_REASONS)

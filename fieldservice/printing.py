@@ -280,3 +280,6 @@ def service_report(dispatch: Dispatch) -> printing.FormDocument:
         ],
         blocks=blocks,
     )
+
+
+from . import printing_upgrades  # noqa: E402, F401 - upgrade plan and report, restore plan (issue 15)

@@ -49,3 +49,54 @@ ROLE_PERMISSIONS = {
     Role.FIRST_VISIT_AGENT: list(_ALL),
     Role.CONSULTANT: list(_ALL),
 }
+
+# Upgrades, restores and partner records (issue 15, docs/domain.md §upgrade, §restore, §partners).
+_UPGRADE_READ = [
+    "fieldservice.view_upgrade",
+    "fieldservice.view_upgradeproblem",
+    "fieldservice.view_upgradenotice",
+]
+_OFFICE_READ = [
+    "fieldservice.view_restorerequest",
+    "fieldservice.view_backuppolicy",
+    "fieldservice.view_partnerterms",
+    "fieldservice.view_certificationexam",
+    "fieldservice.view_engineerevaluation",
+    "fieldservice.view_engineerhandover",
+    "fieldservice.view_partnerpenalty",
+    "fieldservice.view_partnertraining",
+    "fieldservice.view_trainingfeerate",
+]
+_OFFICE_MANAGE = [
+    "fieldservice.add_upgrade",
+    "fieldservice.add_restorerequest",
+    "fieldservice.add_backuppolicy",
+    "fieldservice.change_backuppolicy",
+    "fieldservice.add_partnerterms",
+    "fieldservice.add_certificationexam",
+    "fieldservice.add_engineerevaluation",
+    "fieldservice.add_engineerhandover",
+    "fieldservice.add_partnerpenalty",
+    "fieldservice.add_partnertraining",
+    "fieldservice.add_trainingfeerate",
+    "fieldservice.change_trainingfeerate",
+]
+for _role, _perms in ROLE_PERMISSIONS.items():
+    if "fieldservice.view_all_dispatches" in _perms:
+        _perms.extend(_UPGRADE_READ + _OFFICE_READ)
+ROLE_PERMISSIONS[Role.FIELD_ENGINEER].extend(_UPGRADE_READ)
+ROLE_PERMISSIONS[Role.SERVICE_MANAGER].extend(_OFFICE_MANAGE)
+ROLE_PERMISSIONS[Role.TECH_MANAGER].extend(_OFFICE_MANAGE)
+_SUPPORT = [
+    "fieldservice.view_supportplan",
+    "fieldservice.view_supportplanitem",
+    "fieldservice.view_customerquestion",
+]
+for _role, _perms in ROLE_PERMISSIONS.items():
+    if "fieldservice.view_all_dispatches" in _perms:
+        _perms.extend(_SUPPORT)
+ROLE_PERMISSIONS[Role.FIELD_ENGINEER].extend([*_SUPPORT, "fieldservice.change_supportplan"])
+for _role in (Role.SERVICE_MANAGER, Role.TECH_MANAGER):
+    ROLE_PERMISSIONS[_role].extend(
+        ["fieldservice.add_supportplan", "fieldservice.change_supportplan"]
+    )

@@ -24,3 +24,45 @@ urlpatterns = [
     path("dispatches/<int:pk>/<slug:name>/", views.dispatch_action, name="dispatch-action"),
     path("engineers/<int:pk>/", views.engineer_detail, name="engineer"),
 ]
+
+# Upgrades, restores, partners and their statements (issue 15): views/upgrades.py, views/partners.py
+from .views import partners as partner_views  # noqa: E402
+from .views import upgrades as upgrade_views  # noqa: E402
+
+urlpatterns += [
+    path("upgrades/", upgrade_views.upgrade_list, name="upgrades"),
+    path("upgrades/new/", upgrade_views.upgrade_new, name="upgrade-create"),
+    path("upgrades/<int:pk>/", upgrade_views.upgrade_detail, name="upgrade"),
+    path("upgrades/<int:pk>/<slug:name>/", upgrade_views.upgrade_action, name="upgrade-action"),
+    path("restores/", upgrade_views.restore_list, name="restores"),
+    path("restores/new/", upgrade_views.restore_new, name="restore-create"),
+    path("restores/backup-policy/", upgrade_views.backup_policy_new, name="backup-policy-create"),
+    path("restores/<int:pk>/", upgrade_views.restore_detail, name="restore"),
+    path("restores/<int:pk>/<slug:name>/", upgrade_views.restore_action, name="restore-action"),
+    path("partners/", partner_views.partner_list, name="partners"),
+    path("partners/statements/", partner_views.statements, name="statements"),
+    path("partners/statements.xlsx", partner_views.statements_excel, name="statements-xlsx"),
+    path("partners/<int:pk>/", partner_views.partner_detail, name="partner"),
+    path(
+        "partners/<int:pk>/record/<slug:kind>/", partner_views.partner_record, name="partner-record"
+    ),
+    path("partners/<int:pk>/statement.pdf", partner_views.statement_pdf_view, name="statement-pdf"),
+]
+
+from .views import support as support_views  # noqa: E402
+
+urlpatterns += [
+    path("support-plans/", support_views.plan_list, name="support-plans"),
+    path("support-plans/new/", support_views.plan_new, name="support-plan-create"),
+    path("support-plans/<int:pk>/", support_views.plan_detail, name="support-plan"),
+    path(
+        "support-plans/<int:pk>/record/<slug:kind>/",
+        support_views.plan_record,
+        name="support-plan-record",
+    ),
+    path(
+        "support-plans/<int:pk>/record/<slug:kind>/<int:child>/",
+        support_views.plan_record,
+        name="support-plan-record-child",
+    ),
+]

@@ -781,3 +781,21 @@ class SalesLead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.description[:40]}"
+
+
+# Upgrades, partners' exams and settlement, backups and restores (issue 15): their own modules.
+from .backups import BackupPolicy as BackupPolicy  # noqa: E402
+from .backups import RestoreRequest as RestoreRequest  # noqa: E402
+from .partners import CertificationExam as CertificationExam  # noqa: E402
+from .partners import EngineerEvaluation as EngineerEvaluation  # noqa: E402
+from .partners import EngineerHandover as EngineerHandover  # noqa: E402
+from .partners import PartnerPenalty as PartnerPenalty  # noqa: E402
+from .partners import PartnerTerms as PartnerTerms  # noqa: E402
+from .partners import PartnerTraining as PartnerTraining  # noqa: E402
+from .partners import TrainingFeeRate as TrainingFeeRate  # noqa: E402
+from .support import CustomerQuestion as CustomerQuestion  # noqa: E402
+from .support import SupportPlan as SupportPlan  # noqa: E402
+from .support import SupportPlanItem as SupportPlanItem  # noqa: E402
+from .upgrades import Upgrade as Upgrade  # noqa: E402
+from .upgrades import UpgradeNotice as UpgradeNotice  # noqa: E402
+from .upgrades import UpgradeProblem as UpgradeProblem  # noqa: E402

@@ -245,6 +245,7 @@ SPECTACULAR_SETTINGS = {
         "RevisitStateEnum": "contracts.choices.RevisitState",
         "NoticeChannelEnum": "contracts.choices.NoticeChannel",
         "RenewalOutcomeEnum": "contracts.choices.RenewalOutcome",
+        "RestoreOutcomeEnum": "fieldservice.models.backups.RestoreOutcome",
         # published before projects' own categories and sources existed: keep the names
         "CategoryEnum": "contracts.choices.CustomerCategory",
         "SourceEnum": "fieldservice.choices.DispatchSource",
