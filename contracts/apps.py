@@ -52,3 +52,7 @@ class ContractsConfig(AppConfig):
                 order=31,
             ),
         )
+
+        from .search_sources import register as register_search
+
+        register_search()  # docs/architecture.md §search

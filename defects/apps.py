@@ -50,3 +50,7 @@ class DefectsConfig(AppConfig):
                 order=33,
             ),
         )
+
+        from .search_sources import register as register_search
+
+        register_search()  # docs/architecture.md §search

@@ -83,3 +83,7 @@ class FieldserviceConfig(AppConfig):
                 order=23,
             ),
         )
+
+        from .search_sources import register as register_search
+
+        register_search()  # docs/architecture.md §search

@@ -69,3 +69,7 @@ class TicketsConfig(AppConfig):
                 order=15,
             ),
         )
+
+        from .search_sources import register as register_search
+
+        register_search()  # docs/architecture.md §search

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import search_views, views
 
 app_name = "core"
 
@@ -16,4 +16,5 @@ urlpatterns = [
     path("calendars/", views.calendars, name="calendars"),
     path("calendars/<int:pk>/", views.calendar_month, name="calendar"),
     path("calendars/import/", views.calendar_import, name="calendar-import"),
+    path("search/", search_views.search_page, name="search"),
 ]
