@@ -56,3 +56,6 @@ class ContractsConfig(AppConfig):
         from .search_sources import register as register_search
 
         register_search()  # docs/architecture.md §search
+        from .lists import register as register_lists
+
+        register_lists()  # docs/architecture.md §lists

@@ -194,7 +194,8 @@ def _with_tokens(source: SearchSource, qs: QuerySet) -> tuple[QuerySet, str]:
         return qs, source.tokens_field
     if _postgres():
         table = qs.model._meta.db_table
-        column = RawSQL(f'"{table}"."{TOKENS_COLUMN}"', (), output_field=TextField())
+        # The table and column names come from the model, never from input.
+        column = RawSQL(f'"{table}"."{TOKENS_COLUMN}"', (), output_field=TextField())  # noqa: S611
         return qs.annotate(_search_tokens=column), "_search_tokens"
     return qs, ""
 

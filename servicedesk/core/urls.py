@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import search_views, views
+from . import list_views, search_views, views
 
 app_name = "core"
 
@@ -17,4 +17,9 @@ urlpatterns = [
     path("calendars/<int:pk>/", views.calendar_month, name="calendar"),
     path("calendars/import/", views.calendar_import, name="calendar-import"),
     path("search/", search_views.search_page, name="search"),
+    path("lists/<slug:code>/", list_views.list_page, name="list"),
+    path("lists/<slug:code>/export.xlsx", list_views.list_export, name="list-export"),
+    path("lists/<slug:code>/saved/", list_views.saved_filter_create, name="list-save"),
+    path("lists/<slug:code>/bulk/", list_views.list_bulk, name="list-bulk"),
+    path("lists/saved/<int:pk>/delete/", list_views.saved_filter_delete, name="list-saved-delete"),
 ]
