@@ -13,6 +13,11 @@ from tests.tickets.factories import make_contract, make_customer, take_call
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def chinese(settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
