@@ -51,11 +51,8 @@ def list_url(spec: ListSpec) -> str:
 @require_GET
 def list_page(request: HttpRequest, code: str) -> HttpResponse:
     spec = _spec(request, code)
-    data = request.GET
-    saved_pk = data.get("saved")
-    if saved_pk and len(data) == 1:
-        saved = get_object_or_404(SavedFilter.objects.visible_to(request.user, code), pk=saved_pk)
-        data = QueryDict(saved.query)
+    data = _query_of(request, code)
+    saved_pk = request.GET.get("saved")
     filterset, qs, sort = filtered(spec, request, data)
     page = Paginator(qs, spec.page_size).get_page(data.get("page"))
     rows = [(obj, [(c, c.text(obj)) for c in spec.columns]) for obj in page.object_list]
@@ -79,6 +76,20 @@ def list_page(request: HttpRequest, code: str) -> HttpResponse:
     context["saved"] = list(SavedFilter.objects.visible_to(request.user, code))
     context["saved_current"] = saved_pk
     return render(request, "core/list.html", context)
+
+
+def _query_of(request: HttpRequest, code: str) -> QueryDict:
+    """The request's filters, or those of the saved filter ``?saved=<pk>`` (the user's
+    own or a shared one)."""
+    saved_pk = request.GET.get("saved", "")
+    if saved_pk.isdigit() and set(request.GET) <= {"saved", "page", "sort"}:
+        saved = get_object_or_404(SavedFilter.objects.visible_to(request.user, code), pk=saved_pk)
+        data = QueryDict(saved.query, mutable=True)
+        for name in ("page", "sort"):
+            if name in request.GET:
+                data[name] = request.GET[name]
+        return data
+    return request.GET
 
 
 def _shown_fields(spec: ListSpec, form: forms.Form) -> list[Any]:
@@ -126,7 +137,7 @@ def _may_bulk(user: Any, bulk: Any) -> bool:
 def list_export(request: HttpRequest, code: str) -> HttpResponse:
     """The filtered, sorted list as .xlsx with the page's columns."""
     spec = _spec(request, code)
-    _filterset, qs, _sort = filtered(spec, request, request.GET)
+    _filterset, qs, _sort = filtered(spec, request, _query_of(request, code))
     content = workbook_bytes(
         str(spec.title), [str(c.label) for c in spec.columns], rows_for_export(spec, qs)
     )
