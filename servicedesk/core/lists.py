@@ -135,8 +135,28 @@ class ListSpec:
             return "", ["-pk"]
         descending = sort.startswith("-")
         path = column.order
+        if not self.nullable(path):
+            # plain terms, so an index on (column, id) serves the order (docs/architecture.md
+            # §lists): NULLS LAST on a column without nulls would still force a sort
+            return sort, [f"-{path}", "-pk"] if descending else [path, "pk"]
         term = F(path).desc(nulls_last=True) if descending else F(path).asc(nulls_first=True)
         return sort, [term, "-pk" if descending else "pk"]
+
+    def nullable(self, path: str) -> bool:
+        """Whether any field along ``path`` (``customer__name``) may be null."""
+        model = self.queryset_model
+        for name in path.split("__"):
+            field = model._meta.get_field(name)
+            if field.null:
+                return True
+            if not field.is_relation:
+                break
+            model = field.related_model
+        return False
+
+    @property
+    def queryset_model(self) -> Any:
+        return self.filterset._meta.model
 
 
 def common_labels(**more: Any) -> dict:

@@ -227,13 +227,16 @@ def _word_hits(source: SearchSource, qs: QuerySet, terms: list[str], limit: int)
     # trigram index, or backwards along the date index when they are common), then ranked
     # by how many tokens they hold: the cost does not grow with the table
     # (docs/architecture.md §search.rank).
-    candidates = (
+    # Fetched as a list: PostgreSQL would run `pk IN (subquery … LIMIT)` once per row.
+    candidates = list(
         qs.filter(any_token)
         .annotate(search_score=score)
         .filter(search_score__gte=need)
         .order_by(*order, "-pk")
-        .values("pk")[:CANDIDATES]
+        .values_list("pk", flat=True)[:CANDIDATES]
     )
+    if not candidates:
+        return []
     ranked, _column = _with_tokens(source, _shape_like(qs, qs.model.objects.all()))
     rows = (
         ranked.filter(pk__in=candidates)

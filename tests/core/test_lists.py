@@ -26,6 +26,7 @@ pytestmark = pytest.mark.django_db
 def chinese(settings):
     settings.LANGUAGE_CODE = "zh-hans"
 
+
 HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "list-table"}
 RESOLVED = {"problem": "凭证", "cause": "锁定", "solution": "清除", "steps": "系统管理"}
 

@@ -18,6 +18,7 @@ pytestmark = pytest.mark.django_db
 def chinese(settings):
     settings.LANGUAGE_CODE = "zh-hans"
 
+
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
