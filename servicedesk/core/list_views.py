@@ -9,7 +9,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .exceptions import ApplicationError, NotPermitted, TransitionConflict
 from .lists import (
+    CappedPaginator,
     ListSpec,
     filter_params,
     filtered,
@@ -54,7 +54,7 @@ def list_page(request: HttpRequest, code: str) -> HttpResponse:
     data = _query_of(request, code)
     saved_pk = request.GET.get("saved")
     filterset, qs, sort = filtered(spec, request, data)
-    page = Paginator(qs, spec.page_size).get_page(data.get("page"))
+    page = CappedPaginator(qs, spec.page_size).get_page(data.get("page"))
     rows = [(obj, [(c, c.text(obj)) for c in spec.columns]) for obj in page.object_list]
     context = {
         "spec": spec,
@@ -93,25 +93,38 @@ def _query_of(request: HttpRequest, code: str) -> QueryDict:
 
 
 def _shown_fields(spec: ListSpec, form: forms.Form) -> list[Any]:
-    """The filters the page shows, with Bootstrap's classes, date pickers and the spec's
-    Chinese labels where the API's label is for developers."""
+    """The filters the page shows: Bootstrap's classes, date pickers, 全部 for "any", and
+    the spec's Chinese labels where the API's label is for developers."""
     shown = []
     for name in spec.filters:
         if name not in form.fields:
             continue
         field = form.fields[name]
-        if name in spec.labels:
-            field.label = spec.labels[name]
-        for widget in getattr(field.widget, "widgets", [field.widget]):
-            if isinstance(widget, forms.Select):
-                widget.attrs.setdefault("class", "form-select form-select-sm")
-            else:
-                widget.attrs.setdefault("class", "form-control form-control-sm")
+        _any_choice(field)
+        widgets = getattr(field.widget, "widgets", [field.widget])
+        for widget in widgets:
+            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+            widget.attrs.setdefault("class", f"{css} form-control-sm")
             if isinstance(widget, forms.DateInput):
                 widget.input_type = "date"
                 widget.format = "%Y-%m-%d"
-        shown.append(form[name])
+        bound = form[name]
+        if name in spec.labels:
+            bound.label = spec.labels[name]
+        shown.append({"field": bound, "range": len(widgets) > 1})
     return shown
+
+
+def _any_choice(field: forms.Field) -> None:
+    """ "全部" rather than Django's dashes or "unknown" for "not filtered"."""
+    if isinstance(field.widget, forms.NullBooleanSelect):
+        field.widget.choices = [("unknown", _("All")), ("true", _("Yes")), ("false", _("No"))]
+    elif isinstance(field, forms.ModelChoiceField):
+        field.empty_label = _("All")
+    elif isinstance(field, forms.ChoiceField):
+        choices = list(field.choices)
+        if choices and choices[0][0] == "":
+            field.choices = [("", _("All")), *choices[1:]]
 
 
 def _may_bulk(user: Any, bulk: Any) -> bool:

@@ -20,13 +20,18 @@ from io import BytesIO
 from typing import Any
 from urllib.parse import urlencode
 
+from django.core.paginator import Paginator
 from django.db.models import F, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from .types import User
 
 PAGE_SIZE = 50
+#: a list counts its rows up to this many ("10000+" beyond): counting 200,000 rows would
+#: make the page slower as the table grows (docs/architecture.md §lists)
+COUNT_CAP = 10_000
 #: at most this many rows go into one Excel file
 EXPORT_LIMIT = 50_000
 
@@ -90,6 +95,18 @@ def excel_value(value: Any) -> Any:
     if isinstance(value, Decimal):
         return value
     return str(value)
+
+
+class CappedPaginator(Paginator):
+    """Counts at most ``COUNT_CAP`` rows; ``capped`` says there are more."""
+
+    capped = False
+
+    @cached_property
+    def count(self) -> int:
+        found = self.object_list[: COUNT_CAP + 1].count()
+        self.capped = found > COUNT_CAP
+        return min(found, COUNT_CAP)
 
 
 @dataclass(frozen=True)
