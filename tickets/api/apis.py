@@ -22,7 +22,6 @@ from servicedesk.core.api.permissions import ReadModelPermissions
 from servicedesk.core.dates import sane_date
 
 from ..actions import TICKET_ACTIONS
-from ..choices import TicketState
 from ..filters import TicketFilter
 from ..models import Call, DutyShift, KnowledgeArticle, Ticket
 from ..search import articles_search
