@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from io import BytesIO
 from typing import Any
 from urllib.parse import urlencode
@@ -25,13 +26,14 @@ from django.db.models import F, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import get_language, gettext
 
 from .types import User
 
 PAGE_SIZE = 50
-#: a list counts its rows up to this many ("10000+" beyond): counting 200,000 rows would
+#: a list counts its rows up to this many ("1000+" beyond): counting 200,000 rows would
 #: make the page slower as the table grows (docs/architecture.md §lists)
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 #: at most this many rows go into one Excel file
 EXPORT_LIMIT = 50_000
 
@@ -51,6 +53,8 @@ class Column:
     def raw(self, obj: Any) -> Any:
         if callable(self.value):
             return self.value(obj)
+        if self.value.startswith("get_") and self.value.endswith("_display"):
+            return _choice_label(obj, self.value[4:-8])
         target: Any = obj
         for part in (self.value or self.key).split("."):
             target = getattr(target, part, None)
@@ -64,19 +68,30 @@ class Column:
         return display(self.raw(obj))
 
 
+_labels: dict[tuple, str] = {}
+
+
+def _choice_label(obj: Any, name: str) -> str:
+    """``get_<name>_display()`` with the translated label kept per language: an export of
+    10,000 rows would otherwise translate every cell."""
+    value = getattr(obj, name)
+    key = (type(obj), name, value, get_language())
+    label = _labels.get(key)
+    if label is None:
+        label = _labels[key] = str(getattr(obj, f"get_{name}_display")())
+    return label
+
+
 def display(value: Any) -> str:
     """A cell as people read it: local times to the minute, 是/否, — for nothing."""
-    from django.utils.formats import date_format
-    from django.utils.translation import gettext
-
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return gettext("Yes") if value else gettext("No")
     if isinstance(value, dt.datetime):
-        return date_format(timezone.localtime(value), "Y-m-d H:i")
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, dt.date):
-        return date_format(value, "Y-m-d")
+        return value.strftime("%Y-%m-%d")
     return str(value)
 
 
@@ -88,11 +103,7 @@ def excel_value(value: Any) -> Any:
         return display(value)
     if isinstance(value, dt.datetime):
         return timezone.localtime(value).replace(tzinfo=None, microsecond=0)
-    if isinstance(value, dt.date | int | float):
-        return value
-    from decimal import Decimal
-
-    if isinstance(value, Decimal):
+    if isinstance(value, dt.date | int | float | Decimal):
         return value
     return str(value)
 
