@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from servicedesk.core.lists import Column, ListSpec, common_labels, list_register
 
+from .api.visits import RevisitFilter
 from .filters import ContractFilter, CustomerFilter
-from .models import Contract, Customer
+from .models import Contract, Customer, Revisit
 
 CUSTOMERS = ListSpec(
     code="customers",
@@ -62,5 +63,31 @@ CONTRACTS = ListSpec(
 )
 
 
+REVISITS = ListSpec(
+    code="revisits",
+    title=_("Revisits"),
+    filterset=RevisitFilter,  # the API's (contracts/api/visits.py)
+    queryset=lambda user: Revisit.objects.restrict(user).select_related(
+        "customer", "contract", "assignee"
+    ),
+    permission="contracts.view_revisit",
+    labels=common_labels(due_after=_("Due from"), due_before=_("Due until")),
+    url_name="contracts:all-revisits",
+    export_name="revisits",
+    columns=(
+        Column("customer", _("Customer"), "customer", order="customer__name", link=True),
+        Column("reason", _("Reason"), "get_reason_display", order="reason"),
+        Column("due", _("Due on"), "due_on", order="due_on"),
+        Column("state", _("State"), "get_state_display", order="state"),
+        Column("assignee", _("Assignee"), "assignee", order="assignee__last_name"),
+        Column("contract", _("Contract"), "contract", order="contract__number"),
+        Column("done", _("Done"), "done_at", order="done_at"),
+        Column("satisfaction", _("Satisfaction"), "satisfaction", order="satisfaction"),
+    ),
+    filters=("state", "reason", "assignee", "due_after", "due_before", "overdue"),
+    default_sort="due",
+)
+
+
 def register() -> None:
-    list_register(CUSTOMERS, CONTRACTS)
+    list_register(CUSTOMERS, CONTRACTS, REVISITS)

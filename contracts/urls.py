@@ -12,4 +12,5 @@ urlpatterns = [
     # Declared lists served by core (docs/architecture.md §lists).
     path("customers/list/", list_page, {"code": "customers"}, name="all-customers"),
     path("contracts/list/", list_page, {"code": "contracts"}, name="all-contracts"),
+    path("revisits/list/", list_page, {"code": "revisits"}, name="all-revisits"),
 ]
