@@ -119,8 +119,11 @@ def _any_choice(field: forms.Field) -> None:
     """ "全部" rather than Django's dashes or "unknown" for "not filtered"."""
     if isinstance(field.widget, forms.NullBooleanSelect):
         field.widget.choices = [("unknown", _("All")), ("true", _("Yes")), ("false", _("No"))]
-    elif isinstance(field, forms.ModelChoiceField):
+    elif hasattr(field, "empty_label"):
+        # ModelChoiceField and django-filter's ChoiceField read it when they render
         field.empty_label = _("All")
+        if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+            field.widget.choices = list(field.choices)
     elif isinstance(field, forms.ChoiceField):
         choices = list(field.choices)
         if choices and choices[0][0] == "":
