@@ -109,13 +109,16 @@ def test_bench_ticket_list_and_search() -> None:
 
     # A ticket every two minutes: the last 14 days are about 10,000 tickets.
     since = timezone.localdate() - dt.timedelta(days=13)
-    began = time.perf_counter()
-    export = manager.get("/lists/tickets/export.xlsx", {"received_on_after": since.isoformat()})
-    seconds = time.perf_counter() - began
-    assert export.status_code == 200
+    samples = []
+    for _i in range(3):
+        began = time.perf_counter()
+        export = manager.get("/lists/tickets/export.xlsx", {"received_on_after": since.isoformat()})
+        samples.append(time.perf_counter() - began)
+        assert export.status_code == 200
+    seconds = sorted(samples)[1]
     rows = sum(1 for _row in load_workbook(BytesIO(export.content)).active.iter_rows()) - 1
     print(f"BENCH export_rows: {rows}")
-    print(f"BENCH export_seconds: {seconds:.2f}")
+    print(f"BENCH export_seconds (median of 3): {seconds:.2f}")
 
     for name in [*LISTS, "search"]:
         print(f"BENCH {name}: small {small[name]:.1f} ms, big {big[name]:.1f} ms")
