@@ -52,3 +52,10 @@ class ContractsConfig(AppConfig):
                 order=31,
             ),
         )
+
+        from .search_sources import register as register_search
+
+        register_search()  # docs/architecture.md §search
+        from .lists import register as register_lists
+
+        register_lists()  # docs/architecture.md §lists

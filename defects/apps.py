@@ -50,3 +50,10 @@ class DefectsConfig(AppConfig):
                 order=33,
             ),
         )
+
+        from .search_sources import register as register_search
+
+        register_search()  # docs/architecture.md §search
+        from .lists import register as register_lists
+
+        register_lists()  # docs/architecture.md §lists

@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from servicedesk.core.list_views import list_page
+
 from .views import defects, requirements
 
 app_name = "defects"
@@ -22,4 +24,7 @@ urlpatterns = [
         requirements.requirement_action,
         name="requirement-action",
     ),
+    # Declared lists served by core (docs/architecture.md §lists).
+    path("defects/list/", list_page, {"code": "defects"}, name="all"),
+    path("requirements/list/", list_page, {"code": "requirements"}, name="all-requirements"),
 ]

@@ -86,3 +86,10 @@ class FieldserviceConfig(AppConfig):
         from .registrations import register as register_issue_15
 
         register_issue_15()  # upgrades, restores, partners (fieldservice/registrations.py)
+
+        from .search_sources import register as register_search
+
+        register_search()  # docs/architecture.md §search
+        from .lists import register as register_lists
+
+        register_lists()  # docs/architecture.md §lists

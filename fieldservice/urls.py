@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from servicedesk.core.list_views import list_page
+
 from .views import dispatches as views
 
 app_name = "fieldservice"
@@ -23,6 +25,8 @@ urlpatterns = [
     ),
     path("dispatches/<int:pk>/<slug:name>/", views.dispatch_action, name="dispatch-action"),
     path("engineers/<int:pk>/", views.engineer_detail, name="engineer"),
+    # Declared lists served by core (docs/architecture.md §lists).
+    path("dispatches/list/", list_page, {"code": "dispatches"}, name="all"),
 ]
 
 # Upgrades, restores, partners and their statements (issue 15): views/upgrades.py, views/partners.py

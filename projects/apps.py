@@ -38,3 +38,7 @@ class ProjectsConfig(AppConfig):
                 order=42,
             ),
         )
+
+        from .search_sources import register as register_search
+
+        register_search()  # docs/architecture.md §search

@@ -72,3 +72,13 @@ class TicketsConfig(AppConfig):
                 order=15,
             ),
         )
+
+        from .search_sources import register as register_search
+
+        register_search()  # docs/architecture.md §search
+        from .lists import register as register_lists
+
+        register_lists()  # docs/architecture.md §lists
+        nav_register(
+            NavItem(_("All tickets"), "tickets:all", "list-ul", "tickets.view_ticket", order=16)
+        )

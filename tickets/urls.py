@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from servicedesk.core.list_views import list_page
+
 from .views import intake, roster, tickets
 
 app_name = "tickets"
@@ -25,4 +27,6 @@ urlpatterns = [
     path("knowledge/", tickets.knowledge, name="knowledge"),
     path("knowledge/<int:pk>/", tickets.article, name="article"),
     path("calls/stats/", tickets.call_statistics, name="call-stats"),
+    # Declared lists served by core (docs/architecture.md §lists).
+    path("tickets/all/", list_page, {"code": "tickets"}, name="all"),
 ]

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import django_filters
 from django.http import FileResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
@@ -9,13 +8,13 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from servicedesk.core.api.apis import OverdueFilterMixin
 from servicedesk.core.api.mixins import FormsMixin, FSMViewSetMixin, HistoryMixin
 from servicedesk.core.api.permissions import ReadModelPermissions
 
 from .. import selectors
 from ..actions import CONTRACT_ACTIONS
 from ..entitlement import entitlement_check
+from ..filters import ContractFilter, CustomerFilter
 from ..models import Asset, Contact, Contract, Customer, InstalledProduct
 from ..services import (
     contract_document_upload,
@@ -34,19 +33,6 @@ from .serializers import (
     EntitlementQuery,
     InstalledProductSerializer,
 )
-
-
-class CustomerFilter(django_filters.FilterSet):
-    search = django_filters.CharFilter(method="filter_search")
-
-    class Meta:
-        model = Customer
-        fields = ["region", "category", "sales_manager", "industry"]
-
-    def filter_search(self, queryset, name, value):
-        return selectors.customers_list(user=self.request.user, search=value).filter(
-            pk__in=queryset.values("pk")
-        )
 
 
 class CustomerViewSet(HistoryMixin, viewsets.ModelViewSet):
@@ -113,12 +99,6 @@ class InstalledProductViewSet(_CustomerChildViewSet):
     queryset = InstalledProduct.objects.none()
     model = InstalledProduct
     filterset_fields = ["customer", "contract", "licence_number"]
-
-
-class ContractFilter(OverdueFilterMixin):
-    class Meta:
-        model = Contract
-        fields = ["state", "customer", "sales_manager", "service_level"]
 
 
 class ContractViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.ModelViewSet):

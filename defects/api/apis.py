@@ -3,20 +3,17 @@ reports. Thin: input serializers, then one service each."""
 
 from __future__ import annotations
 
-import django_filters
-from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from servicedesk.core.api.apis import OverdueFilterMixin
 from servicedesk.core.api.mixins import FormsMixin, FSMViewSetMixin, HistoryMixin
 from servicedesk.core.api.permissions import ReadModelPermissions
 
 from .. import selectors
 from ..actions import DEFECT_ACTIONS, REQUIREMENT_ACTIONS
-from ..choices import DefectState
+from ..filters import DefectFilter, RequirementFilter
 from ..models import Defect, EvaluationReport, Requirement
 from ..services import (
     defect_follow,
@@ -31,30 +28,6 @@ from .serializers import (
     RequirementInput,
     RequirementSerializer,
 )
-
-
-class DefectFilter(OverdueFilterMixin):
-    open = django_filters.BooleanFilter(method="filter_open", label="Not closed or rejected")
-    product = django_filters.CharFilter(field_name="product", lookup_expr="icontains")
-    q = django_filters.CharFilter(method="filter_q", label="Number, title or tracker key")
-    reported_after = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="gte")
-    reported_before = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="lt")
-
-    class Meta:
-        model = Defect
-        fields = ["state", "severity", "customer", "assignee", "developer", "ticket", "dispatch"]
-
-    def filter_open(self, queryset, name, value):
-        done = Q(state__in=[DefectState.CLOSED, DefectState.REJECTED])
-        return queryset.exclude(done) if value else queryset.filter(done)
-
-    def filter_q(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(number__icontains=value) | Q(title__icontains=value) | Q(tracker_key=value)
-        )
 
 
 class DefectViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.ReadOnlyModelViewSet):
@@ -86,15 +59,6 @@ class DefectViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.ReadOnly
     def follow(self, request, pk=None):
         defect = defect_follow(self.get_object(), by=request.user, follow=request.method == "POST")
         return self._response(defect)
-
-
-class RequirementFilter(OverdueFilterMixin):
-    evaluated_after = django_filters.IsoDateTimeFilter(field_name="evaluated_at", lookup_expr="gte")
-    evaluated_before = django_filters.IsoDateTimeFilter(field_name="evaluated_at", lookup_expr="lt")
-
-    class Meta:
-        model = Requirement
-        fields = ["state", "customer", "outcome", "urgent", "in_scope"]
 
 
 class RequirementViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.ReadOnlyModelViewSet):

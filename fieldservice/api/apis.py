@@ -5,20 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
-from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from servicedesk.core.api.apis import OverdueFilterMixin
 from servicedesk.core.api.mixins import FormsMixin, FSMViewSetMixin, HistoryMixin
 from servicedesk.core.api.permissions import ReadModelPermissions
 
 from ..actions import DISPATCH_ACTIONS
-from ..choices import OPEN_STATES
+from ..filters import DispatchFilter
 from ..models import Dispatch, Engineer, Partner, SparePartUsage
 from ..selectors import dispatches_for
 from ..services import dispatch_create, engineer_save, part_add, part_approve, partner_save
@@ -35,49 +32,6 @@ from .serializers import (
 def _require(user: Any, perm: str) -> None:
     if not user.has_perm(perm):
         raise PermissionDenied()
-
-
-class DispatchFilter(OverdueFilterMixin):
-    open = django_filters.BooleanFilter(method="filter_open", label="Not finished")
-    partner = django_filters.NumberFilter(field_name="engineer__partner")
-    assignee = django_filters.NumberFilter(field_name="engineer__user", label="Engineer's user")
-    appointment_after = django_filters.IsoDateTimeFilter(
-        field_name="appointment_at", lookup_expr="gte"
-    )
-    appointment_before = django_filters.IsoDateTimeFilter(
-        field_name="appointment_at", lookup_expr="lt"
-    )
-    q = django_filters.CharFilter(method="filter_q", label="Number, customer or site")
-
-    class Meta:
-        model = Dispatch
-        fields = [
-            "state",
-            "kind",
-            "severity",
-            "customer",
-            "contract",
-            "engineer",
-            "ticket",
-            "outcome",
-        ]
-
-    def filter_open(self, queryset, name, value):
-        return (
-            queryset.filter(state__in=OPEN_STATES)
-            if value
-            else queryset.exclude(state__in=OPEN_STATES)
-        )
-
-    def filter_q(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(number__icontains=value)
-            | Q(customer__name__icontains=value)
-            | Q(site_address__icontains=value)
-        )
 
 
 class DispatchViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.ReadOnlyModelViewSet):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_channels, views_links
+from . import list_views, search_views, views, views_channels, views_links
 
 app_name = "core"
 
@@ -34,4 +34,10 @@ urlpatterns = [
         views_channels.my_channel_delete,
         name="my-channel-delete",
     ),
+    path("search/", search_views.search_page, name="search"),
+    path("lists/<slug:code>/", list_views.list_page, name="list"),
+    path("lists/<slug:code>/export.xlsx", list_views.list_export, name="list-export"),
+    path("lists/<slug:code>/saved/", list_views.saved_filter_create, name="list-save"),
+    path("lists/<slug:code>/bulk/", list_views.list_bulk, name="list-bulk"),
+    path("lists/saved/<int:pk>/delete/", list_views.saved_filter_delete, name="list-saved-delete"),
 ]

@@ -17,13 +17,12 @@ from rest_framework.response import Response
 
 from contracts.selectors import sole_installed_product
 from servicedesk.core import selectors as core_selectors
-from servicedesk.core.api.apis import OverdueFilterMixin
 from servicedesk.core.api.mixins import FormsMixin, FSMViewSetMixin, HistoryMixin
 from servicedesk.core.api.permissions import ReadModelPermissions
 from servicedesk.core.dates import sane_date
 
 from ..actions import TICKET_ACTIONS
-from ..choices import TicketState
+from ..filters import TicketFilter
 from ..models import Call, DutyShift, KnowledgeArticle, Ticket
 from ..search import articles_search
 from ..services import (
@@ -82,43 +81,6 @@ def tickets_for_api(*, user: Any) -> QuerySet[Ticket]:
 
 
 # -- tickets -----------------------------------------------------------------------------
-
-
-class TicketFilter(OverdueFilterMixin):
-    mine = django_filters.BooleanFilter(
-        method="filter_mine",
-        label="Open tickets I took (first contact) or am assigned",
-    )
-    open = django_filters.BooleanFilter(method="filter_open", label="Not closed")
-    received_after = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
-    received_before = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
-    q = django_filters.CharFilter(method="filter_q", label="Number, caller, company or phone")
-
-    class Meta:
-        model = Ticket
-        fields = ["state", "customer", "assignee", "first_contact_owner", "severity", "kind"]
-
-    def filter_mine(self, queryset, name, value):
-        user = self.request.user
-        mine = Q(first_contact_owner=user) | Q(assignee=user)
-        if value:
-            return queryset.filter(mine).exclude(state=TicketState.CLOSED)
-        return queryset.exclude(mine)
-
-    def filter_open(self, queryset, name, value):
-        closed = Q(state=TicketState.CLOSED)
-        return queryset.exclude(closed) if value else queryset.filter(closed)
-
-    def filter_q(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(number__icontains=value)
-            | Q(caller_phone__contains=value)
-            | Q(caller_name__icontains=value)
-            | Q(caller_company__icontains=value)
-        )
 
 
 class TicketViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.ReadOnlyModelViewSet):

@@ -1,5 +1,6 @@
 from .calendar import CalendarException, WorkCalendar
 from .events import DomainEvent
+from .lists import SavedFilter
 from .notifications import Notification
 from .operations import Heartbeat
 from .signatures import Signature
@@ -14,6 +15,7 @@ __all__ = [
     "Escalation",
     "Heartbeat",
     "Notification",
+    "SavedFilter",
     "Signature",
     "SlaPolicy",
     "SlaTimer",

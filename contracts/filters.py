@@ -1,0 +1,36 @@
+"""The customer and contract filters, shared by the portal's lists and the API
+(docs/architecture.md §lists)."""
+
+from __future__ import annotations
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from servicedesk.core.api.apis import OverdueFilterMixin
+from servicedesk.core.filters import CustomerNameFilter
+
+from . import selectors
+from .models import Contract, Customer
+
+
+class CustomerFilter(django_filters.FilterSet):
+    search = django_filters.CharFilter(method="filter_search")
+
+    class Meta:
+        model = Customer
+        fields = ["region", "category", "sales_manager", "industry"]
+
+    def filter_search(self, queryset, name, value):
+        return selectors.customers_list(user=self.request.user, search=value).filter(
+            pk__in=queryset.values("pk")
+        )
+
+
+class ContractFilter(OverdueFilterMixin):
+    customer_name = CustomerNameFilter()
+    region = django_filters.CharFilter(field_name="customer__region", label=_("Region"))
+    signed_on = django_filters.DateFromToRangeFilter(field_name="signed_on", label=_("Signed on"))
+
+    class Meta:
+        model = Contract
+        fields = ["state", "customer", "sales_manager", "service_level"]

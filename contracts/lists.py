@@ -1,0 +1,93 @@
+"""The customer and contract lists with filters, sorting, saved filters and export
+(docs/architecture.md §lists)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from servicedesk.core.lists import Column, ListSpec, common_labels, list_register
+
+from .api.visits import RevisitFilter
+from .filters import ContractFilter, CustomerFilter
+from .models import Contract, Customer, Revisit
+
+CUSTOMERS = ListSpec(
+    code="customers",
+    title=_("Customers"),
+    filterset=CustomerFilter,
+    queryset=lambda user: Customer.objects.restrict(user).select_related("sales_manager"),
+    permission="contracts.view_customer",
+    labels=common_labels(),
+    url_name="contracts:all-customers",
+    export_name="customers",
+    columns=(
+        Column("name", _("Customer"), order="name", link=True),
+        Column("short_name", _("Short name"), order="short_name"),
+        Column("region", _("Region"), order="region"),
+        Column("category", _("Category"), "get_category_display", order="category"),
+        Column("industry", _("Industry"), order="industry"),
+        Column("phone", _("Main phone"), order="phone"),
+        Column("sales_manager", _("Sales manager"), order="sales_manager__last_name"),
+    ),
+    filters=("search", "region", "category", "industry", "sales_manager"),
+    default_sort="name",
+)
+
+
+def _amount(contract):
+    return contract.amount
+
+
+CONTRACTS = ListSpec(
+    code="contracts",
+    title=_("Contracts"),
+    filterset=ContractFilter,
+    queryset=lambda user: Contract.objects.restrict(user).select_related(
+        "customer", "sales_manager"
+    ),
+    permission="contracts.view_contract",
+    labels=common_labels(),
+    url_name="contracts:all-contracts",
+    export_name="contracts",
+    columns=(
+        Column("number", _("Number"), order="number", link=True, classes="text-nowrap"),
+        Column("customer", _("Customer"), "customer", order="customer__name"),
+        Column("title", _("Title"), order="title"),
+        Column("state", _("State"), "get_state_display", order="state"),
+        Column("level", _("Service level"), "get_service_level_display", order="service_level"),
+        Column("signed", _("Signed on"), "signed_on", order="signed_on"),
+        Column("sales_manager", _("Sales manager"), order="sales_manager__last_name"),
+    ),
+    filters=("state", "service_level", "sales_manager", "customer_name", "region", "signed_on"),
+    default_sort="-signed",
+)
+
+
+REVISITS = ListSpec(
+    code="revisits",
+    title=_("Revisits"),
+    filterset=RevisitFilter,  # the API's (contracts/api/visits.py)
+    queryset=lambda user: Revisit.objects.restrict(user).select_related(
+        "customer", "contract", "assignee"
+    ),
+    permission="contracts.view_revisit",
+    labels=common_labels(due_after=_("Due from"), due_before=_("Due until")),
+    url_name="contracts:all-revisits",
+    export_name="revisits",
+    columns=(
+        Column("customer", _("Customer"), "customer", order="customer__name", link=True),
+        Column("reason", _("Reason"), "get_reason_display", order="reason"),
+        Column("due", _("Due on"), "due_on", order="due_on"),
+        Column("state", _("State"), "get_state_display", order="state"),
+        Column("assignee", _("Assignee"), "assignee", order="assignee__last_name"),
+        Column("contract", _("Contract"), "contract", order="contract__number"),
+        Column("done", _("Done"), "done_at", order="done_at"),
+        Column("satisfaction", _("Satisfaction"), "satisfaction", order="satisfaction"),
+    ),
+    filters=("state", "reason", "assignee", "due_after", "due_before", "overdue"),
+    default_sort="due",
+)
+
+
+def register() -> None:
+    list_register(CUSTOMERS, CONTRACTS, REVISITS)

@@ -1,0 +1,68 @@
+"""The list of all tickets the user may see (docs/architecture.md §lists)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from servicedesk.core.lists import BulkAction, Column, ListSpec, common_labels, list_register
+
+from .actions import TICKET_ACTIONS
+from .filters import TicketFilter
+from .models import Ticket
+
+
+def _tickets(user):
+    return Ticket.objects.restrict(user).select_related(
+        "customer", "assignee", "first_contact_owner"
+    )
+
+
+TICKETS = ListSpec(
+    code="tickets",
+    title=_("All tickets"),
+    filterset=TicketFilter,
+    queryset=_tickets,
+    permission="tickets.view_ticket",
+    labels=common_labels(),
+    url_name="tickets:all",
+    export_name="tickets",
+    columns=(
+        Column("number", _("Number"), order="number", link=True, classes="text-nowrap"),
+        Column("received", _("Received"), "received_at", order="received_at"),
+        Column(
+            "customer",
+            _("Customer"),
+            lambda t: t.customer or t.caller_company,
+            order="customer__name",
+        ),
+        Column("kind", _("Kind"), "get_kind_display", order="kind"),
+        Column("severity", _("Severity"), "get_severity_display", order="severity"),
+        Column("state", _("State"), "get_state_display", order="state"),
+        Column("assignee", _("Assignee"), "assignee", order="assignee__last_name"),
+        Column(
+            "owner",
+            _("First-contact owner"),
+            "first_contact_owner",
+            order="first_contact_owner__last_name",
+        ),
+        Column("region", _("Region"), "customer.region", order="customer__region"),
+        Column("closed", _("Closed"), "closed_at", order="closed_at"),
+    ),
+    filters=(
+        "q",
+        "state",
+        "severity",
+        "kind",
+        "assignee",
+        "customer_name",
+        "region",
+        "received_on",
+        "overdue",
+    ),
+    default_sort="-received",
+    bulk=(BulkAction("transfer", TICKET_ACTIONS), BulkAction("close", TICKET_ACTIONS)),
+)
+
+
+def register() -> None:
+    list_register(TICKETS)
