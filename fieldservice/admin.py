@@ -206,3 +206,6 @@ class DispatchRescheduleAdmin(HistoryAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+from . import admin_stock  # noqa: E402,F401 - spare-parts stock (docs/domain.md §stock)

@@ -83,3 +83,30 @@ class FieldserviceConfig(AppConfig):
                 order=23,
             ),
         )
+        self._ready_stock()
+
+    def _ready_stock(self) -> None:
+        """Spare-parts stock (docs/domain.md §stock): its printed tag label, the emergency
+        loan's paperwork clock and the menu."""
+        from servicedesk.core.choices import timer_targets_register
+        from servicedesk.core.navigation import NavItem, nav_register
+
+        from . import printing_stock  # noqa: F401 - registers the faulty part's tag label
+
+        timer_targets_register(paperwork=_("Complete the loan paperwork"))
+        nav_register(
+            NavItem(
+                _("Spare-parts stock"),
+                "fieldservice:stock",
+                "box-seam",
+                "fieldservice.view_stocklevel",
+                order=24,
+            ),
+            NavItem(
+                _("Loans and repairs"),
+                "fieldservice:stock-outstanding",
+                "arrow-repeat",
+                "fieldservice.view_partloan",
+                order=25,
+            ),
+        )

@@ -22,3 +22,29 @@ REASONS = {
     "escalated as a defect": _("Escalated to headquarters as a defect"),
     "follow-up call": _("Follow-up call"),
 }
+
+# Spare-parts stock (docs/domain.md §stock).
+EVENTS.update(
+    {
+        "partloan.requested": _("Loan requested"),
+        "partloan.take": _("Taken in an emergency"),
+        "partloan.approve": _("Loan approved"),
+        "partloan.complete_paperwork": _("Emergency loan approved afterwards"),
+        "partloan.refuse": _("Loan refused"),
+        "partloan.give_back": _("Returned by the customer"),
+        "partloan.sell": _("Converted to a sale"),
+        "faultypart.tagged": _("Faulty part tagged"),
+        "faultypart.send": _("Sent for repair"),
+        "faultypart.restock": _("Back in stock"),
+        "faultypart.write_off": _("Written off"),
+        "stock.receive": _("Received into stock"),
+        "stock.issue": _("Issued"),
+        "stock.return": _("Returned unused"),
+        "stock.transfer": _("Transferred"),
+        "stock.loan_out": _("Loaned to a customer"),
+        "stock.loan_back": _("Loan returned"),
+        "stock.repair_back": _("Back from repair"),
+        "stock.minimum": _("Low-stock warning changed"),
+    }
+)
+REASONS.update({"catalogue": _("Catalogue changed")})

@@ -49,3 +49,39 @@ ROLE_PERMISSIONS = {
     Role.FIRST_VISIT_AGENT: list(_ALL),
     Role.CONSULTANT: list(_ALL),
 }
+
+# Spare-parts stock (docs/domain.md §stock): everyone who sees field service sees the stock;
+# engineers move parts, request loans and tag faulty parts; the service manager keeps the
+# store and the repairs; the technical manager also approves loans and sells them.
+_STOCK_READ = [
+    "fieldservice.view_part",
+    "fieldservice.view_warehouse",
+    "fieldservice.view_stocklevel",
+    "fieldservice.view_stockmovement",
+    "fieldservice.view_partloan",
+    "fieldservice.view_faultypart",
+]
+_STOCK_ENGINEER = [
+    *_STOCK_READ,
+    "fieldservice.move_stock",
+    "fieldservice.add_partloan",
+    "fieldservice.add_faultypart",
+]
+_STOCK_KEEPER = [
+    *_STOCK_ENGINEER,
+    "fieldservice.manage_stock",
+    "fieldservice.repair_part",
+    "fieldservice.add_part",
+    "fieldservice.change_part",
+    "fieldservice.add_warehouse",
+    "fieldservice.change_warehouse",
+]
+for _role, _perms in ROLE_PERMISSIONS.items():
+    if _role == Role.FIELD_ENGINEER:
+        _perms.extend(_STOCK_ENGINEER)
+    elif _role == Role.SERVICE_MANAGER:
+        _perms.extend(_STOCK_KEEPER)
+    elif _role == Role.TECH_MANAGER:
+        _perms.extend([*_STOCK_KEEPER, "fieldservice.approve_loan"])
+    else:
+        _perms.extend(_STOCK_READ)

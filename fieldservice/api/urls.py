@@ -8,4 +8,14 @@ router.register("engineers", EngineerViewSet, basename="engineer")
 router.register("partners", PartnerViewSet, basename="partner")
 router.register("spare-parts", SparePartViewSet, basename="spare-part")
 
+# Spare-parts stock (docs/domain.md §stock).
+from . import stock  # noqa: E402
+
+router.register("stock-parts", stock.PartViewSet, basename="stock-part")
+router.register("warehouses", stock.WarehouseViewSet, basename="warehouse")
+router.register("stock-levels", stock.StockLevelViewSet, basename="stock-level")
+router.register("stock-movements", stock.StockMovementViewSet, basename="stock-movement")
+router.register("part-loans", stock.PartLoanViewSet, basename="part-loan")
+router.register("faulty-parts", stock.FaultyPartViewSet, basename="faulty-part")
+
 urlpatterns = router.urls

@@ -781,3 +781,13 @@ class SalesLead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.description[:40]}"
+
+
+from .stock import (  # noqa: E402,F401 - spare-parts stock (docs/domain.md §stock)
+    FaultyPart,
+    Part,
+    PartLoan,
+    StockLevel,
+    StockMovement,
+    Warehouse,
+)
