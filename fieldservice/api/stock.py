@@ -284,14 +284,16 @@ _MOVES = {
 def _move_endpoint(op: str) -> Any:
     input_class, service = _MOVES[op]
 
-    @extend_schema(request=input_class, responses={201: StockMovementSerializer}, summary=op)
-    @action(detail=False, methods=["post"], url_path=op, url_name=op)
     def endpoint(self, request, *args, **kwargs):
         movement = service(by=request.user, **_valid(input_class, request))
         return Response(StockMovementSerializer(movement).data, status=status.HTTP_201_CREATED)
 
+    # The router maps the method to the view's attribute by the function's name.
     endpoint.__name__ = f"move_{op}"
-    return endpoint
+    endpoint = action(detail=False, methods=["post"], url_path=op, url_name=op)(endpoint)
+    return extend_schema(
+        request=input_class, responses={201: StockMovementSerializer}, summary=op
+    )(endpoint)
 
 
 class StockMovementViewSet(viewsets.ReadOnlyModelViewSet):
