@@ -1,6 +1,6 @@
 """The emergency loan's paperwork deadline (docs/domain.md §stock.loans): an emergency loan
 taken before approval is approved by the technical manager within one working day, on
-the office calendar."""
+the office calendar (an internal step)."""
 
 from decimal import Decimal
 
@@ -9,7 +9,6 @@ from django.db import migrations
 
 def seed(apps, schema_editor):
     SlaPolicy = apps.get_model("core", "SlaPolicy")
-    WorkCalendar = apps.get_model("core", "WorkCalendar")
     SlaPolicy.objects.get_or_create(
         subject="part_loan",
         target="paperwork",
@@ -17,7 +16,7 @@ def seed(apps, schema_editor):
         defaults={
             "amount": Decimal(1),
             "unit": "working_days",
-            "calendar": WorkCalendar.objects.filter(is_default=True).first(),
+            "calendar_basis": "office",
             "notify": ["tech_manager"],
             "description": "紧急借用备件：借出后 1 个工作日内由技术部经理补批手续",
             "warn_percent": 50,
@@ -27,7 +26,7 @@ def seed(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0004_default_sla_policies"),
+        ("core", "0010_event_reactions"),
         ("fieldservice", "0005_spare_parts_stock"),
     ]
     operations = [migrations.RunPython(seed, migrations.RunPython.noop)]

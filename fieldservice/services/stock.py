@@ -94,20 +94,17 @@ def _level(part: Part, warehouse: Warehouse) -> StockLevel:
 
 
 def _shortage(part: Part, warehouse: Warehouse, available: int, quantity: int) -> ApplicationError:
-    return ApplicationError(
-        _(
-            "Not enough stock: %(warehouse)s holds %(available)s of %(part)s and %(quantity)s "
-            "were asked for. Someone may have just taken the last one; reload and choose "
-            "another warehouse."
-        )
-        % {
-            "warehouse": warehouse.name,
-            "available": available,
-            "part": part.name,
-            "quantity": quantity,
-        },
-        extra={"quantity": [_("Only %(available)s in stock.") % {"available": available}]},
-    )
+    message = _(
+        "Not enough stock: %(warehouse)s holds %(available)s of %(part)s and %(quantity)s "
+        "were asked for. Someone may have just taken the last one; reload and choose "
+        "another warehouse."
+    ) % {
+        "warehouse": warehouse.name,
+        "available": available,
+        "part": part.name,
+        "quantity": quantity,
+    }
+    return ApplicationError(message, extra={"quantity": [message]})
 
 
 def _take_out(part: Part, warehouse: Warehouse, quantity: int) -> None:
