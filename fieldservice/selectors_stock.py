@@ -37,9 +37,11 @@ def warehouses_for_stock(user: User) -> list[Warehouse]:
         .order_by("kind", "name")
     )
     low = dict(
+        # No ordering: the model's (by part) would join the catalogue into the count.
         StockLevel.objects.filter(quantity__lt=F("min_quantity"))
+        .order_by()
         .values_list("warehouse")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
         .values_list("warehouse", "n")
     )
     for warehouse in warehouses:
