@@ -23,7 +23,9 @@ LOAN_ACTIONS = ActionSet(
             transitions=("approve", "complete_paperwork"),
             icon="check2-circle",
             primary=True,
-            help=_("A requested loan leaves the warehouse now; an emergency loan gets its paperwork."),
+            help=_(
+                "A requested loan leaves the warehouse now; an emergency loan gets its paperwork."
+            ),
         ),
         Action(
             "refuse",

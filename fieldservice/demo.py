@@ -290,3 +290,13 @@ def load(stdout: Any = None) -> None:
         stdout.write(
             f"Demo dispatches: {Dispatch.objects.count()}, engineers: {Engineer.objects.count()}"
         )
+
+
+_load_dispatches = load
+
+
+def load(stdout: Any = None) -> None:
+    _load_dispatches(stdout)
+    from .demo_stock import load as load_stock
+
+    load_stock(stdout)

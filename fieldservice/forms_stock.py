@@ -159,7 +159,10 @@ class FaultyTagForm(DeskFormMixin, forms.Form):
     fault = forms.CharField(label=_("Fault"), widget=forms.Textarea(attrs={"rows": 2}))
     dispatch = DispatchNumberField()
     customer = forms.ModelChoiceField(
-        queryset=Customer.objects.all(), label=_("Customer"), required=False, widget=CustomerPicker()
+        queryset=Customer.objects.all(),
+        label=_("Customer"),
+        required=False,
+        widget=CustomerPicker(),
     )
 
 

@@ -45,7 +45,7 @@ def warehouses_for_stock(user: User) -> list[Warehouse]:
         .values_list("warehouse", "n")
     )
     for warehouse in warehouses:
-        warehouse.low = low.get(warehouse.pk, 0)  # type: ignore[attr-defined]
+        warehouse.low = low.get(warehouse.pk, 0)
     return warehouses
 
 
@@ -119,4 +119,3 @@ def repair_detail(user: User, pk: int) -> FaultyPart:
         .select_related("part", "customer", "restocked_to", "dispatch", "tagged_by", "usage")
         .get(pk=pk)
     )
-

@@ -17,7 +17,12 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from contracts.models import Customer
-from servicedesk.core.api.mixins import FormsMixin, FSMSerializerMixin, FSMViewSetMixin, HistoryMixin
+from servicedesk.core.api.mixins import (
+    FormsMixin,
+    FSMSerializerMixin,
+    FSMViewSetMixin,
+    HistoryMixin,
+)
 from servicedesk.core.api.permissions import ReadModelPermissions
 from servicedesk.core.api.serializers import PersonField
 
@@ -291,9 +296,9 @@ def _move_endpoint(op: str) -> Any:
     # The router maps the method to the view's attribute by the function's name.
     endpoint.__name__ = f"move_{op}"
     endpoint = action(detail=False, methods=["post"], url_path=op, url_name=op)(endpoint)
-    return extend_schema(
-        request=input_class, responses={201: StockMovementSerializer}, summary=op
-    )(endpoint)
+    return extend_schema(request=input_class, responses={201: StockMovementSerializer}, summary=op)(
+        endpoint
+    )
 
 
 class StockMovementViewSet(viewsets.ReadOnlyModelViewSet):
@@ -320,7 +325,11 @@ class StockMovementViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class PartLoanViewSet(
-    FSMViewSetMixin, HistoryMixin, FormsMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+    FSMViewSetMixin,
+    HistoryMixin,
+    FormsMixin,
+    mixins.CreateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
 ):
     """Spare parts lent to customers; ``POST`` requests one (``emergency`` takes it at once)."""
 
@@ -345,7 +354,11 @@ class PartLoanViewSet(
 
 
 class FaultyPartViewSet(
-    FSMViewSetMixin, HistoryMixin, FormsMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+    FSMViewSetMixin,
+    HistoryMixin,
+    FormsMixin,
+    mixins.CreateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
 ):
     """Faulty parts taken back: ``POST`` tags one; the tag label is ``forms/part_tag/``."""
 

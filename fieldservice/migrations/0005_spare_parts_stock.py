@@ -10,340 +10,1155 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contracts', '0006_contract_free_period_from_acceptance'),
-        ('fieldservice', '0004_merge_20261206_1425'),
+        ("contracts", "0006_contract_free_period_from_acceptance"),
+        ("fieldservice", "0004_merge_20261206_1425"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Part',
+            name="Part",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('part_number', models.CharField(max_length=60, unique=True, verbose_name='part number (PN)')),
-                ('name', models.CharField(max_length=120, verbose_name='part')),
-                ('description', models.CharField(blank=True, max_length=300, verbose_name='description')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "part_number",
+                    models.CharField(max_length=60, unique=True, verbose_name="part number (PN)"),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="part")),
+                (
+                    "description",
+                    models.CharField(blank=True, max_length=300, verbose_name="description"),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
             ],
             options={
-                'verbose_name': 'spare part',
-                'verbose_name_plural': 'spare parts',
-                'ordering': ['part_number'],
-                'permissions': [('manage_stock', 'Can receive stock and keep the parts catalogue'), ('move_stock', 'Can issue, return and transfer spare parts')],
+                "verbose_name": "spare part",
+                "verbose_name_plural": "spare parts",
+                "ordering": ["part_number"],
+                "permissions": [
+                    ("manage_stock", "Can receive stock and keep the parts catalogue"),
+                    ("move_stock", "Can issue, return and transfer spare parts"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalPart',
+            name="HistoricalPart",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('part_number', models.CharField(db_index=True, max_length=60, verbose_name='part number (PN)')),
-                ('name', models.CharField(max_length=120, verbose_name='part')),
-                ('description', models.CharField(blank=True, max_length=300, verbose_name='description')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "part_number",
+                    models.CharField(db_index=True, max_length=60, verbose_name="part number (PN)"),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="part")),
+                (
+                    "description",
+                    models.CharField(blank=True, max_length=300, verbose_name="description"),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical spare part',
-                'verbose_name_plural': 'historical spare parts',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical spare part",
+                "verbose_name_plural": "historical spare parts",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalWarehouse',
+            name="HistoricalWarehouse",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(db_index=True, max_length=80, verbose_name='name')),
-                ('kind', models.CharField(choices=[('store', 'Company store'), ('van', "Engineer's van")], default='store', max_length=10, verbose_name='kind')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('engineer', models.ForeignKey(blank=True, db_constraint=False, help_text='The engineer whose van this is.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='fieldservice.engineer', verbose_name='engineer')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(db_index=True, max_length=80, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("store", "Company store"), ("van", "Engineer's van")],
+                        default="store",
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "engineer",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="The engineer whose van this is.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="fieldservice.engineer",
+                        verbose_name="engineer",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical warehouse',
-                'verbose_name_plural': 'historical warehouses',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical warehouse",
+                "verbose_name_plural": "historical warehouses",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='FaultyPart',
+            name="FaultyPart",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tag_number', models.CharField(max_length=20, unique=True, verbose_name='tag number')),
-                ('serial_number', models.CharField(blank=True, max_length=60, verbose_name='serial number (SN)')),
-                ('fault', models.TextField(verbose_name='fault')),
-                ('state', django_fsm.FSMField(choices=[('tagged', 'Tagged'), ('at_repair', 'At repair'), ('restocked', 'Back in stock'), ('written_off', 'Written off')], default='tagged', max_length=50, protected=True, verbose_name='state')),
-                ('tagged_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='tagged')),
-                ('repairer', models.CharField(blank=True, max_length=120, verbose_name='repaired by')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent for repair')),
-                ('expected_back', models.DateField(blank=True, null=True, verbose_name='expected back')),
-                ('restocked_at', models.DateTimeField(blank=True, null=True, verbose_name='back in stock')),
-                ('test_record', models.TextField(blank=True, verbose_name='test record')),
-                ('written_off_at', models.DateTimeField(blank=True, null=True, verbose_name='written off')),
-                ('write_off_reason', models.CharField(blank=True, max_length=300, verbose_name='why written off')),
-                ('customer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='faulty_parts', to='contracts.customer', verbose_name='customer')),
-                ('dispatch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='faulty_parts', to='fieldservice.dispatch', verbose_name='dispatch')),
-                ('tagged_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='tagged by')),
-                ('usage', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='faulty', to='fieldservice.sparepartusage', verbose_name='spare part line')),
-                ('part', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='repairs', to='fieldservice.part', verbose_name='spare part')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "tag_number",
+                    models.CharField(max_length=20, unique=True, verbose_name="tag number"),
+                ),
+                (
+                    "serial_number",
+                    models.CharField(blank=True, max_length=60, verbose_name="serial number (SN)"),
+                ),
+                ("fault", models.TextField(verbose_name="fault")),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("tagged", "Tagged"),
+                            ("at_repair", "At repair"),
+                            ("restocked", "Back in stock"),
+                            ("written_off", "Written off"),
+                        ],
+                        default="tagged",
+                        max_length=50,
+                        protected=True,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "tagged_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="tagged"),
+                ),
+                (
+                    "repairer",
+                    models.CharField(blank=True, max_length=120, verbose_name="repaired by"),
+                ),
+                (
+                    "sent_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="sent for repair"),
+                ),
+                (
+                    "expected_back",
+                    models.DateField(blank=True, null=True, verbose_name="expected back"),
+                ),
+                (
+                    "restocked_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="back in stock"),
+                ),
+                ("test_record", models.TextField(blank=True, verbose_name="test record")),
+                (
+                    "written_off_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="written off"),
+                ),
+                (
+                    "write_off_reason",
+                    models.CharField(blank=True, max_length=300, verbose_name="why written off"),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="faulty_parts",
+                        to="contracts.customer",
+                        verbose_name="customer",
+                    ),
+                ),
+                (
+                    "dispatch",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="faulty_parts",
+                        to="fieldservice.dispatch",
+                        verbose_name="dispatch",
+                    ),
+                ),
+                (
+                    "tagged_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="tagged by",
+                    ),
+                ),
+                (
+                    "usage",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="faulty",
+                        to="fieldservice.sparepartusage",
+                        verbose_name="spare part line",
+                    ),
+                ),
+                (
+                    "part",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="repairs",
+                        to="fieldservice.part",
+                        verbose_name="spare part",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'faulty part',
-                'verbose_name_plural': 'faulty parts',
-                'ordering': ['-tagged_at', '-id'],
-                'permissions': [('repair_part', 'Can send faulty parts for repair and restock them')],
+                "verbose_name": "faulty part",
+                "verbose_name_plural": "faulty parts",
+                "ordering": ["-tagged_at", "-id"],
+                "permissions": [
+                    ("repair_part", "Can send faulty parts for repair and restock them")
+                ],
             },
             bases=(django_fsm.ConcurrentTransitionMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='PartLoan',
+            name="PartLoan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=20, unique=True, verbose_name='number')),
-                ('quantity', models.PositiveIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1)], verbose_name='quantity')),
-                ('serial_number', models.CharField(blank=True, max_length=60, verbose_name='serial number (SN)')),
-                ('purpose', models.CharField(choices=[('replacement', 'Replacement'), ('stand_in', "Stand-in while the customer's part is repaired"), ('test', "Test in the customer's system")], max_length=12, verbose_name='purpose')),
-                ('reason', models.TextField(verbose_name='why')),
-                ('emergency', models.BooleanField(default=False, verbose_name='emergency (taken first, paperwork afterwards)')),
-                ('due_back', models.DateField(blank=True, null=True, verbose_name='expected back')),
-                ('state', django_fsm.FSMField(choices=[('requested', 'Awaiting approval'), ('on_loan', 'On loan'), ('returned', 'Returned'), ('sold', 'Converted to a sale'), ('rejected', 'Refused')], default='requested', max_length=50, protected=True, verbose_name='state')),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='requested')),
-                ('approved_at', models.DateTimeField(blank=True, null=True, verbose_name='approved')),
-                ('approval_note', models.CharField(blank=True, max_length=300, verbose_name='approval note')),
-                ('issued_at', models.DateTimeField(blank=True, null=True, verbose_name='issued')),
-                ('returned_at', models.DateTimeField(blank=True, null=True, verbose_name='returned')),
-                ('return_test_record', models.TextField(blank=True, verbose_name='test record on return')),
-                ('sold_at', models.DateTimeField(blank=True, null=True, verbose_name='sold')),
-                ('sale_reference', models.CharField(blank=True, max_length=60, verbose_name='sales order / invoice')),
-                ('refused_at', models.DateTimeField(blank=True, null=True, verbose_name='refused')),
-                ('refusal_reason', models.CharField(blank=True, max_length=300, verbose_name='why refused')),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='approved by')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='part_loans', to='contracts.customer', verbose_name='customer')),
-                ('dispatch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='loans', to='fieldservice.dispatch', verbose_name='dispatch')),
-                ('part', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='loans', to='fieldservice.part', verbose_name='spare part')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='requested by')),
-                ('usage', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='loan', to='fieldservice.sparepartusage', verbose_name='spare part line')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=20, unique=True, verbose_name="number")),
+                (
+                    "quantity",
+                    models.PositiveIntegerField(
+                        default=1,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="quantity",
+                    ),
+                ),
+                (
+                    "serial_number",
+                    models.CharField(blank=True, max_length=60, verbose_name="serial number (SN)"),
+                ),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[
+                            ("replacement", "Replacement"),
+                            ("stand_in", "Stand-in while the customer's part is repaired"),
+                            ("test", "Test in the customer's system"),
+                        ],
+                        max_length=12,
+                        verbose_name="purpose",
+                    ),
+                ),
+                ("reason", models.TextField(verbose_name="why")),
+                (
+                    "emergency",
+                    models.BooleanField(
+                        default=False, verbose_name="emergency (taken first, paperwork afterwards)"
+                    ),
+                ),
+                ("due_back", models.DateField(blank=True, null=True, verbose_name="expected back")),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("requested", "Awaiting approval"),
+                            ("on_loan", "On loan"),
+                            ("returned", "Returned"),
+                            ("sold", "Converted to a sale"),
+                            ("rejected", "Refused"),
+                        ],
+                        default="requested",
+                        max_length=50,
+                        protected=True,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "requested_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="requested"
+                    ),
+                ),
+                (
+                    "approved_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="approved"),
+                ),
+                (
+                    "approval_note",
+                    models.CharField(blank=True, max_length=300, verbose_name="approval note"),
+                ),
+                ("issued_at", models.DateTimeField(blank=True, null=True, verbose_name="issued")),
+                (
+                    "returned_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="returned"),
+                ),
+                (
+                    "return_test_record",
+                    models.TextField(blank=True, verbose_name="test record on return"),
+                ),
+                ("sold_at", models.DateTimeField(blank=True, null=True, verbose_name="sold")),
+                (
+                    "sale_reference",
+                    models.CharField(
+                        blank=True, max_length=60, verbose_name="sales order / invoice"
+                    ),
+                ),
+                ("refused_at", models.DateTimeField(blank=True, null=True, verbose_name="refused")),
+                (
+                    "refusal_reason",
+                    models.CharField(blank=True, max_length=300, verbose_name="why refused"),
+                ),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="approved by",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="part_loans",
+                        to="contracts.customer",
+                        verbose_name="customer",
+                    ),
+                ),
+                (
+                    "dispatch",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="loans",
+                        to="fieldservice.dispatch",
+                        verbose_name="dispatch",
+                    ),
+                ),
+                (
+                    "part",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="loans",
+                        to="fieldservice.part",
+                        verbose_name="spare part",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="requested by",
+                    ),
+                ),
+                (
+                    "usage",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="loan",
+                        to="fieldservice.sparepartusage",
+                        verbose_name="spare part line",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'spare-part loan',
-                'verbose_name_plural': 'spare-part loans',
-                'ordering': ['-requested_at', '-id'],
-                'permissions': [('approve_loan', 'Can approve spare-part loans and sell them')],
+                "verbose_name": "spare-part loan",
+                "verbose_name_plural": "spare-part loans",
+                "ordering": ["-requested_at", "-id"],
+                "permissions": [("approve_loan", "Can approve spare-part loans and sell them")],
             },
             bases=(django_fsm.ConcurrentTransitionMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='Warehouse',
+            name="Warehouse",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80, unique=True, verbose_name='name')),
-                ('kind', models.CharField(choices=[('store', 'Company store'), ('van', "Engineer's van")], default='store', max_length=10, verbose_name='kind')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('engineer', models.ForeignKey(blank=True, help_text='The engineer whose van this is.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='warehouses', to='fieldservice.engineer', verbose_name='engineer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=80, unique=True, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("store", "Company store"), ("van", "Engineer's van")],
+                        default="store",
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "engineer",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The engineer whose van this is.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="warehouses",
+                        to="fieldservice.engineer",
+                        verbose_name="engineer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'warehouse',
-                'verbose_name_plural': 'warehouses',
-                'ordering': ['kind', 'name'],
+                "verbose_name": "warehouse",
+                "verbose_name_plural": "warehouses",
+                "ordering": ["kind", "name"],
             },
         ),
         migrations.CreateModel(
-            name='StockMovement',
+            name="StockMovement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('receive', 'Received into stock'), ('issue', 'Issued'), ('return', 'Returned unused'), ('transfer', 'Transferred'), ('loan_out', 'Loaned to a customer'), ('loan_back', 'Loan returned'), ('repair_back', 'Back from repair')], max_length=12, verbose_name='kind')),
-                ('quantity', models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1)], verbose_name='quantity')),
-                ('test_record', models.TextField(blank=True, verbose_name='test record')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='note')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='time')),
-                ('by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
-                ('dispatch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='stock_movements', to='fieldservice.dispatch', verbose_name='dispatch')),
-                ('loan', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='movements', to='fieldservice.partloan', verbose_name='loan')),
-                ('part', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='movements', to='fieldservice.part', verbose_name='spare part')),
-                ('repair', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='movements', to='fieldservice.faultypart', verbose_name='faulty part')),
-                ('usage', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='stock_movements', to='fieldservice.sparepartusage', verbose_name='spare part line')),
-                ('from_warehouse', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='fieldservice.warehouse', verbose_name='from')),
-                ('to_warehouse', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='fieldservice.warehouse', verbose_name='to')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("receive", "Received into stock"),
+                            ("issue", "Issued"),
+                            ("return", "Returned unused"),
+                            ("transfer", "Transferred"),
+                            ("loan_out", "Loaned to a customer"),
+                            ("loan_back", "Loan returned"),
+                            ("repair_back", "Back from repair"),
+                        ],
+                        max_length=12,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "quantity",
+                    models.PositiveIntegerField(
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="quantity",
+                    ),
+                ),
+                ("test_record", models.TextField(blank=True, verbose_name="test record")),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="note")),
+                (
+                    "at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="time"),
+                ),
+                (
+                    "by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="by",
+                    ),
+                ),
+                (
+                    "dispatch",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="stock_movements",
+                        to="fieldservice.dispatch",
+                        verbose_name="dispatch",
+                    ),
+                ),
+                (
+                    "loan",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="movements",
+                        to="fieldservice.partloan",
+                        verbose_name="loan",
+                    ),
+                ),
+                (
+                    "part",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="movements",
+                        to="fieldservice.part",
+                        verbose_name="spare part",
+                    ),
+                ),
+                (
+                    "repair",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="movements",
+                        to="fieldservice.faultypart",
+                        verbose_name="faulty part",
+                    ),
+                ),
+                (
+                    "usage",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="stock_movements",
+                        to="fieldservice.sparepartusage",
+                        verbose_name="spare part line",
+                    ),
+                ),
+                (
+                    "from_warehouse",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="fieldservice.warehouse",
+                        verbose_name="from",
+                    ),
+                ),
+                (
+                    "to_warehouse",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="fieldservice.warehouse",
+                        verbose_name="to",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'stock movement',
-                'verbose_name_plural': 'stock movements',
-                'ordering': ['-at', '-id'],
+                "verbose_name": "stock movement",
+                "verbose_name_plural": "stock movements",
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='StockLevel',
+            name="StockLevel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quantity', models.IntegerField(default=0, verbose_name='in stock')),
-                ('min_quantity', models.PositiveIntegerField(default=0, help_text='The stock page warns when the quantity falls below this.', verbose_name='low-stock warning below')),
-                ('part', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='levels', to='fieldservice.part', verbose_name='spare part')),
-                ('warehouse', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='levels', to='fieldservice.warehouse', verbose_name='warehouse')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("quantity", models.IntegerField(default=0, verbose_name="in stock")),
+                (
+                    "min_quantity",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="The stock page warns when the quantity falls below this.",
+                        verbose_name="low-stock warning below",
+                    ),
+                ),
+                (
+                    "part",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="levels",
+                        to="fieldservice.part",
+                        verbose_name="spare part",
+                    ),
+                ),
+                (
+                    "warehouse",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="levels",
+                        to="fieldservice.warehouse",
+                        verbose_name="warehouse",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'stock level',
-                'verbose_name_plural': 'stock levels',
-                'ordering': ['warehouse', 'part'],
+                "verbose_name": "stock level",
+                "verbose_name_plural": "stock levels",
+                "ordering": ["warehouse", "part"],
             },
         ),
         migrations.AddField(
-            model_name='partloan',
-            name='returned_to',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='fieldservice.warehouse', verbose_name='returned to'),
+            model_name="partloan",
+            name="returned_to",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="fieldservice.warehouse",
+                verbose_name="returned to",
+            ),
         ),
         migrations.AddField(
-            model_name='partloan',
-            name='warehouse',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='fieldservice.warehouse', verbose_name='from warehouse'),
+            model_name="partloan",
+            name="warehouse",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="fieldservice.warehouse",
+                verbose_name="from warehouse",
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalPartLoan',
+            name="HistoricalPartLoan",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('number', models.CharField(db_index=True, max_length=20, verbose_name='number')),
-                ('quantity', models.PositiveIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1)], verbose_name='quantity')),
-                ('serial_number', models.CharField(blank=True, max_length=60, verbose_name='serial number (SN)')),
-                ('purpose', models.CharField(choices=[('replacement', 'Replacement'), ('stand_in', "Stand-in while the customer's part is repaired"), ('test', "Test in the customer's system")], max_length=12, verbose_name='purpose')),
-                ('reason', models.TextField(verbose_name='why')),
-                ('emergency', models.BooleanField(default=False, verbose_name='emergency (taken first, paperwork afterwards)')),
-                ('due_back', models.DateField(blank=True, null=True, verbose_name='expected back')),
-                ('state', django_fsm.FSMField(choices=[('requested', 'Awaiting approval'), ('on_loan', 'On loan'), ('returned', 'Returned'), ('sold', 'Converted to a sale'), ('rejected', 'Refused')], default='requested', max_length=50, protected=True, verbose_name='state')),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='requested')),
-                ('approved_at', models.DateTimeField(blank=True, null=True, verbose_name='approved')),
-                ('approval_note', models.CharField(blank=True, max_length=300, verbose_name='approval note')),
-                ('issued_at', models.DateTimeField(blank=True, null=True, verbose_name='issued')),
-                ('returned_at', models.DateTimeField(blank=True, null=True, verbose_name='returned')),
-                ('return_test_record', models.TextField(blank=True, verbose_name='test record on return')),
-                ('sold_at', models.DateTimeField(blank=True, null=True, verbose_name='sold')),
-                ('sale_reference', models.CharField(blank=True, max_length=60, verbose_name='sales order / invoice')),
-                ('refused_at', models.DateTimeField(blank=True, null=True, verbose_name='refused')),
-                ('refusal_reason', models.CharField(blank=True, max_length=300, verbose_name='why refused')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('approved_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='approved by')),
-                ('customer', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='contracts.customer', verbose_name='customer')),
-                ('dispatch', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='fieldservice.dispatch', verbose_name='dispatch')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('requested_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='requested by')),
-                ('usage', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='fieldservice.sparepartusage', verbose_name='spare part line')),
-                ('part', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='fieldservice.part', verbose_name='spare part')),
-                ('returned_to', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='fieldservice.warehouse', verbose_name='returned to')),
-                ('warehouse', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='fieldservice.warehouse', verbose_name='from warehouse')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(db_index=True, max_length=20, verbose_name="number")),
+                (
+                    "quantity",
+                    models.PositiveIntegerField(
+                        default=1,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="quantity",
+                    ),
+                ),
+                (
+                    "serial_number",
+                    models.CharField(blank=True, max_length=60, verbose_name="serial number (SN)"),
+                ),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[
+                            ("replacement", "Replacement"),
+                            ("stand_in", "Stand-in while the customer's part is repaired"),
+                            ("test", "Test in the customer's system"),
+                        ],
+                        max_length=12,
+                        verbose_name="purpose",
+                    ),
+                ),
+                ("reason", models.TextField(verbose_name="why")),
+                (
+                    "emergency",
+                    models.BooleanField(
+                        default=False, verbose_name="emergency (taken first, paperwork afterwards)"
+                    ),
+                ),
+                ("due_back", models.DateField(blank=True, null=True, verbose_name="expected back")),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("requested", "Awaiting approval"),
+                            ("on_loan", "On loan"),
+                            ("returned", "Returned"),
+                            ("sold", "Converted to a sale"),
+                            ("rejected", "Refused"),
+                        ],
+                        default="requested",
+                        max_length=50,
+                        protected=True,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "requested_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="requested"
+                    ),
+                ),
+                (
+                    "approved_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="approved"),
+                ),
+                (
+                    "approval_note",
+                    models.CharField(blank=True, max_length=300, verbose_name="approval note"),
+                ),
+                ("issued_at", models.DateTimeField(blank=True, null=True, verbose_name="issued")),
+                (
+                    "returned_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="returned"),
+                ),
+                (
+                    "return_test_record",
+                    models.TextField(blank=True, verbose_name="test record on return"),
+                ),
+                ("sold_at", models.DateTimeField(blank=True, null=True, verbose_name="sold")),
+                (
+                    "sale_reference",
+                    models.CharField(
+                        blank=True, max_length=60, verbose_name="sales order / invoice"
+                    ),
+                ),
+                ("refused_at", models.DateTimeField(blank=True, null=True, verbose_name="refused")),
+                (
+                    "refusal_reason",
+                    models.CharField(blank=True, max_length=300, verbose_name="why refused"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="approved by",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="contracts.customer",
+                        verbose_name="customer",
+                    ),
+                ),
+                (
+                    "dispatch",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="fieldservice.dispatch",
+                        verbose_name="dispatch",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="requested by",
+                    ),
+                ),
+                (
+                    "usage",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="fieldservice.sparepartusage",
+                        verbose_name="spare part line",
+                    ),
+                ),
+                (
+                    "part",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="fieldservice.part",
+                        verbose_name="spare part",
+                    ),
+                ),
+                (
+                    "returned_to",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="fieldservice.warehouse",
+                        verbose_name="returned to",
+                    ),
+                ),
+                (
+                    "warehouse",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="fieldservice.warehouse",
+                        verbose_name="from warehouse",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical spare-part loan',
-                'verbose_name_plural': 'historical spare-part loans',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical spare-part loan",
+                "verbose_name_plural": "historical spare-part loans",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalFaultyPart',
+            name="HistoricalFaultyPart",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('tag_number', models.CharField(db_index=True, max_length=20, verbose_name='tag number')),
-                ('serial_number', models.CharField(blank=True, max_length=60, verbose_name='serial number (SN)')),
-                ('fault', models.TextField(verbose_name='fault')),
-                ('state', django_fsm.FSMField(choices=[('tagged', 'Tagged'), ('at_repair', 'At repair'), ('restocked', 'Back in stock'), ('written_off', 'Written off')], default='tagged', max_length=50, protected=True, verbose_name='state')),
-                ('tagged_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='tagged')),
-                ('repairer', models.CharField(blank=True, max_length=120, verbose_name='repaired by')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent for repair')),
-                ('expected_back', models.DateField(blank=True, null=True, verbose_name='expected back')),
-                ('restocked_at', models.DateTimeField(blank=True, null=True, verbose_name='back in stock')),
-                ('test_record', models.TextField(blank=True, verbose_name='test record')),
-                ('written_off_at', models.DateTimeField(blank=True, null=True, verbose_name='written off')),
-                ('write_off_reason', models.CharField(blank=True, max_length=300, verbose_name='why written off')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('customer', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='contracts.customer', verbose_name='customer')),
-                ('dispatch', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='fieldservice.dispatch', verbose_name='dispatch')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('tagged_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='tagged by')),
-                ('usage', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='fieldservice.sparepartusage', verbose_name='spare part line')),
-                ('part', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='fieldservice.part', verbose_name='spare part')),
-                ('restocked_to', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='fieldservice.warehouse', verbose_name='back into')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "tag_number",
+                    models.CharField(db_index=True, max_length=20, verbose_name="tag number"),
+                ),
+                (
+                    "serial_number",
+                    models.CharField(blank=True, max_length=60, verbose_name="serial number (SN)"),
+                ),
+                ("fault", models.TextField(verbose_name="fault")),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("tagged", "Tagged"),
+                            ("at_repair", "At repair"),
+                            ("restocked", "Back in stock"),
+                            ("written_off", "Written off"),
+                        ],
+                        default="tagged",
+                        max_length=50,
+                        protected=True,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "tagged_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="tagged"),
+                ),
+                (
+                    "repairer",
+                    models.CharField(blank=True, max_length=120, verbose_name="repaired by"),
+                ),
+                (
+                    "sent_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="sent for repair"),
+                ),
+                (
+                    "expected_back",
+                    models.DateField(blank=True, null=True, verbose_name="expected back"),
+                ),
+                (
+                    "restocked_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="back in stock"),
+                ),
+                ("test_record", models.TextField(blank=True, verbose_name="test record")),
+                (
+                    "written_off_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="written off"),
+                ),
+                (
+                    "write_off_reason",
+                    models.CharField(blank=True, max_length=300, verbose_name="why written off"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="contracts.customer",
+                        verbose_name="customer",
+                    ),
+                ),
+                (
+                    "dispatch",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="fieldservice.dispatch",
+                        verbose_name="dispatch",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "tagged_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="tagged by",
+                    ),
+                ),
+                (
+                    "usage",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="fieldservice.sparepartusage",
+                        verbose_name="spare part line",
+                    ),
+                ),
+                (
+                    "part",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="fieldservice.part",
+                        verbose_name="spare part",
+                    ),
+                ),
+                (
+                    "restocked_to",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="fieldservice.warehouse",
+                        verbose_name="back into",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical faulty part',
-                'verbose_name_plural': 'historical faulty parts',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical faulty part",
+                "verbose_name_plural": "historical faulty parts",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.AddField(
-            model_name='faultypart',
-            name='restocked_to',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='fieldservice.warehouse', verbose_name='back into'),
+            model_name="faultypart",
+            name="restocked_to",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="fieldservice.warehouse",
+                verbose_name="back into",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='warehouse',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'van'), _negated=True), ('engineer__isnull', False), _connector='OR'), name='warehouse_van_has_engineer'),
+            model_name="warehouse",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "van"), _negated=True),
+                    ("engineer__isnull", False),
+                    _connector="OR",
+                ),
+                name="warehouse_van_has_engineer",
+            ),
         ),
         migrations.AddIndex(
-            model_name='stockmovement',
-            index=models.Index(fields=['part', '-at'], name='stock_move_part_at'),
+            model_name="stockmovement",
+            index=models.Index(fields=["part", "-at"], name="stock_move_part_at"),
         ),
         migrations.AddConstraint(
-            model_name='stockmovement',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gte', 1)), name='stock_move_positive'),
+            model_name="stockmovement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity__gte", 1)), name="stock_move_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stockmovement',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind__in', ['receive', 'return', 'loan_back', 'repair_back']), _negated=True), models.Q(('test_record', ''), _negated=True), _connector='OR'), name='stock_in_needs_test_record'),
+            model_name="stockmovement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("kind__in", ["receive", "return", "loan_back", "repair_back"]),
+                        _negated=True,
+                    ),
+                    models.Q(("test_record", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="stock_in_needs_test_record",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stockmovement',
-            constraint=models.CheckConstraint(condition=models.Q(('from_warehouse__isnull', False), ('to_warehouse__isnull', False), _connector='OR'), name='stock_move_has_a_warehouse'),
+            model_name="stockmovement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("from_warehouse__isnull", False),
+                    ("to_warehouse__isnull", False),
+                    _connector="OR",
+                ),
+                name="stock_move_has_a_warehouse",
+            ),
         ),
         migrations.AddIndex(
-            model_name='stocklevel',
-            index=models.Index(condition=models.Q(('quantity__lt', models.F('min_quantity'))), fields=['warehouse'], name='stock_low_by_warehouse'),
+            model_name="stocklevel",
+            index=models.Index(
+                condition=models.Q(("quantity__lt", models.F("min_quantity"))),
+                fields=["warehouse"],
+                name="stock_low_by_warehouse",
+            ),
         ),
         migrations.AddIndex(
-            model_name='stocklevel',
-            index=models.Index(fields=['part', 'warehouse'], name='stock_part_warehouse'),
+            model_name="stocklevel",
+            index=models.Index(fields=["part", "warehouse"], name="stock_part_warehouse"),
         ),
         migrations.AddConstraint(
-            model_name='stocklevel',
-            constraint=models.UniqueConstraint(fields=('warehouse', 'part'), name='stock_one_row_per_part'),
+            model_name="stocklevel",
+            constraint=models.UniqueConstraint(
+                fields=("warehouse", "part"), name="stock_one_row_per_part"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stocklevel',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gte', 0)), name='stock_never_negative'),
+            model_name="stocklevel",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity__gte", 0)), name="stock_never_negative"
+            ),
         ),
         migrations.AddIndex(
-            model_name='partloan',
-            index=models.Index(fields=['state', 'requested_at'], name='loan_state_requested'),
+            model_name="partloan",
+            index=models.Index(fields=["state", "requested_at"], name="loan_state_requested"),
         ),
         migrations.AddConstraint(
-            model_name='partloan',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('state', 'returned'), _negated=True), models.Q(('return_test_record', ''), _negated=True), _connector='OR'), name='loan_returned_with_test_record'),
+            model_name="partloan",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("state", "returned"), _negated=True),
+                    models.Q(("return_test_record", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="loan_returned_with_test_record",
+            ),
         ),
         migrations.AddIndex(
-            model_name='faultypart',
-            index=models.Index(fields=['state', 'tagged_at'], name='faulty_state_tagged'),
+            model_name="faultypart",
+            index=models.Index(fields=["state", "tagged_at"], name="faulty_state_tagged"),
         ),
         migrations.AddConstraint(
-            model_name='faultypart',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('state', 'restocked'), _negated=True), models.Q(('test_record', ''), _negated=True), _connector='OR'), name='faulty_restocked_with_test_record'),
+            model_name="faultypart",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("state", "restocked"), _negated=True),
+                    models.Q(("test_record", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="faulty_restocked_with_test_record",
+            ),
         ),
     ]

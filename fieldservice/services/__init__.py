@@ -54,7 +54,7 @@ __all__ = [
     "person_days_for",
 ]
 
-from .stock import (  # noqa: E402 - spare-parts stock (docs/domain.md §stock)
+from .stock import (
     faulty_restock,
     faulty_send,
     faulty_tag,

@@ -70,7 +70,11 @@ def _check_test_record(test_record: str) -> str:
     text = _text(test_record)
     if not text:
         raise_field_errors(
-            {"test_record": [_("Write down how the part was tested: nothing enters stock untested.")]}
+            {
+                "test_record": [
+                    _("Write down how the part was tested: nothing enters stock untested.")
+                ]
+            }
         )
     return text
 
@@ -109,9 +113,7 @@ def _shortage(part: Part, warehouse: Warehouse, available: int, quantity: int) -
 
 def _take_out(part: Part, warehouse: Warehouse, quantity: int) -> None:
     """Lower the stock, refusing in words when it does not suffice."""
-    level = (
-        StockLevel.objects.select_for_update().filter(part=part, warehouse=warehouse).first()
-    )
+    level = StockLevel.objects.select_for_update().filter(part=part, warehouse=warehouse).first()
     available = level.quantity if level is not None else 0
     if level is None or available < quantity:
         raise _shortage(part, warehouse, available, quantity)
@@ -451,9 +453,7 @@ def _loan_take(loan: PartLoan, *, by: User, now: dt.datetime) -> PartLoan:
         loan=loan,
         event_target=loan,
     )
-    timer_start(
-        subject=loan, target=PAPERWORK, started_at=now, owner_role=Role.TECH_MANAGER
-    )
+    timer_start(subject=loan, target=PAPERWORK, started_at=now, owner_role=Role.TECH_MANAGER)
     return loan
 
 
@@ -510,7 +510,7 @@ def loan_approve(loan: PartLoan, *, by: User, note: str = "") -> PartLoan:
                 update_fields=["approved_at", "approved_by", "approval_note"],
             )
             timer_meet(subject=loan, target=PAPERWORK, at=now)
-        if loan.usage_id is not None:
+        if loan.usage is not None:
             from .dispatches import part_approve
 
             part_approve(loan.usage, by=by)
@@ -548,9 +548,7 @@ def loan_refuse(loan: PartLoan, *, by: User, reason: str) -> PartLoan:
     return loan
 
 
-def loan_return(
-    loan: PartLoan, *, by: User, warehouse: Warehouse, test_record: str
-) -> PartLoan:
+def loan_return(loan: PartLoan, *, by: User, warehouse: Warehouse, test_record: str) -> PartLoan:
     """The customer gives the part back: tested, then into a warehouse."""
     test_record = _check_test_record(test_record)
     if not warehouse.active:
@@ -636,9 +634,7 @@ def faulty_tag(
         if usage is not None:
             faulty.usage = usage
             faulty.save(update_fields=["usage"])
-        event_record(
-            kind="faultypart.tagged", target=faulty, actor=by, data={"part": part.pk}
-        )
+        event_record(kind="faultypart.tagged", target=faulty, actor=by, data={"part": part.pk})
     return faulty
 
 

@@ -146,7 +146,9 @@ def stock_move(request: HttpRequest, op: str = "issue") -> HttpResponse:
     else:
         form = form_class(initial=_initial(request))
     ops = [
-        (name, spec[0]) for name, spec in MOVES.items() if request.user.has_perm(f"fieldservice.{spec[3]}")
+        (name, spec[0])
+        for name, spec in MOVES.items()
+        if request.user.has_perm(f"fieldservice.{spec[3]}")
     ]
     return render(
         request,
@@ -228,7 +230,9 @@ def repair_new(request: HttpRequest) -> HttpResponse:
 
 def _record_page(template: str, action_set: Any, url_name: str):
     def page(request, obj, *, status=200, failed="", failed_form=None):
-        panels = action_panels(action_set, obj, request.user, failed=failed, failed_form=failed_form)
+        panels = action_panels(
+            action_set, obj, request.user, failed=failed, failed_form=failed_form
+        )
         return render(
             request,
             template,

@@ -12,7 +12,9 @@ _n = count(1)
 
 
 def make_part(name: str = "RAID 控制卡", **fields: Any) -> Part:
-    return Part.objects.create(part_number=fields.pop("part_number", f"PN-{next(_n):05d}"), name=name, **fields)
+    return Part.objects.create(
+        part_number=fields.pop("part_number", f"PN-{next(_n):05d}"), name=name, **fields
+    )
 
 
 def make_store(name: str = "公司库房") -> Warehouse:

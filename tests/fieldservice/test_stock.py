@@ -76,11 +76,20 @@ def test_issue_on_a_visit_is_a_line_of_its_report(keeper, make_user):
     stock(keeper, part, van, 2)
     dispatch = new_dispatch(keeper)
     movement = stock_issue(
-        by=engineer.user, part=part, warehouse=van, quantity=1, dispatch=dispatch, serial_number="SN1"
+        by=engineer.user,
+        part=part,
+        warehouse=van,
+        quantity=1,
+        dispatch=dispatch,
+        serial_number="SN1",
     )
     usage = movement.usage
     assert usage.dispatch == dispatch and usage.kind == PartUsageKind.REPLACED
-    assert (usage.part_name, usage.part_number, usage.serial_number) == ("电源模块", "PWR-460W", "SN1")
+    assert (usage.part_name, usage.part_number, usage.serial_number) == (
+        "电源模块",
+        "PWR-460W",
+        "SN1",
+    )
     assert level(part, van) == 1
 
 
@@ -107,9 +116,13 @@ def test_transfer_and_return(keeper, make_user):
     stock_issue(by=engineer.user, part=part, warehouse=van, quantity=2)
     with pytest.raises(ApplicationError):
         stock_return(by=engineer.user, part=part, warehouse=van, quantity=1, test_record="")
-    stock_return(by=engineer.user, part=part, warehouse=van, quantity=1, test_record="未拆封，外观完好")
+    stock_return(
+        by=engineer.user, part=part, warehouse=van, quantity=1, test_record="未拆封，外观完好"
+    )
     assert level(part, van) == 1
-    assert list(StockMovement.objects.filter(part=part).order_by("id").values_list("kind", flat=True)) == [
+    assert list(
+        StockMovement.objects.filter(part=part).order_by("id").values_list("kind", flat=True)
+    ) == [
         "receive",
         "transfer",
         "issue",

@@ -95,12 +95,11 @@ def test_a_loan_refused_or_short_of_stock(people):
     assert loan.state == LoanState.REJECTED
 
 
-def test_emergency_loan_is_taken_first_and_its_paperwork_is_due_in_a_working_day(
-    people, clock
-):
-    """事情紧急时可事先借用，但事后须补全手续: taken on Tuesday 10:00, approval due at the close
-    of Wednesday (one working day, office calendar, docs/domain.md §worktime.days); missed, the sweep breaches it and tells the
-    technical managers; approving late meets it late; only then can it be returned or sold."""
+def test_emergency_loan_is_taken_first_and_its_paperwork_is_due_in_a_working_day(people, clock):
+    """事情紧急时可事先借用，但事后须补全手续: taken on Tuesday 10:00, approval due at the
+    close of Wednesday (one working day, office calendar, docs/domain.md §worktime.days);
+    missed, the sweep breaches it and tells the technical managers; approving late meets
+    it late; only then can it be returned or sold."""
     keeper, tech, engineer = people["keeper"], people["tech"], people["engineer"]
     part, store = make_part("主板"), make_store()
     stock(keeper, part, store, 2)
