@@ -209,3 +209,4 @@ class DispatchRescheduleAdmin(HistoryAdmin):
 
 
 from . import admin_stock  # noqa: E402,F401 - spare-parts stock (docs/domain.md §stock)
+from . import admin_training  # noqa: E402,F401 - customer training (docs/domain.md §training)

@@ -110,3 +110,32 @@ class FieldserviceConfig(AppConfig):
                 order=25,
             ),
         )
+        self._ready_training()
+
+    def _ready_training(self) -> None:
+        """Customer training (docs/domain.md §training): its printed forms, the training
+        reports in the customer archive, the menu."""
+        from contracts.archive import register_archive_section
+        from servicedesk.core.navigation import NavItem, nav_register
+
+        from . import printing_training  # noqa: F401 - plan, sign-in, feedback, report, certificate
+        from .selectors_training import trainings_for_archive
+
+        register_archive_section(
+            "trainings",
+            _("Training reports"),
+            trainings_for_archive,
+            order=46,
+            permission="fieldservice.view_trainingsession",
+            template="fieldservice/partials/archive_training.html",
+            takes_user=True,
+        )
+        nav_register(
+            NavItem(
+                _("Trainings"),
+                "fieldservice:trainings",
+                "easel",
+                "fieldservice.view_trainingsession",
+                order=26,
+            )
+        )

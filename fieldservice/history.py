@@ -48,3 +48,25 @@ EVENTS.update(
     }
 )
 REASONS.update({"catalogue": _("Catalogue changed")})
+
+# Customer training (docs/domain.md §training).
+EVENTS.update(
+    {
+        "trainingsession.planned": _("Training planned"),
+        "trainingsession.send_plan": _("Plan sent to the customer"),
+        "trainingsession.feedback": _("Feedback form recorded"),
+        "trainingsession.hold": _("Training held"),
+        "trainingsession.complete": _("Training completed"),
+        "trainingsession.archive": _("Report filed in the customer archive"),
+        "trainingsession.cancel": _("Training cancelled"),
+    }
+)
+REASONS.update(
+    {
+        "training planned": _("Training planned"),
+        "attendee": _("Attendee added"),
+        "signed in": _("Signed in"),
+        "certificate": _("Certificate issued"),
+        "feedback": _("Feedback form recorded"),
+    }
+)

@@ -85,3 +85,15 @@ for _role, _perms in ROLE_PERMISSIONS.items():
         _perms.extend([*_STOCK_KEEPER, "fieldservice.approve_loan"])
     else:
         _perms.extend(_STOCK_READ)
+
+# Customer training (docs/domain.md §training): the managers plan trainings and file their
+# reports; the trainer (an engineer) runs the session.
+_TRAINING_READ = [
+    "fieldservice.view_trainingsession",
+    "fieldservice.view_trainingattendee",
+    "fieldservice.view_trainingfeedback",
+]
+for _role, _perms in ROLE_PERMISSIONS.items():
+    _perms.extend(_TRAINING_READ)
+    if _role in (Role.SERVICE_MANAGER, Role.TECH_MANAGER):
+        _perms.extend(["fieldservice.plan_training", "fieldservice.add_trainingsession"])

@@ -41,3 +41,16 @@ urlpatterns += [
     path("stock/repairs/<int:pk>/", stock_views.repair_detail, name="repair"),
     path("stock/repairs/<int:pk>/<slug:name>/", stock_views.repair_action, name="repair-action"),
 ]
+
+# Customer training (docs/domain.md §training).
+from .views import training as training_views  # noqa: E402
+
+urlpatterns += [
+    path("trainings/", training_views.training_list, name="trainings"),
+    path("trainings/new/", training_views.training_new, name="training-new"),
+    path("trainings/<int:pk>/", training_views.training_detail, name="training"),
+    path("trainings/<int:pk>/sign-in/", training_views.training_sign_in, name="training-sign-in"),
+    path(
+        "trainings/<int:pk>/<slug:name>/", training_views.training_action, name="training-action"
+    ),
+]

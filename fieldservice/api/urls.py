@@ -18,4 +18,12 @@ router.register("stock-movements", stock.StockMovementViewSet, basename="stock-m
 router.register("part-loans", stock.PartLoanViewSet, basename="part-loan")
 router.register("faulty-parts", stock.FaultyPartViewSet, basename="faulty-part")
 
+# Customer training (docs/domain.md §training).
+from . import training  # noqa: E402
+
+router.register("trainings", training.TrainingViewSet, basename="training")
+router.register(
+    "training-attendees", training.TrainingAttendeeViewSet, basename="training-attendee"
+)
+
 urlpatterns = router.urls

@@ -791,3 +791,8 @@ from .stock import (  # noqa: E402,F401 - spare-parts stock (docs/domain.md §st
     StockMovement,
     Warehouse,
 )
+from .training import (  # noqa: E402,F401 - customer training (docs/domain.md §training)
+    TrainingAttendee,
+    TrainingFeedback,
+    TrainingSession,
+)
