@@ -43,7 +43,6 @@ TRAINING_ACTIONS = ActionSet(
             permission="fieldservice.view_trainingsession",
             when=lambda t, u: t.state in _LIST_OPEN and may_run_training(t, u),
             icon="person-plus",
-            listed=False,
         ),
         Action(
             "upload_sheet",
@@ -54,7 +53,6 @@ TRAINING_ACTIONS = ActionSet(
             permission="fieldservice.view_trainingsession",
             when=lambda t, u: t.state in _AT_TRAINING and may_run_training(t, u),
             icon="file-earmark-arrow-up",
-            listed=False,
             admin=False,  # a scan is uploaded on the training page
         ),
         Action(
@@ -66,7 +64,6 @@ TRAINING_ACTIONS = ActionSet(
             permission="fieldservice.view_trainingsession",
             when=lambda t, u: t.state in _AT_TRAINING and may_run_training(t, u),
             icon="ui-checks",
-            listed=False,
         ),
         Action("hold", _("Training held"), s.training_hold, icon="easel", primary=True),
         Action(

@@ -208,5 +208,7 @@ class DispatchRescheduleAdmin(HistoryAdmin):
         return False
 
 
-from . import admin_stock  # noqa: E402,F401 - spare-parts stock (docs/domain.md §stock)
-from . import admin_training  # noqa: E402,F401 - customer training (docs/domain.md §training)
+from . import (
+    admin_stock,  # noqa: F401 - spare-parts stock (docs/domain.md §stock)
+    admin_training,  # noqa: F401 - customer training (docs/domain.md §training)
+)

@@ -26,7 +26,14 @@ class _ReadOnlyInline(admin.TabularInline):
 
 class AttendeeInline(_ReadOnlyInline):
     model = TrainingAttendee
-    fields = ["name", "department", "position", "signed_in_at", "sign_in_method", "certificate_number"]
+    fields = [
+        "name",
+        "department",
+        "position",
+        "signed_in_at",
+        "sign_in_method",
+        "certificate_number",
+    ]
 
 
 class FeedbackInline(_ReadOnlyInline):

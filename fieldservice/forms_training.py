@@ -33,7 +33,9 @@ class TrainingPlanForm(DeskFormMixin, forms.Form):
     expected_attendees = forms.IntegerField(
         label=_("Expected attendees"), min_value=1, max_value=500, initial=10
     )
-    plan = forms.CharField(label=_("Plan (goals and content)"), widget=forms.Textarea(attrs={"rows": 4}))
+    plan = forms.CharField(
+        label=_("Plan (goals and content)"), widget=forms.Textarea(attrs={"rows": 4})
+    )
     timetable = forms.CharField(
         label=_("Timetable"),
         widget=forms.Textarea(attrs={"rows": 4}),

@@ -53,7 +53,10 @@ def _timetable_rows(session: TrainingSession) -> list[list[str]]:
 
 
 def _meta(session: TrainingSession) -> list[tuple[str, str]]:
-    return [(_("Customer"), session.customer.short_name or session.customer.name), (_("Dates"), _days(session))]
+    return [
+        (_("Customer"), session.customer.short_name or session.customer.name),
+        (_("Dates"), _days(session)),
+    ]
 
 
 @register_form(TrainingSession, "training_plan", gettext_lazy("Training plan and timetable"))
@@ -76,7 +79,9 @@ def training_plan(session: TrainingSession) -> printing.FormDocument:
                 align=["center", "left"],
             ),
             printing.Paragraph(
-                _("Please confirm the time, the place and the number of attendees with the trainer.")
+                _(
+                    "Please confirm the time, the place and the number of attendees with the trainer."
+                )
             ),
         ],
     )
@@ -88,8 +93,12 @@ def _attendee_rows(session: TrainingSession, blank: int) -> list[list[str]]:
     for index, a in enumerate(attendees, start=1):
         signed = ""
         if a.signed_in_at:
-            signed = f"{timezone.localtime(a.signed_in_at):%m-%d %H:%M} {a.get_sign_in_method_display()}"
-        rows.append([str(index), a.name, a.department or "", a.position or "", a.phone or "", signed])
+            signed = (
+                f"{timezone.localtime(a.signed_in_at):%m-%d %H:%M} {a.get_sign_in_method_display()}"
+            )
+        rows.append(
+            [str(index), a.name, a.department or "", a.position or "", a.phone or "", signed]
+        )
     for index in range(len(attendees) + 1, len(attendees) + 1 + blank):
         rows.append([str(index), "", "", "", "", ""])
     return rows
@@ -154,9 +163,7 @@ def training_feedback(session: TrainingSession) -> printing.FormDocument:
         meta=_meta(session),
         blocks=[
             _facts(session),
-            printing.KeyValueGrid(
-                rows=[(_("Your name"), ""), (_("Department"), "")], columns=2
-            ),
+            printing.KeyValueGrid(rows=[(_("Your name"), ""), (_("Department"), "")], columns=2),
             printing.Heading(_("Scores (5 = very good, 1 = poor)")),
             _score_table(),
             printing.Heading(_("Comments and wishes")),
@@ -169,14 +176,21 @@ def _averages(session: TrainingSession) -> list[list[str]]:
     labels = dict(
         zip(
             SCORE_FIELDS,
-            [_("Content of the training"), _("The trainer"), _("Materials"), _("Organisation (place, time, equipment)")],
+            [
+                _("Content of the training"),
+                _("The trainer"),
+                _("Materials"),
+                _("Organisation (place, time, equipment)"),
+            ],
             strict=True,
         )
     )
     values = TrainingFeedback.objects.filter(session=session).aggregate(
         **{name: Avg(name) for name in SCORE_FIELDS}
     )
-    return [[str(labels[n]), f"{values[n]:.1f}" if values[n] is not None else "—"] for n in SCORE_FIELDS]
+    return [
+        [str(labels[n]), f"{values[n]:.1f}" if values[n] is not None else "—"] for n in SCORE_FIELDS
+    ]
 
 
 @register_form(
@@ -192,7 +206,9 @@ def training_report(session: TrainingSession) -> printing.FormDocument:
     attendees = list(session.attendees.order_by("id"))
     present = [a for a in attendees if a.signed_in_at]
     comments = [
-        f.comments for f in TrainingFeedback.objects.filter(session=session).order_by("id") if f.comments
+        f.comments
+        for f in TrainingFeedback.objects.filter(session=session).order_by("id")
+        if f.comments
     ]
     return printing.FormDocument(
         title=_("Training report"),

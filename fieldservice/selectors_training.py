@@ -38,11 +38,15 @@ def training_feedback(session: TrainingSession) -> list[TrainingFeedback]:
     )
 
 
-def trainings_for_archive(customer: Any, user: User) -> list[TrainingSession]:
-    """The customer's trainings whose report is filed (docs/domain.md §training)."""
-    return list(
+def trainings_for_archive(customer: Any, contracts: list[Any], *, user: User) -> dict:
+    """The customer's trainings whose report is filed, under their contract
+    (docs/domain.md §training; §customer.archive)."""
+    from contracts.archive import group_by_contract
+
+    items = (
         TrainingSession.objects.restrict(user)
         .filter(customer=customer, state=TrainingState.ARCHIVED)
         .select_related("trainer__user")
-        .order_by("-starts_on")
+        .order_by("-starts_on", "-id")[:200]
     )
+    return group_by_contract(items)

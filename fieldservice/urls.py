@@ -50,7 +50,5 @@ urlpatterns += [
     path("trainings/new/", training_views.training_new, name="training-new"),
     path("trainings/<int:pk>/", training_views.training_detail, name="training"),
     path("trainings/<int:pk>/sign-in/", training_views.training_sign_in, name="training-sign-in"),
-    path(
-        "trainings/<int:pk>/<slug:name>/", training_views.training_action, name="training-action"
-    ),
+    path("trainings/<int:pk>/<slug:name>/", training_views.training_action, name="training-action"),
 ]

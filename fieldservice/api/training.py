@@ -12,7 +12,12 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from contracts.models import Customer
-from servicedesk.core.api.mixins import FormsMixin, FSMSerializerMixin, FSMViewSetMixin, HistoryMixin
+from servicedesk.core.api.mixins import (
+    FormsMixin,
+    FSMSerializerMixin,
+    FSMViewSetMixin,
+    HistoryMixin,
+)
 
 from ..actions_training import TRAINING_ACTIONS
 from ..models import Engineer
@@ -85,7 +90,11 @@ class TrainingPlanInput(serializers.Serializer):
 
 
 class TrainingViewSet(
-    FSMViewSetMixin, HistoryMixin, FormsMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+    FSMViewSetMixin,
+    HistoryMixin,
+    FormsMixin,
+    mixins.CreateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
 ):
     """Customer trainings; ``POST`` plans one (the technical or service manager)."""
 

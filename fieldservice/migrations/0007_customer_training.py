@@ -10,204 +10,683 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contracts', '0006_contract_free_period_from_acceptance'),
-        ('core', '0010_event_reactions'),
-        ('fieldservice', '0006_loan_paperwork_policy'),
+        ("contracts", "0006_contract_free_period_from_acceptance"),
+        ("core", "0010_event_reactions"),
+        ("fieldservice", "0006_loan_paperwork_policy"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalTrainingSession',
+            name="HistoricalTrainingSession",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('number', models.CharField(db_index=True, max_length=20, verbose_name='number')),
-                ('title', models.CharField(max_length=200, verbose_name='subject')),
-                ('location', models.CharField(max_length=200, verbose_name='place')),
-                ('starts_on', models.DateField(verbose_name='from')),
-                ('ends_on', models.DateField(verbose_name='until (inclusive)')),
-                ('expected_attendees', models.PositiveSmallIntegerField(default=10, verbose_name='expected attendees')),
-                ('plan', models.TextField(verbose_name='plan (goals and content)')),
-                ('timetable', models.TextField(help_text='One line per slot, e.g. “12-10 09:00–10:30 系统概述”.', verbose_name='timetable')),
-                ('state', django_fsm.FSMField(choices=[('planned', 'Planned'), ('plan_sent', 'Plan sent to the customer'), ('held', 'Held'), ('completed', 'Completed'), ('archived', 'Filed in the customer archive'), ('cancelled', 'Cancelled')], default='planned', max_length=50, protected=True, verbose_name='state')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='planned')),
-                ('plan_sent_at', models.DateTimeField(blank=True, null=True, verbose_name='plan sent')),
-                ('plan_sent_to', models.CharField(blank=True, max_length=200, verbose_name='plan sent to')),
-                ('held_at', models.DateTimeField(blank=True, null=True, verbose_name='held')),
-                ('completed_at', models.DateTimeField(blank=True, null=True, verbose_name='completed')),
-                ('summary', models.TextField(blank=True, verbose_name='how it went')),
-                ('suggestions', models.TextField(blank=True, verbose_name="suggestions and the customer's situation")),
-                ('archived_at', models.DateTimeField(blank=True, null=True, verbose_name='filed')),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True, verbose_name='cancelled')),
-                ('cancel_reason', models.CharField(blank=True, max_length=300, verbose_name='why cancelled')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('contract', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='contracts.contract', verbose_name='contract')),
-                ('customer', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='contracts.customer', verbose_name='customer')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('planned_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='planned by')),
-                ('trainer', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='fieldservice.engineer', verbose_name='trainer')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(db_index=True, max_length=20, verbose_name="number")),
+                ("title", models.CharField(max_length=200, verbose_name="subject")),
+                ("location", models.CharField(max_length=200, verbose_name="place")),
+                ("starts_on", models.DateField(verbose_name="from")),
+                ("ends_on", models.DateField(verbose_name="until (inclusive)")),
+                (
+                    "expected_attendees",
+                    models.PositiveSmallIntegerField(default=10, verbose_name="expected attendees"),
+                ),
+                ("plan", models.TextField(verbose_name="plan (goals and content)")),
+                (
+                    "timetable",
+                    models.TextField(
+                        help_text="One line per slot, e.g. “12-10 09:00–10:30 系统概述”.",
+                        verbose_name="timetable",
+                    ),
+                ),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("planned", "Planned"),
+                            ("plan_sent", "Plan sent to the customer"),
+                            ("held", "Held"),
+                            ("completed", "Completed"),
+                            ("archived", "Filed in the customer archive"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="planned",
+                        max_length=50,
+                        protected=True,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="planned"),
+                ),
+                (
+                    "plan_sent_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="plan sent"),
+                ),
+                (
+                    "plan_sent_to",
+                    models.CharField(blank=True, max_length=200, verbose_name="plan sent to"),
+                ),
+                ("held_at", models.DateTimeField(blank=True, null=True, verbose_name="held")),
+                (
+                    "completed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="completed"),
+                ),
+                ("summary", models.TextField(blank=True, verbose_name="how it went")),
+                (
+                    "suggestions",
+                    models.TextField(
+                        blank=True, verbose_name="suggestions and the customer's situation"
+                    ),
+                ),
+                ("archived_at", models.DateTimeField(blank=True, null=True, verbose_name="filed")),
+                (
+                    "cancelled_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="cancelled"),
+                ),
+                (
+                    "cancel_reason",
+                    models.CharField(blank=True, max_length=300, verbose_name="why cancelled"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="contracts.contract",
+                        verbose_name="contract",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="contracts.customer",
+                        verbose_name="customer",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "planned_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="planned by",
+                    ),
+                ),
+                (
+                    "trainer",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="fieldservice.engineer",
+                        verbose_name="trainer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical training',
-                'verbose_name_plural': 'historical trainings',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical training",
+                "verbose_name_plural": "historical trainings",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='TrainingAttendee',
+            name="TrainingAttendee",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60, verbose_name='name')),
-                ('department', models.CharField(blank=True, max_length=100, verbose_name='department')),
-                ('position', models.CharField(blank=True, max_length=60, verbose_name='position')),
-                ('phone', models.CharField(blank=True, max_length=30, verbose_name='phone')),
-                ('signed_in_at', models.DateTimeField(blank=True, null=True, verbose_name='signed in')),
-                ('sign_in_method', models.CharField(blank=True, choices=[('tablet', 'Signed on a tablet'), ('sheet', 'Printed sign-in sheet (scanned)')], max_length=10, verbose_name='signed in by')),
-                ('certificate_number', models.CharField(blank=True, max_length=30, verbose_name='certificate number')),
-                ('signature', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='core.signature', verbose_name='signature')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=60, verbose_name="name")),
+                (
+                    "department",
+                    models.CharField(blank=True, max_length=100, verbose_name="department"),
+                ),
+                ("position", models.CharField(blank=True, max_length=60, verbose_name="position")),
+                ("phone", models.CharField(blank=True, max_length=30, verbose_name="phone")),
+                (
+                    "signed_in_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="signed in"),
+                ),
+                (
+                    "sign_in_method",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("tablet", "Signed on a tablet"),
+                            ("sheet", "Printed sign-in sheet (scanned)"),
+                        ],
+                        max_length=10,
+                        verbose_name="signed in by",
+                    ),
+                ),
+                (
+                    "certificate_number",
+                    models.CharField(blank=True, max_length=30, verbose_name="certificate number"),
+                ),
+                (
+                    "signature",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="core.signature",
+                        verbose_name="signature",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'attendee',
-                'verbose_name_plural': 'attendees',
-                'ordering': ['session', 'id'],
+                "verbose_name": "attendee",
+                "verbose_name_plural": "attendees",
+                "ordering": ["session", "id"],
             },
         ),
         migrations.CreateModel(
-            name='TrainingSession',
+            name="TrainingSession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=20, unique=True, verbose_name='number')),
-                ('title', models.CharField(max_length=200, verbose_name='subject')),
-                ('location', models.CharField(max_length=200, verbose_name='place')),
-                ('starts_on', models.DateField(verbose_name='from')),
-                ('ends_on', models.DateField(verbose_name='until (inclusive)')),
-                ('expected_attendees', models.PositiveSmallIntegerField(default=10, verbose_name='expected attendees')),
-                ('plan', models.TextField(verbose_name='plan (goals and content)')),
-                ('timetable', models.TextField(help_text='One line per slot, e.g. “12-10 09:00–10:30 系统概述”.', verbose_name='timetable')),
-                ('state', django_fsm.FSMField(choices=[('planned', 'Planned'), ('plan_sent', 'Plan sent to the customer'), ('held', 'Held'), ('completed', 'Completed'), ('archived', 'Filed in the customer archive'), ('cancelled', 'Cancelled')], default='planned', max_length=50, protected=True, verbose_name='state')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='planned')),
-                ('plan_sent_at', models.DateTimeField(blank=True, null=True, verbose_name='plan sent')),
-                ('plan_sent_to', models.CharField(blank=True, max_length=200, verbose_name='plan sent to')),
-                ('held_at', models.DateTimeField(blank=True, null=True, verbose_name='held')),
-                ('completed_at', models.DateTimeField(blank=True, null=True, verbose_name='completed')),
-                ('summary', models.TextField(blank=True, verbose_name='how it went')),
-                ('suggestions', models.TextField(blank=True, verbose_name="suggestions and the customer's situation")),
-                ('archived_at', models.DateTimeField(blank=True, null=True, verbose_name='filed')),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True, verbose_name='cancelled')),
-                ('cancel_reason', models.CharField(blank=True, max_length=300, verbose_name='why cancelled')),
-                ('contract', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='trainings', to='contracts.contract', verbose_name='contract')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='trainings', to='contracts.customer', verbose_name='customer')),
-                ('planned_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='planned by')),
-                ('trainer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='trainings', to='fieldservice.engineer', verbose_name='trainer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=20, unique=True, verbose_name="number")),
+                ("title", models.CharField(max_length=200, verbose_name="subject")),
+                ("location", models.CharField(max_length=200, verbose_name="place")),
+                ("starts_on", models.DateField(verbose_name="from")),
+                ("ends_on", models.DateField(verbose_name="until (inclusive)")),
+                (
+                    "expected_attendees",
+                    models.PositiveSmallIntegerField(default=10, verbose_name="expected attendees"),
+                ),
+                ("plan", models.TextField(verbose_name="plan (goals and content)")),
+                (
+                    "timetable",
+                    models.TextField(
+                        help_text="One line per slot, e.g. “12-10 09:00–10:30 系统概述”.",
+                        verbose_name="timetable",
+                    ),
+                ),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("planned", "Planned"),
+                            ("plan_sent", "Plan sent to the customer"),
+                            ("held", "Held"),
+                            ("completed", "Completed"),
+                            ("archived", "Filed in the customer archive"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="planned",
+                        max_length=50,
+                        protected=True,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="planned"),
+                ),
+                (
+                    "plan_sent_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="plan sent"),
+                ),
+                (
+                    "plan_sent_to",
+                    models.CharField(blank=True, max_length=200, verbose_name="plan sent to"),
+                ),
+                ("held_at", models.DateTimeField(blank=True, null=True, verbose_name="held")),
+                (
+                    "completed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="completed"),
+                ),
+                ("summary", models.TextField(blank=True, verbose_name="how it went")),
+                (
+                    "suggestions",
+                    models.TextField(
+                        blank=True, verbose_name="suggestions and the customer's situation"
+                    ),
+                ),
+                ("archived_at", models.DateTimeField(blank=True, null=True, verbose_name="filed")),
+                (
+                    "cancelled_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="cancelled"),
+                ),
+                (
+                    "cancel_reason",
+                    models.CharField(blank=True, max_length=300, verbose_name="why cancelled"),
+                ),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="trainings",
+                        to="contracts.contract",
+                        verbose_name="contract",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="trainings",
+                        to="contracts.customer",
+                        verbose_name="customer",
+                    ),
+                ),
+                (
+                    "planned_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="planned by",
+                    ),
+                ),
+                (
+                    "trainer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="trainings",
+                        to="fieldservice.engineer",
+                        verbose_name="trainer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'training',
-                'verbose_name_plural': 'trainings',
-                'ordering': ['-starts_on', '-id'],
-                'permissions': [('plan_training', 'Can plan trainings and file their reports')],
+                "verbose_name": "training",
+                "verbose_name_plural": "trainings",
+                "ordering": ["-starts_on", "-id"],
+                "permissions": [("plan_training", "Can plan trainings and file their reports")],
             },
             bases=(django_fsm.ConcurrentTransitionMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='TrainingFeedback',
+            name="TrainingFeedback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('score_content', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='content')),
-                ('score_trainer', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='trainer')),
-                ('score_materials', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='materials')),
-                ('score_organisation', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='organisation')),
-                ('comments', models.TextField(blank=True, verbose_name='comments and wishes')),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='recorded')),
-                ('attendee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='feedback', to='fieldservice.trainingattendee', verbose_name='attendee')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='feedback', to='fieldservice.trainingsession', verbose_name='training')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "score_content",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="content",
+                    ),
+                ),
+                (
+                    "score_trainer",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="trainer",
+                    ),
+                ),
+                (
+                    "score_materials",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="materials",
+                    ),
+                ),
+                (
+                    "score_organisation",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="organisation",
+                    ),
+                ),
+                ("comments", models.TextField(blank=True, verbose_name="comments and wishes")),
+                (
+                    "recorded_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="recorded"
+                    ),
+                ),
+                (
+                    "attendee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="feedback",
+                        to="fieldservice.trainingattendee",
+                        verbose_name="attendee",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="feedback",
+                        to="fieldservice.trainingsession",
+                        verbose_name="training",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'training feedback',
-                'verbose_name_plural': 'training feedback',
-                'ordering': ['session', 'id'],
+                "verbose_name": "training feedback",
+                "verbose_name_plural": "training feedback",
+                "ordering": ["session", "id"],
             },
         ),
         migrations.AddField(
-            model_name='trainingattendee',
-            name='session',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attendees', to='fieldservice.trainingsession', verbose_name='training'),
+            model_name="trainingattendee",
+            name="session",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="attendees",
+                to="fieldservice.trainingsession",
+                verbose_name="training",
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalTrainingFeedback',
+            name="HistoricalTrainingFeedback",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('score_content', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='content')),
-                ('score_trainer', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='trainer')),
-                ('score_materials', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='materials')),
-                ('score_organisation', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='organisation')),
-                ('comments', models.TextField(blank=True, verbose_name='comments and wishes')),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='recorded')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('recorded_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('attendee', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='fieldservice.trainingattendee', verbose_name='attendee')),
-                ('session', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='fieldservice.trainingsession', verbose_name='training')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "score_content",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="content",
+                    ),
+                ),
+                (
+                    "score_trainer",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="trainer",
+                    ),
+                ),
+                (
+                    "score_materials",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="materials",
+                    ),
+                ),
+                (
+                    "score_organisation",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="organisation",
+                    ),
+                ),
+                ("comments", models.TextField(blank=True, verbose_name="comments and wishes")),
+                (
+                    "recorded_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="recorded"
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "attendee",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="fieldservice.trainingattendee",
+                        verbose_name="attendee",
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="fieldservice.trainingsession",
+                        verbose_name="training",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical training feedback',
-                'verbose_name_plural': 'historical training feedback',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical training feedback",
+                "verbose_name_plural": "historical training feedback",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalTrainingAttendee',
+            name="HistoricalTrainingAttendee",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(max_length=60, verbose_name='name')),
-                ('department', models.CharField(blank=True, max_length=100, verbose_name='department')),
-                ('position', models.CharField(blank=True, max_length=60, verbose_name='position')),
-                ('phone', models.CharField(blank=True, max_length=30, verbose_name='phone')),
-                ('signed_in_at', models.DateTimeField(blank=True, null=True, verbose_name='signed in')),
-                ('sign_in_method', models.CharField(blank=True, choices=[('tablet', 'Signed on a tablet'), ('sheet', 'Printed sign-in sheet (scanned)')], max_length=10, verbose_name='signed in by')),
-                ('certificate_number', models.CharField(blank=True, max_length=30, verbose_name='certificate number')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('signature', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core.signature', verbose_name='signature')),
-                ('session', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='fieldservice.trainingsession', verbose_name='training')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=60, verbose_name="name")),
+                (
+                    "department",
+                    models.CharField(blank=True, max_length=100, verbose_name="department"),
+                ),
+                ("position", models.CharField(blank=True, max_length=60, verbose_name="position")),
+                ("phone", models.CharField(blank=True, max_length=30, verbose_name="phone")),
+                (
+                    "signed_in_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="signed in"),
+                ),
+                (
+                    "sign_in_method",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("tablet", "Signed on a tablet"),
+                            ("sheet", "Printed sign-in sheet (scanned)"),
+                        ],
+                        max_length=10,
+                        verbose_name="signed in by",
+                    ),
+                ),
+                (
+                    "certificate_number",
+                    models.CharField(blank=True, max_length=30, verbose_name="certificate number"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "signature",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="core.signature",
+                        verbose_name="signature",
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="fieldservice.trainingsession",
+                        verbose_name="training",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical attendee',
-                'verbose_name_plural': 'historical attendees',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical attendee",
+                "verbose_name_plural": "historical attendees",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.AddConstraint(
-            model_name='trainingsession',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_on__gte', models.F('starts_on'))), name='training_ends_after_start'),
+            model_name="trainingsession",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_on__gte", models.F("starts_on"))),
+                name="training_ends_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trainingfeedback',
-            constraint=models.CheckConstraint(condition=models.Q(('score_content__gte', 1), ('score_content__lte', 5), ('score_trainer__gte', 1), ('score_trainer__lte', 5), ('score_materials__gte', 1), ('score_materials__lte', 5), ('score_organisation__gte', 1), ('score_organisation__lte', 5)), name='training_scores_1_to_5'),
+            model_name="trainingfeedback",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("score_content__gte", 1),
+                    ("score_content__lte", 5),
+                    ("score_trainer__gte", 1),
+                    ("score_trainer__lte", 5),
+                    ("score_materials__gte", 1),
+                    ("score_materials__lte", 5),
+                    ("score_organisation__gte", 1),
+                    ("score_organisation__lte", 5),
+                ),
+                name="training_scores_1_to_5",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trainingattendee',
-            constraint=models.UniqueConstraint(fields=('session', 'name'), name='training_attendee_once'),
+            model_name="trainingattendee",
+            constraint=models.UniqueConstraint(
+                fields=("session", "name"), name="training_attendee_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trainingattendee',
-            constraint=models.UniqueConstraint(condition=models.Q(('certificate_number', ''), _negated=True), fields=('certificate_number',), name='training_certificate_unique'),
+            model_name="trainingattendee",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("certificate_number", ""), _negated=True),
+                fields=("certificate_number",),
+                name="training_certificate_unique",
+            ),
         ),
     ]

@@ -172,7 +172,9 @@ def training_attendee_add(
 
 def _sign_in_open(session: TrainingSession) -> None:
     if session.state not in (TrainingState.PLAN_SENT, TrainingState.HELD):
-        raise TransitionConflict(_("Attendees sign in once the plan is sent, until it is completed."))
+        raise TransitionConflict(
+            _("Attendees sign in once the plan is sent, until it is completed.")
+        )
 
 
 def training_sign_in(
@@ -211,7 +213,10 @@ def training_sign_in(
         attendee.sign_in_method = SignInMethod.TABLET
         attendee.signature = signature
         save_with_history(
-            attendee, by=by, reason="signed in", fields=["signed_in_at", "sign_in_method", "signature"]
+            attendee,
+            by=by,
+            reason="signed in",
+            fields=["signed_in_at", "sign_in_method", "signature"],
         )
     return attendee
 
@@ -270,7 +275,9 @@ def training_feedback_record(
     """One filled-in feedback form (培训反馈表), typed in or given on the tablet."""
     _may_run(session, by)
     if session.state not in (TrainingState.PLAN_SENT, TrainingState.HELD):
-        raise TransitionConflict(_("Feedback is collected at the training, before it is completed."))
+        raise TransitionConflict(
+            _("Feedback is collected at the training, before it is completed.")
+        )
     scores = {
         "score_content": score_content,
         "score_trainer": score_trainer,

@@ -51,7 +51,9 @@ def training_new(request: HttpRequest) -> HttpResponse:
                 form_errors_from(exc, form)
                 status = 400
             else:
-                messages.success(request, _("Training planned: %(number)s.") % {"number": session.number})
+                messages.success(
+                    request, _("Training planned: %(number)s.") % {"number": session.number}
+                )
                 return redirect(session.get_absolute_url())
         else:
             status = 400
