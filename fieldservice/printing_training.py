@@ -253,7 +253,7 @@ def training_certificate(attendee: TrainingAttendee) -> printing.FormDocument:
         number=attendee.certificate_number or _("(issued when the training is completed)"),
         company=printing.CompanyHeader(name=""),
         record_url="",
-        meta=[(_("Certificate number"), attendee.certificate_number or "—")],
+        meta=[(_("Customer"), session.customer.short_name or session.customer.name)],
         blocks=[
             printing.Spacer(12),
             printing.Paragraph(
