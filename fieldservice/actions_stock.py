@@ -21,6 +21,8 @@ LOAN_ACTIONS = ActionSet(
             s.loan_approve,
             form=f.LoanApproveForm,
             transitions=("approve", "complete_paperwork"),
+            # Once approved there is nothing left to approve: not offered at all.
+            when=lambda loan, user: loan.approved_at is None,
             icon="check2-circle",
             primary=True,
             help=_(

@@ -208,7 +208,5 @@ class DispatchRescheduleAdmin(HistoryAdmin):
         return False
 
 
-from . import (
-    admin_stock,  # noqa: F401 - spare-parts stock (docs/domain.md §stock)
-    admin_training,  # noqa: F401 - customer training (docs/domain.md §training)
-)
+# Spare-parts stock and customer training (docs/domain.md §stock, §training).
+from . import admin_stock, admin_training  # noqa: E402,F401

@@ -80,7 +80,8 @@ def training_plan(session: TrainingSession) -> printing.FormDocument:
             ),
             printing.Paragraph(
                 _(
-                    "Please confirm the time, the place and the number of attendees with the trainer."
+                    "Please confirm the time, the place and the number of attendees with "
+                    "the trainer."
                 )
             ),
         ],
