@@ -77,7 +77,7 @@ REPAIR_ACTIONS = ActionSet(
         ),
         Action(
             "write_off",
-            _("Write off"),
+            _("Scrap"),
             s.faulty_write_off,
             form=f.FaultyWriteOffForm,
             icon="trash",

@@ -36,7 +36,7 @@ EVENTS.update(
         "faultypart.tagged": _("Faulty part tagged"),
         "faultypart.send": _("Sent for repair"),
         "faultypart.restock": _("Back in stock"),
-        "faultypart.write_off": _("Written off"),
+        "faultypart.write_off": _("Scrapped"),
         "stock.receive": _("Received into stock"),
         "stock.issue": _("Issued"),
         "stock.return": _("Returned unused"),

@@ -47,7 +47,7 @@ def part_tag(faulty: FaultyPart) -> printing.FormDocument:
                     (_("Sent for repair"), _local(faulty.sent_at)),
                     (_("Repaired by"), faulty.repairer or "—"),
                     (_("Back in stock"), _local(faulty.restocked_at)),
-                    (_("Written off"), _local(faulty.written_off_at)),
+                    (_("Scrapped"), _local(faulty.written_off_at)),
                     (_("Test record"), faulty.test_record or "—", True),
                 ],
                 columns=2,
