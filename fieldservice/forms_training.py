@@ -84,25 +84,24 @@ class _SessionForm(DeskFormMixin, forms.Form):
                 self.fields[name].queryset = attendees  # type: ignore[attr-defined]
 
 
+def _score(label: Any) -> forms.IntegerField:
+    """A score from 1 to 5, picked as one of five buttons."""
+    field = forms.IntegerField(
+        label=label, min_value=1, max_value=5, widget=forms.RadioSelect(choices=_SCORES)
+    )
+    # The action form draws a radio group's buttons from the field's choices.
+    field.choices = _SCORES  # type: ignore[attr-defined]
+    return field
+
+
 class FeedbackForm(_SessionForm):
     attendee = forms.ModelChoiceField(
         queryset=TrainingAttendee.objects.none(), label=_("Attendee"), required=False
     )
-    score_content = forms.TypedChoiceField(
-        label=_("Content of the training"), choices=_SCORES, coerce=int, widget=forms.RadioSelect
-    )
-    score_trainer = forms.TypedChoiceField(
-        label=_("The trainer"), choices=_SCORES, coerce=int, widget=forms.RadioSelect
-    )
-    score_materials = forms.TypedChoiceField(
-        label=_("Materials"), choices=_SCORES, coerce=int, widget=forms.RadioSelect
-    )
-    score_organisation = forms.TypedChoiceField(
-        label=_("Organisation (place, time, equipment)"),
-        choices=_SCORES,
-        coerce=int,
-        widget=forms.RadioSelect,
-    )
+    score_content = _score(_("Content of the training"))
+    score_trainer = _score(_("The trainer"))
+    score_materials = _score(_("Materials"))
+    score_organisation = _score(_("Organisation (place, time, equipment)"))
     comments = forms.CharField(
         label=_("Comments and wishes"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )

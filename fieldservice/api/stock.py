@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import F
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -158,6 +159,7 @@ class FaultyPartSerializer(FSMSerializerMixin, serializers.ModelSerializer):
 # -- inputs --------------------------------------------------------------------------------
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class _VisibleDispatch(serializers.PrimaryKeyRelatedField):
     """A visit the user sees (docs/domain.md §visibility.field)."""
 
@@ -175,7 +177,7 @@ def _warehouses() -> Any:
     return serializers.PrimaryKeyRelatedField(queryset=Warehouse.objects.filter(active=True))
 
 
-class ReceiveInput(serializers.Serializer):
+class StockReceiveInput(serializers.Serializer):
     part = _parts()
     warehouse = _warehouses()
     quantity = serializers.IntegerField(min_value=1)
@@ -183,7 +185,7 @@ class ReceiveInput(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
 
-class IssueInput(serializers.Serializer):
+class StockIssueInput(serializers.Serializer):
     part = _parts()
     warehouse = _warehouses()
     quantity = serializers.IntegerField(min_value=1, default=1)
@@ -192,7 +194,7 @@ class IssueInput(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
 
-class ReturnInput(serializers.Serializer):
+class StockReturnInput(serializers.Serializer):
     part = _parts()
     warehouse = _warehouses()
     quantity = serializers.IntegerField(min_value=1)
@@ -201,7 +203,7 @@ class ReturnInput(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
 
-class TransferInput(serializers.Serializer):
+class StockTransferInput(serializers.Serializer):
     part = _parts()
     from_warehouse = _warehouses()
     to_warehouse = _warehouses()
@@ -279,10 +281,10 @@ class StockLevelViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 _MOVES = {
-    "receive": (ReceiveInput, services.stock_receive),
-    "issue": (IssueInput, services.stock_issue),
-    "return": (ReturnInput, services.stock_return),
-    "transfer": (TransferInput, services.stock_transfer),
+    "receive": (StockReceiveInput, services.stock_receive),
+    "issue": (StockIssueInput, services.stock_issue),
+    "return": (StockReturnInput, services.stock_return),
+    "transfer": (StockTransferInput, services.stock_transfer),
 }
 
 

@@ -26,10 +26,10 @@ pytestmark = pytest.mark.browser
 def stock_data(demo_staff, transactional_db):
     import datetime as dt
 
-    from contracts.models import Customer
-    from contracts.services import customer_save
     from django.contrib.auth import get_user_model
 
+    from contracts.models import Customer
+    from contracts.services import customer_save
     from fieldservice.demo_stock import load
     from fieldservice.models import Engineer
 
