@@ -34,7 +34,7 @@ TABLET = {
     "is_mobile": True,
     "has_touch": True,
 }
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + b"0" * 4000
+PDF = b"%PDF-1.4\n" + b"%" * 4000 + b"\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture

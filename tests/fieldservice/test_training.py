@@ -45,7 +45,7 @@ from tests.tickets.factories import make_customer, sh
 
 pytestmark = pytest.mark.django_db
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + b"0" * 2000
+PDF_BYTES = b"%PDF-1.4\n" + b"%" * 2000 + b"\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture
