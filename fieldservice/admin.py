@@ -208,4 +208,9 @@ class DispatchRescheduleAdmin(HistoryAdmin):
         return False
 
 
-from . import admin_upgrades  # noqa: E402, F401 - upgrades, restores, partner records (issue 15)
+# Spare-parts stock and customer training (docs/domain.md §stock, §training).
+from . import (  # noqa: E402,F401
+    admin_stock,
+    admin_training,
+    admin_upgrades,
+)

@@ -93,3 +93,59 @@ class FieldserviceConfig(AppConfig):
         from .lists import register as register_lists
 
         register_lists()  # docs/architecture.md §lists
+        self._ready_stock()
+
+    def _ready_stock(self) -> None:
+        """Spare-parts stock (docs/domain.md §stock): its printed tag label, the emergency
+        loan's paperwork clock and the menu."""
+        from servicedesk.core.choices import timer_targets_register
+        from servicedesk.core.navigation import NavItem, nav_register
+
+        from . import printing_stock  # noqa: F401 - registers the faulty part's tag label
+
+        timer_targets_register(paperwork=_("Complete the loan paperwork"))
+        nav_register(
+            NavItem(
+                _("Spare-parts stock"),
+                "fieldservice:stock",
+                "box-seam",
+                "fieldservice.view_stocklevel",
+                order=24,
+            ),
+            NavItem(
+                _("Loans and repairs"),
+                "fieldservice:stock-outstanding",
+                "arrow-repeat",
+                "fieldservice.view_partloan",
+                order=25,
+            ),
+        )
+        self._ready_training()
+
+    def _ready_training(self) -> None:
+        """Customer training (docs/domain.md §training): its printed forms, the training
+        reports in the customer archive, the menu."""
+        from contracts.archive import register_archive_section
+        from servicedesk.core.navigation import NavItem, nav_register
+
+        from . import printing_training  # noqa: F401 - plan, sign-in, feedback, report, certificate
+        from .selectors_training import trainings_for_archive
+
+        register_archive_section(
+            "trainings",
+            _("Training reports"),
+            trainings_for_archive,
+            order=46,
+            permission="fieldservice.view_trainingsession",
+            template="fieldservice/partials/archive_training.html",
+            takes_user=True,
+        )
+        nav_register(
+            NavItem(
+                _("Trainings"),
+                "fieldservice:trainings",
+                "easel",
+                "fieldservice.view_trainingsession",
+                order=26,
+            )
+        )

@@ -302,3 +302,13 @@ def load(stdout: Any = None) -> None:  # extends the loader above
 
     _load_dispatches(stdout)
     load_upgrades(stdout)
+
+
+_load_dispatches = load
+
+
+def load(stdout: Any = None) -> None:
+    _load_dispatches(stdout)
+    from .demo_stock import load as load_stock
+
+    load_stock(stdout)

@@ -29,3 +29,50 @@ from .history_upgrades import REASONS as _UPGRADE_REASONS  # noqa: E402
 
 EVENTS.update(_UPGRADE_EVENTS)
 REASONS.update(_UPGRADE_REASONS)
+# Spare-parts stock (docs/domain.md §stock).
+EVENTS.update(
+    {
+        "partloan.requested": _("Loan requested"),
+        "partloan.take": _("Taken in an emergency"),
+        "partloan.approve": _("Loan approved"),
+        "partloan.complete_paperwork": _("Emergency loan approved afterwards"),
+        "partloan.refuse": _("Loan refused"),
+        "partloan.give_back": _("Returned by the customer"),
+        "partloan.sell": _("Converted to a sale"),
+        "faultypart.tagged": _("Faulty part tagged"),
+        "faultypart.send": _("Sent for repair"),
+        "faultypart.restock": _("Back in stock"),
+        "faultypart.write_off": _("Scrapped"),
+        "stock.receive": _("Received into stock"),
+        "stock.issue": _("Issued"),
+        "stock.return": _("Returned unused"),
+        "stock.transfer": _("Transferred"),
+        "stock.loan_out": _("Loaned to a customer"),
+        "stock.loan_back": _("Loan returned"),
+        "stock.repair_back": _("Back from repair"),
+        "stock.minimum": _("Low-stock warning changed"),
+    }
+)
+REASONS.update({"catalogue": _("Catalogue changed")})
+
+# Customer training (docs/domain.md §training).
+EVENTS.update(
+    {
+        "trainingsession.planned": _("Training planned"),
+        "trainingsession.send_plan": _("Plan sent to the customer"),
+        "trainingsession.feedback": _("Feedback form recorded"),
+        "trainingsession.hold": _("Training held"),
+        "trainingsession.complete": _("Training completed"),
+        "trainingsession.archive": _("Report filed in the customer archive"),
+        "trainingsession.cancel": _("Training cancelled"),
+    }
+)
+REASONS.update(
+    {
+        "training planned": _("Training planned"),
+        "attendee": _("Attendee added"),
+        "signed in": _("Signed in"),
+        "certificate": _("Certificate issued"),
+        "feedback": _("Feedback form recorded"),
+    }
+)

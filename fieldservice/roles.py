@@ -100,3 +100,50 @@ for _role in (Role.SERVICE_MANAGER, Role.TECH_MANAGER):
     ROLE_PERMISSIONS[_role].extend(
         ["fieldservice.add_supportplan", "fieldservice.change_supportplan"]
     )
+# Spare-parts stock (docs/domain.md §stock): everyone who sees field service sees the stock;
+# engineers move parts, request loans and tag faulty parts; the service manager keeps the
+# store and the repairs; the technical manager also approves loans and sells them.
+_STOCK_READ = [
+    "fieldservice.view_part",
+    "fieldservice.view_warehouse",
+    "fieldservice.view_stocklevel",
+    "fieldservice.view_stockmovement",
+    "fieldservice.view_partloan",
+    "fieldservice.view_faultypart",
+]
+_STOCK_ENGINEER = [
+    *_STOCK_READ,
+    "fieldservice.move_stock",
+    "fieldservice.add_partloan",
+    "fieldservice.add_faultypart",
+]
+_STOCK_KEEPER = [
+    *_STOCK_ENGINEER,
+    "fieldservice.manage_stock",
+    "fieldservice.repair_part",
+    "fieldservice.add_part",
+    "fieldservice.change_part",
+    "fieldservice.add_warehouse",
+    "fieldservice.change_warehouse",
+]
+for _role, _perms in ROLE_PERMISSIONS.items():
+    if _role == Role.FIELD_ENGINEER:
+        _perms.extend(_STOCK_ENGINEER)
+    elif _role == Role.SERVICE_MANAGER:
+        _perms.extend(_STOCK_KEEPER)
+    elif _role == Role.TECH_MANAGER:
+        _perms.extend([*_STOCK_KEEPER, "fieldservice.approve_loan"])
+    else:
+        _perms.extend(_STOCK_READ)
+
+# Customer training (docs/domain.md §training): the managers plan trainings and file their
+# reports; the trainer (an engineer) runs the session.
+_TRAINING_READ = [
+    "fieldservice.view_trainingsession",
+    "fieldservice.view_trainingattendee",
+    "fieldservice.view_trainingfeedback",
+]
+for _role, _perms in ROLE_PERMISSIONS.items():
+    _perms.extend(_TRAINING_READ)
+    if _role in (Role.SERVICE_MANAGER, Role.TECH_MANAGER):
+        _perms.extend(["fieldservice.plan_training", "fieldservice.add_trainingsession"])

@@ -70,3 +70,31 @@ urlpatterns += [
         name="support-plan-record-child",
     ),
 ]
+
+# Spare-parts stock (docs/domain.md §stock).
+from .views import stock as stock_views  # noqa: E402
+
+urlpatterns += [
+    path("stock/", stock_views.stock, name="stock"),
+    path("stock/parts/<int:pk>/", stock_views.part_detail, name="stock-part"),
+    path("stock/move/", stock_views.stock_move, name="stock-move"),
+    path("stock/move/<slug:op>/", stock_views.stock_move, name="stock-move-op"),
+    path("stock/outstanding/", stock_views.outstanding, name="stock-outstanding"),
+    path("stock/loans/new/", stock_views.loan_new, name="loan-new"),
+    path("stock/loans/<int:pk>/", stock_views.loan_detail, name="loan"),
+    path("stock/loans/<int:pk>/<slug:name>/", stock_views.loan_action, name="loan-action"),
+    path("stock/repairs/new/", stock_views.repair_new, name="repair-new"),
+    path("stock/repairs/<int:pk>/", stock_views.repair_detail, name="repair"),
+    path("stock/repairs/<int:pk>/<slug:name>/", stock_views.repair_action, name="repair-action"),
+]
+
+# Customer training (docs/domain.md §training).
+from .views import training as training_views  # noqa: E402
+
+urlpatterns += [
+    path("trainings/", training_views.training_list, name="trainings"),
+    path("trainings/new/", training_views.training_new, name="training-new"),
+    path("trainings/<int:pk>/", training_views.training_detail, name="training"),
+    path("trainings/<int:pk>/sign-in/", training_views.training_sign_in, name="training-sign-in"),
+    path("trainings/<int:pk>/<slug:name>/", training_views.training_action, name="training-action"),
+]

@@ -102,6 +102,7 @@ SEED_MIGRATIONS = [
     "tickets.migrations.0002_policies_and_lines",
     "tickets.migrations.0006_check_in_policy",
     "fieldservice.migrations.0003_request_policies_first_appointments",
+    "fieldservice.migrations.0006_loan_paperwork_policy",
     # After every migration that creates policies: it sets their calendar basis.
     "servicedesk.core.migrations.0006_sla_policy_calendar_basis",
     "tickets.migrations.0004_complaint_policy_office_calendar",

@@ -8,6 +8,24 @@ router.register("engineers", EngineerViewSet, basename="engineer")
 router.register("partners", PartnerViewSet, basename="partner")
 router.register("spare-parts", SparePartViewSet, basename="spare-part")
 
+# Spare-parts stock (docs/domain.md §stock).
+from . import stock  # noqa: E402
+
+router.register("stock-parts", stock.PartViewSet, basename="stock-part")
+router.register("warehouses", stock.WarehouseViewSet, basename="warehouse")
+router.register("stock-levels", stock.StockLevelViewSet, basename="stock-level")
+router.register("stock-movements", stock.StockMovementViewSet, basename="stock-movement")
+router.register("part-loans", stock.PartLoanViewSet, basename="part-loan")
+router.register("faulty-parts", stock.FaultyPartViewSet, basename="faulty-part")
+
+# Customer training (docs/domain.md §training).
+from . import training  # noqa: E402
+
+router.register("trainings", training.TrainingViewSet, basename="training")
+router.register(
+    "training-attendees", training.TrainingAttendeeViewSet, basename="training-attendee"
+)
+
 urlpatterns = router.urls
 
 # Issue 15: upgrades, restores, backup policies, partner records and statements.

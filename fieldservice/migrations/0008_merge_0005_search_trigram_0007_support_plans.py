@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('fieldservice', '0005_search_trigram'),
-        ('fieldservice', '0007_support_plans'),
+        ("fieldservice", "0005_search_trigram"),
+        ("fieldservice", "0007_support_plans"),
     ]
 
-    operations = [
-    ]
+    operations = []

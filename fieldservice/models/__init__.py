@@ -793,9 +793,22 @@ from .partners import PartnerPenalty as PartnerPenalty  # noqa: E402
 from .partners import PartnerTerms as PartnerTerms  # noqa: E402
 from .partners import PartnerTraining as PartnerTraining  # noqa: E402
 from .partners import TrainingFeeRate as TrainingFeeRate  # noqa: E402
+from .stock import (  # noqa: E402,F401 - spare-parts stock (docs/domain.md §stock)
+    FaultyPart,
+    Part,
+    PartLoan,
+    StockLevel,
+    StockMovement,
+    Warehouse,
+)
 from .support import CustomerQuestion as CustomerQuestion  # noqa: E402
 from .support import SupportPlan as SupportPlan  # noqa: E402
 from .support import SupportPlanItem as SupportPlanItem  # noqa: E402
+from .training import (  # noqa: E402,F401 - customer training (docs/domain.md §training)
+    TrainingAttendee,
+    TrainingFeedback,
+    TrainingSession,
+)
 from .upgrades import Upgrade as Upgrade  # noqa: E402
 from .upgrades import UpgradeNotice as UpgradeNotice  # noqa: E402
 from .upgrades import UpgradeProblem as UpgradeProblem  # noqa: E402

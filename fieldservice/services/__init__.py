@@ -53,3 +53,37 @@ __all__ = [
     "partner_save",
     "person_days_for",
 ]
+
+from .stock import (
+    faulty_restock,
+    faulty_send,
+    faulty_tag,
+    faulty_write_off,
+    loan_approve,
+    loan_refuse,
+    loan_request,
+    loan_return,
+    loan_sell,
+    stock_issue,
+    stock_receive,
+    stock_return,
+    stock_set_minimum,
+    stock_transfer,
+)
+
+__all__ += [
+    "faulty_restock",
+    "faulty_send",
+    "faulty_tag",
+    "faulty_write_off",
+    "loan_approve",
+    "loan_refuse",
+    "loan_request",
+    "loan_return",
+    "loan_sell",
+    "stock_issue",
+    "stock_receive",
+    "stock_return",
+    "stock_set_minimum",
+    "stock_transfer",
+]

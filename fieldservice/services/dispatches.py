@@ -1230,6 +1230,17 @@ def part_approve(part: SparePartUsage, *, by: User) -> SparePartUsage:
         from servicedesk.core.exceptions import NotPermitted
 
         raise NotPermitted(_("You may not perform this action."))
+    from ..models.stock import PartLoan, loan_approved
+
+    loan = PartLoan.objects.filter(usage=part).first()
+    if loan is not None and not loan_approved(loan) and loan.state != "rejected":
+        # A loan from stock is approved as the loan, which approves this line too
+        # (docs/domain.md §stock.loans).
+        from .stock import loan_approve
+
+        loan_approve(loan, by=by)
+        part.refresh_from_db()
+        return part
     with transaction.atomic():
         part = SparePartUsage.objects.select_for_update().get(pk=part.pk)
         if part.approved_at is not None:
