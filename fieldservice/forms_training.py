@@ -23,7 +23,7 @@ class TrainingPlanForm(DeskFormMixin, forms.Form):
     customer = forms.ModelChoiceField(
         queryset=Customer.objects.all(), label=_("Customer"), widget=CustomerPicker()
     )
-    title = forms.CharField(label=_("Subject"), max_length=200)
+    title = forms.CharField(label=_("Training subject"), max_length=200)
     trainer = forms.ModelChoiceField(
         queryset=Engineer.objects.filter(active=True).select_related("user"), label=_("Trainer")
     )
@@ -52,7 +52,7 @@ class SendPlanForm(DeskFormMixin, forms.Form):
 
 
 class TrainingCompleteForm(DeskFormMixin, forms.Form):
-    summary = forms.CharField(label=_("How it went"), widget=forms.Textarea(attrs={"rows": 3}))
+    summary = forms.CharField(label=_("How the training went"), widget=forms.Textarea(attrs={"rows": 3}))
     suggestions = forms.CharField(
         label=_("Suggestions and the customer's situation"),
         widget=forms.Textarea(attrs={"rows": 2}),

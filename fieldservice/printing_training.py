@@ -32,7 +32,7 @@ def _facts(session: TrainingSession) -> printing.KeyValueGrid:
     return printing.KeyValueGrid(
         rows=[
             (_("Customer"), session.customer.name, True),
-            (_("Subject"), session.title, True),
+            (_("Training subject"), session.title, True),
             (_("Dates"), _days(session)),
             (_("Place"), session.location),
             (_("Trainer"), display_name(session.trainer.user)),
@@ -238,7 +238,7 @@ def training_report(session: TrainingSession) -> printing.FormDocument:
             ),
             printing.Heading(_("Comments of the attendees")),
             printing.Paragraph("\n".join(comments) or "—"),
-            printing.Heading(_("How it went")),
+            printing.Heading(_("How the training went")),
             printing.Paragraph(session.summary or "—"),
             printing.Heading(_("Suggestions and the customer's situation")),
             printing.Paragraph(session.suggestions or "—"),
@@ -275,7 +275,7 @@ def training_certificate(attendee: TrainingAttendee) -> printing.FormDocument:
                 rows=[
                     (_("Name"), attendee.name),
                     (_("Department"), attendee.department or "—"),
-                    (_("Subject"), session.title, True),
+                    (_("Training subject"), session.title, True),
                     (_("Trainer"), display_name(session.trainer.user)),
                     (_("Dates"), _days(session)),
                 ],

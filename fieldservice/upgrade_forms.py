@@ -340,7 +340,7 @@ class SupportItemForm(DeskFormMixin, forms.Form):
 
 
 class ItemDoneForm(DeskFormMixin, forms.Form):
-    done_note = forms.CharField(label=_("How it went"), max_length=300, required=False)
+    done_note = forms.CharField(label=_("How the item went"), max_length=300, required=False)
 
 
 class QuestionForm(DeskFormMixin, forms.Form):

@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("number", models.CharField(db_index=True, max_length=20, verbose_name="number")),
-                ("title", models.CharField(max_length=200, verbose_name="subject")),
+                ("title", models.CharField(max_length=200, verbose_name="training subject")),
                 ("location", models.CharField(max_length=200, verbose_name="place")),
                 ("starts_on", models.DateField(verbose_name="from")),
                 ("ends_on", models.DateField(verbose_name="until (inclusive)")),
@@ -78,7 +78,7 @@ class Migration(migrations.Migration):
                     "completed_at",
                     models.DateTimeField(blank=True, null=True, verbose_name="completed"),
                 ),
-                ("summary", models.TextField(blank=True, verbose_name="how it went")),
+                ("summary", models.TextField(blank=True, verbose_name="how the training went")),
                 (
                     "suggestions",
                     models.TextField(
@@ -233,7 +233,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("number", models.CharField(max_length=20, unique=True, verbose_name="number")),
-                ("title", models.CharField(max_length=200, verbose_name="subject")),
+                ("title", models.CharField(max_length=200, verbose_name="training subject")),
                 ("location", models.CharField(max_length=200, verbose_name="place")),
                 ("starts_on", models.DateField(verbose_name="from")),
                 ("ends_on", models.DateField(verbose_name="until (inclusive)")),
@@ -283,7 +283,7 @@ class Migration(migrations.Migration):
                     "completed_at",
                     models.DateTimeField(blank=True, null=True, verbose_name="completed"),
                 ),
-                ("summary", models.TextField(blank=True, verbose_name="how it went")),
+                ("summary", models.TextField(blank=True, verbose_name="how the training went")),
                 (
                     "suggestions",
                     models.TextField(

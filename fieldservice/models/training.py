@@ -90,7 +90,7 @@ class TrainingSession(ConcurrentTransitionMixin, models.Model):
         blank=True,
         related_name="trainings",
     )
-    title = models.CharField(_("subject"), max_length=200)
+    title = models.CharField(_("training subject"), max_length=200)
     trainer = models.ForeignKey(
         "fieldservice.Engineer",
         verbose_name=_("trainer"),
@@ -116,7 +116,7 @@ class TrainingSession(ConcurrentTransitionMixin, models.Model):
     plan_sent_to = models.CharField(_("plan sent to"), max_length=200, blank=True)
     held_at = models.DateTimeField(_("held"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
-    summary = models.TextField(_("how it went"), blank=True)
+    summary = models.TextField(_("how the training went"), blank=True)
     suggestions = models.TextField(_("suggestions and the customer's situation"), blank=True)
     archived_at = models.DateTimeField(_("filed"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
