@@ -83,3 +83,7 @@ class FieldserviceConfig(AppConfig):
                 order=23,
             ),
         )
+
+        from .ready_inspections import ready as inspections_ready
+
+        inspections_ready()

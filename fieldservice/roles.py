@@ -49,3 +49,9 @@ ROLE_PERMISSIONS = {
     Role.FIRST_VISIT_AGENT: list(_ALL),
     Role.CONSULTANT: list(_ALL),
 }
+
+# Routine inspections (docs/domain.md §inspection), in their own module.
+from .roles_inspections import INSPECTION_ROLE_PERMISSIONS  # noqa: E402
+
+for _role, _perms in INSPECTION_ROLE_PERMISSIONS.items():
+    ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS.get(_role, []), *_perms]

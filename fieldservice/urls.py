@@ -24,3 +24,8 @@ urlpatterns = [
     path("dispatches/<int:pk>/<slug:name>/", views.dispatch_action, name="dispatch-action"),
     path("engineers/<int:pk>/", views.engineer_detail, name="engineer"),
 ]
+
+# Routine inspections (docs/domain.md §inspection), in their own module.
+from .urls_inspections import urlpatterns as _inspections  # noqa: E402
+
+urlpatterns += _inspections

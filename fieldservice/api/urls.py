@@ -9,3 +9,10 @@ router.register("partners", PartnerViewSet, basename="partner")
 router.register("spare-parts", SparePartViewSet, basename="spare-part")
 
 urlpatterns = router.urls
+
+# Routine inspections (docs/domain.md §inspection), in their own module.
+from .inspections import InspectionScheduleViewSet, InspectionViewSet  # noqa: E402
+
+router.register("inspection-schedules", InspectionScheduleViewSet, basename="inspection-schedule")
+router.register("inspections", InspectionViewSet, basename="inspection")
+urlpatterns = router.urls

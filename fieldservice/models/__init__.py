@@ -781,3 +781,11 @@ class SalesLead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.description[:40]}"
+
+
+# Routine inspections (docs/domain.md §inspection), in their own module.
+from .inspections import (  # noqa: E402, F401
+    Inspection,
+    InspectionItem,
+    InspectionSchedule,
+)

@@ -1,0 +1,90 @@
+"""Forms of routine inspections (docs/domain.md §inspection)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from contracts.models import Contract
+
+from .models import Engineer
+from .models.inspections import InspectionSchedule, ItemResult
+
+
+class FinishForm(forms.Form):
+    summary = forms.CharField(
+        label=_("Summary and recommendations"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ItemForm(forms.Form):
+    """One checklist line, saved on its own (the draft that survives a reload)."""
+
+    result = forms.ChoiceField(
+        label=_("Result"),
+        choices=[(ItemResult.OK, ItemResult.OK.label), (ItemResult.ISSUE, ItemResult.ISSUE.label)],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    photo = forms.FileField(label=_("Photo"), required=False)
+
+
+class RaiseForm(forms.Form):
+    to = forms.ChoiceField(
+        label=_("Open"),
+        choices=[("ticket", _("a hotline ticket")), ("dispatch", _("a follow-up dispatch"))],
+    )
+
+
+class ScheduleForm(forms.ModelForm):
+    """Plan a contract's routine inspections."""
+
+    fixed_days = forms.CharField(
+        label=_("fixed days (month-day)"),
+        required=False,
+        help_text=_("Days of each year as MM-DD, e.g. 03-15, 09-15."),
+    )
+
+    class Meta:
+        model = InspectionSchedule
+        fields = [
+            "contract",
+            "starts_on",
+            "frequency_months",
+            "fixed_days",
+            "equipment",
+            "includes_software",
+            "engineer",
+            "backup_engineer",
+            "lead_days",
+            "notes",
+            "active",
+        ]
+        widgets = {
+            "starts_on": forms.DateInput(attrs={"type": "date"}),
+            "equipment": forms.Textarea(attrs={"rows": 4}),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["contract"].queryset = Contract.objects.filter(
+            state__in=["signed", "in_service"]
+        ).select_related("customer")
+        engineers = Engineer.objects.filter(active=True).select_related("user")
+        self.fields["engineer"].queryset = engineers
+        self.fields["backup_engineer"].queryset = engineers
+        if self.instance.pk and self.instance.fixed_days:
+            self.initial["fixed_days"] = ", ".join(self.instance.fixed_days)
+
+    def clean_fixed_days(self) -> str:
+        return self.cleaned_data.get("fixed_days") or ""
+
+    def _post_clean(self) -> None:  # the service validates and saves (docs/architecture.md §layers)
+        pass

@@ -1,0 +1,185 @@
+"""Printed forms of routine inspections (docs/domain.md §forms, §inspection):
+
+- 年度例行检查计划 (yearly inspection schedule): every inspection day of a contract's year,
+  the equipment, the engineer and backup, for the customer (e-mailed or printed);
+- 例行检查报告 (inspection report): the checklist item by item (OK / issue, note), the
+  issues raised and the summary, signed by the engineer and the customer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from servicedesk.core import printing
+from servicedesk.core.choices import Role
+from servicedesk.core.people import display_name
+from servicedesk.core.printforms import SignatureSlot, register_form
+
+from .models.inspections import Inspection, InspectionSchedule, ItemResult
+from .services.inspections import INSPECTION_REPORT
+
+YEARLY_SCHEDULE = "inspection_schedule"
+
+
+def _inspection_engineer(inspection: Inspection) -> list:
+    dispatch = inspection.dispatch
+    return [dispatch.engineer.user] if dispatch.engineer_id else []
+
+
+def _engineer_name(engineer) -> str:
+    return display_name(engineer.user) if engineer is not None else "—"
+
+
+def _local(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "—"
+
+
+def schedule_year(schedule: InspectionSchedule, year: int) -> list[dt.date]:
+    return schedule.dates_between(dt.date(year, 1, 1), dt.date(year, 12, 31))
+
+
+def _service_end(schedule: InspectionSchedule) -> dt.date | None:
+    ends = [p.ends_on for p in schedule.contract.periods.all()]
+    return max(ends) if ends else None
+
+
+@register_form(
+    InspectionSchedule,
+    YEARLY_SCHEDULE,
+    gettext_lazy("Yearly routine inspection schedule"),
+    slots=[
+        SignatureSlot(
+            "service_manager", gettext_lazy("Service manager"), group=Role.SERVICE_MANAGER
+        )
+    ],
+)
+def yearly_schedule(schedule: InspectionSchedule) -> printing.FormDocument:
+    year = timezone.localdate().year
+    end = _service_end(schedule)
+    days = [d for d in schedule_year(schedule, year) if end is None or d <= end]
+    made = {i.due_on: i for i in schedule.inspections.select_related("dispatch")}
+    contract = schedule.contract
+    rows = [
+        [
+            index,
+            day.isoformat(),
+            _("Made: %(number)s") % {"number": made[day].dispatch.number}
+            if day in made
+            else _("Planned"),
+            _engineer_name(schedule.engineer),
+            _engineer_name(schedule.backup_engineer),
+        ]
+        for index, day in enumerate(days, start=1)
+    ]
+    return printing.FormDocument(
+        title=_("Yearly routine inspection schedule %(year)s") % {"year": year},
+        number=f"XJ{year}-{schedule.pk:05d}",
+        company=printing.CompanyHeader(name=""),
+        record_url="",
+        meta=[(_("Customer"), contract.customer.name), (_("Contract"), contract.number)],
+        blocks=[
+            printing.Heading(_("Contract and rhythm")),
+            printing.KeyValueGrid(
+                rows=[
+                    (_("Customer"), contract.customer.name, True),
+                    (_("Contract"), contract.number),
+                    (_("Service until"), end.isoformat() if end else "—"),
+                    (_("Rhythm"), schedule.rhythm_text()),
+                    (_("Software maintenance"), schedule.includes_software),
+                    (_("Engineer"), _engineer_name(schedule.engineer)),
+                    (_("Backup engineer"), _engineer_name(schedule.backup_engineer)),
+                ],
+                columns=2,
+            ),
+            printing.Heading(_("Equipment under maintenance")),
+            printing.Paragraph("\n".join(schedule.equipment_list) or "—"),
+            printing.Heading(_("Inspection days")),
+            printing.Table(
+                header=[_("No."), _("Day"), _("Status"), _("Engineer"), _("Backup engineer")],
+                rows=rows or [["—", "", _("No inspection this year."), "", ""]],
+                col_widths=[0.8, 2, 3, 2, 2],
+                align=["center", "left", "left", "left", "left"],
+            ),
+        ],
+    )
+
+
+@register_form(
+    Inspection,
+    INSPECTION_REPORT,
+    gettext_lazy("Routine inspection report"),
+    slots=[
+        SignatureSlot("engineer", gettext_lazy("Service engineer"), holders=_inspection_engineer),
+        SignatureSlot("customer", gettext_lazy("Customer"), customer=True),
+    ],
+    seal=True,
+)
+def inspection_report(inspection: Inspection) -> printing.FormDocument:
+    dispatch = inspection.dispatch
+    items = list(inspection.items.select_related("ticket", "follow_up"))
+    issues = [i for i in items if i.result == ItemResult.ISSUE]
+    blocks: list[printing.Block] = [
+        printing.Heading(_("Customer and visit")),
+        printing.KeyValueGrid(
+            rows=[
+                (_("Customer"), inspection.customer.name, True),
+                (_("Site address"), dispatch.site_address, True),
+                (_("Contract"), inspection.contract.number),
+                (_("Dispatch"), dispatch.number),
+                (_("Due on"), inspection.due_on.isoformat()),
+                (_("Arrived"), _local(dispatch.checked_in_at)),
+                (_("Engineer"), _engineer_name(dispatch.engineer)),
+                (_("Site contact"), dispatch.contact_name or "—"),
+            ],
+            columns=2,
+        ),
+        printing.Heading(_("Equipment under maintenance")),
+        printing.Paragraph(inspection.equipment or "—"),
+        printing.Heading(_("Checklist")),
+        printing.Checklist(
+            items=[
+                (
+                    f"{i.get_section_display()} · {i.label}",
+                    None if i.result == ItemResult.NONE else i.result == ItemResult.OK,
+                    i.note,
+                )
+                for i in items
+            ]
+        ),
+    ]
+    if issues:
+        blocks += [
+            printing.Heading(_("Issues and what was opened")),
+            printing.Table(
+                header=[_("Item"), _("Issue"), _("Opened")],
+                rows=[[i.label, i.note or "—", _raised(i)] for i in issues],
+                col_widths=[2.5, 5, 2.5],
+            ),
+        ]
+    blocks += [
+        printing.Heading(_("Summary and recommendations")),
+        printing.Paragraph(inspection.summary or "—"),
+    ]
+    return printing.FormDocument(
+        title=_("Routine inspection report"),
+        number=dispatch.number,
+        company=printing.CompanyHeader(name=""),
+        record_url="",
+        meta=[
+            (_("Customer"), inspection.customer.short_name or inspection.customer.name),
+            (_("Date"), inspection.due_on.isoformat()),
+        ],
+        blocks=blocks,
+    )
+
+
+def _raised(item) -> str:
+    if item.ticket_id:
+        return _("Ticket %(number)s") % {"number": item.ticket.number}
+    if item.follow_up_id:
+        return _("Dispatch %(number)s") % {"number": item.follow_up.number}
+    return "—"

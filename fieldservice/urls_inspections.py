@@ -1,0 +1,31 @@
+"""Portal URLs of routine inspections (docs/domain.md §inspection)."""
+
+from django.urls import path
+
+from .views import inspections as views
+
+urlpatterns = [
+    path("inspections/calendar/", views.inspection_calendar, name="inspection-calendar"),
+    path("inspections/schedules/", views.schedule_list, name="inspection-schedules"),
+    path("inspections/schedules/new/", views.schedule_edit, name="inspection-schedule-new"),
+    path("inspections/schedules/<int:pk>/", views.schedule_detail, name="inspection-schedule"),
+    path(
+        "inspections/schedules/<int:pk>/edit/",
+        views.schedule_edit,
+        name="inspection-schedule-edit",
+    ),
+    path("inspections/<int:pk>/", views.inspection_detail, name="inspection"),
+    path(
+        "inspections/<int:pk>/items/<int:item_pk>/",
+        views.inspection_item,
+        name="inspection-item",
+    ),
+    path(
+        "inspections/<int:pk>/items/<int:item_pk>/raise/",
+        views.inspection_item_raise_view,
+        name="inspection-item-raise",
+    ),
+    path(
+        "inspections/<int:pk>/<slug:name>/", views.inspection_action, name="inspection-action"
+    ),
+]
