@@ -38,8 +38,10 @@ def _local(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "—"
 
 
-def schedule_year(schedule: InspectionSchedule, year: int) -> list[dt.date]:
-    return schedule.dates_between(dt.date(year, 1, 1), dt.date(year, 12, 31))
+def schedule_year(schedule: InspectionSchedule, first: dt.date) -> list[dt.date]:
+    """The inspection days of the twelve months from ``first``."""
+    following = first.replace(year=first.year + 1)
+    return schedule.dates_between(first, following - dt.timedelta(days=1))
 
 
 def _service_end(schedule: InspectionSchedule) -> dt.date | None:
@@ -58,9 +60,9 @@ def _service_end(schedule: InspectionSchedule) -> dt.date | None:
     ],
 )
 def yearly_schedule(schedule: InspectionSchedule) -> printing.FormDocument:
-    year = timezone.localdate().year
+    first = timezone.localdate().replace(day=1)
     end = _service_end(schedule)
-    days = [d for d in schedule_year(schedule, year) if end is None or d <= end]
+    days = [d for d in schedule_year(schedule, first) if end is None or d <= end]
     made = {i.due_on: i for i in schedule.inspections.select_related("dispatch")}
     contract = schedule.contract
     rows = [
@@ -76,8 +78,9 @@ def yearly_schedule(schedule: InspectionSchedule) -> printing.FormDocument:
         for index, day in enumerate(days, start=1)
     ]
     return printing.FormDocument(
-        title=_("Yearly routine inspection schedule %(year)s") % {"year": year},
-        number=f"XJ{year}-{schedule.pk:05d}",
+        title=_("Yearly routine inspection schedule %(start)s to %(end)s")
+        % {"start": f"{first:%Y-%m}", "end": f"{first.replace(year=first.year + 1) - dt.timedelta(days=1):%Y-%m}"},
+        number=f"XJ{first:%Y%m}-{schedule.pk:05d}",
         company=printing.CompanyHeader(name=""),
         record_url="",
         meta=[(_("Customer"), contract.customer.name), (_("Contract"), contract.number)],

@@ -153,6 +153,7 @@ class InspectionViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.Read
     serializer_class = InspectionSerializer
     queryset = Inspection.objects.none()
     action_set = INSPECTION_ACTIONS
+    permission_classes = [ReadModelPermissions]  # the services decide who writes
     filterset_fields = ["state", "customer", "contract", "schedule", "due_on"]
 
     def get_queryset(self):
