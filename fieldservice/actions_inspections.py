@@ -51,3 +51,26 @@ INSPECTION_ACTIONS = ActionSet(
         ),
     ],
 )
+
+
+# -- installations (docs/domain.md §installation) ----------------------------------------
+
+from .forms_inspections import AcceptForm  # noqa: E402
+from .models.installations import Installation  # noqa: E402
+from .services.installations import INSTALLATION_REPORT, installation_accept  # noqa: E402
+
+INSTALLATION_ACTIONS = ActionSet(
+    Installation,
+    [
+        Action(
+            "accept",
+            _("Accepted by the customer"),
+            installation_accept,
+            form=AcceptForm,
+            sign_form=INSTALLATION_REPORT,
+            icon="patch-check",
+            primary=True,
+            summary="The customer signed the installation report",
+        ),
+    ],
+)

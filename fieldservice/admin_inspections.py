@@ -69,3 +69,44 @@ class InspectionAdmin(FSMTransitionAdminMixin, HistoryAdmin):
 
     def has_add_permission(self, request: Any) -> bool:
         return False
+
+
+# -- installations (docs/domain.md §installation) ----------------------------------------
+
+from .actions_inspections import INSTALLATION_ACTIONS  # noqa: E402
+from .models.installations import Installation, InstallationDay  # noqa: E402
+
+
+class DayInline(admin.TabularInline):
+    model = InstallationDay
+    extra = 0
+    can_delete = False
+    fields = ["day", "hours", "work_done", "issues", "next_steps", "recorded_by"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Installation)
+class InstallationAdmin(FSMTransitionAdminMixin, HistoryAdmin):
+    action_set = INSTALLATION_ACTIONS
+    transition_bulk_actions = False
+    list_display = ["dispatch", "customer", "state", "accepted_at"]
+    list_filter = ["state"]
+    search_fields = ["customer__name", "dispatch__number"]
+    inlines = [DayInline]
+    readonly_fields = [
+        "dispatch",
+        "customer",
+        "contract",
+        "state",
+        "acceptance_note",
+        "acceptance_signature",
+        "accepted_at",
+        "created_by",
+        "created_at",
+    ]
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False

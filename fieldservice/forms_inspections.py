@@ -88,3 +88,36 @@ class ScheduleForm(forms.ModelForm):
 
     def _post_clean(self) -> None:  # the service validates and saves (docs/architecture.md §layers)
         pass
+
+
+# -- installations (docs/domain.md §installation) ----------------------------------------
+
+
+class AssetForm(forms.Form):
+    product = forms.CharField(label=_("product"), max_length=100, required=False)
+    model = forms.CharField(label=_("model"), max_length=100)
+    part_number = forms.CharField(label=_("part number"), max_length=60, required=False)
+    serial_number = forms.CharField(label=_("serial number"), max_length=80)
+    location = forms.CharField(label=_("location"), max_length=100, required=False)
+    warranty_end = forms.DateField(
+        label=_("warranty end"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    licence = forms.CharField(label=_("licence"), max_length=100, required=False)
+
+
+class DayForm(forms.Form):
+    day = forms.DateField(label=_("day"), widget=forms.DateInput(attrs={"type": "date"}))
+    work_done = forms.CharField(label=_("work done"), widget=forms.Textarea(attrs={"rows": 3}))
+    issues = forms.CharField(
+        label=_("issues"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    next_steps = forms.CharField(
+        label=_("plan for the next day"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    hours = forms.DecimalField(label=_("hours"), max_digits=4, decimal_places=1, initial=8)
+
+
+class AcceptForm(forms.Form):
+    note = forms.CharField(
+        label=_("acceptance note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -186,3 +186,135 @@ def _raised(item) -> str:
     if item.follow_up_id:
         return _("Dispatch %(number)s") % {"number": item.follow_up.number}
     return "—"
+
+
+# -- installations (docs/domain.md §installation) ----------------------------------------
+
+from .models.installations import Installation, InstallationDay  # noqa: E402
+from .services.installations import DAILY_REPORT, INSTALLATION_REPORT  # noqa: E402
+
+
+def _installation_engineer(installation: Installation) -> list:
+    dispatch = installation.dispatch
+    return [dispatch.engineer.user] if dispatch.engineer_id else []
+
+
+def _asset_rows(installation: Installation) -> list[list]:
+    return [
+        [
+            a.product or "—",
+            a.model,
+            a.part_number or "—",
+            a.serial_number,
+            a.location or "—",
+            a.warranty_end.isoformat() if a.warranty_end else "—",
+            a.licence or "—",
+        ]
+        for a in installation.assets()
+    ]
+
+
+@register_form(
+    Installation,
+    INSTALLATION_REPORT,
+    gettext_lazy("Installation report"),
+    slots=[
+        SignatureSlot("engineer", gettext_lazy("Service engineer"), holders=_installation_engineer),
+        SignatureSlot("customer", gettext_lazy("Customer (acceptance)"), customer=True),
+    ],
+    seal=True,
+)
+def installation_report(installation: Installation) -> printing.FormDocument:
+    dispatch = installation.dispatch
+    days = list(installation.days.order_by("day"))
+    return printing.FormDocument(
+        title=_("Installation report"),
+        number=dispatch.number,
+        company=printing.CompanyHeader(name=""),
+        record_url="",
+        meta=[
+            (_("Customer"), installation.customer.short_name or installation.customer.name),
+            (_("Date"), timezone.localdate(dispatch.checked_in_at or dispatch.created_at)),
+        ],
+        blocks=[
+            printing.Heading(_("Customer and visit")),
+            printing.KeyValueGrid(
+                rows=[
+                    (_("Customer"), installation.customer.name, True),
+                    (_("Site address"), dispatch.site_address, True),
+                    (_("Contract"), installation.contract.number if installation.contract else "—"),
+                    (_("Dispatch"), dispatch.number),
+                    (_("Engineer"), _engineer_name(dispatch.engineer)),
+                    (_("Arrived"), _local(dispatch.checked_in_at)),
+                ],
+                columns=2,
+            ),
+            printing.Heading(_("Assets installed")),
+            printing.Table(
+                header=[
+                    _("Product"),
+                    _("Model"),
+                    _("PN"),
+                    _("SN"),
+                    _("Location"),
+                    _("Warranty end"),
+                    _("Licence"),
+                ],
+                rows=_asset_rows(installation) or [["—", "", "", "", "", "", ""]],
+                col_widths=[2, 2, 1.5, 2, 1.5, 1.6, 1.6],
+            ),
+            printing.Heading(_("Daily service reports")),
+            printing.Table(
+                header=[_("Day"), _("Hours"), _("Work done"), _("Issues")],
+                rows=[
+                    [d.day.isoformat(), d.hours, d.work_done, d.issues or "—"] for d in days
+                ]
+                or [["—", "", "", ""]],
+                col_widths=[1.6, 0.9, 5, 3],
+            ),
+            printing.Heading(_("Acceptance")),
+            printing.Paragraph(
+                installation.acceptance_note
+                or _("The customer accepts the installation of the assets listed above.")
+            ),
+        ],
+    )
+
+
+@register_form(
+    InstallationDay,
+    DAILY_REPORT,
+    gettext_lazy("Daily service report"),
+    slots=[SignatureSlot("customer", gettext_lazy("Customer"), customer=True)],
+)
+def installation_day_report(report: InstallationDay) -> printing.FormDocument:
+    installation = report.installation
+    dispatch = installation.dispatch
+    return printing.FormDocument(
+        title=_("Daily service report"),
+        number=f"{dispatch.number}-{report.day:%m%d}",
+        company=printing.CompanyHeader(name=""),
+        record_url="",
+        meta=[
+            (_("Customer"), installation.customer.short_name or installation.customer.name),
+            (_("Date"), report.day.isoformat()),
+        ],
+        blocks=[
+            printing.KeyValueGrid(
+                rows=[
+                    (_("Customer"), installation.customer.name, True),
+                    (_("Dispatch"), dispatch.number),
+                    (_("Engineer"), _engineer_name(dispatch.engineer)),
+                    (_("Day"), report.day.isoformat()),
+                    (_("Hours"), report.hours),
+                ],
+                columns=2,
+            ),
+            printing.Heading(_("Work done")),
+            printing.Paragraph(report.work_done),
+            printing.Heading(_("Issues")),
+            printing.Paragraph(report.issues or "—"),
+            printing.Heading(_("Plan for the next day")),
+            printing.Paragraph(report.next_steps or "—"),
+        ],
+    )

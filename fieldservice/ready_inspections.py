@@ -13,9 +13,10 @@ def ready() -> None:
 
     from . import printing_inspections  # noqa: F401 - registers the schedule and the report
     from .selectors_inspections import inspections_for_archive
-    from .subscribers_inspections import inspection_signed
+    from .subscribers_inspections import inspection_signed, installation_signed
 
     event_subscribe("form.signed", inspection_signed)
+    event_subscribe("form.signed", installation_signed)
     register_archive_section(
         "inspections",
         _("Routine inspections"),

@@ -22,3 +22,7 @@ INSPECTION_ROLE_PERMISSIONS = {
     Role.HOTLINE_ENGINEER: list(_READ),
     Role.REGION_LEAD: list(_READ),
 }
+
+_INSTALL_READ = ["fieldservice.view_installation", "fieldservice.view_installationday"]
+for _role, _perms in INSPECTION_ROLE_PERMISSIONS.items():
+    _perms.extend(_INSTALL_READ)

@@ -24,3 +24,29 @@ def inspection_signed(event: DomainEvent) -> None:
     actor = event.actor
     by = actor if actor is not None and may_work_inspection(inspection, actor) else None
     inspection_sign(inspection, by=by)
+
+
+def installation_signed(event: DomainEvent) -> None:
+    """``form.signed`` by the customer on an installation report with assets recorded:
+    the installation is accepted (docs/domain.md §installation.acceptance)."""
+    from .models.installations import (
+        Installation,
+        InstallationState,
+        installation_has_assets,
+        may_work_installation,
+    )
+    from .services.installations import INSTALLATION_REPORT, installation_accept
+
+    data = event.data or {}
+    if data.get("form") != INSTALLATION_REPORT or str(data.get("role", "")).lower() != "customer":
+        return
+    if event.target_type_id != ContentType.objects.get_for_model(Installation).pk:
+        return
+    installation = Installation.objects.filter(pk=event.target_id).first()
+    if installation is None or installation.state != InstallationState.OPEN:
+        return
+    if not installation_has_assets(installation):
+        return
+    actor = event.actor
+    by = actor if actor is not None and may_work_installation(installation, actor) else None
+    installation_accept(installation, by=by)

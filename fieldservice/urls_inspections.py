@@ -29,3 +29,24 @@ urlpatterns = [
         "inspections/<int:pk>/<slug:name>/", views.inspection_action, name="inspection-action"
     ),
 ]
+
+# Installations (docs/domain.md §installation).
+from .views import installations as install_views  # noqa: E402
+
+urlpatterns += [
+    path(
+        "dispatches/<int:pk>/installation/",
+        install_views.installation_start_view,
+        name="installation-start",
+    ),
+    path("installations/<int:pk>/", install_views.installation_detail, name="installation"),
+    path(
+        "installations/<int:pk>/assets/", install_views.installation_asset, name="installation-asset"
+    ),
+    path("installations/<int:pk>/days/", install_views.installation_day, name="installation-day"),
+    path(
+        "installations/<int:pk>/<slug:name>/",
+        install_views.installation_action,
+        name="installation-action",
+    ),
+]

@@ -192,3 +192,108 @@ class InspectionViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.Read
         body.is_valid(raise_exception=True)
         item = inspection_item_raise(item, by=request.user, to=body.validated_data["to"])
         return Response(InspectionItemSerializer(item).data, status=status.HTTP_201_CREATED)
+
+
+# -- installations (docs/domain.md §installation) ----------------------------------------
+
+from ..actions_inspections import INSTALLATION_ACTIONS  # noqa: E402
+from ..models.installations import Installation, InstallationDay  # noqa: E402
+from ..services.installations import (  # noqa: E402
+    installation_asset_record,
+    installation_day_record,
+)
+
+
+class InstallationDaySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = InstallationDay
+        fields = ["id", "day", "work_done", "issues", "next_steps", "hours", "recorded_at"]
+        read_only_fields = fields
+
+
+class AssetOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    product = serializers.CharField()
+    model = serializers.CharField()
+    part_number = serializers.CharField()
+    serial_number = serializers.CharField()
+    location = serializers.CharField()
+    warranty_end = serializers.DateField(allow_null=True)
+    licence = serializers.CharField()
+
+
+class InstallationSerializer(FSMSerializerMixin, serializers.ModelSerializer):
+    days = InstallationDaySerializer(many=True, read_only=True)
+    assets = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Installation
+        fields = [
+            "id",
+            "dispatch",
+            "customer",
+            "contract",
+            "state",
+            "accepted_at",
+            "acceptance_note",
+            "assets",
+            "days",
+            "available_transitions",
+        ]
+        read_only_fields = fields
+
+    def get_assets(self, obj: Installation) -> list[dict[str, Any]]:
+        return AssetOutput(obj.assets(), many=True).data
+
+
+class AssetInput(serializers.Serializer):
+    product = serializers.CharField(required=False, allow_blank=True, default="")
+    model = serializers.CharField(max_length=100)
+    part_number = serializers.CharField(required=False, allow_blank=True, default="")
+    serial_number = serializers.CharField(max_length=80)
+    location = serializers.CharField(required=False, allow_blank=True, default="")
+    warranty_end = serializers.DateField(required=False, allow_null=True, default=None)
+    licence = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DayInput(serializers.Serializer):
+    day = serializers.DateField()
+    work_done = serializers.CharField()
+    issues = serializers.CharField(required=False, allow_blank=True, default="")
+    next_steps = serializers.CharField(required=False, allow_blank=True, default="")
+    hours = serializers.DecimalField(max_digits=4, decimal_places=1, default=8)
+
+
+class InstallationViewSet(
+    FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.ReadOnlyModelViewSet
+):
+    serializer_class = InstallationSerializer
+    queryset = Installation.objects.none()
+    action_set = INSTALLATION_ACTIONS
+    permission_classes = [ReadModelPermissions]  # the services decide who writes
+    filterset_fields = ["state", "customer", "dispatch"]
+
+    def get_queryset(self):
+        return (
+            Installation.objects.restrict(self.request.user)
+            .prefetch_related("days")
+            .order_by("-created_at", "-pk")
+        )
+
+    @extend_schema(request=AssetInput, responses=AssetOutput, summary="Record an installed asset")
+    @action(detail=True, methods=["post"], url_path="assets")
+    def assets(self, request, pk=None):
+        body = AssetInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        asset = installation_asset_record(self.get_object(), by=request.user, **body.validated_data)
+        return Response(AssetOutput(asset).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=DayInput, responses=InstallationDaySerializer, summary="Daily service report"
+    )
+    @action(detail=True, methods=["post"], url_path="days")
+    def days(self, request, pk=None):
+        body = DayInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        report = installation_day_record(self.get_object(), by=request.user, **body.validated_data)
+        return Response(InstallationDaySerializer(report).data, status=status.HTTP_201_CREATED)

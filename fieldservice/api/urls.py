@@ -11,8 +11,13 @@ router.register("spare-parts", SparePartViewSet, basename="spare-part")
 urlpatterns = router.urls
 
 # Routine inspections (docs/domain.md §inspection), in their own module.
-from .inspections import InspectionScheduleViewSet, InspectionViewSet  # noqa: E402
+from .inspections import (  # noqa: E402
+    InspectionScheduleViewSet,
+    InspectionViewSet,
+    InstallationViewSet,
+)
 
 router.register("inspection-schedules", InspectionScheduleViewSet, basename="inspection-schedule")
 router.register("inspections", InspectionViewSet, basename="inspection")
+router.register("installations", InstallationViewSet, basename="installation")
 urlpatterns = router.urls

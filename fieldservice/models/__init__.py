@@ -789,3 +789,4 @@ from .inspections import (  # noqa: E402, F401
     InspectionItem,
     InspectionSchedule,
 )
+from .installations import Installation, InstallationDay  # noqa: E402, F401

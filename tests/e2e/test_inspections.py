@@ -76,7 +76,7 @@ def inspection_data(demo_staff, transactional_db):
             },
         },
     )
-    contract_sign(contract, by=sales)
+    contract = contract_sign(contract, by=sales)
     engineer = Engineer.objects.create(
         user=users["chengang"], region="华东", certified_on=dt.date(2025, 1, 1)
     )
