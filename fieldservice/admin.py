@@ -207,5 +207,6 @@ class DispatchRescheduleAdmin(HistoryAdmin):
     def has_add_permission(self, request):
         return False
 
+
 # Routine inspections (docs/domain.md §inspection), in their own module.
 from . import admin_inspections  # noqa: E402, F401

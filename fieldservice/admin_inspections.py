@@ -26,9 +26,7 @@ class InspectionScheduleAdmin(HistoryAdmin):
 
     def save_model(self, request: Any, obj: InspectionSchedule, form: Any, change: bool) -> None:
         data = {k: v for k, v in form.cleaned_data.items() if k not in ("created_by", "created_at")}
-        saved = inspection_schedule_save(
-            by=request.user, schedule=obj if change else None, **data
-        )
+        saved = inspection_schedule_save(by=request.user, schedule=obj if change else None, **data)
         obj.pk = saved.pk
 
 

@@ -79,7 +79,10 @@ def yearly_schedule(schedule: InspectionSchedule) -> printing.FormDocument:
     ]
     return printing.FormDocument(
         title=_("Yearly routine inspection schedule %(start)s to %(end)s")
-        % {"start": f"{first:%Y-%m}", "end": f"{first.replace(year=first.year + 1) - dt.timedelta(days=1):%Y-%m}"},
+        % {
+            "start": f"{first:%Y-%m}",
+            "end": f"{first.replace(year=first.year + 1) - dt.timedelta(days=1):%Y-%m}",
+        },
         number=f"XJ{first:%Y%m}-{schedule.pk:05d}",
         company=printing.CompanyHeader(name=""),
         record_url="",
@@ -266,9 +269,7 @@ def installation_report(installation: Installation) -> printing.FormDocument:
             printing.Heading(_("Daily service reports")),
             printing.Table(
                 header=[_("Day"), _("Hours"), _("Work done"), _("Issues")],
-                rows=[
-                    [d.day.isoformat(), d.hours, d.work_done, d.issues or "—"] for d in days
-                ]
+                rows=[[d.day.isoformat(), d.hours, d.work_done, d.issues or "—"] for d in days]
                 or [["—", "", "", ""]],
                 col_widths=[1.6, 0.9, 5, 3],
             ),

@@ -27,7 +27,7 @@ def inspections_in_month(user: Any, first: dt.date) -> dict[dt.date, list[Inspec
     return dict(by_day)
 
 
-def schedules_for_list(user: Any) -> QuerySet[InspectionSchedule]:
+def schedules_for_list(user: Any) -> QuerySet[Any]:
     return (
         InspectionSchedule.objects.restrict(user)
         .select_related("contract__customer", "engineer__user", "backup_engineer__user")

@@ -25,9 +25,7 @@ urlpatterns = [
         views.inspection_item_raise_view,
         name="inspection-item-raise",
     ),
-    path(
-        "inspections/<int:pk>/<slug:name>/", views.inspection_action, name="inspection-action"
-    ),
+    path("inspections/<int:pk>/<slug:name>/", views.inspection_action, name="inspection-action"),
 ]
 
 # Installations (docs/domain.md §installation).
@@ -41,7 +39,9 @@ urlpatterns += [
     ),
     path("installations/<int:pk>/", install_views.installation_detail, name="installation"),
     path(
-        "installations/<int:pk>/assets/", install_views.installation_asset, name="installation-asset"
+        "installations/<int:pk>/assets/",
+        install_views.installation_asset,
+        name="installation-asset",
     ),
     path("installations/<int:pk>/days/", install_views.installation_day, name="installation-day"),
     path(

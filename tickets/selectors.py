@@ -252,7 +252,9 @@ def customer_for_intake(*, user: User, pk: int) -> Customer | None:
                 to_attr="lookup_products",
             ),
             # Installed assets with their warranty (docs/domain.md §installation.intake).
-            Prefetch("assets", queryset=Asset.objects.order_by("model", "pk"), to_attr="lookup_assets"),
+            Prefetch(
+                "assets", queryset=Asset.objects.order_by("model", "pk"), to_attr="lookup_assets"
+            ),
         )
         .first()
     )

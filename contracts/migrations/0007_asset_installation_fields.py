@@ -4,60 +4,63 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contracts', '0006_contract_free_period_from_acceptance'),
+        ("contracts", "0006_contract_free_period_from_acceptance"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='asset',
-            name='installation_dispatch_id',
-            field=models.PositiveBigIntegerField(blank=True, null=True, verbose_name='installation visit'),
+            model_name="asset",
+            name="installation_dispatch_id",
+            field=models.PositiveBigIntegerField(
+                blank=True, null=True, verbose_name="installation visit"
+            ),
         ),
         migrations.AddField(
-            model_name='asset',
-            name='installation_number',
-            field=models.CharField(blank=True, max_length=30, verbose_name='installation visit'),
+            model_name="asset",
+            name="installation_number",
+            field=models.CharField(blank=True, max_length=30, verbose_name="installation visit"),
         ),
         migrations.AddField(
-            model_name='asset',
-            name='installed_on',
-            field=models.DateField(blank=True, null=True, verbose_name='installed on'),
+            model_name="asset",
+            name="installed_on",
+            field=models.DateField(blank=True, null=True, verbose_name="installed on"),
         ),
         migrations.AddField(
-            model_name='asset',
-            name='licence',
-            field=models.CharField(blank=True, max_length=100, verbose_name='licence'),
+            model_name="asset",
+            name="licence",
+            field=models.CharField(blank=True, max_length=100, verbose_name="licence"),
         ),
         migrations.AddField(
-            model_name='asset',
-            name='product',
-            field=models.CharField(blank=True, max_length=100, verbose_name='product'),
+            model_name="asset",
+            name="product",
+            field=models.CharField(blank=True, max_length=100, verbose_name="product"),
         ),
         migrations.AddField(
-            model_name='historicalasset',
-            name='installation_dispatch_id',
-            field=models.PositiveBigIntegerField(blank=True, null=True, verbose_name='installation visit'),
+            model_name="historicalasset",
+            name="installation_dispatch_id",
+            field=models.PositiveBigIntegerField(
+                blank=True, null=True, verbose_name="installation visit"
+            ),
         ),
         migrations.AddField(
-            model_name='historicalasset',
-            name='installation_number',
-            field=models.CharField(blank=True, max_length=30, verbose_name='installation visit'),
+            model_name="historicalasset",
+            name="installation_number",
+            field=models.CharField(blank=True, max_length=30, verbose_name="installation visit"),
         ),
         migrations.AddField(
-            model_name='historicalasset',
-            name='installed_on',
-            field=models.DateField(blank=True, null=True, verbose_name='installed on'),
+            model_name="historicalasset",
+            name="installed_on",
+            field=models.DateField(blank=True, null=True, verbose_name="installed on"),
         ),
         migrations.AddField(
-            model_name='historicalasset',
-            name='licence',
-            field=models.CharField(blank=True, max_length=100, verbose_name='licence'),
+            model_name="historicalasset",
+            name="licence",
+            field=models.CharField(blank=True, max_length=100, verbose_name="licence"),
         ),
         migrations.AddField(
-            model_name='historicalasset',
-            name='product',
-            field=models.CharField(blank=True, max_length=100, verbose_name='product'),
+            model_name="historicalasset",
+            name="product",
+            field=models.CharField(blank=True, max_length=100, verbose_name="product"),
         ),
     ]

@@ -33,6 +33,6 @@ __all__ = [
 ]
 
 # The asset register (docs/domain.md §installation.assets), in its own module.
-from .assets import asset_register  # noqa: E402
+from .assets import asset_register
 
 __all__ += ["asset_register"]

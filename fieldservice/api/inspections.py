@@ -13,7 +13,12 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from servicedesk.core.api.mixins import FormsMixin, FSMSerializerMixin, FSMViewSetMixin, HistoryMixin
+from servicedesk.core.api.mixins import (
+    FormsMixin,
+    FSMSerializerMixin,
+    FSMViewSetMixin,
+    HistoryMixin,
+)
 from servicedesk.core.api.permissions import ReadModelPermissions
 
 from ..actions_inspections import INSPECTION_ACTIONS
@@ -182,9 +187,7 @@ class InspectionViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.Read
         item = inspection_item_record(item, by=request.user, **body.validated_data)
         return Response(InspectionItemSerializer(item).data)
 
-    @extend_schema(
-        request=RaiseInput, responses=InspectionItemSerializer, summary="Raise an issue"
-    )
+    @extend_schema(request=RaiseInput, responses=InspectionItemSerializer, summary="Raise an issue")
     @action(detail=True, methods=["post"], url_path=r"items/(?P<item_pk>\d+)/raise")
     def raise_item(self, request, pk=None, item_pk=None):
         item = self._item(pk, item_pk)
@@ -264,9 +267,7 @@ class DayInput(serializers.Serializer):
     hours = serializers.DecimalField(max_digits=4, decimal_places=1, default=8)
 
 
-class InstallationViewSet(
-    FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.ReadOnlyModelViewSet
-):
+class InstallationViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = InstallationSerializer
     queryset = Installation.objects.none()
     action_set = INSTALLATION_ACTIONS

@@ -3,213 +3,735 @@
 import django.db.models.deletion
 import django.utils.timezone
 import django_fsm
-import fieldservice.models.inspections
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
+import fieldservice.models.inspections
+
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contracts', '0006_contract_free_period_from_acceptance'),
-        ('core', '0010_event_reactions'),
-        ('fieldservice', '0004_merge_20261206_1425'),
-        ('tickets', '0008_merge_20261206_1417'),
+        ("contracts", "0006_contract_free_period_from_acceptance"),
+        ("core", "0010_event_reactions"),
+        ("fieldservice", "0004_merge_20261206_1425"),
+        ("tickets", "0008_merge_20261206_1417"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalInspectionSchedule',
+            name="HistoricalInspectionSchedule",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('starts_on', models.DateField(verbose_name='first inspection on')),
-                ('frequency_months', models.PositiveSmallIntegerField(blank=True, help_text='E.g. 3 for quarterly; leave empty when fixed days are given.', null=True, verbose_name='every (months)')),
-                ('fixed_days', models.JSONField(blank=True, default=list, help_text='Days of each year as MM-DD, e.g. 03-15, 09-15.', verbose_name='fixed days (month-day)')),
-                ('equipment', models.TextField(blank=True, help_text='One item per line.', verbose_name='equipment under maintenance')),
-                ('includes_software', models.BooleanField(default=False, verbose_name='includes software maintenance')),
-                ('lead_days', models.PositiveSmallIntegerField(default=14, verbose_name='dispatch made days ahead')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('backup_engineer', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='fieldservice.engineer', verbose_name='backup engineer')),
-                ('contract', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='contracts.contract', verbose_name='contract')),
-                ('created_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('engineer', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='fieldservice.engineer', verbose_name='engineer')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("starts_on", models.DateField(verbose_name="first inspection on")),
+                (
+                    "frequency_months",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="E.g. 3 for quarterly; leave empty when fixed days are given.",
+                        null=True,
+                        verbose_name="every (months)",
+                    ),
+                ),
+                (
+                    "fixed_days",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Days of each year as MM-DD, e.g. 03-15, 09-15.",
+                        verbose_name="fixed days (month-day)",
+                    ),
+                ),
+                (
+                    "equipment",
+                    models.TextField(
+                        blank=True,
+                        help_text="One item per line.",
+                        verbose_name="equipment under maintenance",
+                    ),
+                ),
+                (
+                    "includes_software",
+                    models.BooleanField(
+                        default=False, verbose_name="includes software maintenance"
+                    ),
+                ),
+                (
+                    "lead_days",
+                    models.PositiveSmallIntegerField(
+                        default=14, verbose_name="dispatch made days ahead"
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="created"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "backup_engineer",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="fieldservice.engineer",
+                        verbose_name="backup engineer",
+                    ),
+                ),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="contracts.contract",
+                        verbose_name="contract",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "engineer",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="fieldservice.engineer",
+                        verbose_name="engineer",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical inspection schedule',
-                'verbose_name_plural': 'historical inspection schedules',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical inspection schedule",
+                "verbose_name_plural": "historical inspection schedules",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Inspection',
+            name="Inspection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('due_on', models.DateField(verbose_name='due on')),
-                ('equipment', models.TextField(blank=True, verbose_name='equipment under maintenance')),
-                ('state', django_fsm.FSMField(choices=[('open', 'Open'), ('checked', 'Checked, awaiting signature'), ('signed', 'Signed by the customer')], db_index=True, default='open', max_length=50, protected=True, verbose_name='state')),
-                ('summary', models.TextField(blank=True, verbose_name='summary and recommendations')),
-                ('checked_at', models.DateTimeField(blank=True, null=True, verbose_name='checklist finished')),
-                ('signed_at', models.DateTimeField(blank=True, null=True, verbose_name='signed')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('contract', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='contracts.contract', verbose_name='contract')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='contracts.customer', verbose_name='customer')),
-                ('customer_signature', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='core.signature', verbose_name="customer's signature")),
-                ('dispatch', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='inspection', to='fieldservice.dispatch', verbose_name='dispatch')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("due_on", models.DateField(verbose_name="due on")),
+                (
+                    "equipment",
+                    models.TextField(blank=True, verbose_name="equipment under maintenance"),
+                ),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("open", "Open"),
+                            ("checked", "Checked, awaiting signature"),
+                            ("signed", "Signed by the customer"),
+                        ],
+                        db_index=True,
+                        default="open",
+                        max_length=50,
+                        protected=True,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(blank=True, verbose_name="summary and recommendations"),
+                ),
+                (
+                    "checked_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="checklist finished"),
+                ),
+                ("signed_at", models.DateTimeField(blank=True, null=True, verbose_name="signed")),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="created"),
+                ),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="contracts.contract",
+                        verbose_name="contract",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="contracts.customer",
+                        verbose_name="customer",
+                    ),
+                ),
+                (
+                    "customer_signature",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="core.signature",
+                        verbose_name="customer's signature",
+                    ),
+                ),
+                (
+                    "dispatch",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="inspection",
+                        to="fieldservice.dispatch",
+                        verbose_name="dispatch",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'routine inspection',
-                'verbose_name_plural': 'routine inspections',
-                'ordering': ['due_on', 'pk'],
+                "verbose_name": "routine inspection",
+                "verbose_name_plural": "routine inspections",
+                "ordering": ["due_on", "pk"],
             },
             bases=(django_fsm.ConcurrentTransitionMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalInspectionItem',
+            name="HistoricalInspectionItem",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('order', models.PositiveSmallIntegerField(default=0)),
-                ('section', models.CharField(choices=[('environment', 'Environment'), ('cables', 'Power and signal cables'), ('vents', 'Vents and dust'), ('errors', 'Error messages'), ('logs', 'Log files'), ('tests', 'Tests'), ('software', 'Software maintenance')], max_length=20, verbose_name='section')),
-                ('code', models.CharField(max_length=30)),
-                ('label', models.CharField(max_length=120, verbose_name='item')),
-                ('result', models.CharField(blank=True, choices=[('', 'Not checked'), ('ok', 'OK'), ('issue', 'Issue')], default='', max_length=10, verbose_name='result')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('photo', models.TextField(blank=True, max_length=100, verbose_name='photo')),
-                ('checked_at', models.DateTimeField(blank=True, null=True, verbose_name='checked')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('checked_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('follow_up', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='fieldservice.dispatch', verbose_name='follow-up dispatch')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ticket', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='tickets.ticket', verbose_name='ticket')),
-                ('inspection', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='fieldservice.inspection')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "section",
+                    models.CharField(
+                        choices=[
+                            ("environment", "Environment"),
+                            ("cables", "Power and signal cables"),
+                            ("vents", "Vents and dust"),
+                            ("errors", "Error messages"),
+                            ("logs", "Log files"),
+                            ("tests", "Tests"),
+                            ("software", "Software maintenance"),
+                        ],
+                        max_length=20,
+                        verbose_name="section",
+                    ),
+                ),
+                ("code", models.CharField(max_length=30)),
+                ("label", models.CharField(max_length=120, verbose_name="item")),
+                (
+                    "result",
+                    models.CharField(
+                        blank=True,
+                        choices=[("", "Not checked"), ("ok", "OK"), ("issue", "Issue")],
+                        default="",
+                        max_length=10,
+                        verbose_name="result",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("photo", models.TextField(blank=True, max_length=100, verbose_name="photo")),
+                ("checked_at", models.DateTimeField(blank=True, null=True, verbose_name="checked")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "checked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "follow_up",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="fieldservice.dispatch",
+                        verbose_name="follow-up dispatch",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="tickets.ticket",
+                        verbose_name="ticket",
+                    ),
+                ),
+                (
+                    "inspection",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="fieldservice.inspection",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical checklist item',
-                'verbose_name_plural': 'historical checklist items',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical checklist item",
+                "verbose_name_plural": "historical checklist items",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='InspectionSchedule',
+            name="InspectionSchedule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('starts_on', models.DateField(verbose_name='first inspection on')),
-                ('frequency_months', models.PositiveSmallIntegerField(blank=True, help_text='E.g. 3 for quarterly; leave empty when fixed days are given.', null=True, verbose_name='every (months)')),
-                ('fixed_days', models.JSONField(blank=True, default=list, help_text='Days of each year as MM-DD, e.g. 03-15, 09-15.', verbose_name='fixed days (month-day)')),
-                ('equipment', models.TextField(blank=True, help_text='One item per line.', verbose_name='equipment under maintenance')),
-                ('includes_software', models.BooleanField(default=False, verbose_name='includes software maintenance')),
-                ('lead_days', models.PositiveSmallIntegerField(default=14, verbose_name='dispatch made days ahead')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('backup_engineer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='fieldservice.engineer', verbose_name='backup engineer')),
-                ('contract', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='inspection_schedules', to='contracts.contract', verbose_name='contract')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('engineer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='fieldservice.engineer', verbose_name='engineer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("starts_on", models.DateField(verbose_name="first inspection on")),
+                (
+                    "frequency_months",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="E.g. 3 for quarterly; leave empty when fixed days are given.",
+                        null=True,
+                        verbose_name="every (months)",
+                    ),
+                ),
+                (
+                    "fixed_days",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Days of each year as MM-DD, e.g. 03-15, 09-15.",
+                        verbose_name="fixed days (month-day)",
+                    ),
+                ),
+                (
+                    "equipment",
+                    models.TextField(
+                        blank=True,
+                        help_text="One item per line.",
+                        verbose_name="equipment under maintenance",
+                    ),
+                ),
+                (
+                    "includes_software",
+                    models.BooleanField(
+                        default=False, verbose_name="includes software maintenance"
+                    ),
+                ),
+                (
+                    "lead_days",
+                    models.PositiveSmallIntegerField(
+                        default=14, verbose_name="dispatch made days ahead"
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="created"),
+                ),
+                (
+                    "backup_engineer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="fieldservice.engineer",
+                        verbose_name="backup engineer",
+                    ),
+                ),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="inspection_schedules",
+                        to="contracts.contract",
+                        verbose_name="contract",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "engineer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="fieldservice.engineer",
+                        verbose_name="engineer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'inspection schedule',
-                'verbose_name_plural': 'inspection schedules',
-                'ordering': ['contract', 'pk'],
-                'permissions': [('manage_inspections', 'Can plan routine inspections')],
+                "verbose_name": "inspection schedule",
+                "verbose_name_plural": "inspection schedules",
+                "ordering": ["contract", "pk"],
+                "permissions": [("manage_inspections", "Can plan routine inspections")],
             },
         ),
         migrations.AddField(
-            model_name='inspection',
-            name='schedule',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='inspections', to='fieldservice.inspectionschedule', verbose_name='schedule'),
+            model_name="inspection",
+            name="schedule",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="inspections",
+                to="fieldservice.inspectionschedule",
+                verbose_name="schedule",
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalInspection',
+            name="HistoricalInspection",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('due_on', models.DateField(verbose_name='due on')),
-                ('equipment', models.TextField(blank=True, verbose_name='equipment under maintenance')),
-                ('state', django_fsm.FSMField(choices=[('open', 'Open'), ('checked', 'Checked, awaiting signature'), ('signed', 'Signed by the customer')], db_index=True, default='open', max_length=50, protected=True, verbose_name='state')),
-                ('summary', models.TextField(blank=True, verbose_name='summary and recommendations')),
-                ('checked_at', models.DateTimeField(blank=True, null=True, verbose_name='checklist finished')),
-                ('signed_at', models.DateTimeField(blank=True, null=True, verbose_name='signed')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('contract', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='contracts.contract', verbose_name='contract')),
-                ('customer', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='contracts.customer', verbose_name='customer')),
-                ('customer_signature', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core.signature', verbose_name="customer's signature")),
-                ('dispatch', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='fieldservice.dispatch', verbose_name='dispatch')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('schedule', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='fieldservice.inspectionschedule', verbose_name='schedule')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("due_on", models.DateField(verbose_name="due on")),
+                (
+                    "equipment",
+                    models.TextField(blank=True, verbose_name="equipment under maintenance"),
+                ),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("open", "Open"),
+                            ("checked", "Checked, awaiting signature"),
+                            ("signed", "Signed by the customer"),
+                        ],
+                        db_index=True,
+                        default="open",
+                        max_length=50,
+                        protected=True,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(blank=True, verbose_name="summary and recommendations"),
+                ),
+                (
+                    "checked_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="checklist finished"),
+                ),
+                ("signed_at", models.DateTimeField(blank=True, null=True, verbose_name="signed")),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="created"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="contracts.contract",
+                        verbose_name="contract",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="contracts.customer",
+                        verbose_name="customer",
+                    ),
+                ),
+                (
+                    "customer_signature",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="core.signature",
+                        verbose_name="customer's signature",
+                    ),
+                ),
+                (
+                    "dispatch",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="fieldservice.dispatch",
+                        verbose_name="dispatch",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "schedule",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="fieldservice.inspectionschedule",
+                        verbose_name="schedule",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical routine inspection',
-                'verbose_name_plural': 'historical routine inspections',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical routine inspection",
+                "verbose_name_plural": "historical routine inspections",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='InspectionItem',
+            name="InspectionItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveSmallIntegerField(default=0)),
-                ('section', models.CharField(choices=[('environment', 'Environment'), ('cables', 'Power and signal cables'), ('vents', 'Vents and dust'), ('errors', 'Error messages'), ('logs', 'Log files'), ('tests', 'Tests'), ('software', 'Software maintenance')], max_length=20, verbose_name='section')),
-                ('code', models.CharField(max_length=30)),
-                ('label', models.CharField(max_length=120, verbose_name='item')),
-                ('result', models.CharField(blank=True, choices=[('', 'Not checked'), ('ok', 'OK'), ('issue', 'Issue')], default='', max_length=10, verbose_name='result')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('photo', models.FileField(blank=True, upload_to=fieldservice.models.inspections.inspection_photo_path, verbose_name='photo')),
-                ('checked_at', models.DateTimeField(blank=True, null=True, verbose_name='checked')),
-                ('checked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('follow_up', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='fieldservice.dispatch', verbose_name='follow-up dispatch')),
-                ('inspection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='fieldservice.inspection')),
-                ('ticket', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tickets.ticket', verbose_name='ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "section",
+                    models.CharField(
+                        choices=[
+                            ("environment", "Environment"),
+                            ("cables", "Power and signal cables"),
+                            ("vents", "Vents and dust"),
+                            ("errors", "Error messages"),
+                            ("logs", "Log files"),
+                            ("tests", "Tests"),
+                            ("software", "Software maintenance"),
+                        ],
+                        max_length=20,
+                        verbose_name="section",
+                    ),
+                ),
+                ("code", models.CharField(max_length=30)),
+                ("label", models.CharField(max_length=120, verbose_name="item")),
+                (
+                    "result",
+                    models.CharField(
+                        blank=True,
+                        choices=[("", "Not checked"), ("ok", "OK"), ("issue", "Issue")],
+                        default="",
+                        max_length=10,
+                        verbose_name="result",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                (
+                    "photo",
+                    models.FileField(
+                        blank=True,
+                        upload_to=fieldservice.models.inspections.inspection_photo_path,
+                        verbose_name="photo",
+                    ),
+                ),
+                ("checked_at", models.DateTimeField(blank=True, null=True, verbose_name="checked")),
+                (
+                    "checked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "follow_up",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="fieldservice.dispatch",
+                        verbose_name="follow-up dispatch",
+                    ),
+                ),
+                (
+                    "inspection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="fieldservice.inspection",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="tickets.ticket",
+                        verbose_name="ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'checklist item',
-                'verbose_name_plural': 'checklist items',
-                'ordering': ['inspection', 'order', 'pk'],
-                'constraints': [models.UniqueConstraint(fields=('inspection', 'code'), name='inspection_item_once')],
+                "verbose_name": "checklist item",
+                "verbose_name_plural": "checklist items",
+                "ordering": ["inspection", "order", "pk"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("inspection", "code"), name="inspection_item_once"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='inspectionschedule',
-            index=models.Index(fields=['active', 'contract'], name='fieldservic_active_9c3ffc_idx'),
+            model_name="inspectionschedule",
+            index=models.Index(fields=["active", "contract"], name="fieldservic_active_9c3ffc_idx"),
         ),
         migrations.AddConstraint(
-            model_name='inspectionschedule',
-            constraint=models.CheckConstraint(condition=models.Q(('frequency_months__isnull', False), models.Q(('fixed_days', []), _negated=True), _connector='OR'), name='inspection_schedule_has_rhythm'),
+            model_name="inspectionschedule",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("frequency_months__isnull", False),
+                    models.Q(("fixed_days", []), _negated=True),
+                    _connector="OR",
+                ),
+                name="inspection_schedule_has_rhythm",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='inspectionschedule',
-            constraint=models.CheckConstraint(condition=models.Q(('frequency_months__isnull', True), ('frequency_months__gte', 1), _connector='OR'), name='inspection_schedule_frequency_positive'),
+            model_name="inspectionschedule",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("frequency_months__isnull", True),
+                    ("frequency_months__gte", 1),
+                    _connector="OR",
+                ),
+                name="inspection_schedule_frequency_positive",
+            ),
         ),
         migrations.AddIndex(
-            model_name='inspection',
-            index=models.Index(fields=['due_on'], name='fieldservic_due_on_093e88_idx'),
+            model_name="inspection",
+            index=models.Index(fields=["due_on"], name="fieldservic_due_on_093e88_idx"),
         ),
         migrations.AddIndex(
-            model_name='inspection',
-            index=models.Index(fields=['contract', 'due_on'], name='fieldservic_contrac_c31116_idx'),
+            model_name="inspection",
+            index=models.Index(
+                fields=["contract", "due_on"], name="fieldservic_contrac_c31116_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='inspection',
-            constraint=models.UniqueConstraint(fields=('schedule', 'due_on'), name='inspection_once_per_day'),
+            model_name="inspection",
+            constraint=models.UniqueConstraint(
+                fields=("schedule", "due_on"), name="inspection_once_per_day"
+            ),
         ),
     ]

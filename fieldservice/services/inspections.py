@@ -390,7 +390,7 @@ def _tell_generated(made: list[tuple[InspectionSchedule, dt.date]], today: dt.da
     per_engineer: dict[int, int] = defaultdict(int)
     users: dict[int, Any] = {}
     for schedule, _day in made:
-        if schedule.engineer_id:
+        if schedule.engineer is not None:
             per_engineer[schedule.engineer.user_id] += 1
     if per_engineer:
         users = {u.pk: u for u in _users(per_engineer)}
@@ -430,9 +430,7 @@ def inspections_generate(
     today = today or timezone.localdate()
     now = timezone.now()
     ids = list(
-        InspectionSchedule.objects.filter(
-            active=True, contract__state__in=SERVING_STATES
-        )
+        InspectionSchedule.objects.filter(active=True, contract__state__in=SERVING_STATES)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -494,9 +492,7 @@ def inspection_item_record(
         inspection = Inspection.objects.select_for_update().get(pk=item.inspection_id)
         _check_worker(inspection, by)
         if inspection.state != InspectionState.OPEN:
-            raise TransitionConflict(
-                _("The checklist is finished; reopen it to change an item.")
-            )
+            raise TransitionConflict(_("The checklist is finished; reopen it to change an item."))
         locked = InspectionItem.objects.select_for_update().get(pk=item.pk)
         locked.result = result
         if note is not None:
@@ -631,7 +627,9 @@ def inspection_finish(inspection: Inspection, *, by: User, summary: str = "") ->
 def inspection_reopen(inspection: Inspection, *, by: User) -> Inspection:
     """Back to the checklist before the customer signs."""
     with transaction.atomic():
-        return transition_run(instance=inspection, name="reopen", by=by, update_fields=["checked_at"])
+        return transition_run(
+            instance=inspection, name="reopen", by=by, update_fields=["checked_at"]
+        )
 
 
 def inspection_sign(inspection: Inspection, *, by: User | None) -> Inspection:

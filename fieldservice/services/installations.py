@@ -143,6 +143,7 @@ def installation_day_record(
     if parsed is None:
         errors["hours"] = [_("Between 0 and 24 hours.")]
     raise_field_errors(errors)
+    assert day is not None  # refused above
     _check_worker(installation, by)
     values = {
         "work_done": _text(work_done),

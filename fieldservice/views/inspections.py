@@ -154,9 +154,7 @@ def _page(
         {
             "item": item,
             "form": item_errors.get(item.pk)
-            or ItemForm(
-                initial={"result": item.result, "note": item.note}, prefix=f"i{item.pk}"
-            ),
+            or ItemForm(initial={"result": item.result, "note": item.note}, prefix=f"i{item.pk}"),
         }
         for item in items
     ]

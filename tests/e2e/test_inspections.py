@@ -53,7 +53,9 @@ def inspection_data(demo_staff, transactional_db):
     today = timezone.localdate()
     customer = customer_save(
         customer=Customer(
-            name="常州天宁精密机械有限公司", short_name="天宁精密", address="常州市天宁区青洋北路 18 号 机房"
+            name="常州天宁精密机械有限公司",
+            short_name="天宁精密",
+            address="常州市天宁区青洋北路 18 号 机房",
         ),
         by=sales,
     )
@@ -67,7 +69,12 @@ def inspection_data(demo_staff, transactional_db):
             "signed_on": today - dt.timedelta(days=30),
             "amount": Decimal("60000.00"),
             "scope_items": [
-                {"service_type": "routine_inspection", "quota": 4, "quota_period": "year", "note": ""},
+                {
+                    "service_type": "routine_inspection",
+                    "quota": 4,
+                    "quota_period": "year",
+                    "note": "",
+                },
                 {"service_type": "repair", "quota": None, "quota_period": "year", "note": ""},
             ],
             "free_period": {
@@ -147,7 +154,9 @@ def test_routine_inspection_on_a_phone(
     first.locator("label.btn-outline-danger").click()
     with mobile.expect_navigation():
         first.get_by_test_id("item-save").click()
-    expect(mobile.get_by_test_id("check-item").nth(0).get_by_test_id("item-result")).to_have_text("有问题")
+    expect(mobile.get_by_test_id("check-item").nth(0).get_by_test_id("item-result")).to_have_text(
+        "有问题"
+    )
 
     # One step from the issue to a follow-up dispatch.
     with mobile.expect_navigation():
@@ -159,10 +168,12 @@ def test_routine_inspection_on_a_phone(
         item = mobile.get_by_test_id("check-item").nth(index)
         with mobile.expect_navigation():
             item.locator("label.btn-outline-success").click()
-        expect(mobile.get_by_test_id("check-item").nth(index).get_by_test_id("item-result")).to_have_text("正常")
+        expect(
+            mobile.get_by_test_id("check-item").nth(index).get_by_test_id("item-result")
+        ).to_have_text("正常")
     expect(mobile.get_by_test_id("checklist-progress")).to_have_text("12/12")
 
-    _act(mobile, "finish", {"summary": "建议尽快维修机房空调"}, state="checked")
+    _act(mobile, "finish", {"finish-summary": "建议尽快维修机房空调"}, state="checked")
     screenshot(mobile, "inspection-checked-phone")
 
     # The customer signs the report on the phone.

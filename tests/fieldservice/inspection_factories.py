@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+
 from django.utils import timezone
 
 from contracts.models import Contact, Contract, Customer, ServicePeriod, ServiceScopeItem
@@ -29,7 +30,11 @@ def serving_contracts(
     ``quota_period``), and a schedule every ``frequency_months`` from ``starts_on``."""
     today = timezone.localdate()
     customers = Customer.objects.bulk_create(
-        Customer(name=f"例检客户{i:05d}有限公司", short_name=f"例检{i:05d}", address=f"苏州工业园区星湖街{i}号")
+        Customer(
+            name=f"例检客户{i:05d}有限公司",
+            short_name=f"例检{i:05d}",
+            address=f"苏州工业园区星湖街{i}号",
+        )
         for i in range(start, start + n)
     )
     Contact.objects.bulk_create(
@@ -72,4 +77,3 @@ def serving_contracts(
         )
         for c in contracts
     )
-

@@ -170,7 +170,9 @@ def _on_site(manager, engineer) -> Inspection:
     return Inspection.objects.get(pk=inspection.pk)
 
 
-def test_the_checklist_item_by_item_to_the_signed_report(manager, engineer, django_capture_on_commit_callbacks):
+def test_the_checklist_item_by_item_to_the_signed_report(
+    manager, engineer, django_capture_on_commit_callbacks
+):
     inspection = _on_site(manager, engineer)
     user = engineer.user
     items = list(inspection.items.all())
@@ -183,7 +185,9 @@ def test_the_checklist_item_by_item_to_the_signed_report(manager, engineer, djan
     inspection_item_record(items[0], by=user, result="issue", note="机房温度 31℃，空调故障")
     for item in items[1:]:
         inspection_item_record(item, by=user, result="ok")
-    raised = inspection_item_raise(InspectionItem.objects.get(pk=items[0].pk), by=user, to="dispatch")
+    raised = inspection_item_raise(
+        InspectionItem.objects.get(pk=items[0].pk), by=user, to="dispatch"
+    )
     follow_up = raised.follow_up
     assert follow_up.follow_up_of == inspection.dispatch
     assert follow_up.source == DispatchSource.FOLLOW_UP
@@ -238,7 +242,9 @@ def test_portal_pages_and_the_phone_checklist(client, manager, engineer):
     page = client.get(inspection.get_absolute_url())
     assert page.status_code == 200
     item = inspection.items.first()
-    bad = client.post(f"/inspections/{inspection.pk}/items/{item.pk}/", {f"i{item.pk}-result": "issue"})
+    bad = client.post(
+        f"/inspections/{inspection.pk}/items/{item.pk}/", {f"i{item.pk}-result": "issue"}
+    )
     assert bad.status_code == 400
     ok = client.post(f"/inspections/{inspection.pk}/items/{item.pk}/", {f"i{item.pk}-result": "ok"})
     assert ok.status_code == 302
