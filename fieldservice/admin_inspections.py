@@ -108,3 +108,23 @@ class InstallationAdmin(FSMTransitionAdminMixin, HistoryAdmin):
 
     def has_add_permission(self, request: Any) -> bool:
         return False
+
+
+# -- goods inspection (docs/domain.md §goods-inspection) ---------------------------------
+
+from .models.goods import GoodsInspection  # noqa: E402
+
+
+@admin.register(GoodsInspection)
+class GoodsInspectionAdmin(HistoryAdmin):
+    """Read-only: recorded on the visit's page through its service."""
+
+    list_display = ["dispatch", "customer", "delivery_on", "passed", "recorded_at"]
+    list_filter = ["passed", "box_sealed"]
+    search_fields = ["customer__name", "dispatch__number"]
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False

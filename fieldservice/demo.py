@@ -290,3 +290,14 @@ def load(stdout: Any = None) -> None:
         stdout.write(
             f"Demo dispatches: {Dispatch.objects.count()}, engineers: {Engineer.objects.count()}"
         )
+
+
+_load_dispatches = load
+
+
+def load(stdout: Any = None) -> None:
+    """The dispatches, then routine inspections and an installation (demo_inspections)."""
+    from .demo_inspections import load as load_inspections
+
+    _load_dispatches(stdout)
+    load_inspections({u.username: u for u in get_user_model().objects.all()}, stdout)

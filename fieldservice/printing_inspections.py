@@ -319,3 +319,66 @@ def installation_day_report(report: InstallationDay) -> printing.FormDocument:
             printing.Paragraph(report.next_steps or "—"),
         ],
     )
+
+
+# -- goods inspection (docs/domain.md §goods-inspection) ---------------------------------
+
+from .models.goods import GoodsInspection  # noqa: E402
+from .services.goods import GOODS_RECORD  # noqa: E402
+
+
+def _goods_engineer(record: GoodsInspection) -> list:
+    dispatch = record.dispatch
+    return [dispatch.engineer.user] if dispatch.engineer_id else []
+
+
+@register_form(
+    GoodsInspection,
+    GOODS_RECORD,
+    gettext_lazy("Goods inspection record"),
+    slots=[
+        SignatureSlot("engineer", gettext_lazy("Service engineer"), holders=_goods_engineer),
+        SignatureSlot("customer", gettext_lazy("Customer"), customer=True),
+    ],
+)
+def goods_inspection_record(record: GoodsInspection) -> printing.FormDocument:
+    dispatch = record.dispatch
+    return printing.FormDocument(
+        title=_("Goods inspection record"),
+        number=dispatch.number,
+        company=printing.CompanyHeader(name=""),
+        record_url="",
+        meta=[
+            (_("Customer"), record.customer.short_name or record.customer.name),
+            (_("Date"), timezone.localdate(record.recorded_at).isoformat()),
+        ],
+        blocks=[
+            printing.KeyValueGrid(
+                rows=[
+                    (_("Customer"), record.customer.name, True),
+                    (_("Contract"), record.contract.number if record.contract else "—"),
+                    (_("Dispatch"), dispatch.number),
+                    (_("Engineer"), _engineer_name(dispatch.engineer)),
+                    (_("Inspected on"), timezone.localdate(record.recorded_at).isoformat()),
+                    (_("Delivery on"), record.delivery_on.isoformat()),
+                    (_("Test duration (hours)"), record.test_hours),
+                    (_("Passed"), record.passed),
+                    (_("Box sealed"), record.box_sealed),
+                    (
+                        _("Unpacking agreed by"),
+                        f"{record.unpacking_consent_by} {record.unpacking_consent_on or ''}".strip()
+                        or "—",
+                    ),
+                ],
+                columns=2,
+            ),
+            printing.Heading(_("Goods inspected")),
+            printing.Paragraph(record.goods),
+            printing.Heading(_("Test results")),
+            printing.Paragraph(record.test_result),
+            printing.Heading(_("Licences requested")),
+            printing.Paragraph(record.licences_requested or "—"),
+            printing.Heading(_("Media and licence backups kept at")),
+            printing.Paragraph(record.backup_location or "—"),
+        ],
+    )

@@ -12,7 +12,7 @@ def ready() -> None:
     from servicedesk.core.services import event_subscribe
 
     from . import printing_inspections  # noqa: F401 - registers the schedule and the report
-    from .selectors_inspections import inspections_for_archive
+    from .selectors_inspections import goods_inspections_for_archive, inspections_for_archive
     from .subscribers_inspections import inspection_signed, installation_signed
 
     event_subscribe("form.signed", inspection_signed)
@@ -24,6 +24,15 @@ def ready() -> None:
         order=46,
         permission="fieldservice.view_inspection",
         template="fieldservice/inspections/archive_section.html",
+        takes_user=True,
+    )
+    register_archive_section(
+        "goods_inspections",
+        _("Goods inspections"),
+        goods_inspections_for_archive,
+        order=47,
+        permission="fieldservice.view_goodsinspection",
+        template="fieldservice/goods/archive_section.html",
         takes_user=True,
     )
     nav_register(

@@ -26,3 +26,5 @@ INSPECTION_ROLE_PERMISSIONS = {
 _INSTALL_READ = ["fieldservice.view_installation", "fieldservice.view_installationday"]
 for _role, _perms in INSPECTION_ROLE_PERMISSIONS.items():
     _perms.extend(_INSTALL_READ)
+for _role, _perms in INSPECTION_ROLE_PERMISSIONS.items():
+    _perms.append("fieldservice.view_goodsinspection")

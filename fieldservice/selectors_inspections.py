@@ -48,3 +48,19 @@ def inspections_for_archive(customer: Any, contracts: list[Any], *, user: Any) -
         .order_by("-due_on", "-pk")[:200]
     )
     return group_by_contract(items)
+
+
+def goods_inspections_for_archive(customer: Any, contracts: list[Any], *, user: Any) -> dict:
+    """The customer's goods inspection records with where the media and licence backups
+    are kept (docs/domain.md §goods-inspection)."""
+    from contracts.archive import group_by_contract
+
+    from .models.goods import GoodsInspection
+
+    items = (
+        GoodsInspection.objects.restrict(user)
+        .filter(customer=customer)
+        .select_related("dispatch")
+        .order_by("-recorded_at", "-pk")[:100]
+    )
+    return group_by_contract(items)

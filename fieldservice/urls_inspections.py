@@ -50,3 +50,14 @@ urlpatterns += [
         name="installation-action",
     ),
 ]
+
+# Goods inspection (docs/domain.md §goods-inspection).
+from .views import goods as goods_views  # noqa: E402
+
+urlpatterns += [
+    path(
+        "dispatches/<int:pk>/goods-inspection/",
+        goods_views.goods_inspection,
+        name="goods-inspection",
+    ),
+]

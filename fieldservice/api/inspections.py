@@ -298,3 +298,60 @@ class InstallationViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.Re
         body.is_valid(raise_exception=True)
         report = installation_day_record(self.get_object(), by=request.user, **body.validated_data)
         return Response(InstallationDaySerializer(report).data, status=status.HTTP_201_CREATED)
+
+
+# -- goods inspection (docs/domain.md §goods-inspection) ---------------------------------
+
+from ..models import Dispatch  # noqa: E402
+from ..models.goods import GoodsInspection  # noqa: E402
+from ..services.goods import goods_inspection_record  # noqa: E402
+
+
+class GoodsInspectionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = GoodsInspection
+        fields = [
+            "id",
+            "dispatch",
+            "customer",
+            "contract",
+            "goods",
+            "delivery_on",
+            "test_hours",
+            "test_result",
+            "passed",
+            "box_sealed",
+            "unpacking_consent_by",
+            "unpacking_consent_on",
+            "licences_requested",
+            "backup_location",
+            "recorded_at",
+        ]
+        read_only_fields = ["id", "customer", "contract", "recorded_at"]
+        validators: list[Any] = []
+
+    def get_fields(self) -> dict[str, Any]:
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None:
+            fields["dispatch"].queryset = Dispatch.objects.restrict(request.user)
+        return fields
+
+
+class GoodsInspectionViewSet(
+    HistoryMixin, FormsMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """``POST`` records (or corrects) the goods inspection of a goods inspection visit."""
+
+    serializer_class = GoodsInspectionSerializer
+    queryset = GoodsInspection.objects.none()
+    permission_classes = [ReadModelPermissions]  # the service decides who writes
+    filterset_fields = ["customer", "dispatch", "passed"]
+
+    def get_queryset(self):
+        return GoodsInspection.objects.restrict(self.request.user).order_by("-recorded_at", "-pk")
+
+    def perform_create(self, serializer: Any) -> None:
+        data = dict(serializer.validated_data)
+        dispatch = data.pop("dispatch")
+        serializer.instance = goods_inspection_record(dispatch, by=self.request.user, **data)

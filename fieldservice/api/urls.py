@@ -12,6 +12,7 @@ urlpatterns = router.urls
 
 # Routine inspections (docs/domain.md §inspection), in their own module.
 from .inspections import (  # noqa: E402
+    GoodsInspectionViewSet,
     InspectionScheduleViewSet,
     InspectionViewSet,
     InstallationViewSet,
@@ -20,4 +21,5 @@ from .inspections import (  # noqa: E402
 router.register("inspection-schedules", InspectionScheduleViewSet, basename="inspection-schedule")
 router.register("inspections", InspectionViewSet, basename="inspection")
 router.register("installations", InstallationViewSet, basename="installation")
+router.register("goods-inspections", GoodsInspectionViewSet, basename="goods-inspection")
 urlpatterns = router.urls

@@ -784,6 +784,7 @@ class SalesLead(models.Model):
 
 
 # Routine inspections (docs/domain.md §inspection), in their own module.
+from .goods import GoodsInspection  # noqa: E402, F401
 from .inspections import (  # noqa: E402, F401
     Inspection,
     InspectionItem,

@@ -173,7 +173,8 @@ def test_routine_inspection_on_a_phone(
         ).to_have_text("正常")
     expect(mobile.get_by_test_id("checklist-progress")).to_have_text("12/12")
 
-    _act(mobile, "finish", {"finish-summary": "建议尽快维修机房空调"}, state="checked")
+    _act(mobile, "finish", {"finish-summary": "建议尽快维修机房空调"})
+    expect(mobile.get_by_test_id("record-state").locator("[data-state='checked']")).to_be_visible()
     screenshot(mobile, "inspection-checked-phone")
 
     # The customer signs the report on the phone.

@@ -1,0 +1,112 @@
+"""Demo data of routine inspections, installations and goods inspections (docs/domain.md
+§inspection, §installation, §goods-inspection): schedules for the contracts in service,
+the inspections made ahead, one installation with its assets."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from contracts.models import Contract
+
+
+def load(users: dict[str, Any], stdout: Any = None) -> None:
+    from .models import Engineer
+    from .models.inspections import InspectionSchedule
+    from .services.inspections import inspection_schedule_save, inspections_generate
+
+    manager = users.get("zhengwei")
+    engineer = Engineer.objects.filter(user__username="chengang").first()
+    backup = Engineer.objects.filter(user__username="chuyang").first()
+    if manager is None or engineer is None or InspectionSchedule.objects.exists():
+        return
+    today = timezone.localdate()
+    contracts = Contract.objects.filter(
+        state__in=["signed", "in_service"], scope_items__service_type="routine_inspection"
+    ).distinct()
+    with transaction.atomic():
+        for index, contract in enumerate(contracts.order_by("pk")[:3]):
+            inspection_schedule_save(
+                by=manager,
+                contract=contract,
+                starts_on=today + dt.timedelta(days=2 + 4 * index),
+                frequency_months=3,
+                equipment="IBM Power 750 小型机\n存储 DS5020\nUPS 电源 10kVA",
+                includes_software=index != 1,
+                engineer=engineer,
+                backup_engineer=backup,
+                notes="进机房需提前一天预约",
+            )
+    result = inspections_generate(today=today)
+    _installation(users, engineer)
+    if stdout:
+        stdout.write(f"Demo inspections: {result['created']} made ahead")
+
+
+def _installation(users: dict[str, Any], engineer: Any) -> None:
+    from .choices import DispatchKind
+    from .services import (
+        dispatch_assign,
+        dispatch_check_in,
+        dispatch_confirm,
+        dispatch_create,
+        dispatch_schedule,
+        dispatch_verify,
+    )
+    from .services.installations import (
+        installation_asset_record,
+        installation_day_record,
+        installation_start,
+    )
+
+    manager = users["zhengwei"]
+    contract = Contract.objects.filter(state="in_service").order_by("pk").first()
+    if contract is None:
+        return
+    now = timezone.now()
+    with transaction.atomic():
+        dispatch = dispatch_create(
+            by=manager,
+            customer=contract.customer,
+            contract=contract,
+            kind=DispatchKind.INSTALLATION,
+            problem="新购服务器上架、安装操作系统与数据库，并迁移账套。",
+            product="ThinkSystem SR650",
+        )
+        dispatch = dispatch_verify(dispatch, by=manager)
+        dispatch = dispatch_assign(dispatch, by=manager, engineer=engineer, planned_start=now)
+        dispatch = dispatch_confirm(dispatch, by=engineer.user)
+        dispatch = dispatch_schedule(
+            dispatch,
+            by=engineer.user,
+            appointment_at=now + dt.timedelta(minutes=5),
+            out_of_hours_reason="客户要求当天安装",
+        )
+        dispatch = dispatch_check_in(dispatch, by=engineer.user)
+        installation = installation_start(dispatch, by=engineer.user)
+        warranty = timezone.localdate() + dt.timedelta(days=3 * 365)
+        for serial, location in (
+            ("J30A1B2C", "一楼机房 A3 机柜"),
+            ("J30A1B2D", "一楼机房 A4 机柜"),
+        ):
+            installation_asset_record(
+                installation,
+                by=engineer.user,
+                product="财务服务器",
+                model="ThinkSystem SR650",
+                part_number="7X06A0",
+                serial_number=serial,
+                location=location,
+                warranty_end=warranty,
+                licence="U8-2026-0001",
+            )
+        installation_day_record(
+            installation,
+            by=engineer.user,
+            day=timezone.localdate(),
+            work_done="两台服务器上架、布线，安装操作系统与数据库。",
+            next_steps="明天迁移账套并做切换演练。",
+        )
