@@ -136,7 +136,7 @@ def inspection_report(inspection: Inspection) -> printing.FormDocument:
                 (_("Site address"), dispatch.site_address, True),
                 (_("Contract"), inspection.contract.number),
                 (_("Dispatch"), dispatch.number),
-                (_("Due on"), inspection.due_on.isoformat()),
+                (_("Inspection day"), inspection.due_on.isoformat()),
                 (_("Arrived"), _local(dispatch.checked_in_at)),
                 (_("Engineer"), _engineer_name(dispatch.engineer)),
                 (_("Site contact"), dispatch.contact_name or "—"),

@@ -108,7 +108,11 @@ def goods_inspection_record(
             )
         for name, value in values.items():
             setattr(record, name, value)
-        save_with_history(record, by=by, reason="recorded" if created else "changed")
+        save_with_history(
+            record,
+            by=by,
+            reason="goods inspection recorded" if created else "goods inspection changed",
+        )
         event_record(
             kind="goods_inspection.recorded",
             target=record,

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Prefetch
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -165,7 +166,11 @@ def inspection_schedule_save(
             schedule = InspectionSchedule.objects.select_for_update().get(pk=schedule.pk)
         for name, value in values.items():
             setattr(schedule, name, value)
-        save_with_history(schedule, by=by, reason="created" if created else "changed")
+        save_with_history(
+            schedule,
+            by=by,
+            reason="inspection schedule planned" if created else "inspection schedule changed",
+        )
         event_record(
             kind="inspection_schedule.saved",
             target=schedule,
@@ -354,7 +359,7 @@ def _write_batch(made: list[tuple[InspectionSchedule, dt.date]], now: dt.datetim
     ]
     Inspection.objects.bulk_create(inspections)
     Inspection.history.bulk_history_create(
-        inspections, default_change_reason="created", default_date=now
+        inspections, default_change_reason="inspection made", default_date=now
     )
     InspectionItem.objects.bulk_create(
         InspectionItem(
@@ -394,13 +399,14 @@ def _tell_generated(made: list[tuple[InspectionSchedule, dt.date]], today: dt.da
             per_engineer[schedule.engineer.user_id] += 1
     if per_engineer:
         users = {u.pk: u for u in _users(per_engineer)}
+    calendar_url = reverse("fieldservice:inspection-calendar") + f"?month={today:%Y-%m}"
     with transaction.atomic():
         notifications_create(
             recipients=users_in_roles(Role.SERVICE_MANAGER),
             kind="inspections_generated",
             title=_("%(n)s routine inspection dispatches made for the next days")
             % {"n": len(made)},
-            url="/inspections/calendar/",
+            url=calendar_url,
             dedupe_key=f"inspections:{today.isoformat()}:{len(made)}",
         )
         for user_id, count in per_engineer.items():
@@ -409,7 +415,7 @@ def _tell_generated(made: list[tuple[InspectionSchedule, dt.date]], today: dt.da
                     recipients=[users[user_id]],
                     kind="inspections_generated",
                     title=_("%(n)s routine inspections planned for you") % {"n": count},
-                    url="/inspections/calendar/",
+                    url=calendar_url,
                     dedupe_key=f"inspections:{today.isoformat()}:{user_id}:{count}",
                 )
 

@@ -69,7 +69,7 @@ def installation_start(dispatch: Dispatch, *, by: User) -> Installation:
             contract_id=dispatch.contract_id,
             created_by=by,
         )
-        save_with_history(installation, by=by, reason="created")
+        save_with_history(installation, by=by, reason="installation started")
         event_record(kind="installation.started", target=installation, actor=by)
     return installation
 
