@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from servicedesk.core.actions import Action, ActionSet
 
 from . import selectors
+from .api.serializers import RenewalDecisionSerializer
 from .forms import NotRenewedForm, RenewForm, TerminateForm
 from .forms_visits import RevisitRecordForm
 from .models import Contract, FirstVisit, Revisit
@@ -102,9 +103,13 @@ CONTRACT_ACTIONS = ActionSet(
             ),
             initial=_not_renewed_initial,
             form_kwargs=lambda contract, user: {"contract": contract},
-            # The API keeps its own ``not-renewed/`` endpoint, which answers with the
-            # decision it recorded (201).
-            api=False,
+            # At the contract's path ``not-renewed/``, answering with the decision it
+            # recorded (201); not a state transition.
+            summary="Not renewed: record it, tell the company heads and the customer",
+            api_path="not-renewed",
+            api_result=RenewalDecisionSerializer,
+            input_name="NotRenewedInput",
+            listed=False,
         ),
         Action(
             "terminate",

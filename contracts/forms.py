@@ -393,7 +393,9 @@ class NotRenewedForm(FormMixin, forms.Form):
     notice_text = forms.CharField(
         label=_("what the customer is told"),
         max_length=2000,
+        required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Empty: the standard text (later requests go to the heads and sales)."),
     )
 
     def __init__(self, *args: Any, contract: Any = None, **kwargs: Any) -> None:

@@ -3,9 +3,10 @@
 the API's ``…/transitions/<name>/`` endpoints are built from these two sets.
 
 The API's transitions take the portal's forms as their bodies, under the names the
-published schema gave them (``input_name``); the portal and the admin
-use the form. Actions the API serves at endpoints of their own (``workaround/``,
-``publish/``, ``tracker/``, ``follow``, ``solution/``) are ``api=False`` here.
+published schema gave them (``input_name``); the portal and the admin use the form.
+``workaround/``, ``publish/``, ``tracker/`` and a requirement's ``solution/`` are served at
+those paths of the API contract (``api_path``); ``follow`` (POST / DELETE) keeps an
+endpoint of its own (``api=False``).
 """
 
 from __future__ import annotations
@@ -16,12 +17,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from servicedesk.core.actions import Action, ActionSet
-from servicedesk.core.api.serializers import CustomerAnswerInput, CustomerWaitInput
 from servicedesk.core.forms import CustomerAnswerForm, CustomerWaitForm
 from servicedesk.core.selectors import customer_wait_open
 
 from . import forms
-from .api import serializers as api
 from .choices import Outcome, RequirementState
 from .models import SOLUTION_FORM, Defect, Requirement
 from .services import (
@@ -55,6 +54,9 @@ from .services import (
 from .services.waits import defect_customer_answered, defect_wait_for_customer
 
 # -- defects ------------------------------------------------------------------------------
+
+#: an action the API serves at a path of its own, not a listed transition
+OWN_PATH: dict[str, bool] = {"admin": False, "listed": False}
 
 
 def _may_publish(defect: Defect, user: Any) -> bool:
@@ -188,8 +190,10 @@ DEFECT_ACTIONS = ActionSet(
             when=_is_open,
             icon="bandaid",
             initial=lambda d, u: {"workaround": d.workaround},
-            admin=False,
-            api=False,  # POST defects/<id>/workaround/
+            summary="Emergency workaround",
+            api_path="workaround",
+            input_name="DefectWorkaroundInput",
+            **OWN_PATH,
         ),
         Action(
             "publish",
@@ -199,8 +203,11 @@ DEFECT_ACTIONS = ActionSet(
             when=_may_publish,
             icon="journal-plus",
             initial=lambda d, u: {"title": d.title},
-            admin=False,
-            api=False,  # POST defects/<id>/publish/
+            summary="Publish the workaround to the knowledge base",
+            api_path="publish",
+            api_status=201,
+            input_name="DefectPublishInput",
+            **OWN_PATH,
         ),
         Action(
             "tracker",
@@ -210,15 +217,17 @@ DEFECT_ACTIONS = ActionSet(
             permission="defects.work_defect",
             icon="link-45deg",
             initial=lambda d, u: {"key": d.tracker_key, "url": d.tracker_url},
-            admin=False,
-            api=False,  # POST defects/<id>/tracker/
+            summary="External tracker link",
+            api_path="tracker",
+            input_name="TrackerLinkInput",
+            **OWN_PATH,
         ),
         Action(
             "wait_for_customer",
             _("Wait for the customer"),
             defect_wait_for_customer,
             form=CustomerWaitForm,
-            api_input=CustomerWaitInput,
+            input_name="CustomerWaitInput",  # one body for every app's customer wait
             permission="defects.work_defect",
             when=_may_wait,
             icon="hourglass-split",
@@ -232,7 +241,7 @@ DEFECT_ACTIONS = ActionSet(
             _("The customer answered"),
             defect_customer_answered,
             form=CustomerAnswerForm,
-            api_input=CustomerAnswerInput,
+            input_name="CustomerAnswerInput",
             permission="defects.work_defect",
             when=_waiting,
             icon="reply",
@@ -296,7 +305,7 @@ REQUIREMENT_ACTIONS = ActionSet(
             _("Evaluate"),
             requirement_evaluate,
             form=forms.EvaluateForm,
-            api_input=api.RequirementEvaluateInput,
+            input_name="RequirementEvaluateInput",
             # From recorded (evaluation starts with it) or evaluating: one of the four
             # outcomes (docs/domain.md §requirement.evaluation).
             transitions=("start_evaluation", "accept", "quote", "offer_workaround", "decline"),
@@ -336,8 +345,10 @@ REQUIREMENT_ACTIONS = ActionSet(
             icon="pencil-square",
             initial=lambda r, u: {"solution": r.solution},
             help=_("Printed on the solution confirmation; fixed once signed."),
-            admin=False,
-            api=False,  # POST requirements/<id>/solution/
+            summary="The agreed solution (before signing)",
+            api_path="solution",
+            input_name="RequirementSolutionInput",
+            **OWN_PATH,
         ),
         Action(
             "confirm_solution",
@@ -405,8 +416,10 @@ REQUIREMENT_ACTIONS = ActionSet(
             permission="defects.change_requirement",
             icon="link-45deg",
             initial=lambda r, u: {"key": r.tracker_key, "url": r.tracker_url},
-            admin=False,
-            api=False,  # POST requirements/<id>/tracker/
+            summary="External tracker link",
+            api_path="tracker",
+            input_name="TrackerLinkInput",
+            **OWN_PATH,
         ),
     ],
 )

@@ -14,12 +14,10 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Customer
 from servicedesk.core.choices import Role
-from servicedesk.core.forms import DeskFormMixin, date_field, datetime_field, textarea
+from servicedesk.core.forms import DeskFormMixin, YesNoField, date_field, datetime_field, textarea
 from servicedesk.core.selectors import users_in_roles
 
 from .choices import Outcome, RejectReason, Severity
-
-YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 
 def developers():
@@ -187,8 +185,8 @@ class RequirementForm(DeskFormMixin, forms.Form):
     ticket = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-def _yes_no(label: Any) -> forms.ChoiceField:
-    return forms.ChoiceField(label=label, choices=YES_NO, widget=forms.RadioSelect)
+def _yes_no(label: Any) -> YesNoField:
+    return YesNoField(label=label)
 
 
 class EvaluateForm(DeskFormMixin, forms.Form):
@@ -200,7 +198,10 @@ class EvaluateForm(DeskFormMixin, forms.Form):
     effort_days = forms.DecimalField(
         label=_("Effort (person-days)"), min_value=0, max_digits=7, decimal_places=1
     )
-    evaluators = forms.ModelMultipleChoiceField(label=_("Evaluated by"), queryset=None)
+    # None named: the evaluating user (requirement_evaluate), as the API has always allowed.
+    evaluators = forms.ModelMultipleChoiceField(
+        label=_("Evaluated by"), queryset=None, required=False
+    )
     note = forms.CharField(label=_("Evaluation"), widget=textarea(3), required=False)
     outcome = forms.ChoiceField(
         label=_("Decision"), choices=Outcome.choices, widget=forms.RadioSelect
@@ -243,13 +244,6 @@ class EvaluateForm(DeskFormMixin, forms.Form):
         if user.has_perm("defects.evaluate_requirement"):
             self.initial.setdefault("evaluators", [user.pk])
         self.initial.setdefault("trained_by", user.pk)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        for name in ("in_scope", "urgent", "affects_operation"):
-            if name in data:
-                data[name] = data[name] == "yes"
-        return data
 
 
 class AgreeForm(DeskFormMixin, forms.Form):

@@ -25,6 +25,7 @@ from servicedesk.core.actions import Action, ActionSet
 from servicedesk.core.forms import CustomerAnswerForm, CustomerWaitForm
 from servicedesk.core.selectors import customer_wait_open
 
+from .api.serializers import DisclosureSerializer, KnowledgeArticleSerializer, TicketNoteSerializer
 from .choices import CommercialDecision, ScopeDecision, TicketState
 from .forms import (
     AgreeChargeForm,
@@ -65,6 +66,7 @@ from .services.waits import ticket_customer_answered, ticket_wait_for_customer
 
 PORTAL = {"admin": False, "api": False}
 ADMIN_AND_API = {"portal": False}
+OWN_PATH = {"admin": False, "listed": False}
 
 
 def _scope(ticket: Ticket, *, by: Any, decision: str, note: str) -> Ticket:
@@ -172,7 +174,7 @@ TICKET_ACTIONS = ActionSet(
             partial(ticket_scope_decide, in_scope=True),
             form=OptionalNoteForm,
             summary="Arbiter: in scope",
-            input_name="TicketRulingNoteInput",
+            input_name="NoteInput",  # the published name of an optional note
             **ADMIN_AND_API,
         ),
         Action(
@@ -181,7 +183,7 @@ TICKET_ACTIONS = ActionSet(
             partial(ticket_scope_decide, in_scope=False),
             form=OptionalNoteForm,
             summary="Arbiter: out of scope (to the sales manager)",
-            input_name="TicketRulingNoteInput",
+            input_name="NoteInput",  # the published name of an optional note
             **ADMIN_AND_API,
         ),
         # The commercial decision: likewise.
@@ -212,7 +214,7 @@ TICKET_ACTIONS = ActionSet(
             partial(ticket_commercial_decide, decision=CommercialDecision.WAIVED),
             form=OptionalNoteForm,
             summary="Sales: charge waived",
-            input_name="TicketRulingNoteInput",
+            input_name="NoteInput",  # the published name of an optional note
             **ADMIN_AND_API,
         ),
         Action(
@@ -278,7 +280,8 @@ TICKET_ACTIONS = ActionSet(
             ),
             summary="Close (problem, cause, solution, steps)",
         ),
-        # Not transitions: the API serves these at endpoints of their own.
+        # Not transitions: the API serves these at paths of their own (API.md), never
+        # listed among the available transitions.
         Action(
             "transfer",
             _("Transfer"),
@@ -288,7 +291,11 @@ TICKET_ACTIONS = ActionSet(
             when=_open,
             icon="arrow-left-right",
             form_kwargs=_for_ticket,
-            **PORTAL,
+            summary="Transfer",
+            help=_("Hand the work to another engineer; the first-contact owner stays."),
+            api_path="transfer",
+            input_name="TransferInput",
+            **OWN_PATH,
         ),
         Action(
             "handover",
@@ -298,7 +305,10 @@ TICKET_ACTIONS = ActionSet(
             permission="tickets.work_ticket",
             when=_open,
             icon="person-up",
-            **PORTAL,
+            summary="Unresolved at the end of the day: hand to the service manager",
+            api_path="handover_to_manager",
+            input_name="NoteInput",
+            **OWN_PATH,
         ),
         Action(
             "disclose",
@@ -310,7 +320,11 @@ TICKET_ACTIONS = ActionSet(
             icon="key",
             form_kwargs=_for_ticket,
             panel_template="tickets/partials/action_disclose.html",
-            **PORTAL,
+            summary="Record an account/report password disclosed to an authorised contact",
+            api_path="disclose_password",
+            api_result=DisclosureSerializer,
+            input_name="DisclosureInput",
+            **OWN_PATH,
         ),
         Action(
             "publish",
@@ -320,7 +334,11 @@ TICKET_ACTIONS = ActionSet(
             permission="tickets.add_knowledgearticle",
             when=_may_publish,
             icon="journal-plus",
-            **PORTAL,
+            summary="Publish the answer to the knowledge base",
+            api_path="publish",
+            api_result=KnowledgeArticleSerializer,
+            input_name="PublishInput",
+            **OWN_PATH,
         ),
         # The customer wait: at transitions/<name>/ on the API, never listed among its
         # available transitions (it does not change the state).
@@ -329,6 +347,7 @@ TICKET_ACTIONS = ActionSet(
             _("Wait for the customer"),
             ticket_wait_for_customer,
             form=CustomerWaitForm,
+            input_name="CustomerWaitInput",  # one body for every app's customer wait
             permission="tickets.work_ticket",
             when=_may_wait,
             icon="hourglass-split",
@@ -341,6 +360,7 @@ TICKET_ACTIONS = ActionSet(
             _("The customer answered"),
             ticket_customer_answered,
             form=CustomerAnswerForm,
+            input_name="CustomerAnswerInput",
             permission="tickets.work_ticket",
             when=_waits,
             icon="reply",
@@ -356,7 +376,11 @@ TICKET_ACTIONS = ActionSet(
             form=NoteForm,
             permission="tickets.add_ticketnote",
             icon="sticky",
-            **PORTAL,
+            summary="Add a note",
+            api_path="notes",  # the POST of GET notes/
+            api_result=TicketNoteSerializer,
+            input_name="TicketNoteInput",
+            **OWN_PATH,
         ),
     ],
 )

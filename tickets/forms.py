@@ -249,7 +249,12 @@ class TransferForm(DeskFormMixin, forms.Form):
     note = forms.CharField(label=_("Note"), required=False, widget=textarea(2))
     # Whom the page showed the ticket with: a transfer from a page someone else has
     # changed meanwhile is refused instead of undoing theirs.
-    expected_assignee = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    expected_assignee = forms.IntegerField(
+        widget=forms.HiddenInput,
+        required=False,
+        help_text="The assignee the client saw (null: none). When someone transferred the "
+        "ticket meanwhile the answer is 409. Omitted: the one at the request's start.",
+    )
 
     def __init__(self, *args: Any, ticket: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

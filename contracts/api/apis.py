@@ -19,7 +19,6 @@ from ..entitlement import entitlement_check
 from ..models import Asset, Contact, Contract, Customer, InstalledProduct
 from ..services import (
     contract_document_upload,
-    contract_not_renewed,
     contract_save_draft,
     customer_save,
 )
@@ -34,8 +33,6 @@ from .serializers import (
     EntitlementOutput,
     EntitlementQuery,
     InstalledProductSerializer,
-    NotRenewedInput,
-    RenewalDecisionSerializer,
 )
 
 
@@ -186,27 +183,6 @@ class ContractViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.ModelV
             on=query.validated_data.get("on"),
         )
         return Response(result.as_dict())
-
-    @extend_schema(
-        request=NotRenewedInput,
-        responses={201: RenewalDecisionSerializer},
-        summary="Not renewed: record it, tell the company heads and the customer",
-    )
-    @action(
-        detail=True,
-        methods=["post"],
-        url_path="not-renewed",
-        permission_classes=[ReadModelPermissions],
-    )
-    def not_renewed(self, request, pk=None):
-        """docs/domain.md §contract.period-end: the customer does not buy service after the period.
-        The company heads are told; the customer is told what happens to later requests (a printed
-        letter, ``forms/renewal_notice`` of the decision, or an e-mail to the contact)."""
-        contract = self.get_object()
-        data = NotRenewedInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        decision = contract_not_renewed(contract, by=request.user, **data.validated_data)
-        return Response(RenewalDecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request={"multipart/form-data": DocumentUploadInput}, responses={201: DocumentSerializer}

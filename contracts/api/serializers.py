@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from servicedesk.core.api.mixins import FSMSerializerMixin
 
-from ..choices import DocumentKind, NoticeChannel, ServiceType
+from ..choices import DocumentKind, ServiceType
 from ..models import (
     Asset,
     ChargeRate,
@@ -220,28 +220,6 @@ class ContractWriteSerializer(serializers.ModelSerializer):
                 {"ends_on": [_("The end must not be before the start.")]}
             )
         return value
-
-
-class NotRenewedInput(serializers.Serializer):
-    channel = serializers.ChoiceField(
-        choices=NoticeChannel.choices,
-        help_text="How the customer is told what happens to later requests.",
-    )
-    contact = serializers.PrimaryKeyRelatedField(
-        queryset=Contact.objects.all(),
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text="The contact told (an e-mail needs one with an address).",
-    )
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
-    notice_text = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        default="",
-        max_length=2000,
-        help_text="Empty: the standard text (later requests go to the heads and sales).",
-    )
 
 
 class EntitlementQuery(serializers.Serializer):

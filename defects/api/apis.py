@@ -20,25 +20,16 @@ from ..choices import DefectState
 from ..models import Defect, EvaluationReport, Requirement
 from ..services import (
     defect_follow,
-    defect_publish_workaround,
     defect_record,
-    defect_save_workaround,
-    defect_set_tracker,
     evaluation_report_create,
     requirement_record,
-    requirement_set_solution,
-    requirement_set_tracker,
 )
 from .serializers import (
     DefectInput,
-    DefectPublishInput,
     DefectSerializer,
-    DefectWorkaroundInput,
     EvaluationReportSerializer,
     RequirementInput,
     RequirementSerializer,
-    RequirementSolutionInput,
-    TrackerLinkInput,
 )
 
 
@@ -89,41 +80,6 @@ class DefectViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.ReadOnly
         return self._response(defect, status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=DefectWorkaroundInput,
-        responses=DefectSerializer,
-        summary="Record the emergency workaround",
-    )
-    @action(detail=True, methods=["post"], permission_classes=[ReadModelPermissions])
-    def workaround(self, request, pk=None):
-        data = DefectWorkaroundInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        defect = defect_save_workaround(self.get_object(), by=request.user, **data.validated_data)
-        return self._response(defect)
-
-    @extend_schema(
-        request=DefectPublishInput,
-        responses=DefectSerializer,
-        summary="Publish the workaround to the knowledge base",
-    )
-    @action(detail=True, methods=["post"], permission_classes=[ReadModelPermissions])
-    def publish(self, request, pk=None):
-        data = DefectPublishInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        defect = self.get_object()
-        defect_publish_workaround(defect, by=request.user, **data.validated_data)
-        return self._response(defect, status.HTTP_201_CREATED)
-
-    @extend_schema(
-        request=TrackerLinkInput, responses=DefectSerializer, summary="External tracker link"
-    )
-    @action(detail=True, methods=["post"], permission_classes=[ReadModelPermissions])
-    def tracker(self, request, pk=None):
-        data = TrackerLinkInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        defect = defect_set_tracker(self.get_object(), by=request.user, **data.validated_data)
-        return self._response(defect)
-
-    @extend_schema(
         request=None, responses=DefectSerializer, summary="Follow (POST) or unfollow (DELETE)"
     )
     @action(detail=True, methods=["post", "delete"], permission_classes=[ReadModelPermissions])
@@ -172,28 +128,6 @@ class RequirementViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.Rea
         return Response(
             self.get_serializer(self.refetch(item)).data, status=status.HTTP_201_CREATED
         )
-
-    @extend_schema(
-        request=RequirementSolutionInput,
-        responses=RequirementSerializer,
-        summary="The agreed solution (before signing)",
-    )
-    @action(detail=True, methods=["post"], permission_classes=[ReadModelPermissions])
-    def solution(self, request, pk=None):
-        data = RequirementSolutionInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        item = requirement_set_solution(self.get_object(), by=request.user, **data.validated_data)
-        return Response(self.get_serializer(self.refetch(item)).data)
-
-    @extend_schema(
-        request=TrackerLinkInput, responses=RequirementSerializer, summary="External tracker link"
-    )
-    @action(detail=True, methods=["post"], permission_classes=[ReadModelPermissions])
-    def tracker(self, request, pk=None):
-        data = TrackerLinkInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        item = requirement_set_tracker(self.get_object(), by=request.user, **data.validated_data)
-        return Response(self.get_serializer(self.refetch(item)).data)
 
 
 class EvaluationReportViewSet(

@@ -15,7 +15,7 @@ from servicedesk.core.api.mixins import CustomerWaitSerializerMixin, FSMSerializ
 from servicedesk.core.api.serializers import PersonField
 from tickets.models import Ticket
 
-from ..choices import Outcome, Severity
+from ..choices import Severity
 from ..models import Defect, EvaluationReport, Requirement
 
 User = get_user_model()
@@ -160,19 +160,6 @@ class DefectInput(serializers.Serializer):
         return attrs
 
 
-class DefectWorkaroundInput(serializers.Serializer):
-    workaround = required_text(_("Describe the emergency workaround."))
-
-
-class DefectPublishInput(serializers.Serializer):
-    title = serializers.CharField(allow_blank=True, required=False, default="")
-
-
-class TrackerLinkInput(serializers.Serializer):
-    key = serializers.CharField(max_length=60, allow_blank=True, required=False, default="")
-    url = serializers.URLField(max_length=500, allow_blank=True, required=False, default="")
-
-
 # -- requirements ------------------------------------------------------------------------
 
 
@@ -269,32 +256,6 @@ class RequirementInput(serializers.Serializer):
     recorded_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     tracker_key = serializers.CharField(max_length=60, allow_blank=True, required=False, default="")
     tracker_url = serializers.URLField(max_length=500, allow_blank=True, required=False, default="")
-
-
-class RequirementEvaluateInput(serializers.Serializer):
-    outcome = serializers.ChoiceField(choices=Outcome.choices)
-    in_scope = serializers.BooleanField(allow_null=True, default=None)
-    urgent = serializers.BooleanField(allow_null=True, default=None)
-    affects_operation = serializers.BooleanField(allow_null=True, default=None)
-    effort_days = serializers.DecimalField(
-        max_digits=7, decimal_places=1, allow_null=True, default=None
-    )
-    evaluators = ActiveUserField(
-        many=True, queryset=User.objects.all(), required=False, default=list
-    )
-    note = serializers.CharField(allow_blank=True, required=False, default="")
-    solution = serializers.CharField(allow_blank=True, required=False, default="")
-    workaround = serializers.CharField(allow_blank=True, required=False, default="")
-    trained_people = serializers.CharField(allow_blank=True, required=False, default="")
-    trained_by = ActiveUserField(
-        queryset=User.objects.all(), required=False, allow_null=True, default=None
-    )
-    trained_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    explanation = serializers.CharField(allow_blank=True, required=False, default="")
-
-
-class RequirementSolutionInput(serializers.Serializer):
-    solution = required_text(_("Describe the agreed solution."))
 
 
 class EvaluationReportSerializer(serializers.ModelSerializer):

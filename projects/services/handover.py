@@ -17,6 +17,7 @@ from servicedesk.core.exceptions import NotPermitted, raise_field_errors
 from servicedesk.core.models import SlaTimer
 from servicedesk.core.people import display_name
 from servicedesk.core.services import event_record, notifications_create, transition_run
+from servicedesk.core.services.files import file_attach_after_commit
 from servicedesk.core.services.history import save_with_history
 from servicedesk.core.services.timers import timer_assign
 from servicedesk.core.services.transitions import lock
@@ -105,11 +106,11 @@ def handover_write(
             implementation_records=_carried(last, "implementation_records", implementation_records),
             open_problems=open_problems(project.customer),
         )
-        if network_diagram is not None:
-            version.network_diagram.save(network_diagram.name, network_diagram, save=False)
-        elif last is not None and last.network_diagram:
+        if network_diagram is None and last is not None and last.network_diagram:
             version.network_diagram = last.network_diagram.name
         save_with_history(version, by=by, reason="written")
+        if network_diagram is not None:
+            file_attach_after_commit(version, "network_diagram", network_diagram)
         event_record(
             kind="project.handover_written",
             target=project,

@@ -18,6 +18,7 @@ from servicedesk.core.exceptions import ApplicationError, NotPermitted, raise_fi
 from servicedesk.core.people import display_name
 from servicedesk.core.selectors import users_in_roles
 from servicedesk.core.services import event_record, notifications_create, transition_run
+from servicedesk.core.services.files import file_attach_after_commit
 from servicedesk.core.services.history import save_with_history
 from servicedesk.core.services.timers import timer_cancel, timer_meet, timer_start
 from servicedesk.core.services.transitions import lock
@@ -576,13 +577,11 @@ def stage_deliver(stage: Stage, *, by: User, deliverable: Any = None) -> Stage:
     if deliverable is None and not stage.deliverable:
         raise_field_errors({"deliverable": [_("Upload the stage's deliverable.")]})
     with transaction.atomic():
-        if deliverable is not None:
-            stage = lock(stage)
-            stage.deliverable.save(deliverable.name, deliverable, save=False)
-            save_with_history(stage, by=by, reason="deliverable uploaded", fields=["deliverable"])
         stage = transition_run(
             instance=stage, name="deliver", by=by, update_fields=["delivered_at"]
         )
+        if deliverable is not None:
+            file_attach_after_commit(stage, "deliverable", deliverable)
         project = stage.project
         timer_start(
             subject=stage,
@@ -738,8 +737,8 @@ def document_file(
             title=(title or "").strip()[:200] or str(DocumentKind(kind).label),
             uploaded_by=by,
         )
-        document.file.save(file.name, file, save=False)
         save_with_history(document, by=by, reason="filed")
+        file_attach_after_commit(document, "file", file)
         event_record(
             kind="project.document_filed",
             target=project,

@@ -66,6 +66,12 @@ class Action:
     ``prefix`` is the form's field prefix on the portal when it predates the action's name
     (default: the name). ``api_input`` is a serializer the API validates the body with
     instead of the form, for an API whose contract predates the form (its schema is kept).
+    ``api_path``: the API serves the action at ``…/<api_path>/`` instead of
+    ``…/transitions/<name>/`` (an action that is not a state transition, with a path of its
+    own in the API contract: a transfer, a note); ``api_result`` is then the serializer of
+    what the service returns, answered with 201 (a note, a disclosure), instead of the record;
+    ``api_status`` the status of the record's answer otherwise (201 for a publication whose
+    contract answers with the record).
     ``service_explains``: a POST of the action while it is offered disabled still reaches
     the service, whose own refusal (field errors, 400) says what is missing, instead of
     the channel's 409 with the condition's reason.
@@ -105,6 +111,9 @@ class Action:
     api: bool = True
     prefix: str = ""
     api_input: type | None = None
+    api_path: str = ""
+    api_result: type | None = None
+    api_status: int = 200
     service_explains: bool = False
 
     def make_form(
@@ -449,6 +458,10 @@ def _serializer_field(form_field: forms.Field) -> Any:
         return serializers.ChoiceField(
             choices=choices, allow_blank=not form_field.required, **common
         )
+    from servicedesk.core.forms import YesNoField
+
+    if isinstance(form_field, YesNoField):
+        return serializers.BooleanField(**common)
     if isinstance(form_field, forms.BooleanField | forms.NullBooleanField):
         # A box the form requires ticked (a confirmation) must be given; any other is
         # optional (absent means no, as on a page).
@@ -549,10 +562,12 @@ def api_form_data(request: Any) -> tuple[Any, Any]:
 
 
 def _form_value(value: Any) -> str:
+    # "true" / "false": what both a check box (BooleanField) and a yes / no question
+    # (NullBooleanField, YesNoField) read as the boolean given.
     if value is True:
-        return "on"
+        return "true"
     if value is False:
-        return ""
+        return "false"
     return str(value)
 
 

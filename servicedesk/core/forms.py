@@ -75,6 +75,33 @@ class DeskFormMixin:
                 widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
 
 
+class YesNoField(forms.NullBooleanField):
+    """A yes / no question answered with two radio buttons on a page and ``true`` /
+    ``false`` in the API (the action layer documents it as a boolean). Unlike Django's
+    NullBooleanField, a required one must be answered."""
+
+    widget = forms.RadioSelect
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("required", True)
+        super().__init__(*args, **kwargs)
+        self.widget.choices = [("yes", _("Yes")), ("no", _("No"))]
+
+    def to_python(self, value: Any) -> bool | None:
+        if isinstance(value, str) and value.lower() in ("yes", "on"):
+            return True
+        if isinstance(value, str) and value.lower() == "no":
+            return False
+        return super().to_python(value)
+
+    def prepare_value(self, value: Any) -> Any:
+        return {True: "yes", False: "no"}.get(value, value)
+
+    def validate(self, value: Any) -> None:
+        if value is None and self.required:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+
+
 class SlotSelect(forms.Select):
     """A select whose boxes the user may not sign are shown, but disabled."""
 

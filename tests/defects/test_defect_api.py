@@ -75,6 +75,33 @@ def test_create_defect_and_run_its_transitions(client_for, engineer, tester, clo
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
 
 
+def test_workaround_publish_and_tracker_at_their_own_paths(client_for, engineer, make_user):
+    """The defect actions the API contract serves outside transitions/ take the portal's
+    form as their body: 400 with the field named, the record back (201 for publishing),
+    never named among the available transitions."""
+    from servicedesk.core.choices import Role
+
+    defect = record_defect(engineer)
+    api = client_for(engineer)
+    base = f"/api/v1/defects/{defect.pk}"
+    response = api.post(f"{base}/workaround/", {"workaround": " "}, format="json")
+    assert response.status_code == 400 and set(response.json()) == {"workaround"}
+    response = api.post(f"{base}/workaround/", {"workaround": "先停用该科目再保存"}, format="json")
+    assert response.status_code == 200 and response.json()["workaround"] == "先停用该科目再保存"
+    response = api.post(f"{base}/tracker/", {"key": "U8-123", "url": "不是链接"}, format="json")
+    assert response.status_code == 400 and set(response.json()) == {"url"}
+    response = api.post(
+        f"{base}/tracker/", {"key": "U8-123", "url": "https://jira.example/U8-123"}, format="json"
+    )
+    assert response.status_code == 200 and response.json()["tracker_key"] == "U8-123"
+    publisher = make_user(Role.HOTLINE_ENGINEER)
+    response = client_for(publisher).post(f"{base}/publish/", {"title": ""}, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["id"] == defect.pk
+    names = response.json()["available_transitions"]
+    assert not {"workaround", "publish", "tracker"} & set(names)
+
+
 def test_bad_input_is_400_with_field_errors(client_for, engineer):
     response = client_for(engineer).post(
         "/api/v1/defects/",
@@ -169,6 +196,24 @@ def test_requirement_api_evaluate_quote_and_guard(client_for, sales, director, c
     assert client_for(sales).get(f"/api/v1/requirements/{item.pk}/").json()[
         "missing_signatures"
     ] == ["sales_manager", "director"]
+
+
+def test_requirement_api_evaluate_body_is_the_portal_form(client_for, sales, customer, evaluator):
+    """The evaluation's yes / no questions are one form field each for the page (是 / 否)
+    and the API (true / false): a boolean is kept as given, an unanswered one is refused
+    with the field named, and the evaluators default to the evaluating user."""
+    item = record_requirement(sales, customer)
+    api = client_for(evaluator)
+    url = f"/api/v1/requirements/{item.pk}/transitions/evaluate/"
+    body = {"outcome": "accepted", "urgent": True, "affects_operation": False, "effort_days": "1"}
+    response = api.post(url, body, format="json")
+    assert response.status_code == 400
+    assert set(response.json()) == {"in_scope"}
+    response = api.post(url, {**body, "in_scope": True, "solution": "加一个报表"}, format="json")
+    assert response.status_code == 200, response.json()
+    item.refresh_from_db()
+    assert (item.in_scope, item.urgent, item.affects_operation) == (True, True, False)
+    assert list(item.evaluators.all()) == [evaluator]
 
 
 def test_requirement_list_constant_queries(client_for, sales, customer):

@@ -203,3 +203,38 @@ def test_open_defects_and_requirements_are_listed_automatically(team, make_user)
     assert requirement.number in numbers
     row = next(p for p in version.open_problems if p["number"] == requirement.number)
     assert row["title"] == "凭证加水印" and row["deadline"]
+
+
+def test_uploaded_files_are_written_only_once_the_record_commits(team, settings):
+    """A hand-over whose transaction rolls back leaves no network diagram on disk; one
+    that commits has its diagram, and the next version carries it over
+    (docs/architecture.md §files)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.db import transaction
+
+    project = project_in(ProjectState.IN_PROGRESS, team)
+    media = settings.MEDIA_ROOT
+
+    def files() -> list[str]:
+        return sorted(p.name for p in media.rglob("*") if p.is_file()) if media.exists() else []
+
+    before = files()
+    diagram = SimpleUploadedFile("net.png", b"\x89PNG diagram", "image/png")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        handover_write(
+            project, by=team.pm, receiver=team.outsider, reason="调岗", network_diagram=diagram
+        )
+        raise RuntimeError("rolled back after the hand-over was written")
+    assert files() == before
+    assert not HandoverVersion.objects.exists()
+
+    diagram = SimpleUploadedFile("net.png", b"\x89PNG diagram", "image/png")
+    first = handover_write(
+        project, by=team.pm, receiver=team.outsider, reason="调岗", network_diagram=diagram
+    )
+    first.refresh_from_db()
+    assert first.network_diagram.name.endswith(".png")
+    assert first.network_diagram.read() == b"\x89PNG diagram"
+    first.network_diagram.close()
+    second = handover_write(project, by=team.pm, receiver=team.outsider, reason="补充")
+    assert second.network_diagram.name == first.network_diagram.name

@@ -9,7 +9,6 @@ from typing import Any
 import django_filters
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -22,17 +21,13 @@ from servicedesk.core.api.apis import OverdueFilterMixin
 from servicedesk.core.api.mixins import FormsMixin, FSMViewSetMixin, HistoryMixin
 from servicedesk.core.api.permissions import ReadModelPermissions
 from servicedesk.core.dates import sane_date
-from servicedesk.core.exceptions import TransitionConflict
 
 from ..actions import TICKET_ACTIONS
 from ..choices import TicketState
 from ..models import Call, DutyShift, KnowledgeArticle, Ticket
 from ..search import articles_search
 from ..services import (
-    ticket_add_note,
-    ticket_handover_to_manager,
     ticket_intake,
-    ticket_transfer,
 )
 from ..services.calls import (
     CONNECT_RATE_TARGET,
@@ -42,11 +37,9 @@ from ..services.calls import (
     call_stats,
     call_stats_total,
 )
-from ..services.disclosure import password_disclose
 from ..services.knowledge import (
     article_delete,
     article_mark_solved,
-    article_publish_from_ticket,
     article_save,
 )
 from ..services.roster import (
@@ -63,20 +56,14 @@ from .serializers import (
     CallSerializer,
     CallStatsOutput,
     CallStatsQuery,
-    DisclosureInput,
-    DisclosureSerializer,
     DutyShiftInput,
     DutyShiftSerializer,
     KnowledgeArticleSerializer,
     MarkSolvedInput,
-    NoteInput,
-    PublishInput,
     TicketBriefSerializer,
     TicketIntakeInput,
-    TicketNoteInput,
     TicketNoteSerializer,
     TicketSerializer,
-    TransferInput,
 )
 
 
@@ -166,79 +153,18 @@ class TicketViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.ReadOnly
         ticket = ticket_intake(by=request.user, **values)
         return self._ticket_response(ticket, status.HTTP_201_CREATED)
 
-    @extend_schema(request=TransferInput, responses=TicketSerializer, summary="Transfer")
-    @action(detail=True, methods=["post"], permission_classes=[ReadModelPermissions])
-    def transfer(self, request, pk=None):
-        """Hand the work to another engineer; the first-contact owner stays (首问责任制)."""
-        ticket = self.get_object()
-        _require(request.user, "tickets.work_ticket")
-        data = TransferInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        ticket = ticket_transfer(ticket, by=request.user, **data.validated_data)
-        return self._ticket_response(ticket)
-
     @extend_schema(methods=["get"], responses=TicketNoteSerializer(many=True), summary="List notes")
-    @extend_schema(
-        methods=["post"],
-        request=TicketNoteInput,
-        responses={201: TicketNoteSerializer},
-        summary="Add a note",
-    )
     @action(
         detail=True,
-        methods=["get", "post"],
+        methods=["get"],
         permission_classes=[ReadModelPermissions],
         pagination_class=None,
     )
     def notes(self, request, pk=None):
+        """The ticket's notes; POST adds one (the declared ``note`` action)."""
         ticket = self.get_object()
-        if request.method == "GET":
-            notes = ticket.notes.select_related("author").order_by("created_at", "pk")
-            return Response(TicketNoteSerializer(notes, many=True).data)
-        _require(request.user, "tickets.add_ticketnote")
-        data = TicketNoteInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        note = ticket_add_note(ticket, by=request.user, text=data.validated_data["text"])
-        return Response(TicketNoteSerializer(note).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(
-        request=NoteInput,
-        responses=TicketSerializer,
-        summary="Unresolved at the end of the day: hand to the service manager",
-    )
-    @action(
-        detail=True,
-        methods=["post"],
-        url_path="handover_to_manager",
-        permission_classes=[ReadModelPermissions],
-    )
-    def handover_to_manager(self, request, pk=None):
-        ticket = self.get_object()
-        _require(request.user, "tickets.work_ticket")
-        if ticket.state == TicketState.CLOSED:
-            raise TransitionConflict(_("The ticket is closed."))
-        data = NoteInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        ticket = ticket_handover_to_manager(ticket, by=request.user, **data.validated_data)
-        return self._ticket_response(ticket)
-
-    @extend_schema(
-        request=DisclosureInput,
-        responses={201: DisclosureSerializer},
-        summary="Record an account/report password disclosed to an authorised contact",
-    )
-    @action(
-        detail=True,
-        methods=["post"],
-        url_path="disclose_password",
-        permission_classes=[ReadModelPermissions],
-    )
-    def disclose_password(self, request, pk=None):
-        ticket = self.get_object()
-        data = DisclosureInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        disclosure = password_disclose(ticket=ticket, by=request.user, **data.validated_data)
-        return Response(DisclosureSerializer(disclosure).data, status=status.HTTP_201_CREATED)
+        notes = ticket.notes.select_related("author").order_by("created_at", "pk")
+        return Response(TicketNoteSerializer(notes, many=True).data)
 
     @extend_schema(
         responses=KnowledgeArticleSerializer(many=True),
@@ -249,21 +175,6 @@ class TicketViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.ReadOnly
         ticket = self.get_object()
         articles = articles_search(text=ticket.description, product=ticket.product)
         return Response(KnowledgeArticleSerializer(articles, many=True).data)
-
-    @extend_schema(
-        request=PublishInput,
-        responses={201: KnowledgeArticleSerializer},
-        summary="Publish the answer to the knowledge base",
-    )
-    @action(detail=True, methods=["post"], permission_classes=[ReadModelPermissions])
-    def publish(self, request, pk=None):
-        ticket = self.get_object()
-        data = PublishInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        article = article_publish_from_ticket(
-            ticket, by=request.user, title=data.validated_data["title"] or None
-        )
-        return Response(KnowledgeArticleSerializer(article).data, status=status.HTTP_201_CREATED)
 
 
 # -- calls -------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from contracts.choices import ServiceType
-from contracts.models import Contact, Contract, Customer
+from contracts.models import Contract, Customer
 from servicedesk.core.api.fields import optional_text, required_text
 from servicedesk.core.api.mixins import CustomerWaitSerializerMixin, FSMSerializerMixin
 from servicedesk.core.api.serializers import PersonField, TimerSerializer
@@ -149,26 +149,6 @@ class TicketIntakeInput(serializers.Serializer):
     )
 
 
-class NoteInput(serializers.Serializer):
-    note = serializers.CharField(allow_blank=True, required=False, default="")
-
-
-class TransferInput(serializers.Serializer):
-    to = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
-    note = serializers.CharField(allow_blank=True, required=False, default="")
-    expected_assignee = serializers.IntegerField(
-        required=False,
-        allow_null=True,
-        help_text="The assignee the client saw (null: none). When someone transferred the "
-        "ticket meanwhile the answer is 409. Omitted: the one at the request's start.",
-    )
-
-    def validate_to(self, value):
-        if not value.has_perm("tickets.work_ticket"):
-            raise serializers.ValidationError(_("This person does not work hotline tickets."))
-        return value
-
-
 class TicketNoteSerializer(serializers.ModelSerializer):
     author_name = PersonField(source="author")
 
@@ -176,19 +156,6 @@ class TicketNoteSerializer(serializers.ModelSerializer):
         model = TicketNote
         fields = ["id", "author", "author_name", "text", "created_at"]
         read_only_fields = fields
-
-
-class TicketNoteInput(serializers.Serializer):
-    text = required_text(_("Write the note."))
-
-
-class DisclosureInput(serializers.Serializer):
-    contact = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.all())
-    what = required_text(
-        _("Say which password is disclosed (at most 100 characters)."),
-        max_length=100,
-        help_text="Which password: account set, report, …",
-    )
 
 
 class DisclosureSerializer(serializers.ModelSerializer):
@@ -208,10 +175,6 @@ class DisclosureSerializer(serializers.ModelSerializer):
             "disclosed_at",
         ]
         read_only_fields = fields
-
-
-class PublishInput(serializers.Serializer):
-    title = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
 
 
 # -- calls -------------------------------------------------------------------------------

@@ -128,7 +128,9 @@ def _make_transition_action(name: str, spec: TransitionSpec) -> Callable:
     )(transition)
 
 
-def _make_declared_action(action_set: ActionSet, declared: Action) -> Callable:
+def _make_declared_action(
+    action_set: ActionSet, declared: Action, existing: Any = None, record_serializer: Any = None
+) -> Callable:
     """``POST …/transitions/<name>/`` for one declared action: the body is validated by
     the action's own form (the portal's), so both accept exactly the same input."""
     name = declared.name
@@ -157,27 +159,44 @@ def _make_declared_action(action_set: ActionSet, declared: Action) -> Callable:
                     {key: list(errors) for key, errors in form.errors.items()}
                 )
             updated = declared.run(obj, request.user, dict(form.cleaned_data))
+        if declared.api_result is not None:
+            return Response(declared.api_result(updated).data, status=status.HTTP_201_CREATED)
         if not isinstance(updated, type(obj)):
             updated = obj
-        return Response(self.get_serializer(self.refetch(updated)).data)
+        return Response(self.get_serializer(self.refetch(updated)).data, status=declared.api_status)
 
     transition.__name__ = f"transition_{name}"
-    transition = action(
-        detail=True,
-        methods=["post"],
-        url_path=f"transitions/{name}",
-        url_name=f"transition-{name.replace('_', '-')}",
-        permission_classes=[ReadModelPermissions],
-        parser_classes=[JSONParser, FormParser, MultiPartParser],
-    )(transition)
-    return extend_schema(
+    answers: dict[str, Any] = {}
+    if declared.api_result is not None:
+        answers["responses"] = {201: declared.api_result}
+    elif declared.api_status != 200:
+        answers["responses"] = {declared.api_status: record_serializer}
+    schema = extend_schema(
         summary=declared.summary or str(declared.label),
         description=(str(declared.help) + "\n\n" if declared.help else "")
         + "Runs the action; 409 when it is not possible now (with the reason) or the "
         "record changed concurrently, 403 without the permission, 400 with field errors "
         "for bad input.",
         request=action_input_serializer(action_set.model, declared),
+        **answers,
+    )
+    if existing is not None:
+        # A path the view already serves (GET notes/): the action is its POST.
+        transition.__name__ = f"{declared.api_path}_{name}"
+        existing.mapping.post(transition)
+        return schema(transition)
+    path = declared.api_path or f"transitions/{name}"
+    transition = action(
+        detail=True,
+        methods=["post"],
+        url_path=path,
+        url_name=declared.api_path.replace("_", "-")
+        if declared.api_path
+        else f"transition-{name.replace('_', '-')}",
+        permission_classes=[ReadModelPermissions],
+        parser_classes=[JSONParser, FormParser, MultiPartParser],
     )(transition)
+    return schema(transition)
 
 
 class FSMViewSetMixin:
@@ -194,8 +213,19 @@ class FSMViewSetMixin:
             setattr(cls, f"transition_{name}", _make_transition_action(name, spec))
         declared = cls.__dict__.get("action_set")
         if declared is not None:
+            served = {
+                getattr(f, "url_path", None): f
+                for f in cls.__dict__.values()
+                if callable(f) and hasattr(f, "mapping")
+            }
             for item in declared.for_channel("api"):
-                setattr(cls, f"transition_{item.name}", _make_declared_action(declared, item))
+                existing = served.get(item.api_path) if item.api_path else None
+                made = _make_declared_action(
+                    declared, item, existing, cls.__dict__.get("serializer_class")
+                )
+                setattr(
+                    cls, made.__name__ if existing is not None else f"transition_{item.name}", made
+                )
 
     def paginate_queryset(self, queryset: Any) -> Any:
         page = super().paginate_queryset(queryset)

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..choices import WaitReason, timer_target_label
+from ..choices import timer_target_label
 from ..models import (
     CalendarException,
     CustomerWait,
@@ -17,7 +17,6 @@ from ..models import (
 )
 from ..models.calendar import parse_weekly_periods
 from ..people import display_name
-from .fields import optional_text, required_text
 
 
 class TimerSerializer(serializers.ModelSerializer):
@@ -104,19 +103,6 @@ class CustomerWaitSerializer(serializers.ModelSerializer):
 
     def get_started_by_name(self, wait: CustomerWait) -> str:
         return display_name(wait.started_by)
-
-
-class CustomerWaitInput(serializers.Serializer):
-    reason = serializers.ChoiceField(
-        choices=WaitReason.choices, help_text="What the customer must provide."
-    )
-    note = required_text(
-        _("Say what the customer was asked for."), help_text="What the customer was asked for."
-    )
-
-
-class CustomerAnswerInput(serializers.Serializer):
-    answer = optional_text(help_text="What the customer answered.")
 
 
 class HistoryChangeSerializer(serializers.Serializer):
