@@ -1,6 +1,6 @@
-"""Demo data of routine inspections, installations and goods inspections (docs/domain.md
-§inspection, §installation, §goods-inspection): schedules for the contracts in service,
-the inspections made ahead, one installation with its assets."""
+"""Demo data of routine inspections and installations (docs/domain.md §inspection,
+§installation): schedules for the contracts in service, the inspections made ahead, one
+installation on site with its assets and a daily report."""
 
 from __future__ import annotations
 
@@ -16,13 +16,20 @@ from contracts.models import Contract
 def load(users: dict[str, Any], stdout: Any = None) -> None:
     from .models import Engineer
     from .models.inspections import InspectionSchedule
-    from .services.inspections import inspection_schedule_save, inspections_generate
 
     manager = users.get("zhengwei")
     engineer = Engineer.objects.filter(user__username="chengang").first()
     backup = Engineer.objects.filter(user__username="chuyang").first()
-    if manager is None or engineer is None or InspectionSchedule.objects.exists():
+    if manager is None or engineer is None:
         return
+    if not InspectionSchedule.objects.exists():
+        _schedules(manager, engineer, backup, stdout)
+    _installation(users, engineer)
+
+
+def _schedules(manager: Any, engineer: Any, backup: Any, stdout: Any) -> None:
+    from .services.inspections import inspection_schedule_save, inspections_generate
+
     today = timezone.localdate()
     contracts = Contract.objects.filter(
         state__in=["signed", "in_service"], scope_items__service_type="routine_inspection"
@@ -41,13 +48,13 @@ def load(users: dict[str, Any], stdout: Any = None) -> None:
                 notes="进机房需提前一天预约",
             )
     result = inspections_generate(today=today)
-    _installation(users, engineer)
     if stdout:
         stdout.write(f"Demo inspections: {result['created']} made ahead")
 
 
 def _installation(users: dict[str, Any], engineer: Any) -> None:
     from .choices import DispatchKind
+    from .models.installations import Installation
     from .services import (
         dispatch_assign,
         dispatch_check_in,
@@ -64,14 +71,18 @@ def _installation(users: dict[str, Any], engineer: Any) -> None:
 
     manager = users["zhengwei"]
     contract = Contract.objects.filter(state="in_service").order_by("pk").first()
-    if contract is None:
+    if contract is None or Installation.objects.exists():
         return
+    customer = contract.customer
     now = timezone.now()
     with transaction.atomic():
         dispatch = dispatch_create(
             by=manager,
-            customer=contract.customer,
+            customer=customer,
             contract=contract,
+            site_address=customer.address or "苏州工业园区星湖街 328 号 一楼机房",
+            contact_name="" if customer.contacts.exists() else "信息科王主任",
+            contact_phone="" if customer.contacts.exists() else "0512-62880000",
             kind=DispatchKind.INSTALLATION,
             problem="新购服务器上架、安装操作系统与数据库，并迁移账套。",
             product="ThinkSystem SR650",

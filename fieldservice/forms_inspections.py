@@ -8,12 +8,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Contract
+from servicedesk.core.forms import DeskFormMixin
 
 from .models import Engineer
 from .models.inspections import InspectionSchedule, ItemResult
 
 
-class FinishForm(forms.Form):
+class FinishForm(DeskFormMixin, forms.Form):
     summary = forms.CharField(
         label=_("Summary and recommendations"),
         required=False,
@@ -21,7 +22,7 @@ class FinishForm(forms.Form):
     )
 
 
-class ItemForm(forms.Form):
+class ItemForm(DeskFormMixin, forms.Form):
     """One checklist line, saved on its own (the draft that survives a reload)."""
 
     result = forms.ChoiceField(
@@ -35,14 +36,14 @@ class ItemForm(forms.Form):
     photo = forms.FileField(label=_("Photo"), required=False)
 
 
-class RaiseForm(forms.Form):
+class RaiseForm(DeskFormMixin, forms.Form):
     to = forms.ChoiceField(
         label=_("Open"),
         choices=[("ticket", _("a hotline ticket")), ("dispatch", _("a follow-up dispatch"))],
     )
 
 
-class ScheduleForm(forms.ModelForm):
+class ScheduleForm(DeskFormMixin, forms.ModelForm):
     """Plan a contract's routine inspections."""
 
     fixed_days = forms.CharField(
@@ -93,7 +94,7 @@ class ScheduleForm(forms.ModelForm):
 # -- installations (docs/domain.md §installation) ----------------------------------------
 
 
-class AssetForm(forms.Form):
+class AssetForm(DeskFormMixin, forms.Form):
     product = forms.CharField(label=_("product"), max_length=100, required=False)
     model = forms.CharField(label=_("model"), max_length=100)
     part_number = forms.CharField(label=_("part number"), max_length=60, required=False)
@@ -105,7 +106,7 @@ class AssetForm(forms.Form):
     licence = forms.CharField(label=_("licence"), max_length=100, required=False)
 
 
-class DayForm(forms.Form):
+class DayForm(DeskFormMixin, forms.Form):
     day = forms.DateField(label=_("day"), widget=forms.DateInput(attrs={"type": "date"}))
     work_done = forms.CharField(label=_("work done"), widget=forms.Textarea(attrs={"rows": 3}))
     issues = forms.CharField(
@@ -117,7 +118,7 @@ class DayForm(forms.Form):
     hours = forms.DecimalField(label=_("hours"), max_digits=4, decimal_places=1, initial=8)
 
 
-class AcceptForm(forms.Form):
+class AcceptForm(DeskFormMixin, forms.Form):
     note = forms.CharField(
         label=_("acceptance note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -33,7 +33,7 @@ from .views import installations as install_views  # noqa: E402
 
 urlpatterns += [
     path(
-        "dispatches/<int:pk>/installation/",
+        "installations/start/<int:pk>/",
         install_views.installation_start_view,
         name="installation-start",
     ),
@@ -56,7 +56,7 @@ from .views import goods as goods_views  # noqa: E402
 
 urlpatterns += [
     path(
-        "dispatches/<int:pk>/goods-inspection/",
+        "goods-inspections/dispatch/<int:pk>/",
         goods_views.goods_inspection,
         name="goods-inspection",
     ),

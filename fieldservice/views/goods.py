@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from servicedesk.core.exceptions import ApplicationError, NotPermitted
+from servicedesk.core.forms import DeskFormMixin
 
 from ..models import Dispatch
 from ..models.goods import DEFAULT_TEST_HOURS, GoodsInspection
@@ -20,7 +21,7 @@ from ..services.goods import goods_inspection_record
 from . import form_errors_from
 
 
-class GoodsForm(forms.Form):
+class GoodsForm(DeskFormMixin, forms.Form):
     goods = forms.CharField(
         label=gettext_lazy("goods inspected"), widget=forms.Textarea(attrs={"rows": 3})
     )

@@ -71,7 +71,7 @@ def test_recorded_a_working_day_before_delivery(visit):
 def test_page_api_and_archive(visit, client, make_user):
     dispatch, engineer = visit
     client.force_login(engineer.user)
-    url = f"/dispatches/{dispatch.pk}/goods-inspection/"
+    url = f"/goods-inspections/dispatch/{dispatch.pk}/"
     assert client.get(url).status_code == 200
     bad = client.post(url, {"goods": "x"})
     assert bad.status_code == 400

@@ -160,8 +160,14 @@ def test_only_an_installation_visit_records_assets(manager, engineer):
 
 
 def test_portal_and_api(manager, engineer, client):
-    installation = _installing(manager, engineer)
+    dispatch = new_dispatch(manager, kind=DispatchKind.INSTALLATION, problem="安装两台服务器")
+    dispatch = advance(dispatch, DispatchState.ON_SITE, manager=manager, engineer=engineer)
     client.force_login(engineer.user)
+    page = client.get(dispatch.get_absolute_url()).content.decode()
+    assert 'data-testid="start-installation"' in page
+    started = client.post(f"/installations/start/{dispatch.pk}/")
+    installation = Installation.objects.get(dispatch=dispatch)
+    assert started.status_code == 302 and started.url == installation.get_absolute_url()
     assert client.get(installation.get_absolute_url()).status_code == 200
     bad = client.post(f"/installations/{installation.pk}/assets/", {"model": "SR650"})
     assert bad.status_code == 400
