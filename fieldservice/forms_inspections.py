@@ -68,7 +68,7 @@ class ScheduleForm(DeskFormMixin, forms.ModelForm):
             "active",
         ]
         widgets = {
-            "starts_on": forms.DateInput(attrs={"type": "date"}),
+            "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "equipment": forms.Textarea(attrs={"rows": 4}),
             "notes": forms.Textarea(attrs={"rows": 2}),
         }
@@ -101,13 +101,17 @@ class AssetForm(DeskFormMixin, forms.Form):
     serial_number = forms.CharField(label=_("serial number"), max_length=80)
     location = forms.CharField(label=_("location"), max_length=100, required=False)
     warranty_end = forms.DateField(
-        label=_("warranty end"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("warranty end"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     licence = forms.CharField(label=_("licence"), max_length=100, required=False)
 
 
 class DayForm(DeskFormMixin, forms.Form):
-    day = forms.DateField(label=_("day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(
+        label=_("day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     work_done = forms.CharField(label=_("work done"), widget=forms.Textarea(attrs={"rows": 3}))
     issues = forms.CharField(
         label=_("issues"), required=False, widget=forms.Textarea(attrs={"rows": 2})

@@ -26,7 +26,8 @@ class GoodsForm(DeskFormMixin, forms.Form):
         label=gettext_lazy("goods inspected"), widget=forms.Textarea(attrs={"rows": 3})
     )
     delivery_on = forms.DateField(
-        label=gettext_lazy("delivery on"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("delivery on"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     test_hours = forms.IntegerField(
         label=gettext_lazy("test duration (hours)"), initial=DEFAULT_TEST_HOURS
@@ -42,7 +43,7 @@ class GoodsForm(DeskFormMixin, forms.Form):
     unpacking_consent_on = forms.DateField(
         label=gettext_lazy("unpacking agreed on"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     licences_requested = forms.CharField(
         label=gettext_lazy("licences requested"),
