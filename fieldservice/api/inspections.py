@@ -335,6 +335,7 @@ class GoodsInspectionSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         if request is not None:
             fields["dispatch"].queryset = Dispatch.objects.restrict(request.user)
+        fields["dispatch"].validators = []  # recording again corrects the record (the service)
         return fields
 
 
