@@ -51,5 +51,6 @@ REASONS.update(
         "acceptance signed": _("Customer signed the acceptance"),
         "goods inspection recorded": _("Goods inspection recorded"),
         "goods inspection changed": _("Goods inspection changed"),
+        "inspection schedule sent": _("Yearly schedule sent to the customer"),
     }
 )

@@ -10,6 +10,11 @@ urlpatterns = [
     path("inspections/schedules/new/", views.schedule_edit, name="inspection-schedule-new"),
     path("inspections/schedules/<int:pk>/", views.schedule_detail, name="inspection-schedule"),
     path(
+        "inspections/schedules/<int:pk>/send/",
+        views.schedule_send,
+        name="inspection-schedule-send",
+    ),
+    path(
         "inspections/schedules/<int:pk>/edit/",
         views.schedule_edit,
         name="inspection-schedule-edit",

@@ -129,6 +129,10 @@ class InspectionSchedule(models.Model):
     )
     active = models.BooleanField(_("active"), default=True)
     notes = models.TextField(_("notes"), blank=True)
+    # The yearly schedule sent to the customer (docs/domain.md §inspection.schedule).
+    sent_at = models.DateTimeField(_("schedule e-mailed"), null=True, blank=True)
+    sent_to = models.CharField(_("e-mailed to"), max_length=200, blank=True)
+    send_error = models.CharField(_("not e-mailed"), max_length=300, blank=True)
     created_by = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -672,3 +672,65 @@ def inspection_customer_signature(inspection: Inspection) -> Signature | None:
         .order_by("-signed_at", "-id")
         .first()
     )
+
+
+# -- the yearly schedule to the customer ------------------------------------------------
+
+
+def _schedule_recipient(schedule: InspectionSchedule) -> str:
+    contacts = schedule.contract.customer.contacts.exclude(email="").order_by("-is_primary", "pk")
+    contact = contacts.first()
+    return contact.email if contact is not None else ""
+
+
+def inspection_schedule_send(schedule: InspectionSchedule, *, by: User) -> InspectionSchedule:
+    """Send the yearly schedule (PDF) to the customer's contact by e-mail when e-mail is set
+    up and the customer has an address; otherwise keep why, and it is printed and handed
+    over (docs/domain.md §inspection.schedule). The mail goes out outside any row lock."""
+    from django.conf import settings
+    from django.core.mail import EmailMessage
+
+    from servicedesk.core import printforms
+
+    if not by.has_perm("fieldservice.manage_inspections"):
+        from servicedesk.core.exceptions import NotPermitted
+
+        raise NotPermitted(_("You may not perform this action."))
+    recipient = _schedule_recipient(schedule)
+    sent_at, error = None, ""
+    if not recipient:
+        error = str(_("The customer has no contact with an e-mail address: print it."))
+    elif not settings.EMAIL_CONFIGURED and not getattr(settings, "EMAIL_ALWAYS_SEND", False):
+        error = str(_("E-mail is not set up on this server: print it."))
+    else:
+        pdf = printforms.render(
+            printforms.form_get(InspectionSchedule, "inspection_schedule"), schedule
+        )
+        message = EmailMessage(
+            subject=str(
+                _("Routine inspection schedule, contract %(number)s")
+                % {"number": schedule.contract.number}
+            ),
+            body=str(_("Please find attached the routine inspection schedule of the coming year.")),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[recipient],
+        )
+        message.attach(f"inspection-schedule-{schedule.pk}.pdf", pdf, "application/pdf")
+        try:
+            message.send()
+        except Exception as exc:  # the mail server refused: keep why, the paper remains
+            error = str(exc)[:300]
+        else:
+            sent_at = timezone.now()
+    with transaction.atomic():
+        locked = InspectionSchedule.objects.select_for_update().get(pk=schedule.pk)
+        locked.sent_at = sent_at or locked.sent_at
+        locked.sent_to = recipient if sent_at else locked.sent_to
+        locked.send_error = error
+        save_with_history(
+            locked,
+            by=by,
+            reason="inspection schedule sent",
+            fields=["sent_at", "sent_to", "send_error"],
+        )
+    return locked

@@ -238,3 +238,24 @@ def inspection_item_raise_view(request: HttpRequest, pk: int, item_pk: int) -> H
         number = raised.ticket.number if raised.ticket_id else raised.follow_up.number
         messages.success(request, _("%(number)s was opened for this issue.") % {"number": number})
     return redirect(f"{inspection.get_absolute_url()}#item-{item.pk}")
+
+
+@login_required
+@require_POST
+def schedule_send(request: HttpRequest, pk: int) -> HttpResponse:
+    """E-mail the yearly schedule to the customer, or say why it is to be printed."""
+    from ..services.inspections import inspection_schedule_send
+
+    schedule = get_object_or_404(InspectionSchedule.objects.restrict(request.user), pk=pk)
+    try:
+        schedule = inspection_schedule_send(schedule, by=request.user)
+    except NotPermitted as exc:
+        messages.error(request, exc.message)
+    else:
+        if schedule.send_error:
+            messages.warning(request, schedule.send_error)
+        else:
+            messages.success(
+                request, _("The schedule was e-mailed to %(to)s.") % {"to": schedule.sent_to}
+            )
+    return redirect(schedule.get_absolute_url())

@@ -266,3 +266,28 @@ def test_api_records_an_item_and_lists_transitions(manager, engineer):
     assert ok.status_code == 200 and ok.json()["result"] == "ok"
     refused = api.post(f"/api/v1/inspections/{inspection.pk}/transitions/finish/", {})
     assert refused.status_code == 409
+
+
+def test_the_yearly_schedule_is_emailed_or_printed(manager, settings, client):
+    from django.core import mail
+
+    from contracts.models import Contact
+    from fieldservice.services.inspections import inspection_schedule_send
+
+    schedule = serving_contracts(1)[0]
+    settings.EMAIL_CONFIGURED = False
+    kept = inspection_schedule_send(schedule, by=manager)
+    assert kept.sent_at is None and "print" in kept.send_error  # no address: printed
+    Contact.objects.filter(customer=schedule.contract.customer).update(email="wang@example.com")
+    not_set_up = inspection_schedule_send(schedule, by=manager)
+    assert not_set_up.sent_at is None and not_set_up.send_error
+    settings.EMAIL_CONFIGURED = True
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    client.force_login(manager)
+    response = client.post(f"/inspections/schedules/{schedule.pk}/send/")
+    assert response.status_code == 302
+    schedule.refresh_from_db()
+    assert schedule.sent_at is not None and schedule.sent_to == "wang@example.com"
+    assert len(mail.outbox) == 1
+    name, content, mimetype = mail.outbox[0].attachments[0]
+    assert mimetype == "application/pdf" and content.startswith(b"%PDF")
