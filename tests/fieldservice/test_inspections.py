@@ -289,5 +289,5 @@ def test_the_yearly_schedule_is_emailed_or_printed(manager, settings, client):
     schedule.refresh_from_db()
     assert schedule.sent_at is not None and schedule.sent_to == "wang@example.com"
     assert len(mail.outbox) == 1
-    name, content, mimetype = mail.outbox[0].attachments[0]
+    _name, content, mimetype = mail.outbox[0].attachments[0]
     assert mimetype == "application/pdf" and content.startswith(b"%PDF")
