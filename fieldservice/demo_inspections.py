@@ -1,6 +1,7 @@
-"""Demo data of routine inspections and installations (docs/domain.md §inspection,
-§installation): schedules for the contracts in service, the inspections made ahead, one
-installation on site with its assets and a daily report."""
+"""Demo data of routine inspections, installations and goods inspections (docs/domain.md
+§inspection, §installation, §goods-inspection): schedules for the contracts in service,
+the inspections made ahead, one installation on site with its assets and a daily report,
+one goods inspection before shipment."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ def load(users: dict[str, Any], stdout: Any = None) -> None:
     if not InspectionSchedule.objects.exists():
         _schedules(manager, engineer, backup, stdout)
     _installation(users, engineer)
+    _goods_inspection(users, engineer)
 
 
 def _schedules(manager: Any, engineer: Any, backup: Any, stdout: Any) -> None:
@@ -120,4 +122,64 @@ def _installation(users: dict[str, Any], engineer: Any) -> None:
             day=timezone.localdate(),
             work_done="两台服务器上架、布线，安装操作系统与数据库。",
             next_steps="明天迁移账套并做切换演练。",
+        )
+
+
+def _on_site(manager: Any, engineer: Any, *, at: dt.datetime, **create: Any) -> Any:
+    from .services import (
+        dispatch_assign,
+        dispatch_check_in,
+        dispatch_confirm,
+        dispatch_create,
+        dispatch_schedule,
+        dispatch_verify,
+    )
+
+    dispatch = dispatch_create(by=manager, **create)
+    dispatch = dispatch_verify(dispatch, by=manager)
+    dispatch = dispatch_assign(dispatch, by=manager, engineer=engineer, planned_start=at)
+    dispatch = dispatch_confirm(dispatch, by=engineer.user)
+    dispatch = dispatch_schedule(
+        dispatch,
+        by=engineer.user,
+        appointment_at=at,
+        out_of_hours_reason="客户要求当天上门",
+    )
+    return dispatch_check_in(dispatch, by=engineer.user)
+
+
+def _goods_inspection(users: dict[str, Any], engineer: Any) -> None:
+    from .choices import DispatchKind
+    from .models.goods import GoodsInspection
+    from .services.goods import earliest_delivery, goods_inspection_record
+
+    contract = Contract.objects.filter(state="in_service").order_by("-pk").first()
+    if contract is None or GoodsInspection.objects.exists():
+        return
+    customer = contract.customer
+    has_contact = customer.contacts.exists()
+    with transaction.atomic():
+        dispatch = _on_site(
+            users["zhengwei"],
+            engineer,
+            at=timezone.now() + dt.timedelta(hours=3),
+            customer=customer,
+            contract=contract,
+            site_address=customer.address or "公司库房（上海市浦东新区示例路 88 号）",
+            contact_name="" if has_contact else "库房张工",
+            contact_phone="" if has_contact else "021-50800000",
+            kind=DispatchKind.GOODS_INSPECTION,
+            problem="发货前货品检查：两台服务器烤机 12 小时，申请许可证。",
+            product="ThinkSystem SR650",
+        )
+        goods_inspection_record(
+            dispatch,
+            by=engineer.user,
+            goods="ThinkSystem SR650 ×2（SN J30A1B2E、J30A1B2F）\n随机光盘、导轨各 2 套",
+            delivery_on=earliest_delivery() + dt.timedelta(days=1),
+            test_result="连续烤机 12 小时，CPU、内存、磁盘无报错；RAID 重建测试通过。",
+            box_sealed=True,
+            unpacking_consent_by="信息科王主任",
+            licences_requested="U8 财务 20 用户许可证",
+            backup_location="客户档案柜 B-3：安装介质与许可证备份光盘",
         )
