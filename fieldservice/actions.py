@@ -23,8 +23,14 @@ from django.utils.translation import gettext_lazy as _
 from servicedesk.core.actions import Action, ActionSet
 
 from . import selectors
-from .api.serializers import CompleteInput
-from .forms import AssignForm, CancelForm, RescheduleForm, ScheduleForm, WriteOffForm
+from .forms import (
+    AssignForm,
+    CancelForm,
+    CompleteForm,
+    RescheduleForm,
+    ScheduleForm,
+    WriteOffForm,
+)
 from .models import (
     Dispatch,
     dispatch_customer_signed,
@@ -65,10 +71,9 @@ def _write_off_initial(dispatch: Dispatch, user: Any) -> dict[str, Any]:
     }
 
 
-def _complete(dispatch: Dispatch, *, by: Any, signature_image: str = "", **data: Any) -> Dispatch:
-    """The API's completion: an empty drawn signature means none (an uploaded scan
-    signed before counts)."""
-    return dispatch_complete(dispatch, by=by, signature_image=signature_image or None, **data)
+def _complete(dispatch: Dispatch, *, by: Any, **data: Any) -> Dispatch:
+    """Completion from the phone's form (the API's body is derived from it)."""
+    return dispatch_complete(dispatch, by=by, **CompleteForm.service_kwargs(data))
 
 
 DISPATCH_ACTIONS = ActionSet(
@@ -131,7 +136,9 @@ DISPATCH_ACTIONS = ActionSet(
             _complete,
             page=lambda d: reverse("fieldservice:complete", args=[d.pk]),
             input_conditions=(dispatch_report_complete, dispatch_customer_signed),
-            api_input=CompleteInput,
+            form=CompleteForm,
+            form_kwargs=lambda d, user: {"software_work": bool(d.software_work)},
+            input_name="CompleteInput",
             icon="flag",
             primary=True,
             admin=False,  # the customer's signature is drawn on the engineer's phone

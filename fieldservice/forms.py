@@ -224,8 +224,21 @@ class CompleteForm(DeskFormMixin, forms.Form):
         label=_("What the customer needs"), widget=textarea(2), required=False
     )
     signer_name = forms.CharField(label=_("Customer's signer"), max_length=100, required=False)
-    image = forms.CharField(widget=forms.HiddenInput, required=False)
-    engineer_image = forms.CharField(widget=forms.HiddenInput, required=False)
+    image = forms.CharField(
+        widget=forms.HiddenInput, required=False, help_text="data:image/png;base64,…"
+    )
+    engineer_image = forms.CharField(
+        widget=forms.HiddenInput, required=False, help_text="data:image/png;base64,…"
+    )
+    # The API's body (docs/architecture.md §action-layer): lists where the phone has one of
+    # each, and the signatures under the contract's names. The page renders none of these.
+    new_needs = forms.CharField(
+        widget=forms.HiddenInput,
+        required=False,
+        help_text="What the customer needs next (default: the leads' descriptions).",
+    )
+    leads = forms.JSONField(widget=forms.HiddenInput, required=False)
+    parts = forms.JSONField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, software_work: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -239,20 +252,69 @@ class CompleteForm(DeskFormMixin, forms.Form):
                 "Tell the customer where the backup is stored, and record it."
             )
 
-    def leads(self) -> list[dict[str, str]]:
-        data = self.cleaned_data
-        if data.get("lead_kind") and data.get("lead_description", "").strip():
-            return [{"kind": data["lead_kind"], "description": data["lead_description"]}]
-        return []
+    def _listed(self, name: str, serializer: type) -> list[dict[str, Any]]:
+        value = self.cleaned_data.get(name)
+        if value in (None, "", []):
+            return []
+        checked = serializer(data=value, many=True)
+        if not checked.is_valid():
+            errors = checked.errors  # by row index (DRF 3.16+) or a list of rows
+            rows = list(errors.items()) if isinstance(errors, dict) else list(enumerate(errors))
+            messages = [
+                _("Row %(row)s: %(error)s") % {"row": index + 1, "error": e}
+                for index, row in rows
+                for field_errors in (row.values() if isinstance(row, dict) else [row])
+                for e in (field_errors if isinstance(field_errors, list) else [field_errors])
+            ]
+            raise forms.ValidationError(messages or [_("Give a list.")])
+        return [dict(row) for row in checked.validated_data]
 
-    def parts(self) -> list[dict[str, Any]]:
-        data = self.cleaned_data
-        if data.get("part_name", "").strip():
-            return [{"part_name": data["part_name"], "serial_number": data.get("part_serial", "")}]
-        return []
+    def clean_leads(self) -> list[dict[str, Any]]:
+        from .api.serializers import LeadInput
+
+        return self._listed("leads", LeadInput)
+
+    def clean_parts(self) -> list[dict[str, Any]]:
+        from .api.serializers import PartInput
+
+        return self._listed("parts", PartInput)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("lead_kind") and not (data.get("lead_description") or "").strip():
             self.add_error("lead_description", _("Describe the need for the sales manager."))
         return data
+
+    @staticmethod
+    def service_kwargs(data: dict[str, Any]) -> dict[str, Any]:
+        """``dispatch_complete``'s arguments from the cleaned form: the one lead and part
+        typed on the phone join the API's lists; an empty drawn signature means none (a
+        scan uploaded before counts)."""
+        data = dict(data)
+        leads = list(data.pop("leads", None) or [])
+        parts = list(data.pop("parts", None) or [])
+        kind, description = data.pop("lead_kind", ""), data.pop("lead_description", "")
+        if kind and (description or "").strip():
+            leads.append({"kind": kind, "description": description})
+        name, serial = data.pop("part_name", ""), data.pop("part_serial", "")
+        if (name or "").strip():
+            parts.append({"part_name": name, "serial_number": serial})
+        data["signature_image"] = data.pop("image", "") or None
+        data["engineer_signature_image"] = data.pop("engineer_image", "") or None
+        return {**data, "leads": leads, "parts": parts}
+
+
+def _api_only(form: type[forms.Form]) -> None:
+    """How the API sees CompleteForm (servicedesk.core.actions: api_name / api / api_field)."""
+    from .api.serializers import LeadInput, PartInput
+
+    fields = form.base_fields
+    fields["image"].api_name = "signature_image"  # type: ignore[attr-defined]
+    fields["engineer_image"].api_name = "engineer_signature_image"  # type: ignore[attr-defined]
+    for name in ("part_name", "part_serial", "lead_kind", "lead_description"):
+        fields[name].api = False  # type: ignore[attr-defined]
+    fields["leads"].api_field = LeadInput(many=True, required=False)  # type: ignore[attr-defined]
+    fields["parts"].api_field = PartInput(many=True, required=False)  # type: ignore[attr-defined]
+
+
+_api_only(CompleteForm)

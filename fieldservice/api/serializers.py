@@ -7,7 +7,7 @@ from rest_framework import serializers
 from servicedesk.core.api.mixins import FSMSerializerMixin
 from servicedesk.core.api.serializers import PersonField
 
-from ..choices import DispatchKind, DispatchSeverity, LeadKind, Outcome, PartUsageKind
+from ..choices import DispatchKind, DispatchSeverity, LeadKind, PartUsageKind
 from ..models import Dispatch, Engineer, Partner, SparePartUsage
 
 
@@ -241,24 +241,3 @@ class PartInput(serializers.Serializer):
 
 class PartAddInput(PartInput):
     repair_tag = serializers.CharField(required=False, allow_blank=True, default="", max_length=60)
-
-
-class CompleteInput(serializers.Serializer):
-    outcome = serializers.ChoiceField(choices=Outcome.choices)
-    cause = serializers.CharField(required=False, allow_blank=True, default="")
-    solution = serializers.CharField(required=False, allow_blank=True, default="")
-    steps = serializers.CharField(required=False, allow_blank=True, default="")
-    precautions = serializers.CharField(required=False, allow_blank=True, default="")
-    backup_done = serializers.BooleanField(default=False)
-    backup_location = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=300
-    )
-    new_needs = serializers.CharField(required=False, allow_blank=True, default="")
-    leads = LeadInput(many=True, required=False, default=list)
-    parts = PartInput(many=True, required=False, default=list)
-    signature_image = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="data:image/png;base64,…"
-    )
-    signer_name = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=100
-    )

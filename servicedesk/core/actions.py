@@ -30,6 +30,7 @@ Why: docs/architecture.md §action-layer.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
@@ -428,6 +429,8 @@ def _offered_choices(form_field: forms.ChoiceField) -> list[Any]:
 def _serializer_field(form_field: forms.Field) -> Any:
     from rest_framework import serializers
 
+    if getattr(form_field, "api_field", None) is not None:
+        return copy.deepcopy(form_field.api_field)  # type: ignore[attr-defined]
     common: dict[str, Any] = {
         "required": form_field.required,
         "help_text": str(form_field.help_text or form_field.label or "") or None,
@@ -519,7 +522,9 @@ def action_input_serializer(model: type[models.Model], action: Action) -> type |
         shared = action.input_name
         if shared and shared in _NAMED:
             body = _NAMED[shared]
-            if set(cast(Any, body)._declared_fields) != set(action.form.base_fields):
+            if set(cast(Any, body)._declared_fields) != {
+                api_name(n, f) for n, f in api_fields(action.form)
+            }:
                 raise ValueError(
                     f"{model.__name__}.{action.name}: input_name {shared!r} is another "
                     "action's body with other fields"
@@ -527,8 +532,9 @@ def action_input_serializer(model: type[models.Model], action: Action) -> type |
             _SERIALIZERS[key] = body
             return body
         form = action.form.__new__(action.form)
-        base = action.form.base_fields
-        attrs: dict[str, Any] = {name: _serializer_field(f) for name, f in base.items()}
+        attrs: dict[str, Any] = {
+            api_name(name, f): _serializer_field(f) for name, f in api_fields(action.form)
+        }
         del form
         name = "".join(p.capitalize() for p in f"{model.__name__}_{action.name}".split("_"))
         attrs["__doc__"] = str(action.help or action.label)
@@ -540,10 +546,29 @@ def action_input_serializer(model: type[models.Model], action: Action) -> type |
     return _SERIALIZERS[key]
 
 
-def api_form_data(request: Any) -> tuple[Any, Any]:
+# A form field can say how the API sees it (docs/architecture.md §action-layer):
+#   ``field.api_name``  the body's key when the API contract spells it otherwise
+#                       (the drawn ``image`` is ``signature_image``);
+#   ``field.api = False``  a page-only field (one lead typed on the phone), not in the body;
+#   ``field.api_field``  the serializer field documenting it (a list of objects), for a
+#                       form field that reads JSON.
+
+
+def api_fields(form_class: type[forms.Form]) -> list[tuple[str, forms.Field]]:
+    return [(n, f) for n, f in form_class.base_fields.items() if getattr(f, "api", True)]
+
+
+def api_name(name: str, form_field: forms.Field) -> str:
+    return getattr(form_field, "api_name", "") or name
+
+
+def api_form_data(request: Any, form_class: type[forms.Form] | None = None) -> tuple[Any, Any]:
     """The request body as form data: a JSON object is flattened the way a form posts it
-    (lists stay lists for multiple choices; ``null`` becomes an empty value, still given:
-    a form telling "not sent" from "none" sees it as sent)."""
+    (lists stay lists for multiple choices, a list of objects stays JSON; ``null`` becomes an
+    empty value, still given: a form telling "not sent" from "none" sees it as sent). With
+    ``form_class``, the body's keys are its fields' API names."""
+    import json
+
     from django.http import QueryDict
 
     data = request.data
@@ -551,8 +576,13 @@ def api_form_data(request: Any) -> tuple[Any, Any]:
         return data, request.FILES
     query = QueryDict(mutable=True)
     if isinstance(data, dict):
+        if form_class is not None:
+            names = {api_name(n, f): n for n, f in api_fields(form_class)}
+            data = {names[k]: v for k, v in data.items() if k in names}
         for key, value in data.items():
-            if isinstance(value, list | tuple):
+            if isinstance(value, list | tuple) and any(isinstance(v, dict) for v in value):
+                query[key] = json.dumps(value, ensure_ascii=False)
+            elif isinstance(value, list | tuple):
                 query.setlist(key, ["" if v is None else _form_value(v) for v in value])
             elif value is None:
                 query[key] = ""
@@ -579,7 +609,9 @@ __all__ = [
     "action_input_serializer",
     "action_panels",
     "action_run_portal",
+    "api_fields",
     "api_form_data",
+    "api_name",
     "condition",
     "gettext_lazy",
     "registered_action_sets",

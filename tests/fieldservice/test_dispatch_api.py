@@ -269,3 +269,45 @@ def test_spare_parts_resource_is_scoped_and_approvable(manager, make_user):
     assert api_for(a.user).post(f"/api/v1/spare-parts/{pa.pk}/approve/").status_code == 403
     r = api_for(tech).post(f"/api/v1/spare-parts/{pa.pk}/approve/")
     assert r.status_code == 200 and r.json()["approved_by"] == tech.pk
+
+
+def test_api_completion_body_is_the_phone_form(manager, engineer):
+    """The API's completion body is derived from the phone's form: lists of leads and
+    parts (checked row by row, 400 naming the list), both signatures under the contract's
+    names, and the phone-only single-lead fields ignored."""
+    from fieldservice.models import SalesLead, SparePartUsage
+    from servicedesk.core.models import Signature
+
+    d = advance(new_dispatch(manager), DispatchState.ON_SITE, manager=manager, engineer=engineer)
+    api = api_for(engineer.user)
+    body = {**REPORT, "signature_image": signature_png(), "signer_name": "王主任"}
+    r = api.post(
+        url(d.pk, "transitions/complete"),
+        {**body, "leads": [{"kind": "no-such-kind", "description": "x"}]},
+        format="json",
+    )
+    assert r.status_code == 400 and set(r.json()) == {"leads"}
+    assert Dispatch.objects.get(pk=d.pk).state == DispatchState.ON_SITE
+    r = api.post(
+        url(d.pk, "transitions/complete"),
+        {
+            **body,
+            "engineer_signature_image": signature_png(),
+            "lead_kind": "new_module",  # the phone's field: not part of the API body
+            "lead_description": "不应记录",
+            "leads": [{"kind": "new_module", "description": "固定资产模块"}],
+            "parts": [
+                {"part_name": "电源模块", "serial_number": "PS-1"},
+                {"part_name": "硬盘", "serial_number": "HD-2", "quantity": 2},
+            ],
+        },
+        format="json",
+    )
+    assert r.status_code == 200, r.json()
+    assert [lead.description for lead in SalesLead.objects.filter(dispatch=d)] == ["固定资产模块"]
+    parts = SparePartUsage.objects.filter(dispatch=d).order_by("pk")
+    assert [(p.part_name, p.quantity) for p in parts] == [("电源模块", 1), ("硬盘", 2)]
+    roles = set(
+        Signature.objects.filter(form="service_report").values_list("signer_role", flat=True)
+    )
+    assert len(roles) == 2

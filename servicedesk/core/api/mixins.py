@@ -29,7 +29,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from .. import printforms, selectors
-from ..actions import Action, ActionSet, action_input_serializer, api_form_data
+from ..actions import Action, ActionSet, action_input_serializer, api_form_data, api_name
 from ..exceptions import NotPermitted, TransitionConflict
 from ..services.signatures import signature_record
 from ..services.transitions import available_transitions, fsm_field_name
@@ -152,11 +152,15 @@ def _make_declared_action(
             ser.is_valid(raise_exception=True)
             updated = declared.run(obj, request.user, dict(ser.validated_data))
         else:
-            data, files = api_form_data(request)
+            data, files = api_form_data(request, declared.form)
             form = declared.make_form(obj, request.user, data, files, prefix=False)
             if not form.is_valid():
+                fields = form.fields
                 raise serializers.ValidationError(
-                    {key: list(errors) for key, errors in form.errors.items()}
+                    {
+                        api_name(key, fields[key]) if key in fields else key: list(errors)
+                        for key, errors in form.errors.items()
+                    }
                 )
             updated = declared.run(obj, request.user, dict(form.cleaned_data))
         if declared.api_result is not None:
