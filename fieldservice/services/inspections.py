@@ -55,8 +55,6 @@ INSPECTION_REPORT = "inspection_report"
 GENERATION_BATCH = 500
 #: Contract states in which inspections are still made (docs/domain.md §inspection.generate).
 SERVING_STATES = (ContractState.SIGNED, ContractState.IN_SERVICE)
-PHOTO_MAX_BYTES = 8 * 1024 * 1024
-PHOTO_TYPES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
 
 
 def _text(value: Any) -> str:
@@ -466,15 +464,17 @@ def _check_worker(inspection: Inspection, by: Any) -> None:
         raise NotPermitted(_("You may not perform this action."))
 
 
-def _check_photo(photo: Any) -> None:
+def _photo(photo: Any, code: str) -> Any:
+    """The photo to keep: a JPEG or PNG by its content, within the upload limit, re-encoded
+    (docs/architecture.md §uploads)."""
     if photo is None:
-        return
-    if photo.size > PHOTO_MAX_BYTES:
-        raise_field_errors({"photo": [_("The photo is larger than 8 MB.")]})
-    head = photo.read(8)
-    photo.seek(0)
-    if not any(head.startswith(sig) for sig in PHOTO_TYPES):
-        raise_field_errors({"photo": [_("The photo must be a JPEG or PNG picture.")]})
+        return None
+    from django.core.files.base import ContentFile
+
+    from servicedesk.core.uploads import upload_read
+
+    kept, ext = upload_read(photo, kinds={"png", "jpg"}, field="photo")
+    return ContentFile(kept, name=f"{code}.{ext}")
 
 
 def inspection_item_record(
@@ -493,7 +493,7 @@ def inspection_item_record(
     if result == ItemResult.ISSUE and not _text(note) and not item.note:
         errors["note"] = [_("Describe the issue.")]
     raise_field_errors(errors)
-    _check_photo(photo)
+    photo = _photo(photo, item.code)
     with transaction.atomic():
         inspection = Inspection.objects.select_for_update().get(pk=item.inspection_id)
         _check_worker(inspection, by)

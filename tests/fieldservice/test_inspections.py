@@ -291,3 +291,32 @@ def test_the_yearly_schedule_is_emailed_or_printed(manager, settings, client):
     assert len(mail.outbox) == 1
     _name, content, mimetype = mail.outbox[0].attachments[0]
     assert mimetype == "application/pdf" and content.startswith(b"%PDF")
+
+
+def test_a_photo_is_a_picture_by_its_content(manager, engineer):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    inspection = _on_site(manager, engineer)
+    item = inspection.items.first()
+    with pytest.raises(ApplicationError) as exc:
+        inspection_item_record(
+            item,
+            by=engineer.user,
+            result="issue",
+            note="灰尘多",
+            photo=SimpleUploadedFile("vents.jpg", b"not a picture", content_type="image/jpeg"),
+        )
+    assert "photo" in exc.value.extra
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 120, 40)).save(buffer, format="PNG")
+    saved = inspection_item_record(
+        item,
+        by=engineer.user,
+        result="issue",
+        note="灰尘多",
+        photo=SimpleUploadedFile("vents.jpg", buffer.getvalue(), content_type="image/jpeg"),
+    )
+    assert saved.photo.name.endswith(".png")  # named by what it is
