@@ -260,3 +260,8 @@ def entitlement_check(
         current,
         period,
     )
+
+
+#: The quota window of a scope item on a day, for other apps planning ahead (routine
+#: inspection schedules, docs/domain.md §inspection.generate).
+quota_window = _quota_window

@@ -28,3 +28,7 @@ REASONS = {
     "record details": _("Revisit details recorded"),
     "scheduled": _("Revisit scheduled"),
 }
+
+# The asset register (docs/domain.md §installation.assets).
+EVENTS["asset.registered"] = _("Asset recorded by an installation")
+REASONS.update({"installed": _("Installed"), "installed again": _("Installed again")})

@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
@@ -196,6 +197,16 @@ class Asset(models.Model):
     serial_number = models.CharField(_("serial number"), max_length=80, blank=True, db_index=True)
     location = models.CharField(_("location"), max_length=100, blank=True)
     warranty_end = models.DateField(_("warranty end"), null=True, blank=True)
+    # Recorded by an installation (docs/domain.md §installation.assets): the product, its
+    # licence, when and by which visit. The visit is a plain column: field service
+    # depends on contracts, not the reverse (docs/architecture.md §apps.order).
+    product = models.CharField(_("product"), max_length=100, blank=True)
+    licence = models.CharField(_("licence"), max_length=100, blank=True)
+    installed_on = models.DateField(_("installed on"), null=True, blank=True)
+    installation_dispatch_id = models.PositiveBigIntegerField(
+        _("installation visit"), null=True, blank=True
+    )
+    installation_number = models.CharField(_("installation visit"), max_length=30, blank=True)
 
     objects = RestrictedManager()
     history = HistoricalRecords()
@@ -207,6 +218,12 @@ class Asset(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model} {self.serial_number}".strip()
+
+    def under_warranty(self, on: dt.date | None = None) -> bool | None:
+        """Is it under warranty on ``on`` (today)? ``None`` when no warranty end is known."""
+        if self.warranty_end is None:
+            return None
+        return (on or timezone.localdate()) <= self.warranty_end
 
     @classmethod
     def scope_for_user(cls, user) -> Q | None:

@@ -209,7 +209,9 @@ class DispatchRescheduleAdmin(HistoryAdmin):
 
 
 # Spare-parts stock and customer training (docs/domain.md §stock, §training).
+# Routine inspections (docs/domain.md §inspection), in their own module.
 from . import (  # noqa: E402,F401
+    admin_inspections,
     admin_stock,
     admin_training,
     admin_upgrades,

@@ -93,6 +93,9 @@ class FieldserviceConfig(AppConfig):
         from .lists import register as register_lists
 
         register_lists()  # docs/architecture.md §lists
+        from .ready_inspections import ready as inspections_ready
+
+        inspections_ready()  # routine inspections, installations, goods inspections
         self._ready_stock()
 
     def _ready_stock(self) -> None:

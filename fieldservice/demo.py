@@ -298,17 +298,14 @@ _load_dispatches = load
 
 
 def load(stdout: Any = None) -> None:  # extends the loader above
+    """The dispatches, then upgrades, restores and partner records (demo_upgrades), the
+    spare-parts stock and trainings (demo_stock), routine inspections and an installation
+    (demo_inspections)."""
+    from .demo_inspections import load as load_inspections
+    from .demo_stock import load as load_stock
     from .demo_upgrades import load as load_upgrades
 
     _load_dispatches(stdout)
     load_upgrades(stdout)
-
-
-_load_dispatches = load
-
-
-def load(stdout: Any = None) -> None:
-    _load_dispatches(stdout)
-    from .demo_stock import load as load_stock
-
     load_stock(stdout)
+    load_inspections({u.username: u for u in get_user_model().objects.all()}, stdout)

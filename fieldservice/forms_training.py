@@ -52,7 +52,9 @@ class SendPlanForm(DeskFormMixin, forms.Form):
 
 
 class TrainingCompleteForm(DeskFormMixin, forms.Form):
-    summary = forms.CharField(label=_("How the training went"), widget=forms.Textarea(attrs={"rows": 3}))
+    summary = forms.CharField(
+        label=_("How the training went"), widget=forms.Textarea(attrs={"rows": 3})
+    )
     suggestions = forms.CharField(
         label=_("Suggestions and the customer's situation"),
         widget=forms.Textarea(attrs={"rows": 2}),

@@ -147,3 +147,8 @@ for _role, _perms in ROLE_PERMISSIONS.items():
     _perms.extend(_TRAINING_READ)
     if _role in (Role.SERVICE_MANAGER, Role.TECH_MANAGER):
         _perms.extend(["fieldservice.plan_training", "fieldservice.add_trainingsession"])
+# Routine inspections (docs/domain.md §inspection), in their own module.
+from .roles_inspections import INSPECTION_ROLE_PERMISSIONS  # noqa: E402
+
+for _role, _perms in INSPECTION_ROLE_PERMISSIONS.items():
+    ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS.get(_role, []), *_perms]

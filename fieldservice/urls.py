@@ -98,3 +98,8 @@ urlpatterns += [
     path("trainings/<int:pk>/sign-in/", training_views.training_sign_in, name="training-sign-in"),
     path("trainings/<int:pk>/<slug:name>/", training_views.training_action, name="training-action"),
 ]
+
+# Routine inspections (docs/domain.md §inspection), in their own module.
+from .urls_inspections import urlpatterns as _inspections  # noqa: E402
+
+urlpatterns += _inspections

@@ -33,7 +33,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from contracts.choices import ContractState
-from contracts.models import Contact, Contract, Customer, InstalledProduct, ServicePeriod
+from contracts.models import (
+    Asset,
+    Contact,
+    Contract,
+    Customer,
+    InstalledProduct,
+    ServicePeriod,
+)
 from servicedesk.core.history import event_label  # any app's event in words
 from servicedesk.core.models import DomainEvent
 from servicedesk.core.selectors import (
@@ -124,6 +131,9 @@ def customer_lookup(*, user: User, q: str, limit: int = 10) -> list[Customer]:
     customers = Customer.objects.restrict(user)
     dongles = InstalledProduct.objects.filter(**{f"licence_number__{contains}": q})
     condition = Q(pk__in=dongles.values("customer_id"))
+    # An asset's serial number finds its customer (docs/domain.md §installation.intake).
+    serials = Asset.objects.filter(**{f"serial_number__{contains}": q})
+    condition |= Q(pk__in=serials.values("customer_id"))
     if phone_like:
         # Numbers are stored as people write them (0512-6666 8888): compare digits. A
         # company name holds no phone number, so names are not searched.
@@ -214,6 +224,9 @@ def _describe_match(customer: Any, q: str, digits: str, today: dt.date) -> None:
         customer.match = "phone"
     elif customer.matched_product is not None and lowered not in customer.name.lower():
         customer.match = "dongle"
+    elif lowered not in customer.name.lower() and lowered not in customer.short_name.lower():
+        customer.match = "serial"  # only an asset's serial number matched
+        customer.matched_serial = q
     else:
         customer.match = "name"
     customer.product_names = sorted(
@@ -238,6 +251,10 @@ def customer_for_intake(*, user: User, pk: int) -> Customer | None:
                 "products",
                 queryset=InstalledProduct.objects.order_by("software", "pk"),
                 to_attr="lookup_products",
+            ),
+            # Installed assets with their warranty (docs/domain.md §installation.intake).
+            Prefetch(
+                "assets", queryset=Asset.objects.order_by("model", "pk"), to_attr="lookup_assets"
             ),
         )
         .first()

@@ -31,3 +31,8 @@ __all__ = [
     "renewal_reminders_send",
     "service_usage_record",
 ]
+
+# The asset register (docs/domain.md §installation.assets), in its own module.
+from .assets import asset_register
+
+__all__ += ["asset_register"]

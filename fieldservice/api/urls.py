@@ -47,3 +47,17 @@ router.register("engineer-evaluations", EngineerEvaluationViewSet, basename="eng
 router.register("partner-penalties", PartnerPenaltyViewSet, basename="partner-penalty")
 router.register("partner-statements", PartnerStatementViewSet, basename="partner-statement")
 urlpatterns = router.urls
+
+# Routine inspections (docs/domain.md §inspection), in their own module.
+from .inspections import (  # noqa: E402
+    GoodsInspectionViewSet,
+    InspectionScheduleViewSet,
+    InspectionViewSet,
+    InstallationViewSet,
+)
+
+router.register("inspection-schedules", InspectionScheduleViewSet, basename="inspection-schedule")
+router.register("inspections", InspectionViewSet, basename="inspection")
+router.register("installations", InstallationViewSet, basename="installation")
+router.register("goods-inspections", GoodsInspectionViewSet, basename="goods-inspection")
+urlpatterns = router.urls

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('fieldservice', '0007_customer_training'),
-        ('fieldservice', '0008_merge_0005_search_trigram_0007_support_plans'),
+        ("fieldservice", "0007_customer_training"),
+        ("fieldservice", "0008_merge_0005_search_trigram_0007_support_plans"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -786,6 +786,15 @@ class SalesLead(models.Model):
 # Upgrades, partners' exams and settlement, backups and restores (issue 15): their own modules.
 from .backups import BackupPolicy as BackupPolicy  # noqa: E402
 from .backups import RestoreRequest as RestoreRequest  # noqa: E402
+
+# Routine inspections (docs/domain.md §inspection), in their own module.
+from .goods import GoodsInspection  # noqa: E402, F401
+from .inspections import (  # noqa: E402, F401
+    Inspection,
+    InspectionItem,
+    InspectionSchedule,
+)
+from .installations import Installation, InstallationDay  # noqa: E402, F401
 from .partners import CertificationExam as CertificationExam  # noqa: E402
 from .partners import EngineerEvaluation as EngineerEvaluation  # noqa: E402
 from .partners import EngineerHandover as EngineerHandover  # noqa: E402

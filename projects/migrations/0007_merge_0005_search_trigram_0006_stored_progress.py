@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0005_search_trigram'),
-        ('projects', '0006_stored_progress'),
+        ("projects", "0005_search_trigram"),
+        ("projects", "0006_stored_progress"),
     ]
 
-    operations = [
-    ]
+    operations = []

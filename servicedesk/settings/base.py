@@ -350,6 +350,12 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Routine inspection dispatches, made ahead (docs/domain.md §inspection.generate).
+CELERY_BEAT_SCHEDULE["fieldservice-inspections-generate"] = {
+    "task": "fieldservice.inspections_generate",
+    "schedule": crontab(hour=0, minute=40),
+}
+
 # Operations (README "Production"): beat proves it runs by a heartbeat every 30 s that a
 # worker records; /healthz reports unhealthy when it is older than HEALTHZ_BEAT_MAX_AGE.
 CELERY_BEAT_SCHEDULE["beat-heartbeat"] = {"task": "core.beat_heartbeat", "schedule": 30.0}

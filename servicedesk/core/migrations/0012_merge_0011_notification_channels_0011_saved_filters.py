@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0011_notification_channels'),
-        ('core', '0011_saved_filters'),
+        ("core", "0011_notification_channels"),
+        ("core", "0011_saved_filters"),
     ]
 
-    operations = [
-    ]
+    operations = []
