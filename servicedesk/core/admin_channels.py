@@ -12,6 +12,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from .admin_history import HistoryAdmin
 from .exceptions import ApplicationError
 from .models import ChannelDelivery, DeliveryState, MessageTemplate, NotificationChannel
 from .services.channels import channel_save, channel_test_send, deliveries_retry
@@ -66,7 +67,7 @@ class ChannelForm(forms.ModelForm):
 
 
 @admin.register(NotificationChannel)
-class NotificationChannelAdmin(admin.ModelAdmin):
+class NotificationChannelAdmin(HistoryAdmin):
     form = ChannelForm
     list_display = ["name", "kind", "user", "team", "group", "kinds", "quiet_hours", "enabled"]
     list_filter = ["kind", "enabled", "team"]
@@ -126,7 +127,7 @@ class NotificationChannelAdmin(admin.ModelAdmin):
 
 
 @admin.register(MessageTemplate)
-class MessageTemplateAdmin(admin.ModelAdmin):
+class MessageTemplateAdmin(HistoryAdmin):
     list_display = ["kind", "channel_kind", "title"]
     list_filter = ["channel_kind"]
 

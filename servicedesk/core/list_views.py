@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from .exceptions import ApplicationError, NotPermitted, TransitionConflict
@@ -111,6 +112,10 @@ def _shown_fields(spec: ListSpec, form: forms.Form) -> list[Any]:
         bound = form[name]
         if name in spec.labels:
             bound.label = spec.labels[name]
+        if len(widgets) > 1:  # a range: each of its two boxes says which end it is
+            ends = [pgettext("range", "from"), pgettext("range", "to")]
+            for widget, end in zip(widgets, ends, strict=False):
+                widget.attrs["aria-label"] = f"{bound.label}（{end}）"
         shown.append({"field": bound, "range": len(widgets) > 1})
     return shown
 

@@ -81,6 +81,33 @@ def _fill_the_models_the_demo_leaves_empty(user) -> None:
             reason="客户临时外出",
             by=user,
         )
+    from fieldservice.models import Engineer, EngineerHandover, TrainingSession
+    from servicedesk.core.models.channels import MessageTemplate, NotificationChannel
+
+    if not NotificationChannel.objects.exists():
+        NotificationChannel.objects.create(name="服务部群", kind="wecom", team="服务部")
+    if not MessageTemplate.objects.exists():
+        MessageTemplate.objects.create(kind="", channel_kind="wecom")
+    if not TrainingSession.objects.exists():
+        TrainingSession.objects.create(
+            number="PX-TEST-1",
+            customer=customer,
+            title="总账月结培训",
+            trainer=Engineer.objects.order_by("pk").first(),
+            location="客户会议室",
+            starts_on=now.date(),
+            ends_on=now.date(),
+            plan="月末结账流程",
+            planned_by=user,
+        )
+    if not EngineerHandover.objects.exists():
+        EngineerHandover.objects.create(
+            engineer=Engineer.objects.order_by("pk").first(),
+            reason="departure",
+            open_work="两张未销单的派工单",
+            effective_on=now.date(),
+            recorded_by=user,
+        )
 
 
 def test_every_admin_with_history_uses_the_core_base_class():
@@ -121,7 +148,7 @@ def test_view_only_staff_get_403_on_every_revert(client, make_user):
             refused.append(opts.label)
         else:
             allowed.append((opts.label, response.status_code))
-    assert empty == []
+    assert empty == [], empty
     assert allowed == []
     assert len(refused) == len(history_admins())
 
