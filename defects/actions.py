@@ -254,7 +254,7 @@ DEFECT_ACTIONS = ActionSet(
             "follow",
             _("Follow / unfollow"),
             defect_follow_toggle,
-            permission="defects.view_defect",
+            permission="defects.follow_defect",
             when=_is_open,
             icon="eye",
             help=_("Followers are reminded before a deadline is missed."),

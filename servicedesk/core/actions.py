@@ -239,6 +239,22 @@ class ActionSet:
 
     # -- availability ---------------------------------------------------------------------
 
+    def permits(self, obj: Any, user: User | None, action: Action) -> bool:
+        """Whether ``user`` holds the permission of ``action`` on ``obj`` in *some* state:
+        asked before anything about the record's state, so that a user without it gets
+        403 and never learns the state from a 400 / 409 (docs/architecture.md
+        §access-and-sessions). ``None`` is the system itself."""
+        if user is None:
+            return True
+        names = self.transition_names(action)
+        if not names:
+            return not action.permission or user.has_perm(action.permission)
+        for name in names:
+            meta = getattr(type(obj), name)._django_fsm
+            if any(t.has_perm(obj, user) for t in meta.transitions.values()):
+                return True
+        return False
+
     def state_of(self, obj: Any, user: User | None, action: Action) -> ActionState | None:
         """``None`` when the action is not for this user or not from this state; else
         enabled, or disabled with the reasons."""
@@ -376,6 +392,8 @@ def action_run_portal(
     action = action_set.get(name)
     if action is None or not action.portal:
         raise Http404
+    if not action_set.permits(obj, request.user, action):
+        raise PermissionDenied(_("You may not perform this action."))
     state = action_set.state_of(obj, request.user, action)
     if state is None or not (state.enabled or action.service_explains):
         messages.error(request, action_set.refusal(obj, request.user, action) or "")

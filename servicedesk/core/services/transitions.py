@@ -149,6 +149,7 @@ def transition_run(
         raise RuntimeError("transition_run must be called inside transaction.atomic()")
     update_fields = list(update_fields)
     values = values or {}
+    _check_permitted(instance, name, by)
     expected_state = getattr(instance, fsm_field_name(type(instance)))
     obj = lock(instance)
     state_field = fsm_field_name(type(obj))
@@ -186,6 +187,17 @@ def _transition_method(obj: models.Model, name: str) -> Any:
     if method is None or not hasattr(method, "_django_fsm"):
         raise TransitionConflict(_("Unknown transition “%(name)s”.") % {"name": name})
     return method
+
+
+def _check_permitted(instance: models.Model, name: str, by: User | None) -> None:
+    """403 for a user who may run transition ``name`` from no state at all: refused
+    before the state is compared, so the answer never tells the record's state
+    (docs/architecture.md §access-and-sessions)."""
+    if by is None:
+        return
+    meta = _transition_method(instance, name)._django_fsm
+    if not any(t.has_perm(instance, by) for t in meta.transitions.values()):
+        raise NotPermitted(_("You may not perform this action."))
 
 
 def _as_loaded(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
