@@ -4,14 +4,25 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('defects', '0006_requirement_project'),
+        ("defects", "0006_requirement_project"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='defect',
-            options={'ordering': ['-reported_at', '-id'], 'permissions': [('work_defect', 'Can report, follow, confirm and close defects'), ('verify_defect', 'Can verify defects (tester)'), ('fix_defect', 'Can fix defects (developer)'), ('reject_defect', 'Can reject defects'), ('change_severity', "Can change a defect's severity"), ('follow_defect', 'Can follow defects')], 'verbose_name': 'defect', 'verbose_name_plural': 'defects'},
+            name="defect",
+            options={
+                "ordering": ["-reported_at", "-id"],
+                "permissions": [
+                    ("work_defect", "Can report, follow, confirm and close defects"),
+                    ("verify_defect", "Can verify defects (tester)"),
+                    ("fix_defect", "Can fix defects (developer)"),
+                    ("reject_defect", "Can reject defects"),
+                    ("change_severity", "Can change a defect's severity"),
+                    ("follow_defect", "Can follow defects"),
+                ],
+                "verbose_name": "defect",
+                "verbose_name_plural": "defects",
+            },
         ),
     ]

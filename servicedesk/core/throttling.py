@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.attempts import get_cool_off_threshold
 from axes.conf import settings as axes_settings
 from axes.handlers.database import AxesDatabaseHandler
-from axes.attempts import get_cool_off_threshold
 from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
 from django.conf import settings
