@@ -42,7 +42,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .conditions import condition, unmet_fields, unmet_reason, unmet_reasons
-from .services.transitions import fsm_field_name
+from .services.transitions import fsm_field_name, transition_permitted
 
 if TYPE_CHECKING:
     from .types import User
@@ -249,11 +249,7 @@ class ActionSet:
         names = self.transition_names(action)
         if not names:
             return not action.permission or user.has_perm(action.permission)
-        for name in names:
-            meta = getattr(type(obj), name)._django_fsm
-            if any(t.has_perm(obj, user) for t in meta.transitions.values()):
-                return True
-        return False
+        return any(transition_permitted(obj, name, user) for name in names)
 
     def state_of(self, obj: Any, user: User | None, action: Action) -> ActionState | None:
         """``None`` when the action is not for this user or not from this state; else

@@ -32,7 +32,7 @@ from .. import printforms, selectors
 from ..actions import Action, ActionSet, action_input_serializer, api_form_data, api_name
 from ..exceptions import NotPermitted, TransitionConflict
 from ..services.signatures import signature_record
-from ..services.transitions import available_transitions, fsm_field_name
+from ..services.transitions import available_transitions, fsm_field_name, transition_permitted
 from .permissions import ReadModelPermissions
 from .serializers import (
     CustomerWaitSerializer,
@@ -103,6 +103,9 @@ class TransitionSpec:
 def _make_transition_action(name: str, spec: TransitionSpec) -> Callable:
     def transition(self, request, pk=None):
         obj = self.get_object()
+        # The permission before the input (docs/architecture.md §access-and-sessions).
+        if not transition_permitted(obj, name, request.user):
+            raise NotPermitted(_("You may not perform this action."))
         data: dict[str, Any] = {}
         if spec.input is not None:
             ser = spec.input(data=request.data, context=self.get_serializer_context())

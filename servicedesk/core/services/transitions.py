@@ -195,9 +195,18 @@ def _check_permitted(instance: models.Model, name: str, by: User | None) -> None
     (docs/architecture.md §access-and-sessions)."""
     if by is None:
         return
-    meta = _transition_method(instance, name)._django_fsm
-    if not any(t.has_perm(instance, by) for t in meta.transitions.values()):
+    _transition_method(instance, name)  # 409 for a name that is no transition
+    if not transition_permitted(instance, name, by):
         raise NotPermitted(_("You may not perform this action."))
+
+
+def transition_permitted(instance: models.Model, name: str, user: User) -> bool:
+    """Whether ``user`` holds the permission of transition ``name`` from some state."""
+    method = getattr(type(instance), name, None)
+    meta = getattr(method, "_django_fsm", None)
+    if meta is None:
+        return True  # not a transition: the service checks its own rights
+    return any(t.has_perm(instance, user) for t in meta.transitions.values())
 
 
 def _as_loaded(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
