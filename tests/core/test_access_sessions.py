@@ -86,6 +86,22 @@ def test_a_transition_without_the_permission_is_403_whatever_the_state(make_user
     assert set(answers.values()) == {403}, answers
 
 
+@pytest.mark.urls("tests.testapp.urls")
+def test_an_older_transition_endpoint_asks_the_permission_before_input_and_state(make_user):
+    from django.contrib.auth.models import Permission
+
+    from tests.testapp.models import Job
+
+    viewer = make_user(Role.SERVICE_MANAGER)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_job"))
+    job = Job.objects.create(title="装机")
+    # Bad input (no note) and, after the job was started, the wrong state: both 403.
+    url = f"/api/v1/jobs/{job.pk}/transitions/start/"
+    assert _api(viewer).post(url, {}, format="json").status_code == 403
+    Job.objects.filter(pk=job.pk).update(state="started")
+    assert _api(viewer).post(url, {"note": "x"}, format="json").status_code == 403
+
+
 def test_the_portal_refuses_an_action_without_the_permission_with_403(client, make_user):
     hotline = make_user(Role.HOTLINE_ENGINEER)
     ticket = take_call(hotline, make_customer(make_user(Role.SALES_MANAGER)))
