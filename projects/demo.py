@@ -20,11 +20,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from contracts.models import Customer
+from servicedesk.core.demo import demo_pdf
 
 from .choices import EvaluationOutcome, PauseCategory, ProjectSource, ProjectState
 from .models import ACCEPTANCE_FORM, LOG_FORM, PLAN_FORM, READINESS_FORM, STAGE_FORM, Project
@@ -173,15 +173,13 @@ def load(stdout: Any = None) -> None:
         first.save(update_fields=["title"])
         first = _to_in_progress(first, im, pm, consultant, _working_days_back(12))
         stages = list(first.stages.order_by("order"))
-        doc = ContentFile(b"%PDF-1.4\n% demo deliverable\n", name="调研报告.pdf")
+        doc = demo_pdf("调研报告", "调研报告.pdf")
         s1 = stage_start(stages[0], by=consultant, on=_working_days_back(12))
         s1 = stage_deliver(s1, by=consultant, deliverable=doc)
         s1 = stage_review(s1, by=pm, note="调研完整。")
         _customer_signs(s1, STAGE_FORM, pm)
         s2 = stage_start(stages[1], by=consultant, on=_working_days_back(6))
-        stage_deliver(
-            s2, by=consultant, deliverable=ContentFile(b"%PDF-1.4\n% config\n", name="配置说明.pdf")
-        )
+        stage_deliver(s2, by=consultant, deliverable=demo_pdf("配置说明", "配置说明.pdf"))
         for back in range(5, 0, -1):
             log = log_write(
                 first,
@@ -200,7 +198,7 @@ def load(stdout: Any = None) -> None:
             by=consultant,
             kind="survey",
             title="项目调研报告单",
-            file=ContentFile(b"%PDF-1.4\n% survey\n", name="调研报告单.pdf"),
+            file=demo_pdf("调研报告单", "调研报告单.pdf"),
         )
         issue = survey_issue_record(
             first, by=consultant, description="客户物料编码不统一，存在一物多码。"
@@ -254,7 +252,7 @@ def load(stdout: Any = None) -> None:
             stage = stage_deliver(
                 stage,
                 by=consultant,
-                deliverable=ContentFile(b"%PDF-1.4\n% done\n", name=f"阶段{stage.order}.pdf"),
+                deliverable=demo_pdf(f"阶段{stage.order}成果", f"阶段{stage.order}.pdf"),
             )
             stage = stage_review(stage, by=pm)
             _customer_signs(stage, STAGE_FORM, pm)

@@ -280,7 +280,7 @@ TICKET_ACTIONS = ActionSet(
             ),
             summary="Close (problem, cause, solution, steps)",
         ),
-        # Not transitions: the API serves these at paths of their own (API.md), never
+        # Not transitions: the API serves these at paths of their own (docs/api.md), never
         # listed among the available transitions.
         Action(
             "transfer",

@@ -508,8 +508,7 @@ def contract_document_upload(
         raise _fail("kind", _("Choose the kind of document."))
     if kind == DocumentKind.FULL and not by.has_perm("contracts.view_full_copy"):
         raise _fail("kind", _("Only management and sales file the full copy."))
-    data = file.read()
-    ext = upload_check(data, getattr(file, "name", ""))
+    data, ext = upload_check(file)
     document = ContractDocument(
         contract=contract,
         kind=kind,

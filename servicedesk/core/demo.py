@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.db import transaction
 
 from .choices import Role
@@ -98,3 +99,19 @@ def load_staff() -> list[tuple[str, str, str]]:
     admin.save()
     rows.insert(0, ("admin", "系统管理员", "superuser"))
     return rows
+
+
+def demo_pdf(title: str, name: str) -> ContentFile:
+    """A small, real PDF for the demo's uploads (a deliverable, a document): one page with
+    its title, rendered by the printed-forms framework, so it passes the upload gate
+    (docs/architecture.md §uploads) and opens in a viewer."""
+    from .printing.document import CompanyHeader, FormDocument, Paragraph, render_pdf
+
+    doc = FormDocument(
+        title=title,
+        number="",
+        company=CompanyHeader(name="演示资料"),
+        record_url="",
+        blocks=[Paragraph(text=f"{title}（演示数据）")],
+    )
+    return ContentFile(render_pdf(doc), name=name)

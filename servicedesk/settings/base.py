@@ -184,6 +184,12 @@ STORAGES = {
 # Uploaded files (signed scans, attachments) are checked for type and size.
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
+# Small uploads in memory; larger ones to a temporary file that keeps at most
+# UPLOAD_MAX_BYTES and drops the rest as it streams in (docs/architecture.md §uploads).
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "servicedesk.core.uploads.LimitedUploadHandler",
+]
 
 # Company shown on printed forms.
 COMPANY_NAME = env("COMPANY_NAME", default="示例信息技术服务有限公司")

@@ -92,7 +92,7 @@ def test_drawn_signature_is_recorded_with_fingerprints(client, django_capture_on
 
 def test_scan_upload_marks_the_form_signed(client):
     job = Job.objects.create(title="服务器巡检")
-    scan = SimpleUploadedFile("scan.pdf", b"%PDF-1.4 scanned form", "application/pdf")
+    scan = SimpleUploadedFile("scan.pdf", b"%PDF-1.4 scanned form\n%%EOF\n", "application/pdf")
     response = client.post(
         f"/api/v1/jobs/{job.pk}/signatures/",
         {"form": "job_sheet", "signer_name": "李明", "signer_role": "客户签字", "file": scan},
@@ -101,7 +101,7 @@ def test_scan_upload_marks_the_form_signed(client):
     assert response.status_code == 201, response.content
     sig = Signature.objects.get()
     assert sig.method == "scan"
-    assert sig.file_sha256 == hashlib.sha256(b"%PDF-1.4 scanned form").hexdigest()
+    assert sig.file_sha256 == hashlib.sha256(b"%PDF-1.4 scanned form\n%%EOF\n").hexdigest()
 
 
 @pytest.mark.parametrize(

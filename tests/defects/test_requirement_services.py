@@ -286,7 +286,9 @@ def test_an_uploaded_signed_scan_counts_as_a_signature(sales, director, customer
     item = evaluate(record_requirement(sales, customer), evaluator)
     item = requirement_set_solution(item, by=sales, solution="按方案开发")
     sign(item, "sales_manager", sales)
-    scan = SimpleUploadedFile("signed.pdf", b"%PDF-1.4\n% signed on paper\n", "application/pdf")
+    scan = SimpleUploadedFile(
+        "signed.pdf", b"%PDF-1.4\n% signed on paper\n%%EOF\n", "application/pdf"
+    )
     signature_record(
         target=item,
         form=SOLUTION_FORM,

@@ -78,7 +78,7 @@ def customer_signs(obj: Any, form: str, witness: Any) -> None:
 
 
 def deliverable() -> SimpleUploadedFile:
-    return SimpleUploadedFile("result.pdf", b"%PDF-1.4 deliverable", "application/pdf")
+    return SimpleUploadedFile("result.pdf", b"%PDF-1.4 deliverable\n%%EOF\n", "application/pdf")
 
 
 def project_in(

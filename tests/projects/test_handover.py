@@ -209,8 +209,11 @@ def test_uploaded_files_are_written_only_once_the_record_commits(team, settings)
     """A hand-over whose transaction rolls back leaves no network diagram on disk; one
     that commits has its diagram, and the next version carries it over
     (docs/architecture.md §files)."""
+    import io
+
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.db import transaction
+    from PIL import Image
 
     project = project_in(ProjectState.IN_PROGRESS, team)
     media = settings.MEDIA_ROOT
@@ -219,7 +222,9 @@ def test_uploaded_files_are_written_only_once_the_record_commits(team, settings)
         return sorted(p.name for p in media.rglob("*") if p.is_file()) if media.exists() else []
 
     before = files()
-    diagram = SimpleUploadedFile("net.png", b"\x89PNG diagram", "image/png")
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8), (0, 90, 200)).save(png, "PNG")
+    diagram = SimpleUploadedFile("net.png", png.getvalue(), "image/png")
     with pytest.raises(RuntimeError), transaction.atomic():
         handover_write(
             project, by=team.pm, receiver=team.outsider, reason="调岗", network_diagram=diagram
@@ -228,13 +233,13 @@ def test_uploaded_files_are_written_only_once_the_record_commits(team, settings)
     assert files() == before
     assert not HandoverVersion.objects.exists()
 
-    diagram = SimpleUploadedFile("net.png", b"\x89PNG diagram", "image/png")
+    diagram = SimpleUploadedFile("net.png", png.getvalue(), "image/png")
     first = handover_write(
         project, by=team.pm, receiver=team.outsider, reason="调岗", network_diagram=diagram
     )
     first.refresh_from_db()
     assert first.network_diagram.name.endswith(".png")
-    assert first.network_diagram.read() == b"\x89PNG diagram"
+    assert Image.open(first.network_diagram).size == (8, 8)
     first.network_diagram.close()
     second = handover_write(project, by=team.pm, receiver=team.outsider, reason="补充")
     assert second.network_diagram.name == first.network_diagram.name

@@ -54,7 +54,7 @@ def sign(django_capture_on_commit_callbacks):
 
 
 def _pdf(name: str) -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, b"%PDF-1.4\n% contract\n", "application/pdf")
+    return SimpleUploadedFile(name, b"%PDF-1.4\n% contract\n%%EOF\n", "application/pdf")
 
 
 def _draft(team, *, implementation=True, from_acceptance=False, free_import=False) -> Contract:

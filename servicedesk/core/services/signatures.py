@@ -27,17 +27,13 @@ from ..printforms import (
     slot_right,
     unsigned_document,
 )
+from ..uploads import SCAN, upload_read
 from .events import event_record
 from .history import history_user
 
 if TYPE_CHECKING:
     from ..types import User
 
-SCAN_TYPES = {
-    b"%PDF": ("application/pdf", "pdf"),
-    b"\x89PNG": ("image/png", "png"),
-    b"\xff\xd8\xff": ("image/jpeg", "jpg"),
-}
 MAX_SIGNATURE_IMAGE_BYTES = 2 * 1024 * 1024
 
 
@@ -79,18 +75,19 @@ def _check_png(raw: bytes) -> None:
         raise ApplicationError(error, extra={"image": [error]})
 
 
-def upload_check(data: bytes, name: str = "") -> str:
-    """Check an uploaded scan's size and type by its bytes; returns its extension."""
-    if len(data) > settings.UPLOAD_MAX_BYTES:
-        msg = _("The file is larger than %(mb)s MB.") % {
-            "mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)
-        }
-        raise ApplicationError(msg, extra={"file": [msg]})
-    for magic, (_ctype, ext) in SCAN_TYPES.items():
-        if data.startswith(magic):
-            return ext
-    msg = _("Upload a PDF, PNG or JPEG scan of the signed form.")
-    raise ApplicationError(msg, extra={"file": [msg]})
+def upload_check(upload: Any) -> tuple[bytes, str]:
+    """A signed scan's bytes and extension: PDF, PNG or JPEG by its content, within
+    ``UPLOAD_MAX_BYTES`` (docs/architecture.md §uploads)."""
+    try:
+        return upload_read(upload, kinds=SCAN)
+    except ApplicationError:
+        msg = _("Upload a PDF, PNG or JPEG scan of the signed form.")
+        too_large = getattr(upload, "too_large", False) or (
+            (getattr(upload, "size", 0) or 0) > settings.UPLOAD_MAX_BYTES
+        )
+        if too_large:
+            raise
+        raise ApplicationError(msg, extra={"file": [msg]}) from None
 
 
 def signature_record(
@@ -210,8 +207,7 @@ def _signed_content(image: str | None, file: Any) -> tuple[bytes, str, str]:
     """The bytes signed, the method (drawn or scan) and the file's extension."""
     if image:
         return _decode_data_url(image), SignatureMethod.DRAWN, "png"
-    raw = file.read()
-    ext = upload_check(raw, getattr(file, "name", ""))
+    raw, ext = upload_check(file)
     return raw, SignatureMethod.SCAN, ext
 
 
