@@ -84,6 +84,9 @@ class Action:
     form: type[forms.Form] | None = None
     transitions: tuple[str, ...] | None = None
     permission: str = ""
+    #: who may run it at all, when that is more than one ``permission`` (either of two
+    #: rights); asked before the state, like ``permission`` (``ActionSet.permits``)
+    permitted: Callable[[Any, Any], bool] | None = None
     when: Callable[[Any, Any], bool] | None = None
     unavailable: Callable[[Any, Any], str | None] | None = None
     confirm: str | Promise = ""
@@ -246,6 +249,8 @@ class ActionSet:
         §access-and-sessions). ``None`` is the system itself."""
         if user is None:
             return True
+        if action.permitted is not None and not action.permitted(obj, user):
+            return False
         names = self.transition_names(action)
         if not names:
             return not action.permission or user.has_perm(action.permission)

@@ -191,6 +191,16 @@ def test_api_reads_by_role(world, make_user):  # noqa: F811
     assert not problems, "\n".join(problems)
 
 
+def _defects_and_projects(world, make_user) -> None:  # noqa: F811
+    """A defect, a requirement and a project for the action sets of those apps."""
+    from tests.defects.factories import record_defect, record_requirement
+    from tests.projects.factories import make_team, project_in
+
+    record_defect(world["hotline"])
+    record_requirement(world["hotline"], world["c"]["customer"])
+    project_in("applied", make_team(make_user), customer=world["c"]["customer"])
+
+
 def _action_routes() -> dict[int, tuple[ActionSet, str]]:
     """id(action set) → (the set, the detail route serving it)."""
     served: dict[int, tuple[ActionSet, str]] = {}
@@ -204,6 +214,7 @@ def _action_routes() -> dict[int, tuple[ActionSet, str]]:
 def test_api_actions_answer_403_first_by_role(world, make_user):  # noqa: F811
     users = _users(world, make_user)
     theirs, _ours = _records(world)
+    _defects_and_projects(world, make_user)
     served = _action_routes()
     # (the core's own test model, tests/testapp, is served by its own URLconf only)
     sets = [s for s in registered_action_sets() if s.model._meta.app_label != "testapp"]
@@ -212,9 +223,11 @@ def test_api_actions_answer_403_first_by_role(world, make_user):  # noqa: F811
     ]
     problems: list[str] = []
     cells = posted = 0
+    skipped: list[str] = []  # no record of the model in the world
     for action_set, route in served.values():
         record = _any_record(action_set.model, theirs)
         if record is None:
+            skipped.append(action_set.model.__name__)
             continue
         detail = reverse(route, kwargs={"pk": record.pk})
         for declared in action_set.for_channel("api"):
@@ -229,20 +242,22 @@ def test_api_actions_answer_403_first_by_role(world, make_user):  # noqa: F811
                 posted += 1
                 response = _api(user).post(f"{detail}{path}/", {}, format="json")
                 hidden = who in FIELD and action_set.model in theirs
-                want = (
-                    {404}
-                    if hidden
-                    else {403, 404}
-                    if not user.has_perm(_view_perm(action_set.model))
-                    else {403}
+                unseen = (
+                    not user.has_perm(_view_perm(action_set.model))
+                    or who in FIELD
+                    or _scoped(action_set.model, user)
                 )
+                want = {404} if hidden else {403, 404} if unseen else {403}
                 if response.status_code not in want:
                     problems.append(
                         f"{who} POST {action_set.model.__name__}.{declared.name} "
                         f"({getattr(record, action_set.state_field)}): "
                         f"{response.status_code}, want {want}"
                     )
-    print(f"API actions: {len(users)} users x {cells // len(users)} actions; {posted} refused")
+    print(
+        f"API actions: {len(users)} users x {cells // len(users)} actions; {posted} refused; "
+        f"of {len(served)} sets, without a record: {skipped}"
+    )
     assert not problems, "\n".join(problems)
 
 
