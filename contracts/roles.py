@@ -76,4 +76,7 @@ ROLE_PERMISSIONS = {
     Role.REGION_LEAD: _READ,
     Role.TESTER: ["contracts.view_customer", "contracts.view_contract"],
     Role.DEVELOPER: ["contracts.view_customer", "contracts.view_contract"],
+    # The auditor reads all but the full copy: its prices are for director and sales
+    # (docs/architecture.md §access-and-sessions).
+    Role.AUDITOR: ["-contracts.view_full_copy"],
 }

@@ -59,6 +59,20 @@ from .services.waits import defect_customer_answered, defect_wait_for_customer
 OWN_PATH: dict[str, bool] = {"admin": False, "listed": False}
 
 
+def _may_write_knowledge(defect: Defect, user: Any) -> bool:
+    """Who may publish at all, whatever the defect's state (checked first: 403)."""
+    return user.has_perm("tickets.add_knowledgearticle") or user.has_perm(
+        "tickets.change_knowledgearticle"
+    )
+
+
+def _may_word_solutions(item: Requirement, user: Any) -> bool:
+    """Who may word a requirement's solution at all, whatever its state (403 first)."""
+    return user.has_perm("defects.confirm_solution") or user.has_perm(
+        "defects.evaluate_requirement"
+    )
+
+
 def _may_publish(defect: Defect, user: Any) -> bool:
     return bool(defect.workaround) and user.has_perm(
         "tickets.change_knowledgearticle"
@@ -200,6 +214,7 @@ DEFECT_ACTIONS = ActionSet(
             _("Publish the workaround to the knowledge base"),
             defect_publish_workaround,
             form=forms.PublishForm,
+            permitted=_may_write_knowledge,
             when=_may_publish,
             icon="journal-plus",
             initial=lambda d, u: {"title": d.title},
@@ -254,7 +269,7 @@ DEFECT_ACTIONS = ActionSet(
             "follow",
             _("Follow / unfollow"),
             defect_follow_toggle,
-            permission="defects.view_defect",
+            permission="defects.follow_defect",
             when=_is_open,
             icon="eye",
             help=_("Followers are reminded before a deadline is missed."),
@@ -341,6 +356,7 @@ REQUIREMENT_ACTIONS = ActionSet(
             _("Agreed solution"),
             requirement_set_solution,
             form=forms.SolutionForm,
+            permitted=_may_word_solutions,
             when=_may_set_solution,
             icon="pencil-square",
             initial=lambda r, u: {"solution": r.solution},

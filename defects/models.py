@@ -175,6 +175,7 @@ class Defect(ConcurrentTransitionMixin, models.Model):
             ("fix_defect", _("Can fix defects (developer)")),
             ("reject_defect", _("Can reject defects")),
             ("change_severity", _("Can change a defect's severity")),
+            ("follow_defect", _("Can follow defects")),
         ]
         indexes = [
             models.Index(fields=["state", "-reported_at", "-id"], name="defect_state_reported"),

@@ -6,6 +6,8 @@ _READ = [
     "defects.view_defect",
     "defects.view_requirement",
     "defects.view_evaluationreport",
+    # Following is a (small) change: every role that works with defects, not the auditor.
+    "defects.follow_defect",
 ]
 _RECORD = ["defects.add_defect", "defects.add_requirement", "defects.work_defect"]
 

@@ -3,9 +3,9 @@ import importlib.util
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from servicedesk.core.api.apis import TokenApi
+from servicedesk.core.api.docs import SchemaView, docs_view
 
 # The domain apps in dependency order (docs/architecture.md §apps.order); each contributes ``urls``
 # and ``api/urls`` once it has pages or endpoints.
@@ -51,9 +51,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    # Both need a login (servicedesk/core/api/docs.py).
+    path("api/schema/", SchemaView.as_view(), name="schema"),
     # The split view serves its start-up script as a file: the CSP allows no inline scripts.
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", docs_view, name="api-docs"),
 ]
 
 # Error pages in Chinese with the menu and a way back; a 403 names the roles needed.

@@ -642,6 +642,7 @@ def defect_follow(
 ) -> Defect:
     """Follow (or stop following) a defect: followers are reminded of its deadlines."""
     user = user or by
+    _check(by, "defects.follow_defect")
     if user != by:
         _check(by, "defects.work_defect")
     if follow:

@@ -42,7 +42,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .conditions import condition, unmet_fields, unmet_reason, unmet_reasons
-from .services.transitions import fsm_field_name
+from .services.transitions import fsm_field_name, transition_permitted
 
 if TYPE_CHECKING:
     from .types import User
@@ -84,6 +84,9 @@ class Action:
     form: type[forms.Form] | None = None
     transitions: tuple[str, ...] | None = None
     permission: str = ""
+    #: who may run it at all, when that is more than one ``permission`` (either of two
+    #: rights); asked before the state, like ``permission`` (``ActionSet.permits``)
+    permitted: Callable[[Any, Any], bool] | None = None
     when: Callable[[Any, Any], bool] | None = None
     unavailable: Callable[[Any, Any], str | None] | None = None
     confirm: str | Promise = ""
@@ -239,6 +242,20 @@ class ActionSet:
 
     # -- availability ---------------------------------------------------------------------
 
+    def permits(self, obj: Any, user: User | None, action: Action) -> bool:
+        """Whether ``user`` holds the permission of ``action`` on ``obj`` in *some* state:
+        asked before anything about the record's state, so that a user without it gets
+        403 and never learns the state from a 400 / 409 (docs/architecture.md
+        §access-and-sessions). ``None`` is the system itself."""
+        if user is None:
+            return True
+        if action.permitted is not None and not action.permitted(obj, user):
+            return False
+        names = self.transition_names(action)
+        if not names:
+            return not action.permission or user.has_perm(action.permission)
+        return any(transition_permitted(obj, name, user) for name in names)
+
     def state_of(self, obj: Any, user: User | None, action: Action) -> ActionState | None:
         """``None`` when the action is not for this user or not from this state; else
         enabled, or disabled with the reasons."""
@@ -376,6 +393,8 @@ def action_run_portal(
     action = action_set.get(name)
     if action is None or not action.portal:
         raise Http404
+    if not action_set.permits(obj, request.user, action):
+        raise PermissionDenied(_("You may not perform this action."))
     state = action_set.state_of(obj, request.user, action)
     if state is None or not (state.enabled or action.service_explains):
         messages.error(request, action_set.refusal(obj, request.user, action) or "")

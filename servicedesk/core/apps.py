@@ -25,6 +25,16 @@ class CoreConfig(AppConfig):
             register(get_user_model(), app="servicedesk.core", table_name="core_historicaluser")
         # Permissions only exist after post_migrate created them: sync groups then.
         post_migrate.connect(roles.sync_role_permissions_handler, dispatch_uid="core.roles")
+        # A new password ends the user's API tokens (services/tokens.py).
+        from django.db.models.signals import pre_save
+
+        from .services.tokens import tokens_revoke_on_password_change
+
+        pre_save.connect(
+            tokens_revoke_on_password_change,
+            sender=get_user_model(),
+            dispatch_uid="core.tokens_password",
+        )
         nav_register(
             NavItem(_("Dashboard"), "core:dashboard", "speedometer2", section="start", order=0),
             NavItem(_("Notifications"), "core:notifications", "bell", order=90),

@@ -61,6 +61,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.TESTER: list(_EVERYONE),
     Role.DEVELOPER: list(_EVERYONE),
     # The auditor reads everything and changes nothing, not even the read marks of others.
+    # A pattern starting with "-" takes permissions away again: ``view_*`` also matches
+    # read rights that are not for him (the full contract copy: contracts/roles.py).
     Role.AUDITOR: ["*.view_*", "core.change_notification"],
 }
 
@@ -91,13 +93,17 @@ def collected_role_permissions() -> dict[str, list[str]]:
 
 
 def _match(patterns: Iterable[str], available: dict[str, int]) -> set[int]:
-    ids: set[int] = set()
+    """The permission ids the patterns give, less those of the ``-pattern`` ones."""
+    given: set[int] = set()
+    taken: set[int] = set()
     for pattern in patterns:
+        ids = taken if pattern.startswith("-") else given
+        pattern = pattern.removeprefix("-")
         if any(ch in pattern for ch in "*?["):
             ids.update(pk for name, pk in available.items() if fnmatch.fnmatchcase(name, pattern))
         elif pattern in available:
             ids.add(available[pattern])
-    return ids
+    return given - taken
 
 
 def sync_role_permissions() -> None:

@@ -377,3 +377,16 @@ LOGGING = {
 TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
 # WeCom and DingTalk robots take 20 messages a minute (docs/architecture.md §channels).
 CHANNEL_ROBOT_PER_MINUTE = env.int("CHANNEL_ROBOT_PER_MINUTE", default=20)
+# Access and sessions (docs/architecture.md §access-and-sessions).
+# The OpenAPI schema and docs need a login unless opened explicitly.
+API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=False)
+# API tokens live this many days from their issue; a password change ends them.
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=30)
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
+    "rest_framework.authentication.SessionAuthentication",
+    "servicedesk.core.api.tokens.ExpiringTokenAuthentication",
+]
+# Besides username+address, one address is locked after this many failures across users.
+AXES_IP_FAILURE_LIMIT = env.int("AXES_IP_FAILURE_LIMIT", default=10)
+AXES_HANDLER = "servicedesk.core.throttling.LoginThrottleHandler"
+AXES_LOCKOUT_CALLABLE = "servicedesk.core.throttling.lockout_response"

@@ -4,7 +4,6 @@ import django_filters
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,6 +12,7 @@ from .. import selectors
 from ..choices import TimerState
 from ..models import Notification, SlaPolicy, SlaTimer, WorkCalendar
 from ..services.notifications import notification_mark_read, notifications_mark_all_read
+from ..services.tokens import token_issue
 from .mixins import FormsMixin, HistoryMixin
 from .serializers import (
     NotificationSerializer,
@@ -35,7 +35,7 @@ class TokenApi(APIView):
     def post(self, request):
         ser = TokenInputSerializer(data=request.data, context={"request": request._request})
         ser.is_valid(raise_exception=True)
-        token, _created = Token.objects.get_or_create(user=ser.validated_data["user"])
+        token = token_issue(user=ser.validated_data["user"])
         return Response({"token": token.key}, status=status.HTTP_200_OK)
 
 

@@ -32,7 +32,7 @@ from .. import printforms, selectors
 from ..actions import Action, ActionSet, action_input_serializer, api_form_data, api_name
 from ..exceptions import NotPermitted, TransitionConflict
 from ..services.signatures import signature_record
-from ..services.transitions import available_transitions, fsm_field_name
+from ..services.transitions import available_transitions, fsm_field_name, transition_permitted
 from .permissions import ReadModelPermissions
 from .serializers import (
     CustomerWaitSerializer,
@@ -103,6 +103,9 @@ class TransitionSpec:
 def _make_transition_action(name: str, spec: TransitionSpec) -> Callable:
     def transition(self, request, pk=None):
         obj = self.get_object()
+        # The permission before the input (docs/architecture.md §access-and-sessions).
+        if not transition_permitted(obj, name, request.user):
+            raise NotPermitted(_("You may not perform this action."))
         data: dict[str, Any] = {}
         if spec.input is not None:
             ser = spec.input(data=request.data, context=self.get_serializer_context())
@@ -137,14 +140,16 @@ def _make_declared_action(
 
     def transition(self, request, pk=None):
         obj = self.get_object()
+        # The permission first: 403 before any 400 / 409 that would tell the state
+        # (docs/architecture.md §access-and-sessions).
+        if not action_set.permits(obj, request.user, declared):
+            raise NotPermitted(_("You may not perform this action."))
         state = action_set.state_of(obj, request.user, declared)
         if state is not None and not state.enabled and not declared.service_explains:
             if state.fields:  # the unmet condition is missing input: bad input on it
                 raise serializers.ValidationError({state.fields[0]: state.reasons[:1]})
             raise TransitionConflict(state.reason)
         if state is None and not action_set.transition_names(declared):
-            if declared.permission and not request.user.has_perm(declared.permission):
-                raise NotPermitted(_("You may not perform this action."))
             # Permitted, but not now (its ``when``): a conflict with the reason.
             raise TransitionConflict(action_set.refusal(obj, request.user, declared) or "")
         if declared.api_input is not None:

@@ -149,6 +149,7 @@ def transition_run(
         raise RuntimeError("transition_run must be called inside transaction.atomic()")
     update_fields = list(update_fields)
     values = values or {}
+    _check_permitted(instance, name, by)
     expected_state = getattr(instance, fsm_field_name(type(instance)))
     obj = lock(instance)
     state_field = fsm_field_name(type(obj))
@@ -186,6 +187,26 @@ def _transition_method(obj: models.Model, name: str) -> Any:
     if method is None or not hasattr(method, "_django_fsm"):
         raise TransitionConflict(_("Unknown transition “%(name)s”.") % {"name": name})
     return method
+
+
+def _check_permitted(instance: models.Model, name: str, by: User | None) -> None:
+    """403 for a user who may run transition ``name`` from no state at all: refused
+    before the state is compared, so the answer never tells the record's state
+    (docs/architecture.md §access-and-sessions)."""
+    if by is None:
+        return
+    _transition_method(instance, name)  # 409 for a name that is no transition
+    if not transition_permitted(instance, name, by):
+        raise NotPermitted(_("You may not perform this action."))
+
+
+def transition_permitted(instance: models.Model, name: str, user: User) -> bool:
+    """Whether ``user`` holds the permission of transition ``name`` from some state."""
+    method = getattr(type(instance), name, None)
+    meta = getattr(method, "_django_fsm", None)
+    if meta is None:
+        return True  # not a transition: the service checks its own rights
+    return any(t.has_perm(instance, user) for t in meta.transitions.values())
 
 
 def _as_loaded(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
