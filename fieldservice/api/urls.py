@@ -61,3 +61,9 @@ router.register("inspections", InspectionViewSet, basename="inspection")
 router.register("installations", InstallationViewSet, basename="installation")
 router.register("goods-inspections", GoodsInspectionViewSet, basename="goods-inspection")
 urlpatterns = router.urls
+
+# On-site support plans (docs/domain.md §support-plan).
+from .support import SupportPlanViewSet  # noqa: E402
+
+router.register("support-plans", SupportPlanViewSet, basename="support-plan")
+urlpatterns = router.urls

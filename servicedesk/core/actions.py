@@ -565,6 +565,23 @@ def action_input_serializer(model: type[models.Model], action: Action) -> type |
     return _SERIALIZERS[key]
 
 
+_FORM_BODIES: dict[str, type] = {}
+
+
+def action_input_serializer_for_form(form_class: type[forms.Form], name: str) -> type:
+    """The OpenAPI body ``name`` of an endpoint that validates its request with the
+    portal's ``form_class`` (outside an action set), derived like an action's."""
+    from rest_framework import serializers
+
+    if name not in _FORM_BODIES:
+        attrs: dict[str, Any] = {
+            api_name(n, f): _serializer_field(f) for n, f in api_fields(form_class)
+        }
+        attrs["__doc__"] = (form_class.__doc__ or name).strip()
+        _FORM_BODIES[name] = type(name, (serializers.Serializer,), attrs)
+    return _FORM_BODIES[name]
+
+
 # A form field can say how the API sees it (docs/architecture.md §action-layer):
 #   ``field.api_name``  the body's key when the API contract spells it otherwise
 #                       (the drawn ``image`` is ``signature_image``);
@@ -626,6 +643,7 @@ __all__ = [
     "ActionState",
     "EmptyActionForm",
     "action_input_serializer",
+    "action_input_serializer_for_form",
     "action_panels",
     "action_run_portal",
     "api_fields",
