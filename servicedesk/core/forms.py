@@ -85,7 +85,9 @@ class YesNoField(forms.NullBooleanField):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("required", True)
         super().__init__(*args, **kwargs)
-        self.widget.choices = [("yes", _("Yes")), ("no", _("No"))]
+        # ``choices`` as a ChoiceField has them: the action panel draws a button per choice.
+        self.choices = [("yes", _("Yes")), ("no", _("No"))]
+        self.widget.choices = self.choices
 
     def to_python(self, value: Any) -> bool | None:
         if isinstance(value, str) and value.lower() in ("yes", "on"):

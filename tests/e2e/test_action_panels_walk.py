@@ -192,6 +192,9 @@ def test_a_disabled_action_says_why(demo, page: Page, demo_password, screenshot)
         "scheduled",
         manager=users.get(username="zhengwei"),
         engineer=engineer,
+        # Far from the demo's own visits of this engineer (inspections are made 14 days
+        # ahead): assigning refuses overlapping visits.
+        appointment=timezone.now() + dt.timedelta(days=60),
     )
     Dispatch.objects.filter(pk=dispatch.pk).update(
         appointment_at=timezone.now() - dt.timedelta(hours=1)
