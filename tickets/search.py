@@ -16,18 +16,14 @@ Python), then the winning articles.
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 from collections.abc import Iterable
 
 from django.db.models import Count, Q
 
-from .models import KnowledgeArticle
+from servicedesk.core.search import normalise as normalise
+from servicedesk.core.search import text_tokens as tokens
 
-# CJK unified ideographs (with extension A and the compatibility block).
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_TOKEN_RE = re.compile(rf"[{_CJK}]+|[a-z0-9]+")
-_CJK_RE = re.compile(rf"[{_CJK}]")
+from .models import KnowledgeArticle
 
 #: how many of the rarest query tokens select the candidates
 PREFILTER_TERMS = 8
@@ -35,25 +31,6 @@ PREFILTER_TERMS = 8
 MAX_CANDIDATES = 500
 #: the fields of an article that are indexed
 INDEXED_FIELDS = ("title", "product", "module", "symptoms", "cause", "solution")
-
-
-def normalise(text: str) -> str:
-    """NFKC (full-width letters and digits become ASCII) and lower case."""
-    return unicodedata.normalize("NFKC", text or "").lower()
-
-
-def tokens(text: str) -> list[str]:
-    """The distinct index tokens of ``text``, in order of first appearance."""
-    seen: dict[str, None] = {}
-    for run in _TOKEN_RE.findall(normalise(text)):
-        if _CJK_RE.match(run):
-            if len(run) == 1:
-                seen.setdefault(run, None)
-            for i in range(len(run) - 1):
-                seen.setdefault(run[i : i + 2], None)
-        else:
-            seen.setdefault(run, None)
-    return list(seen)
 
 
 def index_text(parts: Iterable[str]) -> str:

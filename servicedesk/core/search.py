@@ -60,7 +60,14 @@ def normalise(text: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Distinct tokens in order: CJK runs give their bigrams (a lone character itself),
-    latin and digit runs are one token each. The database function gives the same."""
+    latin and digit runs are one token each. The database function gives the same. A
+    query keeps its first ``MAX_TOKENS``."""
+    return text_tokens(text)[:MAX_TOKENS]
+
+
+def text_tokens(text: str) -> list[str]:
+    """All the distinct tokens of ``text`` (what an index stores: the knowledge base's
+    ``search_text`` too)."""
     seen: dict[str, None] = {}
     for run in _TOKEN_RE.findall(normalise(text)):
         if _CJK_RE.match(run):
@@ -70,7 +77,7 @@ def tokens(text: str) -> list[str]:
                 seen.setdefault(run[i : i + 2], None)
         else:
             seen.setdefault(run, None)
-    return list(seen)[:MAX_TOKENS]
+    return list(seen)
 
 
 def min_tokens(count: int) -> int:
