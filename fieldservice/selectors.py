@@ -10,9 +10,11 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from html import escape
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
     F,
@@ -157,6 +159,7 @@ class BoardCard:
     state_label: str
     site_address: str
     system_down: bool = False
+    html: str = ""
 
 
 @dataclass
@@ -180,13 +183,41 @@ class Board:
     rows: list[BoardRow]
     unassigned: list[Dispatch]
     unplanned: list[BoardCard]
+    page: Page | None = None
+
+
+BOARD_ENGINEERS = 30
+DRAGGABLE_STATES = {DispatchState.ASSIGNED, DispatchState.CONFIRMED}
+
+
+def _card_html(card: BoardCard, engineer: int, down: str) -> str:
+    """One card's markup, built once here: the board draws thousands of them and a
+    template (or ``format_html`` with its per-argument escaping) costs ten times more.
+    Only the free texts are escaped; the rest are numbers and known codes."""
+    return (
+        f'<a class="dcard{" dcard-system-down" if card.system_down else ""}" '
+        f'href="{card.url}" data-state="{card.state}" data-dispatch="{card.pk}" '
+        f'data-engineer="{engineer}" '
+        f'draggable="{"true" if card.state in DRAGGABLE_STATES else "false"}" '
+        f'data-testid="board-card" title="{escape(card.site_address)}">'
+        f'<span class="dcard-time">{card.time}</span> {down if card.system_down else ""}'
+        f"{escape(card.number)}<br>{escape(card.customer)} · {escape(card.state_label)}</a>"
+    )
 
 
 def board_get(
-    user: User, *, start: dt.date | None = None, days: int = BOARD_DAYS, region: str = ""
+    user: User,
+    *,
+    start: dt.date | None = None,
+    days: int = BOARD_DAYS,
+    region: str = "",
+    page: Any = 1,
+    per_page: int = BOARD_ENGINEERS,
 ) -> Board:
-    """Engineers as rows, days as columns, the week's cards in their cells; requests not
-    yet assigned in a side list. Four queries whatever the size."""
+    """Engineers as rows (``per_page`` a page, a bad ``page`` gives the nearest one), days
+    as columns, the week's cards in their cells, each card's markup prepared; requests not
+    yet assigned in a side list. Six queries whatever the size (docs/architecture.md
+    §boards)."""
     start = start or timezone.localdate()
     day_list = [start + dt.timedelta(days=i) for i in range(days)]
     begin = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
@@ -198,7 +229,8 @@ def board_get(
     )
     if region:
         engineers_qs = engineers_qs.filter(region=region)
-    engineers = list(engineers_qs)
+    engineer_page = Paginator(engineers_qs, per_page).get_page(page)
+    engineers = list(engineer_page.object_list)
     index = {e.pk: i for i, e in enumerate(engineers)}
     rows = [
         BoardRow(
@@ -234,6 +266,7 @@ def board_get(
     # neither model instances nor a template loop per card are needed.
     prefix = reverse("fieldservice:dispatch", args=[0])[:-2]
     labels = {value: str(label) for value, label in DispatchState.choices}
+    down = f'<span class="dcard-down">{escape(_("System down"))}</span> '
     for pk, number, state, engineer_id, appointment_at, planned, short, name, site, sev in cards:
         when = timezone.localtime(appointment_at or planned)
         name = short or name
@@ -248,6 +281,7 @@ def board_get(
             site_address=site,
             system_down=sev == DispatchSeverity.SYSTEM_DOWN,
         )
+        card.html = _card_html(card, engineer_id, down)
         offset = (when.date() - start).days
         if 0 <= offset < days:
             rows[index[engineer_id]].cells[offset].cards.append(card)
@@ -280,7 +314,14 @@ def board_get(
         )[:200]
     )
     timers_attach_open(unassigned)
-    return Board(start=start, days=day_list, rows=rows, unassigned=unassigned, unplanned=unplanned)
+    return Board(
+        start=start,
+        days=day_list,
+        rows=rows,
+        unassigned=unassigned,
+        unplanned=unplanned,
+        page=engineer_page,
+    )
 
 
 def _outstanding_due() -> Subquery:

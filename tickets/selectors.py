@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
     Count,
@@ -326,17 +327,24 @@ def tickets_for_archive(customer: Customer, contracts: list[Any], *, user: User)
     return group_by_contract(tickets)
 
 
-def my_queue(user: User, limit: int = 300) -> list[Ticket]:
+QUEUE_PAGE = 50
+
+
+def my_queue(user: User, *, page: Any = 1, per_page: int = QUEUE_PAGE) -> Page:
     """Open tickets the user took (first contact), works on, or must decide, nearest
-    deadline first; each with ``prefetched_timers`` (open ones) and ``next_timer``."""
-    tickets = list(
+    deadline first, ``per_page`` at a time (a bad ``page`` gives the nearest page); each
+    with ``prefetched_timers`` (open ones) and ``next_timer``. Three queries whatever the
+    length of the queue: the count, the page, its timers (docs/architecture.md §boards)."""
+    queryset = (
         tickets_list(user=user)
         .filter(_queue_condition(user))
         .exclude(state=TicketState.CLOSED)
         .annotate(next_due=next_due(Ticket))
-        .order_by(F("next_due").asc(nulls_last=True), "received_at", "id")[:limit]
+        .order_by(F("next_due").asc(nulls_last=True), "received_at", "id")
     )
-    return timers_attach_open(tickets)
+    result = Paginator(queryset, per_page).get_page(page)
+    result.object_list = timers_attach_open(list(result.object_list))
+    return result
 
 
 def manager_board(user: User, per_column: int = 50, state: str = "") -> list[StateColumn]:
@@ -407,13 +415,14 @@ def ticket_timeline(ticket: Ticket) -> list[TimelineEntry]:
     """Calls, notes, transitions (domain events), deadlines and field history of the
     ticket, oldest first. At most six queries whatever the ticket's history."""
     entries: list[TimelineEntry] = []
-    events = [
-        e
-        for e in DomainEvent.objects.filter(target_type=_ticket_type(), target_id=ticket.pk)
-        .select_related("actor")
-        .order_by("created_at", "id")
-        if e.kind not in HIDDEN_EVENTS
-    ]
+    read = getattr(ticket, "prefetched_events", None)  # core.selectors.trail_attach
+    if read is None:
+        read = (
+            DomainEvent.objects.filter(target_type=_ticket_type(), target_id=ticket.pk)
+            .select_related("actor")
+            .order_by("created_at", "id")
+        )
+    events = [e for e in read if e.kind not in HIDDEN_EVENTS]
     event_notes: list[tuple[str, dt.datetime]] = []
     transfers: list[tuple[TimelineEntry, dict]] = []
     for event in events:
@@ -465,7 +474,10 @@ def ticket_timeline(ticket: Ticket) -> list[TimelineEntry]:
     entries.extend(timeline_wait_entries(customer_waits_for(ticket)))
     # Transitions already appear as events: keep only the other field changes.
     covered = {e.kind.rsplit(".", 1)[-1] for e in events} | {"transfer"}
-    for row in history_changes(ticket, limit=200):
+    rows = getattr(ticket, "prefetched_history", None)
+    if rows is None:
+        rows = history_changes(ticket, limit=200)
+    for row in rows:
         if row["type"] == "created" or row["reason"] in covered:
             continue
         if not {c["field"] for c in row["changes"]} - {"number"}:

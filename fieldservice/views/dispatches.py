@@ -339,7 +339,9 @@ def board(request: HttpRequest) -> HttpResponse:
     """Engineers × days with the cards; requests to verify or assign in the side list."""
     start = _board_start(request)
     region = request.GET.get("region", "")
-    data = selectors.board_get(request.user, start=start, region=region)
+    data = selectors.board_get(
+        request.user, start=start, region=region, page=request.GET.get("page", 1)
+    )
     return render(
         request,
         "fieldservice/board.html",

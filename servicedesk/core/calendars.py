@@ -67,9 +67,16 @@ def calendar_for_service_level(level: str | None) -> WorkCalendar:
 
 
 def deadline(
-    calendar: WorkCalendar, start: dt.datetime, amount: Decimal | int | float, unit: str
+    calendar: WorkCalendar,
+    start: dt.datetime,
+    amount: Decimal | int | float,
+    unit: str,
+    *,
+    spec: worktime.CalendarSpec | None = None,
 ) -> dt.datetime:
-    spec = calendar_spec(calendar)
+    """``amount`` ``unit`` after ``start`` on ``calendar`` (``spec``: its rules when the
+    caller read them already; reading them costs a query)."""
+    spec = spec or calendar_spec(calendar)
     return worktime.add(spec, start, _amount(amount, unit), unit)
 
 

@@ -296,8 +296,16 @@ def panel_entries(obj: models.Model, limit: int = 30) -> list[dict[str, Any]]:
     from .selectors import events_for, history_changes
 
     model = type(obj)
-    rows = history_changes(obj, limit=limit)
-    events = list(events_for(obj).order_by("-created_at", "-id")[:limit])
+    # A page that also draws a timeline read both once (selectors.trail_attach).
+    rows = getattr(obj, "prefetched_history", None)
+    if rows is None:
+        rows = history_changes(obj, limit=limit)
+    rows = rows[:limit]
+    events = getattr(obj, "prefetched_events", None)
+    if events is None:
+        events = list(events_for(obj).order_by("-created_at", "-id")[:limit])
+    else:
+        events = sorted(events, key=lambda e: (e.created_at, e.pk), reverse=True)[:limit]
     used: set[int] = set()
     entries = []
     state_field = _state_field_name(model)

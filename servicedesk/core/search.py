@@ -235,22 +235,26 @@ def _word_hits(source: SearchSource, qs: QuerySet, terms: list[str], limit: int)
     # by how many tokens they hold: the cost does not grow with the table
     # (docs/architecture.md §search.rank).
     # Fetched as a list: PostgreSQL would run `pk IN (subquery … LIMIT)` once per row.
+    # The candidates come newest first with their scores: the best ``limit`` are chosen
+    # here (a stable sort keeps the newest first among equals), and only those rows are
+    # then loaded, by key (the tokens are not matched a second time).
     candidates = list(
         qs.filter(any_token)
         .annotate(search_score=score)
         .filter(search_score__gte=need)
         .order_by(*order, "-pk")
-        .values_list("pk", flat=True)[:CANDIDATES]
+        .values_list("pk", "search_score")[:CANDIDATES]
     )
     if not candidates:
         return []
-    ranked, _column = _with_tokens(source, _shape_like(qs, qs.model.objects.all()))
-    rows = (
-        ranked.filter(pk__in=candidates)
-        .annotate(search_score=score)
-        .order_by("-search_score", *order, "-pk")
+    best = sorted(candidates, key=lambda row: -row[1])[:limit]
+    scores = dict(best)
+    place = {pk: i for i, (pk, _score) in enumerate(best)}
+    rows = sorted(
+        _shape_like(qs, qs.model.objects.all()).filter(pk__in=list(scores)),
+        key=lambda obj: place[obj.pk],
     )
-    return [Hit(source, obj, RANK_WORDS, obj.search_score) for obj in rows[:limit]]
+    return [Hit(source, obj, RANK_WORDS, scores[obj.pk]) for obj in rows]
 
 
 def _shape_like(original: QuerySet, rows: QuerySet) -> QuerySet:

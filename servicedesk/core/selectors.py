@@ -124,19 +124,33 @@ def columns_by_state(
     annotations: dict[str, Any] | None = None,
 ) -> list[StateColumn]:
     """A board: ``queryset`` by its ``state``, each column's first ``per_column`` rows in
-    ``order_by`` (which may use ``annotations``), with their open timers. Three queries
-    whatever the number of rows: the counts, the ranked cards, their timers."""
+    ``order_by`` (which may use ``annotations``), with their open timers. Four queries
+    whatever the number of rows: the counts, the ranking, the cards shown, their timers.
+
+    The ranking reads narrow rows (the key, the state and the sort keys: no joins, no
+    wide columns) so that ranking tens of thousands of open rows stays a small in-memory
+    sort; only the cards shown are then loaded with what the page draws
+    (docs/architecture.md §boards)."""
     counts = dict(queryset.order_by().values_list("state").annotate(n=Count("pk")))
     ranked = (
-        queryset.annotate(**(annotations or {}))
+        queryset.order_by()
+        .annotate(**(annotations or {}))
         .annotate(
             board_rank=Window(RowNumber(), partition_by=[F("state")], order_by=list(order_by))
         )
         .filter(board_rank__lte=per_column)
+        .values_list("pk", "state", "board_rank")
     )
+    place = {pk: (state, rank) for pk, state, rank in ranked}
     columns = {s: StateColumn(s, str(choices(s).label), counts.get(s, 0)) for s in states}
-    for item in timers_attach_open(list(ranked.order_by("state", "board_rank"))):
-        columns[item.state].items.append(item)
+    if not place:
+        return list(columns.values())
+    cards = sorted(
+        queryset.order_by().filter(pk__in=list(place)),
+        key=lambda item: place[item.pk][1],
+    )
+    for item in timers_attach_open(cards):
+        columns[place[item.pk][0]].items.append(item)
     return list(columns.values())
 
 
@@ -285,6 +299,17 @@ def events_for(obj: models.Model) -> QuerySet[DomainEvent]:
     return DomainEvent.objects.filter(
         target_type=ContentType.objects.get_for_model(obj), target_id=obj.pk
     ).select_related("actor")
+
+
+def trail_attach(obj: models.Model, *, history_limit: int = 200) -> models.Model:
+    """Read the record's events (oldest first) and its last ``history_limit`` history rows
+    with their changes once, as ``prefetched_events`` and ``prefetched_history``, for a
+    page that shows both a timeline and the history panel (two queries, not four)."""
+    obj.prefetched_events = list(  # type: ignore[attr-defined]
+        events_for(obj).order_by("created_at", "id")
+    )
+    obj.prefetched_history = history_changes(obj, limit=history_limit)  # type: ignore[attr-defined]
+    return obj
 
 
 def signatures_for(obj: models.Model, form: str | None = None) -> QuerySet[Signature]:

@@ -111,6 +111,10 @@ else:
     # A new PostgreSQL connection costs 7-10 ms here: keep them between requests.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # JIT off for our connections: its compile time (up to a second) is paid on every
+    # request by any query whose estimated cost passes jit_above_cost, and our queries are
+    # short index reads (docs/architecture.md §boards, measured there).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

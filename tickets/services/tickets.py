@@ -10,7 +10,6 @@ complaints.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +29,7 @@ from servicedesk.core.exceptions import (
     field_error,
     raise_field_errors,
 )
+from servicedesk.core.keys import key_reserve
 from servicedesk.core.selectors import users_in_roles
 from servicedesk.core.services import event_record, notifications_create, transition_run
 from servicedesk.core.services.history import history_reason, history_user
@@ -132,8 +132,13 @@ def ticket_intake(
         if kind == TicketKind.COMPLAINT:
             # Complaints go to the technical manager (docs/domain.md §hotline.complaint).
             assignee = next(iter(_role_members(Role.TECH_MANAGER)), by)
+        # The number is made of the key: reserved first, so the ticket is saved once, with
+        # its number, and has one history row (docs/architecture.md §boards).
+        pk = key_reserve(Ticket)
+        local = timezone.localtime(received_at)
         ticket = Ticket(
-            number=uuid.uuid4().hex[:20],
+            pk=pk,
+            number=f"RX{local:%Y%m%d}-{pk:05d}",
             kind=kind,
             customer=customer,
             contract=contract or result.contract,
@@ -155,10 +160,7 @@ def ticket_intake(
             charge=_jsonable(result.as_dict()["charge"]),
         )
         history_user(ticket, by)
-        ticket.save()
-        local = timezone.localtime(received_at)
-        ticket.number = f"RX{local:%Y%m%d}-{ticket.pk:05d}"
-        ticket.save(update_fields=["number"])
+        ticket.save(force_insert=True)
         if call is not None:
             call.ticket = ticket
             call.customer = customer

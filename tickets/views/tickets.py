@@ -23,7 +23,7 @@ from servicedesk.core.choices import Role
 from servicedesk.core.dates import sane_date
 from servicedesk.core.exceptions import ApplicationError
 from servicedesk.core.people import display_name
-from servicedesk.core.selectors import timers_attach
+from servicedesk.core.selectors import timers_attach, trail_attach
 
 from .. import selectors
 from ..actions import TICKET_ACTIONS
@@ -55,12 +55,13 @@ def may_see_board(user: Any) -> bool:
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     """Open tickets I took or work on (or must decide), nearest deadline first."""
-    tickets = selectors.my_queue(request.user)
+    page = selectors.my_queue(request.user, page=request.GET.get("page", 1))
     return render(
         request,
         "tickets/queue.html",
         {
-            "tickets": tickets,
+            "page": page,
+            "tickets": page.object_list,
             "may_see_board": may_see_board(request.user),
             "may_take_calls": request.user.has_perm("tickets.add_ticket"),
         },
@@ -120,6 +121,8 @@ def _ticket_page(
     timers_attach([ticket])
     ticket.all_timers = ticket.prefetched_timers
     ticket.published_article = ticket.articles.first()
+    # The timeline and the history panel show the same events and history rows.
+    trail_attach(ticket)
     context = {
         "ticket": ticket,
         "object": ticket,

@@ -68,11 +68,16 @@ def _calendar_for(policy: SlaPolicy | None, context: dict[str, str]) -> WorkCale
 
 
 def _warn_instant(
-    calendar: WorkCalendar, unit: str, start: dt.datetime, due: dt.datetime, percent: int
+    calendar: WorkCalendar,
+    unit: str,
+    start: dt.datetime,
+    due: dt.datetime,
+    percent: int,
+    spec: worktime.CalendarSpec | None = None,
 ) -> dt.datetime:
     if unit in WALL_CLOCK_UNITS or calendar.always_open:
         return start + (due - start) * percent / 100
-    spec = calendar_spec(calendar)
+    spec = spec or calendar_spec(calendar)
     allowed = worktime.working_time_between(spec, start, due)
     if allowed <= dt.timedelta(0):
         return due
@@ -112,11 +117,13 @@ def timer_start(
     if existing is not None:
         return existing
     calendar = _calendar_for(policy, ctx)
-    due = due_at if due_at is not None else deadline(calendar, started_at, amount, unit)
+    # The calendar's rules are read once (one query) for the deadline and the warning.
+    spec = calendar_spec(calendar)
+    due = due_at if due_at is not None else deadline(calendar, started_at, amount, unit, spec=spec)
     if due < started_at:
         raise ApplicationError(_("A deadline cannot be before its start."))
     percent = policy.warn_percent if policy else 80
-    warn = _warn_instant(calendar, unit, started_at, due, percent)
+    warn = _warn_instant(calendar, unit, started_at, due, percent, spec)
     timer = SlaTimer(
         subject_type=ContentType.objects.get_for_model(subject),
         subject_id=subject.pk,

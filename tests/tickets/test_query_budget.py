@@ -1,0 +1,126 @@
+"""Writes with few queries and pages that stay flat (issue 16 item 8; docs/architecture.md
+§boards): creating a ticket from the intake form and from the API takes at most
+``CREATE_QUERIES`` queries and one history row; the engineer's queue is paged; the
+ticket page reads its history and events once."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from servicedesk.core.choices import Role
+from tests.tickets.test_portal_tickets import intake, intake_post, make_contract, make_customer
+from tickets.models import Ticket
+
+pytestmark = pytest.mark.django_db
+
+CREATE_QUERIES = 15
+
+
+@pytest.fixture
+def hotline(make_user):
+    return make_user(Role.HOTLINE_ENGINEER, username="wangjing", last_name="王", first_name="静")
+
+
+@pytest.fixture
+def manager(make_user):
+    return make_user(Role.SERVICE_MANAGER, username="zhengwei", last_name="郑", first_name="伟")
+
+
+@pytest.fixture
+def customer(make_user):
+    sales = make_user(Role.SALES_MANAGER, username="qianjun", last_name="钱", first_name="军")
+    customer = make_customer(sales, "苏州信达精密电子有限公司", short_name="信达电子")
+    make_contract(sales, customer)
+    return customer
+
+
+def _warm(client, customer) -> None:
+    """Per-process caches (content types, permissions, the calendar) filled by a first
+    create, as in a running server."""
+    client.post("/tickets/new/", intake_post(customer))
+
+
+def test_intake_form_creates_a_ticket_in_few_queries_and_one_history_row(hotline, customer, client):
+    client.force_login(hotline)
+    _warm(client, customer)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post("/tickets/new/", intake_post(customer))
+    assert response.status_code == 302
+    ticket = Ticket.objects.latest("pk")
+    for q in ctx.captured_queries:
+        print(q["sql"][:300])
+    assert len(ctx.captured_queries) <= CREATE_QUERIES
+    assert ticket.history.count() == 1
+    assert ticket.history.get().number == ticket.number
+    assert ticket.number.startswith("RX") and ticket.number.endswith(f"-{ticket.pk:05d}")
+
+
+def test_api_creates_a_ticket_in_few_queries(hotline, customer):
+    api = APIClient()
+    api.force_authenticate(hotline)
+    body = {
+        "customer": customer.pk,
+        "caller_name": "张会计",
+        "caller_phone": "021-55550000",
+        "product": "U8",
+        "description": "凭证无法保存，提示科目已停用",
+        "channel": "phone",
+    }
+    assert api.post("/api/v1/tickets/", body, format="json").status_code == 201
+    with CaptureQueriesContext(connection) as ctx:
+        response = api.post("/api/v1/tickets/", body, format="json")
+    assert response.status_code == 201, response.content
+    for q in ctx.captured_queries:
+        print(q["sql"][:300])
+    assert len(ctx.captured_queries) <= CREATE_QUERIES
+    assert Ticket.objects.get(number=response.json()["number"]).history.count() == 1
+
+
+def _page(client, url: str, **params) -> tuple[str, int]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, params)
+    assert response.status_code == 200
+    return response.content.decode(), len(ctx.captured_queries)
+
+
+def test_queue_is_paged_in_constant_queries(hotline, customer, client):
+    from tickets.selectors import QUEUE_PAGE
+
+    client.force_login(hotline)
+    intake(hotline, customer)
+    client.get("/tickets/")  # warm the per-process caches
+    html, few = _page(client, "/tickets/")
+    assert html.count('data-testid="queue-row"') == 1
+    for _i in range(QUEUE_PAGE + 4):
+        intake(hotline, customer)
+    html, many = _page(client, "/tickets/")
+    assert many == few
+    assert html.count('data-testid="queue-row"') == QUEUE_PAGE
+    assert "1 / 2" in html
+    assert f">{QUEUE_PAGE + 5}</span>" in html  # the count in the title: every ticket
+    second, again = _page(client, "/tickets/", page=2)
+    assert again == many
+    assert second.count('data-testid="queue-row"') == 5
+    assert _page(client, "/tickets/", page="x")[0].count('data-testid="queue-row"') == QUEUE_PAGE
+
+
+def test_ticket_page_reads_its_events_and_history_once(hotline, customer, client):
+    from tickets.services import ticket_add_note, ticket_shelve
+
+    ticket = ticket_shelve(intake(hotline, customer), by=hotline, reason="请教")
+    ticket_add_note(ticket, by=hotline, text="客户说明天再试")
+    client.force_login(hotline)
+    client.get(f"/tickets/{ticket.pk}/")
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(f"/tickets/{ticket.pk}/")
+    assert response.status_code == 200
+    sqls = [q["sql"] for q in ctx.captured_queries]
+    events = [s for s in sqls if 'FROM "core_domainevent"' in s and "target_id" in s]
+    history = [s for s in sqls if 'FROM "tickets_historicalticket"' in s]
+    assert len(events) == 1, events
+    assert len(history) == 1, history
+    html = response.content.decode()
+    assert "请教" in html  # the timeline and the panel still tell the shelving
