@@ -86,7 +86,8 @@ def _contracts(customer: Customer | int, only: Contract | None) -> list[Contract
         qs.prefetch_related(
             Prefetch("periods", queryset=ServicePeriod.objects.order_by("starts_on")),
             "scope_items",
-            "charge_rates",
+            # not the charge rates: only a charged request reads them (one query then),
+            # and most requests are in scope (docs/architecture.md §boards)
         ).order_by("-signed_on", "-id")
     )
 

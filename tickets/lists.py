@@ -10,6 +10,9 @@ from .actions import TICKET_ACTIONS
 from .filters import TicketFilter
 from .models import Ticket
 
+#: what a person's name is made of (core.people.display_name)
+PERSON = ("username", "first_name", "last_name")
+
 
 def _tickets(user):
     return Ticket.objects.restrict(user).select_related(
@@ -60,6 +63,19 @@ TICKETS = ListSpec(
         "overdue",
     ),
     default_sort="-received",
+    export_only=(
+        "number",
+        "received_at",
+        "caller_company",
+        "customer__name",
+        "customer__short_name",
+        "customer__region",
+        "kind",
+        "severity",
+        "state",
+        "closed_at",
+        *(f"{person}__{name}" for person in ("assignee", "first_contact_owner") for name in PERSON),
+    ),
     bulk=(BulkAction("transfer", TICKET_ACTIONS), BulkAction("close", TICKET_ACTIONS)),
 )
 

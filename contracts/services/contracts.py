@@ -523,11 +523,26 @@ def contract_document_upload(
 
 
 def service_usage_record(
-    *, contract: Contract, service_type: str, on: dt.date, source: models.Model | None = None
+    *,
+    contract: Contract,
+    service_type: str,
+    on: dt.date,
+    source: models.Model | None = None,
+    new_source: bool = False,
 ) -> ServiceUsage:
-    """Count one use of a service against the contract's quota (idempotent per source)."""
+    """Count one use of a service against the contract's quota (idempotent per source).
+    ``new_source``: the source was created in this transaction, so nothing counted it yet
+    (no look-up first)."""
     from django.contrib.contenttypes.models import ContentType
 
+    if source is not None and new_source:
+        return ServiceUsage.objects.create(
+            contract=contract,
+            service_type=service_type,
+            used_on=on,
+            source_type=ContentType.objects.get_for_model(source),
+            source_id=source.pk,
+        )
     if source is not None:
         usage, _created = ServiceUsage.objects.get_or_create(
             contract=contract,

@@ -23,8 +23,20 @@ _lock = threading.Lock()
 
 
 def _stamp(calendar: WorkCalendar) -> tuple:
+    """What says the cached rules are still the calendar's: read with the calendar when
+    it was loaded by ``_with_stamp`` (no query), else one aggregate query."""
+    if hasattr(calendar, "exceptions_count"):
+        return (calendar.updated_at, calendar.exceptions_count, calendar.exceptions_last)
     agg = calendar.exceptions.aggregate(n=Count("id"), last=Max("updated_at"))
     return (calendar.updated_at, agg["n"], agg["last"])
+
+
+def _with_stamp(qs: Any) -> Any:
+    """Calendars with their exceptions' count and last change (``_stamp``) in the same
+    query."""
+    return qs.annotate(
+        exceptions_count=Count("exceptions"), exceptions_last=Max("exceptions__updated_at")
+    )
 
 
 def calendar_spec(calendar: WorkCalendar) -> worktime.CalendarSpec:
@@ -48,7 +60,7 @@ def calendar_spec(calendar: WorkCalendar) -> worktime.CalendarSpec:
 
 
 def default_calendar() -> WorkCalendar:
-    calendar = WorkCalendar.objects.filter(is_default=True).first()
+    calendar = _with_stamp(WorkCalendar.objects.filter(is_default=True)).first()
     if calendar is None:
         calendar, _created = WorkCalendar.objects.get_or_create(
             name="标准工作日历 5×8",
@@ -60,7 +72,7 @@ def default_calendar() -> WorkCalendar:
 def calendar_for_service_level(level: str | None) -> WorkCalendar:
     """The contract's service level picks the calendar (docs/domain.md §deadlines.calendar)."""
     if level:
-        calendar = WorkCalendar.objects.filter(service_level=level).first()
+        calendar = _with_stamp(WorkCalendar.objects.filter(service_level=level)).first()
         if calendar is not None:
             return calendar
     return default_calendar()

@@ -20,6 +20,8 @@ pytestmark = [pytest.mark.django_db]
 
 
 def _page(client, **params) -> tuple[str, int]:
+    # The week of the visit (tomorrow may be next week).
+    params.setdefault("start", (timezone.localdate() + dt.timedelta(days=1)).isoformat())
     with CaptureQueriesContext(connection) as ctx:
         response = client.get("/dispatches/board/", params)
     assert response.status_code == 200
@@ -34,7 +36,9 @@ def test_board_pages_engineers_in_constant_queries_and_escapes_cards(client, mak
         DispatchState.SCHEDULED,
         manager=manager,
         engineer=first,
-        appointment=timezone.now() + dt.timedelta(hours=2),
+        appointment=timezone.make_aware(
+            dt.datetime.combine(timezone.localdate() + dt.timedelta(days=1), dt.time(10))
+        ),
     )
     client.force_login(manager)
     client.get("/dispatches/board/")  # warm the per-process caches

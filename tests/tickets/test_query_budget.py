@@ -16,7 +16,22 @@ from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
+#: queries to create a ticket through the API (the service's own: 12)
 CREATE_QUERIES = 15
+#: from the intake form: three more, the session, the user and the customer picked, and
+#: two for the user's permissions (Django reads them once per request)
+FORM_QUERIES = 18
+
+
+def _statements(ctx) -> list[str]:
+    """The statements production runs. In the test's transaction the service's own
+    ``atomic`` block is a savepoint (in production it is the transaction itself, whose
+    BEGIN and COMMIT are not counted): that one pair is left out, and no other savepoint
+    is allowed."""
+    sqls = [q["sql"] for q in ctx.captured_queries]
+    savepoints = [s for s in sqls if s.startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+    assert len(savepoints) <= 2, savepoints
+    return [s for s in sqls if s not in savepoints]
 
 
 @pytest.fixture
@@ -50,9 +65,9 @@ def test_intake_form_creates_a_ticket_in_few_queries_and_one_history_row(hotline
         response = client.post("/tickets/new/", intake_post(customer))
     assert response.status_code == 302
     ticket = Ticket.objects.latest("pk")
-    for q in ctx.captured_queries:
-        print(q["sql"][:300])
-    assert len(ctx.captured_queries) <= CREATE_QUERIES
+    statements = _statements(ctx)
+    assert len(statements) <= FORM_QUERIES, "\n".join(s[:120] for s in statements)
+    assert not [s for s in statements if s.startswith("UPDATE")]  # saved once
     assert ticket.history.count() == 1
     assert ticket.history.get().number == ticket.number
     assert ticket.number.startswith("RX") and ticket.number.endswith(f"-{ticket.pk:05d}")
@@ -73,9 +88,9 @@ def test_api_creates_a_ticket_in_few_queries(hotline, customer):
     with CaptureQueriesContext(connection) as ctx:
         response = api.post("/api/v1/tickets/", body, format="json")
     assert response.status_code == 201, response.content
-    for q in ctx.captured_queries:
-        print(q["sql"][:300])
-    assert len(ctx.captured_queries) <= CREATE_QUERIES
+    statements = _statements(ctx)
+    assert len(statements) <= CREATE_QUERIES, "\n".join(s[:120] for s in statements)
+    assert response.json()["timers"]  # given back without reading them again
     assert Ticket.objects.get(number=response.json()["number"]).history.count() == 1
 
 

@@ -113,6 +113,9 @@ class TicketViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.ReadOnly
             installed = sole_installed_product(customer)
             values["product"] = installed.software if installed is not None else ""
         ticket = ticket_intake(by=request.user, **values)
+        if hasattr(ticket, "prefetched_timers"):
+            # The intake gave it back with its timers: no need to read it again.
+            return Response(self.get_serializer(ticket).data, status=status.HTTP_201_CREATED)
         return self._ticket_response(ticket, status.HTTP_201_CREATED)
 
     @extend_schema(methods=["get"], responses=TicketNoteSerializer(many=True), summary="List notes")

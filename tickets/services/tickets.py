@@ -165,10 +165,14 @@ def ticket_intake(
             call.ticket = ticket
             call.customer = customer
             call.save(update_fields=["ticket", "customer"])
-        _intake_timers(ticket, by=by)
+        started = _intake_timers(ticket, by=by)
         if result.result == EntitlementResult.IN_SCOPE and result.contract is not None:
             service_usage_record(
-                contract=result.contract, service_type=service_type, on=local.date(), source=ticket
+                contract=result.contract,
+                service_type=service_type,
+                on=local.date(),
+                source=ticket,
+                new_source=True,
             )
         if severity == Severity.SYSTEM_DOWN:
             notifications_create(
@@ -180,11 +184,17 @@ def ticket_intake(
                 target=ticket,
             )
         ticket = _intake_route(ticket, result)
+        if result.result == EntitlementResult.IN_SCOPE:
+            # Not routed on: the ticket comes back with what its page and the API show
+            # (its open timers, no wait for the customer), without reading them again.
+            ticket.prefetched_timers = started  # type: ignore[attr-defined]
+            ticket.customer_waits = []  # type: ignore[attr-defined]
         event_record(
             kind="ticket.received",
             target=ticket,
             actor=by,
             data={"entitlement": result.result, "code": result.code},
+            new_target=True,
         )
     return ticket
 
@@ -217,18 +227,27 @@ def _intake_errors(
     return errors
 
 
-def _intake_timers(ticket: Ticket, *, by: Any) -> None:
+def _intake_timers(ticket: Ticket, *, by: Any) -> list[Any]:
     """The clocks a new ticket starts (module docstring; docs/domain.md §hotline)."""
     received_at = ticket.received_at
-    timer_start(subject=ticket, target="handover_to_manager", started_at=received_at, assignee=by)
+    targets = [("handover_to_manager", by)]
     if ticket.needs_on_site:
-        timer_start(
-            subject=ticket, target="dispatch_submission", started_at=received_at, assignee=by
-        )
+        targets.append(("dispatch_submission", by))
     if ticket.kind == TicketKind.COMPLAINT:
-        timer_start(
-            subject=ticket, target="acknowledge", started_at=received_at, assignee=ticket.assignee
+        targets.append(("acknowledge", ticket.assignee))
+    started = []
+    for target, assignee in targets:
+        # Just created: no timer to look for first (timer_start's ``new_subject``).
+        timer = timer_start(
+            subject=ticket,
+            target=target,
+            started_at=received_at,
+            assignee=assignee,
+            new_subject=True,
         )
+        if timer is not None:
+            started.append(timer)
+    return started
 
 
 def _intake_route(ticket: Ticket, result: Any) -> Ticket:

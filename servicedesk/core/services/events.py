@@ -50,8 +50,16 @@ def event_subscribe(kind: str, handler: Subscriber) -> None:
 
 
 def event_record(
-    *, kind: str, target: models.Model, actor: User | None = None, data: dict | None = None
+    *,
+    kind: str,
+    target: models.Model,
+    actor: User | None = None,
+    data: dict | None = None,
+    new_target: bool = False,
 ) -> DomainEvent:
+    """Record that ``kind`` happened to ``target``; its subscribers react after commit.
+    ``new_target``: the record was created in this transaction, so no earlier
+    notification about it can have been passed (none is looked for)."""
     handlers = _subscribers.get(kind, ())
     event = DomainEvent.objects.create(
         kind=kind,
@@ -64,6 +72,8 @@ def event_record(
     )
     if handlers:
         after_commit(partial(event_react, event.pk))
+    if new_target:
+        return event
     # Whatever happened may have moved the record past a step someone was told about.
     from .notifications import notifications_close_passed
 

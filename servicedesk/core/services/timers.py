@@ -96,6 +96,7 @@ def timer_start(
     unit: str | None = None,
     due_at: dt.datetime | None = None,
     owner_role: str = "",
+    new_subject: bool = False,
 ) -> SlaTimer | None:
     """Start the ``target`` timer of ``subject`` from its policy (or an explicit amount).
 
@@ -103,6 +104,8 @@ def timer_start(
     open returns the open timer unchanged, so callers may retry safely. ``due_at`` gives a
     fixed deadline (an appointment time) instead of the policy's amount. ``owner_role``
     names the role that must act while no one person (``assignee``) is responsible.
+    ``new_subject``: the subject was created in this transaction, so it has no timer and
+    nobody else can start one (no look-up, no savepoint).
     """
     started_at = started_at or timezone.now()
     ctx = {**sla_context(subject), **(context or {})}
@@ -113,7 +116,7 @@ def timer_start(
         amount, unit = policy.amount, policy.unit
     if unit is None or unit not in TimeUnit.values:
         raise ApplicationError(_("Unknown time unit %(unit)s.") % {"unit": unit})
-    existing = _open_timer(subject, target)
+    existing = None if new_subject else _open_timer(subject, target)
     if existing is not None:
         return existing
     calendar = _calendar_for(policy, ctx)
@@ -142,18 +145,23 @@ def timer_start(
         warn_at=warn,
         next_check_at=warn if warn < due else due,
     )
-    return _save_started(subject, timer)
+    return _save_started(subject, timer, new_subject=new_subject)
 
 
-def _save_started(subject: models.Model, timer: SlaTimer) -> SlaTimer | None:
+def _save_started(
+    subject: models.Model, timer: SlaTimer, *, new_subject: bool = False
+) -> SlaTimer | None:
     """Save a new timer; the one started concurrently by another request wins."""
     history_reason(timer, "start")
-    try:
-        with transaction.atomic():
-            timer.save()
-    except IntegrityError:
-        # Started concurrently by another request: the open timer is the answer.
-        return _open_timer(subject, timer.target)
+    if new_subject:
+        timer.save()
+    else:
+        try:
+            with transaction.atomic():
+                timer.save()
+        except IntegrityError:
+            # Started concurrently by another request: the open timer is the answer.
+            return _open_timer(subject, timer.target)
     if timer.due_at == timer.started_at:
         _immediate_started(timer)
     if timer_is_promise(timer):
