@@ -18,6 +18,7 @@ rest, so 200,000 tickets take well under a minute.
 
 from __future__ import annotations
 
+import datetime as dt
 import statistics
 import time
 from collections.abc import Callable
@@ -105,12 +106,16 @@ class Pages:
             "kind": "request",
         }
 
+    def week(self) -> dict:
+        """The week of the seeded visits (today and the six days after it)."""
+        return {"start": (timezone.localdate() + dt.timedelta(days=1)).isoformat()}
+
     def specs(self) -> dict[str, tuple[Client, str, str, Callable[[], dict], int]]:
         return {
             "manager_board": (self.manager, "get", "/tickets/board/", dict, 200),
             "hotline_queue": (self.engineer, "get", "/tickets/", dict, 200),
             "ticket_page": (self.engineer, "get", f"/tickets/{self.ticket.pk}/", dict, 200),
-            "dispatch_board": (self.manager, "get", "/dispatches/board/", dict, 200),
+            "dispatch_board": (self.manager, "get", "/dispatches/board/", self.week, 200),
             "create_ticket": (self.engineer, "post", "/tickets/new/", self.intake, 302),
         }
 
