@@ -184,9 +184,13 @@ class Board:
     unassigned: list[Dispatch]
     unplanned: list[BoardCard]
     page: Page | None = None
+    unassigned_total: int = 0
 
 
 BOARD_ENGINEERS = 30
+#: requests shown in the side list (the most urgent); the rest are counted, and listed
+#: in the dispatch list
+BOARD_UNASSIGNED = 50
 DRAGGABLE_STATES = {DispatchState.ASSIGNED, DispatchState.CONFIRMED}
 
 
@@ -294,26 +298,41 @@ def board_get(
             if leave.starts_on <= cell.day <= leave.ends_on:
                 cell.on_leave = True
     # System down first, then the nearest deadline (verified / assigned in time).
+    waiting = dispatches_for(user).filter(
+        state__in=[DispatchState.REQUESTED, DispatchState.VERIFIED]
+    )
     unassigned: list[Dispatch] = list(
-        dispatches_for(user)
-        .filter(state__in=[DispatchState.REQUESTED, DispatchState.VERIFIED])
-        .annotate(
+        waiting.annotate(
             down_first=Case(
                 When(severity=DispatchSeverity.SYSTEM_DOWN, then=Value(0)),
                 default=Value(1),
                 output_field=IntegerField(),
             ),
             next_due_at=_outstanding_due(),
-        )
-        .order_by(
+        ).order_by(
             "down_first",
             F("next_due_at").asc(nulls_last=True),
             F("due_by").asc(nulls_last=True),
             "created_at",
             "pk",
-        )[:200]
+        )[:BOARD_UNASSIGNED]
     )
     timers_attach_open(unassigned)
+    # The side list's words, looked up once per value instead of once per card.
+    words = {
+        name: {value: str(label) for value, label in field_choices}
+        for name, field_choices in (
+            ("state", DispatchState.choices),
+            ("kind", Dispatch._meta.get_field("kind").choices or []),
+            ("severity", DispatchSeverity.choices),
+            ("entitlement", Dispatch._meta.get_field("entitlement").choices or []),
+        )
+    }
+    for d in unassigned:
+        d.words = {name: labels.get(getattr(d, name), "") for name, labels in words.items()}  # type: ignore[attr-defined]
+    total = len(unassigned)
+    if total == BOARD_UNASSIGNED:
+        total = waiting.count()
     return Board(
         start=start,
         days=day_list,
@@ -321,6 +340,7 @@ def board_get(
         unassigned=unassigned,
         unplanned=unplanned,
         page=engineer_page,
+        unassigned_total=total,
     )
 
 
