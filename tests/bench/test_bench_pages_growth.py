@@ -8,7 +8,7 @@ the dispatch board and, at the large size, 50,000 older visits behind them. Each
 must answer in the same number of queries at both sizes and its median at 200k must not
 be more than ``GROWTH`` times its median at 1k; the dispatch board under
 ``DISPATCH_BOARD_MS``; creating a ticket from the intake form in at most
-``CREATE_QUERIES`` queries. The manager's board is also timed with PostgreSQL's JIT on
+``CREATE_QUERIES`` statements. The manager's board is also timed with PostgreSQL's JIT on
 and off (the reason our connections turn it off). Prints ``BENCH`` lines.
 
 Seeding: ``INSERT … SELECT … FROM generate_series`` for the tickets and their timers
@@ -51,7 +51,7 @@ LONG_QUEUE = {"small": 60, "big": 600}  # open tickets of the engineer with a lo
 OLD_VISITS = 50_000
 GROWTH = 1.5
 DISPATCH_BOARD_MS = 300.0
-CREATE_QUERIES = 15
+CREATE_QUERIES = 18  # from the intake form (tests/tickets/test_query_budget.py)
 REQUESTS = 15
 
 
@@ -59,11 +59,14 @@ REQUESTS = 15
 
 
 def _queries(client: Client, method: str, url: str, data: dict | None, status: int) -> int:
+    """The statements production runs: the test's transaction turns a service's own
+    ``atomic`` block into a savepoint (tests/tickets/test_query_budget.py), not counted."""
     getattr(client, method)(url, data or {})  # warm the per-process caches
     with CaptureQueriesContext(connection) as ctx:
         response = getattr(client, method)(url, data or {})
     assert response.status_code == status, (url, response.status_code)
-    return len(ctx.captured_queries)
+    sqls = [q["sql"] for q in ctx.captured_queries]
+    return len([s for s in sqls if not s.startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))])
 
 
 def _median(name: str, request: Callable[[], object], status: int = 200) -> float:
