@@ -20,11 +20,11 @@ from servicedesk.core.models import DomainEvent
 from servicedesk.core.selectors import (
     StateColumn,
     TimelineEntry,
+    columns_by_deadline,
     columns_by_state,
     customer_waits_for,
     has_breached_timer,
     history_changes,
-    next_due,
     timeline_timer_entries,
     timeline_wait_entries,
     timers_attach_open,
@@ -133,12 +133,11 @@ def defect_board(
     the counts, the first ``per_column`` cards of each column, their timers."""
     filters = filters or DefectFilters()
     states = [state] if state in BOARD_STATES else BOARD_STATES
-    return columns_by_state(
+    return columns_by_deadline(
         filters.apply(defects_list(user=user).filter(state__in=states)),
         states=states,
         choices=DefectState,
-        annotations={"next_due": next_due(Defect)},
-        order_by=[F("next_due").asc(nulls_last=True), F("reported_at").asc(), F("id").asc()],
+        since="reported_at",
         per_column=per_column,
     )
 

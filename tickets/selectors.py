@@ -47,7 +47,7 @@ from servicedesk.core.models import DomainEvent
 from servicedesk.core.selectors import (
     StateColumn,
     TimelineEntry,
-    columns_by_state,
+    columns_by_deadline,
     customer_waits_for,
     history_changes,
     next_due,
@@ -351,12 +351,11 @@ def manager_board(user: User, per_column: int = 50, state: str = "") -> list[Sta
     """Every open ticket by state, nearest deadline first; each column shows its first
     ``per_column`` cards and the total. Three queries whatever the number of tickets."""
     states = [state] if state in BOARD_STATES else BOARD_STATES
-    return columns_by_state(
+    return columns_by_deadline(
         tickets_list(user=user).filter(state__in=states),
         states=states,
         choices=TicketState,
-        annotations={"next_due": next_due(Ticket)},
-        order_by=[F("next_due").asc(nulls_last=True), F("received_at").asc(), F("id").asc()],
+        since="received_at",
         per_column=per_column,
     )
 

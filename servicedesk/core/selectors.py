@@ -114,6 +114,11 @@ class StateColumn:
         return self.count - len(self.items)
 
 
+#: running deadlines read, nearest first, to find each column's first cards by deadline
+#: without reading every open record's deadline (``columns_by_deadline``)
+DEADLINE_CANDIDATES = 2_000
+
+
 def columns_by_state(
     queryset: QuerySet,
     *,
@@ -132,8 +137,23 @@ def columns_by_state(
     sort; only the cards shown are then loaded with what the page draws
     (docs/architecture.md §boards)."""
     counts = dict(queryset.order_by().values_list("state").annotate(n=Count("pk")))
+    place = _ranked(queryset, states, order_by, per_column, annotations)
+    return _columns(queryset, states, choices, counts, place)
+
+
+def _ranked(
+    queryset: QuerySet,
+    states: Sequence[str],
+    order_by: Iterable[Any],
+    per_column: int,
+    annotations: dict[str, Any] | None,
+) -> dict[Any, tuple[str, int]]:
+    """Each row's column and place among the first ``per_column`` of ``states``."""
+    if not states:
+        return {}
     ranked = (
         queryset.order_by()
+        .filter(state__in=list(states))
         .annotate(**(annotations or {}))
         .annotate(
             board_rank=Window(RowNumber(), partition_by=[F("state")], order_by=list(order_by))
@@ -141,7 +161,16 @@ def columns_by_state(
         .filter(board_rank__lte=per_column)
         .values_list("pk", "state", "board_rank")
     )
-    place = {pk: (state, rank) for pk, state, rank in ranked}
+    return {pk: (state, rank) for pk, state, rank in ranked}
+
+
+def _columns(
+    queryset: QuerySet,
+    states: Sequence[str],
+    choices: Any,
+    counts: dict[str, int],
+    place: dict[Any, tuple[str, int]],
+) -> list[StateColumn]:
     columns = {s: StateColumn(s, str(choices(s).label), counts.get(s, 0)) for s in states}
     if not place:
         return list(columns.values())
@@ -152,6 +181,64 @@ def columns_by_state(
     for item in timers_attach_open(cards):
         columns[place[item.pk][0]].items.append(item)
     return list(columns.values())
+
+
+def columns_by_deadline(
+    queryset: QuerySet, *, states: Sequence[str], choices: Any, since: str, per_column: int
+) -> list[StateColumn]:
+    """``columns_by_state`` ordered by the nearest running deadline (none last), then
+    ``since``, then the key — without reading every open row's deadline.
+
+    The ``DEADLINE_CANDIDATES`` nearest running deadlines of the model are read from the
+    timers' ``(state, due_at)`` index; a column that finds its first ``per_column`` rows
+    among them is complete (any other row's deadline is later, or it has none). Only the
+    columns left short — few rows, or rows without deadlines — are ranked in full, and
+    those are small. So the board reads a bounded number of rows however many are open
+    (docs/architecture.md §boards)."""
+    model = queryset.model
+    counts = dict(queryset.order_by().values_list("state").annotate(n=Count("pk")))
+    timers = list(
+        SlaTimer.objects.filter(
+            subject_type=ContentType.objects.get_for_model(model), state=TimerState.RUNNING
+        )
+        .order_by("due_at", "pk")
+        .values_list("subject_id", "due_at")[:DEADLINE_CANDIDATES]
+    )
+    truncated = len(timers) == DEADLINE_CANDIDATES
+    if truncated:
+        # A row outside the candidates may share the last due time: leave that time out.
+        last = timers[-1][1]
+        timers = [t for t in timers if t[1] < last]
+    nearest: dict[Any, Any] = {}
+    for subject_id, due in timers:
+        nearest.setdefault(subject_id, due)
+    rows = (
+        queryset.order_by()
+        .filter(pk__in=list(nearest), state__in=list(states))
+        .values_list("pk", "state", since)
+        if nearest
+        else []
+    )
+    by_state: dict[str, list[tuple]] = {s: [] for s in states}
+    for pk, state, when in rows:
+        by_state[state].append((nearest[pk], when, pk))
+    place: dict[Any, tuple[str, int]] = {}
+    short = []
+    for state, found in by_state.items():
+        if truncated and len(found) < per_column and counts.get(state, 0) > len(found):
+            short.append(state)  # its first rows may lie beyond the candidates
+            continue
+        found.sort()
+        for rank, (_due, _when, pk) in enumerate(found[:per_column], start=1):
+            place[pk] = (state, rank)
+        if not truncated and len(found) < per_column and counts.get(state, 0) > len(found):
+            short.append(state)  # every deadline seen: the rest have none
+    if short:
+        for state in short:
+            place = {pk: p for pk, p in place.items() if p[0] != state}
+        order = [F("next_due").asc(nulls_last=True), F(since).asc(), F("pk").asc()]
+        place.update(_ranked(queryset, short, order, per_column, {"next_due": next_due(model)}))
+    return _columns(queryset, states, choices, counts, place)
 
 
 @dataclass

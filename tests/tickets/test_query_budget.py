@@ -139,3 +139,39 @@ def test_ticket_page_reads_its_events_and_history_once(hotline, customer, client
     assert len(history) == 1, history
     html = response.content.decode()
     assert "请教" in html  # the timeline and the panel still tell the shelving
+
+
+@pytest.mark.parametrize("candidates", [3, 7, 2000])
+def test_board_by_nearest_deadline_matches_the_full_ranking(
+    hotline, manager, customer, monkeypatch, candidates
+):
+    """The board reads only the nearest running deadlines (core.selectors
+    ``columns_by_deadline``): whatever their number, the columns are the full ranking's."""
+    from django.db.models import F
+
+    from servicedesk.core import selectors as core
+    from tickets.choices import TicketState
+    from tickets.selectors import BOARD_STATES, tickets_list
+    from tickets.services import ticket_shelve
+
+    for i in range(12):
+        ticket = intake(hotline, customer, needs_on_site=i % 3 == 0)
+        if i % 4 == 1:
+            ticket_shelve(ticket, by=hotline, reason="请教")
+    monkeypatch.setattr(core, "DEADLINE_CANDIDATES", candidates)
+    qs = tickets_list(user=manager).filter(state__in=BOARD_STATES)
+    for per_column in (2, 25):
+        fast = core.columns_by_deadline(
+            qs, states=BOARD_STATES, choices=TicketState, since="received_at", per_column=per_column
+        )
+        full = core.columns_by_state(
+            qs,
+            states=BOARD_STATES,
+            choices=TicketState,
+            annotations={"next_due": core.next_due(Ticket)},
+            order_by=[F("next_due").asc(nulls_last=True), F("received_at").asc(), F("id").asc()],
+            per_column=per_column,
+        )
+        assert [[t.pk for t in c.items] for c in fast] == [[t.pk for t in c.items] for c in full]
+        assert [c.count for c in fast] == [c.count for c in full]
+        assert any(c.items for c in fast)
