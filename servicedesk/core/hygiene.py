@@ -6,7 +6,7 @@ remember the rules, the field classes themselves get them when the core app is r
 
 - text (Django ``forms.CharField``, DRF ``CharField``): control characters removed, and a
   length limit of ``TEXT_MAX_LENGTH`` when the field declares none;
-- whole numbers (DRF ``IntegerField``): within the 32-bit range the database stores when
+- whole numbers (Django and DRF ``IntegerField``): within the 32-bit range the database stores when
   the field declares no bounds (model serializers already take the model field's range,
   e.g. 32,767 for a ``PositiveSmallIntegerField``);
 - dates and datetimes (both): within ``BUSINESS_YEARS``, and an offset the database can
@@ -56,6 +56,17 @@ def _install_forms() -> None:
 
     forms.CharField.__init__ = init  # type: ignore[method-assign]
     forms.CharField.to_python = to_python  # type: ignore[method-assign]
+
+    int_init = forms.IntegerField.__init__
+
+    def int_init_bounded(self: forms.IntegerField, *args: Any, **kwargs: Any) -> None:
+        if kwargs.get("max_value") is None:
+            kwargs["max_value"] = INT32[1]
+        if kwargs.get("min_value") is None:
+            kwargs["min_value"] = INT32[0]
+        int_init(self, *args, **kwargs)
+
+    forms.IntegerField.__init__ = int_init_bounded  # type: ignore[method-assign]
 
     for cls in (forms.DateField, forms.DateTimeField):
         _wrap_form_to_python(cls)

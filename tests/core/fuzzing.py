@@ -66,6 +66,8 @@ def fuzz(
 ) -> FuzzReport:
     """Call every operation of ``schema`` with at most ``max_examples`` generated cases
     per generation mode; return what failed."""
+    from django.core import signals
+    from django.db import close_old_connections
     from schemathesis import checks as st_checks
     from schemathesis.openapi import checks as openapi_checks
 
@@ -75,12 +77,20 @@ def fuzz(
         getattr(st_checks, name, None) or getattr(openapi_checks, name) for name in CHECK_NAMES
     ]
     headers = {"Authorization": f"Token {token}", "Accept-Language": "zh-hans"}
-    for result in schema.get_all_operations():
-        operation = result.ok()
-        if any(part in operation.label for part in skip):
-            continue
-        for mode in modes:
-            _fuzz_operation(operation, mode, report, headers, chosen, max_examples, seed)
+    # The WSGI handler closes the database connection after each request, which would end
+    # the test's transaction; Django's test client disconnects the same receiver.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        for result in schema.get_all_operations():
+            operation = result.ok()
+            if any(part in operation.label for part in skip):
+                continue
+            for mode in modes:
+                _fuzz_operation(operation, mode, report, headers, chosen, max_examples, seed)
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
     report.seconds += time.monotonic() - started
     return report
 
