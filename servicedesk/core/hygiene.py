@@ -116,6 +116,18 @@ def _install_drf() -> None:
 
     serializers.IntegerField.__init__ = int_init_bounded
 
+    json_internal = serializers.JSONField.to_internal_value
+
+    def json_to_internal_value(self: Any, data: Any) -> Any:
+        # In a form upload the text "null" is parsed here, after DRF's own null check: a
+        # NOT NULL column then failed on save (a server error).
+        value = json_internal(self, data)
+        if value is None and not self.allow_null:
+            self.fail("null")
+        return value
+
+    serializers.JSONField.to_internal_value = json_to_internal_value
+
     for cls in (serializers.DateField, serializers.DateTimeField):
         _wrap_drf_internal(cls)
 

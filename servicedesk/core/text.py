@@ -66,9 +66,9 @@ def date_in_business_range(value: date | datetime | None) -> bool:
     return low <= value.year <= high
 
 
-def offset_storable(value: datetime | None) -> bool:
+def offset_storable(value: date | datetime | None) -> bool:
     """Whether the database can store the offset of ``value`` (±15:59 at most)."""
-    if value is None or value.tzinfo is None:
+    if not isinstance(value, datetime) or value.tzinfo is None:
         return True
     offset = value.utcoffset()
     return offset is None or abs(offset) <= MAX_UTC_OFFSET

@@ -235,6 +235,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation documents its error answers too (docs/api.md §errors).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "servicedesk.core.api.docs.document_errors",
+    ],
     # Several models have a "kind", "unit" or "state" of their own: name each enum.
     "ENUM_NAME_OVERRIDES": {
         "DayKindEnum": "servicedesk.core.choices.DayKind",

@@ -9,10 +9,13 @@ collected, not raised one by one, so a run reports all of them at once.
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+
+VERBOSE = bool(os.environ.get("FUZZ_VERBOSE"))
 
 # The checks every response must pass (schemathesis' own names).
 CHECK_NAMES = (
@@ -117,6 +120,8 @@ def _fuzz_operation(operation, mode, report, headers, chosen, max_examples, seed
         response = case.call(headers=headers)
         if response.status_code >= 500:
             report.server_errors.append(f"{label} {response.status_code}")
+            if VERBOSE:
+                print("FUZZ 5xx", label, case.path_parameters, case.query, repr(case.body)[:300])
             return
         try:
             case.validate_response(response, checks=chosen, headers=headers)
@@ -124,5 +129,7 @@ def _fuzz_operation(operation, mode, report, headers, chosen, max_examples, seed
             lines = [line for line in str(exc).strip().splitlines() if line.strip()]
             kind = (lines[0] if lines else "?")[:160]
             report.violations.append(f"{label} {response.status_code}: {kind}")
+            if VERBOSE:
+                print("FUZZ bad", label, response.status_code, str(exc)[:600].replace("\n", " | "))
 
     run()

@@ -129,3 +129,13 @@ def test_api_errors_are_json(make_user):
         assert response.status_code == status
         assert response["Content-Type"].startswith("application/json")
         assert response.json()["detail"]
+
+
+def test_null_text_in_a_form_upload_is_refused_for_a_json_field():
+    from django.http import QueryDict
+
+    field = serializers.JSONField()
+    field.bind("notify", serializers.Serializer())
+    data = QueryDict("notify=null")
+    with pytest.raises(serializers.ValidationError):
+        field.run_validation(field.get_value(data))
