@@ -13,6 +13,7 @@ from contracts.models import Customer
 from contracts.widgets import CustomerPicker
 from servicedesk.core.forms import DeskFormMixin, datetime_field, textarea
 from servicedesk.core.services.transitions import AS_LOADED
+from servicedesk.core.text import SIGNATURE_IMAGE_MAX_LENGTH
 
 from .choices import DispatchKind, DispatchSeverity, LeadKind, NextStep, Outcome, PartUsageKind
 from .models import Engineer
@@ -225,10 +226,16 @@ class CompleteForm(DeskFormMixin, forms.Form):
     )
     signer_name = forms.CharField(label=_("Customer's signer"), max_length=100, required=False)
     image = forms.CharField(
-        widget=forms.HiddenInput, required=False, help_text="data:image/png;base64,…"
+        widget=forms.HiddenInput,
+        required=False,
+        help_text="data:image/png;base64,…",
+        max_length=SIGNATURE_IMAGE_MAX_LENGTH,
     )
     engineer_image = forms.CharField(
-        widget=forms.HiddenInput, required=False, help_text="data:image/png;base64,…"
+        widget=forms.HiddenInput,
+        required=False,
+        help_text="data:image/png;base64,…",
+        max_length=SIGNATURE_IMAGE_MAX_LENGTH,
     )
     # The API's body (docs/architecture.md §action-layer): lists where the phone has one of
     # each, and the signatures under the contract's names. The page renders none of these.

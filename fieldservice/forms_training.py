@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from contracts.models import Customer
 from contracts.widgets import CustomerPicker
 from servicedesk.core.forms import DeskFormMixin
+from servicedesk.core.text import SIGNATURE_IMAGE_MAX_LENGTH
 
 from .models import Engineer
 from .models.training import TrainingAttendee
@@ -124,4 +125,6 @@ class SignInForm(DeskFormMixin, forms.Form):
     """The tablet: one attendee signs in the box."""
 
     attendee = forms.IntegerField(widget=forms.HiddenInput)
-    image = forms.CharField(widget=forms.HiddenInput, required=False)
+    image = forms.CharField(
+        widget=forms.HiddenInput, required=False, max_length=SIGNATURE_IMAGE_MAX_LENGTH
+    )

@@ -23,6 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from servicedesk.core.text import clean_text
+
 from .choices import BillingMode, CooperationModel, DispatchState
 from .models import Dispatch, Engineer, Partner
 from .models.partners import PartnerPenalty, PartnerTerms, PartnerTraining
@@ -404,8 +406,8 @@ def statements_xlsx(statements: list[Statement], *, year: int, month: int) -> by
     for s in statements:
         summary.append(
             [
-                s.partner.name,
-                s.terms.billing_label(),
+                clean_text(s.partner.name),
+                clean_text(str(s.terms.billing_label())),
                 s.visits,
                 float(s.person_days),
                 float(s.fees),
@@ -417,7 +419,8 @@ def statements_xlsx(statements: list[Statement], *, year: int, month: int) -> by
             ]
         )
     for s in statements:
-        sheet = wb.create_sheet(f"{s.partner.pk}-{(s.partner.short_name or s.partner.name)[:20]}")
+        title = clean_text(s.partner.short_name or s.partner.name)[:20]
+        sheet = wb.create_sheet(f"{s.partner.pk}-{title}")
         sheet.append([s.partner.name, f"{year}-{month:02d}", s.number])
         sheet.append(
             [

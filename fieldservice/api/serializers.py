@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from servicedesk.core.api.fields import model_bounds
 from servicedesk.core.api.mixins import FSMSerializerMixin
 from servicedesk.core.api.serializers import PersonField
 
@@ -234,7 +235,7 @@ class PartInput(serializers.Serializer):
     serial_number = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=60
     )
-    quantity = serializers.IntegerField(min_value=1, default=1)
+    quantity = serializers.IntegerField(**model_bounds(SparePartUsage, "quantity"), default=1)
     emergency = serializers.BooleanField(default=False)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 

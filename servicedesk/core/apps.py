@@ -15,7 +15,10 @@ class CoreConfig(AppConfig):
         from simple_history import register
         from simple_history.exceptions import MultipleRegistrationsError
 
-        from . import printables, roles  # noqa: F401 - registers the core's printed forms
+        from . import hygiene, printables, roles  # noqa: F401 - registers the core's printed forms
+
+        # Control characters, length limits, number and date ranges at the edge (text.py).
+        hygiene.install()
         from .navigation import NavItem, nav_register
         from .people import display_name
 

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.contrib.auth.models import Group
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils.html import format_html
@@ -73,8 +73,27 @@ def _user_roles(request: HttpRequest) -> list[str]:
     return [str(role.label) for role in Role if role.value in names]
 
 
+def _is_api(request: HttpRequest) -> bool:
+    """The API answers every error in JSON (docs/api.md §errors), whatever raised it."""
+    return request.path.startswith("/api/")
+
+
+def _json_error(detail: Any, code: str, status: int) -> JsonResponse:
+    return JsonResponse(
+        {"detail": str(detail), "code": code},
+        status=status,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     message = str(exception) if exception is not None and exception.args else ""
+    if _is_api(request):
+        return _json_error(
+            message or _("You do not have permission to perform this action."),
+            "permission_denied",
+            403,
+        )
     perm = _denied_permission(request)
     context = {
         "message": message,
@@ -86,12 +105,23 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _is_api(request):
+        return _json_error(_("Not found."), "not_found", 404)
     return render(request, "404.html", {"back_url": _back_url(request)}, status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """The menu when it can still be drawn; else the page without it (the database may
-    be what failed); else a bare page that needs nothing at all."""
+    be what failed); else a bare page that needs nothing at all. JSON on the API."""
+    if _is_api(request):
+        return _json_error(
+            _(
+                "The error has been recorded for the administrators. What you were doing "
+                "may not have been saved: check it, then try again in a moment."
+            ),
+            "server_error",
+            500,
+        )
     try:
         return render(request, "500.html", {"back_url": _back_url(request)}, status=500)
     except Exception:
@@ -117,4 +147,6 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """The form was sent from a page that had expired (or without its token)."""
+    if _is_api(request):
+        return _json_error(_("CSRF check failed: reload the page and try again."), "csrf", 403)
     return render(request, "403_csrf.html", {"back_url": _back_url(request)}, status=403)

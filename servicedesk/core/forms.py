@@ -5,6 +5,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from servicedesk.core.text import SIGNATURE_IMAGE_MAX_LENGTH
+
 from .choices import WaitReason
 from .exceptions import ApplicationError
 from .models import WorkCalendar
@@ -126,7 +128,9 @@ class SignatureDrawForm(DeskFormMixin, forms.Form):
     signer_name = forms.CharField(
         label=_("Customer's name (who signs)"), max_length=100, required=False
     )
-    image = forms.CharField(widget=forms.HiddenInput, required=False)
+    image = forms.CharField(
+        widget=forms.HiddenInput, required=False, max_length=SIGNATURE_IMAGE_MAX_LENGTH
+    )
     file = forms.FileField(label=_("Or upload the signed scan (PDF, PNG, JPEG)"), required=False)
 
     def __init__(self, *args, rights=(), **kwargs) -> None:

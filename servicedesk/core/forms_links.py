@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from servicedesk.core.text import SIGNATURE_IMAGE_MAX_LENGTH
+
 from .forms import DeskFormMixin
 from .services.links import DEFAULT_HOURS, MAX_HOURS
 
@@ -20,7 +22,9 @@ class LinkCreateForm(DeskFormMixin, forms.Form):
 
 class LinkSignForm(DeskFormMixin, forms.Form):
     signer_name = forms.CharField(label=_("Your name"), max_length=100)
-    image = forms.CharField(widget=forms.HiddenInput, required=False)
+    image = forms.CharField(
+        widget=forms.HiddenInput, required=False, max_length=SIGNATURE_IMAGE_MAX_LENGTH
+    )
 
 
 class LinkDeclineForm(DeskFormMixin, forms.Form):

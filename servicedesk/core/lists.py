@@ -28,6 +28,8 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import get_language, gettext
 
+from servicedesk.core.text import clean_text
+
 from .types import User
 
 PAGE_SIZE = 50
@@ -105,7 +107,8 @@ def excel_value(value: Any) -> Any:
         return timezone.localtime(value).replace(tzinfo=None, microsecond=0)
     if isinstance(value, dt.date | int | float | Decimal):
         return value
-    return str(value)
+    # openpyxl refuses the whole workbook for one control character (core/text.py).
+    return clean_text(str(value))
 
 
 class CappedPaginator(Paginator):

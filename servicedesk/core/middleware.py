@@ -40,3 +40,28 @@ class HealthzMiddleware:
         response = JsonResponse(body, status=200 if healthy else 503)
         response["Cache-Control"] = "no-store"
         return response
+
+
+class QueryTextHygieneMiddleware:
+    """Every query-string value without control characters (core/text.py): search boxes,
+    filters and pickers read ``request.GET`` directly, and a NUL in one reached PostgreSQL
+    (which refuses it: a server error). Cleaned once here instead of in each view."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from .text import clean_text, has_control_characters
+
+        query = request.GET
+        if any(
+            has_control_characters(key) or any(has_control_characters(v) for v in values)
+            for key, values in query.lists()
+        ):
+            cleaned = query.copy()
+            cleaned.clear()
+            for key, values in query.lists():
+                cleaned.setlist(clean_text(key), [clean_text(v) for v in values])
+            cleaned._mutable = False
+            request.GET = cleaned
+        return self.get_response(request)

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: the load balancer's probe needs no host check and no HTTPS redirect.
     "servicedesk.core.middleware.HealthzMiddleware",
+    # Control characters out of every query string (core/text.py) before any view reads it.
+    "servicedesk.core.middleware.QueryTextHygieneMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -226,6 +228,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "servicedesk.core.api.exceptions.exception_handler",
     "DATETIME_FORMAT": "iso-8601",
 }
+# A control character in a record must not fail the admin's Excel export (core/text.py).
+IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
 SPECTACULAR_SETTINGS = {
     "TITLE": "Service operations desk API",
     "DESCRIPTION": "Contracts, hotline, field service, defects and deadlines.",
@@ -235,6 +239,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation documents its error answers too (docs/api.md §errors).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "servicedesk.core.api.docs.document_errors",
+    ],
     # Several models have a "kind", "unit" or "state" of their own: name each enum.
     "ENUM_NAME_OVERRIDES": {
         "DayKindEnum": "servicedesk.core.choices.DayKind",

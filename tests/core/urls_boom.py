@@ -10,4 +10,4 @@ def boom(request):
     raise RuntimeError("a bug")
 
 
-urlpatterns = [path("boom/", boom), *project_urls]
+urlpatterns = [path("boom/", boom), path("api/v1/boom/", boom), *project_urls]

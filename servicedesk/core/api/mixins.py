@@ -28,6 +28,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from servicedesk.core.text import SIGNATURE_IMAGE_MAX_LENGTH
+
 from .. import printforms, selectors
 from ..actions import Action, ActionSet, action_input_serializer, api_form_data, api_name
 from ..exceptions import NotPermitted, TransitionConflict
@@ -322,7 +324,10 @@ class FormsMixin:
                     "signer_name": serializers.CharField(
                         required=False, help_text="Customer boxes only: who signed."
                     ),
-                    "image": serializers.CharField(help_text="data:image/png;base64,…"),
+                    "image": serializers.CharField(
+                        help_text="data:image/png;base64,…",
+                        max_length=SIGNATURE_IMAGE_MAX_LENGTH,
+                    ),
                 },
             ),
             "multipart/form-data": inline_serializer(

@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
-from xml.sax.saxutils import escape
 
 from reportlab import platypus
 from reportlab.graphics import renderPDF
@@ -32,7 +31,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from .fonts import register_fonts
+from .fonts import FONT_NAME, MISSING_GLYPH, font_for, printable_markup, register_fonts
 
 # --- User-visible labels (printed in Chinese; constants so they can be translated) ---
 LABEL_NUMBER = "编号"
@@ -325,8 +324,28 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 def _markup(text: str) -> str:
     """Escape text for reportlab paragraph markup, keeping line breaks."""
-    lines = escape(text.replace("\r\n", "\n").replace("\r", "\n")).split("\n")
-    return "<br/>".join(lines)
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "<br/>".join(printable_markup(line) for line in lines)
+
+
+def _runs(text: str) -> list[tuple[str, str]]:
+    """``text`` cut into (font, text) runs: the Chinese font, the fallback where it has
+    no glyph, □ where no font has one (fonts.py)."""
+    runs: list[tuple[str, str]] = []
+    for ch in text:
+        font = font_for(ch)
+        if font is None:
+            font, ch = FONT_NAME, MISSING_GLYPH
+        if runs and runs[-1][0] == font:
+            runs[-1] = (font, runs[-1][1] + ch)
+        else:
+            runs.append((font, ch))
+    return runs
+
+
+def _text_width(text: str, size: float) -> float:
+    register_fonts()
+    return sum(stringWidth(part, font, size) for font, part in _runs(text))
 
 
 def _para(text: Any, style: str) -> platypus.Paragraph:
@@ -360,7 +379,7 @@ class _BoldParagraph(platypus.Paragraph):
 
 def _fit_size(text: str, size: float, max_width: float, min_size: float = 5.5) -> float:
     """Largest font size <= size at which text fits max_width (not below min_size)."""
-    width = stringWidth(text, register_fonts(), size)
+    width = _text_width(text, size)
     if width <= max_width or width == 0:
         return size
     return max(min_size, size * max_width / width)
@@ -386,13 +405,15 @@ def _draw_text(
     canv.setFillColor(color)
     if bold:
         _fake_bold(canv, size, color)
-    width = stringWidth(text, register_fonts(), size)
+    width = _text_width(text, size)
     if align == "right":
-        canv.drawRightString(x, y, text)
+        x -= width
     elif align == "center":
-        canv.drawCentredString(x, y, text)
-    else:
-        canv.drawString(x, y, text)
+        x -= width / 2
+    for font, part in _runs(text):
+        canv.setFont(font, size)
+        canv.drawString(x, y, part)
+        x += stringWidth(part, font, size)
     canv.restoreState()
     return width
 
@@ -450,7 +471,7 @@ def _key_value_grid(grid: KeyValueGrid, width: float) -> platypus.Flowable:
     rows = [_unpack_row(row) for row in grid.rows]
     if not rows:
         return platypus.Spacer(0, 0)
-    longest = max(stringWidth(label, register_fonts(), BODY_SIZE) for label, _, _ in rows)
+    longest = max(_text_width(label, BODY_SIZE) for label, _, _ in rows)
     label_w = min(max(longest + 2 * CELL_PAD + 2, 20 * mm), 36 * mm)
     value_w = (width - cols * label_w) / cols
     col_widths = [label_w, value_w] * cols
@@ -544,7 +565,7 @@ class _TickBoxes(platypus.Flowable):
     def __init__(self, words: Sequence[str]) -> None:
         super().__init__()
         self.words = list(words)
-        self.word_widths = [stringWidth(w, register_fonts(), BODY_SIZE) for w in self.words]
+        self.word_widths = [_text_width(w, BODY_SIZE) for w in self.words]
 
     def _natural_width(self) -> float:
         boxes = len(self.words) * (self.size + 1.5 * mm)
@@ -862,9 +883,10 @@ def _title_flowables(doc: FormDocument) -> list[platypus.Flowable]:
         items.append(_para(doc.subtitle, "subtitle"))
     items.append(platypus.Spacer(0, 4 * mm))
     number = f"{LABEL_NUMBER}{COLON}{doc.number}"
-    number_w = stringWidth(number, register_fonts(), BODY_SIZE) + 2
+    number_w = _text_width(number, BODY_SIZE) + 2
     meta = ("&nbsp;" * 6).join(
-        f"{escape(display(label))}{COLON}{escape(display(value))}" for label, value in doc.meta
+        f"{printable_markup(display(label))}{COLON}{printable_markup(display(value))}"
+        for label, value in doc.meta
     )
     line = platypus.Table(
         [[platypus.Paragraph(meta, styles["meta"]), _para(number, "meta-right")]],
