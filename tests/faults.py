@@ -230,7 +230,11 @@ class MailCounter:
     ``delay_s`` slows each DATA a little, so a burst lasts long enough to be hit."""
 
     def __init__(self, host: str = "127.0.0.1", delay_s: float = 0.0) -> None:
+        import logging
+
         from aiosmtpd.controller import Controller
+
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
 
         self.arrivals: Counter[str] = Counter()
         self.lock = threading.Lock()

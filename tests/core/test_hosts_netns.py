@@ -25,6 +25,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
@@ -253,7 +254,8 @@ def test_a_worker_host_cut_off_mid_sweep_and_mid_delivery(hosts, tmp_path):
         "SLA_SWEEP_EVERY": "1",
         "SLA_SWEEP_BATCH": "10",
         "NOTIFICATIONS_DELIVER_EVERY": "1",
-        "SITE_URL": "https://desk.example.com",
+        "SITE_URL": django_settings.SITE_URL,  # the Message-IDs the test expects
+        "SECRET_KEY": django_settings.SECRET_KEY,
         "ALLOWED_HOSTS": "*",
         "HEALTHZ_BEAT_MAX_AGE": "0",
     }
