@@ -54,8 +54,8 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-TIMERS = int(os.environ.get("HOSTS_TEST_TIMERS", 300))
-BACKLOG = int(os.environ.get("HOSTS_TEST_BACKLOG", 300))  # e-mails pending from before
+TIMERS = int(os.environ.get("HOSTS_TEST_TIMERS", 150))
+BACKLOG = int(os.environ.get("HOSTS_TEST_BACKLOG", 150))  # e-mails pending from before
 WAIT_S = 150
 
 
