@@ -11,6 +11,7 @@ without it a free port is taken.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -217,6 +218,14 @@ class Worker:
             except subprocess.TimeoutExpired:
                 self.kill()
         self._out.close()
+
+
+def running(worker: Worker, task: str) -> bool:
+    """The worker (solo pool) has started ``task`` and not finished it."""
+    text = worker.text()
+    started = len(re.findall(rf"Task {re.escape(task)}\[[^\]]+\] received", text))
+    ended = len(re.findall(rf"Task {re.escape(task)}\[[^\]]+\] (succeeded|raised|failed)", text))
+    return started > ended
 
 
 def _count_succeeded(text: str, task: str) -> int:

@@ -33,6 +33,7 @@ from tests.faults import (
     Ticker,
     Worker,
     database_url,
+    running,
     services_missing,
     wait_until,
 )
@@ -105,9 +106,12 @@ def run_burst(tmp_path, *, messages: int, delay_s: float, outage_s: float, wait_
             worker.wait_ready()
         ticker.start()
         wait_until(lambda: mail.distinct() >= messages // 4, wait_s, "the burst did not start")
-        workers[0].kill()
+        # The victim is a worker in the middle of a delivery run.
+        wait_until(lambda: any(running(w, TASK) for w in workers), wait_s, "no delivery runs")
+        victim = next(w for w in workers if running(w, TASK))
+        victim.kill()
         killed_at = mail.distinct()
-        replacement = Worker("w3", tmp_path / "w3.log", env)
+        replacement = Worker("w3", tmp_path / "w3.log", env)  # as systemd restarts it
         workers.append(replacement)
         wait_until(lambda: mail.distinct() >= messages // 2, wait_s, "the burst stalled")
         redis.stop()

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import selectors
 import socket
 import subprocess
@@ -43,6 +42,7 @@ from tests.faults import (
     Worker,
     database_url,
     free_port,
+    running,
     services_missing,
     wait_until,
 )
@@ -168,14 +168,6 @@ class PgForward:
     def stop(self) -> None:
         self._stop.set()
         self.server.close()
-
-
-def running(worker: Worker, task: str) -> bool:
-    """The worker (solo pool) has started ``task`` and not finished it."""
-    text = worker.text()
-    started = len(re.findall(rf"Task {re.escape(task)}\[[^\]]+\] received", text))
-    ended = len(re.findall(rf"Task {re.escape(task)}\[[^\]]+\] (succeeded|raised|failed)", text))
-    return started > ended
 
 
 @pytest.fixture
