@@ -350,7 +350,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TIMEZONE = TIME_ZONE
 # A broker outage of any length (docs/architecture.md §celery.outage): every process keeps
-# reconnecting (no retry limit, at most 5 s apart) and consumes again once Redis is back.
+# reconnecting (no retry limit; Celery waits 2, 4, 6 … at most 30 s between attempts) and
+# consumes again once Redis is back.
 CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
