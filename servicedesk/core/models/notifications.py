@@ -51,7 +51,9 @@ class Notification(models.Model):
     email_next_attempt_at = models.DateTimeField(null=True, blank=True)
     email_last_error = models.TextField(blank=True)
     # One e-mail per row, claimed by one worker at a time (docs/architecture.md §email).
-    email_claim = models.CharField(max_length=40, blank=True)
+    # A database default too: code of the previous release, running during an upgrade,
+    # inserts notifications without this column.
+    email_claim = models.CharField(max_length=40, blank=True, db_default="")
     email_lease_until = models.DateTimeField(null=True, blank=True)
     email_sent_at = models.DateTimeField(null=True, blank=True)
     # Handed to the user's and their teams' channels (docs/architecture.md §channels).
