@@ -25,6 +25,8 @@ class Role(models.TextChoices):
 
 class EmailState(models.TextChoices):
     PENDING = "pending", _("Pending")
+    # Handed to the mail server, the outcome not yet recorded (docs/architecture.md §email).
+    SENDING = "sending", _("Being sent")
     SENT = "sent", _("Sent")
     SKIPPED = "skipped", _("Not sent by e-mail")
     FAILED = "failed", _("Failed")

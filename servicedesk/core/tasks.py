@@ -12,14 +12,25 @@ def sla_sweep(batch_size: int = 1000) -> dict:
 
 
 @shared_task(name="core.deliver_notifications", acks_late=True)
-def deliver_notifications() -> int:
+def deliver_notifications() -> dict:
+    """E-mails, then channels, each for a bounded time; with a backlog left the task
+    queues itself again rather than run into its time limit (docs/architecture.md §email)."""
     from .services.channels import channel_deliveries_run, channels_route
-    from .services.notifications import notifications_deliver
+    from .services.notifications import emails_deliver
 
-    sent = notifications_deliver()
+    emails = emails_deliver()
     # The channels (docs/architecture.md §channels): route new rows, then send what is due.
     channels_route()
-    return sent + channel_deliveries_run().sent
+    channels = channel_deliveries_run()
+    if emails.backlog or channels.backlog:
+        deliver_notifications.delay()
+    return {
+        "emails": emails.sent,
+        "emails_resent": emails.resent_uncertain,
+        "emails_retrying": emails.retrying,
+        "channels": channels.sent,
+        "requeued": emails.backlog or channels.backlog,
+    }
 
 
 @shared_task(name="core.check_calendar_coverage", acks_late=True)

@@ -116,7 +116,23 @@ else:
     # JIT off for our connections: its compile time (up to a second) is paid on every
     # request by any query whose estimated cost passes jit_above_cost, and our queries are
     # short index reads (docs/architecture.md §boards, measured there).
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # A host that vanishes (cut off, powered down) must not hold its row locks for the
+    # kernel's two hours: both ends probe an idle connection after 30 s and give it up
+    # after three unanswered probes 10 s apart (docs/architecture.md §hosts).
+    _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
+    for _key, _value in {
+        "connect_timeout": 10,
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
+    }.items():
+        _pg_options.setdefault(_key, _value)
+    _pg_options["options"] = (
+        _pg_options.get("options", "")
+        + " -c jit=off"
+        + " -c tcp_keepalives_idle=30 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3"
+    ).strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -210,6 +226,15 @@ if EMAIL_CONFIGURED:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="servicedesk@localhost")
+# Delivery of notification e-mails (docs/architecture.md §email): a mail server that does
+# not answer fails the attempt after EMAIL_TIMEOUT seconds; a worker claims
+# EMAIL_DELIVERY_BATCH e-mails at a time for EMAIL_DELIVERY_LEASE seconds (more than a
+# batch of time-outs: a slow worker never loses its claim), and a delivery task stops
+# after EMAIL_DELIVERY_BUDGET seconds and queues itself again (far from the time limit).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+EMAIL_DELIVERY_BATCH = env.int("EMAIL_DELIVERY_BATCH", default=20)
+EMAIL_DELIVERY_LEASE = env.float("EMAIL_DELIVERY_LEASE", default=300.0)
+EMAIL_DELIVERY_BUDGET = env.float("EMAIL_DELIVERY_BUDGET", default=60.0)
 
 # REST API (docs/api.md §basics).
 REST_FRAMEWORK = {
@@ -319,6 +344,14 @@ else:
         "visibility_timeout": _VISIBILITY_TIMEOUT,
         # Every key the broker writes starts with this (several desks on one Redis).
         "global_keyprefix": env("REDIS_KEY_PREFIX", default=""),
+        # A Redis that went away (restarted, or its host cut off) is noticed within
+        # seconds rather than after the kernel's two hours of silence
+        # (docs/architecture.md §celery.outage).
+        "socket_keepalive": True,
+        "socket_connect_timeout": 5,
+        "socket_timeout": 30,  # above the 1 s of a worker's blocking read
+        "health_check_interval": 10,
+        "retry_on_timeout": True,
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -329,12 +362,31 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TIMEZONE = TIME_ZONE
+# A broker outage of any length (docs/architecture.md §celery.outage): every process keeps
+# reconnecting (no retry limit; Celery waits 2, 4, 6 … at most 30 s between attempts) and
+# consumes again once Redis is back.
+CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CONNECTION_TIMEOUT = 5
+CELERY_BROKER_CHANNEL_ERROR_RETRY = True
+# A task running when the connection drops finishes its work (every task is idempotent
+# and row-driven; cancelling it mid-send could only add an uncertain e-mail); its
+# message comes back after the visibility timeout and finds nothing left to do.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    "sla-sweep": {"task": "core.sla_sweep", "schedule": 60.0},
-    "notifications-deliver": {"task": "core.deliver_notifications", "schedule": 120.0},
+    # How often beat sweeps the deadlines and sends what is due (seconds).
+    "sla-sweep": {
+        "task": "core.sla_sweep",
+        "schedule": env.float("SLA_SWEEP_EVERY", default=60.0),
+        "kwargs": {"batch_size": env.int("SLA_SWEEP_BATCH", default=1000)},
+    },
+    "notifications-deliver": {
+        "task": "core.deliver_notifications",
+        "schedule": env.float("NOTIFICATIONS_DELIVER_EVERY", default=120.0),
+    },
     "event-reactions": {"task": "core.event_reactions", "schedule": 60.0},
     "calendar-coverage-check": {
         "task": "core.check_calendar_coverage",

@@ -5,6 +5,7 @@ back-off, giving up, quiet hours, message templates and the admin's test button.
 from __future__ import annotations
 
 import datetime as dt
+from email import message_from_bytes
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -175,6 +176,17 @@ def test_email_channel_over_smtp(make_user, settings):
         assert mail.recipients == ["hotline@example.com", "lead@example.com"]
         assert mail.subject == "工单 T-1 已超时"
         assert "请尽快处理。" in mail.text and "/t/1/" in mail.text
+        # docs/architecture.md §email: the same Message-ID on every attempt at a delivery.
+        delivery = ChannelDelivery.objects.get()
+        message_id = message_from_bytes(mail.data)["Message-ID"]
+        assert message_id.startswith(f"<delivery.{delivery.pk}.")
+        # A worker that died after handing it over: sent again, with that Message-ID.
+        ChannelDelivery.objects.update(
+            state=DeliveryState.SENDING, claim="dead", lease_until=MONDAY_10
+        )
+        assert channel_deliveries_run(now=MONDAY_10 + dt.timedelta(seconds=1)).sent == 1
+        assert [message_from_bytes(m.data)["Message-ID"] for m in smtp.mails] == [message_id] * 2
+        assert ChannelDelivery.objects.get().attempts == 2
     finally:
         smtp.stop()
 

@@ -50,6 +50,12 @@ class Notification(models.Model):
     email_attempts = models.PositiveSmallIntegerField(default=0)
     email_next_attempt_at = models.DateTimeField(null=True, blank=True)
     email_last_error = models.TextField(blank=True)
+    # One e-mail per row, claimed by one worker at a time (docs/architecture.md §email).
+    # A database default too: code of the previous release, running during an upgrade,
+    # inserts notifications without this column.
+    email_claim = models.CharField(max_length=40, blank=True, db_default="")
+    email_lease_until = models.DateTimeField(null=True, blank=True)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
     # Handed to the user's and their teams' channels (docs/architecture.md §channels).
     routed_at = models.DateTimeField(null=True, blank=True)
 
@@ -76,6 +82,11 @@ class Notification(models.Model):
             ),
             models.Index(
                 fields=["id"], condition=Q(routed_at__isnull=True), name="notification_unrouted"
+            ),
+            models.Index(
+                fields=["email_lease_until"],
+                condition=Q(email_state="sending"),
+                name="notification_email_sending",
             ),
         ]
 

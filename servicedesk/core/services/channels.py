@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import logging
 import time
 import urllib.error
@@ -77,6 +78,7 @@ class DeliveryRun:
     sent: int = 0
     failed: int = 0
     retrying: int = 0
+    backlog: bool = False
 
 
 # ---------------------------------------------------------------- configuration
@@ -333,17 +335,29 @@ def _delivery_for(
 
 
 def channel_deliveries_run(
-    *, now: dt.datetime | None = None, batch: int = CLAIM_BATCH, limit: int = 10_000
+    *,
+    now: dt.datetime | None = None,
+    batch: int = CLAIM_BATCH,
+    limit: int = 10_000,
+    budget_s: float | None = None,
 ) -> DeliveryRun:
-    """Send due deliveries until none is due (or ``limit`` were claimed)."""
+    """Send due deliveries until none is due (or ``limit`` were claimed, or ``budget_s``
+    seconds passed: then ``backlog`` tells the task to queue itself again)."""
     result = DeliveryRun()
+    budget = float(getattr(settings, "EMAIL_DELIVERY_BUDGET", 60)) if budget_s is None else budget_s
+    began = time.monotonic()
     while result.claimed < limit:
         moment = now or timezone.now()
+        if time.monotonic() - began > budget:
+            result.backlog = ChannelDelivery.objects.filter(_claimable(moment)).exists()
+            break
         rows = _claim(moment, batch)
         if not rows:
             break
         result.claimed += len(rows)
         for row in rows:
+            if not _mark_sending(row, now or timezone.now()):
+                continue  # the claim expired and another worker has the row
             outcome = _send_and_record(row, now or timezone.now())
             setattr(result, outcome, getattr(result, outcome) + 1)
     return result
@@ -380,7 +394,17 @@ def _within_quota(
     return kept
 
 
+def _claimable(now: dt.datetime) -> Q:
+    never_started = Q(state=DeliveryState.PENDING, next_attempt_at__lte=now) & (
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    )
+    # Handed to the channel by a worker that then vanished: the outcome is unknown.
+    return never_started | Q(state=DeliveryState.SENDING, lease_until__lt=now)
+
+
 def _claim(now: dt.datetime, batch: int) -> list[ChannelDelivery]:
+    """Claim a small batch (a claim and a lease, committed); the rows stay ``pending``
+    until each one is about to be sent (``_mark_sending``)."""
     sent = _robot_quota(now)
     limit = getattr(settings, "CHANNEL_ROBOT_PER_MINUTE", ROBOT_PER_MINUTE)
     busy = [c for c, n in (sent or {}).items() if n >= limit]
@@ -390,24 +414,31 @@ def _claim(now: dt.datetime, batch: int) -> list[ChannelDelivery]:
             .exclude(channel_id__in=busy)
             .filter(channel__enabled=True)  # a channel switched off keeps its rows waiting
             .select_related("channel")
-            .filter(
-                Q(state=DeliveryState.PENDING, next_attempt_at__lte=now)
-                | Q(state=DeliveryState.SENDING, lease_until__lt=now)
-            )
+            .filter(_claimable(now))
             .order_by("next_attempt_at", "id")[:batch]
         )
         rows = _within_quota(rows, sent)
         claim = uuid.uuid4().hex
         for row in rows:
-            row.state, row.claim = DeliveryState.SENDING, claim
+            row.claim = claim
             row.lease_until = now + LEASE
-            row.attempts += 1
-        ChannelDelivery.objects.bulk_update(rows, ["state", "claim", "lease_until", "attempts"])
+        ChannelDelivery.objects.bulk_update(rows, ["claim", "lease_until"])
     return rows
 
 
+def _mark_sending(row: ChannelDelivery, now: dt.datetime) -> bool:
+    """Committed before the channel is spoken to: a worker killed from here on leaves a
+    ``sending`` row that is sent again after its lease (an e-mail with the same
+    Message-ID), so a message is never dropped (docs/architecture.md §email)."""
+    marked = ChannelDelivery.objects.filter(pk=row.pk, claim=row.claim, state=row.state).update(
+        state=DeliveryState.SENDING, attempts=row.attempts + 1, lease_until=now + LEASE
+    )
+    row.state, row.attempts = DeliveryState.SENDING, row.attempts + 1
+    return bool(marked)
+
+
 def _send_and_record(row: ChannelDelivery, now: dt.datetime) -> str:
-    error = channel_send(row.channel, row.title, row.text, row.link)
+    error = channel_send(row.channel, row.title, row.text, row.link, message_id=_message_id(row))
     mine = ChannelDelivery.objects.filter(pk=row.pk, claim=row.claim, state=DeliveryState.SENDING)
     if not error:
         mine.update(state=DeliveryState.SENT, sent_at=now, last_error="", lease_until=None)
@@ -425,7 +456,20 @@ def _send_and_record(row: ChannelDelivery, now: dt.datetime) -> str:
     return "retrying"
 
 
-def channel_send(channel: NotificationChannel, title: str, text: str, link: str = "") -> str:
+def _message_id(row: ChannelDelivery) -> str:
+    """The same Message-ID on every attempt at one delivery (see ``email_message_id``)."""
+    from .notifications import email_domain
+
+    created = row.created_at.isoformat() if row.created_at else ""
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"delivery:{row.pk}:{created}".encode(), hashlib.sha256
+    ).hexdigest()[:20]
+    return f"<delivery.{row.pk}.{digest}@{email_domain()}>"
+
+
+def channel_send(
+    channel: NotificationChannel, title: str, text: str, link: str = "", message_id: str = ""
+) -> str:
     """Send one message on a channel now; the error in words, or "" when it was taken."""
     try:
         address = crypto.unseal(channel.address_encrypted)
@@ -434,7 +478,7 @@ def channel_send(channel: NotificationChannel, title: str, text: str, link: str 
         return str(exc)
     message = formats.Message(title=title, text=text, link=link)
     if channel.kind == ChannelKind.EMAIL:
-        return _send_email(address, message)
+        return _send_email(address, message, message_id)
     now_s = time.time()
     if channel.kind == ChannelKind.WECOM:
         request = formats.wecom_request(address, message)
@@ -460,7 +504,7 @@ def _post(kind: str, request: formats.WebhookRequest) -> str:
     return "" if ok else error
 
 
-def _send_email(address: str, message: formats.Message) -> str:
+def _send_email(address: str, message: formats.Message, message_id: str = "") -> str:
     if not settings.EMAIL_CONFIGURED and not getattr(settings, "EMAIL_ALWAYS_SEND", False):
         return _("E-mail is not configured (EMAIL_URL).")
     body = message.text + (f"\n\n{message.link}" if message.link else "")
@@ -469,6 +513,7 @@ def _send_email(address: str, message: formats.Message) -> str:
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[a.strip() for a in address.split(",") if a.strip()],
+        headers={"Message-ID": message_id} if message_id else None,
     )
     try:
         mail.send()

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import logging
+import time
+import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import models, transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
@@ -24,7 +29,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_EMAIL_ATTEMPTS = 5
-DELIVERY_BATCH = 200
+DELIVERY_BATCH = 20  # settings.EMAIL_DELIVERY_BATCH
 
 
 def notifications_create(
@@ -143,52 +148,174 @@ def _close(rows: models.QuerySet) -> int:
     return rows.update(closed_at=now, read_at=Coalesce("read_at", Value(now)))
 
 
-def notifications_deliver(*, now: dt.datetime | None = None, batch: int = DELIVERY_BATCH) -> int:
-    """Send pending e-mails; rows are locked so two workers never send one twice."""
-    now = now or timezone.now()
-    sent = 0
+@dataclass
+class EmailRun:
+    claimed: int = 0
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    resent_uncertain: int = 0
+    backlog: bool = False  # stopped on its time budget with e-mails still due
+
+
+def email_delivery_batch() -> int:
+    return int(getattr(settings, "EMAIL_DELIVERY_BATCH", DELIVERY_BATCH))
+
+
+def email_delivery_lease() -> dt.timedelta:
+    return dt.timedelta(seconds=float(getattr(settings, "EMAIL_DELIVERY_LEASE", 300)))
+
+
+def email_delivery_budget() -> float:
+    return float(getattr(settings, "EMAIL_DELIVERY_BUDGET", 60))
+
+
+def notifications_deliver(*, now: dt.datetime | None = None, batch: int | None = None) -> int:
+    """Send the e-mails that are due; returns how many were sent (see ``emails_deliver``)."""
+    run = emails_deliver(now=now, batch=batch)
+    return run.sent + run.resent_uncertain
+
+
+def emails_deliver(
+    *, now: dt.datetime | None = None, batch: int | None = None, budget_s: float | None = None
+) -> EmailRun:
+    """Send due notification e-mails, each exactly once (docs/architecture.md §email).
+
+    Every e-mail is one ``Notification`` row with its own state, claim, lease and attempt
+    count. A small batch is claimed in a short transaction (``SKIP LOCKED``, only the
+    notification rows are locked, never the users'); then, one message at a time and
+    outside any transaction, the row is marked ``sending`` (committed) before the mail
+    server is spoken to, the message goes out with a Message-ID that is the same on every
+    attempt, and the outcome is recorded only while the claim still holds. A worker that
+    dies leaves its claim to expire: rows it never started are sent by the next worker;
+    the one it was sending (``sending``, lease over) is sent again with the same
+    Message-ID, which the receiver's duplicate check drops.
+
+    Stops after ``budget_s`` seconds with ``backlog`` set so the task re-queues itself
+    instead of running into its time limit.
+    """
+    batch = batch or email_delivery_batch()
+    budget = email_delivery_budget() if budget_s is None else budget_s
+    began = time.monotonic()
+    run = EmailRun()
     while True:
-        with transaction.atomic():
-            rows = list(
-                Notification.objects.select_for_update(skip_locked=True)
-                .select_related("recipient")
-                .filter(email_state=EmailState.PENDING)
-                .filter(Q(email_next_attempt_at__isnull=True) | Q(email_next_attempt_at__lte=now))
-                .order_by("id")[:batch]
-            )
-            if not rows:
-                return sent
-            for row in rows:
-                _deliver_one(row, now)
-                sent += row.email_state == EmailState.SENT
-            Notification.objects.bulk_update(
-                rows,
-                ["email_state", "email_attempts", "email_next_attempt_at", "email_last_error"],
-            )
-        if len(rows) < batch:
-            return sent
+        if time.monotonic() - began > budget:
+            run.backlog = _email_due(now or timezone.now())
+            return run
+        moment = now or timezone.now()
+        rows = _email_claim(moment, batch)
+        if not rows:
+            return run
+        run.claimed += len(rows)
+        for row in rows:
+            outcome = _email_send_and_record(row, now or timezone.now())
+            if outcome:
+                setattr(run, outcome, getattr(run, outcome) + 1)
 
 
-def _deliver_one(row: Notification, now: dt.datetime) -> None:
-    if not settings.EMAIL_CONFIGURED and not getattr(settings, "EMAIL_ALWAYS_SEND", False):
-        row.email_state = EmailState.SKIPPED
-        return
-    link = f"{settings.SITE_URL}{row.url}" if row.url.startswith("/") else row.url
-    try:
-        send_mail(
-            subject=row.title,
-            message=f"{row.body}\n\n{link}".strip(),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[row.recipient.email],
+def _email_due(now: dt.datetime) -> bool:
+    return Notification.objects.filter(_email_claimable(now)).exists()
+
+
+def _email_claimable(now: dt.datetime) -> Q:
+    never_started = (
+        Q(email_state=EmailState.PENDING)
+        & (Q(email_next_attempt_at__isnull=True) | Q(email_next_attempt_at__lte=now))
+        & (Q(email_lease_until__isnull=True) | Q(email_lease_until__lt=now))
+    )
+    # Handed to the mail server by a worker that then vanished: the outcome is unknown.
+    uncertain = Q(email_state=EmailState.SENDING, email_lease_until__lt=now)
+    return never_started | uncertain
+
+
+def _email_claim(now: dt.datetime, batch: int) -> list[Notification]:
+    claim = uuid.uuid4().hex
+    with transaction.atomic():
+        ids = list(
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(_email_claimable(now))
+            .order_by("id")
+            .values_list("id", flat=True)[:batch]
         )
-    except Exception as exc:
-        row.email_attempts += 1
-        row.email_last_error = str(exc)[:2000]
-        if row.email_attempts >= MAX_EMAIL_ATTEMPTS:
-            row.email_state = EmailState.FAILED
-        else:
-            row.email_next_attempt_at = now + dt.timedelta(minutes=2**row.email_attempts)
-        return
-    row.email_attempts += 1
-    row.email_state = EmailState.SENT
-    row.email_last_error = ""
+        if not ids:
+            return []
+        Notification.objects.filter(pk__in=ids).update(
+            email_claim=claim, email_lease_until=now + email_delivery_lease()
+        )
+    # Read after the commit, with the addresses: no lock on the users' rows at any time.
+    return list(
+        Notification.objects.filter(pk__in=ids, email_claim=claim)
+        .select_related("recipient")
+        .order_by("id")
+    )
+
+
+def email_message_id(row: Notification) -> str:
+    """The same Message-ID on every attempt at one e-mail, unique across installations
+    and across a database restored over one that had sent other rows with the same ids."""
+    created = row.created_at.isoformat() if row.created_at else ""
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"notification:{row.pk}:{created}".encode(), hashlib.sha256
+    ).hexdigest()[:20]
+    return f"<notification.{row.pk}.{digest}@{email_domain()}>"
+
+
+def email_domain() -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(settings.SITE_URL).hostname or "servicedesk.localdomain"
+
+
+def _email_send_and_record(row: Notification, now: dt.datetime) -> str:
+    mine = Notification.objects.filter(pk=row.pk, email_claim=row.email_claim)
+    if not settings.EMAIL_CONFIGURED and not getattr(settings, "EMAIL_ALWAYS_SEND", False):
+        mine.update(email_state=EmailState.SKIPPED, email_lease_until=None)
+        return ""
+    uncertain = row.email_state == EmailState.SENDING
+    # Durable before the mail server sees the message: a worker killed from here on
+    # leaves a ``sending`` row, which is sent again (same Message-ID), never dropped.
+    attempts = row.email_attempts + 1
+    if not mine.filter(email_state=row.email_state).update(
+        email_state=EmailState.SENDING,
+        email_attempts=attempts,
+        email_lease_until=now + email_delivery_lease(),
+    ):
+        return ""  # the claim expired and another worker has the row
+    error = _email_send(row)
+    if not error:
+        mine.filter(email_state=EmailState.SENDING).update(
+            email_state=EmailState.SENT,
+            email_sent_at=timezone.now(),
+            email_last_error="",
+            email_lease_until=None,
+        )
+        return "resent_uncertain" if uncertain else "sent"
+    if attempts >= MAX_EMAIL_ATTEMPTS:
+        mine.update(
+            email_state=EmailState.FAILED, email_last_error=error[:2000], email_lease_until=None
+        )
+        return "failed"
+    mine.update(
+        email_state=EmailState.PENDING,
+        email_last_error=error[:2000],
+        email_lease_until=None,
+        email_next_attempt_at=now + dt.timedelta(minutes=2**attempts),
+    )
+    return "retrying"
+
+
+def _email_send(row: Notification) -> str:
+    """Hand one message to the mail server; the error in words, or "" when it was taken."""
+    link = f"{settings.SITE_URL}{row.url}" if row.url.startswith("/") else row.url
+    mail = EmailMessage(
+        subject=row.title,
+        body=f"{row.body}\n\n{link}".strip(),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[row.recipient.email],
+        headers={"Message-ID": email_message_id(row)},
+    )
+    try:
+        mail.send()
+    except Exception as exc:  # any SMTP or socket failure is retried
+        return f"{type(exc).__name__}: {exc}"[:2000]
+    return ""

@@ -514,7 +514,7 @@ def _process_batch(timers: list[SlaTimer], now: dt.datetime, result: SweepResult
             NOTIFICATION_COLUMNS,
             notifications,
             recorded,
-            extra={"email_attempts": 0, "email_last_error": ""},
+            extra={"email_attempts": 0, "email_last_error": "", "email_claim": ""},
         )
         _insert_unnest(Escalation, ESCALATION_COLUMNS, escalations, recorded)
     else:
