@@ -139,7 +139,8 @@ class MessageTemplateForm(forms.ModelForm):
         fields = ["kind", "channel_kind", "title", "body"]
         help_texts = {
             "title": _(
-                "Django template syntax: {{ title }}, {{ body }}, {{ kind }}, {{ link }}, {{ time }}; tags if, for, with; filters such as truncatechars, date, default."
+                "Django template syntax: {{ title }}, {{ body }}, {{ kind }}, {{ link }}, "
+                "{{ time }}; tags if, for, with; filters such as truncatechars, date, default."
             ),
         }
 
