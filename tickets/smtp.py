@@ -59,7 +59,7 @@ class SupportListener(Controller):
 
     def _trigger_server(self) -> None:
         if not self.port and self.server is not None:
-            self.port = self.server.sockets[0].getsockname()[1]
+            self.port = self.server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
         super()._trigger_server()
 
 

@@ -4,20 +4,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contracts', '0008_merge_20261206_2020'),
+        ("contracts", "0008_merge_20261206_2020"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalrevisit',
-            name='reason',
-            field=models.CharField(choices=[('periodic', 'Periodic revisit'), ('post_visit', 'Follow-up after an on-site visit'), ('post_installation', 'Follow-up after an installation'), ('post_training', 'Follow-up after a training'), ('survey', 'Satisfaction survey answered online')], default='periodic', max_length=20, verbose_name='reason'),
+            model_name="historicalrevisit",
+            name="reason",
+            field=models.CharField(
+                choices=[
+                    ("periodic", "Periodic revisit"),
+                    ("post_visit", "Follow-up after an on-site visit"),
+                    ("post_installation", "Follow-up after an installation"),
+                    ("post_training", "Follow-up after a training"),
+                    ("survey", "Satisfaction survey answered online"),
+                ],
+                default="periodic",
+                max_length=20,
+                verbose_name="reason",
+            ),
         ),
         migrations.AlterField(
-            model_name='revisit',
-            name='reason',
-            field=models.CharField(choices=[('periodic', 'Periodic revisit'), ('post_visit', 'Follow-up after an on-site visit'), ('post_installation', 'Follow-up after an installation'), ('post_training', 'Follow-up after a training'), ('survey', 'Satisfaction survey answered online')], default='periodic', max_length=20, verbose_name='reason'),
+            model_name="revisit",
+            name="reason",
+            field=models.CharField(
+                choices=[
+                    ("periodic", "Periodic revisit"),
+                    ("post_visit", "Follow-up after an on-site visit"),
+                    ("post_installation", "Follow-up after an installation"),
+                    ("post_training", "Follow-up after a training"),
+                    ("survey", "Satisfaction survey answered online"),
+                ],
+                default="periodic",
+                max_length=20,
+                verbose_name="reason",
+            ),
         ),
     ]

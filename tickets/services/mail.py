@@ -173,7 +173,9 @@ def _body_and_files(msg: Message) -> tuple[str, list[tuple[str, bytes]]]:
         filename = part.get_filename()
         disposition = (part.get("Content-Disposition") or "").lower()
         ctype = part.get_content_type()
-        payload = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes):
+            payload = b""
         if filename or disposition.startswith("attachment"):
             files.append((decode_header(filename) or _("attachment"), payload))
         elif ctype == "text/plain" and not plain:
