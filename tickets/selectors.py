@@ -408,7 +408,7 @@ EVENT_TITLES = {
 # Same instant: the call first, then what it started.
 KIND_ORDER = {"call": 0, "mail": 0, "event": 1, "note": 2, "timer": 3, "history": 4}
 # Recorded for the field-service app; the transition's own event already tells it.
-HIDDEN_EVENTS = {"ticket.dispatch_requested"}
+HIDDEN_EVENTS = {"ticket.dispatch_requested", "ticket.mail_received"}  # mails: _mail_entries
 
 
 def ticket_timeline(ticket: Ticket) -> list[TimelineEntry]:

@@ -241,6 +241,9 @@ def test_gbk_text_declared_as_gb2312_and_raw_8bit_headers():
     assert parsed.sender_name == "王工"
     assert parsed.subject == "报修：打印机"
     assert parsed.text == "朱镕基路 88 号"
+    raw_utf8 = "From: 李工 <l@x.example>\r\nSubject: 原始头\r\nMessage-ID: <a2@x>\r\n\r\n正文"
+    parsed = mail_parse(raw_utf8.encode("utf-8"))
+    assert (parsed.sender_name, parsed.subject, parsed.text) == ("李工", "原始头", "正文")
 
 
 def test_html_only_mail_is_read_as_text():

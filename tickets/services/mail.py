@@ -127,10 +127,10 @@ def decode_header(value: Any) -> str:
     8-bit bytes (as some mail programs send them) read as UTF-8 or else GB 18030."""
     if value is None:
         return ""
-    if isinstance(value, email.header.Header):
+    if not isinstance(value, email.header.Header):  # a Header keeps raw 8-bit as bytes
         value = str(value)
     parts = []
-    for chunk, charset in email.header.decode_header(str(value)):
+    for chunk, charset in email.header.decode_header(value):
         if isinstance(chunk, str):
             # Undecoded 8-bit bytes arrive as surrogate escapes: take them back as bytes.
             chunk = _decode_bytes(chunk.encode("utf-8", "surrogateescape"), None)
