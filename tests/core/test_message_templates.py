@@ -97,7 +97,12 @@ def test_admin_edits_and_previews_a_template(client, make_user):
     assert template.title.startswith("【已超时】")
     done = client.post(
         url,
-        {"kind": "sla_breach", "channel_kind": "", "title": "【超时！】{{ title }}", "body": "{{ body }}"},
+        {
+            "kind": "sla_breach",
+            "channel_kind": "",
+            "title": "【超时！】{{ title }}",
+            "body": "{{ body }}",
+        },
     )
     assert done.status_code == 302
     template.refresh_from_db()
