@@ -14,6 +14,12 @@ class ContractsConfig(AppConfig):
 
         register_waiting_steps()
 
+        from servicedesk.core.services import event_subscribe
+
+        from .subscribers import revisit_from_survey
+
+        event_subscribe("survey.answered", revisit_from_survey)  # docs/domain.md §revisit.survey
+
         nav_register(
             NavItem(
                 _("Customers"),

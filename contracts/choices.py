@@ -105,6 +105,7 @@ class RevisitReason(models.TextChoices):
     POST_VISIT = "post_visit", _("Follow-up after an on-site visit")
     POST_INSTALLATION = "post_installation", _("Follow-up after an installation")
     POST_TRAINING = "post_training", _("Follow-up after a training")
+    SURVEY = "survey", _("Satisfaction survey answered online")
 
 
 class RevisitFollowUp(models.TextChoices):

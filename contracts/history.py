@@ -27,6 +27,7 @@ REASONS = {
     "missed": _("Revisit missed"),
     "record details": _("Revisit details recorded"),
     "scheduled": _("Revisit scheduled"),
+    "survey answered": _("Satisfaction survey answered online"),
 }
 
 # The asset register (docs/domain.md §installation.assets).

@@ -10,12 +10,25 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from servicedesk.core.choices import Role
 
-from .choices import FirstVisitState, RevisitState
+from .choices import FirstVisitState, RevisitReason, RevisitState
 from .models import (
     VERIFIABLE_FIELDS,
     Contact,
@@ -192,3 +205,67 @@ def revisits_closed(user: User, *, state: str, sees_all: bool | None = None) -> 
     if not (revisit_sees_all(user) if sees_all is None else sees_all):
         qs = qs.filter(assignee=user)
     return qs.order_by("-due_on", "-pk")
+
+
+@dataclass(frozen=True)
+class MonthSatisfaction:
+    """Customer satisfaction of one month (docs/domain.md §revisit.survey)."""
+
+    month: dt.date  # the first day of the month
+    answers: int  # revisits recorded with a score: calls and online surveys
+    average: float | None  # mean score 1–5, one decimal; None without answers
+    low: int  # scores of 2 or less
+    surveys: int  # of ``answers``, those answered online
+
+
+def satisfaction_by_month(
+    scope: User | None, start: dt.date, end: dt.date, *, customer: Any = None
+) -> list[MonthSatisfaction]:
+    """Satisfaction per month from ``start``'s month to ``end``'s, every month present
+    (zero answers where none): the scores of done revisits — phone calls and the online
+    surveys recorded on them. ``scope``: a user (their row scoping) or None (all). One
+    aggregate query."""
+    qs = Revisit.objects.all() if scope is None else Revisit.objects.restrict(scope)
+    if customer is not None:
+        qs = qs.filter(customer=customer)
+    first = start.replace(day=1)
+    tz = timezone.get_current_timezone()
+    since = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
+    until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    rows = (
+        qs.filter(
+            state=RevisitState.DONE,
+            satisfaction__isnull=False,
+            done_at__gte=since,
+            done_at__lt=until,
+        )
+        .annotate(month=TruncMonth("done_at", tzinfo=tz))
+        .values("month")
+        .annotate(
+            n=Count("id"),
+            avg=Avg("satisfaction"),
+            low=Count("id", filter=Q(satisfaction__lte=2)),
+            surveys=Count("id", filter=Q(reason=RevisitReason.SURVEY)),
+        )
+        .order_by("month")
+    )
+    found = {}
+    for row in rows:
+        month = row["month"]
+        month = month.date() if isinstance(month, dt.datetime) else month
+        found[month] = row
+    result = []
+    month = first
+    while month <= end:
+        row = found.get(month)
+        result.append(
+            MonthSatisfaction(
+                month=month,
+                answers=row["n"] if row else 0,
+                average=round(row["avg"], 1) if row and row["avg"] is not None else None,
+                low=row["low"] if row else 0,
+                surveys=row["surveys"] if row else 0,
+            )
+        )
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return result

@@ -106,6 +106,7 @@ SEED_MIGRATIONS = [
     # After every migration that creates policies: it sets their calendar basis.
     "servicedesk.core.migrations.0006_sla_policy_calendar_basis",
     "tickets.migrations.0004_complaint_policy_office_calendar",
+    "servicedesk.core.migrations.0013_chinese_message_templates",
 ]
 
 

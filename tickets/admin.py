@@ -23,6 +23,8 @@ from .models import (
     Call,
     DutyShift,
     HotlineLine,
+    InboundMail,
+    InboundMailAttachment,
     KnowledgeArticle,
     PasswordDisclosure,
     Ticket,
@@ -292,6 +294,45 @@ class CallAdmin(ReadOnlyHistoryAdmin):
     search_fields = ["caller_phone", "external_id", "customer__name", "ticket__number"]
     list_select_related = ["engineer", "line", "customer", "ticket"]
     date_hierarchy = "started_at"
+
+
+class InboundMailAttachmentInline(admin.TabularInline):
+    model = InboundMailAttachment
+    fields = ["name", "file", "size"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(InboundMail)
+class InboundMailAdmin(ReadOnlyHistoryAdmin):
+    """Every mail the support address received, the ignored ones with why
+    (docs/domain.md §hotline.mail)."""
+
+    list_display = ["received_at", "sender", "sender_name", "subject", "outcome", "ticket"]
+    list_filter = ["outcome"]
+    search_fields = ["sender", "sender_name", "subject", "ticket__number", "message_id"]
+    list_select_related = ["ticket"]
+    date_hierarchy = "received_at"
+    inlines = [InboundMailAttachmentInline]
+    fields = [
+        "received_at",
+        "sender",
+        "sender_name",
+        "subject",
+        "outcome",
+        "ticket",
+        "contact",
+        "text",
+        "refused_attachments",
+        "message_id",
+        "references",
+        "reply_message_id",
+    ]
+    readonly_fields = fields
 
 
 @admin.register(PasswordDisclosure)

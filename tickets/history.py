@@ -15,6 +15,7 @@ EVENTS = {
     "knowledgearticle.published": _("Article published"),
     "knowledgearticle.deleted": _("Article deleted"),
     "knowledgearticle.solved": _("Article solved a call"),
+    "ticket.mail_received": _("Mail received"),
 }
 REASONS = {
     "transfer": _("Transferred"),

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
@@ -614,3 +615,81 @@ class PasswordDisclosure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.what} → {self.contact}"
+
+
+class MailOutcome(models.TextChoices):
+    """What became of a mail to the support address (docs/domain.md §hotline.mail)."""
+
+    TICKET = "ticket", _("New ticket")
+    REPLY = "reply", _("Added to its ticket")
+    AUTO_REPLY = "auto_reply", _("Ignored: an automatic reply")
+    LOOP = "loop", _("Ignored: sent by the desk itself")
+    RATE = "rate", _("Ignored: too many mails from this sender")
+
+
+class InboundMail(models.Model):
+    """One mail received at the support address, kept once (its ``Message-ID`` is unique,
+    so a mail delivered twice or to two receivers makes one ticket)."""
+
+    message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
+    sender = models.EmailField(_("sender"), db_index=True)
+    sender_name = models.CharField(_("sender's name"), max_length=100, blank=True)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    received_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=MailOutcome.choices)
+    ticket = models.ForeignKey(
+        Ticket,
+        verbose_name=_("service ticket"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="mails",
+    )
+    contact = models.ForeignKey(
+        "contracts.Contact",
+        verbose_name=_("contact"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    references = models.TextField(_("references"), blank=True)
+    #: The Message-ID of the acknowledgement sent back, which the customer's reply cites.
+    reply_message_id = models.CharField(_("Message-ID of our reply"), max_length=255, blank=True)
+    refused_attachments = models.TextField(_("attachments not kept"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("received mail")
+        verbose_name_plural = _("received mails")
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["sender", "received_at"])]
+
+    def __str__(self) -> str:
+        return self.subject or self.sender
+
+
+def _mail_attachment_path(instance: Any, filename: str) -> str:
+    return f"mail/{timezone.localdate():%Y/%m}/{filename}"
+
+
+class InboundMailAttachment(models.Model):
+    """A file attached to a received mail, kept after the upload checks
+    (docs/architecture.md §uploads)."""
+
+    mail = models.ForeignKey(InboundMail, on_delete=models.CASCADE, related_name="attachments")
+    name = models.CharField(_("name"), max_length=100)
+    file = models.FileField(_("file"), upload_to=_mail_attachment_path, blank=True)
+    size = models.PositiveIntegerField(_("size (bytes)"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("mail attachment")
+        verbose_name_plural = _("mail attachments")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name

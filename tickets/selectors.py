@@ -58,7 +58,15 @@ from servicedesk.core.selectors import (
 )
 
 from .choices import TicketState
-from .models import Call, DutyShift, HotlineLine, KnowledgeArticle, Ticket, TicketNote
+from .models import (
+    Call,
+    DutyShift,
+    HotlineLine,
+    InboundMail,
+    KnowledgeArticle,
+    Ticket,
+    TicketNote,
+)
 
 if TYPE_CHECKING:
     from servicedesk.core.types import User
@@ -405,9 +413,9 @@ EVENT_TITLES = {
     "form.signed": ("pen", gettext_lazy("Form signed")),
 }
 # Same instant: the call first, then what it started.
-KIND_ORDER = {"call": 0, "event": 1, "note": 2, "timer": 3, "history": 4}
+KIND_ORDER = {"call": 0, "mail": 0, "event": 1, "note": 2, "timer": 3, "history": 4}
 # Recorded for the field-service app; the transition's own event already tells it.
-HIDDEN_EVENTS = {"ticket.dispatch_requested"}
+HIDDEN_EVENTS = {"ticket.dispatch_requested", "ticket.mail_received"}  # mails: _mail_entries
 
 
 def ticket_timeline(ticket: Ticket) -> list[TimelineEntry]:
@@ -466,6 +474,7 @@ def ticket_timeline(ticket: Ticket) -> list[TimelineEntry]:
         entries.append(
             TimelineEntry(call.started_at, "call", "telephone", title, call.engineer, text, tone)
         )
+    entries.extend(_mail_entries(ticket))
     timers = getattr(ticket, "all_timers", None)
     if timers is None:
         timers = list(timers_for(ticket))
@@ -493,6 +502,28 @@ def ticket_timeline(ticket: Ticket) -> list[TimelineEntry]:
             )
         )
     entries.sort(key=lambda e: (e.when, KIND_ORDER[e.kind]))
+    return entries
+
+
+def _mail_entries(ticket: Ticket) -> list[TimelineEntry]:
+    """The mails of the ticket (docs/domain.md §hotline.mail): who wrote, the subject and
+    words, the attachments kept and those refused."""
+    entries = []
+    for mail in InboundMail.objects.filter(ticket=ticket).prefetch_related("attachments"):
+        title = _("Mail from %(sender)s") % {
+            "sender": f"{mail.sender_name} <{mail.sender}>" if mail.sender_name else mail.sender
+        }
+        lines = [mail.subject, mail.text[:2000]]
+        names = [a.name for a in mail.attachments.all()]
+        if names:
+            lines.append(_("Attachments: %(names)s") % {"names": "、".join(names)})
+        if mail.refused_attachments:
+            lines.append(_("Not kept: %(why)s") % {"why": mail.refused_attachments})
+        entries.append(
+            TimelineEntry(
+                mail.received_at, "mail", "envelope", title, None, "\n".join(x for x in lines if x)
+            )
+        )
     return entries
 
 

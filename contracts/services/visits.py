@@ -795,3 +795,78 @@ def revisit_schedule(
                 target=revisit,
             )
     return revisit
+
+
+# -- revisits: satisfaction surveys answered online ----------------------------------------
+
+
+def revisit_record_survey(
+    *,
+    customer: Customer,
+    source: models.Model | None,
+    score: int,
+    would_recommend: bool,
+    comment: str,
+    contact_name: str,
+    at: dt.datetime | None = None,
+) -> Revisit:
+    """A customer's online survey answer becomes a revisit record (docs/domain.md
+    §revisit.survey): the follow-up call scheduled for the same record (after a visit or a
+    training) is recorded with the score, so the customer is not called to be asked
+    again; without one, a done revisit of reason ``survey`` keeps the answer. Either way
+    revisit coverage and satisfaction figures count it. Idempotent per source."""
+    at = at or timezone.now()
+    score = _satisfaction_value(score)
+    if not 1 <= score <= 5:
+        raise ApplicationError(_("Give the customer's satisfaction from 1 to 5."))
+    recommend = _("would recommend us") if would_recommend else _("would not recommend us")
+    opinion = _("Answered the satisfaction survey online (%(recommend)s).") % {
+        "recommend": recommend
+    }
+    if (comment or "").strip():
+        opinion = f"{opinion}\n{comment.strip()}"
+    details = {
+        "contact_name": (contact_name or str(customer))[:60],
+        "opinion": opinion,
+        "satisfaction": score,
+    }
+    source_type = ContentType.objects.get_for_model(source) if source is not None else None
+    with transaction.atomic():
+        by_source = Revisit.objects.select_for_update().filter(
+            customer=customer, source_type=source_type, source_id=getattr(source, "pk", None)
+        )
+        done = by_source.filter(reason=RevisitReason.SURVEY).first()
+        if done is not None:
+            return done  # this answer is recorded already
+        scheduled = by_source.filter(state=RevisitState.SCHEDULED).order_by("due_on", "pk")
+        # Without a source only a revisit of its own: a periodic call is still due.
+        revisit = scheduled.first() if source is not None else None
+        if revisit is None:
+            revisit = Revisit(
+                customer=customer,
+                contract=customer.contracts.filter(
+                    state__in=[ContractState.IN_SERVICE, ContractState.SIGNED]
+                )
+                .order_by("-signed_on", "-pk")
+                .first(),
+                reason=RevisitReason.SURVEY,
+                due_on=timezone.localdate(at),
+                source_type=source_type,
+                source_id=getattr(source, "pk", None),
+            )
+            history_reason(revisit, "survey answered")
+            revisit.save()
+        revisit = transition_run(
+            instance=revisit,
+            name="record",
+            by=None,
+            kwargs={"at": at},
+            update_fields=["done_at"],
+            reason="survey answered",
+            event_data={"satisfaction": score, "follow_up": "", "survey": True},
+        )
+        for field, value in details.items():
+            setattr(revisit, field, value)
+        history_reason(revisit, "survey answered")
+        revisit.save(update_fields=list(details))
+    return revisit

@@ -9,13 +9,20 @@ from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from .admin_history import HistoryAdmin
 from .exceptions import ApplicationError
 from .models import ChannelDelivery, DeliveryState, MessageTemplate, NotificationChannel
-from .services.channels import channel_save, channel_test_send, deliveries_retry
+from .services.channels import (
+    channel_save,
+    channel_test_send,
+    deliveries_retry,
+    message_template_preview,
+    message_template_save,
+)
 
 
 class ChannelForm(forms.ModelForm):
@@ -126,10 +133,84 @@ class NotificationChannelAdmin(HistoryAdmin):
             )
 
 
+class MessageTemplateForm(forms.ModelForm):
+    class Meta:
+        model = MessageTemplate
+        fields = ["kind", "channel_kind", "title", "body"]
+        help_texts = {
+            "title": _(
+                "Django template syntax: {{ title }}, {{ body }}, {{ kind }}, {{ link }}, "
+                "{{ time }}; tags if, for, with; filters such as truncatechars, date, default."
+            ),
+        }
+
+    def clean(self):
+        data = super().clean()
+        self.saved = None
+        if self.errors:
+            return data
+        try:
+            self.saved = message_template_save(
+                by=getattr(self, "acting_user", None),
+                template=self.instance if self.instance.pk else None,
+                kind=data.get("kind") or "",
+                channel_kind=data.get("channel_kind") or "",
+                title=data.get("title") or "",
+                body=data.get("body") or "",
+            )
+        except ApplicationError as exc:
+            for field, errors in (exc.extra or {}).items():
+                self.add_error(field if field in self.fields else None, errors)
+        return data
+
+
 @admin.register(MessageTemplate)
 class MessageTemplateAdmin(HistoryAdmin):
-    list_display = ["kind", "channel_kind", "title"]
+    """The words of channel messages per notification kind and channel (Chinese by
+    default, docs/architecture.md §channels.templates), with a preview on sample words."""
+
+    form = MessageTemplateForm
+    list_display = ["kind_shown", "channel_kind", "title"]
     list_filter = ["channel_kind"]
+    search_fields = ["kind", "title", "body"]
+    readonly_fields = ["preview"]
+    fields = ["kind", "channel_kind", "title", "body", "preview"]
+
+    @admin.display(description=_("notification kind"), ordering="kind")
+    def kind_shown(self, obj: MessageTemplate) -> str:
+        return obj.kind or str(_("every kind"))
+
+    @admin.display(description=_("preview"))
+    def preview(self, obj: MessageTemplate):
+        if obj is None or not obj.pk:
+            return _("Save and continue editing to see the preview.")
+        words = message_template_preview(
+            title=obj.title, body=obj.body, channel_kind=obj.channel_kind
+        )
+        if words is None:
+            return _("The template cannot be read.")
+        return format_html(
+            '<div class="message-preview"><strong>{}</strong>'
+            '<pre style="white-space: pre-wrap">{}</pre><small>{}</small></div>',
+            words[0],
+            words[1],
+            _("Filled in with sample words."),
+        )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.acting_user = request.user
+        return form
+
+    # message_template_save wrote the row while the form was validated.
+    def save_form(self, request, form, change):
+        return form.saved
+
+    def save_model(self, request, obj, form, change):
+        return None
+
+    def save_related(self, request, form, formsets, change):
+        return None
 
 
 @admin.register(ChannelDelivery)

@@ -442,6 +442,16 @@ LOGGING = {
 TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
 # WeCom and DingTalk robots take 20 messages a minute (docs/architecture.md §channels).
 CHANNEL_ROBOT_PER_MINUTE = env.int("CHANNEL_ROBOT_PER_MINUTE", default=20)
+# E-mail to ticket: the SMTP listener `manage.py receive_mail` (docs/architecture.md §mail-in).
+SUPPORT_MAIL_ADDRESSES = env.list("SUPPORT_MAIL_ADDRESSES", default=[])
+SUPPORT_MAIL_FROM = env("SUPPORT_MAIL_FROM", default="")
+SUPPORT_MAIL_OWNER = env("SUPPORT_MAIL_OWNER", default="")
+SUPPORT_MAIL_PER_SENDER_HOUR = env.int("SUPPORT_MAIL_PER_SENDER_HOUR", default=20)
+SUPPORT_MAIL_ACKNOWLEDGE = env.bool("SUPPORT_MAIL_ACKNOWLEDGE", default=True)
+SUPPORT_MAIL_ACKS_PER_HOUR = env.int("SUPPORT_MAIL_ACKS_PER_HOUR", default=3)
+SUPPORT_MAIL_MAX_BYTES = env.int("SUPPORT_MAIL_MAX_BYTES", default=30 * 1024 * 1024)
+SUPPORT_SMTP_HOST = env("SUPPORT_SMTP_HOST", default="127.0.0.1")
+SUPPORT_SMTP_PORT = env.int("SUPPORT_SMTP_PORT", default=2525)
 # Access and sessions (docs/architecture.md §access-and-sessions).
 # The OpenAPI schema and docs need a login unless opened explicitly.
 API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=False)

@@ -100,6 +100,12 @@ def _fill_the_models_the_demo_leaves_empty(user) -> None:
             plan="月末结账流程",
             planned_by=user,
         )
+    from tickets.models import InboundMail
+
+    if not InboundMail.objects.exists():
+        InboundMail.objects.create(
+            message_id="<1@example.com>", sender="a@example.com", outcome="ticket", ticket=ticket
+        )
     if not EngineerHandover.objects.exists():
         EngineerHandover.objects.create(
             engineer=Engineer.objects.order_by("pk").first(),

@@ -317,8 +317,10 @@ def test_channel_without_quiet_hours_sends_at_night(robots, make_user):
 @pytest.mark.django_db
 def test_message_template_words(robots, make_user):
     user = make_user()
-    MessageTemplate.objects.create(
-        kind="sla_breach", title="【超时】{{ title }}", body="{{ body }}（请回复处理人）"
+    MessageTemplate.objects.update_or_create(
+        kind="sla_breach",
+        channel_kind="",
+        defaults={"title": "【超时】{{ title }}", "body": "{{ body }}（请回复处理人）"},
     )
     _channel("dingtalk", f"{robots.base}/dingtalk?access_token=abc", user=user, secret="SECding")
     _notify(user)

@@ -94,6 +94,7 @@ def ticket_intake(
     contract: Contract | None = None,
     call: Any = None,
     new_customer: bool = False,
+    unidentified: bool = False,
 ) -> Ticket:
     """Record a request; decide its entitlement and route it. Never refuses (docs/domain.md
     §entitlement.never-refuse): out of scope goes to the sales manager, undetermined to the arbiter.
@@ -101,7 +102,11 @@ def ticket_intake(
     A caller the archive does not know is recorded with ``new_customer``: the company,
     the caller and the number become a new customer (with a first visit, contracts app),
     whose request has no contract behind it and goes to the arbiter like any other
-    undetermined one (issue 10 §8)."""
+    undetermined one (issue 10 §8).
+
+    ``unidentified``: the sender is not known yet (a mail from an address no contact has,
+    docs/domain.md §hotline.mail) — the ticket has no customer, its entitlement is to be
+    decided, and the hotline matches the customer when it reviews it."""
     received_at = received_at or timezone.now()
     raise_field_errors(
         _intake_errors(
@@ -113,14 +118,14 @@ def ticket_intake(
                 "description": description,
             },
             customer=customer,
-            new_customer=new_customer,
+            new_customer=new_customer or unidentified,
             received_at=received_at,
             contract=contract,
         )
     )
 
     with transaction.atomic():
-        if customer is None:
+        if customer is None and not unidentified:
             customer = _register_caller(
                 by=by, company=caller_company, name=caller_name, phone=caller_phone
             )
