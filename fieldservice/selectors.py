@@ -696,3 +696,15 @@ def dispatch_for_defect(user: Any, pk: Any) -> tuple[Dispatch, dict[str, Any]] |
         "steps": "\n".join(x for x in (dispatch.steps, dispatch.cause) if x),
         "workaround": dispatch.solution if dispatch.outcome == "partially_solved" else "",
     }
+
+
+def board_version() -> tuple[int, ...]:
+    """Changes whenever something the dispatch board draws may have changed: the newest
+    history row of dispatches, engineers, their leave and partners, deadlines and
+    customers (one query; the rule in servicedesk/core/live.py)."""
+    from contracts.models import Customer
+    from servicedesk.core.live import history_models_of, history_version
+
+    return history_version(
+        history_models_of(Dispatch, Engineer, EngineerLeave, Partner, SlaTimer, Customer)
+    )

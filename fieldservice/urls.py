@@ -12,6 +12,7 @@ urlpatterns = [
     path("dispatches/", views.dispatch_list, name="list"),
     path("dispatches/new/", views.dispatch_new, name="create"),
     path("dispatches/board/", views.board, name="board"),
+    path("dispatches/board/live/", views.board_live, name="board-live"),
     path("dispatches/board/assign/", views.board_assign, name="board-assign"),
     path("dispatches/mine/", views.my_dispatches, name="mine"),
     path("dispatches/person-days/", views.person_days, name="person-days"),
