@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from servicedesk.core.choices import Role
 from servicedesk.core.models import Notification
 from servicedesk.core.services import notifications_create
 
@@ -16,7 +17,7 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def test_tray_lists_my_latest_and_marks_one_read(client, make_user):
-    me, other = make_user(), make_user()
+    me, other = make_user(Role.HOTLINE_ENGINEER), make_user(Role.HOTLINE_ENGINEER)
     for n in range(12):
         notifications_create(recipients=[me], kind="x", title=f"派工单 PG-{n:03d} 待核实")
     notifications_create(recipients=[other], kind="x", title="别人的提醒")
@@ -36,7 +37,7 @@ def test_tray_lists_my_latest_and_marks_one_read(client, make_user):
 
 
 def test_mark_all_read_from_the_tray_and_nobody_elses(client, make_user):
-    me, other = make_user(), make_user()
+    me, other = make_user(Role.HOTLINE_ENGINEER), make_user(Role.HOTLINE_ENGINEER)
     notifications_create(recipients=[me, other], kind="x", title="合同即将到期")
     notifications_create(recipients=[me], kind="x", title="服务单超时")
     client.force_login(me)
@@ -53,7 +54,7 @@ def test_mark_all_read_from_the_tray_and_nobody_elses(client, make_user):
 
 
 def test_marking_read_needs_post_and_the_csrf_token(make_user):
-    me = make_user()
+    me = make_user(Role.HOTLINE_ENGINEER)
     (n,) = notifications_create(recipients=[me], kind="x", title="t")
     client = Client(enforce_csrf_checks=True)
     client.force_login(me)
@@ -64,7 +65,7 @@ def test_marking_read_needs_post_and_the_csrf_token(make_user):
 
 
 def test_unread_count_answers_304_until_it_changes(client, make_user):
-    me = make_user()
+    me = make_user(Role.HOTLINE_ENGINEER)
     client.force_login(me)
     url = reverse("core:notification-count")
     first = client.get(url, **HTMX)
@@ -79,7 +80,7 @@ def test_unread_count_answers_304_until_it_changes(client, make_user):
 
 
 def test_every_page_has_the_bell_with_its_tray(client, make_user):
-    me = make_user()
+    me = make_user(Role.HOTLINE_ENGINEER)
     notifications_create(recipients=[me], kind="x", title="t")
     client.force_login(me)
     html = client.get(reverse("core:dashboard")).content.decode()

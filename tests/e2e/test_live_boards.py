@@ -149,7 +149,6 @@ def test_boards_tray_and_leave_calendar_screenshots(
     page, device, board_data, demo_password, login, screenshot
 ):
     from fieldservice.models import Engineer
-
     from servicedesk.core.services import notifications_create
 
     users = board_data["users"]

@@ -32,6 +32,11 @@ def engineer(make_user):
     return make_engineer(make_user, username="chengang")
 
 
+def _tomorrow_at_nine() -> dt.datetime:
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    return timezone.make_aware(dt.datetime.combine(tomorrow, dt.time(9)))
+
+
 def _events(engineer) -> list[str]:
     return list(
         DomainEvent.objects.filter(target_id=engineer.pk, kind__startswith="engineer.leave")
@@ -127,15 +132,15 @@ def test_engineers_may_look_but_not_enter_leave(client, manager, engineer, make_
 
 def test_month_view_shows_leave_visits_and_holidays(client, manager, engineer, make_user):
     other = make_engineer(make_user)
-    when = timezone.now() + dt.timedelta(hours=2)
+    when = _tomorrow_at_nine()
     day = timezone.localtime(when).date()
-    for _ in range(2):
+    for hours in (0, 3):  # two visits that day, one after the other
         advance(
             new_dispatch(manager),
             DispatchState.ASSIGNED,
             manager=manager,
             engineer=engineer,
-            appointment=when,
+            appointment=when + dt.timedelta(hours=hours),
         )
     EngineerLeave.objects.create(
         engineer=other, starts_on=day, ends_on=day + dt.timedelta(1), reason="病假"
@@ -163,7 +168,7 @@ def test_month_view_shows_leave_visits_and_holidays(client, manager, engineer, m
 
 
 def test_recording_leave_over_booked_visits_warns_the_manager(client, manager, engineer):
-    when = timezone.now() + dt.timedelta(hours=2)
+    when = _tomorrow_at_nine()
     d = advance(
         new_dispatch(manager),
         DispatchState.ASSIGNED,
