@@ -726,6 +726,7 @@ class LeaveCell:
     day: dt.date
     visits: int = 0
     leave: EngineerLeave | None = None
+    tone: str = ""  # "holiday" or "offday" (not a working day), from the working calendar
 
 
 @dataclass
@@ -787,7 +788,16 @@ def leave_month(user: User, *, year: int, month: int, region: str = "") -> Leave
         engineers_qs = engineers_qs.filter(region=region)
     engineers = list(engineers_qs)
     index = {e.pk: i for i, e in enumerate(engineers)}
-    rows = [LeaveRow(engineer=e, cells=[LeaveCell(day=d) for d in day_list]) for e in engineers]
+    tones = [
+        "holiday" if d.holiday and not d.makeup else "" if d.working else "offday" for d in days
+    ]
+    rows = [
+        LeaveRow(
+            engineer=e,
+            cells=[LeaveCell(day=d, tone=t) for d, t in zip(day_list, tones, strict=True)],
+        )
+        for e in engineers
+    ]
     begin = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
     end = timezone.make_aware(dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min))
     visits = (

@@ -38,9 +38,11 @@ def board_data(demo_staff, transactional_db):
     """Seeded policies (the flush removed them), a customer and one new ticket."""
     from django.apps import apps
     from django.contrib.auth import get_user_model
+    from django.utils import timezone
 
     from contracts.models import Contact, Customer
     from contracts.services import customer_save
+    from tests.tickets.factories import make_contract
     from tickets.services import ticket_intake
 
     for module in (
@@ -54,6 +56,13 @@ def board_data(demo_staff, transactional_db):
         by=users["qianjun"],
     )
     Contact.objects.create(customer=customer, name="钱会计", mobile="13961100002", is_primary=True)
+    today = timezone.localdate()
+    make_contract(  # in service: the ticket starts as new, and may be shelved
+        users["qianjun"],
+        customer,
+        free=(today - dt.timedelta(days=30), today + dt.timedelta(days=300)),
+        sign_on=today - dt.timedelta(days=30),
+    )
     ticket = ticket_intake(
         by=users["wangjing"],
         customer=customer,
