@@ -45,9 +45,10 @@ def _month_url(day: dt.date, region: str = "") -> str:
 
 
 @login_required
-@permission_required("fieldservice.view_engineerleave", raise_exception=True)
+@permission_required("fieldservice.manage_dispatch", raise_exception=True)
 @require_GET
 def leave_month(request: HttpRequest) -> HttpResponse:
+    """For those who plan visits (the dispatch board's people): who is away when."""
     year, month = _month(request)
     region = request.GET.get("region", "")
     table = selectors.leave_month(request.user, year=year, month=month, region=region)

@@ -1,6 +1,7 @@
 """Engineers' leave in the portal (docs/domain.md §partners.leave): the service manager
 records, changes and cancels it, each step audited (history with the user, an event on the
-engineer); engineers may not; the month view shows leave, visits and holidays."""
+engineer); engineers may not, nor open the month view (it is the dispatch board's); the
+month view shows leave, visits and holidays."""
 
 from __future__ import annotations
 
@@ -111,10 +112,10 @@ def test_overlapping_or_backwards_leave_is_refused_on_the_form(client, manager, 
     assert EngineerLeave.objects.count() == 1
 
 
-def test_engineers_may_look_but_not_enter_leave(client, manager, engineer, make_user):
+def test_engineers_neither_plan_nor_enter_leave(client, manager, engineer, make_user):
     leave = EngineerLeave.objects.create(engineer=engineer, starts_on=DAY, ends_on=DAY)
     client.force_login(engineer.user)
-    assert client.get(reverse("fieldservice:leave-month")).status_code == 200
+    assert client.get(reverse("fieldservice:leave-month")).status_code == 403
     assert client.get(reverse("fieldservice:leave-create")).status_code == 403
     data = {"engineer": engineer.pk, "starts_on": "2026-12-20", "ends_on": "2026-12-20"}
     assert client.post(reverse("fieldservice:leave-create"), data).status_code == 403
