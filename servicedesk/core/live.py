@@ -50,9 +50,13 @@ def history_models_of(*tracked: type[models.Model]) -> list[type[models.Model]]:
     return [m.history.model for m in tracked]  # type: ignore[attr-defined]
 
 
+def _clock() -> float:
+    return time.time()
+
+
 def refresh_bucket() -> int:
     seconds = max(int(getattr(settings, "LIVE_REFRESH_SECONDS", 300)), 1)
-    return int(time.time() // seconds)
+    return int(_clock() // seconds)
 
 
 def live_etag(request: HttpRequest, name: str, *parts: Any) -> str:

@@ -103,11 +103,11 @@ def test_the_version_expires_after_the_refresh_time(client, make_user, settings,
     manager = make_user(Role.SERVICE_MANAGER)
     client.force_login(manager)
     settings.LIVE_REFRESH_SECONDS = 60
-    monkeypatch.setattr(live.time, "time", lambda: 6000.0)
+    monkeypatch.setattr(live, "_clock", lambda: 6000.0)
     etag = poll(client, reverse("tickets:board-live"))["ETag"]
-    monkeypatch.setattr(live.time, "time", lambda: 6059.0)
+    monkeypatch.setattr(live, "_clock", lambda: 6059.0)
     assert poll(client, reverse("tickets:board-live"), etag).status_code == 304
-    monkeypatch.setattr(live.time, "time", lambda: 6060.0)
+    monkeypatch.setattr(live, "_clock", lambda: 6060.0)
     assert poll(client, reverse("tickets:board-live"), etag).status_code == 200
 
 
