@@ -426,3 +426,14 @@ def open_items_for_customer(customer: Any) -> list[OpenItem]:
     ]
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     return sorted(items, key=lambda i: (i.due_at or far, i.number))
+
+
+def board_version() -> tuple[int, ...]:
+    """Changes whenever a card of the defect board may have changed: the newest history
+    row of defects, their deadlines and customers (one query; the rule in
+    servicedesk/core/live.py)."""
+    from contracts.models import Customer
+    from servicedesk.core.live import history_models_of, history_version
+    from servicedesk.core.models import SlaTimer
+
+    return history_version(history_models_of(Defect, SlaTimer, Customer))

@@ -10,6 +10,7 @@ app_name = "defects"
 
 urlpatterns = [
     path("defects/", defects.board, name="board"),
+    path("defects/board/live/", defects.board_live, name="board-live"),
     path("defects/new/", defects.defect_create, name="defect-create"),
     path("defects/all/", defects.defect_list, name="list"),
     path("defects/<int:pk>/", defects.defect_detail, name="defect"),

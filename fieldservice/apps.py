@@ -76,6 +76,13 @@ class FieldserviceConfig(AppConfig):
                 order=22,
             ),
             NavItem(
+                _("Leave calendar"),
+                "fieldservice:leave-month",
+                "calendar-x",
+                "fieldservice.manage_dispatch",
+                order=23,
+            ),
+            NavItem(
                 _("Person-days"),
                 "fieldservice:person-days",
                 "table",

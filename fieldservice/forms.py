@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Customer
 from contracts.widgets import CustomerPicker
-from servicedesk.core.forms import DeskFormMixin, datetime_field, textarea
+from servicedesk.core.forms import DeskFormMixin, date_field, datetime_field, textarea
 from servicedesk.core.services.transitions import AS_LOADED
 from servicedesk.core.text import SIGNATURE_IMAGE_MAX_LENGTH
 
@@ -325,3 +325,39 @@ def _api_only(form: type[forms.Form]) -> None:
 
 
 _api_only(CompleteForm)
+
+
+class LeaveForm(DeskFormMixin, forms.Form):
+    """Leave entered by the service manager (docs/domain.md §partners.leave)."""
+
+    engineer = EngineerChoiceField(
+        label=_("Engineer"),
+        queryset=Engineer.objects.none(),
+        error_messages={"required": _("Choose the engineer.")},
+    )
+    starts_on = date_field(_("From"))
+    ends_on = date_field(_("Until (inclusive)"))
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        required=False,
+        help_text=_("E.g. annual leave, sick leave, training."),
+    )
+
+    def __init__(self, *args: Any, engineers: Any = None, fixed: bool = False, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if fixed:  # changing a leave: the engineer stays
+            del self.fields["engineer"]
+        else:
+            self.fields["engineer"].queryset = engineers
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("starts_on"), data.get("ends_on")
+        if start and end and end < start:
+            self.add_error("ends_on", _("The leave must end on or after its first day."))
+        return data
+
+
+class LeaveCancelForm(DeskFormMixin, forms.Form):
+    note = forms.CharField(label=_("Why cancelled"), max_length=200, required=False)

@@ -10,6 +10,9 @@ EVENTS = {
     "engineer.changed": _("Engineer changed"),
     "partner.created": _("Partner added"),
     "partner.changed": _("Partner changed"),
+    "engineer.leave_added": _("Leave recorded"),
+    "engineer.leave_changed": _("Leave changed"),
+    "engineer.leave_cancelled": _("Leave cancelled"),
 }
 REASONS = {
     "created": _("Dispatch requested"),
@@ -21,6 +24,7 @@ REASONS = {
     "next step": _("Next step chosen"),
     "escalated as a defect": _("Escalated to headquarters as a defect"),
     "follow-up call": _("Follow-up call"),
+    "leave cancelled": _("Leave cancelled"),
 }
 
 # Issue 15: upgrades, restores, partner records (fieldservice/history_upgrades.py).

@@ -757,3 +757,130 @@ def dispatch_for_defect(user: Any, pk: Any) -> tuple[Dispatch, dict[str, Any]] |
         "steps": "\n".join(x for x in (dispatch.steps, dispatch.cause) if x),
         "workaround": dispatch.solution if dispatch.outcome == "partially_solved" else "",
     }
+
+
+def board_version() -> tuple[int, ...]:
+    """Changes whenever something the dispatch board draws may have changed: the newest
+    history row of dispatches, engineers, their leave and partners, deadlines and
+    customers (one query; the rule in servicedesk/core/live.py)."""
+    from contracts.models import Customer
+    from servicedesk.core.live import history_models_of, history_version
+
+    return history_version(
+        history_models_of(Dispatch, Engineer, EngineerLeave, Partner, SlaTimer, Customer)
+    )
+
+
+# -- the leave month (engineers × days) ----------------------------------------------------
+
+
+@dataclass
+class LeaveDay:
+    day: dt.date
+    working: bool
+    holiday: str = ""  # the working calendar's note for a holiday or make-up day
+    makeup: bool = False
+
+
+@dataclass
+class LeaveCell:
+    day: dt.date
+    visits: int = 0
+    leave: EngineerLeave | None = None
+    tone: str = ""  # "holiday" or "offday" (not a working day), from the working calendar
+
+
+@dataclass
+class LeaveRow:
+    engineer: Engineer
+    cells: list[LeaveCell]
+    leave_days: int = 0
+    visits: int = 0
+
+
+@dataclass
+class LeaveMonth:
+    first: dt.date
+    days: list[LeaveDay]
+    rows: list[LeaveRow]
+
+
+def leave_month(user: User, *, year: int, month: int, region: str = "") -> LeaveMonth:
+    """Engineers × the days of a month: their leave, how many on-site visits each has that
+    day (one aggregate query), and the working calendar's holidays. Four queries whatever
+    the number of engineers."""
+    import calendar as pycalendar
+
+    from django.db.models import Count
+    from django.db.models.functions import Coalesce, TruncDate
+
+    from servicedesk.core import worktime
+    from servicedesk.core.calendars import calendar_spec, default_calendar
+    from servicedesk.core.choices import DayKind
+
+    first = dt.date(year, month, 1)
+    last = first.replace(day=pycalendar.monthrange(year, month)[1])
+    day_list = [first + dt.timedelta(days=i) for i in range(last.day)]
+    calendar = default_calendar()
+    spec = calendar_spec(calendar)
+    notes = {
+        e.date: (e.kind, e.note)
+        for e in calendar.exceptions.filter(date__gte=first, date__lte=last).only(
+            "date", "kind", "note"
+        )
+    }
+    days = []
+    for day in day_list:
+        kind, note = notes.get(day, ("", ""))
+        days.append(
+            LeaveDay(
+                day=day,
+                working=worktime.is_working_day(spec, day),
+                holiday=note or ("" if kind != DayKind.HOLIDAY else str(_("Holiday"))),
+                makeup=kind == DayKind.WORKDAY,
+            )
+        )
+    engineers_qs = (
+        Engineer.objects.restrict(user)
+        .filter(active=True, user__is_active=True)
+        .select_related("user", "partner")
+    )
+    if region:
+        engineers_qs = engineers_qs.filter(region=region)
+    engineers = list(engineers_qs)
+    index = {e.pk: i for i, e in enumerate(engineers)}
+    tones = [
+        "holiday" if d.holiday and not d.makeup else "" if d.working else "offday" for d in days
+    ]
+    rows = [
+        LeaveRow(
+            engineer=e,
+            cells=[LeaveCell(day=d, tone=t) for d, t in zip(day_list, tones, strict=True)],
+        )
+        for e in engineers
+    ]
+    begin = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min))
+    visits = (
+        Dispatch.objects.restrict(user)
+        .filter(engineer_id__in=list(index), state__in=[*BUSY_STATES, DispatchState.COMPLETED])
+        .annotate(when=Coalesce("appointment_at", "planned_start"))
+        .filter(when__gte=begin, when__lt=end)
+        .annotate(day=TruncDate("when", tzinfo=timezone.get_current_timezone()))
+        .values("engineer_id", "day")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for line in visits:
+        row = rows[index[line["engineer_id"]]]
+        row.cells[(line["day"] - first).days].visits = line["n"]
+        row.visits += line["n"]
+    for leave in EngineerLeave.objects.filter(
+        engineer_id__in=list(index), starts_on__lte=last, ends_on__gte=first
+    ).order_by("starts_on"):
+        row = rows[index[leave.engineer_id]]
+        for cell in row.cells:
+            if leave.starts_on <= cell.day <= leave.ends_on:
+                cell.leave = leave
+                row.leave_days += 1
+    return LeaveMonth(first=first, days=days, rows=rows)

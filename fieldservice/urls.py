@@ -5,6 +5,7 @@ from django.urls import path
 from servicedesk.core.list_views import list_page
 
 from .views import dispatches as views
+from .views import leave as leave_views
 
 app_name = "fieldservice"
 
@@ -12,6 +13,7 @@ urlpatterns = [
     path("dispatches/", views.dispatch_list, name="list"),
     path("dispatches/new/", views.dispatch_new, name="create"),
     path("dispatches/board/", views.board, name="board"),
+    path("dispatches/board/live/", views.board_live, name="board-live"),
     path("dispatches/board/assign/", views.board_assign, name="board-assign"),
     path("dispatches/mine/", views.my_dispatches, name="mine"),
     path("dispatches/person-days/", views.person_days, name="person-days"),
@@ -25,6 +27,10 @@ urlpatterns = [
     ),
     path("dispatches/<int:pk>/<slug:name>/", views.dispatch_action, name="dispatch-action"),
     path("engineers/<int:pk>/", views.engineer_detail, name="engineer"),
+    path("engineers/leave/", leave_views.leave_month, name="leave-month"),
+    path("engineers/leave/new/", leave_views.leave_new, name="leave-create"),
+    path("engineers/leave/<int:pk>/", leave_views.leave_edit, name="leave-edit"),
+    path("engineers/leave/<int:pk>/cancel/", leave_views.leave_cancel, name="leave-cancel"),
     # Declared lists served by core (docs/architecture.md §lists).
     path("dispatches/list/", list_page, {"code": "dispatches"}, name="all"),
 ]

@@ -635,3 +635,13 @@ def ticket_for_defect(user: Any, pk: Any) -> tuple[Ticket, dict[str, Any]] | Non
         "description": ticket.description,
         "title": description.strip().splitlines()[0][:200] if description else "",
     }
+
+
+def board_version() -> tuple[int, ...]:
+    """Changes whenever a card of the manager's board may have changed: the newest
+    history row of tickets, their deadlines and customers (one query; the rule in
+    servicedesk/core/live.py)."""
+    from servicedesk.core.live import history_models_of, history_version
+    from servicedesk.core.models import SlaTimer
+
+    return history_version(history_models_of(Ticket, SlaTimer, Customer))

@@ -11,6 +11,7 @@ app_name = "tickets"
 urlpatterns = [
     path("tickets/", tickets.queue, name="queue"),
     path("tickets/board/", tickets.board, name="board"),
+    path("tickets/board/live/", tickets.board_live, name="board-live"),
     path("tickets/new/", intake.intake, name="intake"),
     path("tickets/new/lookup/", intake.lookup, name="lookup"),
     path("tickets/new/customer/", intake.intake_customer, name="intake-customer"),

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from contracts.models import Customer
 from servicedesk.core.actions import action_panels, action_run_portal
 from servicedesk.core.exceptions import ApplicationError
 from servicedesk.core.forms import form_errors_from
+from servicedesk.core.live import live_etag, live_partial, live_render
 from servicedesk.core.selectors import timers_attach_open
 
 from .. import selectors
@@ -36,24 +37,52 @@ PORTAL_ALIASES = {"severity": "change_severity"}
 @permission_required("defects.view_defect", raise_exception=True)
 @require_GET
 def board(request: HttpRequest) -> HttpResponse:
-    """Open defects in columns by state; filters: severity, customer, product, overdue."""
+    """Open defects in columns by state; filters: severity, customer, product, overdue.
+    The columns refresh themselves (``board_live``)."""
+    etag = _board_etag(request)  # before reading: a change meanwhile is fetched next time
+    return render(
+        request,
+        "defects/board.html",
+        {
+            **_board_columns(request),
+            "severities": Severity.choices,
+            "customers": selectors.board_customers(user=request.user),
+            "live_etag": etag,
+        },
+    )
+
+
+def _board_columns(request: HttpRequest) -> dict[str, Any]:
     filters = selectors.DefectFilters.from_query(request.GET)
     state = request.GET.get("state", "")
     single = state in selectors.BOARD_STATES
     columns = selectors.defect_board(
         user=request.user, filters=filters, per_column=500 if single else 25, state=state
     )
-    return render(
+    return {
+        "columns": columns,
+        "filters": filters,
+        "single": single,
+        "query": request.GET.urlencode(),
+    }
+
+
+def _board_etag(request: HttpRequest) -> str:
+    return live_etag(request, "defects.board", selectors.board_version())
+
+
+@live_partial
+@require_GET
+def board_live(request: HttpRequest) -> HttpResponseBase:
+    """The board's columns for live.js: 304 while nothing changed (docs/architecture.md
+    §live-boards)."""
+    if not request.user.has_perm("defects.view_defect"):
+        raise PermissionDenied
+    return live_render(
         request,
-        "defects/board.html",
-        {
-            "columns": columns,
-            "filters": filters,
-            "single": single,
-            "severities": Severity.choices,
-            "customers": selectors.board_customers(user=request.user),
-            "query": request.GET.urlencode(),
-        },
+        "defects/partials/board_columns.html",
+        lambda: _board_columns(request),
+        _board_etag(request),
     )
 
 

@@ -24,7 +24,13 @@ from .dispatches import (
     part_approve,
     person_days_for,
 )
-from .engineers import engineer_leave_add, engineer_save, partner_save
+from .engineers import (
+    engineer_leave_add,
+    engineer_leave_cancel,
+    engineer_leave_change,
+    engineer_save,
+    partner_save,
+)
 
 __all__ = [
     "SERVICE_REPORT",
@@ -47,6 +53,8 @@ __all__ = [
     "dispatch_write_off",
     "engineer_conflicts",
     "engineer_leave_add",
+    "engineer_leave_cancel",
+    "engineer_leave_change",
     "engineer_save",
     "part_add",
     "part_approve",

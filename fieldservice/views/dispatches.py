@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from servicedesk.core.actions import action_panels, action_run_portal
 from servicedesk.core.dates import sane_date
 from servicedesk.core.exceptions import ApplicationError, NotPermitted, TransitionConflict
+from servicedesk.core.live import live_etag, live_partial, live_render
 from servicedesk.core.services.transitions import AS_LOADED
 
 from .. import selectors
@@ -336,7 +337,9 @@ def _board_start(request: HttpRequest) -> dt.date:
 @permission_required("fieldservice.manage_dispatch", raise_exception=True)
 @require_GET
 def board(request: HttpRequest) -> HttpResponse:
-    """Engineers × days with the cards; requests to verify or assign in the side list."""
+    """Engineers × days with the cards; requests to verify or assign in the side list.
+    The grid and the side list refresh themselves (``board_live``)."""
+    etag = _board_etag(request)  # before reading: a change meanwhile is fetched next time
     start = _board_start(request)
     region = request.GET.get("region", "")
     data = selectors.board_get(
@@ -346,6 +349,7 @@ def board(request: HttpRequest) -> HttpResponse:
         request,
         "fieldservice/board.html",
         {
+            "live_etag": etag,
             "board": data,
             "region": region,
             "regions": selectors.engineer_regions(request.user),
@@ -354,6 +358,32 @@ def board(request: HttpRequest) -> HttpResponse:
             "today": timezone.localdate(),
             "assign_form": AssignForm(engineers=selectors.engineers_assignable(request.user)),
         },
+    )
+
+
+def _board_etag(request: HttpRequest) -> str:
+    return live_etag(request, "fieldservice.board", selectors.board_version())
+
+
+@live_partial
+@require_GET
+def board_live(request: HttpRequest) -> HttpResponseBase:
+    """The grid and the side list for live.js: 304 while nothing changed
+    (docs/architecture.md §live-boards)."""
+    if not request.user.has_perm("fieldservice.manage_dispatch"):
+        raise PermissionDenied
+
+    def context() -> dict[str, Any]:
+        board = selectors.board_get(
+            request.user,
+            start=_board_start(request),
+            region=request.GET.get("region", ""),
+            page=request.GET.get("page", 1),
+        )
+        return {"board": board, "today": timezone.localdate()}
+
+    return live_render(
+        request, "fieldservice/partials/board_live.html", context, _board_etag(request)
     )
 
 

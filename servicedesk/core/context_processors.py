@@ -2,6 +2,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from .choices import Role
+from .live import poll_settings
 from .navigation import nav_for
 from .selectors import unread_count
 
@@ -22,4 +23,5 @@ def portal(request: HttpRequest) -> dict:
         "nav_items": nav_for(user, request.path),
         "unread_notifications": unread_count(user=user),
         "user_roles": [role_label(g.name) for g in user.groups.all()],
+        **poll_settings(),
     }

@@ -382,6 +382,14 @@ def unread_count(*, user: User | AnonymousUser) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
+def unread_version(*, user: User) -> tuple[int, int]:
+    """The unread count and the newest unread id: the bell's version (one query)."""
+    figures = Notification.objects.filter(recipient=user, read_at__isnull=True).aggregate(
+        count=models.Count("id"), newest=models.Max("id")
+    )
+    return figures["count"], figures["newest"] or 0
+
+
 def events_for(obj: models.Model) -> QuerySet[DomainEvent]:
     return DomainEvent.objects.filter(
         target_type=ContentType.objects.get_for_model(obj), target_id=obj.pk

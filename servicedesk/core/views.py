@@ -8,18 +8,19 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.contenttypes.models import ContentType
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from . import printforms, selectors
 from .choices import DayKind
 from .exceptions import ApplicationError, NotPermitted
 from .forms import CalendarImportForm, SignatureDrawForm, VerifyForm, form_errors_from
+from .live import live_etag, live_partial, live_render
 from .models import Notification, SlaTimer, WorkCalendar
 from .services.calendar import calendar_import_csv
 from .services.notifications import notification_mark_read, notifications_mark_all_read
@@ -119,11 +120,48 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+TRAY_SIZE = 10
+
+
+def _tray(request: HttpRequest, *, done: str = "") -> HttpResponse:
+    """The bell's tray: the latest notifications, and the bell's count out of band."""
+    return render(
+        request,
+        "core/partials/notification_tray.html",
+        {
+            "notifications": selectors.notifications_for(user=request.user)[:TRAY_SIZE],
+            "count": selectors.unread_count(user=request.user),
+            "done": done,
+        },
+    )
+
+
+@live_partial
+@require_GET
+def notification_tray(request: HttpRequest) -> HttpResponse:
+    return _tray(request)
+
+
+@live_partial
+@require_GET
+def notification_count(request: HttpRequest) -> HttpResponseBase:
+    """The bell's unread count for live.js: 304 while it is unchanged."""
+    count, newest = selectors.unread_version(user=request.user)
+    return live_render(
+        request,
+        "core/partials/bell_count.html",
+        lambda: {"count": count},
+        live_etag(request, "core.bell", count, newest),
+    )
+
+
 @login_required
 @require_POST
 def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     notification = get_object_or_404(Notification.objects.restrict(request.user), pk=pk)
     notification_mark_read(notification=notification, by=request.user)
+    if request.htmx and request.POST.get("tray"):
+        return _tray(request)
     if request.htmx:
         return render(request, "core/partials/notification_row.html", {"n": notification})
     return redirect(notification.url or "core:notifications")
@@ -133,7 +171,10 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def notification_read_all(request: HttpRequest) -> HttpResponse:
     count = notifications_mark_all_read(by=request.user)
-    messages.success(request, _("%(count)s notifications marked as read.") % {"count": count})
+    done = _("%(count)s notifications marked as read.") % {"count": count}
+    if request.htmx and request.POST.get("tray"):
+        return _tray(request, done=done)
+    messages.success(request, done)
     return redirect(safe_next(request, reverse("core:notifications")))
 
 

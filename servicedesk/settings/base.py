@@ -465,3 +465,10 @@ REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
 AXES_IP_FAILURE_LIMIT = env.int("AXES_IP_FAILURE_LIMIT", default=10)
 AXES_HANDLER = "servicedesk.core.throttling.LoginThrottleHandler"
 AXES_LOCKOUT_CALLABLE = "servicedesk.core.throttling.lockout_response"
+
+# Live boards and the bell (docs/architecture.md §live-boards): how often an open board
+# asks whether it changed, how long an unchanged answer may be trusted at most, and how
+# often the bell's unread count is asked for.
+LIVE_POLL_SECONDS = env.float("LIVE_POLL_SECONDS", default=20)
+LIVE_REFRESH_SECONDS = env.int("LIVE_REFRESH_SECONDS", default=300)
+NOTIFICATION_POLL_SECONDS = env.float("NOTIFICATION_POLL_SECONDS", default=60)

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from servicedesk.core.actions import action_panels, action_run_portal
 from servicedesk.core.choices import Role
 from servicedesk.core.dates import sane_date
 from servicedesk.core.exceptions import ApplicationError
+from servicedesk.core.live import live_etag, live_partial, live_render
 from servicedesk.core.people import display_name
 from servicedesk.core.selectors import timers_attach, trail_attach
 
@@ -68,21 +69,42 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@require_GET
-def board(request: HttpRequest) -> HttpResponse:
-    """Every open ticket by state and deadline (``?state=`` shows one column in full)."""
-    if not may_see_board(request.user):
-        raise PermissionDenied
+def _board_context(request: HttpRequest) -> dict[str, Any]:
     state = request.GET.get("state", "")
     single = state in selectors.BOARD_STATES
     columns = selectors.manager_board(
         request.user, per_column=500 if single else 25, state=state if single else ""
     )
-    return render(
+    return {"columns": columns, "single": single, "now": timezone.now()}
+
+
+def _board_etag(request: HttpRequest) -> str:
+    return live_etag(request, "tickets.board", selectors.board_version())
+
+
+@login_required
+@require_GET
+def board(request: HttpRequest) -> HttpResponse:
+    """Every open ticket by state and deadline (``?state=`` shows one column in full);
+    the columns refresh themselves (``board_live``)."""
+    if not may_see_board(request.user):
+        raise PermissionDenied
+    etag = _board_etag(request)  # before reading: a change meanwhile is fetched next time
+    return render(request, "tickets/board.html", {**_board_context(request), "live_etag": etag})
+
+
+@live_partial
+@require_GET
+def board_live(request: HttpRequest) -> HttpResponseBase:
+    """The board's columns for live.js: 304 while nothing changed (docs/architecture.md
+    §live-boards)."""
+    if not may_see_board(request.user):
+        raise PermissionDenied
+    return live_render(
         request,
-        "tickets/board.html",
-        {"columns": columns, "single": single, "now": timezone.now()},
+        "tickets/partials/board_columns.html",
+        lambda: _board_context(request),
+        _board_etag(request),
     )
 
 
