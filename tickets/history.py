@@ -15,6 +15,13 @@ EVENTS = {
     "knowledgearticle.published": _("Article published"),
     "knowledgearticle.deleted": _("Article deleted"),
     "knowledgearticle.solved": _("Article solved a call"),
+    "knowledgearticle.drafted": _("Article drafted from a record"),
+    "knowledgearticle.rated": _("Article rated"),
+    "knowledgearticle.submit": _("Article submitted for review"),
+    "knowledgearticle.publish": _("Article published"),
+    "knowledgearticle.send_back": _("Article sent back to the author"),
+    "knowledgearticle.archive": _("Article archived"),
+    "knowledgearticle.revise": _("Article taken back to draft"),
 }
 REASONS = {
     "transfer": _("Transferred"),
@@ -22,5 +29,6 @@ REASONS = {
     "published from ticket": _("Article published"),
     "edit": _("Article edited"),
     "create": _("Article written"),
+    "draft from source": _("Article drafted from a record"),
     "attach": _("Call linked"),
 }

@@ -3,6 +3,7 @@
 from .dispatches import (
     SERVICE_REPORT,
     dispatch_archive,
+    dispatch_article_draft,
     dispatch_assign,
     dispatch_cancel,
     dispatch_check_in,
@@ -29,6 +30,7 @@ from .engineers import engineer_leave_add, engineer_save, partner_save
 __all__ = [
     "SERVICE_REPORT",
     "dispatch_archive",
+    "dispatch_article_draft",
     "dispatch_assign",
     "dispatch_cancel",
     "dispatch_check_in",

@@ -74,6 +74,9 @@ def list_page(request: HttpRequest, code: str) -> HttpResponse:
     }
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "list-table":
         return render(request, "core/partials/list_table.html", context)
+    context["may_create"] = bool(spec.create_url) and request.user.has_perm(
+        spec.create_permission or spec.permission
+    )
     context["saved"] = list(SavedFilter.objects.visible_to(request.user, code))
     context["saved_current"] = saved_pk
     return render(request, "core/list.html", context)

@@ -147,6 +147,10 @@ class ListSpec:
     descending_nulls_last: bool = True
     #: labels of the shown filters where the FilterSet's are not for people
     labels: dict = field(default_factory=dict)
+    #: a "new record" button: its URL name, label and the permission it needs
+    create_url: str = ""
+    create_label: Any = ""
+    create_permission: str = ""
 
     def column(self, key: str) -> Column | None:
         return next((c for c in self.columns if c.key == key), None)
