@@ -21,6 +21,7 @@ from io import BytesIO
 from typing import Any
 from urllib.parse import urlencode
 
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db.models import F, QuerySet
 from django.http import QueryDict
@@ -178,7 +179,10 @@ class ListSpec:
         """Whether any field along ``path`` (``customer__name``) may be null."""
         model = self.queryset_model
         for name in path.split("__"):
-            field = model._meta.get_field(name)
+            try:
+                field = model._meta.get_field(name)
+            except FieldDoesNotExist:
+                return False  # an annotation the spec's queryset adds: a count, never null
             if field.null:
                 return True
             if not field.is_relation:
