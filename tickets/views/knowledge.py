@@ -20,6 +20,7 @@ from servicedesk.core.exceptions import ApplicationError, NotPermitted
 
 from .. import selectors
 from ..actions import ARTICLE_ACTIONS
+from ..choices import ArticleState
 from ..forms import ArticleForm, VoteForm
 from ..models import ArticleVote, KnowledgeArticle
 from ..services.knowledge import article_may_edit, article_save, article_usage_record, article_vote
@@ -120,6 +121,8 @@ def article_edit(request: HttpRequest, pk: int) -> HttpResponse:
     item = _article_or_404(request, pk)
     refusal = article_may_edit(item, request.user)
     if refusal is not None:
+        if item.state != ArticleState.ARCHIVED:
+            raise PermissionDenied(refusal)  # a published article: reviewers only
         messages.error(request, refusal)
         return redirect_to(request, item.get_absolute_url())
     initial: dict[str, Any] = {name: getattr(item, name) for name in ArticleForm.base_fields}
