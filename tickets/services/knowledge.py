@@ -242,8 +242,9 @@ def article_usage_record(
 ) -> int:
     """Count that ``articles`` were suggested to or opened by ``by``: one ``UPDATE … SET
     n = n + 1`` for all of them, each article at most once per reader within
-    ``USAGE_WINDOW`` (an atomic ``cache.add`` decides, shared by all web processes through
-    Redis). Returns how many were counted."""
+    ``USAGE_WINDOW`` (an atomic ``cache.add`` decides: per web process with the default
+    local-memory cache, across processes when ``CACHES`` names a shared cache). Returns
+    how many were counted."""
     column = USAGE_COUNTERS[kind]
     reader = getattr(by, "pk", None) or "anonymous"
     fresh = [
