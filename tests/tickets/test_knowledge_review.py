@@ -222,3 +222,31 @@ def test_portal_pages_suggestion_counts_and_list(writer, reviewer, reader, as_us
         .count(article.title)
         == 0
     )
+
+
+@pytest.mark.parametrize("state", ArticleState.values)
+def test_the_article_page_admin_and_api_offer_the_same_review(state, make_user, writer):
+    """docs/architecture.md §action-layer: one declaration, three channels, every role."""
+    from tests.action_parity import assert_channels_agree
+    from tickets.actions import ARTICLE_ACTIONS
+
+    people = [make_user(role, username=f"p_{role}", is_staff=True) for role in Role.values]
+    article = article_save(by=writer, data=TEXT)
+    KnowledgeArticle.objects.filter(pk=article.pk).update(state=state)
+    article = KnowledgeArticle.objects.get(pk=article.pk)
+    seen = assert_channels_agree(
+        ARTICLE_ACTIONS,
+        article,
+        people,
+        portal_url=f"/knowledge/{article.pk}/",
+        api_url=f"/api/v1/knowledge-articles/{article.pk}/",
+    )
+    offered = {
+        ArticleState.DRAFT: ({"submit"}, set()),
+        ArticleState.IN_REVIEW: (set(), {"publish", "send_back"}),
+        ArticleState.PUBLISHED: (set(), {"archive"}),
+        ArticleState.ARCHIVED: ({"revise"}, {"revise"}),
+    }[state]
+    assert seen[f"p_{Role.HOTLINE_ENGINEER}"] == offered[0]
+    assert seen[f"p_{Role.SERVICE_MANAGER}"] >= offered[1]
+    assert not seen[f"p_{Role.DEVELOPER}"]  # readers only read
