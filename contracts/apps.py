@@ -44,7 +44,7 @@ class ContractsConfig(AppConfig):
             ),
             NavItem(
                 _("First visits"),
-                "contracts:first-visits",
+                "contracts:all-first-visits",
                 "person-check",
                 permission="contracts.view_firstvisit",
                 order=30,

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from servicedesk.core.lists import Column, ListSpec, common_labels, list_register
 
-from .api.visits import RevisitFilter
+from .api.visits import FirstVisitFilter, RevisitFilter
 from .filters import ContractFilter, CustomerFilter
-from .models import Contract, Customer, Revisit
+from .models import Contract, Customer, FirstVisit, Revisit
 
 CUSTOMERS = ListSpec(
     code="customers",
@@ -63,6 +64,45 @@ CONTRACTS = ListSpec(
 )
 
 
+def _contract_number(visit):
+    return visit.contract.number if visit.contract_id else None
+
+
+def _needs_open(visit):
+    return visit.needs_unrouted
+
+
+FIRST_VISITS = ListSpec(
+    code="first-visits",
+    title=_("First visits"),
+    filterset=FirstVisitFilter,  # the API's (contracts/api/visits.py)
+    queryset=lambda user: (
+        FirstVisit.objects.restrict(user)
+        .select_related("customer", "contract", "agent")
+        .annotate(
+            needs_unrouted=Count("needs", filter=Q(needs__routed_at__isnull=True)),
+        )
+    ),
+    permission="contracts.view_firstvisit",
+    labels=common_labels(state=_("State"), agent=_("First-visit agent")),
+    url_name="contracts:all-first-visits",
+    export_name="first-visits",
+    columns=(
+        Column("customer", _("Customer"), "customer", order="customer__name", link=True),
+        Column("contract", _("Contract"), _contract_number, order="contract__number"),
+        Column("region", _("Region"), "customer.region", order="customer__region"),
+        Column("agent", _("First-visit agent"), "agent", order="agent__last_name"),
+        Column("state", _("State"), "get_state_display", order="state"),
+        Column("needs", _("Needs to route"), _needs_open, order="needs_unrouted"),
+        Column("started", _("Started"), "started_at", order="started_at"),
+        Column("completed", _("Completed"), "completed_at", order="completed_at"),
+        Column("created", _("Created"), "created_at", order="created_at"),
+    ),
+    filters=("search", "state", "agent", "customer_name", "region", "created_on", "overdue"),
+    default_sort="-created",
+)
+
+
 REVISITS = ListSpec(
     code="revisits",
     title=_("Revisits"),
@@ -90,4 +130,4 @@ REVISITS = ListSpec(
 
 
 def register() -> None:
-    list_register(CUSTOMERS, CONTRACTS, REVISITS)
+    list_register(CUSTOMERS, CONTRACTS, REVISITS, FIRST_VISITS)

@@ -13,4 +13,5 @@ urlpatterns = [
     path("customers/list/", list_page, {"code": "customers"}, name="all-customers"),
     path("contracts/list/", list_page, {"code": "contracts"}, name="all-contracts"),
     path("revisits/list/", list_page, {"code": "revisits"}, name="all-revisits"),
+    path("first-visits/list/", list_page, {"code": "first-visits"}, name="all-first-visits"),
 ]

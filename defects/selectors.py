@@ -277,7 +277,10 @@ EVENT_TITLES = {
     "defect.escalate": ("person-up", gettext_lazy("Escalated to the region lead")),
     "defect.change_severity": ("exclamation-triangle", gettext_lazy("Severity changed")),
     "defect.workaround": ("bandaid", gettext_lazy("Emergency workaround recorded")),
-    "defect.workaround_published": ("journal-plus", gettext_lazy("Workaround published")),
+    "defect.workaround_published": (
+        "journal-plus",
+        gettext_lazy("Workaround written to the knowledge base"),
+    ),
     "defect.follow": ("eye", gettext_lazy("Following")),
     "defect.unfollow": ("eye-slash", gettext_lazy("Stopped following")),
     "requirement.recorded": ("lightbulb", gettext_lazy("Request recorded")),
@@ -300,7 +303,7 @@ EVENT_TITLES = {
 HISTORY_TITLES = {
     "solution": gettext_lazy("Agreed solution written"),
     "workaround": gettext_lazy("Emergency workaround recorded"),
-    "publish workaround": gettext_lazy("Workaround published"),
+    "publish workaround": gettext_lazy("Workaround written to the knowledge base"),
     "tracker": gettext_lazy("External tracker link changed"),
 }
 SIGNER_ROLES = {

@@ -23,7 +23,9 @@ from django.utils.translation import gettext_lazy as _
 from servicedesk.core.actions import Action, ActionSet
 
 from . import selectors
+from .choices import Outcome
 from .forms import (
+    ArticleDraftForm,
     AssignForm,
     CancelForm,
     CompleteForm,
@@ -41,6 +43,7 @@ from .models import (
 )
 from .services import (
     dispatch_archive,
+    dispatch_article_draft,
     dispatch_assign,
     dispatch_cancel,
     dispatch_check_in,
@@ -69,6 +72,19 @@ def _write_off_initial(dispatch: Dispatch, user: Any) -> dict[str, Any]:
         "next_step": dispatch.next_step or ("defect" if dispatch.defect_id else None),
         "service_fee": dispatch.service_fee,
     }
+
+
+def _may_write_article(dispatch: Dispatch, user: Any) -> bool:
+    """A solved visit, done, not yet written up (docs/domain.md §hotline.knowledge)."""
+    from tickets.selectors import article_for_source
+
+    from .services.dispatches import ARTICLE_STATES
+
+    return (
+        dispatch.state in ARTICLE_STATES
+        and dispatch.outcome == Outcome.SOLVED
+        and article_for_source(dispatch) is None
+    )
 
 
 def _complete(dispatch: Dispatch, *, by: Any, **data: Any) -> Dispatch:
@@ -184,6 +200,24 @@ DISPATCH_ACTIONS = ActionSet(
             input_name="CancelInput",
             icon="x-circle",
             summary="Cancel (before on site)",
+        ),
+        # Not a transition: the visit's cause and solution become a draft knowledge
+        # article linked back to it, at …/article/ on the API.
+        Action(
+            "article",
+            _("Write a knowledge article"),
+            dispatch_article_draft,
+            form=ArticleDraftForm,
+            permission="tickets.add_knowledgearticle",
+            when=_may_write_article,
+            icon="journal-plus",
+            initial=lambda d, u: {"title": (d.problem or "").strip().split("\n")[0][:200]},
+            summary="A draft knowledge article from the solved visit, linked to it",
+            api_path="article",
+            api_status=201,
+            input_name="DispatchArticleInput",
+            admin=False,
+            listed=False,
         ),
     ],
     form_prefix=False,

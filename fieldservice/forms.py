@@ -123,6 +123,18 @@ class WriteOffForm(DeskFormMixin, forms.Form):
             self.fields["next_step"].required = True
 
 
+class ArticleDraftForm(DeskFormMixin, forms.Form):
+    """A solved visit written up for the knowledge base: the title (the rest comes from
+    the service report and is edited on the draft)."""
+
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=200,
+        required=False,
+        help_text=_("Empty: the problem as recorded."),
+    )
+
+
 class CancelForm(DeskFormMixin, forms.Form):
     reason = forms.CharField(
         label=_("Reason"),

@@ -32,7 +32,7 @@ class ProjectsConfig(AppConfig):
             NavItem(_("My projects"), "projects:mine", "kanban", "projects.run_project", order=41),
             NavItem(
                 _("All projects"),
-                "projects:list",
+                "projects:all",
                 "diagram-3",
                 "projects.view_all_projects",
                 order=42,
@@ -42,3 +42,6 @@ class ProjectsConfig(AppConfig):
         from .search_sources import register as register_search
 
         register_search()  # docs/architecture.md §search
+        from .lists import register as register_lists
+
+        register_lists()  # docs/architecture.md §lists

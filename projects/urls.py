@@ -2,12 +2,31 @@
 
 from django.urls import path
 
+from servicedesk.core.list_views import list_moved, list_page
+
 from . import views
 
 app_name = "projects"
 
 urlpatterns = [
-    path("projects/", views.project_list, name="list"),
+    # The old list page's address keeps working (its sort and "behind" spelled anew).
+    path(
+        "projects/",
+        list_moved(
+            "projects:all",
+            {
+                "sort": {
+                    "-slip": "behind",
+                    "slip": "-behind",
+                    "created": "applied",
+                    "-created": "-applied",
+                },
+                "behind": {"1": "true", "0": "false"},
+            },
+        ),
+        name="list",
+    ),
+    path("projects/list/", list_page, {"code": "projects"}, name="all"),
     path("projects/mine/", views.my_projects, name="mine"),
     path("projects/today/", views.today_log, name="today"),
     path("projects/<int:pk>/", views.project_detail, name="project"),

@@ -7,11 +7,9 @@ built from projects/actions.py (docs/architecture.md §action-layer)."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -48,45 +46,6 @@ SORT_CHOICES = [
     ("customer", gettext_lazy("Customer")),
     ("state", gettext_lazy("State")),
 ]
-
-
-@login_required
-@permission_required("projects.view_project", raise_exception=True)
-@require_GET
-def project_list(request: HttpRequest) -> HttpResponse:
-    """All projects by state with slippage, filterable and sortable."""
-    state = request.GET.get("state", "")
-    sort = request.GET.get("sort", "-slip")
-    q = (request.GET.get("q") or "").strip()[:100]
-    behind = request.GET.get("behind") == "1"
-    qs = selectors.project_list(request.user, state=state, q=q, sort=sort, behind_only=behind)
-    counts = selectors.counts_by_state(request.user)
-    paginator = Paginator(qs, 50)
-    if not (q or behind) and (not state or state in ProjectState.values):
-        # the state buttons' counts already say how many rows match: no second COUNT
-        paginator.count = counts.get(state, 0) if state else sum(counts.values())
-    page = paginator.get_page(request.GET.get("page"))
-    projects = selectors.decorate(page.object_list)
-    query = urlencode({k: v for k, v in (("state", state), ("q", q)) if v})
-    states = [
-        {"value": v, "label": label, "count": counts.get(v, 0)} for v, label in ProjectState.choices
-    ]
-    return render(
-        request,
-        "projects/project_list.html",
-        {
-            "projects": projects,
-            "page": page,
-            "query": query,
-            "states": states,
-            "state": state,
-            "sort": sort,
-            "q": q,
-            "behind": behind,
-            "title": _("All projects"),
-            "sorts": SORT_CHOICES,
-        },
-    )
 
 
 @login_required

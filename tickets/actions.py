@@ -30,6 +30,7 @@ from .choices import CommercialDecision, ScopeDecision, TicketState
 from .forms import (
     AgreeChargeForm,
     AnswerForm,
+    ArchiveForm,
     CallBackForm,
     CommercialDecisionForm,
     DeclineForm,
@@ -39,13 +40,15 @@ from .forms import (
     OptionalNoteForm,
     PublishForm,
     RequestDispatchForm,
+    ReviewNoteForm,
     ScopeDecisionForm,
+    SendBackForm,
     ShelveForm,
     SpecialPlanForm,
     SpecialPlanHandOverForm,
     TransferForm,
 )
-from .models import SPECIAL_PLAN_FORM, Ticket
+from .models import SPECIAL_PLAN_FORM, KnowledgeArticle, Ticket
 from .services import (
     ticket_add_note,
     ticket_answer,
@@ -61,7 +64,14 @@ from .services import (
     ticket_transfer,
 )
 from .services.disclosure import password_disclose
-from .services.knowledge import article_publish_from_ticket
+from .services.knowledge import (
+    article_archive,
+    article_draft_from_ticket,
+    article_publish,
+    article_revise,
+    article_send_back,
+    article_submit,
+)
 from .services.waits import ticket_customer_answered, ticket_wait_for_customer
 
 PORTAL = {"admin": False, "api": False}
@@ -328,13 +338,13 @@ TICKET_ACTIONS = ActionSet(
         ),
         Action(
             "publish",
-            _("Publish to the knowledge base"),
-            article_publish_from_ticket,
+            _("Write a knowledge article"),
+            article_draft_from_ticket,
             form=PublishForm,
             permission="tickets.add_knowledgearticle",
             when=_may_publish,
             icon="journal-plus",
-            summary="Publish the answer to the knowledge base",
+            summary="A draft knowledge article from the answer, linked to the ticket",
             api_path="publish",
             api_result=KnowledgeArticleSerializer,
             input_name="PublishInput",
@@ -381,6 +391,59 @@ TICKET_ACTIONS = ActionSet(
             api_result=TicketNoteSerializer,
             input_name="TicketNoteInput",
             **OWN_PATH,
+        ),
+    ],
+)
+
+
+#: The knowledge article's review (docs/domain.md §hotline.knowledge): portal, admin and
+#: API (…/knowledge-articles/<id>/transitions/<name>/) from this one declaration.
+ARTICLE_ACTIONS = ActionSet(
+    KnowledgeArticle,
+    [
+        Action(
+            "submit",
+            _("Submit for review"),
+            article_submit,
+            icon="send",
+            primary=True,
+            summary="Submit the draft for review",
+        ),
+        Action(
+            "publish",
+            _("Publish"),
+            article_publish,
+            form=ReviewNoteForm,
+            icon="check2-circle",
+            primary=True,
+            summary="Publish the reviewed article: suggested at intake from now on",
+            input_name="ArticlePublishInput",
+        ),
+        Action(
+            "send_back",
+            _("Send back to the author"),
+            article_send_back,
+            form=SendBackForm,
+            icon="arrow-return-left",
+            summary="Send the article back to draft with what should change",
+            input_name="ArticleSendBackInput",
+        ),
+        Action(
+            "archive",
+            _("Archive"),
+            article_archive,
+            form=ArchiveForm,
+            icon="archive",
+            confirm=_("The article will no longer be suggested at intake."),
+            summary="Archive a published article (no longer suggested)",
+            input_name="ArticleArchiveInput",
+        ),
+        Action(
+            "revise",
+            _("Revise"),
+            article_revise,
+            icon="pencil",
+            summary="Take an archived article back to draft",
         ),
     ],
 )

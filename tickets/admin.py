@@ -18,8 +18,9 @@ from servicedesk.core.admin_fsm import FSMTransitionAdminMixin
 from servicedesk.core.admin_history import HistoryAdmin, ReadOnlyHistoryAdmin
 from servicedesk.core.exceptions import ApplicationError
 
-from .actions import TICKET_ACTIONS
+from .actions import ARTICLE_ACTIONS, TICKET_ACTIONS
 from .models import (
+    ArticleVote,
     Call,
     DutyShift,
     HotlineLine,
@@ -347,11 +348,41 @@ class PasswordDisclosureAdmin(ReadOnlyHistoryAdmin):
 
 
 @admin.register(KnowledgeArticle)
-class KnowledgeArticleAdmin(HistoryAdmin):
-    list_display = ["title", "product", "module", "solved_count", "published", "updated_at"]
-    list_filter = ["published", "product"]
+class KnowledgeArticleAdmin(FSMTransitionAdminMixin, HistoryAdmin):
+    """Articles are saved through the knowledge services; the review's steps are the
+    declared buttons (tickets/actions.py)."""
+
+    action_set = ARTICLE_ACTIONS
+    list_display = [
+        "title",
+        "product",
+        "module",
+        "state",
+        "suggested_count",
+        "opened_count",
+        "helpful_count",
+        "not_helpful_count",
+        "solved_count",
+        "updated_at",
+    ]
+    list_filter = ["state", "product"]
     search_fields = ["title", "symptoms", "solution"]
-    readonly_fields = ["source_ticket", "solved_count", "author", "updated_at"]
+    readonly_fields = [
+        "state",
+        "source_ticket",
+        "source_type",
+        "source_id",
+        "solved_count",
+        "suggested_count",
+        "opened_count",
+        "helpful_count",
+        "not_helpful_count",
+        "author",
+        "reviewer",
+        "review_note",
+        "published_at",
+        "updated_at",
+    ]
     fields = [
         "title",
         "product",
@@ -360,11 +391,7 @@ class KnowledgeArticleAdmin(HistoryAdmin):
         "cause",
         "solution",
         "steps",
-        "published",
-        "source_ticket",
-        "solved_count",
-        "author",
-        "updated_at",
+        *readonly_fields,
     ]
 
     def save_model(self, request, obj, form, change):
@@ -378,3 +405,12 @@ class KnowledgeArticleAdmin(HistoryAdmin):
     def delete_queryset(self, request, queryset):
         for article in queryset.order_by("pk"):
             article_delete(article, by=request.user)
+
+
+@admin.register(ArticleVote)
+class ArticleVoteAdmin(ReadOnlyHistoryAdmin):
+    """Readers' verdicts, written by the knowledge services; read here."""
+
+    list_display = ["article", "user", "helpful", "at"]
+    list_filter = ["helpful"]
+    list_select_related = ["article", "user"]

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TicketState(models.TextChoices):
@@ -42,3 +43,12 @@ class CommercialDecision(models.TextChoices):
 class ScopeDecision(models.TextChoices):
     IN_SCOPE = "in_scope", _("In scope")
     OUT_OF_SCOPE = "out_of_scope", _("Out of scope")
+
+
+class ArticleState(models.TextChoices):
+    """A knowledge article's review (docs/domain.md §hotline.knowledge)."""
+
+    DRAFT = "draft", pgettext_lazy("article", "Draft")
+    IN_REVIEW = "in_review", pgettext_lazy("article", "In review")
+    PUBLISHED = "published", pgettext_lazy("article", "Published")
+    ARCHIVED = "archived", pgettext_lazy("article", "Archived")

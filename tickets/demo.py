@@ -26,7 +26,7 @@ from .services import (
     ticket_request_dispatch,
     ticket_shelve,
 )
-from .services.knowledge import article_publish_from_ticket
+from .services.knowledge import article_draft_from_ticket, article_publish, article_submit
 
 # customer short name, caller, phone, product, symptoms, minutes ago, what happens next
 CALLS: list[dict[str, Any]] = [
@@ -95,6 +95,7 @@ def load(stdout: Any = None) -> None:
     users = get_user_model().objects
     engineer = users.filter(username="wangjing").first()
     second = users.filter(username="fenglei").first() or engineer
+    reviewer = users.filter(username="zhengwei").first()  # the service manager
     if engineer is None:
         return
     now = timezone.now()
@@ -129,7 +130,10 @@ def load(stdout: Any = None) -> None:
         elif then == "answer":
             ticket = ticket_answer(ticket, by=by, **call["answer"])
             ticket = ticket_close(ticket, by=by)
-            article_publish_from_ticket(ticket, by=by, title="资产负债表与总账余额不一致")
+            article = article_draft_from_ticket(ticket, by=by, title="资产负债表与总账余额不一致")
+            article = article_submit(article, by=by)
+            if reviewer is not None:
+                article_publish(article, by=reviewer)
         made += 1
     if stdout is not None:
         stdout.write(f"Demo tickets: {made}")

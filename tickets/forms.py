@@ -373,7 +373,28 @@ class ArticleForm(DeskFormMixin, forms.Form):
     cause = forms.CharField(label=_("Cause"), required=False, widget=textarea(2))
     solution = forms.CharField(label=_("Solution"), widget=textarea(3))
     steps = forms.CharField(label=_("Steps"), required=False, widget=textarea(4))
-    published = forms.BooleanField(label=_("Published"), required=False, initial=True)
+
+
+class ReviewNoteForm(DeskFormMixin, forms.Form):
+    """Publishing an article: an optional word to the author."""
+
+    note = forms.CharField(label=_("Note to the author"), required=False, widget=textarea(2))
+
+
+class SendBackForm(DeskFormMixin, forms.Form):
+    note = forms.CharField(label=_("What should change"), widget=textarea(3))
+
+
+class ArchiveForm(DeskFormMixin, forms.Form):
+    note = forms.CharField(label=_("Why it is archived"), widget=textarea(2))
+
+
+class VoteForm(forms.Form):
+    helpful = forms.TypedChoiceField(
+        label=_("Helpful"),
+        choices=[("1", _("Helpful")), ("0", _("Not helpful"))],
+        coerce=lambda v: v == "1",
+    )
 
 
 class SpecialPlanForm(DeskFormMixin, forms.Form):

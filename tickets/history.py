@@ -16,6 +16,13 @@ EVENTS = {
     "knowledgearticle.deleted": _("Article deleted"),
     "knowledgearticle.solved": _("Article solved a call"),
     "ticket.mail_received": _("Mail received"),
+    "knowledgearticle.drafted": _("Article drafted from a record"),
+    "knowledgearticle.rated": _("Article rated"),
+    "knowledgearticle.submit": _("Article submitted for review"),
+    "knowledgearticle.publish": _("Article published"),
+    "knowledgearticle.send_back": _("Article sent back to the author"),
+    "knowledgearticle.archive": _("Article archived"),
+    "knowledgearticle.revise": _("Article taken back to draft"),
 }
 REASONS = {
     "transfer": _("Transferred"),
@@ -23,5 +30,6 @@ REASONS = {
     "published from ticket": _("Article published"),
     "edit": _("Article edited"),
     "create": _("Article written"),
+    "draft from source": _("Article drafted from a record"),
     "attach": _("Call linked"),
 }

@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from servicedesk.core.lists import BulkAction, Column, ListSpec, common_labels, list_register
 
 from .actions import TICKET_ACTIONS
-from .filters import TicketFilter
+from .filters import KnowledgeArticleFilter, TicketFilter
 from .models import Ticket
+from .selectors import articles_list
 
 #: what a person's name is made of (core.people.display_name)
 PERSON = ("username", "first_name", "last_name")
@@ -80,5 +81,40 @@ TICKETS = ListSpec(
 )
 
 
+def _source_label(article):
+    return article.source_type.name if article.source_type_id else None
+
+
+KNOWLEDGE = ListSpec(
+    code="knowledge",
+    title=_("Knowledge base"),
+    filterset=KnowledgeArticleFilter,  # the API's (knowledge-articles/)
+    queryset=lambda user: articles_list(user=user),
+    permission="tickets.view_knowledgearticle",
+    labels=common_labels(state=_("State"), author=_("Author")),
+    url_name="tickets:knowledge",
+    export_name="knowledge-base",
+    create_url="tickets:article-create",
+    create_label=_("New article"),
+    create_permission="tickets.add_knowledgearticle",
+    columns=(
+        Column("title", _("Title"), order="title", link=True),
+        Column("product", _("Product"), order="product"),
+        Column("module", _("Module"), order="module"),
+        Column("state", _("State"), "get_state_display", order="state"),
+        Column("source", _("Written from"), _source_label, order="source_type__model"),
+        Column("suggested", _("Suggested"), "suggested_count", order="suggested_count"),
+        Column("opened", _("Opened"), "opened_count", order="opened_count"),
+        Column("helpful", _("Helpful"), "helpful_count", order="helpful_count"),
+        Column("not_helpful", _("Not helpful"), "not_helpful_count", order="not_helpful_count"),
+        Column("solved", _("Calls solved"), "solved_count", order="solved_count"),
+        Column("author", _("Author"), "author", order="author__last_name"),
+        Column("updated", _("Updated"), "updated_at", order="updated_at"),
+    ),
+    filters=("q", "state", "product", "module", "source_kind", "author", "updated_on"),
+    default_sort="-solved",
+)
+
+
 def register() -> None:
-    list_register(TICKETS)
+    list_register(TICKETS, KNOWLEDGE)

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -21,6 +22,7 @@ from servicedesk.core.querysets import RestrictedManager, RestrictedQuerySet
 from servicedesk.core.scoping import field_work
 
 from .choices import (
+    ArticleState,
     Channel,
     CommercialDecision,
     ScopeDecision,
@@ -563,8 +565,14 @@ class Call(models.Model):
         return f"{self.caller_phone} {self.started_at:%Y-%m-%d %H:%M}"
 
 
-class KnowledgeArticle(models.Model):
-    """标准化问题库: answers published from closed tickets, searched at intake."""
+@condition(_("Fill in the title, the symptoms and the solution first."))
+def article_complete(article: KnowledgeArticle) -> bool:
+    return all((getattr(article, name) or "").strip() for name in ("title", "symptoms", "solution"))
+
+
+class KnowledgeArticle(ConcurrentTransitionMixin, models.Model):
+    """标准化问题库: answers written from solved tickets, visits and defects, reviewed, then
+    suggested at intake (docs/domain.md §hotline.knowledge)."""
 
     title = models.CharField(_("title"), max_length=200)
     product = models.CharField(_("product"), max_length=100, blank=True)
@@ -573,13 +581,48 @@ class KnowledgeArticle(models.Model):
     cause = models.TextField(_("cause"), blank=True)
     solution = models.TextField(_("solution"))
     steps = models.TextField(_("steps"), blank=True)
+    state = FSMField(
+        _("state"),
+        max_length=20,
+        choices=ArticleState.choices,
+        default=ArticleState.DRAFT,
+        protected=True,
+    )
     source_ticket = models.ForeignKey(
         Ticket, on_delete=models.SET_NULL, null=True, blank=True, related_name="articles"
     )
+    # What the article was written from (a ticket, an on-site visit, a defect): a generic
+    # link, because the hotline app may not depend on field service or defects
+    # (docs/architecture.md §apps.order).
+    source_type = models.ForeignKey(
+        "contenttypes.ContentType",
+        verbose_name=_("written from"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    source_id = models.PositiveBigIntegerField(null=True, blank=True)
+    source = GenericForeignKey("source_type", "source_id")
     search_text = models.TextField(editable=False, blank=True)
     solved_count = models.PositiveIntegerField(_("calls solved"), default=0)
-    published = models.BooleanField(_("published"), default=True)
-    author = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    suggested_count = models.PositiveIntegerField(_("times suggested"), default=0)
+    opened_count = models.PositiveIntegerField(_("times opened"), default=0)
+    helpful_count = models.PositiveIntegerField(_("marked helpful"), default=0)
+    not_helpful_count = models.PositiveIntegerField(_("marked not helpful"), default=0)
+    author = models.ForeignKey(
+        User, verbose_name=_("author"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    reviewer = models.ForeignKey(
+        User,
+        verbose_name=_("reviewer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    review_note = models.TextField(_("review note"), blank=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = RestrictedManager()
@@ -589,12 +632,97 @@ class KnowledgeArticle(models.Model):
         verbose_name = _("knowledge article")
         verbose_name_plural = _("knowledge base")
         ordering = ["-solved_count", "-updated_at"]
+        permissions = [("review_knowledgearticle", _("Review and publish knowledge articles"))]
+        indexes = [models.Index(fields=["source_type", "source_id"], name="article_source")]
 
     def __str__(self) -> str:
         return self.title
 
     def get_absolute_url(self) -> str:
         return reverse("tickets:article", args=[self.pk])
+
+    @property
+    def published(self) -> bool:
+        return self.state == ArticleState.PUBLISHED
+
+    # -- the review (docs/domain.md §hotline.knowledge) ---------------------------------
+
+    @transition(
+        field=state,
+        source=ArticleState.DRAFT,
+        target=ArticleState.IN_REVIEW,
+        conditions=[article_complete],
+        permission="tickets.change_knowledgearticle",
+    )
+    def submit(self) -> None:
+        self.review_note = ""
+
+    @transition(
+        field=state,
+        source=ArticleState.IN_REVIEW,
+        target=ArticleState.PUBLISHED,
+        conditions=[article_complete],
+        permission="tickets.review_knowledgearticle",
+    )
+    def publish(self, at: dt.datetime, reviewer: Any, note: str = "") -> None:
+        self.published_at = at
+        self.reviewer = reviewer
+        self.review_note = note
+
+    @transition(
+        field=state,
+        source=ArticleState.IN_REVIEW,
+        target=ArticleState.DRAFT,
+        permission="tickets.review_knowledgearticle",
+    )
+    def send_back(self, reviewer: Any, note: str) -> None:
+        self.reviewer = reviewer
+        self.review_note = note
+
+    @transition(
+        field=state,
+        source=ArticleState.PUBLISHED,
+        target=ArticleState.ARCHIVED,
+        permission="tickets.review_knowledgearticle",
+    )
+    def archive(self, note: str) -> None:
+        self.review_note = note
+
+    @transition(
+        field=state,
+        source=ArticleState.ARCHIVED,
+        target=ArticleState.DRAFT,
+        permission="tickets.change_knowledgearticle",
+    )
+    def revise(self) -> None:
+        self.review_note = ""
+
+
+class ArticleVote(models.Model):
+    """One reader's verdict on an article (helpful or not), changeable; the article's
+    counters follow it (docs/domain.md §hotline.knowledge)."""
+
+    article = models.ForeignKey(
+        KnowledgeArticle,
+        verbose_name=_("knowledge article"),
+        on_delete=models.CASCADE,
+        related_name="votes",
+    )
+    user = models.ForeignKey(User, verbose_name=_("reader"), on_delete=models.CASCADE)
+    helpful = models.BooleanField(_("helpful"))
+    at = models.DateTimeField(_("time"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("article vote")
+        verbose_name_plural = _("article votes")
+        constraints = [
+            models.UniqueConstraint(fields=["article", "user"], name="one_vote_per_reader")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article} · {self.user}"
 
 
 class PasswordDisclosure(models.Model):

@@ -23,6 +23,7 @@ from django.db.models import Count, Q
 from servicedesk.core.search import normalise as normalise
 from servicedesk.core.search import text_tokens as tokens
 
+from .choices import ArticleState
 from .models import KnowledgeArticle
 
 #: how many of the rarest query tokens select the candidates
@@ -65,7 +66,8 @@ def articles_search(*, text: str, product: str = "", limit: int = 5) -> list[Kno
     terms = tokens(text)
     if not terms or limit <= 0:
         return []
-    published = KnowledgeArticle.objects.filter(published=True)
+    # only published articles are ever suggested (docs/domain.md §hotline.knowledge)
+    published = KnowledgeArticle.objects.filter(state=ArticleState.PUBLISHED)
     frequency = published.aggregate(
         **{
             f"t{i}": Count("pk", filter=Q(search_text__icontains=_needle(term)))

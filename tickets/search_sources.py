@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from servicedesk.core.search import SearchSource, search_register
 
-from .models import KnowledgeArticle, Ticket
+from .models import Ticket
+from .selectors import articles_list
 
 
 def _tickets(user):
@@ -14,10 +15,7 @@ def _tickets(user):
 
 
 def _articles(user):
-    qs = KnowledgeArticle.objects.restrict(user)
-    if not user.has_perm("tickets.change_knowledgearticle"):
-        qs = qs.filter(published=True)
-    return qs
+    return articles_list(user=user)
 
 
 def register() -> None:

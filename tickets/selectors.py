@@ -20,6 +20,7 @@ from django.db.models import (
     Count,
     F,
     IntegerField,
+    Model,
     OuterRef,
     Prefetch,
     Q,
@@ -57,7 +58,7 @@ from servicedesk.core.selectors import (
     timers_for,
 )
 
-from .choices import TicketState
+from .choices import ArticleState, TicketState
 from .models import (
     Call,
     DutyShift,
@@ -603,8 +604,26 @@ def with_open_timers(tickets: list[Ticket]) -> list[Ticket]:
 # -- knowledge and calls -----------------------------------------------------------------
 
 
+def article_for_source(source: Model) -> KnowledgeArticle | None:
+    """The article written from ``source`` (a ticket, a dispatch, a defect), if any."""
+    return (
+        KnowledgeArticle.objects.filter(
+            source_type=ContentType.objects.get_for_model(source), source_id=source.pk
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
 def articles_list(*, user: User) -> QuerySet[KnowledgeArticle]:
-    return KnowledgeArticle.objects.restrict(user).select_related("source_ticket", "author")
+    """The articles the user may read: every state for those who write articles, only
+    published ones for everybody else (docs/domain.md §hotline.knowledge)."""
+    qs = KnowledgeArticle.objects.restrict(user).select_related(
+        "source_ticket", "author", "source_type"
+    )
+    if not user.has_perm("tickets.change_knowledgearticle"):
+        qs = qs.filter(state=ArticleState.PUBLISHED)
+    return qs
 
 
 def tickets_without_call(*, start: dt.datetime, end: dt.datetime) -> int:

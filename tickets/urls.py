@@ -4,7 +4,7 @@ from django.urls import path
 
 from servicedesk.core.list_views import list_page
 
-from .views import intake, roster, tickets
+from .views import intake, knowledge, roster, tickets
 
 app_name = "tickets"
 
@@ -25,8 +25,12 @@ urlpatterns = [
     path("roster/shifts/<int:pk>/delete/", roster.shift_delete, name="shift-delete"),
     path("roster/shifts/<int:pk>/acknowledge/", roster.shift_acknowledge, name="shift-acknowledge"),
     path("roster/shifts/<int:pk>/check-in/", roster.shift_check_in_view, name="shift-check-in"),
-    path("knowledge/", tickets.knowledge, name="knowledge"),
-    path("knowledge/<int:pk>/", tickets.article, name="article"),
+    path("knowledge/", list_page, {"code": "knowledge"}, name="knowledge"),
+    path("knowledge/new/", knowledge.article_create, name="article-create"),
+    path("knowledge/<int:pk>/", knowledge.article, name="article"),
+    path("knowledge/<int:pk>/edit/", knowledge.article_edit, name="article-edit"),
+    path("knowledge/<int:pk>/rate/", knowledge.article_rate, name="article-rate"),
+    path("knowledge/<int:pk>/<slug:name>/", knowledge.article_action, name="article-action"),
     path("calls/stats/", tickets.call_statistics, name="call-stats"),
     # Declared lists served by core (docs/architecture.md §lists).
     path("tickets/all/", list_page, {"code": "tickets"}, name="all"),

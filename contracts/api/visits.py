@@ -11,6 +11,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Prefetch, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -24,6 +25,7 @@ from servicedesk.core.api.mixins import (
     HistoryMixin,
 )
 from servicedesk.core.api.permissions import ReadModelPermissions
+from servicedesk.core.filters import CustomerNameFilter, LocalDateRangeFilter
 
 from .. import selectors_visits as selectors
 from ..actions import FIRST_VISIT_ACTIONS, REVISIT_ACTIONS
@@ -151,6 +153,9 @@ class RevisitSerializer(FSMSerializerMixin, serializers.ModelSerializer):
 
 class FirstVisitFilter(OverdueFilterMixin):
     search = django_filters.CharFilter(method="filter_search")
+    customer_name = CustomerNameFilter()
+    region = django_filters.CharFilter(field_name="customer__region", label=_("Region"))
+    created_on = LocalDateRangeFilter(field_name="created_at", label=_("Created"))
 
     class Meta:
         model = FirstVisit

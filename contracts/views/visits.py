@@ -22,16 +22,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from servicedesk.core import selectors as core_selectors
 from servicedesk.core.actions import action_panels
 from servicedesk.core.exceptions import ApplicationError, NotPermitted, TransitionConflict
+from servicedesk.core.list_views import list_moved
 
 from .. import printing  # noqa: F401 - registers the printed forms these pages offer
 from .. import selectors_visits as selectors
 from ..actions import FIRST_VISIT_ACTIONS, REVISIT_ACTIONS
 from ..choices import FirstVisitState, RevisitReason, RevisitState
 from ..forms_visits import FirstVisitNeedForm, FirstVisitVerifyForm
-from ..models import VERIFIABLE_FIELDS, FirstVisit, Revisit
+from ..models import FirstVisit, Revisit
 from ..services.visits import (
     first_visit_add_need,
     first_visit_route_needs,
@@ -78,30 +78,6 @@ def _visit_or_404(request: HttpRequest, pk: int) -> FirstVisit:
         return selectors.first_visit_get(request.user, pk)
     except FirstVisit.DoesNotExist:
         raise Http404 from None
-
-
-@login_required
-@permission_required("contracts.view_firstvisit", raise_exception=True)
-def first_visit_list(request: HttpRequest) -> HttpResponse:
-    search = request.GET.get("q", "").strip()
-    state = request.GET.get("state", "")
-    qs = selectors.first_visits_for(request.user, search=search, state=state)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    core_selectors.timers_attach(list(page.object_list))
-    params = request.GET.copy()
-    params.pop("page", None)
-    return render(
-        request,
-        "contracts/first_visit_list.html",
-        {
-            "page": page,
-            "search": search,
-            "state": state,
-            "states": FirstVisitState.choices,
-            "verifiable_total": len(VERIFIABLE_FIELDS),
-            "query": params.urlencode(),
-        },
-    )
 
 
 def _visit_context(
@@ -390,7 +366,12 @@ def revisit_record_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 urlpatterns = [
-    path("first-visits/", first_visit_list, name="first-visits"),
+    # The old list page's address keeps working (``q`` is the list's ``search``).
+    path(
+        "first-visits/",
+        list_moved("contracts:all-first-visits", {"q": {"": "search"}}),
+        name="first-visits",
+    ),
     path("first-visits/<int:pk>/", first_visit_detail, name="first-visit"),
     path(
         "first-visits/<int:pk>/action/<str:name>/",

@@ -596,9 +596,11 @@ def defect_save_workaround(defect: Defect, *, by: User, workaround: str) -> Defe
 
 
 def defect_publish_workaround(defect: Defect, *, by: User, title: str = "") -> Any:
-    """Publish the emergency workaround to the hotline's knowledge base (or update the
-    article already published from it)."""
-    from tickets.services.knowledge import article_save
+    """The emergency workaround as a knowledge article in one step: a draft pre-filled from
+    the defect and linked back to it, reviewed before the hotline is offered it
+    (docs/domain.md §defect.workaround); once written, later calls update that article's
+    text (a published one only by a reviewer)."""
+    from tickets.services.knowledge import article_draft, article_save
 
     if not defect.workaround.strip():
         raise_field_errors({"workaround": [_("Record the emergency workaround first.")]})
@@ -610,11 +612,13 @@ def defect_publish_workaround(defect: Defect, *, by: User, title: str = "") -> A
         "cause": defect.verify_note,
         "solution": defect.workaround,
         "steps": defect.steps,
-        "published": True,
     }
     with transaction.atomic():
         defect = Defect.objects.select_for_update().get(pk=defect.pk)
-        article = article_save(by=by, data=data, article=defect.knowledge_article)
+        if defect.knowledge_article is None:
+            article = article_draft(by=by, source=defect, data=data)
+        else:
+            article = article_save(by=by, data=data, article=defect.knowledge_article)
         defect.knowledge_article = article
         save_with_history(defect, by=by, reason="publish workaround", fields=["knowledge_article"])
         event_record(

@@ -303,4 +303,15 @@ def defect_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         name=name,
         page=_defect_page,
         reload=lambda: _defect_or_404(request, pk),
+        success_url=_after_action,
     )
+
+
+def _after_action(defect: Defect, result: Any) -> str:
+    """The workaround's article opens (to edit the draft and submit it); any other action
+    goes back to the defect."""
+    from tickets.models import KnowledgeArticle
+
+    if isinstance(result, KnowledgeArticle):
+        return result.get_absolute_url()
+    return defect.get_absolute_url()

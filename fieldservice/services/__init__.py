@@ -3,6 +3,7 @@
 from .dispatches import (
     SERVICE_REPORT,
     dispatch_archive,
+    dispatch_article_draft,
     dispatch_assign,
     dispatch_cancel,
     dispatch_check_in,
@@ -35,6 +36,7 @@ from .engineers import (
 __all__ = [
     "SERVICE_REPORT",
     "dispatch_archive",
+    "dispatch_article_draft",
     "dispatch_assign",
     "dispatch_cancel",
     "dispatch_check_in",

@@ -1479,3 +1479,39 @@ def signature_for_customer(dispatch: Dispatch) -> Signature | None:
         .order_by("-signed_at", "-id")
         .first()
     )
+
+
+#: a visit whose report can become a knowledge article: done, with the outcome solved
+ARTICLE_STATES = (DispatchState.COMPLETED, DispatchState.WRITTEN_OFF, DispatchState.ARCHIVED)
+
+
+def dispatch_article_draft(dispatch: Dispatch, *, by: User, title: str = "") -> Any:
+    """A solved visit's cause and solution as a knowledge article in one step: a draft
+    pre-filled from the service report and linked back to the visit, reviewed before the
+    hotline is offered it (docs/domain.md §hotline.knowledge). The knowledge base is the
+    hotline's: its service writes the article (docs/architecture.md §apps.calls)."""
+    from tickets.services.knowledge import article_draft
+
+    if dispatch.state not in ARTICLE_STATES or dispatch.outcome != Outcome.SOLVED:
+        message = _("Only a completed visit that solved the problem can become an article.")
+        raise ApplicationError(message, extra={"non_field_errors": [message]})
+    problem = (dispatch.problem or "").strip()
+    return article_draft(
+        by=by,
+        source=dispatch,
+        data={
+            "title": (title or "").strip() or (problem.splitlines()[0] if problem else ""),
+            "product": dispatch.product,
+            "symptoms": dispatch.problem,
+            "cause": dispatch.cause,
+            "solution": dispatch.solution,
+            "steps": "\n".join(
+                part
+                for part in (
+                    dispatch.steps,
+                    f"{_('Precautions')}：{dispatch.precautions}" if dispatch.precautions else "",
+                )
+                if part.strip()
+            ),
+        },
+    )

@@ -27,6 +27,7 @@ from servicedesk.core.dates import sane_date
 from servicedesk.core.exceptions import ApplicationError, NotPermitted, TransitionConflict
 from servicedesk.core.live import live_etag, live_partial, live_render
 from servicedesk.core.services.transitions import AS_LOADED
+from tickets.selectors import article_for_source
 
 from .. import selectors
 from ..actions import DISPATCH_ACTIONS
@@ -164,6 +165,7 @@ def _page_context(
         "part_form": part_form or PartForm(),
         "defect_url": defect_url,
         "Outcome": Outcome,
+        "article": article_for_source(dispatch) if dispatch.outcome == Outcome.SOLVED else None,
     }
 
 
@@ -191,6 +193,8 @@ def _success_url(request: HttpRequest) -> Callable[[Dispatch, Any], str]:
     dispatch."""
 
     def url(dispatch: Dispatch, result: Any) -> str:
+        if not isinstance(result, Dispatch) and hasattr(result, "get_absolute_url"):
+            return result.get_absolute_url()  # the draft article written from the visit
         target = request.POST.get("next") or ""
         if target.startswith("/") and not target.startswith("//"):
             return target

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from servicedesk.core.api.mixins import FormsMixin, FSMViewSetMixin, HistoryMixin
 
 from ..actions import HANDOVER_ACTIONS, LOG_ACTIONS, PLAN_ACTIONS, PROJECT_ACTIONS, STAGE_ACTIONS
+from ..filters import ProjectFilter
 from ..models import (
     Credential,
     DailyLog,
@@ -42,7 +43,7 @@ class ProjectViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.ReadOnl
     serializer_class = ProjectSerializer
     queryset = Project.objects.none()
     action_set = PROJECT_ACTIONS
-    filterset_fields = ["state", "customer", "project_manager"]
+    filterset_class = ProjectFilter  # shared with the portal's list (projects/lists.py)
     ordering_fields = ["created_at", "number", "state", "slip_days"]
 
     def get_queryset(self):

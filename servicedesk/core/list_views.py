@@ -74,6 +74,9 @@ def list_page(request: HttpRequest, code: str) -> HttpResponse:
     }
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "list-table":
         return render(request, "core/partials/list_table.html", context)
+    context["may_create"] = bool(spec.create_url) and request.user.has_perm(
+        spec.create_permission or spec.permission
+    )
     context["saved"] = list(SavedFilter.objects.visible_to(request.user, code))
     context["saved_current"] = saved_pk
     return render(request, "core/list.html", context)
@@ -274,3 +277,25 @@ def _error_text(exc: Exception) -> str:
             str(m) for msgs in extra.values() for m in (msgs if isinstance(msgs, list) else [msgs])
         )
     return str(getattr(exc, "message", "") or exc)
+
+
+def list_moved(url_name: str, renames: dict[str, dict[str, str]] | None = None) -> Any:
+    """A view sending an old list page's URL to its declared list, with the query string
+    kept (bookmarks and shared links of the old page still work). ``renames`` maps an old
+    parameter to a new one and its old values to new ones (``{"q": {"": "search"}}``
+    renames the parameter, ``{"sort": {"-slip": "-behind"}}`` a value)."""
+    from urllib.parse import urlencode
+
+    renames = renames or {}
+
+    @require_GET
+    def moved(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        params = []
+        for key, values in request.GET.lists():
+            rule = renames.get(key, {})
+            for value in values:
+                params.append((rule.get("", key), rule.get(value, value)))
+        query = urlencode(params)
+        return redirect(reverse(url_name) + (f"?{query}" if query else ""), permanent=False)
+
+    return moved

@@ -21,6 +21,7 @@ from io import BytesIO
 from typing import Any
 from urllib.parse import urlencode
 
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db.models import F, Model, QuerySet
 from django.http import QueryDict
@@ -153,6 +154,10 @@ class ListSpec:
     #: the fields the columns read (``customer__region`` …): the export loads only these
     #: (``QuerySet.only``), not every column of the record and its related records
     export_only: tuple[str, ...] = ()
+    #: a "new record" button: its URL name, label and the permission it needs
+    create_url: str = ""
+    create_label: Any = ""
+    create_permission: str = ""
 
     def column(self, key: str) -> Column | None:
         return next((c for c in self.columns if c.key == key), None)
@@ -180,7 +185,10 @@ class ListSpec:
         """Whether any field along ``path`` (``customer__name``) may be null."""
         model = self.queryset_model
         for name in path.split("__"):
-            field = model._meta.get_field(name)
+            try:
+                field = model._meta.get_field(name)
+            except FieldDoesNotExist:
+                return False  # an annotation the spec's queryset adds: a count, never null
             if field.null:
                 return True
             if not field.is_relation:

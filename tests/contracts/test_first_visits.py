@@ -423,7 +423,7 @@ def agent_client(client, people):
 
 
 def test_list_and_detail_pages(agent_client, visit):
-    page = agent_client.get(reverse("contracts:first-visits"))
+    page = agent_client.get(reverse("contracts:all-first-visits"))
     assert page.status_code == 200
     assert visit.customer.name in page.content.decode()
     detail = agent_client.get(visit.get_absolute_url())
@@ -436,7 +436,10 @@ def test_list_and_detail_pages(agent_client, visit):
 def test_list_search_box_filters(agent_client, people):
     sign_contract(people.sales, name="温州鞋业")
     sign_contract(people.sales, name="绍兴黄酒")
-    body = agent_client.get(reverse("contracts:first-visits"), {"q": "黄酒"}).content.decode()
+    # the old page's ``q`` arrives as the declared list's ``search``
+    moved = agent_client.get(reverse("contracts:first-visits"), {"q": "黄酒"})
+    assert moved["Location"] == "/first-visits/list/?search=%E9%BB%84%E9%85%92"
+    body = agent_client.get(moved["Location"]).content.decode()
     assert "绍兴黄酒" in body
     assert "温州鞋业" not in body
 
@@ -530,7 +533,7 @@ def test_other_agents_and_other_roles_cannot_open_a_visit(client, visit, make_us
     assert client.get(visit.get_absolute_url()).status_code == 404
     assert client.post(reverse("contracts:first-visit-start", args=[visit.pk])).status_code == 404
     client.force_login(make_user(Role.TESTER))
-    assert client.get(reverse("contracts:first-visits")).status_code == 403
+    assert client.get(reverse("contracts:all-first-visits")).status_code == 403
 
 
 def test_viewers_without_the_permission_get_403_on_actions(client, visit, people):
@@ -543,7 +546,7 @@ def test_viewers_without_the_permission_get_403_on_actions(client, visit, people
 
 def test_list_query_count_does_not_grow_with_rows(client, people):
     client.force_login(people.service)
-    url = reverse("contracts:first-visits")
+    url = reverse("contracts:all-first-visits")
     for _ in range(2):
         sign_contract(people.sales)
     client.get(url)  # warm caches (content types, permissions)

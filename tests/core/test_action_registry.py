@@ -10,6 +10,7 @@ from servicedesk.core.actions import registered_action_sets
 #: the workflow models users act on; each must have exactly one declared action set
 WORKFLOW_MODELS = {
     "tickets.Ticket",
+    "tickets.KnowledgeArticle",
     "fieldservice.Dispatch",
     "defects.Defect",
     "defects.Requirement",

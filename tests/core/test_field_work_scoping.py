@@ -237,7 +237,7 @@ def test_portal_lists_name_only_their_customers(client, world):
     pages = [
         reverse("contracts:customers"),
         reverse("contracts:contracts"),
-        reverse("contracts:first-visits"),
+        reverse("contracts:all-first-visits"),
         reverse("core:timers") + "?state=all",
         reverse("core:timers"),
         reverse("core:dashboard"),
@@ -271,7 +271,7 @@ def test_menu_hides_what_field_engineers_do_not_do(world):
     def urls(user) -> set[str]:
         return {entry["url"] for entry in nav_for(user)}
 
-    hidden = {reverse("tickets:queue"), reverse("contracts:first-visits")}
+    hidden = {reverse("tickets:queue"), reverse("contracts:all-first-visits")}
     assert not (urls(world["ours"]) & hidden)
     assert not (urls(world["partner"]) & hidden)
     assert hidden <= urls(world["manager"])

@@ -385,6 +385,7 @@ def _roster_calls_and_articles(engineer) -> None:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
+    from tests.tickets.factories import published
     from tickets.models import Call, HotlineLine
     from tickets.services.knowledge import article_save
     from tickets.services.roster import shift_plan
@@ -424,7 +425,7 @@ def _roster_calls_and_articles(engineer) -> None:
             engineer=engineer if i % 2 else other,
             line=line,
         )
-    article_save(
+    first = article_save(
         by=engineer,
         data={
             "title": "月末结账凭证无法保存（科目被锁定）",
@@ -436,7 +437,7 @@ def _roster_calls_and_articles(engineer) -> None:
             "steps": "1. 系统管理 → 视图 → 清除异常任务\n2. 清除单据锁定\n3. 重新登录保存",
         },
     )
-    article_save(
+    second = article_save(
         by=engineer,
         data={
             "title": "客户端无法连接数据库服务器",
@@ -445,3 +446,5 @@ def _roster_calls_and_articles(engineer) -> None:
             "solution": "启动 SQL Server 服务并检查 1433 端口",
         },
     )
+    published(first)  # reviewed: intake suggests published articles only
+    published(second)

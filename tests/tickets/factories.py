@@ -92,3 +92,11 @@ def in_state(ticket: Ticket, state: str, **fields: Any) -> Ticket:
 
 def reload(ticket: Ticket) -> Ticket:
     return Ticket.objects.get(pk=ticket.pk)
+
+
+def published(article: Any) -> Any:
+    """An article through its review by the system (a test's setup): submitted, then
+    published, so intake suggests it (docs/domain.md §hotline.knowledge)."""
+    from tickets.services.knowledge import article_publish, article_submit
+
+    return article_publish(article_submit(article, by=None), by=None)

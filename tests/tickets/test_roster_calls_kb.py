@@ -18,18 +18,20 @@ from tests.tickets.factories import (
     make_contact,
     make_contract,
     make_customer,
+    published,
     sh,
     take_call,
 )
-from tickets.choices import TicketState
+from tickets.choices import ArticleState, TicketState
 from tickets.models import Call, DutyShift, HotlineLine, KnowledgeArticle, PasswordDisclosure
 from tickets.search import articles_search, index_text, tokens
 from tickets.services import ticket_answer, ticket_close
 from tickets.services.calls import call_attach, call_record, call_stats, call_stats_total
 from tickets.services.disclosure import password_disclose
 from tickets.services.knowledge import (
+    article_archive,
+    article_draft_from_ticket,
     article_mark_solved,
-    article_publish_from_ticket,
     article_save,
 )
 from tickets.services.roster import (
@@ -320,7 +322,7 @@ def answered_ticket(engineer, customer, description="凭证无法保存，提示
 
 def test_publish_from_an_answered_ticket_and_find_it_in_chinese(engineer, customer):
     ticket = answered_ticket(engineer, customer)
-    article = article_publish_from_ticket(ticket, by=engineer)
+    article = article_draft_from_ticket(ticket, by=engineer)
     assert article.source_ticket == ticket
     assert article.symptoms == "凭证无法保存，提示科目已停用"
     assert article.cause == RESOLUTION["cause"]
@@ -329,22 +331,30 @@ def test_publish_from_an_answered_ticket_and_find_it_in_chinese(engineer, custom
     assert article.product == "U8"
     assert article.title == RESOLUTION["problem"]
     assert " 凭证 " in article.search_text and " u8 " in article.search_text
+    # A draft until reviewed: intake suggests published articles only.
+    assert article.state == ArticleState.DRAFT
+    assert articles_search(text="保存凭证的时候提示科目停用了") == []
+    article = published(article)
     # Noise: other articles.
-    article_save(
-        by=engineer,
-        data={
-            "title": "打印机无法打印发票",
-            "symptoms": "打印发票时提示打印机脱机",
-            "solution": "重新连接打印机",
-        },
+    published(
+        article_save(
+            by=engineer,
+            data={
+                "title": "打印机无法打印发票",
+                "symptoms": "打印发票时提示打印机脱机",
+                "solution": "重新连接打印机",
+            },
+        )
     )
-    article_save(
-        by=engineer,
-        data={
-            "title": "工资表导出乱码",
-            "symptoms": "导出工资表到 Excel 时中文乱码",
-            "solution": "选择 UTF-8 编码",
-        },
+    published(
+        article_save(
+            by=engineer,
+            data={
+                "title": "工资表导出乱码",
+                "symptoms": "导出工资表到 Excel 时中文乱码",
+                "solution": "选择 UTF-8 编码",
+            },
+        )
     )
     found = articles_search(text="保存凭证的时候提示科目停用了")
     assert found == [article]
@@ -353,48 +363,52 @@ def test_publish_from_an_answered_ticket_and_find_it_in_chinese(engineer, custom
     assert articles_search(text="网络连接超时无法登录服务器") == []
 
 
-def test_search_ranks_by_score_then_solved_count(engineer, customer):
+def test_search_ranks_by_score_then_solved_count(engineer, manager, customer):
     common = {"symptoms": "登录时提示密码错误", "solution": "重置密码"}
-    a = article_save(by=engineer, data={"title": "登录失败 A", **common})
-    b = article_save(by=engineer, data={"title": "登录失败 B", **common})
-    best = article_save(
-        by=engineer,
-        data={
-            "title": "登录失败提示密码错误且账号锁定",
-            "symptoms": "登录时提示密码错误，账号被锁定",
-            "solution": "解锁账号",
-        },
+    a = published(article_save(by=engineer, data={"title": "登录失败 A", **common}))
+    b = published(article_save(by=engineer, data={"title": "登录失败 B", **common}))
+    best = published(
+        article_save(
+            by=engineer,
+            data={
+                "title": "登录失败提示密码错误且账号锁定",
+                "symptoms": "登录时提示密码错误，账号被锁定",
+                "solution": "解锁账号",
+            },
+        )
     )
     ticket = take_call(engineer, customer)
     article_mark_solved(b, ticket=ticket, by=engineer)
     found = articles_search(text="登录提示密码错误账号被锁定")
     assert found[0] == best
     assert found[1:] == [b, a]
-    # Unpublished articles are not suggested.
-    article_save(by=engineer, article=best, data={"published": False})
+    # Archived articles are not suggested.
+    article_archive(best, by=manager, note="账号锁定规则已改")
     assert articles_search(text="登录提示密码错误账号被锁定")[0] == b
-    # A product ranks its own articles first among equals.
-    article_save(by=engineer, article=a, data={"product": "T3"})
+    # A product ranks its own articles first among equals (a reviewer edits a published one).
+    article_save(by=manager, article=a, data={"product": "T3"})
     assert articles_search(text="登录提示密码错误", product="t3")[0] == a
 
 
 def test_only_answered_or_closed_tickets_are_published_once(engineer, customer):
     new = take_call(engineer, customer)
     with pytest.raises(ApplicationError):
-        article_publish_from_ticket(new, by=engineer)
+        article_draft_from_ticket(new, by=engineer)
     ticket = ticket_close(answered_ticket(engineer, customer), by=engineer)
-    article = article_publish_from_ticket(ticket, by=engineer, title="凭证保存提示科目停用")
+    article = article_draft_from_ticket(ticket, by=engineer, title="凭证保存提示科目停用")
     assert article.title == "凭证保存提示科目停用"
     with pytest.raises(ApplicationError):
-        article_publish_from_ticket(ticket, by=engineer)
+        article_draft_from_ticket(ticket, by=engineer)
 
 
-def test_editing_an_article_reindexes_it(engineer):
-    article = article_save(
-        by=engineer, data={"title": "报表公式", "symptoms": "报表取数公式不对", "solution": "…"}
+def test_editing_an_article_reindexes_it(engineer, manager):
+    article = published(
+        article_save(
+            by=engineer, data={"title": "报表公式", "symptoms": "报表取数公式不对", "solution": "…"}
+        )
     )
     assert articles_search(text="年结后结转失败") == []
-    article_save(by=engineer, article=article, data={"symptoms": "年结后结转失败"})
+    article_save(by=manager, article=article, data={"symptoms": "年结后结转失败"})
     assert articles_search(text="年结后结转失败") == [article]
     with pytest.raises(ApplicationError) as exc:
         article_save(by=engineer, data={"title": "", "symptoms": "x", "solution": "y"})

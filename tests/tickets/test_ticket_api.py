@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 from servicedesk.core.choices import Role
 from servicedesk.core.services.timers import sla_sweep
 from tests.tickets.factories import in_state, make_contact, make_contract, sh, take_call
+from tests.tickets.factories import published as publish_article
 from tickets.choices import TicketState
 from tickets.models import Call, DutyShift, HotlineLine, KnowledgeArticle, Ticket
 from tickets.services import ticket_shelve
@@ -301,9 +302,13 @@ def test_publish_and_suggestions(api, engineer, customer):
     published = api.post(f"/api/v1/tickets/{ticket.pk}/publish/", {}, format="json")
     assert published.status_code == 201, published.content
     article_id = published.json()["id"]
+    assert published.json()["state"] == "draft"  # a draft linked to the ticket
+    assert published.json()["source_ticket"] == ticket.pk
+    publish_article(KnowledgeArticle.objects.get(pk=article_id))
     again = take_call(engineer, customer, description="保存凭证的时候提示科目停用了")
     suggestions = api.get(f"/api/v1/tickets/{again.pk}/suggestions/").json()
     assert [a["id"] for a in suggestions] == [article_id]
+    assert KnowledgeArticle.objects.get(pk=article_id).suggested_count == 1
 
 
 # -- list, filters, history --------------------------------------------------------------
@@ -509,7 +514,7 @@ def test_duty_shifts(client_for, manager, engineer, customer):
 # -- knowledge articles ------------------------------------------------------------------
 
 
-def test_knowledge_articles_crud_and_search(api, engineer):
+def test_knowledge_articles_crud_and_search(api, engineer, make_user, client_for):
     created = api.post(
         "/api/v1/knowledge-articles/",
         {
@@ -535,11 +540,33 @@ def test_knowledge_articles_crud_and_search(api, engineer):
     )
     assert bad.status_code == 400
     assert "title" in bad.json()
+    assert created.json()["state"] == "draft"
+    assert created.json()["available_transitions"] == ["submit"]
+    # Drafts are not suggested; the writer submits, a reviewer publishes.
+    assert (
+        api.get("/api/v1/knowledge-articles/?search=保存凭证的时候提示科目停用了").json()["results"]
+        == []
+    )
+    submitted = api.post(f"/api/v1/knowledge-articles/{article_id}/transitions/submit/", {})
+    assert submitted.status_code == 200 and submitted.json()["state"] == "in_review"
+    refused = api.post(f"/api/v1/knowledge-articles/{article_id}/transitions/publish/", {})
+    assert refused.status_code == 403
+    reviewer = client_for(make_user(Role.SERVICE_MANAGER))
+    done = reviewer.post(
+        f"/api/v1/knowledge-articles/{article_id}/transitions/publish/",
+        {"note": "已核对"},
+        format="json",
+    )
+    assert done.status_code == 200 and done.json()["published"] is True
     found = api.get("/api/v1/knowledge-articles/?search=保存凭证的时候提示科目停用了").json()
     assert [a["id"] for a in found["results"]] == [article_id]
     assert found["results"][0]["score"] >= 5
     assert api.get("/api/v1/knowledge-articles/").json()["count"] == 2
-    patched = api.patch(
+    refused = api.patch(  # published: a reviewer changes it
+        f"/api/v1/knowledge-articles/{article_id}/", {"symptoms": "年结后结转失败"}, format="json"
+    )
+    assert refused.status_code == 403
+    patched = reviewer.patch(
         f"/api/v1/knowledge-articles/{article_id}/",
         {"symptoms": "年结后结转失败"},
         format="json",

@@ -21,10 +21,11 @@ from servicedesk.core.api.mixins import FormsMixin, FSMViewSetMixin, HistoryMixi
 from servicedesk.core.api.permissions import ReadModelPermissions
 from servicedesk.core.dates import sane_date
 
-from ..actions import TICKET_ACTIONS
-from ..filters import TicketFilter
+from ..actions import ARTICLE_ACTIONS, TICKET_ACTIONS
+from ..filters import KnowledgeArticleFilter, TicketFilter
 from ..models import Call, DutyShift, KnowledgeArticle, Ticket
 from ..search import articles_search
+from ..selectors import articles_list
 from ..services import (
     ticket_intake,
 )
@@ -40,6 +41,7 @@ from ..services.knowledge import (
     article_delete,
     article_mark_solved,
     article_save,
+    article_usage_record,
 )
 from ..services.roster import (
     handover_items,
@@ -139,6 +141,7 @@ class TicketViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.ReadOnly
     def suggestions(self, request, pk=None):
         ticket = self.get_object()
         articles = articles_search(text=ticket.description, product=ticket.product)
+        article_usage_record(articles, kind="suggested", by=request.user)
         return Response(KnowledgeArticleSerializer(articles, many=True).data)
 
 
@@ -327,25 +330,29 @@ class DutyShiftViewSet(
 # -- knowledge base ----------------------------------------------------------------------
 
 
-class KnowledgeArticleFilter(django_filters.FilterSet):
-    class Meta:
-        model = KnowledgeArticle
-        fields = ["product", "module", "published", "source_ticket"]
-
-
-class KnowledgeArticleViewSet(HistoryMixin, viewsets.ModelViewSet):
-    """The knowledge base (标准化问题库). ``?search=`` finds articles by symptoms written in
-    Chinese without spaces (``&product=`` ranks that product's articles first)."""
+class KnowledgeArticleViewSet(FSMViewSetMixin, HistoryMixin, viewsets.ModelViewSet):
+    """The knowledge base (标准化问题库). New articles are drafts, reviewed through
+    ``…/transitions/<name>/`` (submit, publish, send_back, archive, revise). ``?search=``
+    finds published articles by symptoms written in Chinese without spaces (``&product=``
+    ranks that product's articles first)."""
 
     serializer_class = KnowledgeArticleSerializer
     queryset = KnowledgeArticle.objects.none()
     filterset_class = KnowledgeArticleFilter
-    ordering_fields = ["solved_count", "updated_at", "title"]
+    ordering_fields = [
+        "solved_count",
+        "suggested_count",
+        "opened_count",
+        "helpful_count",
+        "updated_at",
+        "title",
+    ]
+    action_set = ARTICLE_ACTIONS  # docs/architecture.md §action-layer
 
     def get_queryset(self):
         return (
-            KnowledgeArticle.objects.restrict(self.request.user)
-            .select_related("source_ticket")
+            articles_list(user=self.request.user)
+            .select_related("source_ticket", "source_type")
             .order_by("-solved_count", "-updated_at", "-pk")
         )
 

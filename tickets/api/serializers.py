@@ -358,9 +358,13 @@ class TicketBriefSerializer(serializers.ModelSerializer):
 # -- knowledge base ----------------------------------------------------------------------
 
 
-class KnowledgeArticleSerializer(serializers.ModelSerializer):
+class KnowledgeArticleSerializer(FSMSerializerMixin, serializers.ModelSerializer):
     source_ticket_number = serializers.CharField(
         source="source_ticket.number", read_only=True, default=""
+    )
+    published = serializers.BooleanField(read_only=True, help_text="state == published")
+    source_model = serializers.CharField(
+        source="source_type.model", read_only=True, default="", help_text="ticket, dispatch, defect"
     )
     score = serializers.SerializerMethodField(help_text="Search score (with ?search=).")
 
@@ -375,19 +379,40 @@ class KnowledgeArticleSerializer(serializers.ModelSerializer):
             "cause",
             "solution",
             "steps",
+            "state",
+            "state_display",
             "published",
+            "available_transitions",
             "source_ticket",
             "source_ticket_number",
+            "source_model",
+            "source_id",
             "solved_count",
+            "suggested_count",
+            "opened_count",
+            "helpful_count",
+            "not_helpful_count",
             "author",
+            "reviewer",
+            "review_note",
+            "published_at",
             "updated_at",
             "score",
         ]
         read_only_fields = [
+            "state",
             "source_ticket",
             "source_ticket_number",
+            "source_id",
             "solved_count",
+            "suggested_count",
+            "opened_count",
+            "helpful_count",
+            "not_helpful_count",
             "author",
+            "reviewer",
+            "review_note",
+            "published_at",
             "updated_at",
             "score",
         ]

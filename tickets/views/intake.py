@@ -30,6 +30,7 @@ from .. import selectors
 from ..forms import IntakeForm
 from ..search import articles_search
 from ..services import ticket_intake
+from ..services.knowledge import article_usage_record
 from . import form_errors_from, redirect_to
 
 SUGGESTIONS = 5
@@ -243,6 +244,7 @@ def intake_entitlement(request: HttpRequest) -> HttpResponse:
 def suggest(request: HttpRequest) -> HttpResponse:
     """htmx: knowledge-base articles for the symptoms typed so far."""
     articles = _suggest(request.GET.get("description", ""), request.GET.get("product", ""))
+    article_usage_record(articles, kind="suggested", by=request.user)
     return render(
         request,
         "tickets/partials/suggestions.html",

@@ -7,33 +7,26 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from servicedesk.core.actions import action_panels, action_run_portal
 from servicedesk.core.choices import Role
 from servicedesk.core.dates import sane_date
-from servicedesk.core.exceptions import ApplicationError
 from servicedesk.core.live import live_etag, live_partial, live_render
 from servicedesk.core.people import display_name
 from servicedesk.core.selectors import timers_attach, trail_attach
 
 from .. import selectors
 from ..actions import TICKET_ACTIONS
-from ..forms import ArticleForm
 from ..models import SPECIAL_PLAN_FORM, KnowledgeArticle, Ticket
-from ..search import articles_search
 from ..services.calls import CONNECT_RATE_TARGET, RINGS_TARGET, call_stats, call_stats_total
-from ..services.knowledge import article_save
-from . import form_errors_from, redirect_to
 
 BOARD_ROLES = {Role.SERVICE_MANAGER, Role.TECH_MANAGER, Role.DIRECTOR}
 
@@ -188,64 +181,6 @@ def ticket_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         page=_ticket_page,
         reload=lambda: _ticket_or_404(request, pk),
         success_url=_after,
-    )
-
-
-# -- knowledge base ----------------------------------------------------------------------
-
-
-@login_required
-@permission_required("tickets.view_knowledgearticle", raise_exception=True)
-@require_GET
-def knowledge(request: HttpRequest) -> HttpResponse:
-    """The standard problem library (标准化问题库): search as you type."""
-    q = request.GET.get("q", "").strip()[:200]
-    product = request.GET.get("product", "").strip()[:100]
-    if q:
-        articles = articles_search(text=q, product=product, limit=50)
-        page = None
-    else:
-        qs = selectors.articles_list(user=request.user).filter(published=True)
-        if product:
-            qs = qs.filter(product__icontains=product)
-        page = Paginator(qs, 50).get_page(request.GET.get("page"))
-        articles = list(page.object_list)
-    context = {"articles": articles, "page": page, "q": q, "product": product}
-    if request.htmx:
-        return render(request, "tickets/partials/article_list.html", context)
-    return render(request, "tickets/knowledge.html", context)
-
-
-@login_required
-@permission_required("tickets.view_knowledgearticle", raise_exception=True)
-@require_http_methods(["GET", "POST"])
-def article(request: HttpRequest, pk: int) -> HttpResponse:
-    """An article; staff who may change articles edit it on the same page."""
-    item = get_object_or_404(selectors.articles_list(user=request.user), pk=pk)
-    may_edit = request.user.has_perm("tickets.change_knowledgearticle")
-    fields = list(ArticleForm.base_fields)
-    form = None
-    status = 200
-    if may_edit:
-        initial = {name: getattr(item, name) for name in fields}
-        form = ArticleForm(request.POST or None, initial=initial)
-    if request.method == "POST":
-        if form is None:
-            raise PermissionDenied
-        if form.is_valid():
-            try:
-                article_save(by=request.user, data=form.cleaned_data, article=item)
-            except ApplicationError as exc:
-                form_errors_from(exc, form)
-            else:
-                messages.success(request, _("The article was saved."))
-                return redirect_to(request, item.get_absolute_url())
-        status = 400
-    return render(
-        request,
-        "tickets/article.html",
-        {"article": item, "form": form, "editing": status == 400},
-        status=status,
     )
 
 
