@@ -13,7 +13,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from servicedesk.core.exceptions import ApplicationError, NotPermitted
+from servicedesk.core.exceptions import ApplicationError, NotPermitted, raise_field_errors
 from servicedesk.core.services import notifications_create, transition_run
 from servicedesk.core.services.history import save_with_history
 from servicedesk.core.types import User
