@@ -129,8 +129,9 @@ def month_summary(*, user: User, year: int, month: int) -> MonthSummary:
     )
     if not user.has_perm("reports.view_all_reports"):
         lines = lines.filter(report__author_id__in=team_of(user))
-    projects = list(
-        lines.filter(project__isnull=False)
+    projects: list[dict[str, Any]] = [
+        dict(row)
+        for row in lines.filter(project__isnull=False)
         .values("project_id", "project__number", "project__title", "project__customer__name")
         .annotate(
             days=Sum("items"),
@@ -139,9 +140,12 @@ def month_summary(*, user: User, year: int, month: int) -> MonthSummary:
             weeks=Count("report__week_start", distinct=True),
         )
         .order_by("project__number")
-    )
-    customers = list(
-        lines.filter(source__in=[LineSource.TICKET, LineSource.VISIT], customer__isnull=False)
+    ]
+    customers: list[dict[str, Any]] = [
+        dict(row)
+        for row in lines.filter(
+            source__in=[LineSource.TICKET, LineSource.VISIT], customer__isnull=False
+        )
         .values("customer_id", "customer__name")
         .annotate(
             tickets=Sum("items", filter=Q(source=LineSource.TICKET)),
@@ -149,7 +153,7 @@ def month_summary(*, user: User, year: int, month: int) -> MonthSummary:
             hours=Sum("hours"),
         )
         .order_by("customer__name")
-    )
+    ]
     totals = lines.aggregate(
         hours=Sum("hours"),
         project_hours=Sum("hours", filter=Q(project__isnull=False)),
