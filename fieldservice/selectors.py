@@ -884,3 +884,45 @@ def leave_month(user: User, *, year: int, month: int, region: str = "") -> Leave
                 cell.leave = leave
                 row.leave_days += 1
     return LeaveMonth(first=first, days=days, rows=rows)
+
+
+def visits_by_customer(
+    *, start: dt.datetime, end: dt.datetime, user_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Visits completed in [start, end) per customer (of one engineer's user when
+    ``user_id`` is given): count, solved count and on-site minutes, in one aggregate query;
+    the field-service part of a weekly report and of the technical manager's briefing
+    (reports app, docs/domain.md §reports)."""
+    from django.db.models import Count, Q, Sum
+
+    from .choices import Outcome
+    from .models import Dispatch
+
+    visits = Dispatch.objects.filter(completed_at__gte=start, completed_at__lt=end)
+    if user_id is not None:
+        visits = visits.filter(engineer__user_id=user_id)
+    rows = list(
+        visits.values("customer_id")
+        .annotate(
+            items=Count("id"),
+            solved=Count("id", filter=Q(outcome=Outcome.SOLVED)),
+            minutes=Sum("on_site_minutes"),
+        )
+        .order_by("customer_id")
+    )
+    for row in rows:
+        row["numbers"] = list(
+            visits.filter(customer_id=row["customer_id"])
+            .order_by("completed_at")
+            .values_list("number", flat=True)[:10]
+        )
+    return rows
+
+
+def dispatch_for_report(pk: int | None) -> Any:
+    """One dispatch with its engineer, for the reports app's trip report (or ``None``)."""
+    from .models import Dispatch
+
+    if pk is None:
+        return None
+    return Dispatch.objects.select_related("engineer").filter(pk=pk).first()

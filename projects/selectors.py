@@ -230,3 +230,20 @@ def requirements_of(project: Project) -> list[Any]:
     from defects.models import Requirement
 
     return list(Requirement.objects.filter(project=project).order_by("-recorded_at"))
+
+
+def log_hours_by_project(*, user_id: int, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+    """The hours of ``user_id``'s submitted or confirmed daily logs of days in [start, end],
+    per project, in one aggregate query: the implementation part of a weekly report
+    (reports app, docs/domain.md §reports.weekly)."""
+    from django.db.models import Count, Sum
+
+    from .choices import LogState
+
+    return list(
+        DailyLog.objects.filter(consultant_id=user_id, day__gte=start, day__lte=end)
+        .exclude(state=LogState.DRAFT)
+        .values("project_id", "project__customer_id")
+        .annotate(items=Count("id"), hours=Sum("hours"))
+        .order_by("project_id")
+    )

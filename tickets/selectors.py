@@ -664,3 +664,27 @@ def board_version() -> tuple[int, ...]:
     from servicedesk.core.models import SlaTimer
 
     return history_version(history_models_of(Ticket, SlaTimer, Customer))
+
+
+def tickets_closed_by_customer(*, user_id: int, start: dt.datetime, end: dt.datetime) -> list[dict]:
+    """The tickets ``user_id`` closed as assignee in [start, end), per customer: the hotline's
+    part of a weekly report (reports app, docs/domain.md §reports.weekly). One aggregate
+    query; ``numbers`` lists at most ten ticket numbers per customer."""
+    rows = list(
+        Ticket.objects.filter(assignee_id=user_id, closed_at__gte=start, closed_at__lt=end)
+        .values("customer_id")
+        .annotate(items=Count("id"))
+        .order_by("customer_id")
+    )
+    for row in rows:
+        row["numbers"] = list(
+            Ticket.objects.filter(
+                assignee_id=user_id,
+                closed_at__gte=start,
+                closed_at__lt=end,
+                customer_id=row["customer_id"],
+            )
+            .order_by("closed_at")
+            .values_list("number", flat=True)[:10]
+        )
+    return rows

@@ -34,6 +34,7 @@ SECTIONS: dict[str, tuple[int, Any]] = {
     "defects": (30, _("Defects and requirements")),
     "projects": (40, _("Implementation")),
     "contracts": (50, _("Customers and contracts")),
+    "reports": (60, _("Work reports")),
     "core": (90, _("General")),
 }
 

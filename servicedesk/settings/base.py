@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "tickets",
     "defects",
     "fieldservice",
+    "reports",  # reads every domain app; none reads it (docs/domain.md §reports)
 ]
 
 MIDDLEWARE = [
@@ -416,6 +417,12 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # Routine inspection dispatches, made ahead (docs/domain.md §inspection.generate).
+# Weekly reports: every day at 15:00; the service drafts only on the last working day of
+# the week in the working calendar (Friday, or earlier when Friday is a holiday).
+CELERY_BEAT_SCHEDULE["reports-weekly-draft"] = {
+    "task": "reports.weekly_reports_draft",
+    "schedule": crontab(hour=15, minute=0),
+}
 CELERY_BEAT_SCHEDULE["fieldservice-inspections-generate"] = {
     "task": "fieldservice.inspections_generate",
     "schedule": crontab(hour=0, minute=40),
