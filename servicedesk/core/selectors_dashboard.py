@@ -353,7 +353,7 @@ def _calls(user: User, scope: Scope, period: Period) -> QuerySet:
 
     qs = (
         _model("tickets.Call")
-        .objects.all()
+        .objects.restrict(user)
         .filter(started_at__gte=period.begin_at, started_at__lt=period.end_at)
     )
     if scope.level != COMPANY:
@@ -375,7 +375,7 @@ def hotline(*, user: User, scope: Scope, period: Period) -> list[Chart]:
         .annotate(
             calls=Count("pk"),
             answered_calls=Count("pk", filter=answered),
-            rings=Avg("rings", filter=answered),
+            avg_rings=Avg("rings", filter=answered),
             over=Count("pk", filter=answered & Q(rings__gt=RINGS_TARGET)),
         )
         .order_by("day")
@@ -384,7 +384,7 @@ def hotline(*, user: User, scope: Scope, period: Period) -> list[Chart]:
     calls = [r["calls"] for r in rows]
     answered_calls = [r["answered_calls"] for r in rows]
     rate = [_pct(a, c) for a, c in zip(answered_calls, calls, strict=True)]
-    rings = [round(float(r["rings"]), 2) if r["rings"] is not None else None for r in rows]
+    rings = [round(float(r["avg_rings"]), 2) if r["avg_rings"] is not None else None for r in rows]
     period_word = _("Month") if by_month else _("Day")
     empty = _("No calls in this period.")
     return [

@@ -3,6 +3,8 @@ docs/architecture.md §dashboards)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -24,12 +26,15 @@ from .selectors_dashboard import (
 
 
 def _period(request: HttpRequest) -> tuple[DashboardPeriodForm, Period]:
-    form = DashboardPeriodForm(request.GET or None)
-    return form, form.period_value(timezone.localdate())
+    today = timezone.localdate()
+    form = DashboardPeriodForm(
+        request.GET or None, initial={"period": "month", "month": f"{today:%Y-%m}"}
+    )
+    return form, form.period_value(today)
 
 
 def _period_words(period: Period) -> str:
-    last = period.end - timezone.timedelta(days=1)
+    last = period.end - dt.timedelta(days=1)
     if period.kind == "month":
         return _("%(year)d-%(month)02d") % {"year": period.start.year, "month": period.start.month}
     if period.kind == "quarter":

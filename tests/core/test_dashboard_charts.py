@@ -80,7 +80,12 @@ def data(make_user, clock):
     partner = make_partner(name="苏州信达")
     eng_p = make_engineer(make_user, username="eng_p", partner=partner)
 
-    x = make_customer(sales, name="上海精密机械有限公司", short_name="精密机械")
+    x = make_customer(
+        sales,
+        name="上海精密机械有限公司",
+        short_name="精密机械",
+        address="上海市浦东新区张江路 100 号",
+    )
     y = make_customer(sales, name="苏州新材料有限公司", short_name="新材料")
 
     def ticket(customer, owner, received, *, state, answered=None, shelved=""):
@@ -100,9 +105,9 @@ def data(make_user, clock):
         y, b, sh(2026, 11, 5, 9), state="closed", answered=sh(2026, 11, 5, 15), shelved="等测试"
     )
     t3 = ticket(x, a, sh(2026, 11, 10, 9), state="dispatched")
-    ticket(None, a, sh(2026, 11, 20, 9), state="new")
-    ticket(None, c, sh(2026, 10, 20, 9), state="closed", answered=sh(2026, 10, 20, 9, 30))
-    ticket(None, c, NOW - dt.timedelta(hours=2), state="shelved", shelved="查资料")
+    ticket(y, a, sh(2026, 11, 20, 9), state="new")
+    ticket(y, c, sh(2026, 10, 20, 9), state="closed", answered=sh(2026, 10, 20, 9, 30))
+    ticket(y, c, NOW - dt.timedelta(hours=2), state="shelved", shelved="查资料")
 
     def dispatch(engineer, done, outcome, *, first=None, appointment=None, arrived, days=None):
         d = new_dispatch(
@@ -166,14 +171,16 @@ def data(make_user, clock):
     SlaTimer.objects.all().delete()
     calendar = WorkCalendar.objects.first()
     ticket_type = ContentType.objects.get_for_model(Ticket)
-    group = Group.objects.create(name="subject")
     group_type = ContentType.objects.get_for_model(Group)
+    subjects = iter(range(100))
 
     def timer(target, who, state, *, on=None, subject=None, met_late=False):
         on = on or sh(2026, 11, 10, 9)
         SlaTimer.objects.create(
             subject_type=ticket_type if subject else group_type,
-            subject_id=subject.pk if subject else group.pk,
+            subject_id=subject.pk
+            if subject
+            else Group.objects.create(name=f"subject-{next(subjects)}").pk,
             target=target,
             calendar=calendar,
             amount=1,
@@ -227,7 +234,7 @@ def data(make_user, clock):
             purpose="survey",
             token_sha256=f"{n:064d}",
             target_type=ticket_type,
-            target_id=t1.pk,
+            target_id=(t1, t2)[n].pk,
             contact_name="王主任",
             expires_at=NOW,
             created_by=c,
@@ -272,7 +279,7 @@ def test_sla_by_kind_for_the_company_the_team_and_one_engineer(data):
 
 def test_sla_by_person_team_customer_and_month(data):
     names = figures(chart_of(data["director"], "sla_engineer"))
-    assert names[display_name(data["a"])] == [2, 1, 2, 40.0]
+    assert names[display_name(data["a"])] == [2, 1, 2, 66.7]
     assert names[display_name(data["b"])] == [1, 2, 0, 33.3]
     assert names["孙丙"] == [1, 1, 0, 50.0]
     assert len(names) == 4  # and the deadline of a role, no one person
@@ -358,7 +365,8 @@ def test_defect_aging_revisits_and_satisfaction(data):
     # revisits' average, surveys' average, revisits answered, survey answers
     assert satisfaction["2026-11"] == [4.0, 4.0, 1, 2]
     assert satisfaction["2026-10"] == [2.0, None, 1, 0]
-    assert figures(chart_of(data["c"], "satisfaction"))["2026-11"] == [4.0, 4.0, 1, 2]
+    # The hotline engineer reads no survey answers (a manager's permission).
+    assert figures(chart_of(data["c"], "satisfaction"))["2026-11"] == [4.0, None, 1, 0]
     assert figures(chart_of(data["manager"], "satisfaction"))["2026-11"] == [None, None, 0, 0]
 
 
