@@ -40,6 +40,7 @@ class CoreConfig(AppConfig):
         )
         nav_register(
             NavItem(_("Dashboard"), "core:dashboard", "speedometer2", section="start", order=0),
+            NavItem(_("Charts"), "core:charts", "bar-chart-line", section="start", order=1),
             NavItem(_("Notifications"), "core:notifications", "bell", order=90),
             NavItem(
                 _("Deadlines"),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -198,3 +199,63 @@ class CalendarImportForm(DeskFormMixin, forms.Form):
         label=_("CSV file"),
         help_text=_("One line per date: date,kind,note (kind: holiday or workday)."),
     )
+
+
+class DashboardPeriodForm(DeskFormMixin, forms.Form):
+    """The dashboard's period: a month, the quarter of a month, or a range of days
+    (at most a year). Every field is optional: an empty form means this month."""
+
+    PERIODS = [
+        ("month", _("Month")),
+        ("quarter", _("Quarter")),
+        ("range", _("Custom range")),
+    ]
+    MAX_DAYS = 366
+
+    period = forms.ChoiceField(label=_("Period"), choices=PERIODS, required=False)
+    month = forms.CharField(
+        label=_("Month"),
+        required=False,
+        widget=forms.TextInput(attrs={"type": "month"}),
+        help_text=_("The month, or a month of the quarter."),
+    )
+    start = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean_month(self) -> dt.date | None:
+        value = (self.cleaned_data.get("month") or "").strip()
+        if not value:
+            return None
+        try:
+            return dt.datetime.strptime(value, "%Y-%m").date()
+        except ValueError:
+            raise forms.ValidationError(_("Enter a month as YYYY-MM.")) from None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("period") == "range":
+            start, end = data.get("start"), data.get("end")
+            if not start:
+                self.add_error("start", _("Enter the first day of the range."))
+            if not end:
+                self.add_error("end", _("Enter the last day of the range."))
+            if start and end and end < start:
+                self.add_error("end", _("The last day must not be before the first."))
+            elif start and end and (end - start).days >= self.MAX_DAYS:
+                self.add_error("end", _("A range covers at most one year."))
+        return data
+
+    def period_value(self, today: dt.date) -> Any:
+        """The chosen period (this month when the form is empty or invalid)."""
+        from .selectors_dashboard import period_month, period_quarter, period_range
+
+        data = self.cleaned_data if self.is_valid() else {}
+        kind = data.get("period") or "month"
+        if kind == "range":
+            return period_range(data["start"], data["end"])
+        day = data.get("month") or today
+        return period_quarter(day) if kind == "quarter" else period_month(day)

@@ -1,11 +1,13 @@
 from django.urls import path
 
-from . import list_views, search_views, views, views_channels, views_links
+from . import list_views, search_views, views, views_channels, views_dashboard, views_links
 
 app_name = "core"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("charts/", views_dashboard.charts, name="charts"),
+    path("charts/<slug:key>.xlsx", views_dashboard.chart_export, name="chart-export"),
     path("notifications/", views.notification_list, name="notifications"),
     path("deadlines/", views.timer_list, name="timers"),
     path("notifications/<int:pk>/read/", views.notification_read, name="notification-read"),

@@ -202,6 +202,8 @@ class SlaTimer(models.Model):
             ),
             models.Index(fields=["subject_type", "subject_id"], name="sla_timer_subject"),
             models.Index(fields=["state", "due_at"], name="sla_timer_state_due"),
+            # The charts count the deadlines started in a period (docs/domain.md §dashboards).
+            models.Index(fields=["started_at"], name="sla_timer_started"),
         ]
         constraints = [
             models.UniqueConstraint(
