@@ -64,6 +64,8 @@ def fuzz(
     max_examples: int,
     seed: int = 18,
     skip: tuple[str, ...] = (),
+    only: tuple[str, ...] = (),
+    methods: tuple[str, ...] = ("GET", "POST", "PUT", "PATCH", "DELETE"),
     modes: tuple[str, ...] = ("positive", "negative"),
     report: FuzzReport | None = None,
 ) -> FuzzReport:
@@ -88,6 +90,10 @@ def fuzz(
         for result in schema.get_all_operations():
             operation = result.ok()
             if any(part in operation.label for part in skip):
+                continue
+            if only and not any(part in operation.label for part in only):
+                continue
+            if operation.method.upper() not in methods:
                 continue
             for mode in modes:
                 _fuzz_operation(operation, mode, report, headers, chosen, max_examples, seed)
