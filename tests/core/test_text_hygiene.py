@@ -78,12 +78,13 @@ def test_a_megabyte_description_is_refused_in_chinese(make_user):
     token = Token.objects.create(user=user).key
     response = client.post(
         "/api/v1/tickets/",
-        {"description": "坏" * (1024 * 1024), "caller_name": "张三"},
+        {"description": "x" * (1024 * 1024), "caller_name": "张三"},
         content_type="application/json",
         HTTP_AUTHORIZATION=f"Token {token}",
     )
     assert response.status_code == 400, response.status_code
-    assert "10000" in " ".join(response.json()["description"])
+    message = " ".join(response.json()["description"])
+    assert "10000" in message and "字符" in message
 
 
 @pytest.mark.django_db
