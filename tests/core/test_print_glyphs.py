@@ -1,4 +1,4 @@
-"""Printed forms never drop a character silently (docs/architecture.md §printed-forms)."""
+"""Printed forms never drop a character silently (docs/architecture.md §printing.glyphs)."""
 
 from __future__ import annotations
 
