@@ -7,8 +7,13 @@ import subprocess
 
 import pytest
 
-from servicedesk.core.printing import CompanyHeader, FormDocument, KeyValueGrid, Paragraph
-from servicedesk.core.printing import render_pdf
+from servicedesk.core.printing import (
+    CompanyHeader,
+    FormDocument,
+    KeyValueGrid,
+    Paragraph,
+    render_pdf,
+)
 from servicedesk.core.printing.fonts import MISSING_GLYPH, font_for
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext")
