@@ -58,6 +58,7 @@ urlpatterns = [
 ]
 
 # Error pages in Chinese with the menu and a way back; a 403 names the roles needed.
+handler400 = "servicedesk.core.errors.bad_request"
 handler403 = "servicedesk.core.errors.permission_denied"
 handler404 = "servicedesk.core.errors.page_not_found"
 handler500 = "servicedesk.core.errors.server_error"

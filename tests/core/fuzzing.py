@@ -31,6 +31,7 @@ class FuzzReport:
     cases: int = 0
     server_errors: list[str] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
+    not_negatable: list[str] = field(default_factory=list)
     per_operation: Counter = field(default_factory=Counter)
     seconds: float = 0.0
 
@@ -64,6 +65,8 @@ def fuzz(
     max_examples: int,
     seed: int = 18,
     skip: tuple[str, ...] = (),
+    only: tuple[str, ...] = (),
+    methods: tuple[str, ...] = ("GET", "POST", "PUT", "PATCH", "DELETE"),
     modes: tuple[str, ...] = ("positive", "negative"),
     report: FuzzReport | None = None,
 ) -> FuzzReport:
@@ -89,6 +92,10 @@ def fuzz(
             operation = result.ok()
             if any(part in operation.label for part in skip):
                 continue
+            if only and not any(part in operation.label for part in only):
+                continue
+            if operation.method.upper() not in methods:
+                continue
             for mode in modes:
                 _fuzz_operation(operation, mode, report, headers, chosen, max_examples, seed)
     finally:
@@ -101,6 +108,7 @@ def fuzz(
 def _fuzz_operation(operation, mode, report, headers, chosen, max_examples, seed) -> None:
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as hypothesis_seed
+    from hypothesis.errors import Unsatisfiable
     from schemathesis.generation import GenerationMode
 
     label = operation.label
@@ -132,4 +140,8 @@ def _fuzz_operation(operation, mode, report, headers, chosen, max_examples, seed
             if VERBOSE:
                 print("FUZZ bad", label, response.status_code, str(exc)[:600].replace("\n", " | "))
 
-    run()
+    try:
+        run()
+    except Unsatisfiable:
+        # Nothing to make invalid (an operation without parameters or body): no case.
+        report.not_negatable.append(label)

@@ -34,6 +34,9 @@ def test_the_api_answers_every_fuzzed_case_without_a_server_error(client, make_u
         token=Token.objects.create(user=engineer).key,
         max_examples=CI_EXAMPLES,
         modes=("positive",),
+        # What a field engineer may write is refused before the input is read (403): the
+        # reads are where his scope could leak or break.
+        methods=("GET",),
         report=report,
     )
     print(report.summary())

@@ -1,4 +1,4 @@
-"""Printed forms never drop a character silently (docs/architecture.md §printed-forms)."""
+"""Printed forms never drop a character silently (docs/architecture.md §printing.glyphs)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,13 @@ import subprocess
 
 import pytest
 
-from servicedesk.core.printing import CompanyHeader, FormDocument, KeyValueGrid, Paragraph
-from servicedesk.core.printing import render_pdf
+from servicedesk.core.printing import (
+    CompanyHeader,
+    FormDocument,
+    KeyValueGrid,
+    Paragraph,
+    render_pdf,
+)
 from servicedesk.core.printing.fonts import MISSING_GLYPH, font_for
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext")

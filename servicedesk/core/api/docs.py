@@ -46,8 +46,7 @@ _DETAIL = {
 }
 _FIELD_ERRORS = {
     "type": "object",
-    "description": 'DRF\'s {"field": ["message"]}; rules without a field under '
-    '"non_field_errors".',
+    "description": "DRF's field errors; rules without a field under non_field_errors.",
     "additionalProperties": True,
 }
 _ERRORS = {

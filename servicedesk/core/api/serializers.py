@@ -266,9 +266,11 @@ class TokenOutputSerializer(serializers.Serializer):
     token = serializers.CharField()
 
 
-@extend_schema_field(serializers.CharField())
+@extend_schema_field({"type": "string", "nullable": True, "readOnly": True})
 class PersonField(serializers.Field):
-    """A user's display name (read-only); every app's API shows people this way."""
+    """A user's display name (read-only); every app's API shows people this way. ``null``
+    when there is nobody (DRF renders a missing person as null before this field is asked),
+    and the schema says so."""
 
     def __init__(self, **kwargs):
         kwargs["read_only"] = True

@@ -4,7 +4,7 @@ The forms are printed in Chinese and must render on machines without any Chinese
 fonts, so we embed (a subset of) the TrueType font shipped in ``core/fonts`` instead
 of relying on reportlab's non-embedded CID fonts such as STSong-Light.
 
-Printed forms never drop a character silently (docs/architecture.md §printed-forms):
+Printed forms never drop a character silently (docs/architecture.md §printing.glyphs):
 a character the Chinese font cannot draw — it maps ℃ to an empty glyph and has no
 emoji, Arabic or Hebrew — is drawn with the fallback font (DejaVu Sans, also shipped);
 what neither font has (rare CJK characters outside the basic block, most emoji) prints as
