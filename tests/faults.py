@@ -68,6 +68,8 @@ def free_port(host: str = "127.0.0.1") -> int:
     candidates: list[int] = []
     if span:
         low, high = (int(p) for p in span.split("-"))
+        if all(p in _taken for p in range(low, high + 1)):
+            _taken.clear()  # the servers of earlier tests are gone: their ports are free
         candidates = [p for p in range(low, high + 1) if p not in _taken]
     for port in candidates or [0]:
         with socket.socket() as sock:
