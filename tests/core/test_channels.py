@@ -44,6 +44,13 @@ def _no_kick(monkeypatch):
 SUNDAY_3 = dt.datetime(2026, 12, 6, 3, 0, tzinfo=SHANGHAI)  # quiet
 
 
+@pytest.fixture(autouse=True)
+def _words_as_notified(db):
+    """The payload tests check the robots' formats with the notification's own words: the
+    seeded Chinese templates (tests/core/test_message_templates.py) are taken away."""
+    MessageTemplate.objects.all().delete()
+
+
 @pytest.fixture
 def robots():
     receiver = RobotReceiver(secrets={"dingtalk": "SECding", "feishu": "feishu-secret"}).start()
