@@ -120,7 +120,11 @@ def test_test_button_goes_through_the_outbox_with_the_template(client, make_user
         title="【测试】{{ title }}", body="{{ body }}\n（模板生效）"
     )
     channel = channel_save(
-        by=admin, name="热线群", kind="wecom", address=f"{robots.base}/wecom?key=k", team="热线组"
+        by=admin,
+        name="热线群",
+        kind="wecom",
+        address=f"{robots.base}/wecom?key=robot-key",
+        team="热线组",
     )
     response = client.post(
         reverse("admin:core_notificationchannel_test", args=[channel.pk]),
@@ -143,5 +147,5 @@ def test_test_button_goes_through_the_outbox_with_the_template(client, make_user
         follow=True,
         HTTP_ACCEPT_LANGUAGE="zh-hans",
     )
-    assert "发送到“坏群”的测试消息失败" in response.content.decode()
+    assert "向“坏群”发送测试消息失败" in response.content.decode()
     assert ChannelDelivery.objects.get(channel=broken).last_error
