@@ -762,9 +762,9 @@ class InboundMail(models.Model):
     message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
     sender = models.EmailField(_("sender"), db_index=True)
     sender_name = models.CharField(_("sender's name"), max_length=100, blank=True)
-    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    subject = models.CharField(_("mail subject"), max_length=300, blank=True)
     text = models.TextField(_("text"), blank=True)
-    received_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
+    received_at = models.DateTimeField(_("mail received"), auto_now_add=True, db_index=True)
     outcome = models.CharField(_("outcome"), max_length=12, choices=MailOutcome.choices)
     ticket = models.ForeignKey(
         Ticket,

@@ -73,14 +73,15 @@ def test_chinese_defaults_are_seeded():
 def test_saving_refuses_an_unreadable_template_with_the_reason():
     with translation.override("zh-hans"), pytest.raises(ApplicationError) as bad:
         message_template_save(
-            by=None, kind="x", channel_kind="wecom", title="{{ title", body="{% load i18n %}"
+            by=None, kind="x", channel_kind="wecom", title="{% if title %}", body="{% load i18n %}"
         )
     assert set(bad.value.extra) == {"title", "body"}
     assert "“load”不能用在消息模板中" in bad.value.extra["body"][0]
 
 
 @pytest.mark.django_db
-def test_admin_edits_and_previews_a_template(client, make_user):
+def test_admin_edits_and_previews_a_template(client, make_user, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
     admin = make_user(is_superuser=True, is_staff=True)
     client.force_login(admin)
     template = MessageTemplate.objects.get(kind="sla_breach", channel_kind="")
@@ -111,14 +112,19 @@ def test_admin_edits_and_previews_a_template(client, make_user):
 
 
 @pytest.mark.django_db
-def test_test_button_goes_through_the_outbox_with_the_template(client, make_user, robots):
+def test_test_button_goes_through_the_outbox_with_the_template(client, make_user, robots, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
     admin = make_user(is_superuser=True, is_staff=True)
     client.force_login(admin)
     MessageTemplate.objects.filter(kind="channel_test").update(
         title="【测试】{{ title }}", body="{{ body }}\n（模板生效）"
     )
     channel = channel_save(
-        by=admin, name="热线群", kind="wecom", address=f"{robots.base}/wecom?key=k", team="热线组"
+        by=admin,
+        name="热线群",
+        kind="wecom",
+        address=f"{robots.base}/wecom?key=robot-key",
+        team="热线组",
     )
     response = client.post(
         reverse("admin:core_notificationchannel_test", args=[channel.pk]),
@@ -141,5 +147,5 @@ def test_test_button_goes_through_the_outbox_with_the_template(client, make_user
         follow=True,
         HTTP_ACCEPT_LANGUAGE="zh-hans",
     )
-    assert "发送到“坏群”的测试消息失败" in response.content.decode()
+    assert "向“坏群”发送测试消息失败" in response.content.decode()
     assert ChannelDelivery.objects.get(channel=broken).last_error

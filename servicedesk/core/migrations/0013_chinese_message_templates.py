@@ -7,7 +7,7 @@ from django.db import migrations
 DEFAULTS = [
     ("", "{{ title }}", "{{ body }}\n\n时间：{{ time }}"),
     ("sla_warning", "【即将超时】{{ title }}", "{{ body }}\n\n时间：{{ time }}"),
-    ("sla_breach", "【已超时】{{ title }}", "{{ body }}\n\n请尽快处理。时间：{{ time }}"),
+    ("sla_breach", "【已超时】{{ title }}", "{{ body }}\n\n时间：{{ time }}"),
     ("system_down", "【系统瘫痪】{{ title }}", "{{ body }}\n\n请立即响应。时间：{{ time }}"),
     ("defect_fatal", "【致命缺陷】{{ title }}", "{{ body }}\n\n请立即响应。时间：{{ time }}"),
     ("channel_test", "{{ title }}", "{{ body }}"),
