@@ -26,7 +26,12 @@ from .services import (
     ticket_request_dispatch,
     ticket_shelve,
 )
-from .services.knowledge import article_draft_from_ticket, article_publish, article_submit
+from .services.knowledge import (
+    article_draft_from_ticket,
+    article_publish,
+    article_submit,
+    article_vote,
+)
 
 # customer short name, caller, phone, product, symptoms, minutes ago, what happens next
 CALLS: list[dict[str, Any]] = [
@@ -133,7 +138,8 @@ def load(stdout: Any = None) -> None:
             article = article_draft_from_ticket(ticket, by=by, title="资产负债表与总账余额不一致")
             article = article_submit(article, by=by)
             if reviewer is not None:
-                article_publish(article, by=reviewer)
+                article = article_publish(article, by=reviewer)
+                article_vote(article, by=second, helpful=True)  # a colleague found it useful
         made += 1
     if stdout is not None:
         stdout.write(f"Demo tickets: {made}")

@@ -45,7 +45,7 @@ def test_projects_filter_sort_export_and_the_old_address(client, make_user):
     assert behind.number in late and fresh.number not in late
     # The export: the page's headings and the filtered, sorted rows.
     rows = _rows(client.get("/lists/projects/export.xlsx", {"sort": "number"}))
-    assert rows[0][:5] == ["编号", "标题", "客户", "区域", "状态"]
+    assert rows[0][:5] == ["编号", "标题", "客户", "片区", "状态"]
     assert [r[0] for r in rows[1:]] == sorted([behind.number, fresh.number])
     north_rows = _rows(client.get("/lists/projects/export.xlsx", {"customer_name": "徐州"}))
     assert [r[0] for r in north_rows[1:]] == [fresh.number]

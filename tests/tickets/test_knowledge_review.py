@@ -230,7 +230,16 @@ def test_the_article_page_admin_and_api_offer_the_same_review(state, make_user, 
     from tests.action_parity import assert_channels_agree
     from tickets.actions import ARTICLE_ACTIONS
 
-    people = [make_user(role, username=f"p_{role}", is_staff=True) for role in Role.values]
+    # the roles that write, review, only read, or write drafts from their visits
+    roles = [
+        Role.HOTLINE_ENGINEER,
+        Role.SERVICE_MANAGER,
+        Role.TECH_MANAGER,
+        Role.FIELD_ENGINEER,
+        Role.DEVELOPER,
+        Role.AUDITOR,
+    ]
+    people = [make_user(role, username=f"p_{role}", is_staff=True) for role in roles]
     article = article_save(by=writer, data=TEXT)
     KnowledgeArticle.objects.filter(pk=article.pk).update(state=state)
     article = KnowledgeArticle.objects.get(pk=article.pk)
