@@ -98,6 +98,12 @@ def _log(project, consultant, day, hours, state="submitted"):
 
 
 @pytest.fixture
+def client(client, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"  # the pages and files in Chinese
+    return client
+
+
+@pytest.fixture
 def world(make_user) -> World:
     team = make_team(make_user)
     manager = make_user(Role.SERVICE_MANAGER, last_name="郑", first_name="伟")
