@@ -1,6 +1,5 @@
-"""The technical manager's weekly briefing to sales (seed 003 §5.3 (5): 技术部经理每周将
-实施情况通报销售人员), drafted from the week's visits per customer (docs/domain.md
-§reports.briefing)."""
+"""The technical manager's weekly briefing to sales (技术部经理每周将实施情况通报销售人员),
+drafted from the week's visits per customer (docs/domain.md §reports.briefing)."""
 
 from __future__ import annotations
 
