@@ -194,7 +194,8 @@ class WeeklyReportLine(models.Model):
 
 class TripReport(ConcurrentTransitionMixin, models.Model):
     """出访报告: after a visit the engineer tells the technical manager what happened,
-    what they learnt, what they suggest and how the customer stands (docs/domain.md §reports.trips)."""
+    what they learnt, what they suggest and how the customer stands
+    (docs/domain.md §reports.trips)."""
 
     dispatch = models.OneToOneField(
         "fieldservice.Dispatch",
