@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from servicedesk.core.choices import Role
@@ -76,9 +77,10 @@ def briefing_draft(
             for row in rows
         )
         totals = briefing.items.aggregate(visits=Sum("visits"), customers=Count("id"))
-        briefing.summary = _(
-            "This week we visited %(customers)d customer(s) %(visits)d time(s) on site."
-        ) % {"customers": totals["customers"] or 0, "visits": totals["visits"] or 0}
+        with translation.override(settings.LANGUAGE_CODE):  # also drafted by the beat task
+            briefing.summary = _(
+                "This week we visited %(customers)d customer(s) %(visits)d time(s) on site."
+            ) % {"customers": totals["customers"] or 0, "visits": totals["visits"] or 0}
         save_with_history(briefing, by=by, reason="drafted")
     return briefing, True
 
