@@ -126,7 +126,7 @@ def weekly_report_submit(report: WeeklyReport, *, by: User) -> WeeklyReport:
                 % {"name": _name(report.author), "week": f"{report.week_start:%Y-%m-%d}"},
                 url=report.get_absolute_url(),
                 target=report,
-                dedupe_key=f"weekly-submitted-{report.pk}-{int(report.submitted_at.timestamp())}",
+                dedupe_key=f"weekly-submitted-{report.pk}-{report.submitted_at or ''}",
             )
     return report
 
