@@ -18,7 +18,7 @@ WEEKLY_ACTIONS = ActionSet(
         Action("submit", _("Submit"), s.weekly_report_submit, icon="send", primary=True, api=False),
         Action(
             "return_for_rework",
-            _("Return for rework"),
+            _("Return the report for rework"),
             s.weekly_report_return,
             form=ReturnForm,
             icon="arrow-counterclockwise",

@@ -9,6 +9,7 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from servicedesk.core import printing
@@ -141,7 +142,7 @@ def meeting_document(record: MeetingRecord, manager: Any) -> ReportDocument:
     return ReportDocument(
         title=_("Weekly meeting record"),
         number=f"ZJ{record.week_start:%G}W{record.week_start:%V}-{manager.pk:04d}",
-        url="",
+        url=f"{reverse('reports:meeting')}?week={record.week_start:%Y-%m-%d}",
         meta=[(_("Manager"), display_name(manager)), (_("Week"), _week(record.week_start))],
         sections=sections,
     )
@@ -152,7 +153,7 @@ def month_document(summary: MonthSummary, manager: Any) -> ReportDocument:
     return ReportDocument(
         title=_("Monthly project summary"),
         number=f"YH{summary.year}{summary.month:02d}-{manager.pk:04d}",
-        url="",
+        url=f"{reverse('reports:monthly')}?month={summary.year}-{summary.month:02d}",
         meta=[
             (_("Month"), f"{summary.year}-{summary.month:02d}"),
             (_("Prepared for"), display_name(manager)),

@@ -1,5 +1,5 @@
 """Weekly reports (工作周报), trip reports (出访报告) and the technical manager's weekly
-briefing to sales (seed 003 §4.1, §5.3; docs/domain.md §reports).
+briefing to sales (docs/domain.md §reports).
 
 The weekly meeting record (周工作记录) and the monthly project summary (月项目汇总表) are
 not stored: they are read from the submitted weekly reports by aggregate queries
@@ -194,7 +194,8 @@ class WeeklyReportLine(models.Model):
 
 class TripReport(ConcurrentTransitionMixin, models.Model):
     """出访报告: after a visit the engineer tells the technical manager what happened,
-    what they learnt, what they suggest and how the customer stands (seed 003 §5.3)."""
+    what they learnt, what they suggest and how the customer stands
+    (docs/domain.md §reports.trips)."""
 
     dispatch = models.OneToOneField(
         "fieldservice.Dispatch",
@@ -263,7 +264,7 @@ class TripReport(ConcurrentTransitionMixin, models.Model):
 
 class SalesBriefing(ConcurrentTransitionMixin, models.Model):
     """The technical manager's weekly briefing to the sales staff on the week's visits,
-    customer by customer (seed 003 §5.3 (5))."""
+    customer by customer (docs/domain.md §reports.briefing)."""
 
     author = models.ForeignKey(
         User, verbose_name=_("technical manager"), on_delete=models.PROTECT, related_name="+"

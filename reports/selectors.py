@@ -135,12 +135,14 @@ def month_summary(*, user: User, year: int, month: int) -> MonthSummary:
         .values("project_id", "project__number", "project__title", "project__customer__name")
         .annotate(
             days=Sum("items"),
-            hours=Sum("hours"),
+            logged=Sum("hours"),
             people=Count("report__author", distinct=True),
             weeks=Count("report__week_start", distinct=True),
         )
         .order_by("project__number")
     ]
+    for row in projects:
+        row["hours"] = row.pop("logged")
     customers: list[dict[str, Any]] = [
         dict(row)
         for row in lines.filter(
@@ -150,16 +152,19 @@ def month_summary(*, user: User, year: int, month: int) -> MonthSummary:
         .annotate(
             tickets=Sum("items", filter=Q(source=LineSource.TICKET)),
             visits=Sum("items", filter=Q(source=LineSource.VISIT)),
-            hours=Sum("hours"),
+            logged=Sum("hours"),
         )
         .order_by("customer__name")
     ]
+    for row in customers:
+        row["hours"] = row.pop("logged")
     totals = lines.aggregate(
-        hours=Sum("hours"),
+        all_hours=Sum("hours"),
         project_hours=Sum("hours", filter=Q(project__isnull=False)),
         tickets=Sum("items", filter=Q(source=LineSource.TICKET)),
         visits=Sum("items", filter=Q(source=LineSource.VISIT)),
         reports=Count("report", distinct=True),
     )
     totals = {k: (v or 0) for k, v in totals.items()}
+    totals["hours"] = totals.pop("all_hours")
     return MonthSummary(year, month, projects, customers, totals)

@@ -1,16 +1,16 @@
-"""The technical manager's weekly briefing to sales (seed 003 §5.3 (5): 技术部经理每周将
-实施情况通报销售人员), drafted from the week's visits per customer (docs/domain.md
-§reports.briefing)."""
+"""The technical manager's weekly briefing to sales (技术部经理每周将实施情况通报销售人员),
+drafted from the week's visits per customer (docs/domain.md §reports.briefing)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from servicedesk.core.choices import Role
@@ -77,9 +77,10 @@ def briefing_draft(
             for row in rows
         )
         totals = briefing.items.aggregate(visits=Sum("visits"), customers=Count("id"))
-        briefing.summary = _(
-            "This week we visited %(customers)d customer(s) %(visits)d time(s) on site."
-        ) % {"customers": totals["customers"] or 0, "visits": totals["visits"] or 0}
+        with translation.override(settings.LANGUAGE_CODE):  # also drafted by the beat task
+            briefing.summary = _(
+                "This week we visited %(customers)d customer(s) %(visits)d time(s) on site."
+            ) % {"customers": totals["customers"] or 0, "visits": totals["visits"] or 0}
         save_with_history(briefing, by=by, reason="drafted")
     return briefing, True
 

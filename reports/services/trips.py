@@ -1,5 +1,5 @@
 """Trip reports (出访报告): drafted when a visit is completed, written and submitted by the
-engineer to the technical manager (seed 003 §5.3; docs/domain.md §reports.trips)."""
+engineer to the technical manager (docs/domain.md §reports.trips)."""
 
 from __future__ import annotations
 

@@ -7,10 +7,11 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from servicedesk.core.exceptions import ApplicationError, NotPermitted, raise_field_errors
@@ -125,7 +126,7 @@ def weekly_report_submit(report: WeeklyReport, *, by: User) -> WeeklyReport:
                 % {"name": _name(report.author), "week": f"{report.week_start:%Y-%m-%d}"},
                 url=report.get_absolute_url(),
                 target=report,
-                dedupe_key=f"weekly-submitted-{report.pk}-{int(report.submitted_at.timestamp())}",
+                dedupe_key=f"weekly-submitted-{report.pk}-{report.submitted_at or ''}",
             )
     return report
 
@@ -214,7 +215,9 @@ def _fill(report: WeeklyReport, *, keep_text: bool = False) -> None:
     report.drafted_at = timezone.now()
     if not keep_text or not report.work_done.strip():
         names = customer_names({line.customer_id for line in lines if line.customer_id})
-        report.work_done = _words(lines, names)
+        # drafted by the beat task too, where no request chose a language: the site's
+        with translation.override(settings.LANGUAGE_CODE):
+            report.work_done = _words(lines, names)
 
 
 def _hours(minutes: int) -> Decimal:

@@ -98,6 +98,12 @@ def _log(project, consultant, day, hours, state="submitted"):
 
 
 @pytest.fixture
+def client(client, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"  # the pages and files in Chinese
+    return client
+
+
+@pytest.fixture
 def world(make_user) -> World:
     team = make_team(make_user)
     manager = make_user(Role.SERVICE_MANAGER, last_name="郑", first_name="伟")
@@ -110,8 +116,8 @@ def world(make_user) -> World:
     _reports_to(eng.user, manager)
     _reports_to(team.consultant, team.im)
     _reports_to(team.outsider, team.im)
-    a = make_customer(manager, name="甲机械有限公司")
-    b = make_customer(manager, name="乙电子有限公司")
+    a = make_customer(manager, name="甲机械有限公司", address="上海市浦东新区张江路 100 号")
+    b = make_customer(manager, name="乙电子有限公司", address="苏州市工业园区星湖街 1 号")
     # hotline: 2 of 甲 and 1 of 乙 in the week; one the Sunday before (23:30 local) and one
     # the Monday after are outside it
     _ticket(manager, a, hotline, sh(2026, 11, 3, 10, 0))
