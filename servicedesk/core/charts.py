@@ -133,6 +133,8 @@ def _scale_max(chart: Chart) -> float:
         top = max(top, float(chart.target))
     if chart.unit == "%":
         return 100.0 if top <= 100 else _nice_max(top)
+    if top <= 40:  # four grid steps of whole numbers for small counts
+        return float(max(4, math.ceil(top / 4) * 4))
     return _nice_max(top)
 
 
@@ -288,8 +290,9 @@ def _horizontal_bars(chart: Chart, height: int) -> list[str]:
     n = len(chart.categories)
     band = plot_h / n
     plotted = chart.plotted
+    thick = min(band * 0.7, 28.0)  # one or two categories: bars, not blocks
     for i, category in enumerate(chart.categories):
-        y0 = top + band * i + band * 0.15
+        y0 = top + band * (i + 0.5) - thick / 2
         parts.append(
             f'<text x="{left - 6}" y="{top + band * (i + 0.5) + 4:.1f}" text-anchor="end" '
             f'class="chart-label">{escape(_short(category, 9))}</text>'
@@ -302,13 +305,13 @@ def _horizontal_bars(chart: Chart, height: int) -> list[str]:
                     continue
                 parts.append(
                     f'<rect x="{left + plot_w * base / vmax:.1f}" y="{y0:.1f}" '
-                    f'width="{max(plot_w * v / vmax, 0.5):.1f}" height="{band * 0.7:.1f}" '
+                    f'width="{max(plot_w * v / vmax, 0.5):.1f}" height="{thick:.1f}" '
                     f'class="chart-tone-{escape(s.tone)}">'
                     f"{_tip(category, s, s.values[i], chart.unit)}</rect>"
                 )
                 base += v
         else:
-            h = band * 0.7 / max(len(plotted), 1)
+            h = thick / max(len(plotted), 1)
             for k, s in enumerate(plotted):
                 value = s.values[i]
                 if value is None:

@@ -4,7 +4,7 @@ Every figure is counted by the database (``Count``/``Avg``/``Sum`` with ``filter
 grouped with ``values()``): no row is loaded into Python to be counted, so the page costs
 the same number of queries at 1,000 and at 200,000 tickets.
 
-Scope (docs/domain.md §dashboards.scope): a director (and the auditor) sees the company,
+Scope (docs/domain.md §dashboards): a director (and the auditor) sees the company,
 a manager the people who report to them (``team_of``), anyone else their own work. The
 records are also restricted as everywhere else (``restrict(user)``), so a partner
 engineer never counts another partner's work.
@@ -133,7 +133,7 @@ class Scope:
 
 def dashboard_scope(*, user: User) -> Scope:
     """The director and the auditor see the company, a manager their team, anyone else
-    their own work (docs/domain.md §dashboards.scope)."""
+    their own work (docs/domain.md §dashboards)."""
     if user.is_superuser or user.groups.filter(name__in=[Role.DIRECTOR, Role.AUDITOR]).exists():
         return Scope(COMPANY, ())
     team = team_of(user)
@@ -153,7 +153,7 @@ def _may(user: User, label: str) -> bool:
 
 
 def _month_label(day: dt.date) -> str:
-    return _("%(year)d-%(month)02d") % {"year": day.year, "month": day.month}
+    return f"{day.year}-{day.month:02d}"
 
 
 def _pct(part: int | None, whole: int | None) -> float | None:
@@ -441,7 +441,7 @@ def _tickets(user: User, scope: Scope) -> QuerySet:
 
 def first_call_resolution(*, user: User, scope: Scope, period: Period) -> Chart:
     """Tickets answered on the first contact: answered, never shelved, no visit sent
-    (docs/domain.md §dashboards.fcr), by month of receipt."""
+    (docs/domain.md §dashboards), by month of receipt."""
     months = period.trend_months()
     dispatch = _model("fieldservice.Dispatch").objects.filter(ticket_id=OuterRef("pk"))
     first = Q(answered_at__isnull=False, shelve_reason="") & ~Q(with_visit=True)

@@ -36,7 +36,7 @@ def _period(request: HttpRequest) -> tuple[DashboardPeriodForm, Period]:
 def _period_words(period: Period) -> str:
     last = period.end - dt.timedelta(days=1)
     if period.kind == "month":
-        return _("%(year)d-%(month)02d") % {"year": period.start.year, "month": period.start.month}
+        return f"{period.start:%Y-%m}"
     if period.kind == "quarter":
         return _("Q%(quarter)d %(year)d") % {
             "quarter": (period.start.month - 1) // 3 + 1,

@@ -53,21 +53,23 @@ def _visits_done() -> None:
         cursor.execute(
             """
             UPDATE fieldservice_dispatch SET
-                completed_at = now() - make_interval(hours => (id * 7) %% 8760),
+                completed_at = now() - make_interval(hours => ((id * 7) %% 8760)::int),
                 outcome = (ARRAY['solved', 'solved', 'partially_solved', 'unsolved'])[1 + id %% 4],
                 person_days = 0.5 + (id %% 3) * 0.5,
                 service_fee = 0
             WHERE state = 'completed'
-            """
+            """,
+            [],
         )
         cursor.execute(
             """
             UPDATE fieldservice_dispatch SET
                 checked_in_at = completed_at - interval '2 hours',
                 first_appointment_at = completed_at - interval '2 hours'
-                    - make_interval(mins => 30 - (id %% 5) * 20)
+                    - make_interval(mins => (30 - (id %% 5) * 20)::int)
             WHERE state = 'completed'
-            """
+            """,
+            [],
         )
         cursor.execute("ANALYZE fieldservice_dispatch")
 
@@ -102,7 +104,7 @@ def test_bench_charts_page() -> None:
     make_customers(0, SMALL["customers"], people["sales"])
     make_tickets(1, SMALL["tickets"] + 1, SMALL["open"])
     make_calls(1, SMALL["calls"] + 1)
-    make_world(10, SMALL["dispatches"], 0)
+    make_world(10, SMALL["dispatches"], 0, offset=500_000)
     _visits_done()
     analyze()
     small = _measure(client, "small")
@@ -110,7 +112,7 @@ def test_bench_charts_page() -> None:
     make_customers(SMALL["customers"], CUSTOMERS, people["sales"])
     make_tickets(SMALL["tickets"] + 1, TICKETS + 1, OPEN_TICKETS)
     make_calls(SMALL["calls"] + 1, CALLS + 1)
-    make_world(FIELD_ENGINEERS - 10, DISPATCHES - SMALL["dispatches"], 0, offset=100_000)
+    make_world(FIELD_ENGINEERS - 10, DISPATCHES - SMALL["dispatches"], 0, offset=600_000)
     _visits_done()
     analyze()
     assert Ticket.objects.count() == TICKETS
