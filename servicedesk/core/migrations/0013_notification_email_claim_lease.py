@@ -5,36 +5,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
-        ('core', '0012_merge_0011_notification_channels_0011_saved_filters'),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("core", "0012_merge_0011_notification_channels_0011_saved_filters"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='notification',
-            name='email_claim',
-            field=models.CharField(blank=True, db_default='', max_length=40),
+            model_name="notification",
+            name="email_claim",
+            field=models.CharField(blank=True, db_default="", max_length=40),
         ),
         migrations.AddField(
-            model_name='notification',
-            name='email_lease_until',
+            model_name="notification",
+            name="email_lease_until",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='notification',
-            name='email_sent_at',
+            model_name="notification",
+            name="email_sent_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='email_state',
-            field=models.CharField(choices=[('pending', 'Pending'), ('sending', 'Being sent'), ('sent', 'Sent'), ('skipped', 'Not sent by e-mail'), ('failed', 'Failed')], default='pending', max_length=10, verbose_name='e-mail'),
+            model_name="notification",
+            name="email_state",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Pending"),
+                    ("sending", "Being sent"),
+                    ("sent", "Sent"),
+                    ("skipped", "Not sent by e-mail"),
+                    ("failed", "Failed"),
+                ],
+                default="pending",
+                max_length=10,
+                verbose_name="e-mail",
+            ),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(condition=models.Q(('email_state', 'sending')), fields=['email_lease_until'], name='notification_email_sending'),
+            model_name="notification",
+            index=models.Index(
+                condition=models.Q(("email_state", "sending")),
+                fields=["email_lease_until"],
+                name="notification_email_sending",
+            ),
         ),
     ]
