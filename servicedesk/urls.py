@@ -9,7 +9,7 @@ from servicedesk.core.api.docs import SchemaView, docs_view
 
 # The domain apps in dependency order (docs/architecture.md §apps.order); each contributes ``urls``
 # and ``api/urls`` once it has pages or endpoints.
-DOMAIN_APPS = ["contracts", "tickets", "fieldservice", "defects", "projects", "reports"]
+DOMAIN_APPS = ["contracts", "tickets", "fieldservice", "defects", "projects", "servicedesk.reports"]
 
 
 def _has_module(name: str) -> bool:

@@ -51,7 +51,7 @@ INSTALLED_APPS = [
     "tickets",
     "defects",
     "fieldservice",
-    "reports",  # reads every domain app; none reads it (docs/domain.md §reports)
+    "servicedesk.reports",  # reads every domain app; none reads it (docs/domain.md §reports)
 ]
 
 MIDDLEWARE = [

@@ -7,9 +7,9 @@ import datetime as dt
 
 import pytest
 
-from reports.models import SalesBriefing, WeeklyReport, WeeklyReportLine
-from reports.services import briefing_draft, weekly_report_draft
 from servicedesk.core.choices import Role
+from servicedesk.reports.models import SalesBriefing, WeeklyReport, WeeklyReportLine
+from servicedesk.reports.services import briefing_draft, weekly_report_draft
 from tests.races import race
 from tests.tickets.factories import in_state, make_customer, sh, take_call
 

@@ -18,10 +18,14 @@ from openpyxl import load_workbook
 
 from fieldservice.models import Dispatch
 from projects.models import DailyLog
-from reports.choices import ReportState, TripState
-from reports.models import SalesBriefing, TripReport, WeeklyReport
-from reports.selectors import meeting_record, month_summary
-from reports.services import (
+from servicedesk.core.calendars import default_calendar
+from servicedesk.core.choices import DayKind, Role
+from servicedesk.core.exceptions import ApplicationError, NotPermitted, TransitionConflict
+from servicedesk.core.models import CalendarException, Notification, StaffProfile
+from servicedesk.reports.choices import ReportState, TripState
+from servicedesk.reports.models import SalesBriefing, TripReport, WeeklyReport
+from servicedesk.reports.selectors import meeting_record, month_summary
+from servicedesk.reports.services import (
     briefing_draft,
     briefing_send,
     drafting_day,
@@ -34,10 +38,6 @@ from reports.services import (
     weekly_report_submit,
     weekly_reports_draft,
 )
-from servicedesk.core.calendars import default_calendar
-from servicedesk.core.choices import DayKind, Role
-from servicedesk.core.exceptions import ApplicationError, NotPermitted, TransitionConflict
-from servicedesk.core.models import CalendarException, Notification, StaffProfile
 from tests.fieldservice.factories import make_engineer, new_dispatch
 from tests.projects.factories import make_team, project_in
 from tests.tickets.factories import in_state, make_customer, sh, take_call

@@ -3,7 +3,7 @@ briefing to sales (docs/domain.md §reports).
 
 The weekly meeting record (周工作记录) and the monthly project summary (月项目汇总表) are
 not stored: they are read from the submitted weekly reports by aggregate queries
-(reports/selectors.py), so they can never disagree with the reports they summarise.
+(servicedesk/reports/selectors.py), so they can never disagree with the reports they summarise.
 """
 
 from __future__ import annotations

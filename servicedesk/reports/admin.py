@@ -1,5 +1,5 @@
 """Admin of the reports app: read-only records with their declared actions as buttons
-(reports/actions.py, docs/architecture.md §action-layer)."""
+(servicedesk/reports/actions.py, docs/architecture.md §action-layer)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,8 @@ class ReportsConfig(AppConfig):
     sales. It reads every domain app and no app reads it: it sits at the top of the
     dependency order (docs/domain.md §reports)."""
 
-    name = "reports"
+    name = "servicedesk.reports"
+    label = "reports"
     verbose_name = _("Work reports")
 
     def ready(self) -> None:

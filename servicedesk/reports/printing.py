@@ -1,6 +1,6 @@
 """The printed forms of the reports app (docs/architecture.md §printing): the weekly
 report, the trip report and the briefing to sales print from their record page; the
-meeting record and the monthly summary print from their own pages (reports/views.py)."""
+meeting record and the monthly summary print from their own pages (servicedesk/reports/views.py)."""
 
 from __future__ import annotations
 
