@@ -322,6 +322,19 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# The cache: what several web processes must share (the knowledge base's "opened once per
+# reader and half hour", docs/architecture.md §cache) lives in Redis when CACHE_URL names
+# it; without it each process keeps its own (enough for one process, as `make run` starts).
+CACHE_URL = env("CACHE_URL", default="")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="servicedesk"),
+        }
+    }
+
 # Celery (docs/architecture.md §celery). Without CELERY_BROKER_URL: a filesystem broker under var/.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 _VISIBILITY_TIMEOUT = 3600

@@ -107,7 +107,7 @@ def test_every_page_a_phone_user_opens_fits_the_screen(
             problems[url] = result["problems"][:8]
             screenshot(page, f"phone-{username}-{re.sub(r'[^a-z0-9]+', '-', url)}")
         for href in _links(page, "main a[href^='/']"):
-            if href.startswith(SKIPPED_LINKS) or href.endswith(".pdf"):
+            if href.startswith(SKIPPED_LINKS) or href.split("?")[0].endswith((".pdf", ".xlsx")):
                 continue
             if not re.search(r"/\d+/", href):
                 continue

@@ -243,7 +243,7 @@ def article_usage_record(
     """Count that ``articles`` were suggested to or opened by ``by``: one ``UPDATE … SET
     n = n + 1`` for all of them, each article at most once per reader within
     ``USAGE_WINDOW`` (an atomic ``cache.add`` decides: per web process with the default
-    local-memory cache, across processes when ``CACHES`` names a shared cache). Returns
+    local-memory cache, across processes when ``CACHE_URL`` names Redis). Returns
     how many were counted."""
     column = USAGE_COUNTERS[kind]
     reader = getattr(by, "pk", None) or "anonymous"
