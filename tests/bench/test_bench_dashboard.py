@@ -13,6 +13,8 @@ small one (plus ``SLACK_MS`` for a busy machine). Prints ``BENCH`` lines.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
@@ -86,7 +88,32 @@ def _director() -> Client:
     return client
 
 
+def _per_chart(size: str) -> None:
+    """Where the time goes: each chart function alone (best of three, and its queries)."""
+    from django.contrib.auth import get_user_model
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from servicedesk.core.selectors_dashboard import CHARTS, dashboard_scope, period_month
+
+    director = get_user_model().objects.get(username="bench-director")
+    scope = dashboard_scope(user=director)
+    period = period_month(timezone.localdate())
+    for spec in CHARTS:
+        kwargs = {"user": director, "scope": scope}
+        if spec.uses_period:
+            kwargs["period"] = period
+        best = float("inf")
+        for _i in range(3):
+            with CaptureQueriesContext(connection) as ctx:
+                began = time.perf_counter()
+                spec.build(**kwargs)
+                best = min(best, (time.perf_counter() - began) * 1000)
+        print(f"BENCH {size} chart {spec.key}: {best:.1f} ms, {len(ctx.captured_queries)} queries")
+
+
 def _measure(client: Client, size: str) -> dict:
+    _per_chart(size)
     return {
         "queries": queries_of(client, "/charts/"),
         "median": timed(f"{size}_charts", lambda i: client.get("/charts/")),
