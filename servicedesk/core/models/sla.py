@@ -130,7 +130,7 @@ def subject_customer_field(model: type[models.Model]) -> str | None:
         field = model._meta.get_field("customer")
     except FieldDoesNotExist:
         return None
-    if not getattr(field, "many_to_one", False):
+    if not isinstance(field, models.ForeignKey) or not field.many_to_one:
         return None
     return str(field.attname)
 
