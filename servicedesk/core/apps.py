@@ -57,6 +57,19 @@ class CoreConfig(AppConfig):
                 order=95,
             ),
         )
+        # Timers carry their record's customer for the charts (services/timers.py).
+        from .services.timers import timers_follow_customers
+
+        timers_follow_customers()
+        # The charts' cached six-month trends start again after any change of what they count.
+        from django.db.models.signals import post_delete, post_save
+
+        from .selectors_dashboard import TREND_MODELS, charts_data_changed
+
+        for label in TREND_MODELS:
+            model = self.apps.get_model(label)
+            for signal in (post_save, post_delete):
+                signal.connect(charts_data_changed, sender=model, dispatch_uid=f"charts.{label}")
         # Satisfaction surveys after the occasions that close a piece of work (issue 17).
         from .services.events import event_subscribe
         from .services.surveys import SURVEY_EVENTS, survey_from_event

@@ -15,6 +15,7 @@ The models of the apps are reached through the app registry: the kernel imports 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -22,22 +23,18 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.db.models import (
     Avg,
-    Case,
     Count,
     DurationField,
     Exists,
     ExpressionWrapper,
     F,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
@@ -167,8 +164,71 @@ def _month_of(value: Any) -> dt.date:
     return value.replace(day=1)
 
 
+def _by_month(
+    qs: QuerySet, field: str, months: list[dt.date], counts: dict[str, Q]
+) -> list[dict[str, int]]:
+    """For each of ``months`` (local), the number of rows of ``qs`` matching each of
+    ``counts`` whose ``field`` falls in that month: one pass over the rows of the
+    months, counted with ``filter=`` (no grouping by a computed month, so no sort of
+    100,000 rows; docs/architecture.md §dashboards)."""
+    bounds = [(_aware(m), _aware(_add_months(m, 1))) for m in months]
+    qs = qs.filter(**{f"{field}__gte": bounds[0][0], f"{field}__lt": bounds[-1][1]})
+    found = qs.aggregate(
+        **{
+            f"{key}_{i}": Count("pk", filter=q & Q(**{f"{field}__gte": begin, f"{field}__lt": end}))
+            for i, (begin, end) in enumerate(bounds)
+            for key, q in counts.items()
+        }
+    )
+    return [{key: found[f"{key}_{i}"] for key in counts} for i in range(len(months))]
+
+
+# -- the six-month trends' short cache ----------------------------------------------------
+
+#: How old the figures of a six-month trend may be (docs/architecture.md §dashboards).
+TREND_CACHE_SECONDS = 60
+#: The records the cached trends count: any save or delete of one starts new figures.
+TREND_MODELS = ("core.SlaTimer", "tickets.Ticket", "fieldservice.Dispatch")
+_VERSION_KEY = "charts:data-version"
+
+
+def charts_data_changed(**kwargs: Any) -> None:
+    """post_save / post_delete of a ``TREND_MODELS`` record: a new data version, so no
+    cached trend counted before it is shown again (in this process at once; in the
+    others at once with a shared cache, else within ``TREND_CACHE_SECONDS``)."""
+    try:
+        cache.incr(_VERSION_KEY)
+    except ValueError:  # not set yet, or evicted
+        cache.set(_VERSION_KEY, 1, None)
+
+
+def _trend_cached(
+    name: str,
+    user: User,
+    scope: Scope,
+    months: list[dt.date],
+    count: Callable[[], list[dict[str, int]]],
+) -> list[dict[str, int]]:
+    """The figures of a six-month trend (100,000 rows and more at size), counted at most
+    once a minute for the same person, scope, months and data version."""
+    version = cache.get_or_set(_VERSION_KEY, 0, None)
+    people = hashlib.sha256(",".join(map(str, scope.people)).encode()).hexdigest()[:16]
+    key = f"charts:{name}:{user.pk}:{scope.level}:{people}:{months[0]}:{len(months)}:{version}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = count()
+        cache.set(key, rows, TREND_CACHE_SECONDS)
+    return list(rows)
+
+
+def _of(qs: QuerySet, ids: list[int]) -> QuerySet:
+    """The rows of ``ids``, read even when there are none (Django skips a query for an
+    empty ``IN``): the page costs the same number of queries whatever the data."""
+    return qs.filter(pk__in=ids) if ids else qs.filter(pk__isnull=True)
+
+
 def _names(user_ids: list[int]) -> dict[int, str]:
-    return {u.pk: display_name(u) for u in get_user_model().objects.filter(pk__in=user_ids)}
+    return {u.pk: display_name(u) for u in _of(get_user_model().objects.all(), user_ids)}
 
 
 # -- SLA compliance ----------------------------------------------------------------------
@@ -284,29 +344,10 @@ def sla_by_engineer(*, user: User, scope: Scope, period: Period) -> Chart:
     return _sla_chart("sla_engineer", _("Deadlines by person"), _("Person"), rows, labels)
 
 
-def _timer_customer() -> Any:
-    """Annotation: the customer of the timer's record, for every kind of record that has
-    one (a correlated subquery per kind, chosen by the content type)."""
-    from .models.sla import timer_subject_models
-
-    whens = []
-    for model in timer_subject_models():
-        names = {f.name for f in model._meta.get_fields()}
-        if "customer" not in names:  # records without a customer (duty shifts)
-            continue
-        if not getattr(model._meta.get_field("customer"), "many_to_one", False):
-            continue
-        ct = ContentType.objects.get_for_model(model)
-        customer = model._default_manager.filter(pk=OuterRef("subject_id")).values("customer_id")
-        whens.append(When(subject_type_id=ct.pk, then=Subquery(customer[:1])))
-    return Case(*whens, default=Value(None), output_field=IntegerField())
-
-
 def sla_by_customer(*, user: User, scope: Scope, period: Period) -> Chart:
     rows = list(
         _timers(user, scope, period)
-        .annotate(customer_key=_timer_customer())
-        .values("customer_key")
+        .values(customer_key=F("subject_customer_id"))
         .annotate(**_sla_counts())
         .order_by("customer_key")
     )
@@ -314,7 +355,7 @@ def sla_by_customer(*, user: User, scope: Scope, period: Period) -> Chart:
     ids = [r["customer_key"] for r in rows if isinstance(r["customer_key"], int)]
     names = {
         c.pk: (c.short_name or c.name) if hasattr(c, "short_name") else str(c)
-        for c in _model("contracts.Customer").objects.filter(pk__in=ids)
+        for c in _of(_model("contracts.Customer").objects.all(), ids)
     }
     labels = [
         _("Others")
@@ -327,17 +368,13 @@ def sla_by_customer(*, user: User, scope: Scope, period: Period) -> Chart:
 
 def sla_by_month(*, user: User, scope: Scope, period: Period) -> Chart:
     months = period.trend_months()
-    trend = Period("range", months[0], _add_months(months[-1], 1))
-    found = {
-        _month_of(r["month"]): r
-        for r in _timers(user, scope, trend)
-        .annotate(month=TruncMonth("started_at", tzinfo=timezone.get_current_timezone()))
-        .values("month")
-        .annotate(**_sla_counts())
-        .order_by("month")
-    }
-    empty = {"met": 0, "breached": 0, "running": 0}
-    rows = [found.get(m, empty) for m in months]
+    rows = _trend_cached(
+        "sla_month",
+        user,
+        scope,
+        months,
+        lambda: _by_month(_timers(user, scope), "started_at", months, dict(SLA_STATES)),
+    )
     chart = _sla_chart(
         "sla_month", _("Deadlines by month"), _("Month"), rows, [_month_label(m) for m in months]
     )
@@ -443,24 +480,33 @@ def first_call_resolution(*, user: User, scope: Scope, period: Period) -> Chart:
     """Tickets answered on the first contact: answered, never shelved, no visit sent
     (docs/domain.md §dashboards), by month of receipt."""
     months = period.trend_months()
-    dispatch = _model("fieldservice.Dispatch").objects.filter(ticket_id=OuterRef("pk"))
-    first = Q(answered_at__isnull=False, shelve_reason="") & ~Q(with_visit=True)
-    found = {
-        _month_of(r["month"]): r
-        for r in _tickets(user, scope)
-        .filter(
-            received_at__gte=_aware(months[0]), received_at__lt=_aware(_add_months(months[-1], 1))
-        )
-        .annotate(
-            month=TruncMonth("received_at", tzinfo=timezone.get_current_timezone()),
-            with_visit=Exists(dispatch),
-        )
-        .values("month")
-        .annotate(received=Count("pk"), first=Count("pk", filter=first))
-        .order_by("month")
-    }
-    received = [found[m]["received"] if m in found else 0 for m in months]
-    solved = [found[m]["first"] if m in found else 0 for m in months]
+
+    def count() -> list[dict[str, int]]:
+        # Grouped by month (not one filtered count per month as the other trends): the
+        # "no visit sent" test is then one hashed look-up of the visits, not one per month.
+        dispatch = _model("fieldservice.Dispatch").objects.filter(ticket_id=OuterRef("pk"))
+        first = Q(answered_at__isnull=False, shelve_reason="") & ~Q(with_visit=True)
+        found = {
+            _month_of(r["month"]): r
+            for r in _tickets(user, scope)
+            .filter(
+                received_at__gte=_aware(months[0]),
+                received_at__lt=_aware(_add_months(months[-1], 1)),
+            )
+            .annotate(
+                month=TruncMonth("received_at", tzinfo=timezone.get_current_timezone()),
+                with_visit=Exists(dispatch),
+            )
+            .values("month")
+            .annotate(received=Count("pk"), first=Count("pk", filter=first))
+            .order_by("month")
+        }
+        zero = {"received": 0, "first": 0}
+        return [{k: found[m][k] for k in zero} if m in found else dict(zero) for m in months]
+
+    rows = _trend_cached("fcr", user, scope, months, count)
+    received = [r["received"] for r in rows]
+    solved = [r["first"] for r in rows]
     return Chart(
         key="fcr",
         title=_("First-call resolution"),
@@ -530,8 +576,10 @@ def backlog(*, user: User, scope: Scope) -> Chart:
 
     rows = {
         r["state"]: r
+        # The open states named (not "not closed"): the (state, received_at) index reads
+        # the few open tickets instead of a scan of all of them.
         for r in _tickets(user, scope)
-        .exclude(state=TicketState.CLOSED)
+        .filter(state__in=[s for s in TicketState if s != TicketState.CLOSED])
         .values("state")
         .annotate(**_age_counts("received_at", AGE_BUCKETS))
         .order_by("state")

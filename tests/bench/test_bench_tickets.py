@@ -236,7 +236,7 @@ def make_tickets(start: int, stop: int, open_below: int) -> None:
                 subject_type_id, subject_id, target, policy_id, calendar_id, amount, unit,
                 warn_percent, assignee_id, notify, state, started_at, due_at, warn_at,
                 next_check_at, paused_at, paused_seconds, warned_at, met_at, breached_at,
-                cancelled_at)
+                cancelled_at, subject_customer_id)
             SELECT %s, t.id, 'handover_to_manager', NULL, %s, 1, 'working_days', 80,
                 t.assignee_id, '[]'::jsonb,
                 CASE WHEN t.state = 'closed' THEN 'met' ELSE 'running' END,
@@ -245,7 +245,7 @@ def make_tickets(start: int, stop: int, open_below: int) -> None:
                 CASE WHEN t.state = 'closed' THEN NULL
                      ELSE now() + make_interval(mins => (t.id %% 600)::int - 30) END,
                 NULL, 0, NULL,
-                CASE WHEN t.state = 'closed' THEN t.closed_at END, NULL, NULL
+                CASE WHEN t.state = 'closed' THEN t.closed_at END, NULL, NULL, t.customer_id
             FROM tickets_ticket t WHERE t.number >= %s AND t.number < %s
             """,
             [ticket_type, calendar, f"BX{start:08d}", f"BX{stop:08d}"],
@@ -256,13 +256,13 @@ def make_tickets(start: int, stop: int, open_below: int) -> None:
                 subject_type_id, subject_id, target, policy_id, calendar_id, amount, unit,
                 warn_percent, assignee_id, notify, state, started_at, due_at, warn_at,
                 next_check_at, paused_at, paused_seconds, warned_at, met_at, breached_at,
-                cancelled_at)
+                cancelled_at, subject_customer_id)
             SELECT %s, t.id, 'callback', NULL, %s, 60, 'working_minutes', 80,
                 t.assignee_id, '[]'::jsonb, 'running', t.received_at,
                 now() + make_interval(mins => (t.id %% 90)::int - 20),
                 now() + make_interval(mins => (t.id %% 90)::int - 30),
                 now() + make_interval(mins => (t.id %% 90)::int - 30),
-                NULL, 0, NULL, NULL, NULL, NULL
+                NULL, 0, NULL, NULL, NULL, NULL, t.customer_id
             FROM tickets_ticket t
             WHERE t.state = 'shelved' AND t.number >= %s AND t.number < %s
             """,

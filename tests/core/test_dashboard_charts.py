@@ -192,6 +192,8 @@ def data(make_user, clock):
             due_at=on + dt.timedelta(hours=1),
             warn_at=on + dt.timedelta(minutes=48),
             met_at=on + dt.timedelta(hours=2) if state == "met" or met_late else None,
+            # As the timer service does when it starts a timer.
+            subject_customer_id=subject.customer_id if subject else None,
         )
 
     timer("callback", a, "met", subject=t1)

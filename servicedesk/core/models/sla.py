@@ -7,6 +7,7 @@ from functools import cache, reduce
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -122,6 +123,24 @@ def timer_subject_models() -> tuple[type[models.Model], ...]:
     )
 
 
+def subject_customer_field(model: type[models.Model]) -> str | None:
+    """The column holding the customer of a record of ``model`` (``customer_id``), or
+    None when its records name no customer (duty shifts)."""
+    try:
+        field = model._meta.get_field("customer")
+    except FieldDoesNotExist:
+        return None
+    if not isinstance(field, models.ForeignKey) or not field.many_to_one:
+        return None
+    return str(field.attname)
+
+
+def subject_customer_id(subject: models.Model) -> int | None:
+    """The customer of ``subject`` (copied onto its timers), or None."""
+    column = subject_customer_field(type(subject))
+    return getattr(subject, column) if column else None
+
+
 class SlaTimerQuerySet(RestrictedQuerySet):
     def running(self) -> SlaTimerQuerySet:
         return self.filter(state=TimerState.RUNNING)
@@ -186,6 +205,13 @@ class SlaTimer(models.Model):
     met_at = models.DateTimeField(_("met"), null=True, blank=True)
     breached_at = models.DateTimeField(_("breached"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    # The customer of the record, copied when the timer starts and kept in step when the
+    # record's customer changes (apps.py): the charts count deadlines by customer from
+    # this table alone (docs/architecture.md §dashboards). A plain number, not a foreign
+    # key: the kernel names no app's model.
+    subject_customer_id = models.PositiveBigIntegerField(
+        _("customer of the record"), null=True, blank=True, editable=False
+    )
 
     objects = SlaTimerQuerySet.as_manager()
     history = HistoricalRecords()
@@ -202,8 +228,14 @@ class SlaTimer(models.Model):
             ),
             models.Index(fields=["subject_type", "subject_id"], name="sla_timer_subject"),
             models.Index(fields=["state", "due_at"], name="sla_timer_state_due"),
-            # The charts count the deadlines started in a period (docs/domain.md §dashboards).
-            models.Index(fields=["started_at"], name="sla_timer_started"),
+            # The charts count the deadlines started in a period by state and by kind,
+            # person or customer (docs/architecture.md §dashboards): the columns they group
+            # by ride along in the index.
+            models.Index(
+                fields=["started_at"],
+                include=["state", "target", "assignee", "subject_customer_id"],
+                name="sla_timer_started_cover",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

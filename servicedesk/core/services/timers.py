@@ -27,6 +27,7 @@ from ..calendars import calendar_for_service_level, calendar_spec, deadline, def
 from ..choices import CalendarBasis, TimerState, TimeUnit, timer_target_label
 from ..exceptions import ApplicationError
 from ..models import Escalation, Notification, SlaPolicy, SlaTimer, WorkCalendar
+from ..models.sla import subject_customer_field, subject_customer_id
 from .history import history_reason
 
 if TYPE_CHECKING:
@@ -144,6 +145,7 @@ def timer_start(
         due_at=due,
         warn_at=warn,
         next_check_at=warn if warn < due else due,
+        subject_customer_id=subject_customer_id(subject),
     )
     return _save_started(subject, timer, new_subject=new_subject)
 
@@ -630,3 +632,59 @@ def _notification_rows(timer: SlaTimer, kind: str, people: list[User]) -> list[t
         )
         for person in people
     ]
+
+
+# -- the customer copied onto the timers ---------------------------------------------------
+
+_CUSTOMER_SEEN = "_sla_customer_seen"
+
+
+def _customer_seen(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    """post_init: remember the customer the record was loaded with (not when deferred)."""
+    column = subject_customer_field(sender)
+    if column and column in instance.__dict__:
+        instance.__dict__[_CUSTOMER_SEEN] = instance.__dict__[column]
+
+
+def _customer_follow(
+    sender: type[models.Model],
+    instance: models.Model,
+    created: bool,
+    update_fields: frozenset[str] | None = None,
+    **kwargs: Any,
+) -> None:
+    """post_save: a record given another customer moves its timers along, so the charts
+    count its deadlines for the customer it has now (docs/architecture.md §dashboards).
+    Costs a query only when the customer changed."""
+    column = subject_customer_field(sender)
+    if not column or created:
+        return
+    if update_fields is not None and not {"customer", column} & set(update_fields):
+        return
+    now = instance.__dict__.get(column)
+    if instance.__dict__.get(_CUSTOMER_SEEN, _MISSING) == now:
+        return
+    SlaTimer.objects.filter(
+        subject_type=ContentType.objects.get_for_model(sender), subject_id=instance.pk
+    ).exclude(subject_customer_id=now).update(subject_customer_id=now)
+    instance.__dict__[_CUSTOMER_SEEN] = now
+
+
+_MISSING = object()
+
+
+def timers_follow_customers() -> None:
+    """Connect the two handlers above to every kind of record with deadlines and a
+    customer (called once from CoreConfig.ready)."""
+    from django.db.models.signals import post_init, post_save
+
+    from ..models.sla import timer_subject_models
+
+    for model in timer_subject_models():
+        if subject_customer_field(model) is None:
+            continue
+        label = model._meta.label_lower
+        post_init.connect(_customer_seen, sender=model, dispatch_uid=f"sla_customer_seen.{label}")
+        post_save.connect(
+            _customer_follow, sender=model, dispatch_uid=f"sla_customer_follow.{label}"
+        )
