@@ -77,7 +77,9 @@ def briefing_draft(
             for row in rows
         )
         totals = briefing.items.aggregate(visits=Sum("visits"), customers=Count("id"))
-        with translation.override(settings.LANGUAGE_CODE):  # also drafted by the beat task
+        with translation.override(
+            translation.get_language() or settings.LANGUAGE_CODE
+        ):  # also drafted by the beat task
             briefing.summary = _(
                 "This week we visited %(customers)d customer(s) %(visits)d time(s) on site."
             ) % {"customers": totals["customers"] or 0, "visits": totals["visits"] or 0}

@@ -215,8 +215,8 @@ def _fill(report: WeeklyReport, *, keep_text: bool = False) -> None:
     report.drafted_at = timezone.now()
     if not keep_text or not report.work_done.strip():
         names = customer_names({line.customer_id for line in lines if line.customer_id})
-        # drafted by the beat task too, where no request chose a language: the site's
-        with translation.override(settings.LANGUAGE_CODE):
+        # in the active language; the site's where none is (the beat task drafts too)
+        with translation.override(translation.get_language() or settings.LANGUAGE_CODE):
             report.work_done = _words(lines, names)
 
 
