@@ -43,8 +43,8 @@ def _told(engineer, dispatch) -> int:
     ).count()
 
 
-def _assigned(manager, make_user):
-    first = make_engineer(make_user)
+def _assigned(manager, make_user, **engineer):
+    first = make_engineer(make_user, **engineer)
     d = advance(new_dispatch(manager), DispatchState.ASSIGNED, manager=manager, engineer=first)
     return d, first
 
@@ -92,10 +92,12 @@ def test_a_reassignment_from_a_stale_api_client_is_409(manager, make_user):
 
 
 def test_a_card_dragged_from_a_stale_board_is_refused(client, manager, make_user):
-    d, first = _assigned(manager, make_user)
+    d, first = _assigned(manager, make_user, region="拖拽测试片区")
     second, third = make_engineer(make_user), make_engineer(make_user)
     client.force_login(manager)
-    board = client.get(reverse("fieldservice:board")).content.decode()
+    # The board pages its engineers (30 a page): ask for this engineer's region so the
+    # card is on the page whatever other engineers the database holds.
+    board = client.get(reverse("fieldservice:board"), {"region": first.region}).content.decode()
     assert f'data-dispatch="{d.pk}" data-engineer="{first.pk}"' in board
     dispatch_assign(reload(d), by=manager, engineer=second)
     day = (timezone.localdate() + dt.timedelta(days=2)).isoformat()
