@@ -688,13 +688,15 @@ def test_ticket_page_queries_do_not_grow_with_its_history(hotline, customer, as_
 def test_roster_plan_remove_and_acknowledge(manager, hotline, customer, as_user):
     line = HotlineLine.objects.get()
     now = timezone.localtime()
+    start = now - dt.timedelta(hours=1)
     response = as_user(manager).post(
         "/roster/shifts/add/",
         {
             "line": line.pk,
             "engineer": hotline.pk,
-            "day": now.date().isoformat(),
-            "starts": (now - dt.timedelta(hours=1)).strftime("%H:%M"),
+            # the shift's day is the day it starts: just after midnight, yesterday
+            "day": start.date().isoformat(),
+            "starts": start.strftime("%H:%M"),
             "ends": (now + dt.timedelta(hours=2)).strftime("%H:%M"),
         },
     )
