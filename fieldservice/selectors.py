@@ -910,12 +910,13 @@ def visits_by_customer(
         )
         .order_by("customer_id")
     )
+    numbers: dict[Any, list[str]] = {}
+    for customer_id, number in visits.order_by("completed_at").values_list(
+        "customer_id", "number"
+    ):  # one query for every customer's numbers, not one per customer
+        numbers.setdefault(customer_id, []).append(number)
     for row in rows:
-        row["numbers"] = list(
-            visits.filter(customer_id=row["customer_id"])
-            .order_by("completed_at")
-            .values_list("number", flat=True)[:10]
-        )
+        row["numbers"] = numbers.get(row["customer_id"], [])[:10]
     return rows
 
 

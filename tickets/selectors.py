@@ -670,21 +670,13 @@ def tickets_closed_by_customer(*, user_id: int, start: dt.datetime, end: dt.date
     """The tickets ``user_id`` closed as assignee in [start, end), per customer: the hotline's
     part of a weekly report (reports app, docs/domain.md §reports.weekly). One aggregate
     query; ``numbers`` lists at most ten ticket numbers per customer."""
-    rows = list(
-        Ticket.objects.filter(assignee_id=user_id, closed_at__gte=start, closed_at__lt=end)
-        .values("customer_id")
-        .annotate(items=Count("id"))
-        .order_by("customer_id")
-    )
+    closed = Ticket.objects.filter(assignee_id=user_id, closed_at__gte=start, closed_at__lt=end)
+    rows = list(closed.values("customer_id").annotate(items=Count("id")).order_by("customer_id"))
+    numbers: dict[Any, list[str]] = {}
+    for customer_id, number in closed.order_by("closed_at").values_list(
+        "customer_id", "number"
+    ):  # one query for every customer's numbers, not one per customer
+        numbers.setdefault(customer_id, []).append(number)
     for row in rows:
-        row["numbers"] = list(
-            Ticket.objects.filter(
-                assignee_id=user_id,
-                closed_at__gte=start,
-                closed_at__lt=end,
-                customer_id=row["customer_id"],
-            )
-            .order_by("closed_at")
-            .values_list("number", flat=True)[:10]
-        )
+        row["numbers"] = numbers.get(row["customer_id"], [])[:10]
     return rows
