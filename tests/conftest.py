@@ -142,8 +142,10 @@ def _seed_after_flush(request):
     yield
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
 def pytest_collection_modifyitems(config, items):
-    """Transactional tests run last: their closing flush then disturbs no other test."""
+    """Transactional tests run last: their closing flush then disturbs no other test.
+    The transactional tests of SERIAL_FILES share one pytest-xdist group."""
 
     def transactional(item) -> bool:
         marker = item.get_closest_marker("django_db")
@@ -155,6 +157,27 @@ def pytest_collection_modifyitems(config, items):
         )
 
     items.sort(key=transactional)
+    for item in items:
+        # Only transactional ones: a group runs where its first test is, and the flush
+        # after a transactional test must not come before the other tests of a worker.
+        if item.path.name in SERIAL_FILES and transactional(item):
+            item.add_marker(pytest.mark.xdist_group("services"))
+
+
+# Tests that start processes of their own (Celery workers, redis-server, network
+# namespaces, backups of the whole database): under pytest-xdist (make test runs two
+# workers) they run one after another on one worker, never beside each other.
+SERIAL_FILES = {
+    "test_hosts_netns.py",
+    "test_email_exactly_once.py",
+    "test_embedded_broker.py",
+    "test_sweep_concurrency.py",
+    "test_shared_cache.py",
+    "test_backup.py",
+    "test_operations.py",
+    "test_channels_concurrency.py",
+    "test_api_fuzz.py",
+}
 
 
 @pytest.fixture(autouse=True)
