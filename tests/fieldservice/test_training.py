@@ -201,3 +201,32 @@ def test_every_channel_offers_the_declared_training_actions(state, make_user, ma
     tech = users[Role.TECH_MANAGER].username
     if state == "completed":
         assert seen[tech] == {"archive"}
+
+
+def test_the_sheet_form_lists_each_attendee_as_a_check_with_its_label(client, manager, make_user):
+    """The upload panel's "signed the sheet" list: each attendee a Bootstrap check (box and
+    label side by side). Rendered bare, the boxes floated out of the panel on a tablet and
+    the card below covered them, so 陈静's box could not be ticked."""
+    import re
+
+    session = training_send_plan(
+        _plan(manager, make_engineer(make_user)), by=manager, sent_to="王主任"
+    )
+    for name in ("张丽", "陈静"):
+        training_attendee_add(session, by=manager, name=name)
+    client.force_login(manager)
+    html = client.get(session.get_absolute_url()).content.decode()
+    group = re.search(
+        r'<div class="check-group"[^>]*data-testid="upload_sheet-present-choices">'
+        r"(.*?)</div>\s*</div>\s*</div>",
+        html,
+        re.S,
+    )
+    assert group, "the attendees are not a group of checks"
+    checks = re.findall(
+        r'<div class="form-check">\s*<input type="checkbox" name="upload_sheet-present"[^>]*'
+        r'id="(id_upload_sheet-present_\d)"[^>]*>\s*'
+        r'<label class="form-check-label" for="\1">(\S+)</label>',
+        group.group(0),
+    )
+    assert [name for _id, name in checks] == ["张丽", "陈静"]
