@@ -19,8 +19,11 @@ import pytest
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 RESULTS_DIR = Path(__file__).resolve().parents[2] / "var" / "test-results"
-# Generous: on a loaded 2-core CI machine a page with a PDF or a board can take seconds.
-DEFAULT_TIMEOUT_MS = 20_000
+# Generous: on a loaded 2-core CI machine a page with a PDF or a board can take seconds
+# (CI once saw a form's answer take over 20 s while other work ran beside the suite).
+DEFAULT_TIMEOUT_MS = 30_000
+# Navigations (a form posted, a page opened) wait longer still: a user waits for them.
+NAVIGATION_TIMEOUT_MS = 60_000
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -79,6 +82,20 @@ def browser(playwright_instance):
     browser = playwright_instance.chromium.launch(
         executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
     )
+    launch_context = browser.new_context
+
+    def new_context(**kwargs):
+        """Every context a test opens (a second user, a phone) waits as long as ours, and
+        asks for reduced motion: a panel then opens at once (Bootstrap drops its height
+        transition), so a click never lands while the panel is still sliding open under
+        the card below it (CI once saw a checkbox covered so for 30 s on a loaded machine)."""
+        kwargs.setdefault("reduced_motion", "reduce")
+        context = launch_context(**kwargs)
+        context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+        context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
+        return context
+
+    browser.new_context = new_context
     yield browser
     browser.close()
 
@@ -106,7 +123,6 @@ def context(browser, live_server, device) -> Iterator:
         timezone_id="Asia/Shanghai",
         **device,
     )
-    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     yield context
     context.close()
 
@@ -125,6 +141,43 @@ def page(context, request) -> Iterator:
                 )
             except Exception as exc:  # a crashed page must not hide the real failure
                 print(f"screenshot of {request.node.name}{suffix} failed: {exc}")
+        print(_server_state())
+
+
+def _server_state() -> str:
+    """What the live server was doing when a browser test failed: the stacks of its
+    request threads and the database sessions that were not idle (a lock wait shows
+    there). A page that never navigates is then explained in the test's output."""
+    import sys
+    import threading
+    import traceback
+
+    lines = ["--- live server threads at failure"]
+    names = {t.ident: t.name for t in threading.enumerate()}
+    for ident, frame in sys._current_frames().items():
+        stack = traceback.extract_stack(frame)
+        if not any("django" in f.filename or "wsgiref" in f.filename for f in stack):
+            continue
+        if ident == threading.get_ident():
+            continue
+        lines.append(f"thread {names.get(ident, ident)}:")
+        lines.extend("  " + line.rstrip() for line in traceback.format_list(stack[-12:]))
+    try:
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pid, state, wait_event_type, wait_event, "
+                    "now() - xact_start, left(query, 200) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                    "AND state <> 'idle'"
+                )
+                lines.append("--- database sessions not idle")
+                lines.extend(repr(row) for row in cursor.fetchall())
+    except Exception as exc:  # diagnostics must not hide the real failure
+        lines.append(f"(database sessions not read: {exc})")
+    return "\n".join(lines)
 
 
 @pytest.fixture(name="result_path")

@@ -127,13 +127,11 @@ def _log_in(page: Page, username: str, password: str) -> None:
 def test_each_kind_runs_an_action_from_its_panel(
     demo, browser, live_server, device, demo_password, screenshot
 ):
-    from tests.e2e.conftest import DEFAULT_TIMEOUT_MS
 
     for username, url, action in _records():
         context = browser.new_context(
             base_url=live_server.url, locale="zh-CN", timezone_id="Asia/Shanghai", **device
         )
-        context.set_default_timeout(DEFAULT_TIMEOUT_MS)
         page = context.new_page()
         try:
             _log_in(page, username, demo_password)

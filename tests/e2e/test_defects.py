@@ -95,7 +95,6 @@ def as_user(browser, live_server, demo_password):
             timezone_id="Asia/Shanghai",
             viewport={"width": 1366, "height": 900},
         )
-        context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
         page.goto("/accounts/login/")

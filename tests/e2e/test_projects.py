@@ -16,7 +16,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def _user_page(browser, live_server, login, username: str, password: str) -> Page:
     context = browser.new_context(base_url=live_server.url, locale="zh-CN")
-    context.set_default_timeout(20_000)
     page = context.new_page()
     login(page, username, password)
     return page
