@@ -72,6 +72,8 @@ class Figures:
     p99: float
     by_name: dict[str, dict[str, str]] = field(default_factory=dict)
     status_5xx: int = 0
+    cpu_ms_web: float = 0.0  # CPU of the gunicorn workers per request measured
+    cpu_ms_db: float = 0.0  # CPU of the site's PostgreSQL backends per request measured
 
     def lines(self, prefix: str) -> list[str]:
         return [
@@ -81,6 +83,8 @@ class Figures:
             f"BENCH {prefix}_p99_ms {self.p99:.0f}",
             f"BENCH {prefix}_requests {self.requests}",
             f"BENCH {prefix}_errors {self.failures}",
+            f"BENCH {prefix}_cpu_ms_per_request_web {self.cpu_ms_web:.1f}",
+            f"BENCH {prefix}_cpu_ms_per_request_db {self.cpu_ms_db:.1f}",
             f"BENCH {prefix}_load_average {os.getloadavg()[0]:.2f}",
         ]
 
@@ -225,7 +229,9 @@ def gunicorn_command(env: dict[str, str]) -> list[str]:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], root: Path, port: int, workers: int = 4) -> Iterator[str]:
+def gunicorn(
+    env: dict[str, str], root: Path, port: int, workers: int = 4
+) -> Iterator[tuple[str, int]]:
     env = {**env, "WEB_BIND": f"127.0.0.1:{port}", "WEB_WORKERS": str(workers)}
     log = root / "gunicorn.log"
     with log.open("wb") as out:
@@ -249,7 +255,7 @@ def gunicorn(env: dict[str, str], root: Path, port: int, workers: int = 4) -> It
                 if time.monotonic() > deadline:
                     raise AssertionError("gunicorn did not listen within 90 s") from None
                 time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", proc.pid
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -275,6 +281,64 @@ def delete_redis_keys(url: str, prefix: str) -> None:
     keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
     if keys:
         client.delete(*keys)
+
+
+class CpuSampler:
+    """CPU seconds of the gunicorn workers and of the PostgreSQL backends serving the
+    site's database, sampled every half second: the CPU a request costs, which a busy
+    shared machine changes much less than it changes latencies."""
+
+    def __init__(self, master_pid: int, database: str, db: dict) -> None:
+        import threading
+
+        self.master, self.database, self.db = master_pid, database, db
+        self.samples: list[tuple[float, float, float]] = []
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def cpu(self, pids: list[int]) -> float:
+        import psutil
+
+        total = 0.0
+        for pid in pids:
+            try:
+                times = psutil.Process(pid).cpu_times()
+                total += times.user + times.system
+            except psutil.Error:
+                pass
+        return total
+
+    def run(self) -> None:
+        import psutil
+
+        admin = _admin_connection(self.db)
+        try:
+            while not self.stopped.is_set():
+                workers = [p.pid for p in psutil.Process(self.master).children()]
+                with admin.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.database]
+                    )
+                    backends = [pid for (pid,) in cursor.fetchall()]
+                self.samples.append((time.time(), self.cpu(workers), self.cpu(backends)))
+                self.stopped.wait(0.5)
+        finally:
+            admin.close()
+
+    def __enter__(self) -> CpuSampler:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stopped.set()
+        self.thread.join()
+
+    def between(self, start: float, stop: float) -> tuple[float, float]:
+        """CPU seconds (web, database) spent between two moments (nearest samples)."""
+        inside = [s for s in self.samples if start <= s[0] <= stop]
+        if len(inside) < 2:
+            return 0.0, 0.0
+        return inside[-1][1] - inside[0][1], inside[-1][2] - inside[0][2]
 
 
 # -- locust --------------------------------------------------------------------------
@@ -316,6 +380,7 @@ def run_locust(url: str, root: Path, users: int, spawn_rate: float, seconds: int
         env={
             **{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")},
             "LOAD_SECONDS": str(seconds),
+            "LOAD_MARKS": str(root / "marks.txt"),
         },
     )
     stats = Path(f"{prefix}_stats.csv")
@@ -364,8 +429,21 @@ def load_run(
             built = build_site(env, size)
             print(f"\nload test: site built in {built:.0f} s ({size})")
             started = time.monotonic()
-            with gunicorn(env, root, free_port()) as url:
+            with (
+                gunicorn(env, root, free_port()) as (url, pid),
+                CpuSampler(pid, database.rsplit("/", 1)[1], db) as sampler,
+            ):
                 figures = run_locust(url, root, users, spawn_rate, seconds)
+            marks_file = root / "marks.txt"
+            marks = dict(
+                line.split()
+                for line in (marks_file.read_text() if marks_file.exists() else "").splitlines()
+            )
+            # No marks: not every user logged in (their failures are in the figures).
+            assert "start" in marks, "the measurement never started: not every user logged in"
+            web, base = sampler.between(float(marks["start"]), float(marks.get("stop", 0) or 9e9))
+            figures.cpu_ms_web = 1000 * web / max(figures.requests, 1)
+            figures.cpu_ms_db = 1000 * base / max(figures.requests, 1)
             print(f"load test: gunicorn and locust {time.monotonic() - started:.0f} s")
             counts = status_counts(root / "gunicorn.log")
             figures.status_5xx = sum(n for status, n in counts.items() if status >= 500)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import os
 import random
 import re
+import time
 
 import gevent
 from locust import HttpUser, constant, task
@@ -50,7 +51,16 @@ def all_logged_in(environment) -> None:
         return
     logged_in["measuring"] = True
     environment.stats.reset_all()
-    gevent.spawn_later(MEASURE_SECONDS, runner.quit)
+    mark("start")
+    gevent.spawn_later(MEASURE_SECONDS, lambda: (mark("stop"), runner.quit()))
+
+
+def mark(name: str) -> None:
+    """When measuring started and stopped, for the harness's CPU figures (LOAD_MARKS)."""
+    path = os.environ.get("LOAD_MARKS")
+    if path:
+        with open(path, "a") as out:
+            out.write(f"{name} {time.time()}\n")
 
 
 class DeskUser(HttpUser):
