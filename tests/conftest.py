@@ -177,6 +177,8 @@ SERIAL_FILES = {
     "test_operations.py",
     "test_channels_concurrency.py",
     "test_api_fuzz.py",
+    "test_load.py",
+    "test_bench_load.py",
 }
 
 

@@ -262,3 +262,16 @@ def test_fee_share_partner_gets_its_share_of_the_fee_set_at_write_off(client, ma
     assert r.status_code == 302 and str(reload(d).service_fee) == "500.00"
     page = client.get(reverse("fieldservice:person-days")).content.decode()
     assert "¥200.00" in page  # 40 % of 500
+
+
+def test_declared_dispatch_list_reads_engineers_with_their_users(client, manager, make_user):
+    """The list's engineer filter names each engineer by their user: one query for all of
+    them, not one each (it drew 60 engineers in 60 queries; docs/architecture.md §load)."""
+    make_engineer(make_user)
+    new_dispatch(manager)
+    client.force_login(manager)
+    listing = reverse("fieldservice:all")
+    few = _count(client, listing)
+    for _ in range(5):
+        make_engineer(make_user)
+    assert _count(client, listing) == few

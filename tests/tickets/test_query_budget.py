@@ -175,3 +175,30 @@ def test_board_by_nearest_deadline_matches_the_full_ranking(
         assert [[t.pk for t in c.items] for c in fast] == [[t.pk for t in c.items] for c in full]
         assert [c.count for c in fast] == [c.count for c in full]
         assert any(c.items for c in fast)
+
+
+def test_api_list_builds_the_timer_serializer_once_per_page(hotline, customer, monkeypatch):
+    """Every row's timers go through one serializer: building its fields again for each
+    ticket was a fifth of a 50-row page's time (docs/architecture.md §load)."""
+    from servicedesk.core.api.serializers import TimerSerializer
+
+    api = APIClient()
+    api.force_authenticate(hotline)
+    body = {
+        "customer": customer.pk,
+        "caller_name": "张会计",
+        "caller_phone": "021-55550000",
+        "product": "U8",
+        "description": "凭证无法保存，提示科目已停用",
+        "channel": "phone",
+    }
+    for _i in range(3):
+        assert api.post("/api/v1/tickets/", body, format="json").status_code == 201
+    built = []
+    get_fields = TimerSerializer.get_fields
+    monkeypatch.setattr(
+        TimerSerializer, "get_fields", lambda self: built.append(1) or get_fields(self)
+    )
+    rows = api.get("/api/v1/tickets/").json()["results"]
+    assert len(rows) == 3 and all(row["timers"] for row in rows)
+    assert len(built) == 1

@@ -74,7 +74,12 @@ class FSMSerializerMixin(serializers.Serializer):
         timers = getattr(obj, "prefetched_timers", None)
         if timers is None:
             timers = selectors.timers_for(obj)
-        return TimerSerializer(timers, many=True).data
+        # One timer serializer for every row of a list: building its fields again for each
+        # ticket was a fifth of a 50-row page's time (docs/architecture.md §load).
+        child = self.__dict__.get("_timer_serializer")
+        if child is None:
+            child = self.__dict__["_timer_serializer"] = TimerSerializer()
+        return [child.to_representation(timer) for timer in timers]
 
 
 class CustomerWaitSerializerMixin(serializers.Serializer):
