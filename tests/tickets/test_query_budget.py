@@ -73,10 +73,11 @@ def test_intake_form_creates_a_ticket_in_few_queries_and_one_history_row(hotline
     assert ticket.number.startswith("RX") and ticket.number.endswith(f"-{ticket.pk:05d}")
 
 
-def test_api_creates_a_ticket_in_few_queries(hotline, customer):
+def _api_call(hotline, customer) -> tuple[APIClient, dict]:
+    """The hotline engineer's API client and a call to record."""
     api = APIClient()
     api.force_authenticate(hotline)
-    body = {
+    return api, {
         "customer": customer.pk,
         "caller_name": "张会计",
         "caller_phone": "021-55550000",
@@ -84,6 +85,10 @@ def test_api_creates_a_ticket_in_few_queries(hotline, customer):
         "description": "凭证无法保存，提示科目已停用",
         "channel": "phone",
     }
+
+
+def test_api_creates_a_ticket_in_few_queries(hotline, customer):
+    api, body = _api_call(hotline, customer)
     assert api.post("/api/v1/tickets/", body, format="json").status_code == 201
     with CaptureQueriesContext(connection) as ctx:
         response = api.post("/api/v1/tickets/", body, format="json")
@@ -182,16 +187,7 @@ def test_api_list_builds_the_timer_serializer_once_per_page(hotline, customer, m
     ticket was a fifth of a 50-row page's time (docs/architecture.md §load)."""
     from servicedesk.core.api.serializers import TimerSerializer
 
-    api = APIClient()
-    api.force_authenticate(hotline)
-    body = {
-        "customer": customer.pk,
-        "caller_name": "张会计",
-        "caller_phone": "021-55550000",
-        "product": "U8",
-        "description": "凭证无法保存，提示科目已停用",
-        "channel": "phone",
-    }
+    api, body = _api_call(hotline, customer)
     for _i in range(3):
         assert api.post("/api/v1/tickets/", body, format="json").status_code == 201
     built = []
