@@ -138,7 +138,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend that reads the permissions with the user (docs/architecture.md §boards)
+    "servicedesk.core.auth.PermissionsWithUserBackend",
     # Grants nothing: notes the permission a user was refused, for the 403 page.
     "servicedesk.core.errors.DeniedPermissionRecorder",
 ]
