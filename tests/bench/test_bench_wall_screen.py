@@ -43,7 +43,13 @@ from tests.e2e.conftest import (  # noqa: F401 - fixtures
 )
 from tests.e2e.test_live_boards import board_data  # noqa: F401 - the fixture
 
-pytestmark = [pytest.mark.browser, pytest.mark.bench]
+# PostgreSQL: on SQLite the changes made here lock the tables the live server reads.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.bench,
+    pytest.mark.postgres,
+    pytest.mark.timeout(float(os.environ.get("WALL_SCREEN_SECONDS", "180")) + 900),
+]
 
 POLL_SECONDS = 0.2
 CHANGE_SECONDS = 2.0
