@@ -47,8 +47,11 @@ STATES = ["in_service", "expired", "in_service", "signed", "terminated"]
 # Queries per request, whatever the data size. Every request: session, user, and the
 # user's and the groups' permissions (4). Full pages add the layout's unread count and
 # role names (2); htmx fragments skip the layout.
-LIST_QUERIES = 10  # + count, the page (ids as a LIMIT subquery), contacts, regions
-SEARCH_QUERIES = 7  # fragment: + count, page, contacts
+# the declared list (docs/architecture.md §lists): the session, the user with their
+# permissions, the count, the page, saved filters, the bell, the menu's groups, the
+# sales managers of the filter
+LIST_QUERIES = 8
+SEARCH_QUERIES = 6  # the table alone: the session, the user, the count, the page, ...
 # + customer, contacts, products, assets, contracts, periods, scope, documents, the
 # first-visit scope check, first visits, revisits, and the entitlement widget (5)
 ARCHIVE_QUERIES = 21
