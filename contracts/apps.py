@@ -23,14 +23,14 @@ class ContractsConfig(AppConfig):
         nav_register(
             NavItem(
                 _("Customers"),
-                "contracts:customers",
+                "contracts:all-customers",
                 "buildings",
                 permission="contracts.view_customer",
                 order=20,
             ),
             NavItem(
                 _("Contracts"),
-                "contracts:contracts",
+                "contracts:all-contracts",
                 "file-earmark-text",
                 permission="contracts.view_contract",
                 order=21,
@@ -52,7 +52,7 @@ class ContractsConfig(AppConfig):
             ),
             NavItem(
                 _("Revisits"),
-                "contracts:revisits",
+                "contracts:all-revisits",
                 "telephone-outbound",
                 permission="contracts.perform_revisit",
                 order=31,

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from servicedesk.core.api.apis import OverdueFilterMixin
@@ -21,16 +22,27 @@ class CustomerFilter(django_filters.FilterSet):
         fields = ["region", "category", "sales_manager", "industry"]
 
     def filter_search(self, queryset, name, value):
-        return selectors.customers_list(user=self.request.user, search=value).filter(
-            pk__in=queryset.values("pk")
-        )
+        # the list's own queryset kept (its annotations: the contract columns)
+        found = selectors.customers_list(user=self.request.user, search=value)
+        return queryset.filter(pk__in=found.values("pk"))
 
 
 class ContractFilter(OverdueFilterMixin):
     customer_name = CustomerNameFilter()
     region = django_filters.CharFilter(field_name="customer__region", label=_("Region"))
     signed_on = django_filters.DateFromToRangeFilter(field_name="signed_on", label=_("Signed on"))
+    q = django_filters.CharFilter(method="filter_q", label="Number or customer")
 
     class Meta:
         model = Contract
         fields = ["state", "customer", "sales_manager", "service_level"]
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(number__icontains=value)
+            | Q(customer__name__icontains=value)
+            | Q(customer__short_name__icontains=value)
+        )

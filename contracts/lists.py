@@ -3,20 +3,66 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+import datetime as dt
+
+from django.db.models import Count, IntegerField, Max, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from servicedesk.core.lists import Column, ListSpec, common_labels, list_register
 
 from .api.visits import FirstVisitFilter, RevisitFilter
+from .choices import ContractState
 from .filters import ContractFilter, CustomerFilter
-from .models import Contract, Customer, FirstVisit, Revisit
+from .models import Contract, Customer, FirstVisit, Revisit, ServicePeriod
+
+#: contracts that count as the customer's active ones, and those whose service ended early
+ACTIVE_STATES = [ContractState.SIGNED, ContractState.IN_SERVICE]
+ENDED_STATES = [ContractState.TERMINATED]
+#: "no service period": sorts before every real date (never null, so the plain
+#: ``ORDER BY`` of docs/architecture.md §lists), shown as empty
+NO_SERVICE = dt.date(1, 1, 1)
+
+
+def _customers(user):
+    """Restricted, with each customer's active contracts and last day of service (scalar
+    subqueries: computed for the page's 50 rows, or for every row only when sorted by
+    them) — the old customer page's columns."""
+    active = (
+        Contract.objects.filter(customer=OuterRef("pk"), state__in=ACTIVE_STATES)
+        .order_by()
+        .values("customer")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    until = (
+        ServicePeriod.objects.filter(contract__customer=OuterRef("pk"))
+        .exclude(contract__state__in=ENDED_STATES)
+        .order_by()
+        .values("contract__customer")
+        .annotate(last=Max("ends_on"))
+        .values("last")
+    )
+    return (
+        Customer.objects.restrict(user)
+        .select_related("sales_manager")
+        .annotate(
+            active_contracts=Coalesce(Subquery(active, output_field=IntegerField()), Value(0)),
+            service_until=Coalesce(Subquery(until), Value(NO_SERVICE)),
+        )
+    )
+
+
+def _service_until(record):
+    until = record.service_until
+    return None if until in (None, NO_SERVICE) else until
+
 
 CUSTOMERS = ListSpec(
     code="customers",
     title=_("Customers"),
     filterset=CustomerFilter,
-    queryset=lambda user: Customer.objects.restrict(user).select_related("sales_manager"),
+    queryset=_customers,
     permission="contracts.view_customer",
     labels=common_labels(),
     url_name="contracts:all-customers",
@@ -29,9 +75,14 @@ CUSTOMERS = ListSpec(
         Column("industry", _("Industry"), order="industry"),
         Column("phone", _("Main phone"), order="phone"),
         Column("sales_manager", _("Sales manager"), order="sales_manager__last_name"),
+        Column("active", _("Active contracts"), "active_contracts", order="active_contracts"),
+        Column("until", _("Service until"), _service_until, order="service_until"),
     ),
     filters=("search", "region", "category", "industry", "sales_manager"),
     default_sort="name",
+    create_url="contracts:customer-add",
+    create_label=_("New customer"),
+    create_permission="contracts.add_customer",
 )
 
 
@@ -39,13 +90,28 @@ def _amount(contract):
     return contract.amount
 
 
+def _contracts(user):
+    """Restricted, with the last day of service (a scalar subquery) — the old contract
+    page's column."""
+    until = (
+        ServicePeriod.objects.filter(contract=OuterRef("pk"))
+        .order_by()
+        .values("contract")
+        .annotate(last=Max("ends_on"))
+        .values("last")
+    )
+    return (
+        Contract.objects.restrict(user)
+        .select_related("customer", "sales_manager")
+        .annotate(service_until=Coalesce(Subquery(until), Value(NO_SERVICE)))
+    )
+
+
 CONTRACTS = ListSpec(
     code="contracts",
     title=_("Contracts"),
     filterset=ContractFilter,
-    queryset=lambda user: Contract.objects.restrict(user).select_related(
-        "customer", "sales_manager"
-    ),
+    queryset=_contracts,
     permission="contracts.view_contract",
     labels=common_labels(),
     url_name="contracts:all-contracts",
@@ -57,9 +123,26 @@ CONTRACTS = ListSpec(
         Column("state", _("State"), "get_state_display", order="state"),
         Column("level", _("Service level"), "get_service_level_display", order="service_level"),
         Column("signed", _("Signed on"), "signed_on", order="signed_on"),
+        Column("until", _("Service until"), _service_until, order="service_until"),
+        Column(
+            "amount",
+            _("Amount"),
+            _amount,
+            order="amount",
+            classes="text-end",
+            permission="contracts.view_full_copy",  # the prices: director and sales only
+        ),
         Column("sales_manager", _("Sales manager"), order="sales_manager__last_name"),
     ),
-    filters=("state", "service_level", "sales_manager", "customer_name", "region", "signed_on"),
+    filters=(
+        "q",
+        "state",
+        "service_level",
+        "sales_manager",
+        "customer_name",
+        "region",
+        "signed_on",
+    ),
     default_sort="-signed",
 )
 

@@ -3,27 +3,43 @@
 
 from __future__ import annotations
 
+from django.db.models import Case, IntegerField, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from servicedesk.core.lists import BulkAction, Column, ListSpec, common_labels, list_register
 
 from .actions import DEFECT_ACTIONS
+from .choices import Severity
 from .filters import DefectFilter, RequirementFilter
 from .models import Defect, Requirement
+
+
+def _defects(user):
+    """Restricted, with the severity's rank: the list sorts by seriousness, not by name."""
+    rank = Case(
+        *[When(severity=v, then=Value(i)) for i, v in enumerate(Severity.values)],
+        output_field=IntegerField(),
+    )
+    return (
+        Defect.objects.restrict(user)
+        .select_related("customer", "assignee")
+        .annotate(severity_rank=rank)
+    )
+
 
 DEFECTS = ListSpec(
     code="defects",
     title=_("Defects"),
     filterset=DefectFilter,
-    queryset=lambda user: Defect.objects.restrict(user).select_related("customer", "assignee"),
+    queryset=_defects,
     permission="defects.view_defect",
-    labels=common_labels(),
+    labels=common_labels(product=_("Product")),
     url_name="defects:all",
     export_name="defects",
     columns=(
         Column("number", _("Number"), order="number", link=True, classes="text-nowrap"),
         Column("reported", _("Reported at"), "reported_at", order="reported_at"),
-        Column("severity", _("Severity"), "get_severity_display", order="severity"),
+        Column("severity", _("Severity"), "get_severity_display", order="severity_rank"),
         Column("title", _("Title"), order="title"),
         Column("state", _("State"), "get_state_display", order="state"),
         Column("customer", _("Customer"), "customer", order="customer__name"),
@@ -38,6 +54,7 @@ DEFECTS = ListSpec(
         "assignee",
         "customer_name",
         "region",
+        "product",
         "reported_on",
         "overdue",
     ),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from servicedesk.core.list_views import list_page
+from servicedesk.core.list_views import list_moved, list_page
 
 from .views import defects, requirements
 
@@ -12,7 +12,16 @@ urlpatterns = [
     path("defects/", defects.board, name="board"),
     path("defects/board/live/", defects.board_live, name="board-live"),
     path("defects/new/", defects.defect_create, name="defect-create"),
-    path("defects/all/", defects.defect_list, name="list"),
+    # The old list page's address keeps working (its ``overdue=1`` is the list's ``true``).
+    path(
+        "defects/all/",
+        list_moved(
+            "defects:all",
+            {"overdue": {"1": "true", "on": "true"}},
+            translate=defects.old_list_query,
+        ),
+        name="list",
+    ),
     path("defects/<int:pk>/", defects.defect_detail, name="defect"),
     path("defects/<int:pk>/<slug:name>/", defects.defect_action, name="defect-action"),
     path("requirements/", requirements.pipeline, name="requirements"),

@@ -70,7 +70,7 @@ class FieldserviceConfig(AppConfig):
             ),
             NavItem(
                 _("Dispatches"),
-                "fieldservice:list",
+                "fieldservice:all",
                 "truck",
                 "fieldservice.view_dispatch",
                 order=22,

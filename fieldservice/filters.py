@@ -19,6 +19,10 @@ class DispatchFilter(OverdueFilterMixin):
     region = django_filters.CharFilter(field_name="customer__region", label=_("Region"))
     created_on = LocalDateRangeFilter(field_name="created_at", label=_("Requested"))
 
+    # the engineers' names come with them (one query for the list's select, not one each)
+    engineer = django_filters.ModelChoiceFilter(
+        queryset=Engineer.objects.select_related("user").order_by("user__last_name", "pk")
+    )
     open = django_filters.BooleanFilter(method="filter_open", label="Not finished")
     partner = django_filters.NumberFilter(field_name="engineer__partner")
     assignee = django_filters.NumberFilter(field_name="engineer__user", label="Engineer's user")
@@ -28,12 +32,7 @@ class DispatchFilter(OverdueFilterMixin):
     appointment_before = django_filters.IsoDateTimeFilter(
         field_name="appointment_at", lookup_expr="lt"
     )
-    q = django_filters.CharFilter(method="filter_q", label="Number, customer or site")
-    # The choices name each engineer by their user: read with them, not one query each
-    # (the dispatch list's filter drew 60 engineers in 60 queries; docs/architecture.md §load).
-    engineer = django_filters.ModelChoiceFilter(
-        queryset=Engineer.objects.select_related("user").order_by("pk")
-    )
+    q = django_filters.CharFilter(method="filter_q", label="Number, customer, contact or site")
 
     class Meta:
         model = Dispatch
@@ -62,5 +61,7 @@ class DispatchFilter(OverdueFilterMixin):
         return queryset.filter(
             Q(number__icontains=value)
             | Q(customer__name__icontains=value)
+            | Q(customer__short_name__icontains=value)
+            | Q(contact_name__icontains=value)
             | Q(site_address__icontains=value)
         )

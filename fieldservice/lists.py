@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from servicedesk.core.lists import BulkAction, Column, ListSpec, common_labels, list_register
 
@@ -22,7 +23,7 @@ DISPATCHES = ListSpec(
     filterset=DispatchFilter,
     queryset=_dispatches,
     permission="fieldservice.view_dispatch",
-    labels=common_labels(),
+    labels=common_labels(open=pgettext_lazy("dispatches not yet closed", "Open")),
     url_name="fieldservice:all",
     export_name="dispatches",
     columns=(
@@ -40,6 +41,7 @@ DISPATCHES = ListSpec(
     filters=(
         "q",
         "state",
+        "open",
         "kind",
         "severity",
         "outcome",
@@ -50,6 +52,9 @@ DISPATCHES = ListSpec(
         "overdue",
     ),
     default_sort="-created",
+    create_url="fieldservice:create",
+    create_label=_("New dispatch"),
+    create_permission="fieldservice.add_dispatch",
     bulk=(BulkAction("verify", DISPATCH_ACTIONS), BulkAction("archive", DISPATCH_ACTIONS)),
 )
 

@@ -96,28 +96,6 @@ def dispatch_get(user: User, pk: int) -> Dispatch:
     )
 
 
-def dispatches_list(
-    user: User, *, state: str = "", q: str = "", engineer: int | None = None
-) -> QuerySet[Dispatch]:
-    qs = dispatches_for(user)
-    if state == "open":
-        qs = qs.open()
-    elif state:
-        qs = qs.filter(state=state)
-    if engineer:
-        qs = qs.filter(engineer_id=engineer)
-    q = (q or "").strip()
-    if q:
-        qs = qs.filter(
-            Q(number__icontains=q)
-            | Q(customer__name__icontains=q)
-            | Q(customer__short_name__icontains=q)
-            | Q(contact_name__icontains=q)
-            | Q(site_address__icontains=q)
-        )
-    return qs
-
-
 def my_dispatches(user: User, *, today: dt.date | None = None) -> dict[str, list[Dispatch]]:
     """The engineer's phone page: today's visits, the ones to confirm or schedule, and
     the rest still open; timers attached in one query."""

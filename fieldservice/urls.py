@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from servicedesk.core.list_views import list_page
+from servicedesk.core.list_views import list_moved, list_page
 
 from .views import dispatches as views
 from .views import leave as leave_views
@@ -10,7 +10,11 @@ from .views import leave as leave_views
 app_name = "fieldservice"
 
 urlpatterns = [
-    path("dispatches/", views.dispatch_list, name="list"),
+    # The old list page's address keeps working: its default (no ``state``) was the
+    # unfinished dispatches, the declared list's ``open``.
+    path(
+        "dispatches/", list_moved("fieldservice:all", translate=views.old_list_query), name="list"
+    ),
     path("dispatches/new/", views.dispatch_new, name="create"),
     path("dispatches/board/", views.board, name="board"),
     path("dispatches/board/live/", views.board_live, name="board-live"),

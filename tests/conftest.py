@@ -70,6 +70,16 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _calendar_caches():
+    """The process's calendar caches (core.calendars) start empty: a test's rolled-back
+    calendars must not be mistaken for the next test's."""
+    from servicedesk.core import calendars
+
+    calendars._cache.clear()
+    calendars._chosen.clear()
+
+
 @pytest.fixture
 def make_user(db):
     from django.contrib.auth import get_user_model

@@ -14,20 +14,6 @@ from django.contrib import messages
 from django.contrib.auth.context_processors import PermWrapper
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import (
-    Count,
-    F,
-    IntegerField,
-    Max,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-    prefetch_related_objects,
-)
-from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -39,11 +25,12 @@ from django.views.decorators.http import require_GET, require_POST
 from servicedesk.core.actions import action_panels
 from servicedesk.core.choices import Role
 from servicedesk.core.exceptions import ApplicationError
+from servicedesk.core.list_views import list_moved
 
 from .. import selectors
 from ..actions import CONTRACT_ACTIONS
 from ..archive import customer_archive
-from ..choices import ContractState, CustomerCategory, PeriodKind, ServiceType
+from ..choices import ContractState, PeriodKind, ServiceType
 from ..entitlement import entitlement_check
 from ..forms import (
     AssetForm,
@@ -64,7 +51,6 @@ from ..models import (
     ContractDocument,
     Customer,
     InstalledProduct,
-    ServicePeriod,
 )
 from ..services import (
     contract_document_upload,
@@ -72,9 +58,6 @@ from ..services import (
     customer_save,
 )
 from .actions import action_run
-
-PAGE_SIZE = 50
-ENDED_STATES = [ContractState.TERMINATED]
 
 
 def _form_errors_from(exc: ApplicationError, *forms_: Any) -> None:
@@ -106,74 +89,6 @@ def _query_without(request: HttpRequest, *names: str) -> str:
 
 # -- customers ------------------------------------------------------------------------
 
-CUSTOMER_SORTS = {
-    "name": "name",
-    "short": "short_name",
-    "region": "region",
-    "category": "category",
-    "industry": "industry",
-    "created": "created_at",
-}
-ACTIVE_STATES = [ContractState.SIGNED, ContractState.IN_SERVICE]
-
-
-def _with_contract_facts(qs: QuerySet[Customer]) -> QuerySet[Customer]:
-    """Active contracts and the last day of service, as scalar subqueries (no extra query);
-    applied to one page of customers only."""
-    active = (
-        Contract.objects.filter(customer=OuterRef("pk"), state__in=ACTIVE_STATES)
-        .order_by()
-        .values("customer")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    until = (
-        ServicePeriod.objects.filter(contract__customer=OuterRef("pk"))
-        .exclude(contract__state__in=ENDED_STATES)
-        .order_by()
-        .values("contract__customer")
-        .annotate(last=Max("ends_on"))
-        .values("last")
-    )
-    return qs.annotate(
-        active_contracts=Coalesce(Subquery(active, output_field=IntegerField()), Value(0)),
-        service_until=Subquery(until),
-    )
-
-
-# Sorting by a contract fact ranks every customer: one grouped join, not a subquery per row.
-FACT_SORTS = {
-    "active": Count("contracts", filter=Q(contracts__state__in=ACTIVE_STATES), distinct=True),
-    "until": Max("contracts__periods__ends_on", filter=~Q(contracts__state__in=ENDED_STATES)),
-}
-FACT_FIELDS = {"active": "active_contracts", "until": "service_until"}
-
-
-def _customer_page(request: HttpRequest, qs: QuerySet[Customer]) -> tuple[str, Any]:
-    """One page of customers with their contract facts, in three queries whatever the page
-    number: the count, the page (its ids as a LIMIT/OFFSET subquery, so the facts are
-    computed for 50 rows, not for every row skipped), and the contacts."""
-    key = request.GET.get("sort", "name")
-    bare = key.lstrip("-")
-    if bare not in CUSTOMER_SORTS and bare not in FACT_SORTS:
-        key, bare = "name", "name"
-    descending = key.startswith("-")
-    if bare in FACT_SORTS:
-        rank = F("sort_key").desc(nulls_last=True) if descending else F("sort_key").asc()
-        ids = qs.annotate(sort_key=FACT_SORTS[bare]).order_by(rank, "pk")
-        field = F(FACT_FIELDS[bare])
-        order = field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)
-    else:
-        order = ("-" if descending else "") + CUSTOMER_SORTS[bare]
-        ids = qs.order_by(order, "pk")
-    page = Paginator(ids.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = _with_contract_facts(
-        Customer.objects.filter(pk__in=page.object_list).select_related("sales_manager")
-    ).order_by(order, "pk")
-    page.object_list = list(rows)
-    prefetch_related_objects(page.object_list, "contacts")
-    return key, page
-
 
 def _partial(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
     """An htmx fragment: no layout, so none of the layout's context processors' queries."""
@@ -199,43 +114,6 @@ def customer_pick(request: HttpRequest) -> HttpResponse:
     return _partial(
         request, "contracts/partials/customer_pick_results.html", {"customers": customers, "q": q}
     )
-
-
-@login_required
-@permission_required("contracts.view_customer", raise_exception=True)
-@require_GET
-def customer_list(request: HttpRequest) -> HttpResponse:
-    """Dense sortable table; the search box updates the table as you type (htmx)."""
-    search = request.GET.get("q", "").strip()[:100]
-    region = request.GET.get("region", "")
-    category = request.GET.get("category", "")
-    qs = selectors.customers_list(user=request.user, search=search)
-    if region:
-        qs = qs.filter(region=region)
-    if category in CustomerCategory.values:
-        qs = qs.filter(category=category)
-    sort, page = _customer_page(request, qs)
-    context = {
-        "page": page,
-        "sort": sort,
-        "q": search,
-        "region": region,
-        "category": category,
-        "query": _query_without(request, "sort", "page"),
-        "page_query": _query_without(request, "page"),
-        "today": timezone.localdate(),
-    }
-    if request.htmx and request.htmx.target == "customer-table":
-        return _partial(request, "contracts/partials/customer_table.html", context)
-    context["regions"] = (
-        Customer.objects.restrict(request.user)
-        .exclude(region="")
-        .order_by("region")
-        .values_list("region", flat=True)
-        .distinct()
-    )
-    context["categories"] = CustomerCategory.choices
-    return render(request, "contracts/customer_list.html", context)
 
 
 @login_required
@@ -350,52 +228,6 @@ def asset_edit(request: HttpRequest, pk: int, item: int | None = None) -> HttpRe
 
 
 # -- contracts ------------------------------------------------------------------------
-
-CONTRACT_SORTS = {
-    "number": "number",
-    "customer": "customer__name",
-    "state": "state",
-    "signed": "signed_on",
-    "until": "service_until",
-    "amount": "amount",
-}
-
-
-@login_required
-@permission_required("contracts.view_contract", raise_exception=True)
-@require_GET
-def contract_list(request: HttpRequest) -> HttpResponse:
-    search = request.GET.get("q", "").strip()[:100]
-    state = request.GET.get("state", "")
-    qs = selectors.contracts_list(user=request.user).annotate(service_until=Max("periods__ends_on"))
-    if state in ContractState.values:
-        qs = qs.filter(state=state)
-    if search:
-        qs = qs.filter(
-            Q(number__icontains=search)
-            | Q(customer__name__icontains=search)
-            | Q(customer__short_name__icontains=search)
-        )
-    sort, order = _sort(request, CONTRACT_SORTS, "-signed")
-    if order.lstrip("-") == "amount" and not request.user.has_perm("contracts.view_full_copy"):
-        sort, order = "-signed", "-signed_on"
-    qs = qs.order_by(order, "-id")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {
-        "page": page,
-        "sort": sort,
-        "q": search,
-        "state": state,
-        "states": ContractState.choices,
-        "query": _query_without(request, "sort", "page"),
-        "page_query": _query_without(request, "page"),
-        "today": timezone.localdate(),
-    }
-    if request.htmx and request.htmx.target == "contract-table":
-        return _partial(request, "contracts/partials/contract_table.html", context)
-    if request.user.has_perm("contracts.renew_contract"):
-        context["renewals_count"] = selectors.renewals_due(user=request.user).count()
-    return render(request, "contracts/contract_list.html", context)
 
 
 @login_required
@@ -708,7 +540,15 @@ def entitlement(request: HttpRequest) -> HttpResponse:
 
 
 urlpatterns = [
-    path("customers/", customer_list, name="customers"),
+    # The old list pages' addresses keep working (``q`` is the declared lists' search).
+    path(
+        "customers/",
+        list_moved(
+            "contracts:all-customers",
+            {"q": {"": "search"}, "sort": {"short": "short_name", "-short": "-short_name"}},
+        ),
+        name="customers",
+    ),
     path("customers/pick/", customer_pick, name="customer-pick"),
     path("customers/add/", customer_edit, name="customer-add"),
     path("customers/<int:pk>/", customer_detail, name="customer"),
@@ -720,7 +560,7 @@ urlpatterns = [
     path("customers/<int:pk>/assets/add/", asset_edit, name="asset-add"),
     path("customers/<int:pk>/assets/<int:item>/", asset_edit, name="asset-edit"),
     path("customers/<int:pk>/contracts/add/", contract_add, name="contract-add"),
-    path("contracts/", contract_list, name="contracts"),
+    path("contracts/", list_moved("contracts:all-contracts"), name="contracts"),
     path("contracts/renewals/", renewal_list, name="contract-renewals"),
     path("contracts/<int:pk>/", contract_detail, name="contract"),
     path("contracts/<int:pk>/edit/", contract_edit, name="contract-edit"),

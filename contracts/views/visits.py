@@ -7,19 +7,18 @@ requests with the needs panel alone.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from servicedesk.core.actions import action_panels
@@ -29,7 +28,7 @@ from servicedesk.core.list_views import list_moved
 from .. import printing  # noqa: F401 - registers the printed forms these pages offer
 from .. import selectors_visits as selectors
 from ..actions import FIRST_VISIT_ACTIONS, REVISIT_ACTIONS
-from ..choices import FirstVisitState, RevisitReason, RevisitState
+from ..choices import FirstVisitState, RevisitState
 from ..forms_visits import FirstVisitNeedForm, FirstVisitVerifyForm
 from ..models import FirstVisit, Revisit
 from ..services.visits import (
@@ -39,7 +38,6 @@ from ..services.visits import (
 )
 from .actions import action_run
 
-PAGE_SIZE = 50
 UPCOMING_DAYS = 14
 
 
@@ -240,12 +238,8 @@ def first_visit_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 # -- revisits ----------------------------------------------------------------------------
 
-REVISIT_TABS = {
-    "due": gettext_lazy("Due now"),
-    "upcoming": gettext_lazy("Upcoming"),
-    "done": RevisitState.DONE.label,
-    "missed": RevisitState.MISSED.label,
-}
+#: the old worklist's tabs (``old_revisit_query``)
+REVISIT_TABS = ("due", "upcoming", RevisitState.DONE, RevisitState.MISSED)
 
 
 def _revisit_or_404(request: HttpRequest, pk: int) -> Revisit:
@@ -255,43 +249,26 @@ def _revisit_or_404(request: HttpRequest, pk: int) -> Revisit:
         raise Http404 from None
 
 
-@login_required
-@permission_required("contracts.view_revisit", raise_exception=True)
-def revisit_list(request: HttpRequest) -> HttpResponse:
-    user = request.user
+def old_revisit_query(request: HttpRequest, params: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The old revisit worklist's tabs in the declared list's terms (``list_moved``):
+    "due now" (its default) is the scheduled ones due by today, "upcoming" the next
+    fortnight's, "done" and "missed" those states latest first — the user's own unless
+    they plan everybody's (``revisit_sees_all``)."""
     today = timezone.localdate()
-    tab = request.GET.get("tab", "due")
-    if tab not in REVISIT_TABS:
-        tab = "due"
-    sees_all = selectors.revisit_sees_all(user)
+    tab = next((v for k, v in params if k == "tab"), "due")
+    tab = tab if tab in REVISIT_TABS else "due"
+    out = [(k, v) for k, v in params if k in ("reason", "page")]
     if tab == "due":
-        qs = selectors.revisits_worklist(user, today, sees_all=sees_all)
+        out += [("state", RevisitState.SCHEDULED), ("due_before", today.isoformat())]
     elif tab == "upcoming":
-        qs = selectors.revisits_worklist(
-            user, today, upcoming_days=UPCOMING_DAYS, sees_all=sees_all
-        ).filter(due_on__gt=today)
+        upcoming = (today + dt.timedelta(days=1), today + dt.timedelta(days=UPCOMING_DAYS))
+        out += [("state", RevisitState.SCHEDULED)]
+        out += [("due_after", upcoming[0].isoformat()), ("due_before", upcoming[1].isoformat())]
     else:
-        qs = selectors.revisits_closed(user, state=tab, sees_all=sees_all)
-    reason = request.GET.get("reason", "")
-    if reason in RevisitReason.values:
-        qs = qs.filter(reason=reason)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
-    return render(
-        request,
-        "contracts/revisit_list.html",
-        {
-            "page": page,
-            "tab": tab,
-            "tabs": REVISIT_TABS,
-            "reason": reason,
-            "reasons": RevisitReason.choices,
-            "today": today,
-            "sees_all": sees_all,
-            "query": params.urlencode(),
-        },
-    )
+        out += [("state", tab), ("sort", "-due")]
+    if not selectors.revisit_sees_all(request.user):
+        out.append(("assignee", str(request.user.pk)))
+    return out
 
 
 def _revisit_context(
@@ -345,7 +322,7 @@ def _revisit_action(request: HttpRequest, pk: int, name: str, **kwargs: Any) -> 
         page=_revisit_page,
         reload=lambda: _revisit_or_404(request, pk),
         # After a call the agent goes back to the worklist for the next one.
-        success_url=lambda revisit, result: reverse("contracts:revisits"),
+        success_url=lambda revisit, result: reverse("contracts:revisits"),  # the worklist
         **kwargs,
     )
 
@@ -387,7 +364,12 @@ urlpatterns = [
         name="first-visit-route-needs",
     ),
     path("first-visits/<int:pk>/complete/", first_visit_complete_view, name="first-visit-complete"),
-    path("revisits/", revisit_list, name="revisits"),
+    # The old worklist's address keeps working, its tabs spelled as filters.
+    path(
+        "revisits/",
+        list_moved("contracts:all-revisits", translate=old_revisit_query),
+        name="revisits",
+    ),
     path("revisits/<int:pk>/", revisit_detail, name="revisit"),
     path("revisits/<int:pk>/action/<str:name>/", revisit_action, name="revisit-action"),
     path("revisits/<int:pk>/record/", revisit_record_view, name="revisit-record"),

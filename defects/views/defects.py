@@ -20,7 +20,6 @@ from servicedesk.core.actions import action_panels, action_run_portal
 from servicedesk.core.exceptions import ApplicationError
 from servicedesk.core.forms import form_errors_from
 from servicedesk.core.live import live_etag, live_partial, live_render
-from servicedesk.core.selectors import timers_attach_open
 
 from .. import selectors
 from ..actions import DEFECT_ACTIONS
@@ -86,66 +85,26 @@ def board_live(request: HttpRequest) -> HttpResponseBase:
     )
 
 
-LIST_SORTS = {
-    "number": "number",
-    "severity": "severity",
-    "state": "state",
-    "customer": "customer__name",
-    "product": "product",
-    "reported": "reported_at",
-}
-PAGE_SIZE = 50
-
-
-@login_required
-@permission_required("defects.view_defect", raise_exception=True)
-@require_GET
-def defect_list(request: HttpRequest) -> HttpResponse:
-    """Every defect, closed and rejected ones too, as a dense sortable table (50 a page),
-    with the board's filters and a state filter."""
-    from django.core.paginator import Paginator
-
-    from ..choices import DefectState
-
-    filters = selectors.DefectFilters.from_query(request.GET)
-    state = request.GET.get("state", "")
-    qs = filters.apply(selectors.defects_list(user=request.user))
-    if state in DefectState.values:
-        qs = qs.filter(state=state)
-    sort = request.GET.get("sort", "-reported")
-    key = sort.lstrip("-")
-    if key not in LIST_SORTS:
-        sort, key = "-reported", "reported"
-    if key == "severity":  # by seriousness, not by name
-        from django.db.models import Case, IntegerField, Value, When
-
-        rank = Case(
-            *[When(severity=v, then=Value(i)) for i, v in enumerate(Severity.values)],
-            output_field=IntegerField(),
+def old_list_query(request: HttpRequest, params: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The old list page's query in the declared list's terms (``list_moved``): the
+    customer it was given by key (the board's pick) is named, so the list shows the filter;
+    a customer the user may not see filters nothing."""
+    out = []
+    for key, value in params:
+        if key != "customer":
+            out.append((key, value))
+            continue
+        name = (
+            Customer.objects.restrict(request.user)
+            .filter(pk=value)
+            .values_list("name", flat=True)
+            .first()
+            if value.isdigit()
+            else None
         )
-        qs = qs.annotate(severity_rank=rank)
-        order = ("-" if sort.startswith("-") else "") + "severity_rank"
-    else:
-        order = ("-" if sort.startswith("-") else "") + LIST_SORTS[key]
-    page = Paginator(qs.order_by(order, "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    timers_attach_open(list(page.object_list))
-    params = request.GET.copy()
-    for name in ("sort", "page"):
-        params.pop(name, None)
-    return render(
-        request,
-        "defects/defect_list.html",
-        {
-            "page": page,
-            "sort": sort,
-            "filters": filters,
-            "state": state,
-            "states": DefectState.choices,
-            "severities": Severity.choices,
-            "customers": selectors.board_customers(user=request.user),
-            "query": params.urlencode(),
-        },
-    )
+        if name:
+            out.append(("customer_name", name))
+    return out
 
 
 def _source_pk(request: HttpRequest, name: str) -> str:

@@ -11,7 +11,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -51,15 +50,6 @@ from ..services import (
 )
 from . import form_errors_from
 
-SORTS = {
-    "number": "number",
-    "customer": "customer__name",
-    "state": "state",
-    "appointment": "appointment_at",
-    "created": "created_at",
-    "engineer": "engineer__user__last_name",
-}
-
 
 def defect_create_url(dispatch: Dispatch) -> str:
     """The defects app's record page, prefilled from the dispatch (docs/domain.md
@@ -73,30 +63,12 @@ def defect_create_url(dispatch: Dispatch) -> str:
 # -- list ---------------------------------------------------------------------------------
 
 
-@login_required
-@permission_required("fieldservice.view_dispatch", raise_exception=True)
-@require_GET
-def dispatch_list(request: HttpRequest) -> HttpResponse:
-    state = request.GET.get("state", "open")
-    q = request.GET.get("q", "")
-    sort = request.GET.get("sort", "-created")
-    key = SORTS.get(sort.lstrip("-"), "created_at")
-    order = f"-{key}" if sort.startswith("-") else key
-    qs = selectors.dispatches_list(request.user, state=state, q=q).order_by(order, "-pk")
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    selectors.timers_attach(list(page.object_list))
-    return render(
-        request,
-        "fieldservice/dispatch_list.html",
-        {
-            "page": page,
-            "state": state,
-            "q": q,
-            "sort": sort,
-            "states": DispatchState.choices,
-            "may_create": request.user.has_perm("fieldservice.add_dispatch"),
-        },
-    )
+def old_list_query(request: HttpRequest, params: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The old list page's query in the declared list's terms (``list_moved``): its
+    ``state=open`` (also its default, without ``state``) is the list's ``open``."""
+    if not any(key == "state" for key, _value in params):
+        params = [*params, ("state", "open")]
+    return [("open", "true") if (k, v) == ("state", "open") else (k, v) for k, v in params]
 
 
 @login_required

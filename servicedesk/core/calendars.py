@@ -11,11 +11,11 @@ import threading
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Subquery, Value
 
 from . import worktime
 from .choices import DayKind, ServiceLevel, TimeUnit
-from .models import WorkCalendar
+from .models import CalendarException, WorkCalendar
 from .models.calendar import parse_weekly_periods
 
 _cache: dict[int, tuple[tuple, worktime.CalendarSpec]] = {}
@@ -37,6 +37,51 @@ def _with_stamp(qs: Any) -> Any:
     return qs.annotate(
         exceptions_count=Count("exceptions"), exceptions_last=Max("exceptions__updated_at")
     )
+
+
+def _scalar(qs: Any, aggregate: Any) -> Subquery:
+    return Subquery(
+        qs.order_by().annotate(_all=Value(1)).values("_all").annotate(v=aggregate).values("v")[:1]
+    )
+
+
+#: names of the annotations ``calendars_stamp`` adds
+STAMP_FIELDS = ("calendars_n", "calendars_last", "calendar_days_n", "calendar_days_last")
+
+
+def calendars_stamp() -> dict[str, Subquery]:
+    """Annotations saying whether any calendar or exception changed (their numbers and
+    last changes), to read with another query: the timer's policy carries them, so the
+    calendar a deadline runs on is taken from ``calendar_chosen``'s cache without a query
+    while nothing changed (docs/architecture.md §boards)."""
+    return dict(
+        zip(
+            STAMP_FIELDS,
+            (
+                _scalar(WorkCalendar.objects.all(), Count("id")),
+                _scalar(WorkCalendar.objects.all(), Max("updated_at")),
+                _scalar(CalendarException.objects.all(), Count("id")),
+                _scalar(CalendarException.objects.all(), Max("updated_at")),
+            ),
+            strict=True,
+        )
+    )
+
+
+_chosen: dict[tuple, tuple[tuple, WorkCalendar]] = {}
+
+
+def calendar_chosen(key: tuple, stamp: tuple, load: Any) -> WorkCalendar:
+    """The calendar ``load()`` gives for ``key``, from this process's cache while
+    ``stamp`` (``calendars_stamp``, read with the caller's own query) is unchanged. The
+    calendar loaded carries its own stamp, so ``calendar_spec`` needs no query either."""
+    cached = _chosen.get(key)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    calendar = load()
+    with _lock:
+        _chosen[key] = (stamp, calendar)
+    return calendar
 
 
 def calendar_spec(calendar: WorkCalendar) -> worktime.CalendarSpec:
@@ -67,6 +112,11 @@ def default_calendar() -> WorkCalendar:
             defaults={"is_default": True, "service_level": ServiceLevel.BUSINESS_HOURS},
         )
     return calendar
+
+
+def calendar_by_pk(pk: int) -> WorkCalendar:
+    """One calendar with its stamp (``_stamp``) in the same query."""
+    return _with_stamp(WorkCalendar.objects.filter(pk=pk)).get()
 
 
 def calendar_for_service_level(level: str | None) -> WorkCalendar:

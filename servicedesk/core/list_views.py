@@ -3,6 +3,7 @@ table alone for htmx), the Excel export, saved filters and bulk actions."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -56,9 +57,11 @@ def list_page(request: HttpRequest, code: str) -> HttpResponse:
     saved_pk = request.GET.get("saved")
     filterset, qs, sort = filtered(spec, request, data)
     page = CappedPaginator(qs, spec.page_size).get_page(data.get("page"))
-    rows = [(obj, [(c, c.text(obj)) for c in spec.columns]) for obj in page.object_list]
+    columns = spec.columns_for(request.user)
+    rows = [(obj, [(c, c.text(obj)) for c in columns]) for obj in page.object_list]
     context = {
         "spec": spec,
+        "columns": columns,
         "page": page,
         "rows": rows,
         "sort": sort,
@@ -162,8 +165,9 @@ def list_export(request: HttpRequest, code: str) -> HttpResponse:
     """The filtered, sorted list as .xlsx with the page's columns."""
     spec = _spec(request, code)
     _filterset, qs, _sort = filtered(spec, request, _query_of(request, code))
+    columns = spec.columns_for(request.user)
     content = workbook_bytes(
-        str(spec.title), [str(c.label) for c in spec.columns], rows_for_export(spec, qs)
+        str(spec.title), [str(c.label) for c in columns], rows_for_export(spec, qs, columns)
     )
     name = f"{spec.export_name or spec.code}-{timezone.localdate():%Y%m%d}.xlsx"
     response = HttpResponse(
@@ -279,15 +283,24 @@ def _error_text(exc: Exception) -> str:
     return str(getattr(exc, "message", "") or exc)
 
 
-def list_moved(url_name: str, renames: dict[str, dict[str, str]] | None = None) -> Any:
+def list_moved(
+    url_name: str,
+    renames: dict[str, dict[str, str]] | None = None,
+    translate: Callable[[HttpRequest, list[tuple[str, str]]], list[tuple[str, str]]] | None = None,
+) -> Any:
     """A view sending an old list page's URL to its declared list, with the query string
     kept (bookmarks and shared links of the old page still work). ``renames`` maps an old
     parameter to a new one and its old values to new ones (``{"q": {"": "search"}}``
-    renames the parameter, ``{"sort": {"-slip": "-behind"}}`` a value)."""
+    renames the parameter, ``{"sort": {"-slip": "-behind"}}`` a value). ``translate``
+    then rewrites what depends on the request: an old page's default (no ``state`` meant
+    the open ones), a tab that meant "due by today", a customer's key as its name. A
+    parameter with an empty value is dropped (the declared list's "any"). Like the old
+    page, it asks for a login first."""
     from urllib.parse import urlencode
 
     renames = renames or {}
 
+    @login_required
     @require_GET
     def moved(request: HttpRequest, **kwargs: Any) -> HttpResponse:
         params = []
@@ -295,7 +308,9 @@ def list_moved(url_name: str, renames: dict[str, dict[str, str]] | None = None) 
             rule = renames.get(key, {})
             for value in values:
                 params.append((rule.get("", key), rule.get(value, value)))
-        query = urlencode(params)
+        if translate is not None:
+            params = translate(request, params)
+        query = urlencode([(k, v) for k, v in params if v != ""])
         return redirect(reverse(url_name) + (f"?{query}" if query else ""), permanent=False)
 
     return moved

@@ -52,6 +52,12 @@ class Column:
     order: str = ""
     link: bool = False  # the cell links to the record
     classes: str = ""
+    #: shown (on the page and in the export) and sorted by only for holders of this
+    #: permission (a contract's amount: ``contracts.view_full_copy``)
+    permission: str = ""
+
+    def shown_to(self, user: Any) -> bool:
+        return not self.permission or (user is not None and user.has_perm(self.permission))
 
     def raw(self, obj: Any) -> Any:
         if callable(self.value):
@@ -162,11 +168,18 @@ class ListSpec:
     def column(self, key: str) -> Column | None:
         return next((c for c in self.columns if c.key == key), None)
 
-    def sort_of(self, sort: str) -> tuple[str, list[Any]]:
-        """The sort asked for (``-key`` descending) when the column sorts, else the
-        default; and the ``order_by`` terms, the primary key last so pages are stable."""
+    def columns_for(self, user: Any) -> tuple[Column, ...]:
+        """The columns ``user`` sees (``Column.permission``)."""
+        return tuple(c for c in self.columns if c.shown_to(user))
+
+    def sort_of(self, sort: str, user: Any = None) -> tuple[str, list[Any]]:
+        """The sort asked for (``-key`` descending) when the column sorts (and ``user``
+        sees it), else the default; and the ``order_by`` terms, the primary key last so
+        pages are stable."""
         key = sort.lstrip("-")
         column = self.column(key)
+        if column is not None and column.permission and not column.shown_to(user):
+            column = None  # its order would tell what the column hides
         if column is None or not column.order:
             sort = self.default_sort
             column = self.column(sort.lstrip("-"))
@@ -243,7 +256,7 @@ def filtered(spec: ListSpec, request: Any, data: QueryDict) -> tuple[Any, QueryS
     base = spec.queryset(request.user)
     filterset = spec.filterset(data=filter_params(data), queryset=base, request=request)
     qs = filterset.qs if filterset.is_valid() else base.none()
-    sort, order = spec.sort_of(data.get("sort", "") or spec.default_sort)
+    sort, order = spec.sort_of(data.get("sort", "") or spec.default_sort, request.user)
     return filterset, qs.order_by(*order), sort
 
 
@@ -259,16 +272,19 @@ def query_string(data: QueryDict, **changes: Any) -> str:
 # -- export -------------------------------------------------------------------------------
 
 
-def rows_for_export(spec: ListSpec, qs: QuerySet) -> Iterator[list[Any]]:
-    """The export's rows: the columns' values as typed cells. A related record (a person,
-    a customer) is named once per export, not once per row: 10,000 rows name the same
-    hundred engineers over and over."""
+def rows_for_export(
+    spec: ListSpec, qs: QuerySet, columns: tuple[Column, ...] | None = None
+) -> Iterator[list[Any]]:
+    """The export's rows: the columns' values as typed cells (``columns``: those the user
+    sees, default all). A related record (a person, a customer) is named once per export,
+    not once per row: 10,000 rows name the same hundred engineers over and over."""
+    columns = spec.columns if columns is None else columns
     if spec.export_only:
         qs = qs.only(*spec.export_only)
     names: dict[tuple[type, Any], str] = {}
     for obj in qs[:EXPORT_LIMIT].iterator(chunk_size=2000):
         row = []
-        for column in spec.columns:
+        for column in columns:
             value = column.raw(obj)
             if isinstance(value, Model):
                 key = (type(value), value.pk)

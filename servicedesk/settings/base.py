@@ -138,9 +138,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend that reads the permissions with the user (docs/architecture.md §boards)
+    "servicedesk.core.auth.PermissionsWithUserBackend",
     # Grants nothing: notes the permission a user was refused, for the 403 page.
     "servicedesk.core.errors.DeniedPermissionRecorder",
+    # Sessions begun before PermissionsWithUserBackend name this one: listed, they stay
+    # logged in across the upgrade (it computes the same permissions, reads the same cache).
+    "django.contrib.auth.backends.ModelBackend",
 ]
 CSRF_FAILURE_VIEW = "servicedesk.core.errors.csrf_failure"
 AUTH_PASSWORD_VALIDATORS = [

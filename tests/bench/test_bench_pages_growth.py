@@ -51,7 +51,7 @@ LONG_QUEUE = {"small": 60, "big": 600}  # open tickets of the engineer with a lo
 OLD_VISITS = 50_000
 GROWTH = 1.5
 DISPATCH_BOARD_MS = 300.0
-CREATE_QUERIES = 18  # from the intake form (tests/tickets/test_query_budget.py)
+CREATE_QUERIES = 15  # from the intake form (tests/tickets/test_query_budget.py)
 REQUESTS = 15
 
 

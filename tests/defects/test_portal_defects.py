@@ -246,7 +246,7 @@ def test_defect_list_sorts_filters_and_keeps_constant_queries(web, engineer, tes
     )
     open_one = record_defect(engineer, severity="serious", product="T6")
     client = web(engineer)
-    url = reverse("defects:list")
+    url = reverse("defects:all")
     page = client.get(url).content.decode()
     assert closed.number in page and open_one.number in page  # closed ones too
     page = client.get(url + "?state=rejected").content.decode()

@@ -78,6 +78,6 @@ def test_a_single_installed_module_is_prefilled(client, make_user):
 def test_the_version_shows_once_on_the_cards(client, engineer):
     record_defect(engineer, product="U8 ERP V16.0", version="V16.0")
     client.force_login(engineer)
-    for url in (reverse("defects:board"), reverse("defects:list")):
+    for url in (reverse("defects:board"), reverse("defects:all")):
         page = client.get(url).content.decode()
         assert "U8 ERP V16.0" in page and "V16.0 V16.0" not in page, url

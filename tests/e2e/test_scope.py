@@ -42,7 +42,7 @@ def test_partner_engineer_sees_only_his_work(page, login, demo, demo_password, s
     sidebar_links = page.locator("a.nav-link")
     hrefs = {sidebar_links.nth(i).get_attribute("href") for i in range(sidebar_links.count())}
     assert "/first-visits/" not in hrefs and "/tickets/" not in hrefs
-    assert "/customers/" in hrefs
+    assert "/customers/list/" in hrefs
 
     page.goto("/customers/")
     expect(page.get_by_text(ours.name).first).to_be_visible()

@@ -149,7 +149,7 @@ def test_partner_engineers_see_only_their_partners_work(client, manager, make_us
         == 404
     )
     assert client.get(reverse("fieldservice:complete", args=[theirs.pk])).status_code == 404
-    assert theirs.number not in client.get(reverse("fieldservice:list")).content.decode()
+    assert theirs.number not in client.get(reverse("fieldservice:all")).content.decode()
     # Engineers and partners are scoped the same way.
     assert {e["id"] for e in api.get("/api/v1/engineers/").json()["results"]} == {a1.pk, a2.pk}
     assert {p["id"] for p in api.get("/api/v1/partners/").json()["results"]} == {alpha.pk}

@@ -42,8 +42,8 @@ def test_pages_render_for_the_manager(client, manager, engineer):
     new_dispatch(manager)
     client.force_login(manager)
     for url in [
-        reverse("fieldservice:list"),
-        reverse("fieldservice:list") + "?state=&sort=-customer",
+        reverse("fieldservice:all"),
+        reverse("fieldservice:all") + "?open=true&sort=-customer",
         reverse("fieldservice:create"),
         reverse("fieldservice:board"),
         reverse("fieldservice:person-days"),
@@ -92,7 +92,7 @@ def test_board_and_list_queries_do_not_grow(client, manager, make_user):
     advance(new_dispatch(manager), DispatchState.ASSIGNED, manager=manager, engineer=engineers[0])
     new_dispatch(manager)
     client.force_login(manager)
-    board, listing = reverse("fieldservice:board"), reverse("fieldservice:list")
+    board, listing = reverse("fieldservice:board"), reverse("fieldservice:all")
     few = (_count(client, board), _count(client, listing))
     for i in range(4):
         e = make_engineer(make_user)

@@ -18,9 +18,9 @@ pytestmark = pytest.mark.django_db
 
 #: queries to create a ticket through the API (the service's own: 12)
 CREATE_QUERIES = 15
-#: from the intake form: three more, the session, the user and the customer picked, and
-#: two for the user's permissions (Django reads them once per request)
-FORM_QUERIES = 18
+#: from the intake form too: the session, the user with their permissions (one query,
+#: core.auth) and the customer picked come in place of the API's customer and permissions
+FORM_QUERIES = 15
 
 
 def _statements(ctx) -> list[str]:
@@ -198,3 +198,79 @@ def test_api_list_builds_the_timer_serializer_once_per_page(hotline, customer, m
     rows = api.get("/api/v1/tickets/").json()["results"]
     assert len(rows) == 3 and all(row["timers"] for row in rows)
     assert len(built) == 1
+
+
+def test_the_user_loaded_from_the_session_comes_with_their_permissions(hotline, client):
+    """One query for the user and both sources of permissions (core.auth); the set is
+    Django's own."""
+    from django.contrib.auth.backends import ModelBackend
+    from django.contrib.auth.models import Permission
+
+    from servicedesk.core.auth import PermissionsWithUserBackend
+
+    own = Permission.objects.get(codename="view_contract")
+    hotline.user_permissions.add(own)
+    client.force_login(hotline)
+    client.get("/tickets/new/")
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/tickets/new/").status_code == 200
+    sqls = [q["sql"] for q in ctx.captured_queries]
+    assert not [s for s in sqls if s.lstrip().startswith('SELECT "django_content_type"')]
+    assert len([s for s in sqls if 'FROM "auth_user"' in s and "auth_permission" in s]) == 1
+
+    expected = ModelBackend().get_all_permissions(type(hotline).objects.get(pk=hotline.pk))
+    loaded = PermissionsWithUserBackend().get_user(hotline.pk)
+    assert loaded._perm_cache == expected
+    assert "contracts.view_contract" in expected and "tickets.add_ticket" in expected
+    fresh = type(hotline).objects.get(pk=hotline.pk)
+    with CaptureQueriesContext(connection) as ctx:
+        assert PermissionsWithUserBackend().get_all_permissions(fresh) == expected
+    assert len(ctx.captured_queries) == 1
+    hotline.is_active = False
+    hotline.save()
+    assert PermissionsWithUserBackend().get_user(hotline.pk) is None
+
+
+def test_the_timer_calendar_cached_by_the_policy_follows_calendar_changes(hotline, customer):
+    """The intake's deadlines read the calendars' stamp with the policy (no calendar
+    query), and still see a holiday added or a calendar changed a moment before."""
+    import datetime as dt
+
+    from servicedesk.core.calendars import default_calendar
+    from servicedesk.core.models import CalendarException, SlaTimer
+    from tests.tickets.factories import sh, take_call
+
+    friday = sh(2026, 11, 20, 17, 30)  # hand-over due after the weekend, Monday
+
+    def handover_due():
+        ticket = take_call(hotline, customer, received_at=friday)
+        timer = SlaTimer.objects.for_subject(ticket).get(target="handover_to_manager")
+        return timezone_local(timer.due_at)
+
+    first = handover_due()
+    assert first.date() == dt.date(2026, 11, 23)
+    with CaptureQueriesContext(connection) as ctx:
+        assert handover_due() == first
+    calendars = [q for q in ctx.captured_queries if q["sql"].startswith('SELECT "core_workcal')]
+    assert not calendars, calendars
+    office = default_calendar()
+    CalendarException.objects.create(calendar=office, date=dt.date(2026, 11, 23), kind="holiday")
+    assert handover_due().date() == dt.date(2026, 11, 24)
+    office.weekly_periods = {**office.weekly_periods, "1": []}  # no Tuesdays any more
+    office.save()
+    assert handover_due().date() == dt.date(2026, 11, 25)
+
+
+def timezone_local(value):
+    from django.utils import timezone
+
+    return timezone.localtime(value)
+
+
+def test_a_session_begun_before_the_permissions_backend_stays_logged_in(hotline, client):
+    """Sessions from before the upgrade name Django's ModelBackend: their users are not
+    sent to the login page (settings AUTHENTICATION_BACKENDS)."""
+    client.force_login(hotline, backend="django.contrib.auth.backends.ModelBackend")
+    response = client.get("/tickets/new/")
+    assert response.status_code == 200
+    assert response.wsgi_request.user == hotline

@@ -23,7 +23,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import worktime
-from ..calendars import calendar_for_service_level, calendar_spec, deadline, default_calendar
+from ..calendars import (
+    STAMP_FIELDS,
+    calendar_by_pk,
+    calendar_chosen,
+    calendar_for_service_level,
+    calendar_spec,
+    calendars_stamp,
+    deadline,
+    default_calendar,
+)
 from ..choices import CalendarBasis, TimerState, TimeUnit, timer_target_label
 from ..exceptions import ApplicationError
 from ..models import Escalation, Notification, SlaPolicy, SlaTimer, WorkCalendar
@@ -47,9 +56,12 @@ def sla_context(obj: models.Model) -> dict[str, str]:
 
 
 def policy_find(*, subject: str, target: str, context: dict[str, str]) -> SlaPolicy | None:
-    """The active policy whose condition matches, the most specific one first."""
+    """The active policy whose condition matches, the most specific one first. It carries
+    the calendars' stamp (``calendars_stamp``), so its calendar is found without a query
+    while no calendar changed (``_calendar_for``)."""
     best: tuple[int, SlaPolicy] | None = None
-    for policy in SlaPolicy.objects.filter(subject=subject, target=target, active=True):
+    policies = SlaPolicy.objects.filter(subject=subject, target=target, active=True)
+    for policy in policies.annotate(**calendars_stamp()):
         items = policy.condition_items()
         matches = all(context.get(k) == v for k, v in items.items())
         if matches and (best is None or len(items) > best[0]):
@@ -59,13 +71,32 @@ def policy_find(*, subject: str, target: str, context: dict[str, str]) -> SlaPol
 
 def _calendar_for(policy: SlaPolicy | None, context: dict[str, str]) -> WorkCalendar:
     """The policy's own calendar, else its basis: internal steps on the office calendar
-    (nobody is due at 00:00 on a day off), promises on the contract's service level."""
-    if policy is not None and policy.calendar is not None:
-        return policy.calendar
-    if policy is not None and policy.calendar_basis == CalendarBasis.OFFICE:
-        return default_calendar()
+    (nobody is due at 00:00 on a day off), promises on the contract's service level.
+    Taken from the process's cache while the calendars' stamp read with the policy is
+    unchanged (docs/architecture.md §boards)."""
     # The same context that chose the policy (the subject's, overridden by the caller's).
-    return calendar_for_service_level(context.get("service_level"))
+    level = context.get("service_level")
+    if policy is None:
+        return calendar_for_service_level(level)
+    if not hasattr(policy, STAMP_FIELDS[0]):  # not read by policy_find: no stamp
+        if policy.calendar is not None:
+            return policy.calendar
+        if policy.calendar_basis == CalendarBasis.OFFICE:
+            return default_calendar()
+        return calendar_for_service_level(level)
+    if policy.calendar_id is not None:
+        key: tuple = ("pk", policy.calendar_id)
+        pk = policy.calendar_id
+        load = lambda: calendar_by_pk(pk)  # noqa: E731
+    elif policy.calendar_basis == CalendarBasis.OFFICE:
+        key, load = ("office",), default_calendar
+    else:
+        key, load = ("level", level), lambda: calendar_for_service_level(level)
+    stamp = tuple(getattr(policy, name) for name in STAMP_FIELDS)
+    calendar = calendar_chosen(key, stamp, load)
+    if policy.calendar_id is not None:
+        policy.calendar = calendar  # the timer row and its history name it: no query
+    return calendar
 
 
 def _warn_instant(
