@@ -66,7 +66,7 @@ def list_page(request: HttpRequest, code: str) -> HttpResponse:
         "rows": rows,
         "sort": sort,
         "form": filterset.form,
-        "shown": _shown_fields(spec, filterset.form),
+        "shown": _shown_fields(spec, filterset.form, filterset),
         "query": query_string(data, sort=None, page=None, saved=None),
         "url": list_url(spec),
         "bulk": [
@@ -99,7 +99,7 @@ def _query_of(request: HttpRequest, code: str) -> QueryDict:
     return request.GET
 
 
-def _shown_fields(spec: ListSpec, form: forms.Form) -> list[Any]:
+def _shown_fields(spec: ListSpec, form: forms.Form, filterset: Any = None) -> list[Any]:
     """The filters the page shows: Bootstrap's classes, date pickers, 全部 for "any", and
     the spec's Chinese labels where the API's label is for developers."""
     shown = []
@@ -118,12 +118,31 @@ def _shown_fields(spec: ListSpec, form: forms.Form) -> list[Any]:
         bound = form[name]
         if name in spec.labels:
             bound.label = spec.labels[name]
+        elif filterset is not None:
+            bound.label = _model_label(filterset, name) or bound.label
         if len(widgets) > 1:  # a range: each of its two boxes says which end it is
             ends = [pgettext("range", "from"), pgettext("range", "to")]
             for widget, end in zip(widgets, ends, strict=False):
                 widget.attrs["aria-label"] = f"{bound.label}（{end}）"
         shown.append({"field": bound, "range": len(widgets) > 1})
     return shown
+
+
+def _model_label(filterset: Any, name: str) -> Any:
+    """A filter declared without a label is named after its model field, in the language
+    of this request: django-filter turns that name into text once per process, in the
+    language of whichever request asked first (an English "Service level" then showed on
+    the Chinese page). None when the filter was given a translated label of its own."""
+    from django.utils.functional import Promise
+    from django.utils.text import capfirst
+    from django_filters.utils import get_model_field
+
+    flt = filterset.filters.get(name)
+    if flt is None or isinstance(flt._label, Promise):  # declared with a translated label
+        return None
+    field = get_model_field(filterset._meta.model, flt.field_name)
+    verbose = getattr(field, "verbose_name", None)
+    return capfirst(verbose) if verbose else None
 
 
 def _any_choice(field: forms.Field) -> None:

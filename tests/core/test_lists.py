@@ -194,3 +194,20 @@ def test_constant_queries(client, desk):
     with CaptureQueriesContext(connection) as more:
         client.get("/tickets/all/")
     assert len(more.captured_queries) == len(few.captured_queries)
+
+
+def test_a_filter_named_after_its_model_field_speaks_the_page_language(
+    client, make_user, monkeypatch
+):
+    """A filter declared without a label is named by django-filter from its model field,
+    as plain text in the language active when that happened: a label made so in English
+    once showed as "Service level" on the Chinese contracts list (CI, after other tests
+    in the same process). The page names such filters in its own language."""
+    from contracts.filters import ContractFilter
+
+    made_in_english = ContractFilter.base_filters["service_level"]
+    monkeypatch.setattr(made_in_english, "_label", "Service level")
+    client.force_login(make_user(username="boss", is_superuser=True))
+    html = client.get("/contracts/list/").content.decode()
+    assert "服务级别" in html
+    assert "Service level" not in html
