@@ -4,11 +4,10 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from servicedesk.core.api.apis import OverdueFilterMixin
-from servicedesk.core.filters import CustomerNameFilter
+from servicedesk.core.filters import CustomerNameFilter, matching_any
 
 from . import selectors
 from .models import Contract, Customer
@@ -38,11 +37,10 @@ class ContractFilter(OverdueFilterMixin):
         fields = ["state", "customer", "sales_manager", "service_level"]
 
     def filter_q(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(number__icontains=value)
-            | Q(customer__name__icontains=value)
-            | Q(customer__short_name__icontains=value)
+        return matching_any(
+            queryset,
+            value,
+            "number__icontains",
+            "customer__name__icontains",
+            "customer__short_name__icontains",
         )

@@ -4,11 +4,10 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from servicedesk.core.api.apis import OverdueFilterMixin
-from servicedesk.core.filters import CustomerNameFilter, LocalDateRangeFilter
+from servicedesk.core.filters import CustomerNameFilter, LocalDateRangeFilter, matching_any
 
 from .choices import OPEN_STATES
 from .models import Dispatch, Engineer
@@ -55,13 +54,12 @@ class DispatchFilter(OverdueFilterMixin):
         )
 
     def filter_q(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(number__icontains=value)
-            | Q(customer__name__icontains=value)
-            | Q(customer__short_name__icontains=value)
-            | Q(contact_name__icontains=value)
-            | Q(site_address__icontains=value)
+        return matching_any(
+            queryset,
+            value,
+            "number__icontains",
+            "customer__name__icontains",
+            "customer__short_name__icontains",
+            "contact_name__icontains",
+            "site_address__icontains",
         )

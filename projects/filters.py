@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from servicedesk.core.filters import CustomerNameFilter, LocalDateRangeFilter
+from servicedesk.core.filters import CustomerNameFilter, LocalDateRangeFilter, matching_any
 
 from .choices import ACTIVE_STATES
 from .models import Project
@@ -26,14 +26,13 @@ class ProjectFilter(django_filters.FilterSet):
         fields = ["state", "customer", "project_manager", "implementation_manager"]
 
     def filter_q(self, queryset, name, value):
-        value = (value or "").strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(number__icontains=value)
-            | Q(title__icontains=value)
-            | Q(customer__name__icontains=value)
-            | Q(customer__short_name__icontains=value)
+        return matching_any(
+            queryset,
+            value,
+            "number__icontains",
+            "title__icontains",
+            "customer__name__icontains",
+            "customer__short_name__icontains",
         )
 
     def filter_behind(self, queryset, name, value):

@@ -8,7 +8,7 @@ from django.db.models import Case, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from servicedesk.core.api.apis import OverdueFilterMixin
-from servicedesk.core.filters import CustomerNameFilter, LocalDateRangeFilter
+from servicedesk.core.filters import CustomerNameFilter, LocalDateRangeFilter, matching_any
 from servicedesk.core.search import min_tokens, tokens
 
 from .choices import ArticleState, TicketState
@@ -45,14 +45,13 @@ class TicketFilter(OverdueFilterMixin):
         return queryset.exclude(closed) if value else queryset.filter(closed)
 
     def filter_q(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(number__icontains=value)
-            | Q(caller_phone__contains=value)
-            | Q(caller_name__icontains=value)
-            | Q(caller_company__icontains=value)
+        return matching_any(
+            queryset,
+            value,
+            "number__icontains",
+            "caller_phone__contains",
+            "caller_name__icontains",
+            "caller_company__icontains",
         )
 
 

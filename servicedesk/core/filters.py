@@ -10,6 +10,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+def matching_any(queryset: QuerySet, value: str | None, *lookups: str) -> QuerySet:
+    """The rows where any of ``lookups`` (``"number__icontains"``, …) matches the typed
+    text, stripped; every row when nothing was typed. A list's ``q`` search box."""
+    value = (value or "").strip()
+    if not value:
+        return queryset
+    condition = Q()
+    for lookup in lookups:
+        condition |= Q(**{lookup: value})
+    return queryset.filter(condition)
+
+
 def _start_of(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
