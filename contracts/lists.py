@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, IntegerField, Max, OuterRef, Q, Subquery, Value
+from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +24,13 @@ ENDED_STATES = [ContractState.TERMINATED]
 NO_SERVICE = dt.date(1, 1, 1)
 
 
+def _last_day_of_service(periods: QuerySet, per: str) -> Coalesce:
+    """The last ``ends_on`` of ``periods`` grouped by ``per`` (a scalar subquery of the
+    outer row), ``NO_SERVICE`` when there is none."""
+    last = periods.order_by().values(per).annotate(last=Max("ends_on")).values("last")
+    return Coalesce(Subquery(last), Value(NO_SERVICE))
+
+
 def _customers(user):
     """Restricted, with each customer's active contracts and last day of service (scalar
     subqueries: computed for the page's 50 rows, or for every row only when sorted by
@@ -35,20 +42,17 @@ def _customers(user):
         .annotate(n=Count("pk"))
         .values("n")
     )
-    until = (
-        ServicePeriod.objects.filter(contract__customer=OuterRef("pk"))
-        .exclude(contract__state__in=ENDED_STATES)
-        .order_by()
-        .values("contract__customer")
-        .annotate(last=Max("ends_on"))
-        .values("last")
-    )
     return (
         Customer.objects.restrict(user)
         .select_related("sales_manager")
         .annotate(
             active_contracts=Coalesce(Subquery(active, output_field=IntegerField()), Value(0)),
-            service_until=Coalesce(Subquery(until), Value(NO_SERVICE)),
+            service_until=_last_day_of_service(
+                ServicePeriod.objects.filter(contract__customer=OuterRef("pk")).exclude(
+                    contract__state__in=ENDED_STATES
+                ),
+                "contract__customer",
+            ),
         )
     )
 
@@ -93,17 +97,14 @@ def _amount(contract):
 def _contracts(user):
     """Restricted, with the last day of service (a scalar subquery) — the old contract
     page's column."""
-    until = (
-        ServicePeriod.objects.filter(contract=OuterRef("pk"))
-        .order_by()
-        .values("contract")
-        .annotate(last=Max("ends_on"))
-        .values("last")
-    )
     return (
         Contract.objects.restrict(user)
         .select_related("customer", "sales_manager")
-        .annotate(service_until=Coalesce(Subquery(until), Value(NO_SERVICE)))
+        .annotate(
+            service_until=_last_day_of_service(
+                ServicePeriod.objects.filter(contract=OuterRef("pk")), "contract"
+            )
+        )
     )
 
 

@@ -42,6 +42,7 @@ from servicedesk.core.history import (
 from servicedesk.core.models import DomainEvent, SlaTimer
 from servicedesk.core.selectors import (
     TimelineEntry,
+    numbers_per_customer,
     timers_attach,
     timers_attach_open,
     timers_for,
@@ -888,14 +889,7 @@ def visits_by_customer(
         )
         .order_by("customer_id")
     )
-    numbers: dict[Any, list[str]] = {}
-    for customer_id, number in visits.order_by("completed_at").values_list(
-        "customer_id", "number"
-    ):  # one query for every customer's numbers, not one per customer
-        numbers.setdefault(customer_id, []).append(number)
-    for row in rows:
-        row["numbers"] = numbers.get(row["customer_id"], [])[:10]
-    return rows
+    return numbers_per_customer(rows, visits, "completed_at")
 
 
 def dispatch_for_report(pk: int | None) -> Any:

@@ -52,6 +52,7 @@ from servicedesk.core.selectors import (
     customer_waits_for,
     history_changes,
     next_due,
+    numbers_per_customer,
     timeline_timer_entries,
     timeline_wait_entries,
     timers_attach_open,
@@ -672,11 +673,4 @@ def tickets_closed_by_customer(*, user_id: int, start: dt.datetime, end: dt.date
     query; ``numbers`` lists at most ten ticket numbers per customer."""
     closed = Ticket.objects.filter(assignee_id=user_id, closed_at__gte=start, closed_at__lt=end)
     rows = list(closed.values("customer_id").annotate(items=Count("id")).order_by("customer_id"))
-    numbers: dict[Any, list[str]] = {}
-    for customer_id, number in closed.order_by("closed_at").values_list(
-        "customer_id", "number"
-    ):  # one query for every customer's numbers, not one per customer
-        numbers.setdefault(customer_id, []).append(number)
-    for row in rows:
-        row["numbers"] = numbers.get(row["customer_id"], [])[:10]
-    return rows
+    return numbers_per_customer(rows, closed, "closed_at")

@@ -66,7 +66,7 @@ def list_page(request: HttpRequest, code: str) -> HttpResponse:
         "rows": rows,
         "sort": sort,
         "form": filterset.form,
-        "shown": _shown_fields(spec, filterset.form, filterset),
+        "shown": _shown_fields(spec, filterset),
         "query": query_string(data, sort=None, page=None, saved=None),
         "url": list_url(spec),
         "bulk": [
@@ -99,9 +99,10 @@ def _query_of(request: HttpRequest, code: str) -> QueryDict:
     return request.GET
 
 
-def _shown_fields(spec: ListSpec, form: forms.Form, filterset: Any = None) -> list[Any]:
+def _shown_fields(spec: ListSpec, filterset: Any) -> list[Any]:
     """The filters the page shows: Bootstrap's classes, date pickers, 全部 for "any", and
     the spec's Chinese labels where the API's label is for developers."""
+    form = filterset.form
     shown = []
     for name in spec.filters:
         if name not in form.fields:
@@ -118,7 +119,7 @@ def _shown_fields(spec: ListSpec, form: forms.Form, filterset: Any = None) -> li
         bound = form[name]
         if name in spec.labels:
             bound.label = spec.labels[name]
-        elif filterset is not None:
+        else:
             bound.label = _model_label(filterset, name) or bound.label
         if len(widgets) > 1:  # a range: each of its two boxes says which end it is
             ends = [pgettext("range", "from"), pgettext("range", "to")]

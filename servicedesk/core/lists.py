@@ -178,7 +178,7 @@ class ListSpec:
         pages are stable."""
         key = sort.lstrip("-")
         column = self.column(key)
-        if column is not None and column.permission and not column.shown_to(user):
+        if column is not None and not column.shown_to(user):
             column = None  # its order would tell what the column hides
         if column is None or not column.order:
             sort = self.default_sort
@@ -273,12 +273,11 @@ def query_string(data: QueryDict, **changes: Any) -> str:
 
 
 def rows_for_export(
-    spec: ListSpec, qs: QuerySet, columns: tuple[Column, ...] | None = None
+    spec: ListSpec, qs: QuerySet, columns: tuple[Column, ...]
 ) -> Iterator[list[Any]]:
-    """The export's rows: the columns' values as typed cells (``columns``: those the user
-    sees, default all). A related record (a person, a customer) is named once per export,
-    not once per row: 10,000 rows name the same hundred engineers over and over."""
-    columns = spec.columns if columns is None else columns
+    """The export's rows: the values of ``columns`` (those the user sees) as typed cells.
+    A related record (a person, a customer) is named once per export, not once per row:
+    10,000 rows name the same hundred engineers over and over."""
     if spec.export_only:
         qs = qs.only(*spec.export_only)
     names: dict[tuple[type, Any], str] = {}

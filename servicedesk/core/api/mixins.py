@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -74,12 +75,13 @@ class FSMSerializerMixin(serializers.Serializer):
         timers = getattr(obj, "prefetched_timers", None)
         if timers is None:
             timers = selectors.timers_for(obj)
-        # One timer serializer for every row of a list: building its fields again for each
-        # ticket was a fifth of a 50-row page's time (docs/architecture.md §load).
-        child = self.__dict__.get("_timer_serializer")
-        if child is None:
-            child = self.__dict__["_timer_serializer"] = TimerSerializer()
-        return [child.to_representation(timer) for timer in timers]
+        return [self._timer_serializer.to_representation(timer) for timer in timers]
+
+    @cached_property
+    def _timer_serializer(self) -> TimerSerializer:
+        """One timer serializer for every row of a list: building its fields again for
+        each ticket was a fifth of a 50-row page's time (docs/architecture.md §load)."""
+        return TimerSerializer()
 
 
 class CustomerWaitSerializerMixin(serializers.Serializer):

@@ -76,25 +76,21 @@ def _calendar_for(policy: SlaPolicy | None, context: dict[str, str]) -> WorkCale
     unchanged (docs/architecture.md §boards)."""
     # The same context that chose the policy (the subject's, overridden by the caller's).
     level = context.get("service_level")
-    if policy is None:
-        return calendar_for_service_level(level)
-    if not hasattr(policy, STAMP_FIELDS[0]):  # not read by policy_find: no stamp
-        if policy.calendar is not None:
-            return policy.calendar
-        if policy.calendar_basis == CalendarBasis.OFFICE:
-            return default_calendar()
-        return calendar_for_service_level(level)
-    if policy.calendar_id is not None:
-        key: tuple = ("pk", policy.calendar_id)
-        pk = policy.calendar_id
+    pk = policy.calendar_id if policy is not None else None
+    if pk is not None:
+        key: tuple = ("pk", pk)
         load = lambda: calendar_by_pk(pk)  # noqa: E731
-    elif policy.calendar_basis == CalendarBasis.OFFICE:
+    elif policy is not None and policy.calendar_basis == CalendarBasis.OFFICE:
         key, load = ("office",), default_calendar
     else:
         key, load = ("level", level), lambda: calendar_for_service_level(level)
+    if policy is None or not hasattr(policy, STAMP_FIELDS[0]):  # no stamp read with it
+        if policy is not None and policy.calendar is not None:
+            return policy.calendar
+        return load()
     stamp = tuple(getattr(policy, name) for name in STAMP_FIELDS)
     calendar = calendar_chosen(key, stamp, load)
-    if policy.calendar_id is not None:
+    if pk is not None:
         policy.calendar = calendar  # the timer row and its history name it: no query
     return calendar
 
