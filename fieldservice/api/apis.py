@@ -44,6 +44,8 @@ class DispatchViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.ReadOn
     ordering_fields = ["created_at", "appointment_at", "state", "number", "due_by"]
     # One endpoint per declared action (fieldservice/actions.py).
     action_set = DISPATCH_ACTIONS
+    # GET answers drawn once per state of the data (core/page_cache.py).
+    page_cache = True
 
     def get_queryset(self):
         return (

@@ -25,6 +25,7 @@ from servicedesk.core.actions import action_panels, action_run_portal
 from servicedesk.core.dates import sane_date
 from servicedesk.core.exceptions import ApplicationError, NotPermitted, TransitionConflict
 from servicedesk.core.live import live_etag, live_partial, live_render
+from servicedesk.core.page_cache import page_cached
 from servicedesk.core.services.transitions import AS_LOADED
 from tickets.selectors import article_for_source
 
@@ -153,6 +154,7 @@ def _render_page(
     return render(request, "fieldservice/dispatch_detail.html", context, status=status)
 
 
+@page_cached
 @login_required
 @permission_required("fieldservice.view_dispatch", raise_exception=True)
 @require_GET
@@ -223,6 +225,7 @@ def part_approve_view(request: HttpRequest, pk: int, part_pk: int) -> HttpRespon
 # -- the engineer's phone pages ----------------------------------------------------------
 
 
+@page_cached
 @login_required
 @permission_required("fieldservice.work_dispatch", raise_exception=True)
 @require_GET
@@ -309,6 +312,7 @@ def _board_start(request: HttpRequest) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
+@page_cached
 @login_required
 @permission_required("fieldservice.manage_dispatch", raise_exception=True)
 @require_GET
@@ -341,6 +345,7 @@ def _board_etag(request: HttpRequest) -> str:
     return live_etag(request, "fieldservice.board", selectors.board_version())
 
 
+@page_cached
 @live_partial
 @require_GET
 def board_live(request: HttpRequest) -> HttpResponseBase:

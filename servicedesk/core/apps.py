@@ -26,6 +26,12 @@ class CoreConfig(AppConfig):
         get_user_model().__str__ = display_name
         with contextlib.suppress(MultipleRegistrationsError):  # dev server reloads
             register(get_user_model(), app="servicedesk.core", table_name="core_historicaluser")
+        # Every connection watches its writes for the page cache (page_cache.py).
+        from django.db.backends.signals import connection_created
+
+        from .page_cache import install_write_watch
+
+        connection_created.connect(install_write_watch, dispatch_uid="core.page_cache")
         # Permissions only exist after post_migrate created them: sync groups then.
         post_migrate.connect(roles.sync_role_permissions_handler, dispatch_uid="core.roles")
         # A new password ends the user's API tokens (services/tokens.py).

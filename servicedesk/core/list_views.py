@@ -31,6 +31,7 @@ from .lists import (
     workbook_bytes,
 )
 from .models import SavedFilter
+from .page_cache import page_cached
 
 #: at most this many records in one bulk action
 BULK_LIMIT = 200
@@ -49,6 +50,7 @@ def list_url(spec: ListSpec) -> str:
     return reverse(spec.url_name) if spec.url_name else reverse("core:list", args=[spec.code])
 
 
+@page_cached
 @login_required
 @require_GET
 def list_page(request: HttpRequest, code: str) -> HttpResponse:

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from .page_cache import page_cached
 from .search import search
 
 #: what the header's drop-down shows while typing; the page shows more
@@ -14,6 +15,7 @@ SUGGESTIONS = 10
 PAGE_HITS = 60
 
 
+@page_cached
 @login_required
 @require_GET
 def search_page(request: HttpRequest) -> HttpResponse:

@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last: pages drawn once per state of the data (core/page_cache.py).
+    "servicedesk.core.page_cache.PageCacheMiddleware",
 ]
 
 # Widgets render with the same template engine as pages, so our widgets live in templates/.
@@ -338,6 +340,11 @@ if CACHE_URL:
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="servicedesk"),
         }
     }
+
+# Pages people keep open and reload are drawn once per state of the data, user and minute
+# (docs/architecture.md §page-cache); only with a cache every process shares.
+PAGE_CACHE = env.bool("PAGE_CACHE", default=bool(CACHE_URL))
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
 
 # Celery (docs/architecture.md §celery). Without CELERY_BROKER_URL: a filesystem broker under var/.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")

@@ -19,6 +19,9 @@ CELERY_BROKER_URL = "memory://"
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 CELERY_TASK_ALWAYS_EAGER = True
 AXES_ENABLED = True
+# Tests read what they just wrote inside a transaction that never commits; the page
+# cache's own tests switch it on (tests/core/test_page_cache.py).
+PAGE_CACHE = False
 
 # A small workflow model for testing the core's FSM/API/forms machinery.
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]  # noqa: F405

@@ -96,6 +96,8 @@ class TicketViewSet(FSMViewSetMixin, HistoryMixin, FormsMixin, viewsets.ReadOnly
     # One endpoint per declared action (tickets/actions.py; docs/architecture.md
     # §action-layer): …/transitions/<name>/, its body validated by the portal's form.
     action_set = TICKET_ACTIONS
+    # GET answers drawn once per state of the data (core/page_cache.py).
+    page_cache = True
 
     def get_queryset(self):
         return tickets_for_api(user=self.request.user).order_by("-received_at", "-id")

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from contracts.choices import ServiceType
 from contracts.entitlement import entitlement_check
 from servicedesk.core.exceptions import ApplicationError
+from servicedesk.core.page_cache import page_cached
 
 from .. import selectors
 from ..forms import IntakeForm
@@ -195,6 +196,7 @@ def _suggest(text: str, product: str) -> list:
     return articles_search(text=text, product=(product or "").strip()[:100], limit=SUGGESTIONS)
 
 
+@page_cached
 @login_required
 @permission_required("tickets.add_ticket", raise_exception=True)
 @require_GET

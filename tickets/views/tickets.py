@@ -20,6 +20,7 @@ from servicedesk.core.actions import action_panels, action_run_portal
 from servicedesk.core.choices import Role
 from servicedesk.core.dates import sane_date
 from servicedesk.core.live import live_etag, live_partial, live_render
+from servicedesk.core.page_cache import page_cached
 from servicedesk.core.people import display_name
 from servicedesk.core.selectors import timers_attach, trail_attach
 
@@ -44,6 +45,7 @@ def may_see_board(user: Any) -> bool:
 # -- queue and board ---------------------------------------------------------------------
 
 
+@page_cached
 @login_required
 @permission_required("tickets.view_ticket", raise_exception=True)
 @require_GET
@@ -75,6 +77,7 @@ def _board_etag(request: HttpRequest) -> str:
     return live_etag(request, "tickets.board", selectors.board_version())
 
 
+@page_cached
 @login_required
 @require_GET
 def board(request: HttpRequest) -> HttpResponse:
@@ -86,6 +89,7 @@ def board(request: HttpRequest) -> HttpResponse:
     return render(request, "tickets/board.html", {**_board_context(request), "live_etag": etag})
 
 
+@page_cached
 @live_partial
 @require_GET
 def board_live(request: HttpRequest) -> HttpResponseBase:
@@ -153,6 +157,7 @@ def _ticket_page(
     return render(request, "tickets/ticket_detail.html", context, status=status)
 
 
+@page_cached
 @login_required
 @permission_required("tickets.view_ticket", raise_exception=True)
 @require_GET
