@@ -29,7 +29,8 @@ import re
 import time
 
 import gevent
-from locust import HttpUser, constant, task
+from locust import constant, task
+from locust.contrib.fasthttp import FastHttpUser
 
 PASSWORD = "demo1234"
 TICKET_LINK = re.compile(r'href="/tickets/(\d+)/"')
@@ -63,7 +64,7 @@ def mark(name: str) -> None:
             out.write(f"{name} {time.time()}\n")
 
 
-class DeskUser(HttpUser):
+class DeskUser(FastHttpUser):
     abstract = True
     username = ""
     wait_time = constant(0)
@@ -84,8 +85,11 @@ class DeskUser(HttpUser):
             },
             name="login",
             catch_response=True,
+            allow_redirects=False,
         ) as response:
-            if "/accounts/login/" in response.url:
+            # Accepted: a redirect away from the form; refused: the form again (200).
+            where = response.headers.get("Location", "") if response.status_code == 302 else ""
+            if not where or "/accounts/login/" in where:
                 response.failure(f"login of {self.username} refused")
         logged_in["n"] += 1
         all_logged_in(self.environment)
@@ -93,12 +97,13 @@ class DeskUser(HttpUser):
     # -- helpers -----------------------------------------------------------------------
 
     def page(self, url: str, name: str | None = None, **kwargs) -> str:
-        """A page; a redirect to the login form is a failure (the session was lost)."""
-        with self.client.get(url, name=name or url, catch_response=True, **kwargs) as response:
+        """A page; anything but 200 is a failure (a redirect to the login form: the session
+        was lost)."""
+        with self.client.get(
+            url, name=name or url, catch_response=True, allow_redirects=False, **kwargs
+        ) as response:
             if response.status_code != 200:
                 response.failure(f"{url}: HTTP {response.status_code}")
-            elif "/accounts/login/" in response.url:
-                response.failure(f"{url}: sent to the login form")
             return response.text or ""
 
     def remember(self, html: str, pattern: re.Pattern, into: list[str]) -> None:
