@@ -15,7 +15,8 @@ drawn once per
   ``last_login``.
 - **time bucket** of ``PAGE_CACHE_SECONDS`` (60): deadlines' countdowns and colours, "today",
   and anything written outside the application (``psql``, a restore) are never older than
-  that;
+  that (each page's minute starts at a second of its own, so they are not all drawn again
+  at once);
 - **user, language, time zone, path with its query, and the request headers that change
   the answer** (``Accept``, htmx's ``HX-*``).
 
@@ -196,8 +197,11 @@ def page_key(request: HttpRequest, version: int) -> str:
             headers,
         )
     )
-    digest = hashlib.sha256(parts.encode()).hexdigest()[:32]
-    bucket = int(time.time() // _bucket_seconds())
+    digest = hashlib.sha256(f"{request.user.pk}:{parts}".encode()).hexdigest()[:32]
+    # Each page's minute starts at a moment of its own, so the pages are not all drawn
+    # again in the same second (every queue, ticket and board at 09:00:00).
+    seconds = _bucket_seconds()
+    bucket = int((time.time() + int(digest[:8], 16) % seconds) // seconds)
     return f"page:{version}:{bucket}:{request.user.pk}:{digest}"
 
 

@@ -74,6 +74,8 @@ class Figures:
     status_5xx: int = 0
     cpu_ms_web: float = 0.0  # CPU of the gunicorn workers per request measured
     cpu_ms_db: float = 0.0  # CPU of the site's PostgreSQL backends per request measured
+    page_cache_hits: int = 0  # answers served from the page cache (core/page_cache.py)
+    page_cache_misses: int = 0  # answers drawn and stored for it
 
     def lines(self, prefix: str) -> list[str]:
         return [
@@ -85,6 +87,8 @@ class Figures:
             f"BENCH {prefix}_errors {self.failures}",
             f"BENCH {prefix}_cpu_ms_per_request_web {self.cpu_ms_web:.1f}",
             f"BENCH {prefix}_cpu_ms_per_request_db {self.cpu_ms_db:.1f}",
+            f"BENCH {prefix}_page_cache_hits {self.page_cache_hits}",
+            f"BENCH {prefix}_page_cache_misses {self.page_cache_misses}",
             f"BENCH {prefix}_load_average {os.getloadavg()[0]:.2f}",
         ]
 
@@ -475,6 +479,8 @@ def load_run(
             web, base = sampler.between(float(marks["start"]), float(marks.get("stop", 0) or 9e9))
             figures.cpu_ms_web = 1000 * web / max(figures.requests, 1)
             figures.cpu_ms_db = 1000 * base / max(figures.requests, 1)
+            figures.page_cache_hits = int(float(marks.get("page_cache_hits", 0)))
+            figures.page_cache_misses = int(float(marks.get("page_cache_misses", 0)))
             print(f"load test: gunicorn and locust {time.monotonic() - started:.0f} s")
             counts = status_counts(root / "gunicorn.log")
             figures.status_5xx = sum(n for status, n in counts.items() if status >= 500)

@@ -29,7 +29,7 @@ import re
 import time
 
 import gevent
-from locust import constant, task
+from locust import constant, events, task
 from locust.contrib.fasthttp import FastHttpUser
 
 PASSWORD = "demo1234"
@@ -43,6 +43,24 @@ HTMX = {"HX-Request": "true"}
 SEARCHES = ["精密", "BX0000", "1380", "凭证", "华东", "信达", "科目", "0512-6"]
 MEASURE_SECONDS = float(os.environ.get("LOAD_SECONDS", "60"))
 logged_in = {"n": 0, "measuring": False}
+# Answers served from the page cache and drawn for it (the X-Page-Cache header;
+# docs/architecture.md §page-cache), while measuring.
+page_cache = {"hit": 0, "miss": 0}
+
+
+@events.request.add_listener
+def count_page_cache(response=None, **kwargs) -> None:
+    if logged_in["measuring"] and response is not None:
+        state = response.headers.get("X-Page-Cache")
+        if state in page_cache:
+            page_cache[state] += 1
+
+
+def stop(runner) -> None:
+    mark("stop")
+    mark("page_cache_hits", page_cache["hit"])
+    mark("page_cache_misses", page_cache["miss"])
+    runner.quit()
 
 
 def all_logged_in(environment) -> None:
@@ -53,15 +71,16 @@ def all_logged_in(environment) -> None:
     logged_in["measuring"] = True
     environment.stats.reset_all()
     mark("start")
-    gevent.spawn_later(MEASURE_SECONDS, lambda: (mark("stop"), runner.quit()))
+    gevent.spawn_later(MEASURE_SECONDS, stop, runner)
 
 
-def mark(name: str) -> None:
-    """When measuring started and stopped, for the harness's CPU figures (LOAD_MARKS)."""
+def mark(name: str, value: float | None = None) -> None:
+    """When measuring started and stopped (the harness's CPU figures) and the page cache's
+    counts, for the harness (LOAD_MARKS)."""
     path = os.environ.get("LOAD_MARKS")
     if path:
         with open(path, "a") as out:
-            out.write(f"{name} {time.time()}\n")
+            out.write(f"{name} {time.time() if value is None else value}\n")
 
 
 class DeskUser(FastHttpUser):
