@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -29,6 +30,14 @@ def _last_day_of_service(periods: QuerySet, per: str) -> Coalesce:
     outer row), ``NO_SERVICE`` when there is none."""
     last = periods.order_by().values(per).annotate(last=Max("ends_on")).values("last")
     return Coalesce(Subquery(last), Value(NO_SERVICE))
+
+
+def _last_day_ranked(ends_on: str, **where: Any) -> Coalesce:
+    """The same last day as an aggregate over a join (``Column.rank``): sorting every row
+    by the scalar subquery ran it once per row — 10,000 customers, 50,000 index probes
+    into their contracts and periods; the grouped join reads each table once."""
+    condition = ~Q(**where) if where else None
+    return Coalesce(Max(ends_on, filter=condition), Value(NO_SERVICE))
 
 
 def _customers(user):
@@ -80,7 +89,13 @@ CUSTOMERS = ListSpec(
         Column("phone", _("Main phone"), order="phone"),
         Column("sales_manager", _("Sales manager"), order="sales_manager__last_name"),
         Column("active", _("Active contracts"), "active_contracts", order="active_contracts"),
-        Column("until", _("Service until"), _service_until, order="service_until"),
+        Column(
+            "until",
+            _("Service until"),
+            _service_until,
+            order="service_until",
+            rank=_last_day_ranked("contracts__periods__ends_on", contracts__state__in=ENDED_STATES),
+        ),
     ),
     filters=("search", "region", "category", "industry", "sales_manager"),
     default_sort="name",
@@ -124,7 +139,13 @@ CONTRACTS = ListSpec(
         Column("state", _("State"), "get_state_display", order="state"),
         Column("level", _("Service level"), "get_service_level_display", order="service_level"),
         Column("signed", _("Signed on"), "signed_on", order="signed_on"),
-        Column("until", _("Service until"), _service_until, order="service_until"),
+        Column(
+            "until",
+            _("Service until"),
+            _service_until,
+            order="service_until",
+            rank=_last_day_ranked("periods__ends_on"),
+        ),
         Column(
             "amount",
             _("Amount"),

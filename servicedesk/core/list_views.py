@@ -26,6 +26,7 @@ from .lists import (
     filter_params,
     filtered,
     list_get,
+    paged,
     query_string,
     rows_for_export,
     workbook_bytes,
@@ -58,7 +59,7 @@ def list_page(request: HttpRequest, code: str) -> HttpResponse:
     data = _query_of(request, code)
     saved_pk = request.GET.get("saved")
     filterset, qs, sort = filtered(spec, request, data)
-    page = CappedPaginator(qs, spec.page_size).get_page(data.get("page"))
+    page = CappedPaginator(paged(spec, qs, sort), spec.page_size).get_page(data.get("page"))
     columns = spec.columns_for(request.user)
     rows = [(obj, [(c, c.text(obj)) for c in columns]) for obj in page.object_list]
     context = {

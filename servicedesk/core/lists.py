@@ -55,6 +55,12 @@ class Column:
     #: shown (on the page and in the export) and sorted by only for holders of this
     #: permission (a contract's amount: ``contracts.view_full_copy``)
     permission: str = ""
+    #: for a column whose ``order`` names a costly annotation (a correlated subquery, run
+    #: for every row when the list is sorted by it): an expression of the same value that
+    #: the database computes for all rows at once (an aggregate over one grouped join).
+    #: The page then ranks the keys by it in a narrow query and loads its own rows with
+    #: the queryset's annotations, computed for those rows only (``RankedRows``).
+    rank: Any = None
 
     def shown_to(self, user: Any) -> bool:
         return not self.permission or (user is not None and user.has_perm(self.permission))
@@ -125,9 +131,57 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        found = self.object_list[: COUNT_CAP + 1].count()
+        found = counted(self.object_list)[: COUNT_CAP + 1].count()
         self.capped = found > COUNT_CAP
         return min(found, COUNT_CAP)
+
+
+def counted(rows: QuerySet | RankedRows) -> QuerySet:
+    """The rows to count: the keys alone, unordered. How many rows there are does not
+    depend on their order, and an order by an annotation (a list sorted by the last day
+    of service) made the count compute that annotation for every row and sort them."""
+    if isinstance(rows, RankedRows):
+        rows = rows.rows
+    return rows.order_by().values("pk")
+
+
+class RankedRows:
+    """The page's rows of a list sorted by a column with ``rank``, as the paginator slices
+    them: a slice is one query, the rows of ``rows`` (ordered by the column's annotation)
+    whose keys rank in that slice by ``rank`` in a narrow query (the key and the rank:
+    no joined tables, no correlated subquery per row). The rank equals the annotation and
+    both end with the key, so the order is the same as ``rows``' own."""
+
+    ordered = True
+
+    def __init__(self, rows: QuerySet, column: Column, descending: bool) -> None:
+        self.rows = rows
+        key = "-_rank" if descending else "_rank"
+        self.ranking = (
+            rows.annotate(_rank=column.rank)
+            .order_by(key, "-pk" if descending else "pk")
+            .values("pk")
+        )
+
+    def count(self) -> int:
+        return counted(self).count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> QuerySet:
+        if not isinstance(index, slice):
+            raise TypeError("RankedRows are sliced, not indexed")
+        return self.rows.filter(pk__in=self.ranking[index])
+
+
+def paged(spec: ListSpec, qs: QuerySet, sort: str) -> QuerySet | RankedRows:
+    """What the page's paginator slices: ``qs`` (filtered and sorted by ``sort``), or its
+    ``RankedRows`` when the column sorted by has a ``rank``."""
+    column = spec.column(sort.lstrip("-")) if sort else None
+    if column is None or column.rank is None or qs.query.distinct:
+        return qs
+    return RankedRows(qs, column, sort.startswith("-"))
 
 
 @dataclass(frozen=True)

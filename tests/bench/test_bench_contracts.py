@@ -44,19 +44,27 @@ RUNS = 30
 REGIONS = ["华东", "华南", "华北", "西南", "苏南", "浙北"]
 STATES = ["in_service", "expired", "in_service", "signed", "terminated"]
 
-# Queries per request, whatever the data size. Every request: session, user, and the
-# user's and the groups' permissions (4). Full pages add the layout's unread count and
-# role names (2); htmx fragments skip the layout.
-# the declared list (docs/architecture.md §lists): the session, the user with their
-# permissions, the count, the page, saved filters, the bell, the menu's groups, the
-# sales managers of the filter
+# Queries per request, whatever the data size (as measured on 2026-12-07; each list is
+# what the code reads, none of them grows with the data: tests/contracts pins that).
+# Every request: the session and the user with their permissions (2: the permissions are
+# joined into the user's query, docs/architecture.md §boards). Full pages add the layout's
+# unread count and role names (2); htmx fragments skip the layout.
+# the declared list (docs/architecture.md §lists): the session, the user, the count, the
+# page, saved filters, the bell, the menu's groups, the sales managers of the filter
 LIST_QUERIES = 8
-SEARCH_QUERIES = 6  # the table alone: the session, the user, the count, the page, ...
-# + customer, contacts, products, assets, contracts, periods, scope, documents, the
-# first-visit scope check, first visits, revisits, and the entitlement widget (5)
-ARCHIVE_QUERIES = 21
-ENTITLEMENT_QUERIES = 5  # contracts, periods, scope, rates, the quota's usage count
-ENDPOINT_QUERIES = 10  # fragment: 4 + the customer + the check
+SEARCH_QUERIES = 4  # the table alone: the session, the user, the count, the page
+# 2 + the customer, contacts, products, assets, contracts, periods, scope, documents (8),
+# the first-visit scope check and first visits (2), one query per section other apps
+# add to the archive (docs/architecture.md §apps.registries; 10: tickets, on-site services,
+# service reports, routine inspections, trainings, upgrades, backup policies, goods
+# inspections, defects, requirements), revisits (1), the layout (2) and the entitlement
+# widget (3). Was 21 before those ten sections existed, with two permission queries and
+# the charge rates read by every entitlement check.
+ARCHIVE_QUERIES = 28
+# contracts with their periods and scope (3) and the quota's usage count; the charge
+# rates only for a charged request (docs/architecture.md §boards), not this one
+ENTITLEMENT_QUERIES = 4
+ENDPOINT_QUERIES = 7  # fragment: 2 + the customer + the check
 
 
 def median_ms(call: Callable[[], object], runs: int = RUNS) -> float:

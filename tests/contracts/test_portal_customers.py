@@ -35,6 +35,7 @@ from contracts.services import (
     customer_save,
 )
 from servicedesk.core.choices import Role
+from servicedesk.core.lists import RankedRows, list_get, paged
 from servicedesk.core.navigation import nav_for
 
 pytestmark = pytest.mark.django_db
@@ -248,6 +249,52 @@ def test_customer_list_sorts_by_contract_facts(sales, as_user, today):
     assert (today + dt.timedelta(days=400)).isoformat() in page
     # the old page's sort keeps its meaning
     assert client.get("/customers/?sort=-until")["Location"] == "/customers/list/?sort=-until"
+
+
+def test_lists_by_last_day_rank_narrow_in_the_annotation_s_order(sales, as_user, today):
+    """Sorted by "service until", the page ranks the keys by a grouped join
+    (``Column.rank``) instead of the per-row subquery: the same rows in the same order on
+    every page, ties broken by the key, no service first or last, a terminated contract's
+    period not counted — and the count orders nothing."""
+    day = today + dt.timedelta(days=100)
+    customers = []
+    for n in range(9):
+        customer = make_customer(sales)
+        customers.append(customer)
+        if n % 3 == 0:
+            continue  # no service period
+        ends = day if n % 2 else day + dt.timedelta(days=n)  # ties on ``day``
+        make_contract(sales, customer, free=(today, ends))
+        if n in (2, 4):  # a later period of a terminated contract does not count
+            ended = make_contract(sales, customer, free=(today, day + dt.timedelta(days=900)))
+            Contract.objects.filter(pk=ended.pk).update(state=ContractState.TERMINATED)
+    for code in ("customers", "contracts"):
+        spec = list_get(code)
+        for sort in ("until", "-until"):
+            _sort, order = spec.sort_of(sort, sales)
+            rows = spec.queryset(sales).order_by(*order)
+            expected = [(r.pk, r.service_until) for r in rows]
+            ranked = paged(spec, rows, sort)
+            assert isinstance(ranked, RankedRows)
+            assert [(r.pk, r.service_until) for r in ranked[0:50]] == expected, (code, sort)
+            for start in range(0, len(expected), 4):
+                page = [(r.pk, r.service_until) for r in ranked[start : start + 4]]
+                assert page == expected[start : start + 4], (code, sort, start)
+    assert [
+        c.service_until
+        for c in list_get("customers")
+        .queryset(sales)
+        .filter(pk__in=[customers[2].pk, customers[4].pk])
+        .order_by("pk")
+    ] == [day + dt.timedelta(days=2), day + dt.timedelta(days=4)]
+    client = as_user(sales)
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get("/customers/list/?sort=-until").content.decode()
+    assert _listed(page)[:2] == [str(customers[8].pk), str(customers[4].pk)]
+    (count,) = [
+        q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT COUNT(*) FROM (")
+    ]
+    assert "ORDER BY" not in count and "ends_on" not in count
 
 
 def test_customer_list_pages_in_constant_queries(sales, as_user, today):

@@ -43,11 +43,13 @@ from servicedesk.core.selectors_dashboard import (
     COMPANY,
     OWN,
     TEAM,
+    TOP,
     dashboard_chart,
     dashboard_charts,
     dashboard_scope,
     period_month,
     period_quarter,
+    period_range,
 )
 from tests.defects.factories import record_defect
 from tests.fieldservice.factories import make_engineer, make_partner, new_dispatch
@@ -438,3 +440,90 @@ def test_charts_cost_a_constant_number_of_queries(data, django_assert_max_num_qu
     with django_assert_max_num_queries(40):
         sections = dashboard_charts(user=data["director"], period=NOVEMBER)
     assert sum(len(charts) for _title, charts in sections) == 15
+
+
+def test_a_quarter_counts_calls_by_local_month(data):
+    """By month, a call belongs to the month of its local time (the months' bounds in
+    Shanghai time, not UTC), in a quarter and in a range starting mid-month; the team's
+    figures are its own calls."""
+    a, b, c = data["a"], data["b"], data["c"]
+    Call.objects.create(
+        caller_phone="5", started_at=sh(2026, 10, 31, 23, 30), answered=True, rings=4, engineer=a
+    )
+    Call.objects.create(
+        caller_phone="6", started_at=sh(2026, 11, 30, 23, 59), answered=False, rings=6
+    )
+    Call.objects.create(
+        caller_phone="7", started_at=sh(2026, 12, 1, 0, 0), answered=True, rings=2, engineer=b
+    )
+    Call.objects.create(
+        caller_phone="8", started_at=sh(2026, 10, 10, 9), answered=True, rings=1, engineer=c
+    )
+    quarter = period_quarter(dt.date(2026, 11, 1))
+    # connect rate %, calls, answered
+    assert figures(chart_of(data["director"], "hotline_rate", quarter)) == {
+        "2026-10": [100.0, 2, 2],
+        "2026-11": [60.0, 5, 3],
+        "2026-12": [100.0, 1, 1],
+    }
+    # average rings, answered after more than 3
+    assert figures(chart_of(data["director"], "hotline_rings", quarter)) == {
+        "2026-10": [2.5, 1],
+        "2026-11": [2.67, 1],
+        "2026-12": [2.0, 0],
+    }
+    late_october = period_range(dt.date(2026, 10, 15), dt.date(2026, 12, 31))
+    assert figures(chart_of(data["director"], "hotline_rate", late_october))["2026-10"] == [
+        100.0,
+        1,
+        1,
+    ]
+    assert figures(chart_of(data["manager"], "hotline_rate", quarter)) == {
+        "2026-10": [100.0, 1, 1],
+        "2026-11": [100.0, 3, 3],
+        "2026-12": [100.0, 1, 1],
+    }
+
+
+def test_deadlines_by_customer_show_the_largest_and_sum_the_rest(data, make_user):
+    """More customers than the chart shows: the largest ``TOP`` (equal ones in the order
+    of their keys), then one "others" row with the rest, so the chart adds up to the
+    deadlines by kind."""
+    sales = make_user(Role.SALES_MANAGER, username="sales-top")
+    ticket_type = ContentType.objects.get_for_model(Ticket)
+    calendar = WorkCalendar.objects.first()
+    on = sh(2026, 9, 2, 9)
+    expected = {}
+    for n in range(TOP + 4):
+        customer = make_customer(sales, short_name=f"客户{n:02d}")
+        states = ["met"] * (n % 3 + 1) + ["breached"] * (n % 2)
+        for state in states:
+            SlaTimer.objects.create(
+                subject_type=ticket_type,
+                subject_id=10_000 + n,
+                target="callback",
+                calendar=calendar,
+                amount=1,
+                unit="hours",
+                assignee=data["a"],
+                state=state,
+                started_at=on,
+                due_at=on + dt.timedelta(hours=1),
+                warn_at=on + dt.timedelta(minutes=48),
+                subject_customer_id=customer.pk,
+            )
+        expected[customer.pk] = (customer.short_name, states.count("met"), states.count("breached"))
+    september = period_month(dt.date(2026, 9, 1))
+    ranked = sorted(expected, key=lambda pk: (-sum(expected[pk][1:]), pk))
+    shown = {expected[pk][0]: list(expected[pk][1:]) for pk in ranked[:TOP]}
+    rest = [sum(expected[pk][i] for pk in ranked[TOP:]) for i in (1, 2)]
+    chart = chart_of(data["director"], "sla_customer", september)
+    table = figures(chart)
+    assert list(table)[:TOP] == list(shown)
+    with translation.override("zh-hans"):
+        others = translation.gettext("Others")
+    assert {name: row[:2] for name, row in table.items()} == {**shown, others: rest}
+    by_kind = figures(chart_of(data["director"], "sla_kind", september))
+    assert [sum(row[i] for row in table.values()) for i in (0, 1, 2)] == [
+        sum(row[i] for row in by_kind.values()) for i in (0, 1, 2)
+    ]
