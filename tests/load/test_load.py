@@ -2,8 +2,8 @@
 of user of tests/load/locustfile.py, 10 of them for 10 s, against production gunicorn
 (4 workers, deploy/systemd/servicedesk-web.service) over a copy of the test database with
 the demo company and a few thousand tickets. Every request answers, none with a 5xx, and
-most are served from the page cache: no latency is asserted here (CI machines are slow and shared); ``make bench`` runs 50 users
-(tests/bench/test_bench_load.py)."""
+most are served from the page cache: no latency is asserted here (CI machines are slow and
+shared); ``make bench`` runs 50 users (tests/bench/test_bench_load.py)."""
 
 from __future__ import annotations
 
