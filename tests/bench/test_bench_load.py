@@ -6,7 +6,8 @@ they have all logged in, over the demo company plus 20,000 tickets, 50,000 calls
 ``_p99_ms`` and ``load_errors``; asserts no error and no 5xx.
 
 ``LOAD_USERS`` and ``LOAD_SECONDS`` change the size of the run; ``LOAD_PORT`` fixes
-gunicorn's port."""
+gunicorn's port; ``LOAD_WRITES_PER_MINUTE`` adds a user who writes that often (each write
+draws every page again: docs/architecture.md §page-cache)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ def test_bench_load_50_users(tmp_path):
         connections["default"].settings_dict, redis_url(), tmp_path, BENCH_SIZE, USERS, 10, SECONDS
     )
     print(f"BENCH load_users {USERS}")
+    print(f"BENCH load_writes_per_minute {os.environ.get('LOAD_WRITES_PER_MINUTE', '0')}")
     for line in figures.lines("load"):
         print(line)
     assert figures.failures == 0, figures.by_name

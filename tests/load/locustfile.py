@@ -292,3 +292,31 @@ class ServiceManager(DeskUser):
     @task(2)
     def bell_count(self) -> None:
         self.bell()
+
+
+# ``LOAD_WRITES_PER_MINUTE`` > 0: one more user, a service manager who marks his
+# notifications read that many times a minute — a committed write each time, which draws
+# every page again (docs/architecture.md §page-cache): the cost of the cache's one
+# counter under a company's writes. Off by default: the mix is reads.
+WRITES_PER_MINUTE = float(os.environ.get("LOAD_WRITES_PER_MINUTE", "0") or 0)
+
+if WRITES_PER_MINUTE > 0:
+
+    class Writer(DeskUser):
+        fixed_count = 1
+        username = "zhengwei"
+        wait_time = constant(60 / WRITES_PER_MINUTE)
+
+        @task
+        def mark_all_read(self) -> None:
+            page = self.page("/notifications/", "notifications")
+            token = CSRF.search(page)
+            with self.client.post(
+                "/notifications/read-all/",
+                {"csrfmiddlewaretoken": token.group(1) if token else ""},
+                name="write: mark all read",
+                catch_response=True,
+                allow_redirects=False,
+            ) as response:
+                if response.status_code != 302:
+                    response.failure(f"mark all read: HTTP {response.status_code}")
