@@ -251,3 +251,81 @@ def test_unmarked_views_and_token_requests_are_always_drawn(client, desk):
         api, HTTP_ACCEPT="application/json", HTTP_AUTHORIZATION=f"Token {token.key}"
     )
     assert answer.status_code == 200 and "X-Page-Cache" not in answer
+
+
+WORKER_WRITE = """
+import sys, django
+django.setup()
+from tickets.models import Ticket
+Ticket.objects.filter(pk=int(sys.argv[1])).update(description=sys.argv[2])
+"""
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_write_in_another_process_draws_the_page_again(settings, make_user):
+    """The web process's stored page and a worker's write meet in Redis: the worker (here a
+    process of its own with the settings ``make run`` uses, CACHE_URL set) moves the
+    version the web process reads."""
+    import os
+    import subprocess
+    import sys
+
+    import redis
+
+    from tests.conftest import redis_url
+
+    prefix = f"page-cache-test-{os.getpid()}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url(),
+            "KEY_PREFIX": prefix,
+        }
+    }
+    try:
+        hotline = make_user(Role.HOTLINE_ENGINEER)
+        ticket = take_call(hotline, make_contract(make_user(Role.SALES_MANAGER)).customer)
+        client = Client()
+        client.force_login(hotline)
+        url = reverse("tickets:ticket", args=[ticket.pk])
+        assert get(client, url)["X-Page-Cache"] == "miss"
+        assert get(client, url)["X-Page-Cache"] == "hit"
+
+        db = connection.settings_dict
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")},
+            "DJANGO_SETTINGS_MODULE": "servicedesk.settings.local",
+            "DATABASE_URL": (
+                f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:"
+                f"{db['PORT'] or 5432}/{db['NAME']}"
+            ),
+            "CACHE_URL": redis_url(),
+            "CACHE_KEY_PREFIX": prefix,
+        }
+        if db.get("PASSWORD"):
+            env["DATABASE_URL"] = env["DATABASE_URL"].replace("@", f":{db['PASSWORD']}@", 1)
+        done = subprocess.run(
+            [sys.executable, "-c", WORKER_WRITE, str(ticket.pk), "工作进程改写的描述"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+
+        again = get(client, url)
+        assert again["X-Page-Cache"] == "miss"
+        assert "工作进程改写的描述" in again.content.decode()
+    finally:
+        store = redis.Redis.from_url(redis_url())
+        keys = list(store.scan_iter(match=f"{prefix}:*", count=1000))
+        if keys:
+            store.delete(*keys)
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "LOCATION": "page-cache-tests",
+            }
+        }
