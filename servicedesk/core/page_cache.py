@@ -59,10 +59,13 @@ CSRF_PLACEHOLDER = b"@@page-cache-csrf-token@@"
 # Answers bigger than this are drawn each time (an export is not a page people reload).
 MAX_BYTES = 2_000_000
 
-# Writes that change no page: sessions, django-axes' login attempts, Celery beat's own rows.
+# Writes that change no page: sessions, django-axes' login attempts, and the history row a
+# login's ``last_login`` leaves (any real change of a user also updates ``auth_user``, which
+# counts).
 IGNORED_TABLES = frozenset(
     {
         "django_session",
+        "core_historicaluser",
         "axes_accessattempt",
         "axes_accesslog",
         "axes_accessfailurelog",
@@ -148,7 +151,7 @@ def watch_writes(execute: Callable, sql: str, params: Any, many: bool, context: 
         return execute(sql, params, many, context)
     _state.wrote = True
     connection = context["connection"]
-    if not connection.get_autocommit():
+    if connection.in_atomic_block:
         if not any(entry[1] is data_changed for entry in connection.run_on_commit):
             transaction.on_commit(data_changed, using=connection.alias)
         return execute(sql, params, many, context)

@@ -122,6 +122,21 @@ def test_commit_moves_the_version_once_and_rollback_not_at_all(make_user):
     assert page_cache.data_version() == version + 2
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_login_draws_no_page_again(make_user):
+    """The session, the login's throttling rows, last_login and its history row: none of
+    them is on a page, so fifty logins at nine o'clock do not empty the cache."""
+    hotline = make_user(Role.HOTLINE_ENGINEER)
+    version = page_cache.data_version()
+    answer = Client().post(
+        reverse("login"), {"username": hotline.username, "password": "pw-123456"}
+    )
+    assert answer.status_code == 302
+    hotline.refresh_from_db()
+    assert hotline.last_login is not None
+    assert page_cache.data_version() == version
+
+
 def test_logins_and_sessions_move_nothing():
     assert not page_cache.changes_pages('UPDATE "django_session" SET "session_data" = %s')
     assert not page_cache.changes_pages('INSERT INTO "axes_accesslog" ("user_agent") VALUES')
@@ -131,6 +146,7 @@ def test_logins_and_sessions_move_nothing():
     assert page_cache.changes_pages(
         'UPDATE "auth_user" SET "last_login" = %s, "first_name" = %s WHERE "auth_user"."id" = %s'
     )
+    assert not page_cache.changes_pages('INSERT INTO "core_historicaluser" ("id") VALUES (%s)')
     assert page_cache.changes_pages('INSERT INTO "tickets_ticket" ("number") VALUES (%s)')
     assert page_cache.changes_pages('DELETE FROM "core_notification" WHERE id = %s')
     assert not page_cache.changes_pages('SELECT * FROM "tickets_ticket" FOR UPDATE')
