@@ -344,16 +344,27 @@ def my_queue(user: User, *, page: Any = 1, per_page: int = QUEUE_PAGE) -> Page:
     """Open tickets the user took (first contact), works on, or must decide, nearest
     deadline first, ``per_page`` at a time (a bad ``page`` gives the nearest page); each
     with ``prefetched_timers`` (open ones) and ``next_timer``. Three queries whatever the
-    length of the queue: the count, the page, its timers (docs/architecture.md §boards)."""
-    queryset = (
-        tickets_list(user=user)
+    length of the queue: the count, the page, its timers (docs/architecture.md §boards).
+
+    The page ranks narrow rows (the key and its next deadline) in a subquery and joins
+    customers, contracts and people for the ``per_page`` rows shown only: a long queue
+    (hundreds of open tickets) is not ranked as wide joined rows."""
+    order = (F("next_due").asc(nulls_last=True), "received_at", "id")
+    ranked = (
+        Ticket.objects.restrict(user)
         .filter(_queue_condition(user))
         .exclude(state=TicketState.CLOSED)
         .annotate(next_due=next_due(Ticket))
-        .order_by(F("next_due").asc(nulls_last=True), "received_at", "id")
+        .order_by(*order)
     )
-    result = Paginator(queryset, per_page).get_page(page)
-    result.object_list = timers_attach_open(list(result.object_list))
+    result = Paginator(ranked.values("pk"), per_page).get_page(page)
+    shown = (
+        tickets_list(user=user)
+        .filter(pk__in=result.object_list)
+        .annotate(next_due=next_due(Ticket))
+        .order_by(*order)
+    )
+    result.object_list = timers_attach_open(list(shown))
     return result
 
 

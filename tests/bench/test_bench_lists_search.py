@@ -12,14 +12,12 @@ must not grow more than ``GROWTH`` times (plus ``SLACK_MS`` for a busy machine).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 from io import BytesIO
 
 import pytest
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -29,6 +27,7 @@ from tests.bench.test_bench_tickets import (
     SMALL,
     TICKETS,
     analyze,
+    explain_slow,
     make_customers,
     make_people,
     make_tickets,
@@ -86,21 +85,6 @@ def _measure(manager: Client, size: str) -> dict:
     return figures
 
 
-def _explain_slow(client: Client, params: dict) -> None:
-    """``BENCH_EXPLAIN=1``: the plans of the list's queries slower than 5 ms."""
-    if not os.environ.get("BENCH_EXPLAIN"):
-        return
-    with CaptureQueriesContext(connection) as ctx:
-        client.get("/tickets/all/", params, **TABLE)
-    for query in ctx.captured_queries:
-        if float(query["time"]) * 1000 < 5:
-            continue
-        with connection.cursor() as cursor:
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-        print(f"\n-- {float(query['time']) * 1000:.1f} ms\n{query['sql']}\n{plan}")
-
-
 def _text_defaults() -> None:
     """test_bench_tickets.make_tickets names the columns of its time; text columns added
     since (precautions, special_plan) default to empty for this test's transaction."""
@@ -126,7 +110,7 @@ def test_bench_ticket_list_and_search() -> None:
     analyze()
     small = _measure(manager, "small")
     for params in LISTS.values():
-        _explain_slow(manager, params)
+        explain_slow(manager, "/tickets/all/", params, **TABLE)
 
     make_customers(LIST_SMALL["customers"], CUSTOMERS, people["sales"])
     make_tickets(LIST_SMALL["tickets"], TICKETS + 1, OPEN_TICKETS)
@@ -134,7 +118,7 @@ def test_bench_ticket_list_and_search() -> None:
     assert Ticket.objects.count() == TICKETS
     big = _measure(manager, "big")
     for params in LISTS.values():
-        _explain_slow(manager, params)
+        explain_slow(manager, "/tickets/all/", params, **TABLE)
 
     # A ticket every two minutes: the last 14 days are about 10,000 tickets.
     since = timezone.localdate() - dt.timedelta(days=13)

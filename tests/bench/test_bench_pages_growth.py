@@ -34,6 +34,7 @@ from contracts.models import Customer
 from tests.bench.test_bench_fieldservice import make_world
 from tests.bench.test_bench_tickets import (
     analyze,
+    explain_slow,
     make_customers,
     make_people,
     make_tickets,
@@ -234,6 +235,8 @@ def test_bench_pages_stay_flat_from_1k_to_200k_tickets() -> None:
     queue = Ticket.objects.exclude(state="closed").filter(assignee=user).count()
     print(f"BENCH big_long_queue: {queue}")
     big = pages.measure("big")
+    explain_slow(pages.manager, "/tickets/board/")
+    explain_slow(pages.engineer, "/tickets/")
     jit_on, jit_off = _jit(pages.manager, "on"), _jit(pages.manager, "off")
     print(f"BENCH manager_board_200k_jit_on_ms: {jit_on:.1f}, jit_off_ms: {jit_off:.1f}")
 

@@ -15,6 +15,7 @@ takes well under two minutes.
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -312,6 +313,26 @@ def analyze() -> None:
 
 
 # -- measuring -----------------------------------------------------------------------
+
+
+def explain_slow(client: Client, url: str, params: dict | None = None, **headers) -> None:
+    """``BENCH_EXPLAIN=1``: the plans of the page's queries slower than 3 ms, and how much
+    of the page's time its queries took."""
+    if not os.environ.get("BENCH_EXPLAIN"):
+        return
+    began = time.perf_counter()
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(url, params or {}, **headers)
+    total = (time.perf_counter() - began) * 1000
+    sql_ms = sum(float(q["time"]) for q in ctx.captured_queries) * 1000
+    print(f"\n== {url} {params or ''}: {total:.1f} ms, SQL {sql_ms:.1f} ms")
+    for query in ctx.captured_queries:
+        if float(query["time"]) * 1000 < 3:
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        print(f"-- {float(query['time']) * 1000:.1f} ms\n{query['sql']}\n{plan}")
 
 
 def queries_of(client: Client, url: str, params: dict | None = None, **headers) -> int:
