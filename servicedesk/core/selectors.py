@@ -114,6 +114,13 @@ class StateColumn:
         return self.count - len(self.items)
 
 
+def _state_counts(queryset: QuerySet) -> dict[str, int]:
+    """Rows per state. COUNT(*), not COUNT(id): PostgreSQL answers it from the
+    ``(state, …)`` index alone once autovacuum has marked the pages all-visible (an
+    index-only scan, no heap)."""
+    return dict(queryset.order_by().values_list("state").annotate(n=Count("*")))
+
+
 #: running deadlines read, nearest first, to find each column's first cards by deadline
 #: without reading every open record's deadline (``columns_by_deadline``)
 DEADLINE_CANDIDATES = 2_000
@@ -136,9 +143,7 @@ def columns_by_state(
     wide columns) so that ranking tens of thousands of open rows stays a small in-memory
     sort; only the cards shown are then loaded with what the page draws
     (docs/architecture.md §boards)."""
-    # COUNT(*), not COUNT(id): PostgreSQL answers it from the (state, …) index alone once
-    # autovacuum has marked the pages all-visible (an index-only scan, no heap).
-    counts = dict(queryset.order_by().values_list("state").annotate(n=Count("*")))
+    counts = _state_counts(queryset)
     place = _ranked(queryset, states, order_by, per_column, annotations)
     return _columns(queryset, states, choices, counts, place)
 
@@ -198,9 +203,7 @@ def columns_by_deadline(
     those are small. So the board reads a bounded number of rows however many are open
     (docs/architecture.md §boards)."""
     model = queryset.model
-    # COUNT(*), not COUNT(id): PostgreSQL answers it from the (state, …) index alone once
-    # autovacuum has marked the pages all-visible (an index-only scan, no heap).
-    counts = dict(queryset.order_by().values_list("state").annotate(n=Count("*")))
+    counts = _state_counts(queryset)
     timers = list(
         SlaTimer.objects.filter(
             subject_type=ContentType.objects.get_for_model(model), state=TimerState.RUNNING
