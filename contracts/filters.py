@@ -7,7 +7,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from servicedesk.core.api.apis import OverdueFilterMixin
-from servicedesk.core.filters import CustomerNameFilter, matching_any
+from servicedesk.core.filters import NUMBER_OR_CUSTOMER, CustomerNameFilter, matching_any
 
 from . import selectors
 from .models import Contract, Customer
@@ -37,10 +37,4 @@ class ContractFilter(OverdueFilterMixin):
         fields = ["state", "customer", "sales_manager", "service_level"]
 
     def filter_q(self, queryset, name, value):
-        return matching_any(
-            queryset,
-            value,
-            "number__icontains",
-            "customer__name__icontains",
-            "customer__short_name__icontains",
-        )
+        return matching_any(queryset, value, *NUMBER_OR_CUSTOMER)

@@ -42,8 +42,8 @@ def _last_day_ranked(ends_on: str, **where: Any) -> Coalesce:
 
 def _customers(user):
     """Restricted, with each customer's active contracts and last day of service (scalar
-    subqueries: computed for the page's 50 rows, or for every row only when sorted by
-    them) — the old customer page's columns."""
+    subqueries, computed for the page's rows only: sorted by the last day, the page ranks
+    the keys by the column's ``rank`` first) — the old customer page's columns."""
     active = (
         Contract.objects.filter(customer=OuterRef("pk"), state__in=ACTIVE_STATES)
         .order_by()

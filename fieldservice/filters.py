@@ -7,7 +7,12 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from servicedesk.core.api.apis import OverdueFilterMixin
-from servicedesk.core.filters import CustomerNameFilter, LocalDateRangeFilter, matching_any
+from servicedesk.core.filters import (
+    NUMBER_OR_CUSTOMER,
+    CustomerNameFilter,
+    LocalDateRangeFilter,
+    matching_any,
+)
 
 from .choices import OPEN_STATES
 from .models import Dispatch, Engineer
@@ -57,9 +62,7 @@ class DispatchFilter(OverdueFilterMixin):
         return matching_any(
             queryset,
             value,
-            "number__icontains",
-            "customer__name__icontains",
-            "customer__short_name__icontains",
+            *NUMBER_OR_CUSTOMER,
             "contact_name__icontains",
             "site_address__icontains",
         )

@@ -8,7 +8,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from servicedesk.core.filters import CustomerNameFilter, LocalDateRangeFilter, matching_any
+from servicedesk.core.filters import (
+    NUMBER_OR_CUSTOMER,
+    CustomerNameFilter,
+    LocalDateRangeFilter,
+    matching_any,
+)
 
 from .choices import ACTIVE_STATES
 from .models import Project
@@ -26,14 +31,7 @@ class ProjectFilter(django_filters.FilterSet):
         fields = ["state", "customer", "project_manager", "implementation_manager"]
 
     def filter_q(self, queryset, name, value):
-        return matching_any(
-            queryset,
-            value,
-            "number__icontains",
-            "title__icontains",
-            "customer__name__icontains",
-            "customer__short_name__icontains",
-        )
+        return matching_any(queryset, value, *NUMBER_OR_CUSTOMER, "title__icontains")
 
     def filter_behind(self, queryset, name, value):
         """Active projects whose earliest unfinished stage should have ended before today

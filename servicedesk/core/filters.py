@@ -9,6 +9,13 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+#: a record's number or its customer's name or short name: most lists' search box
+NUMBER_OR_CUSTOMER = (
+    "number__icontains",
+    "customer__name__icontains",
+    "customer__short_name__icontains",
+)
+
 
 def matching_any(queryset: QuerySet, value: str | None, *lookups: str) -> QuerySet:
     """The rows where any of ``lookups`` (``"number__icontains"``, …) matches the typed

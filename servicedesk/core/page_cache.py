@@ -52,6 +52,8 @@ from django.middleware.csrf import _unmask_cipher_token, get_token
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from .live import etag_matches
+
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "page-cache:data-version"
@@ -222,16 +224,10 @@ def _with_placeholder(content: bytes, request: HttpRequest) -> bytes:
     return content
 
 
-def _etag_matches(request: HttpRequest, etag: str) -> bool:
-    from .live import etag_matches
-
-    return etag_matches(request, etag)
-
-
 def _served(stored: dict[str, Any], request: HttpRequest) -> HttpResponseBase:
     headers = dict(stored["headers"])
     etag = headers.get("ETag")
-    if etag and _etag_matches(request, etag):
+    if etag and etag_matches(request, etag):
         response = HttpResponse(status=304)
         for name in ("ETag", "Cache-Control", "Vary"):
             if name in headers:
@@ -311,7 +307,5 @@ class PageCacheMiddleware:
             return False
         storage = getattr(request, "_messages", None)
         if storage is not None and getattr(storage, "_queued_messages", None):
-            return False
-        if hasattr(response, "render") and not getattr(response, "is_rendered", True):
             return False
         return len(response.content) <= MAX_BYTES  # type: ignore[attr-defined]

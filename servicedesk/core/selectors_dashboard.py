@@ -83,14 +83,17 @@ class Period:
     def days(self) -> int:
         return (self.end - self.start).days
 
+    def months(self) -> list[dt.date]:
+        """The first days of the months the period touches."""
+        months = [self.start.replace(day=1)]
+        while _add_months(months[-1], 1) < self.end:
+            months.append(_add_months(months[-1], 1))
+        return months
+
     def trend_months(self) -> list[dt.date]:
         """The first days of the months shown by the trends: the period's months, and
         earlier ones so that at least ``TREND_MONTHS`` are shown."""
-        last = (self.end - dt.timedelta(days=1)).replace(day=1)
-        first = self.start.replace(day=1)
-        months = [first]
-        while months[-1] < last:
-            months.append(_add_months(months[-1], 1))
+        months = self.months()
         while len(months) < TREND_MONTHS:
             months.insert(0, _add_months(months[0], -1))
         return months
@@ -469,14 +472,6 @@ def _calls(user: User, scope: Scope, period: Period) -> QuerySet:
     return qs
 
 
-def _period_months(period: Period) -> list[dt.date]:
-    """The first days of the months ``period`` touches."""
-    months = [period.start.replace(day=1)]
-    while _add_months(months[-1], 1) < period.end:
-        months.append(_add_months(months[-1], 1))
-    return months
-
-
 def _month_index(field: str, months: list[dt.date]) -> Case:
     """Which of ``months`` (local) the row's ``field`` falls in, for rows already within
     them: a comparison with the months' bounds. Grouping by the local month itself
@@ -507,7 +502,7 @@ def hotline(*, user: User, scope: Scope, period: Period) -> list[Chart]:
     # (on disk in a quarter) where hashing them is enough.
     calls_qs = _calls(user, scope, period)
     if by_month:
-        months = _period_months(period)
+        months = period.months()
         rows = list(
             calls_qs.annotate(month=_month_index("started_at", months))
             .values("month")
@@ -800,13 +795,11 @@ def partner_days(*, user: User, scope: Scope, period: Period) -> Chart:
 
     days: dict[str, Decimal] = {}
     cost: dict[str, Decimal] = {}
-    month = period.start.replace(day=1)
-    while month < period.end:
+    for month in period.months():
         for statement in statements_month(user, year=month.year, month=month.month):
             name = str(statement.partner)
             days[name] = days.get(name, Decimal(0)) + statement.person_days
             cost[name] = cost.get(name, Decimal(0)) + statement.net
-        month = _add_months(month, 1)
     names = sorted(days, key=lambda n: (-days[n], n))
     return Chart(
         key="partners",
