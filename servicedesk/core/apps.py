@@ -15,8 +15,10 @@ class CoreConfig(AppConfig):
         from simple_history import register
         from simple_history.exceptions import MultipleRegistrationsError
 
-        from . import hygiene, printables, roles  # noqa: F401 - registers the core's printed forms
+        from . import fsm_migrations, hygiene, printables, roles  # noqa: F401 - registers forms
 
+        # Migrations render historical models without django-fsm's receiver on each.
+        fsm_migrations.install()
         # Control characters, length limits, number and date ranges at the edge (text.py).
         hygiene.install()
         from .navigation import NavItem, nav_register
