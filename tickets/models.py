@@ -302,6 +302,18 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["first_contact_owner", "state"]),
             models.Index(fields=["customer", "state"]),
             models.Index(fields=["-received_at", "-id"], name="ticket_received_desc"),
+            # A person's open tickets (the hotline queue and its count) without visiting
+            # their closed ones: "state <> 'closed'" cannot narrow a (person, state) index.
+            models.Index(
+                fields=["assignee"],
+                name="ticket_open_assignee",
+                condition=~models.Q(state=TicketState.CLOSED),
+            ),
+            models.Index(
+                fields=["first_contact_owner"],
+                name="ticket_open_first_contact",
+                condition=~models.Q(state=TicketState.CLOSED),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from html import escape
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -31,6 +32,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Replace
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -43,8 +45,10 @@ from contracts.models import (
     InstalledProduct,
     ServicePeriod,
 )
+from servicedesk.core.choices import TimerState, timer_target_label
 from servicedesk.core.history import event_label  # any app's event in words
 from servicedesk.core.models import DomainEvent
+from servicedesk.core.people import display_name
 from servicedesk.core.selectors import (
     StateColumn,
     TimelineEntry,
@@ -58,8 +62,9 @@ from servicedesk.core.selectors import (
     timers_attach_open,
     timers_for,
 )
+from servicedesk.core.templatetags.desk import timer_tone
 
-from .choices import ArticleState, TicketState
+from .choices import ArticleState, Severity, TicketKind, TicketState
 from .models import (
     Call,
     DutyShift,
@@ -368,17 +373,105 @@ def my_queue(user: User, *, page: Any = 1, per_page: int = QUEUE_PAGE) -> Page:
     return result
 
 
+#: what a card on the board draws (``board_card_html``): the
+#: cards are loaded with these columns only, and without the contract and first-contact
+#: joins the lists need — a card cost a quarter of a millisecond to build in full
+BOARD_CARD_FIELDS = (
+    "number",
+    "state",
+    "kind",
+    "severity",
+    "caller_company",
+    "description",
+    "received_at",
+    "customer__name",
+    "customer__short_name",
+    "assignee__username",
+    "assignee__first_name",
+    "assignee__last_name",
+)
+
+
+def _timer_html(timer: Any, labels: dict[str, str]) -> str:
+    """A card's nearest deadline: its tone, countdown data for live.js and due time."""
+    tone = timer_tone(timer)
+    due = timezone.localtime(timer.due_at)
+    title = f"{timer_target_label(timer.target)} · {labels['due']} {due:%Y-%m-%d %H:%M}"
+    return (
+        f'<span class="timer timer-{tone}" data-timer-state="{timer.state}" '
+        f'data-timer-due="{timer.due_at.isoformat()}" '
+        f'data-timer-warn="{timer.warn_at.isoformat()}" title="{escape(title)}">'
+        f'<i class="bi bi-stopwatch" aria-hidden="true"></i> '
+        f'<span class="timer-countdown">{due:%m-%d %H:%M}</span></span>'
+    )
+
+
+def board_card_html(ticket: Ticket, labels: dict[str, str]) -> str:
+    """One card's markup, built once here (``labels``: ``board_card_labels``). A template
+    loop cost about a third of a millisecond a card, and the board draws up to 200 of
+    them. Free texts are escaped; the rest are numbers, codes and our own labels."""
+    timer = ticket.next_timer
+    tone = f" tone-{timer_tone(timer)}" if timer else ""
+    badges = ""
+    if ticket.severity == Severity.SYSTEM_DOWN:
+        badges += (
+            '<span class="badge text-bg-danger"><i class="bi bi-exclamation-octagon" '
+            f'aria-hidden="true"></i> {escape(ticket.get_severity_display())}</span>'
+        )
+    if ticket.kind == TicketKind.COMPLAINT:
+        badges += f'<span class="badge text-bg-warning">{escape(ticket.get_kind_display())}</span>'
+    if timer:
+        deadline = _timer_html(timer, labels)
+    else:
+        overdue = (
+            '<span class="timer timer-breached" title="{}"><i class="bi bi-alarm" '
+            f'aria-hidden="true"></i> {escape(labels["overdue"])}</span>'
+        )
+        deadline = "".join(
+            overdue.format(escape(timer_target_label(t.target)))
+            for t in ticket.prefetched_timers
+            if t.state == TimerState.BREACHED
+        )
+    who = ticket.customer if ticket.customer_id else ticket.caller_company
+    return (
+        f'<a class="board-card{tone}" href="{ticket.get_absolute_url()}" '
+        f'data-ticket="{ticket.pk}" data-testid="board-card">'
+        '<div class="d-flex gap-1 align-items-center">'
+        f'<strong class="me-auto card-number">{escape(ticket.number)}</strong>{badges}</div>'
+        f"<div>{escape(str(who or ''))}</div>"
+        f'<div class="card-symptoms">{escape(ticket.description)}</div>'
+        '<div class="d-flex flex-wrap align-items-center gap-1 mt-1">'
+        '<span class="text-secondary small me-auto"><i class="bi bi-person" '
+        f'aria-hidden="true"></i> {escape(display_name(ticket.assignee))}</span>'
+        f"{deadline}</div></a>"
+    )
+
+
+def board_card_labels() -> dict[str, str]:
+    """The words on the cards, in the request's language, translated once per board."""
+    return {"due": _("due"), "overdue": _("overdue")}
+
+
 def manager_board(user: User, per_column: int = 50, state: str = "") -> list[StateColumn]:
     """Every open ticket by state, nearest deadline first; each column shows its first
-    ``per_column`` cards and the total. Three queries whatever the number of tickets."""
+    ``per_column`` cards (their markup in ``card_html``) and the total. Four queries
+    whatever the number of tickets: the counts, the ranking, the cards, their timers."""
     states = [state] if state in BOARD_STATES else BOARD_STATES
-    return columns_by_deadline(
+    columns = columns_by_deadline(
         tickets_list(user=user).filter(state__in=states),
         states=states,
         choices=TicketState,
         since="received_at",
         per_column=per_column,
+        cards=Ticket.objects.restrict(user)
+        .select_related("customer", "assignee")
+        .only(*BOARD_CARD_FIELDS),
     )
+    labels = board_card_labels()
+    for column in columns:
+        for ticket in column.items:
+            ticket.card_html = mark_safe(board_card_html(ticket, labels))  # noqa: S308
+    return columns
 
 
 # -- ticket page -------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import connections, models
 from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
@@ -191,7 +191,13 @@ def _columns(
 
 
 def columns_by_deadline(
-    queryset: QuerySet, *, states: Sequence[str], choices: Any, since: str, per_column: int
+    queryset: QuerySet,
+    *,
+    states: Sequence[str],
+    choices: Any,
+    since: str,
+    per_column: int,
+    cards: QuerySet | None = None,
 ) -> list[StateColumn]:
     """``columns_by_state`` ordered by the nearest running deadline (none last), then
     ``since``, then the key — without reading every open row's deadline.
@@ -201,51 +207,79 @@ def columns_by_deadline(
     among them is complete (any other row's deadline is later, or it has none). Only the
     columns left short — few rows, or rows without deadlines — are ranked in full, and
     those are small. So the board reads a bounded number of rows however many are open
-    (docs/architecture.md §boards)."""
-    model = queryset.model
+    (docs/architecture.md §boards).
+
+    The candidates are joined to the board's rows and ranked in the database, in one
+    statement: only each column's first ``per_column`` keys come back, not thousands of
+    candidates to be sent back again as a list of keys. ``cards`` is the queryset the
+    cards shown are loaded from (what they draw), if not ``queryset``."""
     counts = _state_counts(queryset)
-    timers = list(
-        SlaTimer.objects.filter(
-            subject_type=ContentType.objects.get_for_model(model), state=TimerState.RUNNING
-        )
-        .order_by("due_at", "pk")
-        .values_list("subject_id", "due_at")[:DEADLINE_CANDIDATES]
-    )
-    truncated = len(timers) == DEADLINE_CANDIDATES
-    if truncated:
-        # A row outside the candidates may share the last due time: leave that time out.
-        last = timers[-1][1]
-        timers = [t for t in timers if t[1] < last]
-    nearest: dict[Any, Any] = {}
-    for subject_id, due in timers:
-        nearest.setdefault(subject_id, due)
-    rows = (
-        queryset.order_by()
-        .filter(pk__in=list(nearest), state__in=list(states))
-        .values_list("pk", "state", since)
-        if nearest
-        else []
-    )
-    by_state: dict[str, list[tuple]] = {s: [] for s in states}
-    for pk, state, when in rows:
-        by_state[state].append((nearest[pk], when, pk))
-    place: dict[Any, tuple[str, int]] = {}
-    short = []
-    for state, found in by_state.items():
-        if truncated and len(found) < per_column and counts.get(state, 0) > len(found):
-            short.append(state)  # its first rows may lie beyond the candidates
-            continue
-        found.sort()
-        for rank, (_due, _when, pk) in enumerate(found[:per_column], start=1):
-            place[pk] = (state, rank)
-        if not truncated and len(found) < per_column and counts.get(state, 0) > len(found):
-            short.append(state)  # every deadline seen: the rest have none
+    place, found = _ranked_by_candidates(queryset, states, since, per_column)
+    short = [
+        state
+        for state in states
+        if found.get(state, 0) < per_column and counts.get(state, 0) > found.get(state, 0)
+    ]
     if short:
-        for state in short:
-            place = {pk: p for pk, p in place.items() if p[0] != state}
+        # Its first rows may lie beyond the candidates, or have no running deadline.
+        place = {pk: p for pk, p in place.items() if p[0] not in short}
         order = [F("next_due").asc(nulls_last=True), F(since).asc(), F("pk").asc()]
+        model = queryset.model
         place.update(_ranked(queryset, short, order, per_column, {"next_due": next_due(model)}))
-    return _columns(queryset, states, choices, counts, place)
+    return _columns(queryset if cards is None else cards, states, choices, counts, place)
+
+
+def _ranked_by_candidates(
+    queryset: QuerySet, states: Sequence[str], since: str, per_column: int
+) -> tuple[dict[Any, tuple[str, int]], dict[str, int]]:
+    """Each row's column and place among the first ``per_column`` of its state, ranked
+    by the nearest of the ``DEADLINE_CANDIDATES`` nearest running deadlines, and how many
+    rows of each state those candidates found.
+
+    When the candidates fill the limit, a row outside them may share the last due time:
+    that time is left out, so a column never ranks a row ahead of one it did not see."""
+    if not states:
+        return {}, {}
+    board = (
+        queryset.order_by()
+        .filter(state__in=list(states))
+        .values(board_pk=F("pk"), board_state=F("state"), board_since=F(since))
+    )
+    board_sql, board_params = board.query.get_compiler(queryset.db).as_sql()
+    timers = connections[queryset.db].ops.quote_name(SlaTimer._meta.db_table)
+    # Only the table's quoted name and the board's compiled query (with its parameters
+    # kept apart) are put into the text.
+    sql = f"""
+        WITH candidates AS (
+            SELECT subject_id, due_at FROM {timers}
+            WHERE subject_type_id = %s AND state = %s
+            ORDER BY due_at, id LIMIT %s
+        ), edge AS (
+            SELECT COUNT(*) = %s AS truncated, MAX(due_at) AS last FROM candidates
+        ), nearest AS (
+            SELECT c.subject_id, MIN(c.due_at) AS due FROM candidates c, edge
+            WHERE NOT edge.truncated OR c.due_at < edge.last
+            GROUP BY c.subject_id
+        )
+        SELECT board_pk, board_state, board_rank, board_found FROM (
+            SELECT b.board_pk, b.board_state,
+                   ROW_NUMBER() OVER (PARTITION BY b.board_state
+                                      ORDER BY n.due, b.board_since, b.board_pk) AS board_rank,
+                   COUNT(*) OVER (PARTITION BY b.board_state) AS board_found
+            FROM ({board_sql}) b JOIN nearest n ON n.subject_id = b.board_pk
+        ) ranked
+        WHERE board_rank <= %s"""  # noqa: S608
+    content_type = ContentType.objects.get_for_model(queryset.model).pk
+    limit = DEADLINE_CANDIDATES
+    params = [content_type, TimerState.RUNNING.value, limit, limit, *board_params, per_column]
+    place: dict[Any, tuple[str, int]] = {}
+    found: dict[str, int] = {}
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        for pk, state, rank, in_state in cursor.fetchall():
+            place[pk] = (state, rank)
+            found[state] = in_state
+    return place, found
 
 
 @dataclass

@@ -5,11 +5,17 @@ Measured on PostgreSQL through the whole Django stack with 1,000 tickets, then w
 200,000 (about 15 % open in both: most closed, hundreds open per hotline engineer, one
 engineer with a long queue), the same 200 field engineers × 7 days with 5,000 visits on
 the dispatch board and, at the large size, 50,000 older visits behind them. Each page
-must answer in the same number of queries at both sizes and its median at 200k must not
-be more than ``GROWTH`` times its median at 1k; the dispatch board under
+must answer in the same number of queries at both sizes and its time at 200k must not
+be more than ``GROWTH`` times its time at 1k; the dispatch board's median under
 ``DISPATCH_BOARD_MS``; creating a ticket from the intake form in at most
 ``CREATE_QUERIES`` statements. The manager's board is also timed with PostgreSQL's JIT on
 and off (the reason our connections turn it off). Prints ``BENCH`` lines.
+
+Growth compares each page's fastest of ``REQUESTS`` requests at the two sizes: what the
+page itself costs, since the noise of a shared machine only ever adds. Medians are
+printed beside them; on the 2-core machine two runs of the same code gave the manager's
+board a median of 178 and of 119 ms at 1,000 tickets, too loose for a 1.5 bound
+(docs/architecture.md §boards).
 
 Seeding: ``INSERT … SELECT … FROM generate_series`` for the tickets and their timers
 (tests/bench/test_bench_tickets.py) and for the older visits; ``bulk_create`` for the
@@ -22,6 +28,7 @@ import datetime as dt
 import statistics
 import time
 from collections.abc import Callable
+from typing import NamedTuple
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -33,7 +40,8 @@ from django.utils import timezone
 from contracts.models import Customer
 from tests.bench.test_bench_fieldservice import make_world
 from tests.bench.test_bench_tickets import (
-    analyze,
+    column_defaults,
+    column_defaults_drop,
     explain_slow,
     make_customers,
     make_people,
@@ -42,7 +50,10 @@ from tests.bench.test_bench_tickets import (
 from tickets.models import Ticket
 from tickets.services import ticket_add_note, ticket_intake, ticket_shelve, ticket_transfer
 
-pytestmark = [pytest.mark.postgres, pytest.mark.bench, pytest.mark.django_db]
+# Committed rows, vacuumed and analysed as autovacuum leaves them in production: a test
+# transaction's own 200,000 fresh rows have no visibility map, so counts read the heap,
+# and every page measured at that size was slower, the ticket page included (×1.42).
+pytestmark = [pytest.mark.postgres, pytest.mark.bench, pytest.mark.django_db(transaction=True)]
 
 SMALL_TICKETS = 1_000
 BIG_TICKETS = 200_000
@@ -60,8 +71,8 @@ REQUESTS = 15
 
 
 def _queries(client: Client, method: str, url: str, data: dict | None, status: int) -> int:
-    """The statements production runs: the test's transaction turns a service's own
-    ``atomic`` block into a savepoint (tests/tickets/test_query_budget.py), not counted."""
+    """The statements production runs (savepoints, which a test's own transaction would
+    add to a service's ``atomic`` block, are not counted: tests/tickets/test_query_budget.py)."""
     getattr(client, method)(url, data or {})  # warm the per-process caches
     with CaptureQueriesContext(connection) as ctx:
         response = getattr(client, method)(url, data or {})
@@ -70,7 +81,14 @@ def _queries(client: Client, method: str, url: str, data: dict | None, status: i
     return len([s for s in sqls if not s.startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))])
 
 
-def _median(name: str, request: Callable[[], object], status: int = 200) -> float:
+class Timing(NamedTuple):
+    """A page's median (what a user waits) and fastest (its own cost) of ``REQUESTS``."""
+
+    median: float
+    best: float
+
+
+def _timed(name: str, request: Callable[[], object], status: int = 200) -> Timing:
     for _i in range(2):
         request()
     samples = []
@@ -79,9 +97,9 @@ def _median(name: str, request: Callable[[], object], status: int = 200) -> floa
         response = request()
         samples.append((time.perf_counter() - began) * 1000)
         assert response.status_code == status, (name, response.status_code)
-    median = statistics.median(samples)
-    print(f"BENCH {name}_median_ms: {median:.1f}")
-    return median
+    timing = Timing(statistics.median(samples), min(samples))
+    print(f"BENCH {name}_median_ms: {timing.median:.1f}, best_ms: {timing.best:.1f}")
+    return timing
 
 
 class Pages:
@@ -122,17 +140,17 @@ class Pages:
             "create_ticket": (self.engineer, "post", "/tickets/new/", self.intake, 302),
         }
 
-    def measure(self, size: str) -> dict[str, tuple[int, float]]:
+    def measure(self, size: str) -> dict[str, tuple[int, Timing]]:
         figures = {}
         for name, (client, method, url, data, status) in self.specs().items():
             queries = _queries(client, method, url, data(), status)
             print(f"BENCH {size}_{name}_queries: {queries}")
-            median = _median(
+            timing = _timed(
                 f"{size}_{name}",
                 lambda c=client, m=method, u=url, d=data: getattr(c, m)(u, d()),
                 status,
             )
-            figures[name] = (queries, median)
+            figures[name] = (queries, timing)
         return figures
 
 
@@ -203,12 +221,28 @@ def _jit(client: Client, setting: str) -> float:
     with connection.cursor() as cursor:
         cursor.execute(f"SET jit = {setting}")
     try:
-        return _median(f"big_manager_board_jit_{setting}", lambda: client.get("/tickets/board/"))
+        board = lambda: client.get("/tickets/board/")  # noqa: E731
+        return _timed(f"big_manager_board_jit_{setting}", board).median
     finally:
         with connection.cursor() as cursor:
             cursor.execute("RESET jit")
 
 
+def _vacuum() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+
+
+@pytest.fixture
+def seeding_defaults():
+    """The seeding's column defaults (``column_defaults``), taken back after the test:
+    its writes are committed."""
+    changed = column_defaults()
+    yield
+    column_defaults_drop(changed)
+
+
+@pytest.mark.usefixtures("seeding_defaults")
 def test_bench_pages_stay_flat_from_1k_to_200k_tickets() -> None:
     began = time.perf_counter()
     people = make_people()
@@ -216,7 +250,7 @@ def test_bench_pages_stay_flat_from_1k_to_200k_tickets() -> None:
     make_tickets(1, SMALL_TICKETS + 1, int(SMALL_TICKETS * OPEN_SHARE) + 1)
     _long_queue(people["engineers"][1].pk, LONG_QUEUE["small"])
     make_world(200, 5_000, 300, offset=50_000)  # names apart from make_customers
-    analyze()
+    _vacuum()
     customer = Customer.objects.filter(contracts__isnull=False).order_by("pk").first()
     pages = Pages(people, _ticket_with_history(people, customer), customer)
     print(f"BENCH small_setup_seconds: {time.perf_counter() - began:.1f}")
@@ -227,7 +261,7 @@ def test_bench_pages_stay_flat_from_1k_to_200k_tickets() -> None:
     make_tickets(SMALL_TICKETS + 1, BIG_TICKETS + 1, int(BIG_TICKETS * OPEN_SHARE) + 1)
     _long_queue(people["engineers"][1].pk, LONG_QUEUE["big"] - LONG_QUEUE["small"])
     _old_visits(OLD_VISITS // 5_000)
-    analyze()
+    _vacuum()
     print(f"BENCH big_setup_seconds: {time.perf_counter() - began:.1f}")
     print(f"BENCH big_tickets: {Ticket.objects.count()}")
     print(f"BENCH big_open_tickets: {Ticket.objects.exclude(state='closed').count()}")
@@ -241,16 +275,20 @@ def test_bench_pages_stay_flat_from_1k_to_200k_tickets() -> None:
     print(f"BENCH manager_board_200k_jit_on_ms: {jit_on:.1f}, jit_off_ms: {jit_off:.1f}")
 
     failures = []
-    for name, (queries, median) in small.items():
-        big_queries, big_median = big[name]
-        ratio = big_median / median
-        print(f"BENCH {name}: 1k {median:.1f} ms, 200k {big_median:.1f} ms, ×{ratio:.2f}")
+    for name, (queries, timing) in small.items():
+        big_queries, big_timing = big[name]
+        ratio = big_timing.best / timing.best
+        print(
+            f"BENCH {name}: 1k {timing.median:.1f} ms, 200k {big_timing.median:.1f} ms "
+            f"(medians, ×{big_timing.median / timing.median:.2f}); fastest {timing.best:.1f} → "
+            f"{big_timing.best:.1f} ms, ×{ratio:.2f}"
+        )
         if big_queries != queries:
             failures.append(f"{name}: {queries} queries at 1k, {big_queries} at 200k")
         if ratio > GROWTH:
             failures.append(f"{name}: ×{ratio:.2f} from 1k to 200k (at most ×{GROWTH})")
-    if big["dispatch_board"][1] >= DISPATCH_BOARD_MS:
-        failures.append(f"dispatch board {big['dispatch_board'][1]:.0f} ms")
+    if big["dispatch_board"][1].median >= DISPATCH_BOARD_MS:
+        failures.append(f"dispatch board {big['dispatch_board'][1].median:.0f} ms")
     if big["create_ticket"][0] > CREATE_QUERIES:
         failures.append(f"create: {big['create_ticket'][0]} queries")
     assert not failures, failures

@@ -162,11 +162,13 @@ BLANKS = {
 SEEDED_TABLES = ("tickets_ticket", "core_slatimer", "tickets_call")
 
 
-def column_defaults(*tables: str) -> None:
+def column_defaults(*tables: str) -> list[tuple[str, str]]:
     """The INSERTs below name the columns of their time: a NOT NULL column added since
     (``precautions``, ``special_plan``, a timer's ``owner_role`` …) gets its blank value
     as the default for this test's transaction (rolled back after it), so the seeding
-    does not break each time a model grows. Keys and times are never given defaults."""
+    does not break each time a model grows. Keys and times are never given defaults.
+    Gives back the columns it changed, for a test that commits (``column_defaults_drop``)."""
+    changed = []
     with connection.cursor() as cursor:
         cursor.execute(
             r"""SELECT table_name, column_name, data_type FROM information_schema.columns
@@ -179,6 +181,15 @@ def column_defaults(*tables: str) -> None:
             blank = BLANKS.get(data_type)
             if blank is not None:
                 cursor.execute(f'ALTER TABLE {table} ALTER COLUMN "{column}" SET DEFAULT {blank}')
+                changed.append((table, column))
+    return changed
+
+
+def column_defaults_drop(changed: list[tuple[str, str]]) -> None:
+    """Takes back the defaults ``column_defaults`` gave, after a test that committed."""
+    with connection.cursor() as cursor:
+        for table, column in changed:
+            cursor.execute(f'ALTER TABLE {table} ALTER COLUMN "{column}" DROP DEFAULT')
 
 
 def make_tickets(start: int, stop: int, open_below: int) -> None:

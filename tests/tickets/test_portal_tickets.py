@@ -210,6 +210,44 @@ def test_board_is_for_managers(hotline, manager, customer, as_user, make_user):
     assert as_user(tech).get("/tickets/board/?state=new").status_code == 200
 
 
+def test_board_cards_draw_what_a_card_shows(hotline, manager, customer, as_user):
+    """The cards' markup is built in Python (tickets.selectors.board_card_html): free
+    texts escaped, the system-down and complaint badges, the nearest deadline with its
+    countdown data, a missed deadline as "overdue", the caller's company without a
+    customer, the engineer's name."""
+    down = intake(
+        hotline,
+        customer,
+        severity="system_down",
+        kind="complaint",
+        description='<script>alert("x")</script> 凭证无法过账',
+    )
+    walk_in = intake(hotline, customer)  # e-mailed in by a sender not yet known:
+    Ticket.objects.filter(pk=walk_in.pk).update(customer=None, caller_company="某<公司>")
+    late = intake(hotline, customer)
+    SlaTimer.objects.filter(subject_id=late.pk, state="running").update(
+        state="breached", breached_at=timezone.now()
+    )
+    html = as_user(manager).get("/tickets/board/").content.decode()
+    cards = {
+        int(m.group(1)): m.group(0)
+        for m in re.finditer(
+            r'<a class="board-card[^"]*"[^>]*data-ticket="(\d+)".*?</a>', html, re.S
+        )
+    }
+    assert set(cards) == {down.pk, walk_in.pk, late.pk}
+    card = cards[down.pk]
+    assert "<script>" not in card and "&lt;script&gt;" in card
+    assert "text-bg-danger" in card and "System down" in card
+    assert "text-bg-warning" in card and "Complaint" in card
+    assert f'href="/tickets/{down.pk}/"' in card and down.number in card
+    assert 'data-timer-state="running"' in card and "timer-countdown" in card
+    assert "tone-" in card and "data-timer-due=" in card
+    assert "王静" in card
+    assert "某&lt;公司&gt;" in cards[walk_in.pk]
+    assert "timer-breached" in cards[late.pk] and "overdue" in cards[late.pk]
+
+
 def test_pages_need_a_login(client, hotline, customer):
     ticket = intake(hotline, customer)
     for url in ("/tickets/", "/tickets/new/", f"/tickets/{ticket.pk}/", "/roster/", "/knowledge/"):
