@@ -406,10 +406,11 @@ def _timer_html(timer: Any, labels: dict[str, str]) -> str:
     )
 
 
-def board_card_html(ticket: Ticket, labels: dict[str, str]) -> str:
-    """One card's markup, built once here (``labels``: ``board_card_labels``). A template
-    loop cost about a third of a millisecond a card, and the board draws up to 200 of
-    them. Free texts are escaped; the rest are numbers, codes and our own labels."""
+def board_card_html(ticket: Any, labels: dict[str, str]) -> str:
+    """One card's markup, built once here: ``ticket`` with its timers attached
+    (``timers_attach_open``), ``labels`` from ``board_card_labels``. A template loop
+    cost about a third of a millisecond a card, and the board draws up to 200 of them.
+    Free texts are escaped; the rest are numbers, codes and our own labels."""
     timer = ticket.next_timer
     tone = f" tone-{timer_tone(timer)}" if timer else ""
     badges = ""
