@@ -61,12 +61,18 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-# The production install of README.md ("Production") on PostgreSQL and Redis, then the
-# deployment tests (static files through gunicorn, plain-HTTP login, serve_all, beat lock).
+# The production install of README.md ("Production") on PostgreSQL and Redis, and beside
+# it the deployment tests (static files through gunicorn, plain-HTTP login, serve_all, beat
+# lock; their own SQLite site, ports and memory broker): each mostly waits on pip or one
+# migrate, so side by side they take the time of one. The tests' output follows the check's.
 deploy-check: $(STAMP)
 	$(MANAGE) compile_translations
-	bash deploy/check.sh
-	$(PY) -m pytest tests/deploy -q $(PYTEST_ARGS)
+	@log=$$(mktemp); \
+	$(PY) -m pytest tests/deploy -q $(PYTEST_ARGS) >"$$log" 2>&1 & tests=$$!; \
+	bash deploy/check.sh; check=$$?; \
+	wait $$tests; status=$$?; \
+	echo "==> tests/deploy"; cat "$$log"; rm -f "$$log"; \
+	test $$check -eq 0 -a $$status -eq 0
 
 # Database and media into var/backups/<time>/ (BACKUP_DIR=… elsewhere).
 backup: $(STAMP)

@@ -270,8 +270,8 @@ def _ranked_by_candidates(
         ) ranked
         WHERE board_rank <= %s"""  # noqa: S608
     content_type = ContentType.objects.get_for_model(queryset.model).pk
-    limit = DEADLINE_CANDIDATES
-    params = [content_type, TimerState.RUNNING.value, limit, limit, *board_params, per_column]
+    params = [content_type, TimerState.RUNNING.value, DEADLINE_CANDIDATES, DEADLINE_CANDIDATES]
+    params += [*board_params, per_column]
     place: dict[Any, tuple[str, int]] = {}
     found: dict[str, int] = {}
     with connections[queryset.db].cursor() as cursor:
