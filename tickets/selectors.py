@@ -373,9 +373,9 @@ def my_queue(user: User, *, page: Any = 1, per_page: int = QUEUE_PAGE) -> Page:
     return result
 
 
-#: what a card on the board draws (``board_card_html``): the
-#: cards are loaded with these columns only, and without the contract and first-contact
-#: joins the lists need — a card cost a quarter of a millisecond to build in full
+#: what a card on the board draws (``board_card_html``): the cards are loaded with these
+#: columns only, without the contract and first-contact joins the lists need — a card
+#: cost a quarter of a millisecond to build in full
 BOARD_CARD_FIELDS = (
     "number",
     "state",
