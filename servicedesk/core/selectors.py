@@ -270,7 +270,8 @@ def _ranked_by_candidates(
         ) ranked
         WHERE board_rank <= %s"""  # noqa: S608
     content_type = ContentType.objects.get_for_model(queryset.model).pk
-    params = [content_type, TimerState.RUNNING.value, DEADLINE_CANDIDATES, DEADLINE_CANDIDATES]
+    params: list[Any] = [content_type, TimerState.RUNNING.value]
+    params += [DEADLINE_CANDIDATES, DEADLINE_CANDIDATES]
     params += [*board_params, per_column]
     place: dict[Any, tuple[str, int]] = {}
     found: dict[str, int] = {}
