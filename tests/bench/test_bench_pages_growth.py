@@ -238,8 +238,8 @@ def _jit(client: Client, setting: str) -> float:
     with connection.cursor() as cursor:
         cursor.execute(f"SET jit = {setting}")
     try:
-        board = lambda: client.get("/tickets/board/")  # noqa: E731
-        return _timed(f"big_manager_board_jit_{setting}", board).median
+        name = f"big_manager_board_jit_{setting}"
+        return _timed(name, lambda: client.get("/tickets/board/")).median
     finally:
         with connection.cursor() as cursor:
             cursor.execute("RESET jit")
