@@ -18,6 +18,7 @@ from simple_history.models import HistoricalRecords
 
 from contracts.choices import EntitlementResult, ServiceType
 from servicedesk.core.conditions import condition
+from servicedesk.core.next_due import KeptNextDueMixin
 from servicedesk.core.querysets import RestrictedManager, RestrictedQuerySet
 from servicedesk.core.scoping import field_work
 
@@ -167,7 +168,7 @@ class TicketQuerySet(RestrictedQuerySet):
         return self.exclude(state__in=[TicketState.CLOSED])
 
 
-class Ticket(ConcurrentTransitionMixin, models.Model):
+class Ticket(KeptNextDueMixin, ConcurrentTransitionMixin, models.Model):
     number = models.CharField(_("number"), max_length=20, unique=True)
     kind = models.CharField(
         _("kind"), max_length=10, choices=TicketKind.choices, default=TicketKind.REQUEST
@@ -281,9 +282,13 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # The due time of the nearest running deadline, kept by the database (triggers on the
+    # timers, servicedesk/core/next_due.py) so that the board and the queues rank open
+    # tickets from an index; never written by save(), not part of the audit.
+    next_due_at = models.DateTimeField(_("next deadline"), null=True, editable=False)
 
     objects = TicketQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["next_due_at"])
 
     class Meta:
         verbose_name = _("service ticket")
@@ -312,6 +317,12 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
             models.Index(
                 fields=["first_contact_owner"],
                 name="ticket_open_first_contact",
+                condition=~models.Q(state=TicketState.CLOSED),
+            ),
+            # The board: each column's first cards by nearest deadline, read in order.
+            models.Index(
+                fields=["state", "next_due_at", "received_at", "id"],
+                name="ticket_board_next_due",
                 condition=~models.Q(state=TicketState.CLOSED),
             ),
         ]

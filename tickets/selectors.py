@@ -55,7 +55,6 @@ from servicedesk.core.selectors import (
     columns_by_deadline,
     customer_waits_for,
     history_changes,
-    next_due,
     numbers_per_customer,
     timeline_timer_entries,
     timeline_wait_entries,
@@ -354,21 +353,17 @@ def my_queue(user: User, *, page: Any = 1, per_page: int = QUEUE_PAGE) -> Page:
     The page ranks narrow rows (the key and its next deadline) in a subquery and joins
     customers, contracts and people for the ``per_page`` rows shown only: a long queue
     (hundreds of open tickets) is not ranked as wide joined rows."""
-    order = (F("next_due").asc(nulls_last=True), "received_at", "id")
+    # The ticket's own kept nearest deadline (``next_due_at``): no probe of the timers
+    # per open ticket (docs/architecture.md §boards.kept).
+    order = (F("next_due_at").asc(nulls_last=True), "received_at", "id")
     ranked = (
         Ticket.objects.restrict(user)
         .filter(_queue_condition(user))
         .exclude(state=TicketState.CLOSED)
-        .annotate(next_due=next_due(Ticket))
         .order_by(*order)
     )
     result = Paginator(ranked.values("pk"), per_page).get_page(page)
-    shown = (
-        tickets_list(user=user)
-        .filter(pk__in=result.object_list)
-        .annotate(next_due=next_due(Ticket))
-        .order_by(*order)
-    )
+    shown = tickets_list(user=user).filter(pk__in=result.object_list).order_by(*order)
     result.object_list = timers_attach_open(list(shown))
     return result
 

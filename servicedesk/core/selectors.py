@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from .choices import TimerState, timer_target_label
 from .durations import duration_text
 from .models import CustomerWait, DomainEvent, Notification, Signature, SlaTimer, WorkCalendar
+from .next_due import NEXT_DUE_FIELD, keeps_next_due
 
 if TYPE_CHECKING:
     from .types import AnonymousUser, User
@@ -214,6 +215,9 @@ def columns_by_deadline(
     candidates to be sent back again as a list of keys. ``cards`` is the queryset the
     cards shown are loaded from (what they draw), if not ``queryset``."""
     counts = _state_counts(queryset)
+    if keeps_next_due(queryset.model):
+        place = _ranked_by_kept(queryset, states, since, per_column)
+        return _columns(queryset if cards is None else cards, states, choices, counts, place)
     place, found = _ranked_by_candidates(queryset, states, since, per_column)
     short = [
         state
@@ -227,6 +231,37 @@ def columns_by_deadline(
         model = queryset.model
         place.update(_ranked(queryset, short, order, per_column, {"next_due": next_due(model)}))
     return _columns(queryset if cards is None else cards, states, choices, counts, place)
+
+
+def _ranked_by_kept(
+    queryset: QuerySet, states: Sequence[str], since: str, per_column: int
+) -> dict[Any, tuple[str, int]]:
+    """Each column's first ``per_column`` rows of a model that keeps its nearest deadline
+    on its row (``core.next_due``): per state, a read of the ``(state, next_due_at, since,
+    key)`` index that stops after ``per_column`` rows — one statement of all the columns
+    where the database can order and limit inside a ``UNION ALL``, one each elsewhere."""
+    order = [F(NEXT_DUE_FIELD).asc(nulls_last=True), F(since).asc(), F("pk").asc()]
+    parts = [
+        queryset.order_by(*order)
+        .filter(state=state)
+        .values_list("pk", "state", NEXT_DUE_FIELD, since)[:per_column]
+        for state in states
+    ]
+    if not parts:
+        return {}
+    features = connections[queryset.db].features
+    if len(parts) > 1 and features.supports_slicing_ordering_in_compound:
+        rows = list(parts[0].union(*parts[1:], all=True))
+    else:
+        rows = [row for part in parts for row in part]
+    # The rank within each column, as the index gave it (nearest first, none last).
+    rows.sort(key=lambda r: (r[1], r[2] is None, r[2] or r[3], r[3], r[0]))
+    place: dict[Any, tuple[str, int]] = {}
+    rank: dict[str, int] = {}
+    for pk, state, _due, _since in rows:
+        rank[state] = rank.get(state, 0) + 1
+        place[pk] = (state, rank[state])
+    return place
 
 
 def _ranked_by_candidates(

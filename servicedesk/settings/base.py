@@ -413,6 +413,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("NOTIFICATIONS_DELIVER_EVERY", default=120.0),
     },
     "event-reactions": {"task": "core.event_reactions", "schedule": 60.0},
+    # The records' kept nearest deadlines (docs/architecture.md §boards.kept) checked.
+    "next-due-repair": {"task": "core.next_due_repair", "schedule": crontab(hour=1, minute=50)},
     "calendar-coverage-check": {
         "task": "core.check_calendar_coverage",
         "schedule": crontab(hour=8, minute=30),

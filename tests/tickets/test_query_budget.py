@@ -146,12 +146,14 @@ def test_ticket_page_reads_its_events_and_history_once(hotline, customer, client
     assert "请教" in html  # the timeline and the panel still tell the shelving
 
 
-@pytest.mark.parametrize("candidates", [3, 7, 2000])
+@pytest.mark.parametrize("candidates", [3, 7, 2000, None])
 def test_board_by_nearest_deadline_matches_the_full_ranking(
     hotline, manager, customer, monkeypatch, candidates
 ):
-    """The board reads only the nearest running deadlines (core.selectors
-    ``columns_by_deadline``): whatever their number, the columns are the full ranking's."""
+    """The board reads each column from the ticket's kept nearest deadline
+    (``candidates=None``), or for a model that keeps none only the nearest running
+    deadlines (core.selectors ``columns_by_deadline``): either way, and whatever the
+    candidates' number, the columns are the full ranking's from the timers."""
     from django.db.models import F
 
     from servicedesk.core import selectors as core
@@ -163,7 +165,11 @@ def test_board_by_nearest_deadline_matches_the_full_ranking(
         ticket = intake(hotline, customer, needs_on_site=i % 3 == 0)
         if i % 4 == 1:
             ticket_shelve(ticket, by=hotline, reason="请教")
-    monkeypatch.setattr(core, "DEADLINE_CANDIDATES", candidates)
+    if candidates is None:
+        assert core.keeps_next_due(Ticket)
+    else:
+        monkeypatch.setattr(core, "keeps_next_due", lambda model: False)
+        monkeypatch.setattr(core, "DEADLINE_CANDIDATES", candidates)
     qs = tickets_list(user=manager).filter(state__in=BOARD_STATES)
     for per_column in (2, 25):
         fast = core.columns_by_deadline(

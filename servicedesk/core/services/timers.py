@@ -37,6 +37,7 @@ from ..choices import CalendarBasis, TimerState, TimeUnit, timer_target_label
 from ..exceptions import ApplicationError
 from ..models import Escalation, Notification, SlaPolicy, SlaTimer, WorkCalendar
 from ..models.sla import subject_customer_field, subject_customer_id
+from ..next_due import next_due_repair, skip_locked_subjects
 from .history import history_reason
 
 if TYPE_CHECKING:
@@ -482,20 +483,29 @@ def sla_sweep(*, now: dt.datetime | None = None, batch_size: int = 1000) -> Swee
     """
     now = now or timezone.now()
     result = SweepResult()
+    missed: dict[int, set[int]] = defaultdict(set)
     while True:
-        with transaction.atomic():
+        with transaction.atomic(), skip_locked_subjects():
             timers = list(
                 SlaTimer.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(state=TimerState.RUNNING, next_check_at__lte=now)
                 .select_related("assignee__profile__manager", "subject_type")
                 .order_by("next_check_at", "id")[:batch_size]
             )
-            if not timers:
-                return result
-            result.batches += 1
-            _process_batch(timers, now, result)
+            if timers:
+                result.batches += 1
+                _process_batch(timers, now, result)
+        for timer in timers:
+            if timer.state == TimerState.BREACHED:
+                missed[timer.subject_type_id].add(timer.subject_id)
         if len(timers) < batch_size:
-            return result
+            break
+    if missed:
+        # The records whose nearest deadline the batches' triggers skipped (locked by a
+        # user's action at that moment) are set right now, waiting for their locks.
+        with transaction.atomic():
+            next_due_repair(missed)
+    return result
 
 
 def _process_batch(timers: list[SlaTimer], now: dt.datetime, result: SweepResult) -> None:
