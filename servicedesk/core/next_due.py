@@ -188,6 +188,12 @@ def kept_models() -> list[type[models.Model]]:
     return [m for m in apps.get_models() if keeps_next_due(m)]
 
 
+def kept_subject_types() -> set[int]:
+    """The content types of the models that keep their next deadline (cached by Django
+    after the first look-up)."""
+    return {ContentType.objects.get_for_model(m).pk for m in kept_models()}
+
+
 REPAIR_BATCH = 500
 
 

@@ -3,8 +3,9 @@ docs/architecture.md §boards).
 
 Measured on PostgreSQL through the whole Django stack with 1,000 tickets (a quarter
 open: every column of the manager's board full), then with 200,000 (15 % open: most
-closed, hundreds open per hotline engineer, one engineer with a long queue), the same 200 field engineers × 7 days with 5,000 visits on
-the dispatch board and, at the large size, 50,000 older visits behind them. Each page
+closed, hundreds open per hotline engineer, one engineer with a long queue), the same
+200 field engineers × 7 days with 5,000 visits on the dispatch board and, at the large
+size, 50,000 older visits behind them. Each page
 must answer in the same number of queries at both sizes and its time at 200k must not
 be more than ``GROWTH`` times its time at 1k; the dispatch board's median under
 ``DISPATCH_BOARD_MS``; creating a ticket from the intake form in at most

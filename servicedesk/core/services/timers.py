@@ -37,7 +37,7 @@ from ..choices import CalendarBasis, TimerState, TimeUnit, timer_target_label
 from ..exceptions import ApplicationError
 from ..models import Escalation, Notification, SlaPolicy, SlaTimer, WorkCalendar
 from ..models.sla import subject_customer_field, subject_customer_id
-from ..next_due import next_due_repair, skip_locked_subjects
+from ..next_due import kept_subject_types, next_due_repair, skip_locked_subjects
 from .history import history_reason
 
 if TYPE_CHECKING:
@@ -485,7 +485,7 @@ def sla_sweep(*, now: dt.datetime | None = None, batch_size: int = 1000) -> Swee
     result = SweepResult()
     missed: dict[int, set[int]] = defaultdict(set)
     while True:
-        with transaction.atomic(), skip_locked_subjects():
+        with transaction.atomic():
             timers = list(
                 SlaTimer.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(state=TimerState.RUNNING, next_check_at__lte=now)
@@ -494,9 +494,11 @@ def sla_sweep(*, now: dt.datetime | None = None, batch_size: int = 1000) -> Swee
             )
             if timers:
                 result.batches += 1
-                _process_batch(timers, now, result)
+                with skip_locked_subjects():
+                    _process_batch(timers, now, result)
+        kept = kept_subject_types() if timers else set()
         for timer in timers:
-            if timer.state == TimerState.BREACHED:
+            if timer.state == TimerState.BREACHED and timer.subject_type_id in kept:
                 missed[timer.subject_type_id].add(timer.subject_id)
         if len(timers) < batch_size:
             break
