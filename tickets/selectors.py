@@ -379,12 +379,17 @@ BOARD_CARD_FIELDS = (
     "caller_company",
     "description",
     "received_at",
-    "customer__name",
-    "customer__short_name",
+    "customer",
     "assignee__username",
     "assignee__first_name",
     "assignee__last_name",
 )
+
+
+def _board_card_customers() -> Prefetch:
+    """The cards' customers by their keys, in a query of their own: joined to the cards,
+    PostgreSQL hashed the whole customer table (10,000 rows) for 200 cards."""
+    return Prefetch("customer", queryset=Customer.objects.only("name", "short_name"))
 
 
 def _timer_html(timer: Any, labels: dict[str, str]) -> str:
@@ -460,8 +465,9 @@ def manager_board(user: User, per_column: int = 50, state: str = "") -> list[Sta
         since="received_at",
         per_column=per_column,
         cards=Ticket.objects.restrict(user)
-        .select_related("customer", "assignee")
-        .only(*BOARD_CARD_FIELDS),
+        .select_related("assignee")
+        .only(*BOARD_CARD_FIELDS)
+        .prefetch_related(_board_card_customers()),
     )
     labels = board_card_labels()
     for column in columns:
