@@ -455,8 +455,9 @@ def board_card_labels() -> dict[str, str]:
 
 def manager_board(user: User, per_column: int = 50, state: str = "") -> list[StateColumn]:
     """Every open ticket by state, nearest deadline first; each column shows its first
-    ``per_column`` cards (their markup in ``card_html``) and the total. Four queries
-    whatever the number of tickets: the counts, the ranking, the cards, their timers."""
+    ``per_column`` cards (their markup in ``card_html``) and the total. Five queries
+    whatever the number of tickets: the counts, the columns (from each ticket's kept
+    nearest deadline), the cards, their customers, their timers."""
     states = [state] if state in BOARD_STATES else BOARD_STATES
     columns = columns_by_deadline(
         tickets_list(user=user).filter(state__in=states),

@@ -213,7 +213,11 @@ def columns_by_deadline(
     The candidates are joined to the board's rows and ranked in the database, in one
     statement: only each column's first ``per_column`` keys come back, not thousands of
     candidates to be sent back again as a list of keys. ``cards`` is the queryset the
-    cards shown are loaded from (what they draw), if not ``queryset``."""
+    cards shown are loaded from (what they draw), if not ``queryset``.
+
+    A model that keeps its nearest deadline on its row (``core.next_due``: the tickets)
+    skips all this: each column is a short read of its ``(state, next_due_at, …)`` index
+    (``_ranked_by_kept``; docs/architecture.md §boards.kept)."""
     counts = _state_counts(queryset)
     if keeps_next_due(queryset.model):
         place = _ranked_by_kept(queryset, states, since, per_column)
