@@ -228,8 +228,8 @@ def skip_locked_subjects() -> Iterator[None]:
         return
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config(%s, 'on', true)", [SKIP_LOCKED_SETTING])
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config(%s, 'off', true)", [SKIP_LOCKED_SETTING])
+    yield
+    # Not in a ``finally``: after an error the transaction (or savepoint) is rolled back,
+    # and the setting with it; a statement here would only fail in the aborted transaction.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, 'off', true)", [SKIP_LOCKED_SETTING])
