@@ -100,8 +100,7 @@ def triggers_create_sql(
             LANGUAGE plpgsql AS $$
             DECLARE v_subject_type integer;
             BEGIN
-                SELECT id INTO v_subject_type FROM django_content_type
-                WHERE app_label = '{app_label}' AND model = '{model}';
+                v_subject_type := {_content_type(app_label, model)};
                 IF v_subject_type IS NULL THEN RETURN NULL; END IF;
                 IF current_setting('{SKIP_LOCKED_SETTING}', true) = 'on' THEN
                     UPDATE {q(table)} t SET {NEXT_DUE_FIELD} = {nearest}
@@ -182,16 +181,14 @@ def repair_sql(
     )
 
 
-def kept_models() -> list[type[models.Model]]:
+def kept_subject_types() -> dict[int, type[models.Model]]:
+    """The models that keep their next deadline, by content type (cached by Django after
+    the first look-up)."""
     from django.apps import apps
 
-    return [m for m in apps.get_models() if keeps_next_due(m)]
-
-
-def kept_subject_types() -> set[int]:
-    """The content types of the models that keep their next deadline (cached by Django
-    after the first look-up)."""
-    return {ContentType.objects.get_for_model(m).pk for m in kept_models()}
+    return {
+        ContentType.objects.get_for_model(m).pk: m for m in apps.get_models() if keeps_next_due(m)
+    }
 
 
 REPAIR_BATCH = 500
@@ -204,14 +201,14 @@ def next_due_repair(subjects: dict[int, set[int]] | None = None) -> int:
     Runs outside the sweep's batches, holding no timer: it may wait for a record's lock."""
     mended = 0
     with connection.cursor() as cursor:
-        for model in kept_models():
+        for content_type, model in kept_subject_types().items():
             meta = model._meta
             names = (meta.app_label, meta.model_name or "", meta.db_table)
             if subjects is None:
                 cursor.execute(repair_sql(connection, *names))
                 mended += max(cursor.rowcount, 0)
                 continue
-            keys = sorted(subjects.get(ContentType.objects.get_for_model(model).pk, ()))
+            keys = sorted(subjects.get(content_type, ()))
             for start in range(0, len(keys), REPAIR_BATCH):
                 batch = keys[start : start + REPAIR_BATCH]
                 cursor.execute(repair_sql(connection, *names, ids=len(batch)), batch)

@@ -221,7 +221,19 @@ def columns_by_deadline(
     counts = _state_counts(queryset)
     if keeps_next_due(queryset.model):
         place = _ranked_by_kept(queryset, states, since, per_column)
-        return _columns(queryset if cards is None else cards, states, choices, counts, place)
+    else:
+        place = _ranked_from_deadlines(queryset, states, since, per_column, counts)
+    return _columns(queryset if cards is None else cards, states, choices, counts, place)
+
+
+def _ranked_from_deadlines(
+    queryset: QuerySet,
+    states: Sequence[str],
+    since: str,
+    per_column: int,
+    counts: dict[str, int],
+) -> dict[Any, tuple[str, int]]:
+    """The columns from the nearest running deadlines, the short ones ranked in full."""
     place, found = _ranked_by_candidates(queryset, states, since, per_column)
     short = [
         state
@@ -234,7 +246,7 @@ def columns_by_deadline(
         order = [F("next_due").asc(nulls_last=True), F(since).asc(), F("pk").asc()]
         model = queryset.model
         place.update(_ranked(queryset, short, order, per_column, {"next_due": next_due(model)}))
-    return _columns(queryset if cards is None else cards, states, choices, counts, place)
+    return place
 
 
 def _ranked_by_kept(
@@ -259,7 +271,7 @@ def _ranked_by_kept(
     else:
         rows = [row for part in parts for row in part]
     # The rank within each column, as the index gave it (nearest first, none last).
-    rows.sort(key=lambda r: (r[1], r[2] is None, r[2] or r[3], r[3], r[0]))
+    rows.sort(key=lambda r: (r[1], r[2] is None, r[2], r[3], r[0]))
     place: dict[Any, tuple[str, int]] = {}
     rank: dict[str, int] = {}
     for pk, state, _due, _since in rows:

@@ -496,7 +496,7 @@ def sla_sweep(*, now: dt.datetime | None = None, batch_size: int = 1000) -> Swee
                 result.batches += 1
                 with skip_locked_subjects():
                     _process_batch(timers, now, result)
-        kept = kept_subject_types() if timers else set()
+        kept = kept_subject_types() if timers else {}
         for timer in timers:
             if timer.state == TimerState.BREACHED and timer.subject_type_id in kept:
                 missed[timer.subject_type_id].add(timer.subject_id)
